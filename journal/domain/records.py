@@ -1,0 +1,263 @@
+"""Plain, immutable inputs for the rules: one person's history as the rules see it.
+
+Built from the store by :func:`journal.services.queries.load_history`, or by
+hand in tests. Every record keeps ``ref`` (``"regimen:3"``) so a result can
+name the records it used. Lab values are already in canonical units.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from journal.domain.dates import PartialDate
+
+
+@dataclass(frozen=True)
+class PersonRec:
+    birth_date: PartialDate | None = None
+    sex: str = "unknown"
+    height_cm: float | None = None
+    weight_kg: float | None = None
+    display_name: str | None = None
+
+
+@dataclass(frozen=True)
+class DiagnosisRec:
+    date: PartialDate | None = None
+    heavy_chain: str = "unknown"
+    light_chain: str = "unknown"
+    iss_stage: str | None = None
+    riss_stage: str | None = None
+    beta2m_mg_l: float | None = None
+    albumin_g_dl: float | None = None
+    ldh_high: bool | None = None
+    bmpc_percent: float | None = None
+    ref: str = "diagnosis:1"
+
+
+@dataclass(frozen=True)
+class IsotypeRec:
+    date: PartialDate
+    heavy_chain: str
+    light_chain: str
+    ref: str = ""
+
+
+@dataclass(frozen=True)
+class FeatureRec:
+    flag: str
+    date: PartialDate | None = None
+    resolved: PartialDate | None = None
+    site: str | None = None
+    ref: str = ""
+
+
+@dataclass(frozen=True)
+class CytogeneticRec:
+    abnormality: str
+    present: bool = True
+    date: PartialDate | None = None
+    percent: float | None = None
+    copy_number: int | None = None
+    biallelic: bool | None = None
+    at_relapse: bool = False
+    ref: str = ""
+
+
+@dataclass(frozen=True)
+class DoseChangeRec:
+    date: PartialDate
+    dose: float | None = None
+    dose_unit: str | None = None
+    schedule: str | None = None
+    reason: str | None = None
+    held: bool = False
+    ref: str = ""
+
+
+@dataclass(frozen=True)
+class DrugRec:
+    """One drug in a regimen. ``start``/``last_dose`` are already resolved: a drug
+    without its own dates takes the regimen's; ``last_dose`` None = still taking."""
+
+    name: str  # display name: catalog generic name or the free text
+    drug_id: str | None = None  # catalog id
+    start: PartialDate | None = None
+    last_dose: PartialDate | None = None
+    role: str = "anti-myeloma"
+    addition: str = "part of the original plan"
+    stop_reason: str | None = None
+    dose: float | None = None
+    dose_unit: str | None = None
+    route: str | None = None
+    schedule: str | None = None
+    dose_changes: tuple[DoseChangeRec, ...] = ()
+    ref: str = ""
+
+
+@dataclass(frozen=True)
+class RegimenRec:
+    id: int
+    name: str
+    start: PartialDate
+    end: PartialDate | None = None  # None = ongoing
+    intent: str | None = None
+    plan: str | None = None
+    part_of_id: int | None = None
+    start_reason: str | None = None
+    end_reason: str | None = None
+    trial_id: str | None = None
+    trial_arm: str | None = None
+    expanded_access: bool = False
+    cycles: int | None = None
+    cycle_days: int | None = None
+    line_override: int | None = None
+    line_override_reason: str | None = None
+    drugs: tuple[DrugRec, ...] = ()
+
+    @property
+    def ref(self) -> str:
+        return f"regimen:{self.id}"
+
+
+@dataclass(frozen=True)
+class ProcedureRec:
+    id: int
+    kind: str
+    date: PartialDate
+    end: PartialDate | None = None
+    regimen_id: int | None = None
+    planned: bool = True
+    planned_tandem: bool = False
+    conditioning: str | None = None
+    product: str | None = None  # catalog id or name of a CAR-T product
+    site: str | None = None
+    units: float | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"procedure:{self.id}"
+
+
+@dataclass(frozen=True)
+class ResponseRec:
+    id: int
+    date: PartialDate
+    category: str
+    assessor: str = "clinician"
+    regimen_id: int | None = None
+    mrd_result: str | None = None
+    mrd_method: str | None = None
+    mrd_sensitivity: str | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"response:{self.id}"
+
+
+@dataclass(frozen=True)
+class ProgressionRec:
+    id: int
+    date: PartialDate
+    kind: str = "unknown"
+    confirmed: bool = True
+    regimen_id: int | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"progression:{self.id}"
+
+
+@dataclass(frozen=True)
+class SideEffectRec:
+    id: int
+    term: str
+    onset: PartialDate
+    term_id: str | None = None
+    scale: str = "CTCAE v5.0"
+    grade: int | None = None
+    grade_source: str = "clinician"
+    resolved: PartialDate | None = None
+    serious: bool = False
+    action: str | None = None
+    drugs: tuple[str, ...] = ()  # catalog ids or names
+
+    @property
+    def ref(self) -> str:
+        return f"side_effect:{self.id}"
+
+
+@dataclass(frozen=True)
+class LabRec:
+    id: int
+    date: PartialDate
+    test: str  # code in journal.domain.labs.LAB_TESTS
+    value: float | None  # canonical unit
+    text_value: str | None = None
+    context: str = "none"
+    lln: float | None = None
+    uln: float | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"lab:{self.id}"
+
+
+@dataclass(frozen=True)
+class EcogRec:
+    id: int
+    date: PartialDate
+    score: int
+
+    @property
+    def ref(self) -> str:
+        return f"ecog:{self.id}"
+
+
+@dataclass(frozen=True)
+class SupportiveRec:
+    id: int
+    name: str
+    drug_id: str | None = None
+    purpose: str | None = None
+    start: PartialDate | None = None
+    end: PartialDate | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"supportive:{self.id}"
+
+
+@dataclass(frozen=True)
+class OverrideRec:
+    id: int
+    rule: str
+    subject: str
+    value: str
+    reason: str
+
+    @property
+    def ref(self) -> str:
+        return f"override:{self.id}"
+
+
+@dataclass(frozen=True)
+class History:
+    person: PersonRec = field(default_factory=PersonRec)
+    diagnosis: DiagnosisRec | None = None
+    isotypes: tuple[IsotypeRec, ...] = ()
+    features: tuple[FeatureRec, ...] = ()
+    cytogenetics: tuple[CytogeneticRec, ...] = ()
+    regimens: tuple[RegimenRec, ...] = ()
+    procedures: tuple[ProcedureRec, ...] = ()
+    responses: tuple[ResponseRec, ...] = ()
+    progressions: tuple[ProgressionRec, ...] = ()
+    side_effects: tuple[SideEffectRec, ...] = ()
+    labs: tuple[LabRec, ...] = ()
+    ecog: tuple[EcogRec, ...] = ()
+    supportive: tuple[SupportiveRec, ...] = ()
+    overrides: tuple[OverrideRec, ...] = ()
+
+    def overrides_for(self, rule: str, subject: str) -> OverrideRec | None:
+        found = [o for o in self.overrides if o.rule == rule and o.subject == subject]
+        return found[-1] if found else None

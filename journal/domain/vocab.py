@@ -1,0 +1,235 @@
+"""The controlled vocabularies shared by the record, the rules and the screens.
+
+Values are stable strings: they are stored in the journal file and the
+exchange format, so renaming one needs a migration.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Sex(StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+class HeavyChain(StrEnum):
+    IGG = "IgG"
+    IGA = "IgA"
+    IGD = "IgD"
+    IGE = "IgE"
+    IGM = "IgM"
+    LIGHT_CHAIN_ONLY = "light-chain only"
+    NON_SECRETORY = "non-secretory"
+    BICLONAL = "biclonal"
+    UNKNOWN = "unknown"
+
+
+class LightChain(StrEnum):
+    KAPPA = "kappa"
+    LAMBDA = "lambda"
+    UNKNOWN = "unknown"
+
+
+class DiseaseFlag(StrEnum):
+    EXTRAMEDULLARY = "extramedullary disease"
+    PLASMA_CELL_LEUKAEMIA = "plasma cell leukaemia"
+    AMYLOIDOSIS = "AL amyloidosis"
+    POEMS = "POEMS"
+    CNS = "CNS involvement"
+
+
+class Cytogenetic(StrEnum):
+    DEL17P = "del(17p)"
+    TP53_MUTATION = "TP53 mutation"
+    T4_14 = "t(4;14)"
+    T14_16 = "t(14;16)"
+    T14_20 = "t(14;20)"
+    T11_14 = "t(11;14)"
+    GAIN_1Q = "1q gain/amp"
+    DEL1P32 = "del(1p32)"
+    HYPERDIPLOIDY = "hyperdiploidy"
+    OTHER = "other"
+
+
+class Stage(StrEnum):
+    I = "I"  # noqa: E741 - the stage is called I
+    II = "II"
+    III = "III"
+    IV = "IV"
+    UNKNOWN = "unknown"
+
+
+class RegimenIntent(StrEnum):
+    INDUCTION = "induction"
+    CONSOLIDATION = "consolidation"
+    MAINTENANCE = "maintenance"
+    CONDITIONING = "conditioning"
+    MOBILISATION = "mobilisation"
+    BRIDGING = "bridging"
+    LYMPHODEPLETION = "lymphodepletion"
+    SALVAGE = "salvage"
+    CONTINUOUS = "continuous (until progression)"
+    FIXED_DURATION = "fixed duration"
+    PALLIATIVE = "palliative"
+    OTHER = "other"
+
+
+class ChangeReason(StrEnum):
+    """Why a regimen or drug started, changed or stopped."""
+
+    PLANNED = "planned"
+    PLAN_COMPLETED = "plan completed"
+    PROGRESSION = "progression"
+    INADEQUATE_RESPONSE = "inadequate response"
+    TOXICITY = "side effects (toxicity)"
+    PATIENT_CHOICE = "patient choice"
+    ACCESS = "access or insurance"
+    TRIAL = "clinical trial"
+    NEW_DIAGNOSIS = "new diagnosis"
+    RELAPSE = "relapse"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+class DrugRole(StrEnum):
+    ANTI_MYELOMA = "anti-myeloma"
+    PREMEDICATION = "premedication"
+    SUPPORTIVE = "supportive"
+    CONDITIONING = "conditioning"
+    LYMPHODEPLETION = "lymphodepletion"
+    MOBILISATION = "mobilisation"
+
+
+class Route(StrEnum):
+    ORAL = "oral"
+    IV = "IV"
+    SC = "SC"
+    IM = "IM"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+class AdditionKind(StrEnum):
+    """For a drug that joined a regimen after it started."""
+
+    ORIGINAL = "part of the original plan"
+    PLANNED_ADDITION = "planned addition"
+    UNPLANNED_ADDITION = "unplanned addition"
+    UNPLANNED_SUBSTITUTION = "unplanned substitution"
+
+
+class ProcedureKind(StrEnum):
+    AUTO_SCT = "autologous stem-cell transplant"
+    ALLO_SCT = "allogeneic stem-cell transplant"
+    CAR_T = "CAR-T infusion"
+    LEUKAPHERESIS = "leukapheresis (T-cell collection)"
+    STEM_CELL_COLLECTION = "stem-cell collection"
+    RADIOTHERAPY = "radiotherapy"
+    PLASMAPHERESIS = "plasmapheresis"
+    TRANSFUSION_RBC = "red-cell transfusion"
+    TRANSFUSION_PLATELETS = "platelet transfusion"
+    SURGERY = "surgery"
+    KYPHOPLASTY = "kyphoplasty / vertebroplasty"
+    OTHER = "other"
+
+
+class ResponseCategory(StrEnum):
+    """IMWG 2016 categories, best first."""
+
+    SCR = "sCR"
+    CR = "CR"
+    VGPR = "VGPR"
+    PR = "PR"
+    MR = "MR"
+    SD = "SD"
+    PD = "PD"
+    NE = "not evaluable"
+
+
+RESPONSE_ORDER = [
+    ResponseCategory.SCR,
+    ResponseCategory.CR,
+    ResponseCategory.VGPR,
+    ResponseCategory.PR,
+    ResponseCategory.MR,
+    ResponseCategory.SD,
+    ResponseCategory.PD,
+]
+
+
+def response_rank(cat: ResponseCategory | str | None) -> int:
+    """0 = sCR (best) .. 6 = PD; not evaluable / unknown ranks last."""
+    if cat is None:
+        return len(RESPONSE_ORDER)
+    try:
+        return RESPONSE_ORDER.index(ResponseCategory(cat))
+    except ValueError:
+        return len(RESPONSE_ORDER)
+
+
+class Assessor(StrEnum):
+    CLINICIAN = "clinician"
+    PATIENT = "patient"
+    COMPUTED = "computed"
+
+
+class MRDResult(StrEnum):
+    NEGATIVE = "negative"
+    POSITIVE = "positive"
+    NOT_DONE = "not done"
+
+
+class MRDMethod(StrEnum):
+    NGF = "next-generation flow"
+    NGS = "next-generation sequencing"
+    PET_CT = "PET/CT"
+    OTHER = "other"
+
+
+class ProgressionKind(StrEnum):
+    BIOCHEMICAL = "biochemical"
+    CLINICAL = "clinical"
+    RELAPSE_FROM_CR = "relapse from CR"
+    UNKNOWN = "unknown"
+
+
+class GradeSource(StrEnum):
+    CLINICIAN = "clinician"
+    PATIENT = "patient-reported"
+    COMPUTED = "computed from labs"
+
+
+class GradingScale(StrEnum):
+    CTCAE_V5 = "CTCAE v5.0"
+    CTCAE_V6 = "CTCAE v6.0"
+    ASTCT = "ASTCT 2019"
+    KVA = "KVA"
+
+
+class AEAction(StrEnum):
+    NONE = "none"
+    DOSE_REDUCED = "dose reduced"
+    DOSE_HELD = "dose held"
+    DRUG_STOPPED = "drug stopped"
+    TREATED = "treated"
+    HOSPITALISED = "hospitalised"
+    OTHER = "other"
+
+
+class LabContext(StrEnum):
+    NONE = "none"
+    TRANSFUSION_SUPPORTED = "transfusion-supported"
+    GCSF_SUPPORTED = "G-CSF-supported"
+    DURING_INFECTION = "during infection"
+    OTHER = "other"
+
+
+class NoteKind(StrEnum):
+    NOTE = "note"
+    VISIT = "clinic visit"
+    HOSPITAL_STAY = "hospital stay"
+    QUESTION = "question for next visit"
