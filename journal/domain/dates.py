@@ -43,21 +43,36 @@ _CODE_SEASONS = {v: k for k, v in _SEASON_CODES.items()}
 _QUAL_PREFIX = {Qualifier.ABOUT: "~", Qualifier.BEFORE: "<", Qualifier.AFTER: ">"}
 _PREFIX_QUAL = {v: k for k, v in _QUAL_PREFIX.items()}
 
-_MONTHS = {
-    name.lower(): i
-    for i, name in enumerate(calendar.month_name)
-    if name
-} | {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
+_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name} | {
+    name.lower(): i for i, name in enumerate(calendar.month_abbr) if name
+}
 _MONTHS["sept"] = 9
-_SEASON_WORDS = {"spring": "spring", "summer": "summer", "autumn": "autumn", "fall": "autumn",
-                 "winter": "winter"}
+_SEASON_WORDS = {
+    "spring": "spring",
+    "summer": "summer",
+    "autumn": "autumn",
+    "fall": "autumn",
+    "winter": "winter",
+}
 _QUAL_WORDS = {
-    "about": Qualifier.ABOUT, "around": Qualifier.ABOUT, "approx": Qualifier.ABOUT,
-    "approximately": Qualifier.ABOUT, "circa": Qualifier.ABOUT, "ca": Qualifier.ABOUT,
-    "c": Qualifier.ABOUT, "~": Qualifier.ABOUT, "roughly": Qualifier.ABOUT,
-    "before": Qualifier.BEFORE, "by": Qualifier.BEFORE, "<": Qualifier.BEFORE,
-    "after": Qualifier.AFTER, "since": Qualifier.AFTER, ">": Qualifier.AFTER,
-    "exact": Qualifier.EXACT, "exactly": Qualifier.EXACT, "on": Qualifier.EXACT,
+    "about": Qualifier.ABOUT,
+    "around": Qualifier.ABOUT,
+    "approx": Qualifier.ABOUT,
+    "approximately": Qualifier.ABOUT,
+    "circa": Qualifier.ABOUT,
+    "ca": Qualifier.ABOUT,
+    "c": Qualifier.ABOUT,
+    "~": Qualifier.ABOUT,
+    "roughly": Qualifier.ABOUT,
+    "before": Qualifier.BEFORE,
+    "by": Qualifier.BEFORE,
+    "<": Qualifier.BEFORE,
+    "after": Qualifier.AFTER,
+    "since": Qualifier.AFTER,
+    ">": Qualifier.AFTER,
+    "exact": Qualifier.EXACT,
+    "exactly": Qualifier.EXACT,
+    "on": Qualifier.EXACT,
 }
 
 MIN_YEAR = 1900
@@ -110,7 +125,9 @@ class PartialDate:
         """Parse the canonical stored form: ``[~<>]YYYY[-MM[-DD]|-SP|-SU|-AU|-WI]``."""
         m = re.fullmatch(r"([~<>]?)(\d{4})(?:-(\d{2}|SP|SU|AU|WI)(?:-(\d{2}))?)?", text or "")
         if not m:
-            raise DateError(f"{text!r} is not a stored date (expected e.g. 2019, 2019-05, 2019-05-14)")
+            raise DateError(
+                f"{text!r} is not a stored date (expected e.g. 2019, 2019-05, 2019-05-14)"
+            )
         prefix, year, mid, day = m.groups()
         qual = _PREFIX_QUAL.get(prefix, Qualifier.EXACT)
         if mid and mid in _CODE_SEASONS:
@@ -271,19 +288,32 @@ def _year(text: str) -> int:
 _PATTERNS = [
     (r"(\d{4})", lambda m, q: PartialDate(int(m[1]), qualifier=q)),
     (r"(\d{4})[-/](\d{1,2})", lambda m, q: PartialDate(int(m[1]), int(m[2]), qualifier=q)),
-    (r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})",
-     lambda m, q: PartialDate(int(m[1]), int(m[2]), int(m[3]), qualifier=q)),
+    (
+        r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})",
+        lambda m, q: PartialDate(int(m[1]), int(m[2]), int(m[3]), qualifier=q),
+    ),
     # Day first, as written on European and most clinic letters.
-    (r"(\d{1,2})[/ -](\d{1,2})[/ -](\d{4}|\d{2})",
-     lambda m, q: PartialDate(_year(m[3]), int(m[2]), int(m[1]), qualifier=q)),
+    (
+        r"(\d{1,2})[/ -](\d{1,2})[/ -](\d{4}|\d{2})",
+        lambda m, q: PartialDate(_year(m[3]), int(m[2]), int(m[1]), qualifier=q),
+    ),
     (r"(\d{1,2})[/ -](\d{4})", lambda m, q: PartialDate(int(m[2]), int(m[1]), qualifier=q)),
-    (r"([a-z]+) (\d{4})",
-     lambda m, q: (PartialDate(int(m[2]), season=_SEASON_WORDS[m[1]], qualifier=q)
-                   if m[1] in _SEASON_WORDS else PartialDate(int(m[2]), _month(m[1]), qualifier=q))),
-    (r"(\d{1,2})(?:st|nd|rd|th)? ([a-z]+) (\d{4})",
-     lambda m, q: PartialDate(int(m[3]), _month(m[2]), int(m[1]), qualifier=q)),
-    (r"([a-z]+) (\d{1,2})(?:st|nd|rd|th)? (\d{4})",
-     lambda m, q: PartialDate(int(m[3]), _month(m[1]), int(m[2]), qualifier=q)),
+    (
+        r"([a-z]+) (\d{4})",
+        lambda m, q: (
+            PartialDate(int(m[2]), season=_SEASON_WORDS[m[1]], qualifier=q)
+            if m[1] in _SEASON_WORDS
+            else PartialDate(int(m[2]), _month(m[1]), qualifier=q)
+        ),
+    ),
+    (
+        r"(\d{1,2})(?:st|nd|rd|th)? ([a-z]+) (\d{4})",
+        lambda m, q: PartialDate(int(m[3]), _month(m[2]), int(m[1]), qualifier=q),
+    ),
+    (
+        r"([a-z]+) (\d{1,2})(?:st|nd|rd|th)? (\d{4})",
+        lambda m, q: PartialDate(int(m[3]), _month(m[1]), int(m[2]), qualifier=q),
+    ),
 ]
 
 

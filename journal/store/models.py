@@ -117,7 +117,9 @@ class CytogeneticResult(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint(_date_ok("date"), name="date_format"),
         CheckConstraint("percent IS NULL OR (percent >= 0 AND percent <= 100)", name="percent"),
-        CheckConstraint("copy_number IS NULL OR (copy_number >= 0 AND copy_number <= 10)", name="copies"),
+        CheckConstraint(
+            "copy_number IS NULL OR (copy_number >= 0 AND copy_number <= 10)", name="copies"
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     date: str | None = None
@@ -137,11 +139,14 @@ class Regimen(SQLModel, table=True):
         CheckConstraint(_date_ok("start"), name="start_format"),
         CheckConstraint(_date_ok("end"), name="end_format"),
         CheckConstraint(_not_before("start", '"end"'), name="end_not_before_start"),
-        CheckConstraint("line_override IS NULL OR (line_override >= 1 AND line_override <= 40)",
-                        name="line_override_range"),
+        CheckConstraint(
+            "line_override IS NULL OR (line_override >= 1 AND line_override <= 40)",
+            name="line_override_range",
+        ),
         CheckConstraint("cycles IS NULL OR cycles >= 0", name="cycles"),
-        CheckConstraint("cycle_days IS NULL OR (cycle_days >= 1 AND cycle_days <= 365)",
-                        name="cycle_days"),
+        CheckConstraint(
+            "cycle_days IS NULL OR (cycle_days >= 1 AND cycle_days <= 365)", name="cycle_days"
+        ),
         CheckConstraint("part_of_id IS NULL OR part_of_id <> id", name="not_part_of_itself"),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -171,8 +176,7 @@ class RegimenDrug(SQLModel, table=True):
         CheckConstraint(_date_ok("last_dose"), name="last_dose_format"),
         CheckConstraint(_not_before("start", "last_dose"), name="last_dose_not_before_start"),
         CheckConstraint("dose IS NULL OR dose >= 0", name="dose"),
-        CheckConstraint("drug_id IS NOT NULL OR length(trim(coalesce(name,''))) > 0",
-                        name="named"),
+        CheckConstraint("drug_id IS NOT NULL OR length(trim(coalesce(name,''))) > 0", name="named"),
     )
     id: int | None = Field(default=None, primary_key=True)
     regimen_id: int = Field(foreign_key="regimen.id", ondelete="CASCADE", index=True)
@@ -341,8 +345,10 @@ class Note(SQLModel, table=True):
 
 
 class Question(SQLModel, table=True):
-    __table_args__ = (CheckConstraint(_date_ok("created"), name="created_format"),
-                      CheckConstraint(_date_ok("asked_on"), name="asked_format"))
+    __table_args__ = (
+        CheckConstraint(_date_ok("created"), name="created_format"),
+        CheckConstraint(_date_ok("asked_on"), name="asked_format"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     created: str
     text: str
