@@ -1,0 +1,415 @@
+"""Qt rendering of a :class:`~journal.reports.document.Document`: preview, print, PDF.
+
+The only module under ``journal/reports`` that imports PySide6.
+
+How it works: the document becomes a ``QTextDocument`` (HTML per block;
+tables use ``<thead>`` so Qt's paginated layout repeats the header rows on
+every page). Charts are drawn by matplotlib into SVG with
+``svg.fonttype = "none"`` (text stays text) and inserted as a custom text
+object that paints through ``QSvgRenderer`` — so the PDF chart is vector and its
+labels are selectable and searchable. :func:`paint_document` lays the text
+out for the target device and paints each page with a header and a
+"page i of N" footer; the same function feeds ``QPdfWriter`` (PDF),
+``QPrinter`` (printing) and ``QPrintPreviewWidget``/``QPrintPreviewDialog``.
+
+PDFs are written through ``QSaveFile`` so a crash never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QMarginsF, QRectF, QSaveFile, QSizeF, Qt, QUrl
+from PySide6.QtGui import (
+    QAbstractTextDocumentLayout,
+    QFont,
+    QImage,
+    QPagedPaintDevice,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPdfWriter,
+    QPen,
+    QTextCursor,
+    QTextDocument,
+    QTextImageFormat,
+)
+from PySide6.QtSvg import QSvgRenderer
+
+from journal.reports.document import (
+    COMPUTED,
+    OVERRIDE,
+    Chart,
+    Document,
+    Heading,
+    Inline,
+    KeyValue,
+    PageBreak,
+    Paragraph,
+    Table,
+    spans,
+)
+
+FONT_FAMILY = "DejaVu Sans"
+BASE_PT = 8.5
+PAGE_SIZES = {"A4": QPageSize.PageSizeId.A4, "Letter": QPageSize.PageSizeId.Letter}
+MARGINS_MM = QMarginsF(14, 16, 14, 14)  # left, top (room for the header), right, bottom
+
+LEGEND_HTML = (
+    "<span class='c'>blue text<sup>c</sup></span> = computed by the app from the entries, "
+    "following the rule it names (check with the medical team). "
+    "<span class='o'>text<sup>override</sup></span> = the app's result corrected by the person."
+)
+
+_CSS = f"""
+body {{ font-family: '{FONT_FAMILY}'; font-size: {BASE_PT}pt; }}
+h1 {{ font-size: {BASE_PT + 4}pt; font-weight: bold; margin-top: 0px; margin-bottom: 3px; }}
+h2 {{ font-size: {BASE_PT + 1.5}pt; font-weight: bold; margin-top: 7px; margin-bottom: 2px;
+      color: #1a1a1a; }}
+h3 {{ font-size: {BASE_PT + 0.5}pt; font-weight: bold; margin-top: 4px; margin-bottom: 1px; }}
+p {{ margin-top: 1px; margin-bottom: 2px; }}
+p.small, p.legend {{ font-size: {BASE_PT - 1}pt; }}
+p.muted {{ color: #555555; font-size: {BASE_PT - 1}pt; }}
+p.warning {{ font-weight: bold; }}
+p.note {{ font-style: italic; }}
+p.caption {{ font-size: {BASE_PT - 1}pt; color: #444444; margin-bottom: 1px; }}
+table.t {{ border-collapse: collapse; border-color: #9a9a9a; margin-top: 1px;
+           margin-bottom: 3px; }}
+table.t td, table.t th {{ padding: 1px 3px; }}
+table.t th {{ background-color: #e4e8ee; font-weight: bold; text-align: left; }}
+table.s {{ font-size: {BASE_PT - 1}pt; }}
+table.kv td {{ padding: 0px 4px 0px 0px; vertical-align: top; }}
+td.k {{ color: #333333; font-weight: bold; }}
+span.c {{ color: #174a7c; }}
+span.o {{ color: #8a3b00; font-style: italic; }}
+"""
+
+
+def _inline_html(value: Inline | None) -> str:
+    out = []
+    for s in spans(value):
+        t = html.escape(s.text).replace("\n", "<br/>")
+        if s.bold:
+            t = f"<b>{t}</b>"
+        if s.italic:
+            t = f"<i>{t}</i>"
+        if s.marker == COMPUTED:
+            t = f"<span class='c'>{t}<sup>c</sup></span>"
+        elif s.marker == OVERRIDE:
+            t = f"<span class='o'>{t}<sup>override</sup></span>"
+        out.append(t)
+    return "".join(out)
+
+
+def _table_html(t: Table) -> str:
+    n = t.n_cols
+    if n == 0:
+        return ""
+    rel = list(t.col_widths) if t.col_widths else [1.0] * n
+    total = sum(rel) or 1.0
+    pct = [max(1, round(100 * w / total)) for w in rel]
+    cls = "t s" if t.small else "t"
+    parts = []
+    if t.caption:
+        parts.append(f"<p class='caption'><b>{html.escape(t.caption)}</b></p>")
+    parts.append(f"<table class='{cls}' width='100%' border='1' cellspacing='0' cellpadding='1'>")
+    if t.header_rows:
+        parts.append("<thead>" if t.repeat_header else "")
+        for r in t.header_rows:
+            cells = "".join(
+                f"<th width='{pct[i]}%'>{_inline_html(c)}</th>" for i, c in enumerate(r)
+            )
+            parts.append(f"<tr>{cells}</tr>")
+        parts.append("</thead>" if t.repeat_header else "")
+    parts.append("<tbody>")
+    for r in t.rows:
+        cells = "".join(f"<td>{_inline_html(c)}</td>" for c in r)
+        cells += "<td></td>" * (n - len(r))
+        parts.append(f"<tr>{cells}</tr>")
+    parts.append("</tbody></table>")
+    return "".join(parts)
+
+
+def _kv_html(b: KeyValue) -> str:
+    cols = max(1, b.columns)
+    rows = list(b.rows)
+    per_col = -(-len(rows) // cols)
+    grid = [rows[i * per_col : (i + 1) * per_col] for i in range(cols)]
+    out = ["<table class='kv' width='100%' cellspacing='0' cellpadding='0'>"]
+    for i in range(per_col):
+        cells = []
+        for g in grid:
+            if i < len(g):
+                k, v = g[i]
+                cells.append(f"<td class='k'>{html.escape(k)}</td><td>{_inline_html(v)}</td>")
+            else:
+                cells.append("<td></td><td></td>")
+        out.append(f"<tr>{''.join(cells)}</tr>")
+    out.append("</table>")
+    return "".join(out)
+
+
+def _block_html(b, pending_break: bool) -> str:
+    brk = " style='page-break-before: always'" if pending_break else ""
+    if isinstance(b, Heading):
+        return f"<h{b.level}{brk}>{html.escape(b.text)}</h{b.level}>"
+    if isinstance(b, Paragraph):
+        return f"<p class='{b.style}'{brk}>{_inline_html(b.text)}</p>"
+    if isinstance(b, KeyValue):
+        return (f"<p{brk}></p>" if brk else "") + _kv_html(b)
+    if isinstance(b, Table):
+        return (f"<p{brk}></p>" if brk else "") + _table_html(b)
+    raise TypeError(type(b))
+
+
+# --- charts -------------------------------------------------------------------
+
+
+def chart_svg(chart: Chart) -> bytes:
+    """Draw a chart into SVG bytes with text kept as text (not paths)."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    if isinstance(chart.draw, Figure):
+        fig = chart.draw
+    else:
+        fig = Figure(figsize=chart.size)
+        chart.draw(fig)
+    buf = io.BytesIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "font.family": FONT_FAMILY}):
+        fig.savefig(buf, format="svg")
+    return buf.getvalue()
+
+
+MAX_CHART_W_IN = 7.1  # the text width of A4 and Letter with our margins
+_SCREEN_DPI = 96.0  # Qt scales inline image sizes from 96 dpi to the device
+
+
+@dataclass
+class _ChartSlot:
+    position: int  # character position of the placeholder image
+    renderer: QSvgRenderer
+    w_in: float
+    h_in: float
+
+
+# --- building and painting ----------------------------------------------------
+
+
+@dataclass
+class Built:
+    """A QTextDocument plus the vector charts painted over its placeholders.
+
+    Charts reserve their space with an empty inline image (so the text layout
+    paginates around them) and are painted from SVG at paint time. A custom
+    QTextObjectInterface would be neater, but PySide6 6.12 does not call
+    Python implementations of it (registerHandler ignores them).
+    """
+
+    qdoc: QTextDocument
+    charts: list[_ChartSlot]
+
+
+def build_qtextdocument(doc: Document, *, legend: bool = True) -> Built:
+    qdoc = QTextDocument()
+    qdoc.setDefaultFont(QFont(FONT_FAMILY, BASE_PT))
+    qdoc.setDefaultStyleSheet(_CSS)
+    qdoc.setDocumentMargin(0)
+    charts: list[_ChartSlot] = []
+    blank = QImage(1, 1, QImage.Format.Format_ARGB32)
+    blank.fill(Qt.GlobalColor.transparent)
+    qdoc.addResource(QTextDocument.ResourceType.ImageResource, QUrl("chart:blank"), blank)
+    cursor = QTextCursor(qdoc)
+    chunk: list[str] = []
+    if legend and (doc.has_markers(COMPUTED) or doc.has_markers(OVERRIDE)):
+        chunk.append(f"<p class='legend'>{LEGEND_HTML}</p>")
+    pending_break = False
+
+    def flush() -> None:
+        if chunk:
+            cursor.movePosition(QTextCursor.MoveOperation.End)
+            cursor.insertHtml("".join(chunk))
+            chunk.clear()
+
+    for b in doc.blocks:
+        if isinstance(b, PageBreak):
+            pending_break = True
+            continue
+        if isinstance(b, Chart):
+            flush()
+            w_in, h_in = float(b.size[0]), float(b.size[1])
+            if w_in > MAX_CHART_W_IN:
+                h_in, w_in = h_in * MAX_CHART_W_IN / w_in, MAX_CHART_W_IN
+            fmt = QTextImageFormat()
+            fmt.setName("chart:blank")
+            fmt.setWidth(w_in * _SCREEN_DPI)
+            fmt.setHeight(h_in * _SCREEN_DPI)
+            cursor.movePosition(QTextCursor.MoveOperation.End)
+            cursor.insertBlock()
+            if pending_break:
+                bf = cursor.blockFormat()
+                bf.setPageBreakPolicy(bf.PageBreakFlag.PageBreak_AlwaysBefore)
+                cursor.setBlockFormat(bf)
+                pending_break = False
+            slot = _ChartSlot(cursor.position(), QSvgRenderer(QByteArray(chart_svg(b))), w_in, h_in)
+            charts.append(slot)
+            cursor.insertImage(fmt)
+            if b.caption:
+                chunk.append(f"<p class='caption'>{html.escape(b.caption)}</p>")
+            continue
+        chunk.append(_block_html(b, pending_break))
+        pending_break = False
+    flush()
+    return Built(qdoc, charts)
+
+
+def _prepare(device: QPagedPaintDevice) -> tuple[QRectF, QRectF]:
+    """Make the device paint from the page corner; return (full page, body) in pixels.
+
+    We draw our own margins (with room for the header and footer) instead of
+    the device's, so the PDF, the printer and the preview look the same.
+    """
+    try:
+        from PySide6.QtPrintSupport import QPrinter
+    except ImportError:  # pragma: no cover - QtPrintSupport ships with Essentials
+        QPrinter = None  # noqa: N806
+    if QPrinter is not None and isinstance(device, QPrinter):
+        device.setFullPage(True)
+    else:
+        device.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter)
+    res = device.resolution()
+    full = QRectF(device.pageLayout().fullRectPixels(res))
+    mm = res / 25.4
+    body = full.adjusted(
+        MARGINS_MM.left() * mm,
+        MARGINS_MM.top() * mm,
+        -MARGINS_MM.right() * mm,
+        -MARGINS_MM.bottom() * mm,
+    )
+    return full, body
+
+
+def paint_document(doc: Document, device: QPagedPaintDevice, built: Built | None = None) -> int:
+    """Paint every page of ``doc`` on ``device`` (PDF writer or printer). Returns pages."""
+    built = built or build_qtextdocument(doc)
+    _full, body = _prepare(device)
+    qdoc = built.qdoc
+    qdoc.documentLayout().setPaintDevice(device)
+    qdoc.setPageSize(QSizeF(body.width(), body.height()))
+    pages = qdoc.pageCount()
+    res = device.resolution()
+    chart_rects = [(_chart_rect(qdoc, s, device), s) for s in built.charts]
+    painter = QPainter()
+    if not painter.begin(device):
+        raise OSError("could not start drawing on the output (printer or PDF file)")
+    try:
+        small = QFont(FONT_FAMILY, BASE_PT - 1.5)
+        mm = res / 25.4
+        for i in range(pages):
+            if i:
+                device.newPage()
+            painter.save()
+            clip = QRectF(0, i * body.height(), body.width(), body.height())
+            painter.translate(body.left(), body.top() - clip.top())
+            ctx = QAbstractTextDocumentLayout.PaintContext()
+            ctx.clip = clip
+            ctx.palette.setColor(ctx.palette.ColorRole.Text, Qt.GlobalColor.black)
+            painter.setClipRect(clip)
+            qdoc.documentLayout().draw(painter, ctx)
+            for rect, slot in chart_rects:
+                if rect.intersects(clip):
+                    slot.renderer.render(painter, rect)
+            painter.restore()
+            _furniture(painter, doc, i + 1, pages, body, small, mm)
+    finally:
+        painter.end()
+    return pages
+
+
+def _chart_rect(qdoc: QTextDocument, slot: _ChartSlot, device) -> QRectF:
+    block = qdoc.findBlock(slot.position)
+    rel = slot.position - block.position()
+    line = block.layout().lineForTextPosition(rel)
+    top_left = qdoc.documentLayout().blockBoundingRect(block).topLeft()
+    x = line.cursorToX(rel)[0] if isinstance(line.cursorToX(rel), tuple) else line.cursorToX(rel)
+    dpi = device.logicalDpiY()
+    return QRectF(top_left.x() + x, top_left.y() + line.y(), slot.w_in * dpi, slot.h_in * dpi)
+
+
+def _furniture(painter, doc, page, pages, body, font, mm) -> None:
+    painter.save()
+    painter.setFont(font)
+    painter.setPen(QPen(Qt.GlobalColor.black))
+    fm_h = painter.fontMetrics().height()
+    top = QRectF(body.left(), body.top() - 2.5 * mm - fm_h * 1.2, body.width(), fm_h * 1.2)
+    left = doc.title + (f" · {doc.header_left}" if doc.header_left else "")
+    painter.drawText(top, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom), left)
+    painter.drawText(
+        top, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom), doc.header_right
+    )
+    pen = QPen(Qt.GlobalColor.darkGray)
+    pen.setWidthF(0.25 * mm)
+    painter.setPen(pen)
+    y = body.top() - 1.5 * mm
+    painter.drawLine(int(body.left()), int(y), int(body.right()), int(y))
+    painter.setPen(QPen(Qt.GlobalColor.black))
+    bottom = QRectF(body.left(), body.bottom() + 2 * mm, body.width(), fm_h * 1.2)
+    painter.drawText(
+        bottom, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop), doc.footer_left
+    )
+    painter.drawText(
+        bottom,
+        int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop),
+        f"page {page} of {pages}",
+    )
+    painter.restore()
+
+
+def page_layout(page_size: str = "A4") -> QPageLayout:
+    if page_size not in PAGE_SIZES:
+        raise ValueError(f"unknown page size {page_size!r}; use A4 or Letter")
+    return QPageLayout(
+        QPageSize(PAGE_SIZES[page_size]),
+        QPageLayout.Orientation.Portrait,
+        MARGINS_MM,
+        QPageLayout.Unit.Millimeter,
+    )
+
+
+def write_pdf(
+    doc: Document, path: Path | str, *, page_size: str = "A4", resolution: int = 300
+) -> int:
+    """Write ``doc`` as a PDF at ``path`` atomically. Returns the number of pages.
+
+    Raises OSError with a plain message when the file cannot be written; the
+    previous file at ``path`` (if any) is then left as it was.
+    """
+    path = Path(path)
+    sf = QSaveFile(str(path))
+    if not sf.open(QSaveFile.OpenModeFlag.WriteOnly):
+        raise OSError(
+            f"Cannot write {path}: {sf.errorString()}. Choose a folder you can save into."
+        )
+    try:
+        writer = QPdfWriter(sf)
+        writer.setResolution(resolution)
+        writer.setPageLayout(page_layout(page_size))
+        writer.setTitle(doc.title)
+        writer.setCreator("Treatment Journal")
+        pages = paint_document(doc, writer)
+        del writer  # flushes the PDF trailer into the save file
+    except BaseException:
+        sf.cancelWriting()
+        sf.commit()
+        raise
+    if not sf.commit():
+        raise OSError(f"Cannot finish writing {path}: {sf.errorString()}. Nothing was replaced.")
+    return pages
+
+
+def render_to_printer(doc: Document, printer) -> int:
+    """Slot body for ``QPrintPreviewDialog.paintRequested`` and for printing."""
+    return paint_document(doc, printer)
