@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from pypdf import PdfReader
+
+from journal.reports.document import Document
+from journal.reports.qt_backend import build_qtextdocument, write_pdf
+
+
+@pytest.fixture
+def pdf_text(qapp, tmp_path, long_doc):
+    out = tmp_path / "out.pdf"
+    pages = write_pdf(long_doc, out)
+    reader = PdfReader(out)
+    assert len(reader.pages) == pages
+    # pypdf reports word gaps as tabs; compare words, not spacing
+    return [re.sub(r"[ \t]+", " ", p.extract_text()) for p in reader.pages]
+
+
+def test_pdf_text_is_selectable_and_footer_counts_pages(pdf_text):
+    n = len(pdf_text)
+    assert n >= 4
+    for i, text in enumerate(pdf_text, start=1):
+        assert f"page {i} of {n}" in text
+        assert "Jane Doe" in text  # header on every page
+        assert "patient-kept record: verify with medical records" in text
+
+
+def test_table_header_rows_repeat_on_every_page_the_table_spans(pdf_text):
+    pages_with_rows = [t for t in pdf_text if re.search(r"row\d{3}", t)]
+    assert len(pages_with_rows) >= 2
+    for t in pages_with_rows:
+        assert re.search(r"Date\s*Test\s*Value\s*Unit", t), t[:300]
+    rows = [m for t in pdf_text for m in re.findall(r"row\d{3}", t)]
+    assert sorted(rows) == [f"row{i:03d}" for i in range(160)]  # each row exactly once
+
+
+def test_chart_is_vector_with_text_kept_as_text(pdf_text):
+    assert any("Serum M-protein chartlabel" in t for t in pdf_text)
+
+
+def test_page_break_starts_the_appendix_on_a_new_page(pdf_text):
+    last = pdf_text[-1]
+    assert "Appendix: notes" in last
+    assert not re.search(r"row\d{3}", last)
+
+
+def test_letter_size_is_used_when_asked(qapp, tmp_path):
+    out = tmp_path / "letter.pdf"
+    write_pdf(Document("t").paragraph("hello"), out, page_size="Letter")
+    box = PdfReader(out).pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (612, 792)
+    with pytest.raises(ValueError, match="A4 or Letter"):
+        write_pdf(Document("t"), tmp_path / "x.pdf", page_size="A5")
+
+
+def test_failed_write_leaves_existing_file_untouched(qapp, tmp_path, monkeypatch):
+    out = tmp_path / "keep.pdf"
+    out.write_bytes(b"old contents")
+
+    def boom(*a, **k):
+        raise RuntimeError("drawing failed")
+
+    monkeypatch.setattr("journal.reports.qt_backend.paint_document", boom)
+    with pytest.raises(RuntimeError):
+        write_pdf(Document("t").paragraph("new"), out)
+    assert out.read_bytes() == b"old contents"
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.pdf"]
+
+
+def test_unwritable_folder_gives_a_plain_message(qapp, tmp_path):
+    with pytest.raises(OSError, match="Choose a folder you can save into"):
+        write_pdf(Document("t").paragraph("x"), tmp_path / "missing" / "dir" / "x.pdf")
+
+
+def test_markers_are_visible_in_the_qt_document(qapp, long_doc):
+    text = build_qtextdocument(long_doc).qdoc.toPlainText()
+    assert "4c" in text  # the superscript "c" after a computed value
+    assert "lenalidomideoverride" in text
+    assert "computed by the app" in text  # legend
