@@ -1,0 +1,675 @@
+"""Drawing data for the timeline: rule results and records, rearranged, nothing computed.
+
+:func:`timeline_data_from` takes a :class:`~journal.domain.records.History` and
+the results of the rules (``build_summary`` output, or anything carrying the
+lines of therapy and, optionally, the response assessment) and returns a
+:class:`TimelineData` that the drawing code turns into artists. The lines,
+the computed responses, the confirmed progressions, the nadir and the
+progression thresholds all come from :mod:`journal.domain`; this module only
+decides *where* they go (which lane, which row) and what the hover text says.
+
+Every mark carries the ``ref`` of the record it shows ("regimen:3", "lab:17"),
+so a click can open that record's editor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from journal.domain.dates import PartialDate
+from journal.domain.labs import LAB_TESTS
+from journal.domain.records import DrugRec, History, LabRec, RegimenRec
+from journal.domain.vocab import ProcedureKind
+
+# Roles drawn as bars; premedication and supportive drugs are not part of a
+# line (the lines rule ignores them) and would only add noise to the lanes.
+DRAWN_ROLES = ("anti-myeloma", "conditioning", "lymphodepletion", "mobilisation")
+
+DISEASE_MARKERS = ("m_protein", "urine_m_protein", "flc_kappa", "flc_lambda")
+EXTRA_LABS = ("hb", "platelets", "creatinine")
+
+EVENT_KINDS = ("transplant", "car_t", "response", "progression", "trial")
+
+
+@dataclass(frozen=True)
+class DoseMark:
+    date: dt.date
+    kind: str  # "reduced" | "increased" | "held" | "changed" | "stopped"
+    tip: str
+    ref: str
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One drug (or one whole regimen when a line has many drugs) on one row of a lane."""
+
+    label: str  # drug name, or "VRd: bortezomib, lenalidomide, ..." for a regimen bar
+    start: dt.date
+    end: dt.date | None  # None = ongoing (drawn to `TimelineData.today` with an arrow)
+    role: str
+    ref: str
+    tip: str
+    trial: bool = False
+    marks: tuple[DoseMark, ...] = ()
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str  # what the row shows ("lenalidomide")
+    bars: tuple[Bar, ...]
+
+
+@dataclass(frozen=True)
+class Lane:
+    number: int
+    label: str  # "Line 2: DKd"
+    full_label: str  # untruncated, for the hover text
+    start: dt.date
+    end: dt.date | None
+    rows: tuple[Row, ...]
+    overridden: bool = False
+    collapsed: bool = False  # True = one bar per regimen instead of one per drug
+    regimen_ids: tuple[int, ...] = ()
+    tip: str = ""
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str  # one of EVENT_KINDS
+    date: dt.date
+    label: str  # short text drawn beside the marker ("VGPR", "ASCT")
+    tip: str
+    ref: str
+    lane: int | None  # line number, None = before any line
+    computed: bool = False  # True = from the rules engine, False = recorded by a person
+
+
+@dataclass(frozen=True)
+class SideEffectSpan:
+    term: str
+    start: dt.date
+    end: dt.date | None  # None = ongoing
+    grade: int | None
+    serious: bool
+    ref: str
+    tip: str
+
+
+@dataclass(frozen=True)
+class LabPoint:
+    date: dt.date
+    value: float
+    ref: str
+    tip: str
+
+
+@dataclass(frozen=True)
+class LabSeries:
+    code: str
+    name: str
+    unit: str
+    points: tuple[LabPoint, ...]
+    disease_marker: bool
+
+
+@dataclass(frozen=True)
+class RefLine:
+    """A horizontal level the rules computed: the nadir or the progression threshold."""
+
+    code: str  # lab code the level belongs to
+    kind: str  # "nadir" | "threshold"
+    value: float
+    start: dt.date
+    end: dt.date
+    tip: str
+    ref: str = ""
+
+
+@dataclass(frozen=True)
+class TimelineData:
+    lanes: tuple[Lane, ...]
+    events: tuple[Event, ...] = ()
+    side_effects: tuple[SideEffectSpan, ...] = ()
+    labs: tuple[LabSeries, ...] = ()
+    ref_lines: tuple[RefLine, ...] = ()
+    today: dt.date = field(default_factory=dt.date.today)
+    title: str = ""
+
+    def span(self) -> tuple[dt.date, dt.date]:
+        """First and last day anything is drawn (today when something is ongoing)."""
+        days: list[dt.date] = []
+        for lane in self.lanes:
+            days.append(lane.start)
+            days.append(lane.end or self.today)
+            for row in lane.rows:
+                for bar in row.bars:
+                    days += [bar.start, bar.end or self.today]
+        days += [e.date for e in self.events]
+        for s in self.side_effects:
+            days += [s.start, s.end or self.today]
+        for series in self.labs:
+            days += [p.date for p in series.points]
+        if not days:
+            return (self.today - dt.timedelta(days=365), self.today)
+        return (min(days), max(days))
+
+    def lane(self, number: int) -> Lane:
+        for lane in self.lanes:
+            if lane.number == number:
+                return lane
+        raise KeyError(f"no lane for line {number}")
+
+
+# -- reading the rule results (duck-typed: Summary, LinesResult, or a namespace) ---------------
+
+
+def _get(obj: Any, *names: str) -> Any:
+    for name in names:
+        if obj is None:
+            return None
+        if isinstance(obj, dict):
+            if name in obj:
+                return obj[name]
+        elif hasattr(obj, name):
+            return getattr(obj, name)
+    return None
+
+
+def _lines_of(results: Any) -> tuple[Sequence[Any], dict[int, int]]:
+    """The Line objects and the regimen -> line map, from a Summary or a LinesResult."""
+    found = results
+    # Summary.lines is a LinesResult whose .lines is the tuple of Line.
+    for _ in range(3):
+        inner = _get(found, "lines")
+        if inner is None:
+            break
+        if isinstance(inner, Sequence) and not isinstance(inner, str):
+            regimen_line = _get(found, "regimen_line") or {}
+            return inner, dict(regimen_line)
+        found = inner
+    if isinstance(results, Sequence):
+        return results, {}
+    return (), {}
+
+
+def _d(p: PartialDate | None) -> dt.date | None:
+    return p.as_date() if p is not None else None
+
+
+def _txt(p: PartialDate | None, ongoing: str = "ongoing") -> str:
+    return p.display() if p is not None else ongoing
+
+
+def _dose_text(drug: DrugRec) -> str:
+    parts = []
+    if drug.dose is not None:
+        amount = f"{drug.dose:g}"
+        parts.append(f"{amount} {drug.dose_unit or ''}".strip())
+    if drug.route:
+        parts.append(drug.route)
+    if drug.schedule:
+        parts.append(drug.schedule)
+    return ", ".join(parts)
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _dose_marks(drug: DrugRec, regimen: RegimenRec) -> tuple[DoseMark, ...]:
+    marks: list[DoseMark] = []
+    previous = drug.dose
+    for change in sorted(drug.dose_changes, key=lambda c: c.date.sort_key()):
+        when = change.date.as_date()
+        if change.held:
+            kind = "held"
+        elif change.dose is not None and previous is not None and change.dose < previous:
+            kind = "reduced"
+        elif change.dose is not None and previous is not None and change.dose > previous:
+            kind = "increased"
+        else:
+            kind = "changed"
+        dose = f"{change.dose:g} {change.dose_unit or drug.dose_unit or ''}".strip()
+        words = {
+            "held": "held",
+            "reduced": f"reduced to {dose}",
+            "increased": f"increased to {dose}",
+            "changed": "schedule changed" if change.dose is None else f"dose set to {dose}",
+        }[kind]
+        tip = f"{drug.name} {words} on {change.date.display()}"
+        if change.schedule:
+            tip += f" ({change.schedule})"
+        if change.reason:
+            tip += f"; reason: {change.reason}"
+        if change.dose is not None:
+            previous = change.dose
+        marks.append(DoseMark(when, kind, tip, change.ref or drug.ref or regimen.ref))
+    # A drug stopped while the rest of the regimen went on is worth seeing: that
+    # is how a doctor spots "lenalidomide stopped for neuropathy".
+    if drug.last_dose is not None and (
+        regimen.end is None or drug.last_dose.as_date() < regimen.end.as_date()
+    ):
+        tip = f"{drug.name} stopped on {drug.last_dose.display()}"
+        if drug.stop_reason:
+            tip += f"; reason: {drug.stop_reason}"
+        marks.append(DoseMark(drug.last_dose.as_date(), "stopped", tip, drug.ref or regimen.ref))
+    return tuple(marks)
+
+
+def _drug_bar(drug: DrugRec, regimen: RegimenRec) -> Bar:
+    start = drug.start or regimen.start
+    last = drug.last_dose if drug.last_dose is not None else regimen.end
+    dose = _dose_text(drug)
+    tip = f"{drug.name} ({regimen.name})\n{start.display()} – {_txt(last)}"
+    if dose:
+        tip += f"\nDose: {dose}"
+    if drug.role != "anti-myeloma":
+        tip += f"\nRole: {drug.role}"
+    if regimen.trial_id:
+        tip += f"\nClinical trial: {regimen.trial_id}"
+    return Bar(
+        label=drug.name,
+        start=start.as_date(),
+        end=_d(last),
+        role=drug.role,
+        ref=regimen.ref,
+        tip=tip,
+        trial=bool(regimen.trial_id),
+        marks=_dose_marks(drug, regimen),
+    )
+
+
+def _regimen_bar(regimen: RegimenRec, drugs: Sequence[DrugRec]) -> Bar:
+    names = ", ".join(d.name for d in drugs)
+    tip = f"{regimen.name}: {names}\n{regimen.start.display()} – {_txt(regimen.end)}"
+    if regimen.trial_id:
+        tip += f"\nClinical trial: {regimen.trial_id}"
+    return Bar(
+        label=f"{regimen.name}: {names}",
+        start=regimen.start.as_date(),
+        end=_d(regimen.end),
+        role="anti-myeloma",
+        ref=regimen.ref,
+        tip=tip,
+        trial=bool(regimen.trial_id),
+    )
+
+
+def _lane_for(date: dt.date, lanes: Sequence[Lane], today: dt.date) -> int | None:
+    """The line running on ``date``, else the last line started before it."""
+    best = None
+    for lane in lanes:
+        if lane.start <= date <= (lane.end or today):
+            return lane.number
+        if lane.start <= date:
+            best = lane.number
+    return best
+
+
+def _build_lanes(
+    history: History,
+    lines: Sequence[Any],
+    *,
+    max_drug_rows: int,
+    label_chars: int,
+) -> list[Lane]:
+    regimens = {r.id: r for r in history.regimens}
+    lanes: list[Lane] = []
+    for line in sorted(lines, key=lambda ln: (ln.start.sort_key(), ln.number)):
+        regs = [regimens[i] for i in line.regimen_ids if i in regimens]
+        regs.sort(key=lambda r: r.start.sort_key())
+        drawn = [(r, [d for d in r.drugs if d.role in DRAWN_ROLES]) for r in regs]
+        names: list[str] = []
+        for _, drugs in drawn:
+            for d in sorted(drugs, key=lambda d: (d.start or PartialDate(1900)).sort_key()):
+                if d.name not in names:
+                    names.append(d.name)
+        collapsed = len(names) > max_drug_rows
+        if collapsed:
+            rows = tuple(Row(r.name, (_regimen_bar(r, drugs),)) for r, drugs in drawn)
+        else:
+            by_name: dict[str, list[Bar]] = {n: [] for n in names}
+            for r, drugs in drawn:
+                for d in drugs:
+                    by_name[d.name].append(_drug_bar(d, r))
+            rows = tuple(Row(n, tuple(by_name[n])) for n in names)
+        body = line.label or " + ".join(r.name for r in regs) or "(no regimen)"
+        body = body.replace("->", "→")
+        mark = "*" if getattr(line, "overridden", False) else ""
+        full = f"Line {line.number}{mark}: {body}"
+        trials = sorted({r.trial_id for r in regs if r.trial_id})
+        tip = f"{full}\n{line.start.display()} – {_txt(line.end)}"
+        if trials:
+            tip += "\nClinical trial: " + ", ".join(trials)
+        if getattr(line, "overridden", False):
+            tip += "\n* line number set by you (your correction wins over the rule)"
+        flags = tuple(getattr(line, "flags", ()) or ())
+        if flags:
+            tip += "\nNote: " + "; ".join(flags)
+        lanes.append(
+            Lane(
+                number=line.number,
+                label=_short(full, label_chars),
+                full_label=full,
+                start=line.start.as_date(),
+                end=_d(line.end),
+                rows=rows,
+                overridden=bool(getattr(line, "overridden", False)),
+                collapsed=collapsed,
+                regimen_ids=tuple(r.id for r in regs),
+                tip=tip,
+            )
+        )
+    return lanes
+
+
+_PROCEDURE_EVENTS = {
+    ProcedureKind.AUTO_SCT.value: ("transplant", "ASCT"),
+    ProcedureKind.ALLO_SCT.value: ("transplant", "allo-SCT"),
+    ProcedureKind.CAR_T.value: ("car_t", "CAR-T"),
+}
+
+
+def _events(
+    history: History,
+    results: Any,
+    lanes: Sequence[Lane],
+    lines: Sequence[Any],
+    regimen_line: dict[int, int],
+    today: dt.date,
+) -> list[Event]:
+    events: list[Event] = []
+    proc_line = {
+        pid: line.number for line in lines for pid in (getattr(line, "procedure_ids", ()) or ())
+    }
+
+    def lane_of(date: dt.date, regimen_id: int | None = None) -> int | None:
+        if regimen_id is not None and regimen_id in regimen_line:
+            return regimen_line[regimen_id]
+        return _lane_for(date, lanes, today)
+
+    for p in history.procedures:
+        if p.kind not in _PROCEDURE_EVENTS:
+            continue
+        kind, short = _PROCEDURE_EVENTS[p.kind]
+        when = p.date.as_date()
+        tip = f"{p.kind} on {p.date.display()}"
+        if p.product:
+            tip += f"\nProduct: {p.product}"
+        if p.conditioning:
+            tip += f"\nConditioning: {p.conditioning}"
+        label = p.product if kind == "car_t" and p.product else short
+        lane = proc_line.get(p.id) or lane_of(when, p.regimen_id)
+        events.append(Event(kind, when, label, tip, p.ref, lane))
+
+    for r in history.regimens:
+        if r.trial_id:
+            when = r.start.as_date()
+            tip = f"Clinical trial {r.trial_id}"
+            if r.trial_arm:
+                tip += f", arm {r.trial_arm}"
+            tip += f"\n{r.name} from {r.start.display()}"
+            events.append(Event("trial", when, "trial", tip, r.ref, lane_of(when, r.id)))
+
+    for resp in history.responses:
+        when = resp.date.as_date()
+        who = {"clinician": "by your doctor", "patient": "noted by you"}.get(
+            resp.assessor, f"by {resp.assessor}"
+        )
+        tip = f"Response {resp.category} ({who}) on {resp.date.display()}"
+        if resp.mrd_result:
+            tip += f"\nMRD: {resp.mrd_result}"
+        events.append(
+            Event(
+                "response",
+                when,
+                str(resp.category),
+                tip,
+                resp.ref,
+                lane_of(when, resp.regimen_id),
+                computed=resp.assessor == "computed",
+            )
+        )
+
+    for prog in history.progressions:
+        when = prog.date.as_date()
+        tip = f"Progression recorded on {prog.date.display()} ({prog.kind})"
+        if not prog.confirmed:
+            tip += "\nnot yet confirmed"
+        events.append(
+            Event("progression", when, "PD", tip, prog.ref, lane_of(when, prog.regimen_id))
+        )
+
+    events += _computed_events(results, lane_of)
+    events.sort(key=lambda e: (e.date, EVENT_KINDS.index(e.kind)))
+    return events
+
+
+def _trace_text(obj: Any) -> str:
+    traces = _get(obj, "traces") or ([_get(obj, "trace")] if _get(obj, "trace") else [])
+    texts = [t.explanation for t in traces if getattr(t, "explanation", None)]
+    return "\n".join(texts)
+
+
+def _first_ref(obj: Any, fallback: str) -> str:
+    for t in _get(obj, "traces") or ([_get(obj, "trace")] if _get(obj, "trace") else []):
+        for ref in getattr(t, "records", ()) or ():
+            return ref
+    return _get(obj, "ref") or fallback
+
+
+def _as_day(value: Any) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, PartialDate):
+        return value.as_date()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return None
+
+
+def _response_result(results: Any) -> Any:
+    return _get(results, "responses", "response_result", "response")
+
+
+def _computed_events(results: Any, lane_of) -> list[Event]:
+    """Assessments and confirmed progressions the rules engine computed from labs."""
+    rr = _response_result(results)
+    if rr is None:
+        return []
+    out: list[Event] = []
+    for a in _iter(_get(rr, "assessments")):
+        when = _as_day(_get(a, "date"))
+        category = _get(a, "category")
+        if when is None or category is None:
+            continue
+        line = _get(a, "line", "line_number")
+        why = _trace_text(a)
+        tip = f"Response {category} (computed from your labs) on {when:%d %b %Y}"
+        if why:
+            tip += "\n" + why
+        out.append(
+            Event(
+                "response",
+                when,
+                str(getattr(category, "value", category)),
+                tip,
+                _first_ref(a, ""),
+                line if isinstance(line, int) else lane_of(when),
+                computed=True,
+            )
+        )
+    for p in _iter(_get(rr, "progressions", "confirmed_progressions")):
+        when = _as_day(_get(p, "date"))
+        if when is None:
+            continue
+        param = _get(p, "parameter")
+        why = _trace_text(p)
+        tip = f"Progression (computed from your labs) on {when:%d %b %Y}"
+        if param:
+            tip += f"\nMeasured by: {_lab_name(str(param))}"
+        if why:
+            tip += "\n" + why
+        line = _get(p, "line", "line_number")
+        out.append(
+            Event(
+                "progression",
+                when,
+                "PD",
+                tip,
+                _first_ref(p, ""),
+                line if isinstance(line, int) else lane_of(when),
+                computed=True,
+            )
+        )
+    return out
+
+
+def _iter(value: Any) -> Iterable[Any]:
+    if value is None:
+        return ()
+    if isinstance(value, dict):
+        items: list[Any] = []
+        for v in value.values():
+            items.extend(v if isinstance(v, (list, tuple)) else [v])
+        return items
+    return value
+
+
+def _lab_name(code: str) -> str:
+    test = LAB_TESTS.get(code)
+    return test.name if test else code
+
+
+def _side_effects(history: History) -> list[SideEffectSpan]:
+    spans = []
+    for s in history.side_effects:
+        grade = f"grade {s.grade} ({s.scale})" if s.grade is not None else "grade not recorded"
+        tip = f"{s.term}, {grade}\n{s.onset.display()} – {_txt(s.resolved)}"
+        if s.grade_source == "patient-reported":
+            tip += "\npatient-reported, to be confirmed"
+        if s.serious:
+            tip += "\nSerious (for example needed a hospital stay)"
+        if s.drugs:
+            tip += "\nLinked to: " + ", ".join(s.drugs)
+        spans.append(
+            SideEffectSpan(
+                s.term, s.onset.as_date(), _d(s.resolved), s.grade, s.serious, s.ref, tip
+            )
+        )
+    spans.sort(key=lambda s: s.start)
+    return spans
+
+
+def _involved_flc(history: History, labs: dict[str, list[LabRec]]) -> list[str]:
+    chain = history.diagnosis.light_chain if history.diagnosis else "unknown"
+    if chain == "kappa":
+        return ["flc_kappa"] if labs.get("flc_kappa") else []
+    if chain == "lambda":
+        return ["flc_lambda"] if labs.get("flc_lambda") else []
+    # Unknown light chain: show both and let the reader see which one is high.
+    return [c for c in ("flc_kappa", "flc_lambda") if labs.get(c)]
+
+
+def _lab_series(history: History, results: Any, extra_labs: Sequence[str]) -> list[LabSeries]:
+    by_code: dict[str, list[LabRec]] = {}
+    for lab in history.labs:
+        if lab.value is not None:
+            by_code.setdefault(lab.test, []).append(lab)
+    wanted: list[str] = []
+    followed = _followed_markers(results)
+    if followed:
+        wanted = [c for c in followed if c in by_code]
+    else:
+        wanted = [c for c in ("m_protein", "urine_m_protein") if by_code.get(c)]
+        wanted += _involved_flc(history, by_code)
+    wanted += [c for c in extra_labs if by_code.get(c) and c not in wanted]
+    out = []
+    for code in wanted:
+        test = LAB_TESTS.get(code)
+        name = test.name if test else code
+        unit = test.unit if test else ""
+        points = []
+        for lab in sorted(by_code[code], key=lambda x: x.date.sort_key()):
+            tip = f"{name}: {lab.value:g} {unit} on {lab.date.display()}"
+            if lab.context and lab.context != "none":
+                tip += f"\n({lab.context})"
+            points.append(LabPoint(lab.date.as_date(), float(lab.value), lab.ref, tip))
+        out.append(LabSeries(code, name, unit, tuple(points), bool(test and test.disease_marker)))
+    return out
+
+
+def _followed_markers(results: Any) -> list[str]:
+    """The parameters the response rule says it follows for this person, if it says."""
+    rr = _response_result(results)
+    followed = _get(rr, "followed", "parameters", "measurable_parameters")
+    if not followed:
+        followed = _get(_get(rr, "measurable"), "followed", "parameters")
+    out = []
+    for p in followed or ():
+        code = str(getattr(p, "value", p))
+        if code == "dflc":
+            # dFLC is drawn as the involved chain the rule measured it on.
+            continue
+        out.append(code)
+    return out
+
+
+def _ref_lines(results: Any, lanes: Sequence[Lane], today: dt.date) -> list[RefLine]:
+    rr = _response_result(results)
+    out: list[RefLine] = []
+    for item in _iter(_get(rr, "levels", "ref_levels", "thresholds")):
+        code = _get(item, "parameter", "code")
+        start = _as_day(_get(item, "start", "since"))
+        end = _as_day(_get(item, "end", "until")) or today
+        if code is None or start is None:
+            continue
+        for kind in ("nadir", "threshold"):
+            value = _get(item, kind)
+            if value is None:
+                continue
+            word = "Lowest value (nadir)" if kind == "nadir" else "Progression threshold"
+            tip = f"{word}: {float(value):g} — {_lab_name(str(code))}"
+            why = _trace_text(item)
+            if why:
+                tip += "\n" + why
+            out.append(
+                RefLine(str(code), kind, float(value), start, end, tip, _first_ref(item, ""))
+            )
+    return out
+
+
+def timeline_data_from(
+    history: History,
+    results: Any,
+    *,
+    today: dt.date | None = None,
+    extra_labs: Sequence[str] = (),
+    max_drug_rows: int = 5,
+    label_chars: int = 40,
+    title: str = "",
+) -> TimelineData:
+    """Rearrange records and rule results into drawing data.
+
+    ``results`` is what :func:`journal.domain.summary.build_summary` returns, or a
+    ``LinesResult``, or any object with ``lines`` (and optionally ``responses``).
+    ``extra_labs`` adds non-disease labs, e.g. ``("hb", "platelets", "creatinine")``.
+    """
+    today = today or _as_day(_get(results, "as_of")) or dt.date.today()
+    lines, regimen_line = _lines_of(results)
+    lanes = _build_lanes(history, lines, max_drug_rows=max_drug_rows, label_chars=label_chars)
+    events = _events(history, results, lanes, lines, regimen_line, today)
+    return TimelineData(
+        lanes=tuple(lanes),
+        events=tuple(events),
+        side_effects=tuple(_side_effects(history)),
+        labs=tuple(_lab_series(history, results, extra_labs)),
+        ref_lines=tuple(_ref_lines(results, lanes, today)),
+        today=today,
+        title=title,
+    )

@@ -1,0 +1,709 @@
+"""The personal swimmer chart: lines of therapy, events, side effects and labs over time.
+
+:func:`draw_timeline` draws a :class:`~journal.charts.data.TimelineData` onto a
+plain :class:`matplotlib.figure.Figure`. No pyplot (no global state, safe in
+a Qt app and in a PDF worker) and no Qt: the Timeline view puts the same
+figure on a canvas, the report engine saves it as SVG/PDF.
+
+Reading aids, because a doctor gives the picture five seconds: one lane per
+line of therapy, labelled; one row per drug; ongoing things end in an arrow;
+every symbol differs by shape as well as colour (Okabe-Ito palette, safe for
+the common colour-vision deficiencies) and is explained in the legend.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import matplotlib.dates as mdates
+import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+
+from journal.charts.data import Bar, TimelineData
+
+# Okabe & Ito (2008), "Color Universal Design".
+OKABE_ITO = {
+    "orange": "#E69F00",
+    "sky": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+    "black": "#000000",
+    "grey": "#999999",
+}
+
+ROLE_STYLE = {
+    # role: (face colour, hatch, legend text)
+    "anti-myeloma": (OKABE_ITO["blue"], "", "Myeloma treatment"),
+    "conditioning": (OKABE_ITO["orange"], "..", "Conditioning before a transplant"),
+    "lymphodepletion": (OKABE_ITO["orange"], "..", "Conditioning before a transplant"),
+    "mobilisation": (OKABE_ITO["grey"], "..", "Stem-cell mobilisation"),
+}
+TRIAL_HATCH = "///"
+
+# Side-effect grade: colour darkens AND the hatch gets denser with the grade.
+GRADE_STYLE = {
+    None: ("#DDDDDD", "", "grade not recorded"),
+    1: (OKABE_ITO["yellow"], "", "grade 1 (mild)"),
+    2: (OKABE_ITO["orange"], "..", "grade 2 (moderate)"),
+    3: (OKABE_ITO["vermillion"], "//", "grade 3 (severe)"),
+    4: ("#882255", "xx", "grade 4 (life-threatening)"),
+    5: (OKABE_ITO["black"], "xx", "grade 5"),
+}
+
+DOSE_MARKERS = {
+    # kind: (marker, filled, legend text)
+    "reduced": ("v", True, "dose reduced"),
+    "increased": ("^", False, "dose increased"),
+    "held": ("s", False, "dose held (paused)"),
+    "changed": ("d", False, "dose or schedule changed"),
+    "stopped": ("|", True, "drug stopped early"),
+}
+
+RESPONSE_COLOURS = {
+    "sCR": OKABE_ITO["green"],
+    "CR": OKABE_ITO["green"],
+    "VGPR": OKABE_ITO["sky"],
+    "PR": OKABE_ITO["sky"],
+    "MR": OKABE_ITO["grey"],
+    "SD": OKABE_ITO["grey"],
+    "PD": OKABE_ITO["vermillion"],
+}
+
+EVENT_STYLE = {
+    # kind: (marker, colour, size, legend text)
+    "transplant": ("*", OKABE_ITO["blue"], 13, "stem-cell transplant"),
+    "car_t": ("D", OKABE_ITO["purple"], 8, "CAR-T infusion"),
+    "trial": ("P", OKABE_ITO["green"], 9, "clinical trial start (bars hatched ///)"),
+    "progression": ("^", OKABE_ITO["vermillion"], 10, "progression (PD)"),
+    "response": ("o", OKABE_ITO["sky"], 7, "response"),
+}
+
+LAB_STYLE = {
+    "m_protein": ("o", OKABE_ITO["blue"]),
+    "urine_m_protein": ("s", OKABE_ITO["orange"]),
+    "flc_kappa": ("D", OKABE_ITO["purple"]),
+    "flc_lambda": ("D", OKABE_ITO["green"]),
+    "hb": ("^", OKABE_ITO["vermillion"]),
+    "platelets": ("v", OKABE_ITO["sky"]),
+    "creatinine": ("P", OKABE_ITO["black"]),
+}
+
+LOG_CANDIDATES = ("flc_kappa", "flc_lambda", "urine_m_protein")
+BAR_HEIGHT = 0.62
+BASE_FONT = 9.0
+
+
+@dataclass
+class TimelineOptions:
+    show_side_effects: bool = True
+    show_labs: bool = True
+    show_legend: bool = True
+    show_progression_lines: bool = True  # a thin vertical line through every panel
+    max_side_effect_rows: int = 6
+    lab_panel_height: float = 1.6  # relative to one lane row
+    log_ratio: float = 30.0  # a lab panel switches to a log axis when max/min exceeds this
+
+
+@dataclass
+class Mark:
+    """One clickable thing on the chart."""
+
+    artist: Artist
+    ref: str
+    tip: str
+    kind: str
+    ax: Axes
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+    index: int | None = None  # point index for lab series (one Line2D per series)
+
+
+@dataclass
+class TimelineArtists:
+    fig: Figure
+    data: TimelineData
+    lanes_ax: Axes | None = None
+    side_effects_ax: Axes | None = None
+    lab_axes: dict[str, Axes] = field(default_factory=dict)
+    marks: list[Mark] = field(default_factory=list)
+    lane_rows: dict[int, tuple[float, float]] = field(default_factory=dict)  # line -> y span
+    row_y: dict[tuple[int, str], float] = field(default_factory=dict)  # (line, row label) -> y
+    legend_labels: list[str] = field(default_factory=list)
+    legend: Artist | None = None
+    options: TimelineOptions = field(default_factory=TimelineOptions)
+    text_scale: float = 1.0
+
+    @property
+    def axes(self) -> list[Axes]:
+        out = [a for a in (self.lanes_ax, self.side_effects_ax) if a is not None]
+        return out + list(self.lab_axes.values())
+
+    def refs(self) -> dict[Artist, list[str]]:
+        """Artist -> the record refs it shows (a lab line shows one ref per point)."""
+        out: dict[Artist, list[str]] = {}
+        for m in self.marks:
+            out.setdefault(m.artist, []).append(m.ref)
+        return out
+
+    def marks_for(self, ref: str) -> list[Mark]:
+        return [m for m in self.marks if m.ref == ref]
+
+    def hit(self, x_px: float, y_px: float, tolerance_px: float = 6.0) -> Mark | None:
+        """The mark under a display position (pixels, origin bottom-left), if any.
+
+        Points win over bars (a marker sits on top of its bar), the nearest point
+        wins among points.
+        """
+        best: tuple[float, Mark] | None = None
+        for ax in self.axes:
+            if not ax.bbox.contains(x_px, y_px):
+                continue
+            marks = [m for m in self.marks if m.ax is ax]
+            if not marks:
+                return None
+            inv = ax.transData.inverted()
+            xd, yd = inv.transform((x_px, y_px))
+            pts = np.array([(m.x0, m.y0) for m in marks])
+            disp = ax.transData.transform(pts)
+            dist = np.hypot(disp[:, 0] - x_px, disp[:, 1] - y_px)
+            for i, m in enumerate(marks):
+                is_point = m.x0 == m.x1 and m.y0 == m.y1
+                if is_point:
+                    if dist[i] <= tolerance_px and (best is None or dist[i] < best[0]):
+                        best = (float(dist[i]), m)
+                elif best is None and m.x0 <= xd <= m.x1 and m.y0 <= yd <= m.y1:
+                    best = (tolerance_px + 1.0, m)
+            if best is not None and best[0] > tolerance_px:
+                # A bar was hit; a nearby point on it still wins.
+                for i, m in enumerate(marks):
+                    if m.x0 == m.x1 and m.y0 == m.y1 and dist[i] <= tolerance_px:
+                        best = (float(dist[i]), m)
+            return best[1] if best else None
+        return None
+
+
+def _num(d: dt.date) -> float:
+    return float(mdates.date2num(d))
+
+
+def _pack(spans: Sequence[tuple[float, float]], max_rows: int) -> list[int]:
+    """Greedy interval packing: the row each span goes on (overlaps share the last row)."""
+    ends: list[float] = []
+    rows = []
+    for start, end in spans:
+        for i, row_end in enumerate(ends):
+            if start > row_end:
+                ends[i] = end
+                rows.append(i)
+                break
+        else:
+            if len(ends) < max_rows:
+                ends.append(end)
+                rows.append(len(ends) - 1)
+            else:
+                i = int(np.argmin(ends))
+                ends[i] = max(ends[i], end)
+                rows.append(i)
+    return rows
+
+
+def draw_timeline(
+    fig: Figure,
+    data: TimelineData,
+    *,
+    date_range: tuple[dt.date, dt.date] | None = None,
+    text_scale: float = 1.0,
+    options: TimelineOptions | None = None,
+) -> TimelineArtists:
+    """Draw ``data`` on ``fig`` (cleared first; the Figure object itself is kept)."""
+    options = options or TimelineOptions()
+    fig.clear()
+    fs = BASE_FONT * text_scale
+    arts = TimelineArtists(fig=fig, data=data, options=options, text_scale=text_scale)
+    today = _num(data.today)
+
+    # Rows of the lane panel: per lane one event row, then one row per drug.
+    n_lane_rows = sum(1 + len(lane.rows) for lane in data.lanes) or 1
+    se_spans = [(_num(s.start), _num(s.end or data.today)) for s in data.side_effects]
+    se_rows = _pack(se_spans, options.max_side_effect_rows) if se_spans else []
+    n_se_rows = (max(se_rows) + 1) if se_rows else 0
+    labs = list(data.labs) if options.show_labs else []
+    heights = [float(n_lane_rows)]
+    if options.show_side_effects and data.side_effects:
+        heights.append(max(1.2, n_se_rows * 0.6))
+    heights += [options.lab_panel_height * max(2.0, text_scale * 1.4)] * len(labs)
+
+    fig.set_layout_engine("constrained")
+    gs = fig.add_gridspec(len(heights), 1, height_ratios=heights)
+    lanes_ax = fig.add_subplot(gs[0])
+    arts.lanes_ax = lanes_ax
+    axes: list[Axes] = [lanes_ax]
+    if options.show_side_effects and data.side_effects:
+        arts.side_effects_ax = fig.add_subplot(gs[len(axes)], sharex=lanes_ax)
+        axes.append(arts.side_effects_ax)
+    for series in labs:
+        ax = fig.add_subplot(gs[len(axes)], sharex=lanes_ax)
+        arts.lab_axes[series.code] = ax
+        axes.append(ax)
+
+    _draw_lanes(arts, lanes_ax, data, fs, today)
+    if arts.side_effects_ax is not None:
+        _draw_side_effects(arts, arts.side_effects_ax, data, se_rows, n_se_rows, fs, today)
+    for series in labs:
+        _draw_lab(arts, arts.lab_axes[series.code], series, data, fs, options)
+
+    for ax in axes:
+        ax.axvline(today, color=OKABE_ITO["grey"], lw=0.8, ls=(0, (1, 2)), zorder=0)
+        if options.show_progression_lines:
+            for ev in data.events:
+                if ev.kind == "progression":
+                    ax.axvline(
+                        _num(ev.date),
+                        color=OKABE_ITO["vermillion"],
+                        lw=0.7,
+                        alpha=0.5,
+                        ls="--",
+                        zorder=0,
+                    )
+        ax.tick_params(labelsize=fs)
+        ax.grid(axis="x", color="#E6E6E6", lw=0.6, zorder=-1)
+        ax.set_axisbelow(True)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    for ax in axes[:-1]:
+        ax.tick_params(axis="x", labelbottom=False)
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    axes[-1].xaxis.set_major_locator(locator)
+    axes[-1].xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+    lo, hi = date_range or data.span()
+    pad = max(5.0, (_num(hi) - _num(lo)) * 0.02)
+    lanes_ax.set_xlim(_num(lo) - pad, _num(hi) + pad)
+    if data.title:
+        fig.suptitle(data.title, fontsize=fs * 1.25, fontweight="bold")
+    if options.show_legend:
+        _legend(arts, fig, data, fs)
+    return arts
+
+
+def suggested_height(
+    data: TimelineData, *, text_scale: float = 1.0, options: TimelineOptions | None = None
+) -> float:
+    """A figure height (inches) at which every row is readable at this text size."""
+    options = options or TimelineOptions()
+    row_in = 0.24 * text_scale
+    rows = sum(1 + len(lane.rows) for lane in data.lanes) or 1
+    height = rows * row_in + 0.6
+    if options.show_side_effects and data.side_effects:
+        height += max(1.2, min(len(data.side_effects), options.max_side_effect_rows) * 0.6) * row_in
+    if options.show_labs:
+        height += len(data.labs) * options.lab_panel_height * 0.75 * text_scale
+    if options.show_legend:
+        height += 1.6 * text_scale
+    return max(4.0, height)
+
+
+def update_timeline(
+    arts: TimelineArtists,
+    data: TimelineData,
+    *,
+    date_range: tuple[dt.date, dt.date] | None = None,
+) -> TimelineArtists:
+    """Redraw new data on the same Figure (same options and text size)."""
+    return draw_timeline(
+        arts.fig, data, date_range=date_range, text_scale=arts.text_scale, options=arts.options
+    )
+
+
+def set_date_range(arts: TimelineArtists, lo: dt.date, hi: dt.date) -> None:
+    """Zoom to a range without redrawing anything (the panels share the x axis)."""
+    if arts.lanes_ax is not None:
+        arts.lanes_ax.set_xlim(_num(lo), _num(hi))
+
+
+def shown_range(arts: TimelineArtists) -> tuple[dt.date, dt.date]:
+    lo, hi = arts.lanes_ax.get_xlim()
+    return (mdates.num2date(lo).date(), mdates.num2date(hi).date())
+
+
+def _bar(
+    arts: TimelineArtists, ax: Axes, bar: Bar, y: float, today: float, min_width: float
+) -> None:
+    x0 = _num(bar.start)
+    x1 = _num(bar.end) if bar.end is not None else today
+    width = max(x1 - x0, min_width)  # a one-day course (melphalan) still shows
+    face, hatch, _ = ROLE_STYLE.get(bar.role, ROLE_STYLE["anti-myeloma"])
+    if bar.trial:
+        hatch = TRIAL_HATCH
+    rect = Rectangle(
+        (x0, y - BAR_HEIGHT / 2),
+        width,
+        BAR_HEIGHT,
+        facecolor=face,
+        edgecolor="white",
+        hatch=hatch,
+        lw=0.5,
+        zorder=2,
+    )
+    ax.add_patch(rect)
+    arts.marks.append(
+        Mark(
+            rect,
+            bar.ref,
+            bar.tip,
+            "bar",
+            ax,
+            x0,
+            x0 + width,
+            y - BAR_HEIGHT / 2,
+            y + BAR_HEIGHT / 2,
+        )
+    )
+    if bar.end is None:
+        (arrow,) = ax.plot(
+            [x1], [y], marker=">", ms=7, color=face, mec="black", mew=0.6, ls="none", zorder=4
+        )
+        arts.marks.append(
+            Mark(arrow, bar.ref, bar.tip + "\n(still ongoing)", "ongoing", ax, x1, x1, y, y)
+        )
+    for mark in bar.marks:
+        marker, filled, _ = DOSE_MARKERS[mark.kind]
+        x = _num(mark.date)
+        (art,) = ax.plot(
+            [x],
+            [y],
+            marker=marker,
+            ms=7 if marker != "|" else 11,
+            mfc="black" if filled else "white",
+            mec="black",
+            mew=1.6 if marker == "|" else 0.8,
+            ls="none",
+            zorder=5,
+        )
+        arts.marks.append(Mark(art, mark.ref, mark.tip, f"dose:{mark.kind}", ax, x, x, y, y))
+
+
+def _draw_lanes(
+    arts: TimelineArtists, ax: Axes, data: TimelineData, fs: float, today: float
+) -> None:
+    lo, hi = data.span()
+    min_width = max(1.0, (_num(hi) - _num(lo)) * 0.004)
+    y = 0.0
+    major_y, major_labels, minor_y, minor_labels = [], [], [], []
+    event_y: dict[int | None, float] = {}
+    for i, lane in enumerate(data.lanes):
+        top = y
+        event_y[lane.number] = y
+        major_y.append(y)
+        major_labels.append(lane.label)
+        y += 1.0
+        for row in lane.rows:
+            minor_y.append(y)
+            minor_labels.append(row.label)
+            arts.row_y[(lane.number, row.label)] = y
+            for bar in row.bars:
+                _bar(arts, ax, bar, y, today, min_width)
+            y += 1.0
+        arts.lane_rows[lane.number] = (top - 0.5, y - 0.5)
+        if i % 2 == 0:
+            ax.axhspan(top - 0.5, y - 0.5, color="#F2F2F2", zorder=0, lw=0)
+        # The line's own extent, thin, on its label row: a lane reads as one unit.
+        x0 = _num(lane.start)
+        x1 = _num(lane.end) if lane.end else today
+        ax.plot([x0, x1], [top, top], color="#666666", lw=1.2, solid_capstyle="butt", zorder=1)
+    if not data.lanes:
+        ax.text(
+            0.5,
+            0.5,
+            "No treatment recorded yet",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=fs * 1.2,
+            color="#555555",
+        )
+    first_y = event_y[data.lanes[0].number] if data.lanes else 0.0
+
+    # Labels of events close in time go up a step so "PR VGPR ASCT" stays legible.
+    close = max(1.0, (_num(hi) - _num(lo)) * 0.03)
+    last_label: dict[float, tuple[float, int]] = {}
+    for ev in data.events:
+        ey = event_y.get(ev.lane, first_y)
+        x = _num(ev.date)
+        marker, colour, size, _ = EVENT_STYLE[ev.kind]
+        if ev.kind == "response":
+            colour = RESPONSE_COLOURS.get(ev.label, OKABE_ITO["grey"])
+        filled = not (ev.kind == "response" and ev.computed)
+        (art,) = ax.plot(
+            [x],
+            [ey],
+            marker=marker,
+            ms=size * arts.text_scale**0.5,
+            mfc=colour if filled else "white",
+            mec="black" if filled else colour,
+            mew=0.8 if filled else 1.8,
+            ls="none",
+            zorder=6,
+        )
+        arts.marks.append(Mark(art, ev.ref, ev.tip, f"event:{ev.kind}", ax, x, x, ey, ey))
+        if ev.kind in ("response", "progression", "transplant", "car_t"):
+            prev = last_label.get(ey)
+            level = (prev[1] + 1) % 2 if prev is not None and x - prev[0] < close else 0
+            last_label[ey] = (x, level)
+            ax.annotate(
+                ev.label,
+                (x, ey),
+                xytext=(0, 4 + level * fs),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=fs * 0.8,
+                color="#222222",
+                zorder=7,
+                clip_on=True,
+                annotation_clip=True,
+            )
+
+    ax.set_ylim(max(y - 0.5, 0.5), -0.9)
+    ax.set_yticks(major_y, major_labels, fontsize=fs, fontweight="bold")
+    ax.set_yticks(minor_y, minor_labels, minor=True, fontsize=fs * 0.85, color="#333333")
+    ax.tick_params(axis="y", which="both", length=0)
+    ax.spines["left"].set_visible(False)
+
+
+def _draw_side_effects(arts, ax, data, rows, n_rows, fs, today) -> None:
+    for span, row in zip(data.side_effects, rows, strict=True):
+        x0 = _num(span.start)
+        x1 = _num(span.end) if span.end is not None else today
+        width = max(x1 - x0, 2.0)
+        face, hatch, _ = GRADE_STYLE.get(span.grade, GRADE_STYLE[None])
+        rect = Rectangle(
+            (x0, row - 0.35),
+            width,
+            0.7,
+            facecolor=face,
+            hatch=hatch,
+            edgecolor="black" if span.serious else "#777777",
+            lw=2.0 if span.serious else 0.4,
+            zorder=3 if span.serious else 2,
+        )
+        ax.add_patch(rect)
+        arts.marks.append(
+            Mark(
+                rect, span.ref, span.tip, "side_effect", ax, x0, x0 + width, row - 0.35, row + 0.35
+            )
+        )
+        if span.end is None:
+            (arrow,) = ax.plot(
+                [x1], [row], marker=">", ms=6, color=face, mec="black", mew=0.6, ls="none", zorder=4
+            )
+            arts.marks.append(
+                Mark(
+                    arrow, span.ref, span.tip + "\n(still ongoing)", "ongoing", ax, x1, x1, row, row
+                )
+            )
+    ax.set_ylim(n_rows - 0.5, -0.5)
+    ax.set_yticks([(n_rows - 1) / 2], ["Side effects"], fontsize=fs, fontweight="bold")
+    ax.tick_params(axis="y", length=0)
+    ax.spines["left"].set_visible(False)
+
+
+def _draw_lab(arts, ax, series, data, fs, options) -> None:
+    marker, colour = LAB_STYLE.get(series.code, ("o", OKABE_ITO["black"]))
+    xs = np.array([_num(p.date) for p in series.points])
+    ys = np.array([p.value for p in series.points])
+    (line,) = ax.plot(
+        xs, ys, marker=marker, ms=4.5, lw=1.2, color=colour, mec="black", mew=0.4, zorder=4
+    )
+    for i, p in enumerate(series.points):
+        arts.marks.append(Mark(line, p.ref, p.tip, "lab", ax, xs[i], xs[i], ys[i], ys[i], index=i))
+    positive = ys[ys > 0]
+    # Only light chains span decades (10 to 10 000 mg/L); an M-spike read on a
+    # log axis would exaggerate small wobbles near zero and hide a 0.0 result.
+    if (
+        series.code in LOG_CANDIDATES
+        and positive.size == ys.size
+        and positive.max() / max(positive.min(), 1e-9) > options.log_ratio
+    ):
+        ax.set_yscale("log")
+    for ref in data.ref_lines:
+        if ref.code != series.code:
+            continue
+        x0, x1 = _num(ref.start), _num(ref.end)
+        style = (
+            dict(color="black", ls=":", lw=1.3)
+            if ref.kind == "nadir"
+            else dict(color=OKABE_ITO["vermillion"], ls="--", lw=1.3)
+        )
+        (hl,) = ax.plot([x0, x1], [ref.value, ref.value], zorder=3, **style)
+        arts.marks.append(
+            Mark(hl, ref.ref, ref.tip, f"level:{ref.kind}", ax, x0, x1, ref.value, ref.value)
+        )
+    ax.set_ylabel(series.unit, fontsize=fs * 0.85)
+    ax.text(
+        0.005,
+        0.97,
+        series.name,
+        transform=ax.transAxes,
+        ha="left",
+        va="top",
+        fontsize=fs * 0.9,
+        fontweight="bold",
+        color="#222222",
+        bbox=dict(facecolor="white", edgecolor="none", alpha=0.8, pad=1.0),
+    )
+
+
+def _legend(arts: TimelineArtists, fig: Figure, data: TimelineData, fs: float) -> None:
+    handles: list[Artist] = []
+    roles = {bar.role for lane in data.lanes for row in lane.rows for bar in row.bars}
+    seen = set()
+    for role in ("anti-myeloma", "conditioning", "lymphodepletion", "mobilisation"):
+        if role in roles and ROLE_STYLE[role][2] not in seen:
+            face, hatch, text = ROLE_STYLE[role]
+            seen.add(text)
+            handles.append(Patch(facecolor=face, hatch=hatch, edgecolor="white", label=text))
+    bars = [bar for lane in data.lanes for row in lane.rows for bar in row.bars]
+    if any(b.trial for b in bars):
+        handles.append(
+            Patch(
+                facecolor=OKABE_ITO["blue"],
+                hatch=TRIAL_HATCH,
+                edgecolor="white",
+                label="given in a clinical trial",
+            )
+        )
+    if any(b.end is None for b in bars) or any(s.end is None for s in data.side_effects):
+        handles.append(
+            Line2D(
+                [], [], marker=">", color="#888888", mec="black", ls="none", label="still ongoing"
+            )
+        )
+    kinds = {m.kind for b in bars for m in b.marks}
+    for kind, (marker, filled, text) in DOSE_MARKERS.items():
+        if kind in kinds:
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    marker=marker,
+                    mfc="black" if filled else "white",
+                    mec="black",
+                    ls="none",
+                    ms=7,
+                    mew=1.6 if marker == "|" else 0.8,
+                    label=text,
+                )
+            )
+    ev_kinds = {e.kind for e in data.events}
+    for kind in ("transplant", "car_t", "trial", "progression"):
+        if kind in ev_kinds:
+            marker, colour, size, text = EVENT_STYLE[kind]
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    marker=marker,
+                    mfc=colour,
+                    mec="black",
+                    ls="none",
+                    ms=min(size, 10),
+                    label=text,
+                )
+            )
+    responses = [e for e in data.events if e.kind == "response"]
+    if any(not e.computed for e in responses):
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                mfc=OKABE_ITO["sky"],
+                mec="black",
+                ls="none",
+                label="response recorded by doctor (label = category)",
+            )
+        )
+    if any(e.computed for e in responses):
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                mfc="white",
+                mec=OKABE_ITO["sky"],
+                mew=1.8,
+                ls="none",
+                label="response computed from labs",
+            )
+        )
+    if any(lane.overridden for lane in data.lanes):
+        handles.append(
+            Patch(facecolor="white", edgecolor="white", label="* line number set by you")
+        )
+    grades = {s.grade for s in data.side_effects}
+    if arts.side_effects_ax is not None:
+        for grade in (1, 2, 3, 4, 5, None):
+            if grade in grades:
+                face, hatch, text = GRADE_STYLE[grade]
+                handles.append(
+                    Patch(
+                        facecolor=face,
+                        hatch=hatch,
+                        edgecolor="#777777",
+                        label=f"side effect {text}",
+                    )
+                )
+        if any(s.serious for s in data.side_effects):
+            handles.append(
+                Patch(
+                    facecolor="white",
+                    edgecolor="black",
+                    lw=2.0,
+                    label="serious side effect (thick outline)",
+                )
+            )
+    if arts.lab_axes:
+        for ref_kind, style, text in (
+            ("nadir", dict(color="black", ls=":"), "lowest value (nadir)"),
+            ("threshold", dict(color=OKABE_ITO["vermillion"], ls="--"), "progression threshold"),
+        ):
+            if any(r.kind == ref_kind and r.code in arts.lab_axes for r in data.ref_lines):
+                handles.append(Line2D([], [], lw=1.3, label=text, **style))
+    if any(e.kind == "progression" for e in data.events):
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color=OKABE_ITO["vermillion"],
+                ls="--",
+                lw=0.8,
+                label="date of a progression",
+            )
+        )
+    handles.append(Line2D([], [], color=OKABE_ITO["grey"], ls=(0, (1, 2)), lw=0.8, label="today"))
+    # As many columns as fit the figure's width, so nothing is cut off at 175 %.
+    longest = max(len(h.get_label()) for h in handles)
+    entry_in = (longest * 0.55 + 4.0) * fs * 0.85 / 72.0
+    ncol = max(1, min(5, int(fig.get_figwidth() * 0.95 / entry_in)))
+    arts.legend = fig.legend(
+        handles=handles,
+        loc="outside lower center",
+        ncol=ncol,
+        fontsize=fs * 0.85,
+        frameon=False,
+        handlelength=1.6,
+        columnspacing=1.2,
+    )
+    arts.legend_labels = [h.get_label() for h in handles]
