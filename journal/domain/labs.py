@@ -106,6 +106,15 @@ LAB_TESTS: dict[str, LabTest] = {
             "%",
             marker=True,
         ),
+        _t(
+            "bm_clonality",
+            "Marrow plasma-cell clonality (IHC)",
+            "Whether the plasma cells left in the marrow are all the myeloma kind (clonal) "
+            "or a normal mix (polyclonal); needed for stringent complete response.",
+            "result",
+            qualitative=("clonal", "polyclonal"),
+            marker=True,
+        ),
         _t("circulating_pc", "Circulating plasma cells", "Plasma cells found in the blood.", "%"),
         _t(
             "hb",
