@@ -1,0 +1,496 @@
+"""Checks on one record before it is written, for everything a CHECK cannot say.
+
+:func:`validate` raises :class:`RecordError` listing every problem at once, each
+as a :class:`FieldError` whose ``field`` is the model attribute name (the form
+shows the message beside that field) and whose ``message`` says in plain words
+what is wrong and how to fix it. The schema's CHECK constraints stay as the last
+line of defence; these messages exist so a person never sees an SQL error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import Boolean, Float, Integer
+from sqlmodel import SQLModel
+
+from journal.domain import vocab
+from journal.domain.dates import DateError, PartialDate
+from journal.domain.labs import LAB_TESTS
+from journal.store import models as m
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str  # model attribute name
+    message: str  # plain sentence: what is wrong and how to fix it
+
+
+class RecordError(ValueError):
+    """One or more fields of a record are not acceptable; nothing was saved."""
+
+    def __init__(self, errors: list[FieldError], what: str | None = None):
+        self.errors = list(errors)
+        self.what = what
+        head = f"{what}: " if what else ""
+        super().__init__(head + " ".join(f"[{e.field}] {e.message}" for e in self.errors))
+
+    def for_field(self, name: str) -> list[str]:
+        return [e.message for e in self.errors if e.field == name]
+
+
+# Plain names for fields, used in messages ("Stop date (12 Mar 2019) ...").
+LABELS: dict[str, str] = {
+    "birth_date": "birth date",
+    "date": "date",
+    "start": "start date",
+    "end": "stop date",
+    "last_dose": "last-dose date",
+    "resolved": "date it got better",
+    "onset": "date it started",
+    "created": "date written",
+    "asked_on": "date asked",
+    "height_cm": "height",
+    "weight_kg": "weight",
+    "name": "name",
+    "term": "side effect",
+    "grade": "grade",
+    "score": "ECOG score",
+    "test": "test",
+    "unit": "unit",
+    "value": "result",
+    "text_value": "result",
+    "reason": "reason",
+}
+
+TABLE_LABELS: dict[str, str] = {
+    "person": "person",
+    "diagnosis": "diagnosis",
+    "isotypeobservation": "isotype",
+    "diseasefeature": "disease feature",
+    "cytogeneticresult": "cytogenetic result",
+    "regimen": "regimen",
+    "regimendrug": "drug",
+    "dosechange": "dose change",
+    "procedure": "procedure",
+    "response": "response",
+    "progression": "progression",
+    "sideeffect": "side effect",
+    "sideeffectdrug": "attributed drug",
+    "labresult": "lab result",
+    "ecog": "ECOG score",
+    "supportivecare": "supportive care",
+    "note": "note",
+    "question": "question",
+    "override": "correction",
+}
+
+
+def _label(field: str) -> str:
+    return LABELS.get(field, field.replace("_", " "))
+
+
+DATE_FIELDS: dict[type[SQLModel], tuple[str, ...]] = {
+    m.Person: ("birth_date",),
+    m.Diagnosis: ("date",),
+    m.IsotypeObservation: ("date",),
+    m.DiseaseFeature: ("date", "resolved"),
+    m.CytogeneticResult: ("date",),
+    m.Regimen: ("start", "end"),
+    m.RegimenDrug: ("start", "last_dose"),
+    m.DoseChange: ("date",),
+    m.Procedure: ("date", "end"),
+    m.Response: ("date",),
+    m.Progression: ("date",),
+    m.SideEffect: ("onset", "resolved"),
+    m.LabResult: ("date",),
+    m.Ecog: ("date",),
+    m.SupportiveCare: ("start", "end"),
+    m.Note: ("date",),
+    m.Question: ("created", "asked_on"),
+}
+
+# (start field, end field) pairs where the end may not come before the start.
+DATE_ORDER: dict[type[SQLModel], tuple[tuple[str, str], ...]] = {
+    m.DiseaseFeature: (("date", "resolved"),),
+    m.Regimen: (("start", "end"),),
+    m.RegimenDrug: (("start", "last_dose"),),
+    m.Procedure: (("date", "end"),),
+    m.SideEffect: (("onset", "resolved"),),
+    m.SupportiveCare: (("start", "end"),),
+    m.Question: (("created", "asked_on"),),
+}
+
+ENUM_FIELDS: dict[type[SQLModel], dict[str, type[StrEnum]]] = {
+    m.Person: {"sex": vocab.Sex},
+    m.Diagnosis: {
+        "heavy_chain": vocab.HeavyChain,
+        "light_chain": vocab.LightChain,
+        "iss_stage": vocab.Stage,
+        "riss_stage": vocab.Stage,
+    },
+    m.IsotypeObservation: {"heavy_chain": vocab.HeavyChain, "light_chain": vocab.LightChain},
+    m.DiseaseFeature: {"flag": vocab.DiseaseFlag},
+    m.CytogeneticResult: {"abnormality": vocab.Cytogenetic},
+    m.Regimen: {
+        "intent": vocab.RegimenIntent,
+        "start_reason": vocab.ChangeReason,
+        "end_reason": vocab.ChangeReason,
+    },
+    m.RegimenDrug: {
+        "addition": vocab.AdditionKind,
+        "role": vocab.DrugRole,
+        "route": vocab.Route,
+        "stop_reason": vocab.ChangeReason,
+    },
+    m.Procedure: {"kind": vocab.ProcedureKind},
+    m.Response: {
+        "category": vocab.ResponseCategory,
+        "assessor": vocab.Assessor,
+        "mrd_result": vocab.MRDResult,
+        "mrd_method": vocab.MRDMethod,
+    },
+    m.Progression: {"kind": vocab.ProgressionKind},
+    m.SideEffect: {
+        "scale": vocab.GradingScale,
+        "grade_source": vocab.GradeSource,
+        "action": vocab.AEAction,
+    },
+    m.LabResult: {"context": vocab.LabContext},
+    m.Note: {"kind": vocab.NoteKind},
+}
+
+# Inclusive numeric ranges: field -> (low, high, plain hint).
+RANGES: dict[type[SQLModel], dict[str, tuple[float | None, float | None, str]]] = {
+    m.Person: {
+        "height_cm": (50.01, 259.99, "Type the height in centimetres, e.g. 172."),
+        "weight_kg": (20.01, 399.99, "Type the weight in kilograms, e.g. 78."),
+    },
+    m.Diagnosis: {
+        "beta2m_mg_l": (0, None, "Type the value in mg/L."),
+        "albumin_g_dl": (0, 10, "Type the value in g/dL, e.g. 3.8."),
+        "bmpc_percent": (0, 100, "Type a percentage between 0 and 100."),
+    },
+    m.CytogeneticResult: {
+        "percent": (0, 100, "Type a percentage between 0 and 100."),
+        "copy_number": (0, 10, "Type a copy number between 0 and 10."),
+    },
+    m.DiseaseFeature: {"size_mm": (0, None, "Type the size in millimetres.")},
+    m.Regimen: {
+        "line_override": (1, 40, "Type a line number between 1 and 40, or leave it empty."),
+        "cycles": (0, None, "Type the number of cycles, or leave it empty."),
+        "cycle_days": (1, 365, "Type the cycle length in days, e.g. 28."),
+    },
+    m.RegimenDrug: {"dose": (0, None, "Type the dose as a number, e.g. 25.")},
+    m.DoseChange: {"dose": (0, None, "Type the dose as a number, e.g. 15.")},
+    m.Procedure: {"units": (0, None, "Type the number of units, e.g. 2.")},
+    m.Ecog: {"score": (0, 4, "ECOG goes from 0 (fully active) to 4 (in bed all day).")},
+    m.LabResult: {
+        "value": (0, None, "Lab results cannot be negative; check the number."),
+        "lln": (0, None, "The lower limit of normal cannot be negative."),
+        "uln": (0, None, "The upper limit of normal cannot be negative."),
+    },
+}
+
+# Text fields that must hold something other than spaces.
+REQUIRED_TEXT: dict[type[SQLModel], tuple[str, ...]] = {
+    m.Regimen: ("name",),
+    m.SideEffect: ("term",),
+    m.SideEffectDrug: (),
+    m.SupportiveCare: ("name",),
+    m.Question: ("text",),
+    m.Override: ("rule", "subject", "value", "reason"),
+    m.LabResult: ("test", "unit"),
+}
+
+GRADE_RANGES: dict[str, tuple[int, int]] = {
+    vocab.GradingScale.CTCAE_V5: (1, 5),
+    vocab.GradingScale.CTCAE_V6: (1, 5),
+    vocab.GradingScale.ASTCT: (1, 5),
+    vocab.GradingScale.KVA: (1, 4),
+}
+
+# How far ahead a date may lie: plans and appointments, not typing slips.
+FUTURE_SLACK_DAYS = 366
+
+
+def _fmt(d: PartialDate) -> str:
+    return d.display()
+
+
+def _plain_enum(values: type[StrEnum]) -> str:
+    vals = [v.value for v in values]
+    if len(vals) > 8:
+        return ", ".join(vals[:8]) + ", ..."
+    return ", ".join(vals)
+
+
+def _check_types(record: SQLModel, errors: list[FieldError], ignore=()) -> None:
+    table = record.__table__
+    for col in table.columns:
+        if col.name == "id" or col.name in ignore:
+            continue
+        value = getattr(record, col.name, None)
+        if value is None:
+            has_default = col.default is not None or col.server_default is not None
+            if not col.nullable and not has_default:
+                errors.append(
+                    FieldError(col.name, f"The {_label(col.name)} is required; please fill it in.")
+                )
+            continue
+        if isinstance(col.type, Boolean):
+            if not isinstance(value, bool):
+                errors.append(FieldError(col.name, f"The {_label(col.name)} must be yes or no."))
+        elif isinstance(col.type, Integer):
+            if isinstance(value, bool) or not isinstance(value, int):
+                errors.append(
+                    FieldError(col.name, f"The {_label(col.name)} must be a whole number.")
+                )
+        elif isinstance(col.type, Float):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or value != value
+                or value in (float("inf"), float("-inf"))
+            ):
+                errors.append(FieldError(col.name, f"The {_label(col.name)} must be a number."))
+        elif not isinstance(value, str):
+            errors.append(FieldError(col.name, f"The {_label(col.name)} must be text."))
+
+
+def validate(
+    record: SQLModel,
+    *,
+    parent: SQLModel | None = None,
+    today: dt.date | None = None,
+    ignore: tuple[str, ...] = (),
+) -> None:
+    """Raise :class:`RecordError` naming every unacceptable field of ``record``.
+
+    ``parent`` is the regimen of a :class:`~journal.store.models.RegimenDrug`
+    (its own dates must lie inside the regimen's). ``today`` is for tests.
+    ``ignore`` names fields filled in later by the writer (a new child's parent id).
+    """
+    cls = type(record)
+    today = today or dt.date.today()
+    errors: list[FieldError] = []
+    _check_types(record, errors, ignore)
+    bad = {e.field for e in errors}
+
+    dates: dict[str, PartialDate] = {}
+    for f in DATE_FIELDS.get(cls, ()):
+        raw = getattr(record, f, None)
+        if raw is None or f in bad:
+            continue
+        try:
+            d = PartialDate.from_iso(raw)
+        except DateError:
+            errors.append(
+                FieldError(
+                    f,
+                    f"The {_label(f)} ({raw!r}) is not a date this app can read. "
+                    "Type it like 2019, May 2019 or 14 May 2019.",
+                )
+            )
+            continue
+        dates[f] = d
+        if d.earliest() > today + dt.timedelta(days=FUTURE_SLACK_DAYS):
+            errors.append(
+                FieldError(
+                    f,
+                    f"The {_label(f)} ({_fmt(d)}) is more than a year in the future. "
+                    "Check the year.",
+                )
+            )
+    if cls is m.Person and "birth_date" in dates and dates["birth_date"].earliest() > today:
+        errors.append(
+            FieldError(
+                "birth_date",
+                f"The birth date ({_fmt(dates['birth_date'])}) is in the future. Check the year.",
+            )
+        )
+
+    for start_f, end_f in DATE_ORDER.get(cls, ()):
+        s, e = dates.get(start_f), dates.get(end_f)
+        if s and e and e.latest() < s.earliest():
+            errors.append(
+                FieldError(
+                    end_f,
+                    f"{_label(end_f).capitalize()} ({_fmt(e)}) is before the "
+                    f"{_label(start_f)} ({_fmt(s)}). Check both dates.",
+                )
+            )
+
+    for f, enum in ENUM_FIELDS.get(cls, {}).items():
+        raw = getattr(record, f, None)
+        if raw is None or f in bad:
+            continue
+        if raw not in {v.value for v in enum}:
+            errors.append(
+                FieldError(
+                    f, f"{raw!r} is not a known {_label(f)}. Choose one of: {_plain_enum(enum)}."
+                )
+            )
+
+    for f, (lo, hi, hint) in RANGES.get(cls, {}).items():
+        v = getattr(record, f, None)
+        if v is None or f in bad:
+            continue
+        if (lo is not None and v < lo) or (hi is not None and v > hi):
+            errors.append(FieldError(f, f"The {_label(f)} ({v:g}) is out of range. {hint}"))
+
+    for f in REQUIRED_TEXT.get(cls, ()):
+        v = getattr(record, f, None)
+        if f not in bad and (v is None or not str(v).strip()):
+            errors.append(FieldError(f, f"The {_label(f)} is empty; please fill it in."))
+
+    check = _SPECIFIC.get(cls)
+    if check:
+        check(record, dates, errors, bad, parent)
+    if errors:
+        raise RecordError(errors, TABLE_LABELS.get(record.__tablename__, record.__tablename__))
+
+
+def _regimen(r: m.Regimen, dates, errors, bad, parent) -> None:
+    if r.part_of_id is not None and r.id is not None and r.part_of_id == r.id:
+        errors.append(
+            FieldError(
+                "part_of_id",
+                "A regimen cannot be part of its own programme. "
+                "Choose the earlier regimen it belongs to, or none.",
+            )
+        )
+
+
+def _drug(d: m.RegimenDrug, dates, errors, bad, parent) -> None:
+    if not (d.drug_id or (d.name or "").strip()) and "name" not in bad:
+        errors.append(
+            FieldError("name", "The drug has no name. Choose it from the list or type its name.")
+        )
+    if parent is None:
+        return
+    try:
+        rs = PartialDate.from_iso(parent.start)
+        re_ = PartialDate.from_iso(parent.end) if parent.end else None
+    except (DateError, TypeError):
+        return  # the regimen's own check reports its dates
+    s, last = dates.get("start"), dates.get("last_dose")
+    if s and s.latest() < rs.earliest():
+        errors.append(
+            FieldError(
+                "start",
+                f"The drug's start date ({_fmt(s)}) is before the regimen started "
+                f"({_fmt(rs)}). Check the date, or change the regimen's start.",
+            )
+        )
+    if re_ and s and s.earliest() > re_.latest():
+        errors.append(
+            FieldError(
+                "start",
+                f"The drug's start date ({_fmt(s)}) is after the regimen ended "
+                f"({_fmt(re_)}). Check the date.",
+            )
+        )
+    if re_ and last and last.earliest() > re_.latest():
+        errors.append(
+            FieldError(
+                "last_dose",
+                f"The last dose ({_fmt(last)}) is after the regimen ended "
+                f"({_fmt(re_)}). Check the date, or change the regimen's stop date.",
+            )
+        )
+    if last and last.latest() < rs.earliest():
+        errors.append(
+            FieldError(
+                "last_dose",
+                f"The last dose ({_fmt(last)}) is before the regimen started "
+                f"({_fmt(rs)}). Check the date.",
+            )
+        )
+
+
+def _side_effect(se: m.SideEffect, dates, errors, bad, parent) -> None:
+    if se.grade is None or "grade" in bad or "scale" in bad:
+        return
+    lo, hi = GRADE_RANGES.get(se.scale, (1, 5))
+    if not lo <= se.grade <= hi:
+        errors.append(
+            FieldError(
+                "grade",
+                f"Grade {se.grade} does not exist on the {se.scale} scale. "
+                f"Choose a grade from {lo} to {hi}.",
+            )
+        )
+
+
+def _lab(lab: m.LabResult, dates, errors, bad, parent) -> None:
+    if "test" in bad or not lab.test:
+        return
+    test = LAB_TESTS.get(lab.test)
+    if test is None:
+        errors.append(
+            FieldError(
+                "test", f"{lab.test!r} is not a test this app knows. Choose the test from the list."
+            )
+        )
+        return
+    if "unit" not in bad and lab.unit and lab.unit not in test.units:
+        errors.append(
+            FieldError(
+                "unit",
+                f"{test.name} is not measured in {lab.unit!r}. Use {' or '.join(test.units)}.",
+            )
+        )
+    if test.qualitative:
+        if lab.text_value is None or lab.text_value not in test.qualitative:
+            errors.append(
+                FieldError(
+                    "text_value",
+                    f"{test.name} is a yes/no kind of test. "
+                    f"Choose one of: {', '.join(test.qualitative)}.",
+                )
+            )
+        if lab.value is not None:
+            errors.append(
+                FieldError(
+                    "value",
+                    f"{test.name} has no number; leave the number empty "
+                    "and choose the result instead.",
+                )
+            )
+    elif lab.value is None and "value" not in bad:
+        errors.append(FieldError("value", f"Type the {test.name} result as a number."))
+    if (
+        lab.lln is not None
+        and lab.uln is not None
+        and "lln" not in bad
+        and "uln" not in bad
+        and lab.lln > lab.uln
+    ):
+        errors.append(
+            FieldError(
+                "uln",
+                f"The upper limit of normal ({lab.uln:g}) is below the lower limit "
+                f"({lab.lln:g}). Check both limits.",
+            )
+        )
+
+
+def _side_effect_drug(sd: m.SideEffectDrug, dates, errors, bad, parent) -> None:
+    if not (sd.drug_id or (sd.name or "").strip()):
+        errors.append(
+            FieldError(
+                "name", "The attributed drug has no name. Choose it from the list or type its name."
+            )
+        )
+
+
+_SPECIFIC = {
+    m.Regimen: _regimen,
+    m.RegimenDrug: _drug,
+    m.SideEffect: _side_effect,
+    m.LabResult: _lab,
+    m.SideEffectDrug: _side_effect_drug,
+}

@@ -1,0 +1,10 @@
+import pytest
+
+from journal.store.db import create_journal
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = create_journal(tmp_path / "journal.sqlite")
+    yield s
+    s.close()
