@@ -310,7 +310,7 @@ def test_unknown_regimen_component_is_named(tmp_path):
 def test_malformed_json_is_named(tmp_path):
     dp, rp = _write(tmp_path)
     dp.write_text("{not json")
-    with pytest.raises(CatalogError, match="drugs.json"):
+    with pytest.raises(CatalogError, match=r"drugs\.json"):
         load_catalog(dp, rp)
 
 
