@@ -186,9 +186,8 @@ def _light_chain_at(history: History, when: dt.date | None) -> str:
     if history.diagnosis is not None:
         chain = history.diagnosis.light_chain
     for iso in sorted(history.isotypes, key=lambda i: (i.date.sort_key(), i.ref)):
-        if when is None or day(iso.date) <= when:
-            if iso.light_chain in ("kappa", "lambda"):
-                chain = iso.light_chain
+        if (when is None or day(iso.date) <= when) and iso.light_chain in ("kappa", "lambda"):
+            chain = iso.light_chain
     return chain
 
 

@@ -1,0 +1,887 @@
+"""IMWG 2016 response and progression computed from the entered labs.
+
+One function, :func:`compute_responses`, used by every screen, chart, summary
+and PDF. For each line of therapy it fixes the baseline (the last value of each
+disease marker on or before the line's start, within :data:`LOOKBACK_DAYS`),
+decides which parameters are followed (see :mod:`journal.domain.measurable`),
+then classifies every later assessment date up to the next line:
+sCR / CR / VGPR / PR / MR / SD, or PD against the nadir.
+
+Conventions (rules doc section 3, where it says "(unconfirmed)"):
+
+* An assessment date is any day on which a followed parameter (or, for serum/urine
+  disease, an immunofixation) was measured. At each date the last value of each
+  parameter since the line started is used, so a marrow result need not be repeated.
+* A category is **confirmed** by two consecutive assessments at that level or better;
+  the best confirmed response is dated at the first of the pair.
+* Progression is **confirmed** when the next reading of the same parameter still meets
+  the PD criteria against the same nadir; the PD date is the **first** of the pair.
+  A marrow-only progression needs no repeat. A single reading that meets PD without a
+  repeat yet is reported as "awaiting confirmation", never as PD.
+* The nadir is the lowest value since (and including) the baseline, up to the reading
+  before the one being judged.
+* Downgrade rule: the category is the best level whose criteria are all met; the trace
+  names the criteria of the level above that were missing.
+* Relapse from CR (reappearing M-protein by IFE/SPEP, or marrow plasma cells ≥ 5%
+  after a confirmed CR) is reported apart; it is not PD.
+
+Clinician- and patient-entered responses (``history.responses``) are never changed:
+they are returned beside the computed ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from journal.domain.dates import PartialDate
+from journal.domain.measurable import (
+    LOOKBACK_DAYS,
+    PARAM_LABELS,
+    MarkerSeries,
+    MeasurableStatus,
+    Reading,
+    day,
+    fmt,
+    ge,
+    gt,
+    marker_series,
+    measurable_all_variants,
+    measurable_disease,
+    ratio_abnormal,
+)
+from journal.domain.records import History, ResponseRec
+from journal.domain.trace import APP_CONVENTION, IMWG_RESPONSE_2016, Trace
+from journal.domain.vocab import ResponseCategory, response_rank
+
+UNITS = {"serum": "g/dL", "urine": "mg/24h", "flc": "mg/L", "bmpc": "%"}
+RC = ResponseCategory
+
+
+class LineLike(Protocol):
+    number: int
+    start: PartialDate
+    end: PartialDate | None
+    regimen_ids: Sequence[int]
+
+
+# --------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class Assessment:
+    date: dt.date
+    line: int
+    category: str  # ResponseCategory value
+    confirmed: bool
+    values: dict[str, float]  # parameter -> value used
+    changes: dict[str, float]  # parameter -> % change from baseline (negative = fall)
+    trace: Trace
+
+    @property
+    def ref(self) -> str:
+        return f"computed:response:line{self.line}:{self.date.isoformat()}"
+
+    def to_json(self) -> dict:
+        return {
+            "date": self.date.isoformat(),
+            "line": self.line,
+            "category": self.category,
+            "confirmed": self.confirmed,
+            "values": self.values,
+            "change_from_baseline_percent": {k: round(v, 1) for k, v in self.changes.items()},
+            "computed": True,
+            "ref": self.ref,
+            "trace": self.trace.to_json(),
+        }
+
+
+@dataclass(frozen=True)
+class Progression:
+    date: dt.date  # first of the confirming pair
+    line: int
+    parameter: str
+    value: float
+    nadir: float
+    confirmed_on: dt.date | None  # second reading; None while awaiting confirmation
+    confirmed: bool
+    trace: Trace
+
+    @property
+    def ref(self) -> str:
+        return f"computed:progression:line{self.line}:{self.date.isoformat()}"
+
+    def to_json(self) -> dict:
+        return {
+            "date": self.date.isoformat(),
+            "line": self.line,
+            "parameter": self.parameter,
+            "value": self.value,
+            "nadir": self.nadir,
+            "confirmed": self.confirmed,
+            "confirmed_on": self.confirmed_on.isoformat() if self.confirmed_on else None,
+            "computed": True,
+            "ref": self.ref,
+            "trace": self.trace.to_json(),
+        }
+
+
+@dataclass(frozen=True)
+class RelapseFromCR:
+    date: dt.date
+    line: int
+    finding: str
+    trace: Trace
+
+    def to_json(self) -> dict:
+        return {
+            "date": self.date.isoformat(),
+            "line": self.line,
+            "finding": self.finding,
+            "computed": True,
+            "trace": self.trace.to_json(),
+        }
+
+
+@dataclass(frozen=True)
+class NadirStep:
+    """From ``date`` on, a reading at or above ``pd_threshold`` would meet PD (for charts)."""
+
+    parameter: str
+    date: dt.date
+    nadir: float
+    pd_threshold: float
+
+    def to_json(self) -> dict:
+        return {
+            "parameter": self.parameter,
+            "date": self.date.isoformat(),
+            "nadir": self.nadir,
+            "pd_threshold": self.pd_threshold,
+        }
+
+
+@dataclass(frozen=True)
+class BestResponse:
+    category: str
+    date: dt.date | None
+    confirmed: bool
+    trace: Trace | None = None
+    ref: str | None = None
+
+    def to_json(self) -> dict:
+        return {
+            "category": self.category,
+            "date": self.date.isoformat() if self.date else None,
+            "confirmed": self.confirmed,
+            "ref": self.ref,
+            "trace": self.trace.to_json() if self.trace else None,
+        }
+
+
+@dataclass(frozen=True)
+class LineResponse:
+    line: int
+    start: dt.date
+    until: dt.date | None  # day before the next line starts (None = still current)
+    baseline: MeasurableStatus
+    followed: tuple[str, ...]
+    assessments: tuple[Assessment, ...]
+    best: BestResponse | None  # best confirmed computed response
+    best_unconfirmed: BestResponse | None
+    clinician: tuple[ResponseRec, ...]  # entered responses for this line, untouched
+    best_clinician: BestResponse | None
+    progression: Progression | None  # first confirmed PD in the line
+    pending_progression: Progression | None
+    relapses_from_cr: tuple[RelapseFromCR, ...]
+    nadir: dict[str, float]
+    nadir_steps: tuple[NadirStep, ...]
+    trace: Trace
+
+    def to_json(self) -> dict:
+        return {
+            "line": self.line,
+            "start": self.start.isoformat(),
+            "until": self.until.isoformat() if self.until else None,
+            "baseline": self.baseline.to_json(),
+            "followed": list(self.followed),
+            "assessments": [a.to_json() for a in self.assessments],
+            "best_computed": self.best.to_json() if self.best else None,
+            "best_computed_unconfirmed": (
+                self.best_unconfirmed.to_json() if self.best_unconfirmed else None
+            ),
+            "best_clinician": self.best_clinician.to_json() if self.best_clinician else None,
+            "clinician_responses": [_resp_json(r) for r in self.clinician],
+            "progression": self.progression.to_json() if self.progression else None,
+            "pending_progression": (
+                self.pending_progression.to_json() if self.pending_progression else None
+            ),
+            "relapses_from_cr": [r.to_json() for r in self.relapses_from_cr],
+            "nadir": self.nadir,
+            "nadir_steps": [s.to_json() for s in self.nadir_steps],
+            "computed": True,
+            "trace": self.trace.to_json(),
+        }
+
+
+def _resp_json(r: ResponseRec) -> dict:
+    return {
+        "date": r.date.to_iso(),
+        "date_display": r.date.display(),
+        "category": r.category,
+        "assessor": r.assessor,
+        "regimen_id": r.regimen_id,
+        "mrd_result": r.mrd_result,
+        "mrd_method": r.mrd_method,
+        "mrd_sensitivity": r.mrd_sensitivity,
+        "ref": r.ref,
+        "computed": False,
+    }
+
+
+@dataclass(frozen=True)
+class ResponseResult:
+    variant: str
+    as_of: dt.date
+    lines: tuple[LineResponse, ...]
+    progressions: tuple[Progression, ...]  # confirmed, all lines, by date
+    pending_progressions: tuple[Progression, ...]
+    relapses_from_cr: tuple[RelapseFromCR, ...]
+    latest: Assessment | None
+    latest_clinician: ResponseRec | None
+    current_measurable: MeasurableStatus
+    measurable_by_variant: dict[str, MeasurableStatus] = field(default_factory=dict)
+
+    def line(self, number: int) -> LineResponse | None:
+        return next((lr for lr in self.lines if lr.line == number), None)
+
+    def ledger_responses(self) -> list[tuple[PartialDate, ResponseCategory, str]]:
+        """Computed (confirmed) assessments plus every entered response, for the ledger."""
+        out: list[tuple[PartialDate, ResponseCategory, str]] = []
+        for lr in self.lines:
+            for a in lr.assessments:
+                if a.confirmed and a.category != RC.PD:
+                    out.append((PartialDate.from_date(a.date), RC(a.category), a.ref))
+            for r in lr.clinician:
+                if r.category in RC.__members__.values() and r.category != RC.NE:
+                    out.append((r.date, RC(r.category), r.ref))
+        return out
+
+    def ledger_progressions(self, history: History) -> list[tuple[PartialDate, str]]:
+        """Computed confirmed progressions plus every entered progression, for the ledger."""
+        out = [(PartialDate.from_date(p.date), p.ref) for p in self.progressions]
+        out += [(p.date, p.ref) for p in history.progressions if p.confirmed]
+        return out
+
+
+# --------------------------------------------------------------------------- helpers
+def _pd_threshold(param: str, nadir: float) -> float:
+    if param == "serum":
+        if ge(nadir, 5.0):
+            return nadir + 1.0
+        return max(nadir * 1.25, nadir + 0.5)
+    if param == "urine":
+        return max(nadir * 1.25, nadir + 200.0)
+    if param == "flc":
+        return max(nadir + abs(nadir) * 0.25, nadir + 100.0)
+    return nadir + 10.0  # bmpc: absolute +10 percentage points
+
+
+def _meets_pd(param: str, value: float, nadir: float) -> bool:
+    inc = value - nadir
+    if param == "serum":
+        if ge(nadir, 5.0) and ge(inc, 1.0):
+            return True
+        return ge(inc, 0.25 * nadir) and ge(inc, 0.5)
+    if param == "urine":
+        return ge(inc, 0.25 * nadir) and ge(inc, 200.0)
+    if param == "flc":
+        return ge(inc, 0.25 * abs(nadir)) and gt(inc, 100.0)
+    return ge(inc, 10.0)
+
+
+def _pd_rule_text(param: str, nadir: float) -> str:
+    if param == "serum":
+        if ge(nadir, 5.0):
+            return "a rise of at least 1 g/dL is enough when the nadir was 5 g/dL or more"
+        return "a rise of at least 25% from the nadir and at least 0.5 g/dL"
+    if param == "urine":
+        return "a rise of at least 25% from the nadir and at least 200 mg/24h"
+    if param == "flc":
+        return "a rise in dFLC of at least 25% from the nadir and more than 100 mg/L (10 mg/dL)"
+    return "a rise of at least 10 percentage points in bone-marrow plasma cells"
+
+
+def _latest(readings: Iterable[Reading], lo: dt.date, hi: dt.date) -> Reading | None:
+    found = None
+    for r in readings:
+        if r.date > hi:
+            break
+        if r.date >= lo:
+            found = r
+    return found
+
+
+def _latest_q(rows, lo: dt.date, hi: dt.date):
+    found = None
+    for d, text, ref in rows:
+        if d > hi:
+            break
+        if d >= lo:
+            found = (d, text, ref)
+    return found
+
+
+def _fall(baseline: float, value: float) -> float:
+    """Percent fall from baseline (positive = lower)."""
+    if baseline == 0:
+        return 0.0
+    return (baseline - value) / baseline * 100.0
+
+
+def _d(x: dt.date) -> str:
+    return f"{x.day} {x:%b %Y}"
+
+
+# --------------------------------------------------------------------------- categories
+def _classify(
+    followed: tuple[str, ...],
+    base: dict[str, Reading],
+    cur: dict[str, Reading],
+    series: MarkerSeries,
+    lo: dt.date,
+    at: dt.date,
+) -> tuple[str, list[str], list[str]]:
+    """Best level whose criteria are all met (the downgrade rule), with reasons.
+
+    Returns (category, facts, missing-for-next-level).
+    """
+    facts: list[str] = []
+    fall = {p: _fall(base[p].value, cur[p].value) for p in followed if p in cur and p in base}
+    for p in followed:
+        if p in cur:
+            facts.append(
+                f"{PARAM_LABELS[p]} {fmt(cur[p].value, UNITS[p])} "
+                f"(baseline {fmt(base[p].value, UNITS[p])}, fall {fall[p]:.0f}%)"
+            )
+        else:
+            facts.append(f"no {PARAM_LABELS[p]} measured since the line started")
+
+    def have(p: str) -> bool:
+        return p in fall
+
+    sp = [p for p in followed if p in ("serum", "urine")]
+    urine_any = _latest(series.urine, lo, at)
+    missing: dict[str, list[str]] = {}
+
+    # MR
+    mr_ok = bool(sp)
+    if sp:
+        if "serum" in sp:
+            mr_ok &= have("serum") and ge(fall["serum"], 25.0)
+        if "urine" in sp:
+            mr_ok &= have("urine") and ge(fall["urine"], 50.0)
+    # PR
+    pr_ok, pr_missing = True, []
+    if sp:
+        if "serum" in sp and not (have("serum") and ge(fall["serum"], 50.0)):
+            pr_ok = False
+            pr_missing.append("serum M-protein fall of 50% or more")
+        if "urine" in sp and not (
+            have("urine") and (ge(fall["urine"], 90.0) or cur["urine"].value < 200.0)
+        ):
+            pr_ok = False
+            pr_missing.append("urine M-protein fall of 90% or more, or below 200 mg/24h")
+    elif followed == ("flc",):
+        if not (have("flc") and ge(fall["flc"], 50.0)):
+            pr_ok = False
+            pr_missing.append("dFLC fall of 50% or more")
+    elif followed == ("bmpc",):
+        if base["bmpc"].value < 30.0:
+            pr_ok = False
+            pr_missing.append("baseline marrow plasma cells of 30% or more")
+        elif not (have("bmpc") and ge(fall["bmpc"], 50.0)):
+            pr_ok = False
+            pr_missing.append("marrow plasma-cell fall of 50% or more")
+    else:
+        pr_ok = False
+    missing["PR"] = pr_missing
+    # VGPR
+    vgpr_ok, vgpr_missing = pr_ok, []
+    if sp:
+        if "serum" in sp and not (
+            have("serum") and (ge(fall["serum"], 90.0) or cur["serum"].value <= 0.0)
+        ):
+            vgpr_ok = False
+            vgpr_missing.append("serum M-protein fall of 90% or more (or not seen on SPEP)")
+        if ("urine" in sp or urine_any is not None) and not (
+            urine_any is not None and urine_any.value < 100.0
+        ):
+            vgpr_ok = False
+            vgpr_missing.append("urine M-protein below 100 mg/24h")
+    elif followed == ("flc",):
+        if not (have("flc") and ge(fall["flc"], 90.0)):
+            vgpr_ok = False
+            vgpr_missing.append("dFLC fall of 90% or more")
+    else:
+        vgpr_ok = False
+    missing["VGPR"] = vgpr_missing
+    # CR
+    cr_missing = []
+    s_ife = _latest_q(series.serum_ife, lo, at)
+    u_ife = _latest_q(series.urine_ife, lo, at)
+    bm = _latest(series.bmpc, lo, at)
+    ratio = _latest(series.ratio, lo, at)
+    if not (s_ife and s_ife[1] == "negative"):
+        cr_missing.append("negative serum immunofixation")
+    if not (u_ife and u_ife[1] == "negative"):
+        cr_missing.append("negative urine immunofixation")
+    if not (bm and bm.value < 5.0):
+        cr_missing.append("bone-marrow plasma cells below 5%")
+    if followed == ("flc",) and not (ratio and ratio_abnormal(ratio.value) is False):
+        cr_missing.append("normal kappa/lambda ratio")
+    if followed == ("bmpc",):
+        cr_missing.append("a followed serum, urine or FLC parameter")
+    cr_ok = not cr_missing and (vgpr_ok or followed == ("flc",) or bool(sp))
+    missing["CR"] = cr_missing
+    # sCR
+    scr_missing = []
+    clon = _latest_q(series.clonality, lo, at)
+    if not (ratio and ratio_abnormal(ratio.value) is False):
+        scr_missing.append("normal kappa/lambda ratio")
+    if not (clon and clon[1] == "polyclonal"):
+        scr_missing.append("no clonal plasma cells in the marrow (IHC)")
+    missing["sCR"] = scr_missing
+    scr_ok = cr_ok and not scr_missing
+
+    if s_ife:
+        facts.append(f"serum immunofixation {s_ife[1]} ({_d(s_ife[0])})")
+    if u_ife:
+        facts.append(f"urine immunofixation {u_ife[1]} ({_d(u_ife[0])})")
+    if bm and "bmpc" not in followed:
+        facts.append(f"marrow plasma cells {fmt(bm.value, '%')} ({_d(bm.date)})")
+
+    if scr_ok:
+        return RC.SCR, facts, []
+    if cr_ok:
+        return RC.CR, facts, missing["sCR"]
+    if vgpr_ok:
+        return RC.VGPR, facts, missing["CR"]
+    if pr_ok:
+        return RC.PR, facts, missing["VGPR"]
+    if mr_ok:
+        return RC.MR, facts, missing["PR"]
+    return RC.SD, facts, missing["PR"] if sp or followed else []
+
+
+# --------------------------------------------------------------------------- per line
+def _line_period(
+    lines: Sequence[LineLike], as_of: dt.date
+) -> list[tuple[LineLike, dt.date, dt.date]]:
+    ordered = sorted(lines, key=lambda ln: (ln.start.sort_key(), ln.number))
+    out = []
+    for i, ln in enumerate(ordered):
+        start = day(ln.start)
+        nxt = day(ordered[i + 1].start) - dt.timedelta(days=1) if i + 1 < len(ordered) else as_of
+        out.append((ln, start, min(nxt, as_of)))
+    return out
+
+
+def _assess_line(
+    history: History,
+    number: int,
+    start: dt.date,
+    until: dt.date,
+    series: MarkerSeries,
+    variant: str,
+    lookback_days: int,
+) -> LineResponse:
+    baseline = measurable_disease(
+        history, start, variant=variant, lookback_days=lookback_days, series=series
+    )
+    followed = baseline.followed
+    base = {p: baseline.baseline[p] for p in followed if p in baseline.baseline}
+    lo = start + dt.timedelta(days=1)
+    # PD parameters: serum and urine whenever read; dFLC only for FLC-only disease;
+    # marrow only when nothing else is followed (rules doc 3.3).
+    pd_params = ["serum", "urine"]
+    if followed == ("flc",):
+        pd_params.append("flc")
+    if followed == ("bmpc",):
+        pd_params.append("bmpc")
+
+    days = set()
+    for p in followed:
+        days |= {r.date for r in series.of(p) if lo <= r.date <= until}
+    if any(p in ("serum", "urine") for p in followed):
+        days |= {d for d, _, _ in series.serum_ife + series.urine_ife if lo <= d <= until}
+    for p in pd_params:
+        days |= {r.date for r in series.of(p) if lo <= r.date <= until}
+    assessment_days = sorted(days)
+
+    nadir: dict[str, float] = {}
+    nadir_src: dict[str, Reading] = {}
+    steps: list[NadirStep] = []
+    for p in pd_params:
+        b = baseline.baseline.get(p)
+        if b is not None and (p in followed or p in ("serum", "urine")):
+            nadir[p] = b.value
+            nadir_src[p] = b
+            steps.append(NadirStep(p, b.date, b.value, _pd_threshold(p, b.value)))
+
+    assessments: list[Assessment] = []
+    pending: dict[str, tuple[Reading, float]] = {}  # param -> (first PD reading, nadir)
+    progression: Progression | None = None
+    relapses: list[RelapseFromCR] = []
+    in_cr_since: dt.date | None = None
+    cr_relapsed = False
+
+    if not followed:
+        assessment_days = []
+
+    for d in assessment_days:
+        today = {p: r for p in pd_params for r in series.of(p) if r.date == d}
+        # Progression first: it overrides any response level.
+        confirmed_now: Progression | None = None
+        for p in pd_params:
+            r = today.get(p)
+            if r is None or p not in nadir:
+                continue
+            if p in pending:
+                first, n0 = pending.pop(p)
+                if _meets_pd(p, r.value, n0):
+                    confirmed_now = confirmed_now or _progression(number, p, first, n0, r)
+                    continue
+            if _meets_pd(p, r.value, nadir[p]):
+                if p == "bmpc":
+                    # Marrow results need not be repeated (rules doc 3.3, unconfirmed).
+                    confirmed_now = confirmed_now or _progression(number, p, r, nadir[p], r)
+                else:
+                    pending[p] = (r, nadir[p])
+        if confirmed_now is not None:
+            progression = confirmed_now
+            for i, a in enumerate(assessments):
+                if a.date >= progression.date:
+                    assessments[i] = _pd_assessment(number, a.date, progression, True)
+            assessments.append(_pd_assessment(number, d, progression, True))
+            break
+
+        cur = {}
+        for p in followed:
+            r = _latest(series.of(p), lo, d)
+            if r is not None:
+                cur[p] = r
+        if pending:
+            p, (first, n0) = sorted(pending.items())[0]
+            pend = _progression(number, p, first, n0, None)
+            assessments.append(_pd_assessment(number, d, pend, False))
+        else:
+            cat, facts, missing = _classify(followed, base, cur, series, lo, d)
+            changes = {
+                p: -_fall(base[p].value, cur[p].value) for p in followed if p in cur and p in base
+            }
+            text = f"{RC(cat).value} on {_d(d)}: " + "; ".join(facts)
+            if missing:
+                text += ". Not the next level up because it lacks: " + ", ".join(missing)
+            refs = tuple(ref for r in cur.values() for ref in r.refs)
+            assessments.append(
+                Assessment(
+                    d,
+                    number,
+                    RC(cat).value,
+                    False,
+                    {p: r.value for p, r in cur.items()},
+                    changes,
+                    Trace(
+                        f"response.imwg2016.{RC(cat).name.lower()}",
+                        text + ".",
+                        IMWG_RESPONSE_2016,
+                        refs,
+                        flags=("downgraded",) if missing and cat != RC.SD else (),
+                    ),
+                )
+            )
+        # Relapse from CR: only after a confirmed CR, and kept apart from PD.
+        if in_cr_since is not None and not cr_relapsed:
+            finding = _cr_relapse_finding(series, d)
+            if finding:
+                cr_relapsed = True
+                relapses.append(
+                    RelapseFromCR(
+                        d,
+                        number,
+                        finding,
+                        Trace(
+                            "response.relapse_from_cr",
+                            f"Relapse from complete response on {_d(d)}: {finding}. "
+                            "This counts for disease-free survival only; it is not "
+                            "progression (PD) unless the PD thresholds are also met.",
+                            IMWG_RESPONSE_2016,
+                        ),
+                    )
+                )
+        if in_cr_since is None and len(assessments) >= 2:
+            a, b = assessments[-2], assessments[-1]
+            if response_rank(a.category) <= 1 and response_rank(b.category) <= 1:
+                in_cr_since = a.date
+        # Update nadirs after judging today's readings.
+        for p, r in today.items():
+            if (p in nadir and r.value < nadir[p]) or p not in nadir:
+                nadir[p] = r.value
+                nadir_src[p] = r
+                steps.append(NadirStep(p, r.date, r.value, _pd_threshold(p, r.value)))
+
+    assessments = _confirm(assessments)
+    best, best_unconf = _best(assessments)
+    pending_prog = None
+    if progression is None and pending:
+        p, (first, n0) = sorted(pending.items())[0]
+        pending_prog = _progression(number, p, first, n0, None)
+
+    explanation = f"Line {number} baseline: {baseline.trace.explanation}"
+    if not followed:
+        explanation += " No response can be computed for this line."
+    else:
+        explanation += f" Followed: {', '.join(PARAM_LABELS[p] for p in followed)}."
+    trace = Trace(
+        "response.imwg2016.line",
+        explanation,
+        IMWG_RESPONSE_2016,
+        baseline.trace.records,
+        unconfirmed=True,
+        flags=(f"baseline = last value within {lookback_days} days before the line start",),
+    )
+    return LineResponse(
+        number,
+        start,
+        until,
+        baseline,
+        followed,
+        tuple(assessments),
+        best,
+        best_unconf,
+        (),
+        None,
+        progression,
+        pending_prog,
+        tuple(relapses),
+        {p: v for p, v in nadir.items()},
+        tuple(steps),
+        trace,
+    )
+
+
+def _cr_relapse_finding(series: MarkerSeries, d: dt.date) -> str | None:
+    for rows, label in ((series.serum_ife, "serum"), (series.urine_ife, "urine")):
+        for dd, text, _ in rows:
+            if dd == d and text == "positive":
+                return f"{label} immunofixation positive again"
+    for r in series.serum:
+        if r.date == d and r.value > 0:
+            return f"serum M-protein {fmt(r.value, 'g/dL')} seen again"
+    for r in series.urine:
+        if r.date == d and r.value > 0:
+            return f"urine M-protein {fmt(r.value, 'mg/24h')} seen again"
+    for r in series.bmpc:
+        if r.date == d and ge(r.value, 5.0):
+            return f"bone-marrow plasma cells {fmt(r.value, '%')} (5% or more)"
+    return None
+
+
+def _progression(
+    line: int, p: str, first: Reading, nadir: float, second: Reading | None
+) -> Progression:
+    unit = UNITS[p]
+    if second is not None and second is not first:
+        how = (
+            f"confirmed by the next reading {fmt(second.value, unit)} on {_d(second.date)}; "
+            "the PD date is the first of the two"
+        )
+    elif second is first:
+        how = "a bone-marrow result need not be repeated"
+    else:
+        how = "awaiting a second reading to confirm"
+    refs = first.refs + (second.refs if second is not None and second is not first else ())
+    return Progression(
+        first.date,
+        line,
+        p,
+        first.value,
+        nadir,
+        second.date if second is not None else None,
+        second is not None,
+        Trace(
+            f"response.pd.{p}",
+            f"Progression by {PARAM_LABELS[p]}: {fmt(first.value, unit)} on {_d(first.date)} "
+            f"against a nadir of {fmt(nadir, unit)} ({_pd_rule_text(p, nadir)}); {how}.",
+            IMWG_RESPONSE_2016,
+            refs,
+            unconfirmed=True,  # which date of the pair is the PD date is a convention
+            flags=() if second is not None else ("awaiting confirmation",),
+        ),
+    )
+
+
+def _pd_assessment(line: int, d: dt.date, prog: Progression, confirmed: bool) -> Assessment:
+    return Assessment(d, line, RC.PD.value, confirmed, {prog.parameter: prog.value}, {}, prog.trace)
+
+
+def _confirm(assessments: list[Assessment]) -> list[Assessment]:
+    """An assessment is confirmed when a neighbouring one shows its level or better."""
+    out = list(assessments)
+    for i, a in enumerate(assessments):
+        if a.category == RC.PD:
+            continue
+        neighbours = assessments[max(0, i - 1) : i] + assessments[i + 1 : i + 2]
+        if any(
+            o.category != RC.PD and response_rank(o.category) <= response_rank(a.category)
+            for o in neighbours
+        ):
+            out[i] = Assessment(a.date, a.line, a.category, True, a.values, a.changes, a.trace)
+    return out
+
+
+def _best(assessments: list[Assessment]) -> tuple[BestResponse | None, BestResponse | None]:
+    non_pd = [a for a in assessments if a.category != RC.PD]
+    if not non_pd:
+        return None, None
+    single = min(non_pd, key=lambda a: (response_rank(a.category), a.date))
+    unconf = BestResponse(single.category, single.date, False, single.trace, single.ref)
+    best_pair = None
+    for a, b in itertools.pairwise(non_pd):
+        level = max(response_rank(a.category), response_rank(b.category))
+        if best_pair is None or level < best_pair[0]:
+            best_pair = (level, a, b)
+    if best_pair is None:
+        return None, unconf
+    level, a, b = best_pair
+    cat = next(c for c in RC if response_rank(c) == level)
+    trace = Trace(
+        "response.best_confirmed",
+        f"Best confirmed response {cat.value}: met at two consecutive assessments "
+        f"({_d(a.date)} {a.category}, {_d(b.date)} {b.category}); dated at the first.",
+        IMWG_RESPONSE_2016,
+        a.trace.records + b.trace.records,
+        unconfirmed=True,  # two assessments for every category (rules doc 3.3)
+    )
+    return BestResponse(cat.value, a.date, True, trace, a.ref), unconf
+
+
+def _best_entered(responses: Sequence[ResponseRec]) -> BestResponse | None:
+    usable = [r for r in responses if r.category != RC.NE]
+    if not usable:
+        return None
+    r = min(usable, key=lambda r: (response_rank(r.category), r.date.sort_key(), r.id))
+    label = "patient-reported" if r.assessor == "patient" else "entered by the care team"
+    return BestResponse(
+        r.category,
+        day(r.date),
+        True,
+        Trace(
+            "response.entered",
+            f"{r.category} on {r.date.display()} ({label}); kept as entered, never recomputed.",
+            APP_CONVENTION,
+            (r.ref,),
+        ),
+        r.ref,
+    )
+
+
+# --------------------------------------------------------------------------- entry point
+def compute_responses(
+    history: History,
+    lines,
+    *,
+    measurable_variant: str = "imwg",
+    as_of: PartialDate | dt.date | None = None,
+    lookback_days: int = LOOKBACK_DAYS,
+) -> ResponseResult:
+    """IMWG 2016 response per line of therapy, from the entered labs.
+
+    ``lines`` is a :class:`journal.domain.lines.LinesResult` (or any sequence of objects
+    with ``number``, ``start``, ``end``, ``regimen_ids``). Labs and responses after
+    ``as_of`` are ignored.
+    """
+    when = (
+        dt.date.today() if as_of is None else (as_of if isinstance(as_of, dt.date) else day(as_of))
+    )
+    line_list = list(getattr(lines, "lines", lines) or ())
+    regimen_line: dict[int, int] = dict(getattr(lines, "regimen_line", {}) or {})
+    for ln in line_list:
+        for rid in ln.regimen_ids:
+            regimen_line.setdefault(rid, ln.number)
+
+    series = _cut(marker_series(history), when)
+    periods = _line_period(line_list, when)
+    results: list[LineResponse] = []
+    entered = sorted(
+        (r for r in history.responses if day(r.date) <= when),
+        key=lambda r: (r.date.sort_key(), r.id),
+    )
+    for ln, start, until in periods:
+        if start > when:
+            continue
+        lr = _assess_line(
+            history, ln.number, start, until, series, measurable_variant, lookback_days
+        )
+        mine = tuple(
+            r
+            for r in entered
+            if (regimen_line.get(r.regimen_id) == ln.number)
+            or (r.regimen_id not in regimen_line and start <= day(r.date) <= until)
+        )
+        results.append(
+            LineResponse(
+                lr.line,
+                lr.start,
+                None if until >= when and ln is periods[-1][0] else until,
+                lr.baseline,
+                lr.followed,
+                lr.assessments,
+                lr.best,
+                lr.best_unconfirmed,
+                mine,
+                _best_entered(mine),
+                lr.progression,
+                lr.pending_progression,
+                lr.relapses_from_cr,
+                lr.nadir,
+                lr.nadir_steps,
+                lr.trace,
+            )
+        )
+    results.sort(key=lambda lr: (lr.start, lr.line))
+    all_assess = [a for lr in results for a in lr.assessments]
+    latest = max(all_assess, key=lambda a: a.date) if all_assess else None
+    return ResponseResult(
+        measurable_variant,
+        when,
+        tuple(results),
+        tuple(lr.progression for lr in results if lr.progression is not None),
+        tuple(lr.pending_progression for lr in results if lr.pending_progression is not None),
+        tuple(r for lr in results for r in lr.relapses_from_cr),
+        latest,
+        entered[-1] if entered else None,
+        measurable_disease(history, when, variant=measurable_variant, series=series),
+        measurable_all_variants(history, when, series=series),
+    )
+
+
+def _cut(series: MarkerSeries, when: dt.date) -> MarkerSeries:
+    def r(rows):
+        return tuple(x for x in rows if x.date <= when)
+
+    def q(rows):
+        return tuple(x for x in rows if x[0] <= when)
+
+    return MarkerSeries(
+        r(series.serum),
+        r(series.urine),
+        r(series.flc),
+        r(series.bmpc),
+        r(series.ratio),
+        q(series.serum_ife),
+        q(series.urine_ife),
+        q(series.clonality),
+    )
