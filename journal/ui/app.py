@@ -1,0 +1,400 @@
+"""Starting the desktop app, and the file operations of the File menu.
+
+``main(argv)`` sets up QApplication (organisation and name for QSettings, user
+scope), applies the text size and theme, then opens the journal given on the
+command line, else the last one used, else the default journal if it exists;
+otherwise it shows the welcome page. Problems opening a file (locked, from a
+newer version, damaged, not a journal) are explained in plain dialogs and the
+file is never written to.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
+
+from journal.ui import theme
+from journal.ui.settings import APP, ORG, Settings
+
+log = logging.getLogger(__name__)
+
+_CONTROLLERS: dict[int, AppController] = {}
+
+
+def controller_for(window) -> AppController:
+    return _CONTROLLERS[id(window)]
+
+
+def _store_error_classes() -> tuple[type[BaseException], ...]:
+    from journal.store import db
+
+    names = ("NotAJournalError", "NewerVersionError", "DamagedJournalError", "JournalLockedError")
+    return tuple(getattr(db, n) for n in names if hasattr(db, n))
+
+
+def default_path() -> Path:
+    from journal.paths import default_journal_path
+
+    return default_journal_path()
+
+
+def demo_path() -> Path:
+    from journal.paths import data_dir
+
+    return data_dir() / "demo-journal.sqlite"
+
+
+class AppController:
+    """Opens, creates and closes journals for one main window."""
+
+    def __init__(self, window, settings: Settings):
+        self.window = window
+        self.settings = settings
+        _CONTROLLERS[id(window)] = self
+
+    # -- opening ------------------------------------------------------------------
+    def _attach(self, store) -> None:
+        from journal.ui.context import JournalContext
+
+        ctx = JournalContext(store, self.settings)
+        ctx.error.connect(lambda msg: QMessageBox.warning(self.window, "Treatment Journal", msg))
+        self.window.set_context(ctx)
+        self.settings.add_recent(str(store.path))
+
+    def open_path(self, path: str | Path, *, quiet: bool = False) -> bool:
+        from journal.store.db import open_journal
+
+        path = Path(path)
+        if not path.exists():
+            if not quiet:
+                QMessageBox.warning(
+                    self.window,
+                    "Journal not found",
+                    f"There is no journal file at\n{path}\n\n"
+                    "Use File > Open to choose another file.",
+                )
+            return False
+        try:
+            store = open_journal(path)
+        except Exception as exc:
+            self.explain_open_error(path, exc)
+            return False
+        self._attach(store)
+        return True
+
+    def explain_open_error(self, path: Path, exc: BaseException) -> None:
+        name = type(exc).__name__
+        title = {
+            "JournalLockedError": "This journal is already open",
+            "NewerVersionError": "Made by a newer version",
+            "DamagedJournalError": "This journal file is damaged",
+            "NotAJournalError": "Not a journal file",
+        }.get(name, "Could not open the journal")
+        text = str(exc) or f"{path} could not be opened."
+        backups = list(getattr(exc, "backups", None) or [])
+        if backups:
+            text += (
+                "\n\nThe file was not changed. Good backups exist; use "
+                "File > Restore from backup to go back to the newest one."
+            )
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self.window
+        )
+        box.setAccessibleName(title)
+        if backups:
+            restore = box.addButton("Restore newest backup...", QMessageBox.ButtonRole.ActionRole)
+        else:
+            restore = None
+        box.exec()
+        if restore is not None and box.clickedButton() is restore:
+            self.restore_into(path, backups[0])
+
+    def create_path(self, path: str | Path, name: str | None) -> bool:
+        from journal.store.db import create_journal
+
+        path = Path(path)
+        if path.exists():
+            QMessageBox.warning(
+                self.window,
+                "File exists",
+                f"{path} already exists. Choose a new name, or open it with File > Open.",
+            )
+            return False
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            store = create_journal(path)
+        except Exception as exc:
+            self.explain_open_error(path, exc)
+            return False
+        if name:
+            from journal.services import actions
+            from journal.store import models as m
+
+            actions.set_person(store, m.Person(display_name=name))
+        self._attach(store)
+        return True
+
+    def create_default(self, name: str | None) -> bool:
+        path = default_path()
+        if path.exists():
+            return self.open_path(path)
+        return self.create_path(path, name or None)
+
+    def open_demo(self) -> None:
+        path = demo_path()
+        if path.exists():
+            self.open_path(path)
+            return
+        from journal.ui.tasks import run_task
+
+        def build(_control) -> Path:
+            from journal.demo import build_demo
+            from journal.store.db import create_journal
+
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(path.name + ".building")
+            tmp.unlink(missing_ok=True)
+            store = create_journal(tmp)
+            try:
+                build_demo(store)
+            finally:
+                store.close()
+            tmp.replace(path)
+            return path
+
+        run_task(
+            self.window,
+            "Preparing the demo journal...",
+            build,
+            on_done=lambda p: self.open_path(p),
+            on_error=lambda e: QMessageBox.warning(
+                self.window, "Demo journal", f"The demo journal could not be made: {e}"
+            ),
+        )
+
+    # -- safety -------------------------------------------------------------------
+    def _ctx(self):
+        return self.window.ctx
+
+    def backup_now(self) -> None:
+        ctx = self._ctx()
+        if ctx is None:
+            return
+        from journal.ui.tasks import run_task
+
+        def work(_c):
+            from journal.store.backup import backup_now
+
+            return backup_now(ctx.store, "manual")
+
+        run_task(
+            self.window,
+            "Backing up...",
+            work,
+            on_done=lambda p: QMessageBox.information(
+                self.window, "Backed up", f"A checked copy was saved:\n{p}"
+            ),
+            on_error=lambda e: QMessageBox.warning(self.window, "Backup failed", str(e)),
+        )
+
+    def check_journal(self) -> None:
+        ctx = self._ctx()
+        if ctx is None:
+            return
+        from journal.ui.tasks import run_task
+
+        def work(_c):
+            from journal.store.backup import check_journal
+
+            return check_journal(ctx.store.path)
+
+        def done(report) -> None:
+            ok = getattr(report, "ok", None)
+            text = str(getattr(report, "summary", None) or report)
+            if ok is False:
+                QMessageBox.warning(self.window, "Journal check: problems found", text)
+            else:
+                QMessageBox.information(
+                    self.window, "Journal check", text or "The journal is intact."
+                )
+
+        run_task(
+            self.window,
+            "Checking the journal...",
+            work,
+            on_done=done,
+            on_error=lambda e: QMessageBox.warning(self.window, "Check failed", str(e)),
+        )
+
+    def restore_backup(self) -> None:
+        ctx = self._ctx()
+        if ctx is None:
+            return
+        from journal.store.backup import list_backups
+
+        path = Path(ctx.store.path)
+        backups = list(list_backups(path))
+        if not backups:
+            QMessageBox.information(
+                self.window, "Restore", "There are no backups of this journal yet."
+            )
+            return
+        names = [str(getattr(b, "path", b)) for b in backups]
+        choice, ok = QInputDialog.getItem(
+            self.window,
+            "Restore from backup",
+            "Choose the backup to go back to (the current file is kept as a copy):",
+            names,
+            0,
+            False,
+        )
+        if ok and choice:
+            self.window.set_context(None)
+            self.restore_into(path, backups[names.index(choice)])
+
+    def restore_into(self, target: Path, backup) -> None:
+        from journal.store.backup import restore
+
+        try:
+            restore(getattr(backup, "path", backup), target)
+        except Exception as exc:
+            QMessageBox.warning(self.window, "Restore failed", str(exc))
+            return
+        self.open_path(target)
+
+    # -- exchange -----------------------------------------------------------------
+    def export_journal(self) -> None:
+        ctx = self._ctx()
+        if ctx is None:
+            return
+        out, _ = QFileDialog.getSaveFileName(
+            self.window, "Export journal", "journal-export.json", "Journal exchange file (*.json)"
+        )
+        if not out:
+            return
+        from journal.ui.tasks import run_task
+
+        def work(_c):
+            import json
+            import os
+            import tempfile
+
+            from journal.store.exchange import export_journal
+
+            data = export_journal(ctx.store)
+            target = Path(out)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".export-")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(data, fh, ensure_ascii=False, indent=1, sort_keys=False)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+            return target
+
+        run_task(
+            self.window,
+            "Exporting...",
+            work,
+            on_done=lambda p: QMessageBox.information(self.window, "Exported", f"Saved to\n{p}"),
+            on_error=lambda e: QMessageBox.warning(self.window, "Export failed", str(e)),
+        )
+
+    def import_journal(self) -> None:
+        src, _ = QFileDialog.getOpenFileName(
+            self.window, "Import a journal exchange file", "", "Journal exchange file (*.json)"
+        )
+        if not src:
+            return
+        dest, _ = QFileDialog.getSaveFileName(
+            self.window, "Save the imported journal as", "", "Journal (*.sqlite)"
+        )
+        if not dest:
+            return
+        from journal.ui.tasks import run_task
+
+        def work(_c):
+            import json
+
+            from journal.store.db import create_journal
+            from journal.store.exchange import import_journal
+
+            data = json.loads(Path(src).read_text(encoding="utf-8"))
+            store = create_journal(dest)
+            try:
+                import_journal(store, data)
+            except BaseException:
+                store.close()
+                Path(dest).unlink(missing_ok=True)
+                raise
+            store.close()
+            return dest
+
+        run_task(
+            self.window,
+            "Importing...",
+            work,
+            on_done=lambda p: self.open_path(p),
+            on_error=lambda e: QMessageBox.warning(
+                self.window, "Import failed", f"Nothing was imported.\n\n{e}"
+            ),
+        )
+
+    # -- start --------------------------------------------------------------------
+    def start(self, path: str | None) -> None:
+        if path:
+            if Path(path).exists():
+                self.open_path(path)
+                return
+            self.create_path(path, None)
+            return
+        last = self.settings.get("files/last_journal")
+        if last and Path(last).exists() and self.open_path(last, quiet=True):
+            return
+        d = default_path()
+        if d.exists() and self.open_path(d, quiet=True):
+            return
+        self.window.show_welcome(str(d))
+
+
+def make_app(argv: list[str]) -> QApplication:
+    app = QApplication.instance() or QApplication(argv)
+    app.setOrganizationName(ORG)
+    app.setApplicationName(APP)
+    app.setApplicationDisplayName(APP)
+    return app
+
+
+def build_window(settings: Settings | None = None, path: str | None = None):
+    """Create the main window and its controller, open ``path`` or the usual journal."""
+    from journal.ui.main_window import MainWindow
+
+    app = QApplication.instance()
+    settings = settings or Settings()
+    theme.apply_text_scale(app, settings.text_scale)
+    theme.apply_theme(app, high_contrast=settings.high_contrast)
+    window = MainWindow(settings)
+    controller = AppController(window, settings)
+    controller.start(path)
+    return window, controller
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="treatment-journal", description="Treatment Journal")
+    parser.add_argument("file", nargs="?", help="journal file to open (default: your journal)")
+    parser.add_argument("--demo", action="store_true", help="open the demo journal")
+    args, _qt_args = parser.parse_known_args(argv[1:])
+    app = make_app(argv)
+    window, controller = build_window(path=args.file)
+    if args.demo:
+        controller.open_demo()
+    window.show()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

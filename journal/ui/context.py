@@ -1,0 +1,159 @@
+"""The journal context: what every view of an open journal receives.
+
+One :class:`JournalContext` exists per open journal file. Views (including the
+Timeline and Summary views written by other engineers) take it as their only
+constructor argument and use:
+
+``ctx.store``
+    the open :class:`journal.store.db.JournalStore`. Views never run SQL on it;
+    they call ``journal.services`` functions with it.
+``ctx.changed``
+    Qt signal ``changed(object)`` emitted after every change (a services
+    ``Change``, or ``None`` when everything should be reloaded, e.g. after undo
+    of several steps or an import). Redraw on it.
+``ctx.undo_stack``
+    the ``QUndoStack``; every change the user makes is one command on it.
+``ctx.settings``
+    :class:`journal.ui.settings.Settings` (presentation options only).
+``ctx.history()``
+    ``journal.domain.records.History`` from ``services.queries.load_history``,
+    cached until the next change.
+``ctx.summary()``
+    ``journal.domain.summary.build_summary(history)``, cached until the next change.
+``ctx.rows(table_cls)``
+    the rows of one record table as plain dicts (through ``services.queries``).
+``ctx.apply(action, *args, **kwargs)``
+    run a services action ``action(store, *args, **kwargs) -> Change`` as one
+    undoable step whose undo text is ``change.label``; returns the Change.
+``ctx.open_editor(ref)``
+    open the editor of a record given its ref (``"regimen:3"``, ``"lab:17"``);
+    returns False when the ref is unknown.
+``ctx.visit_range``
+    ``(date, date)`` or ``None``: the period chosen on the Timeline for the visit
+    summary.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+log = logging.getLogger(__name__)
+
+
+def _as_dict(row: Any) -> dict:
+    if isinstance(row, dict):
+        return dict(row)
+    if hasattr(row, "model_dump"):
+        return row.model_dump()
+    return dict(row._mapping) if hasattr(row, "_mapping") else dict(vars(row))
+
+
+class ChangeCommand(QUndoCommand):
+    """One user action already applied by services; undo/redo replay its row images."""
+
+    def __init__(self, ctx: JournalContext, change: Any):
+        super().__init__(getattr(change, "label", "Change"))
+        self.ctx = ctx
+        self.change = change
+        self._first = True
+
+    def redo(self) -> None:
+        if self._first:  # the action itself already ran
+            self._first = False
+            return
+        from journal.services import actions
+
+        try:
+            actions.redo(self.ctx.store, self.change)
+        except Exception as exc:
+            self.setObsolete(True)
+            self.ctx.error.emit(f"Could not redo {self.text()!r}: {exc}")
+        self.ctx.notify(self.change)
+
+    def undo(self) -> None:
+        from journal.services import actions
+
+        try:
+            actions.undo(self.ctx.store, self.change)
+        except Exception as exc:
+            self.setObsolete(True)
+            self.ctx.error.emit(f"Could not undo {self.text()!r}: {exc}")
+        self.ctx.notify(self.change)
+
+
+class JournalContext(QObject):
+    changed = Signal(object)
+    error = Signal(str)  # a plain message for the window to show
+
+    def __init__(self, store: Any, settings: Any, parent: QObject | None = None):
+        super().__init__(parent)
+        self.store = store
+        self.settings = settings
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.setUndoLimit(200)
+        self.visit_range = None
+        self._history = None
+        self._summary = None
+        self._editor_opener: Callable[[str], bool] | None = None
+
+    # -- reading ------------------------------------------------------------------
+    @property
+    def path(self):
+        return self.store.path
+
+    def history(self):
+        if self._history is None:
+            from journal.services.queries import load_history
+
+            self._history = load_history(self.store)
+        return self._history
+
+    def summary(self):
+        if self._summary is None:
+            from journal.domain.summary import build_summary
+
+            self._summary = build_summary(self.history())
+        return self._summary
+
+    def rows(self, table_cls: type) -> list[dict]:
+        from journal.services import queries
+
+        return [_as_dict(r) for r in queries.list_rows(self.store, table_cls)]
+
+    def row(self, table_cls: type, row_id: int) -> dict | None:
+        for r in self.rows(table_cls):
+            if r.get("id") == row_id:
+                return r
+        return None
+
+    # -- writing ------------------------------------------------------------------
+    def apply(self, action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run one services action as one undoable step. Errors (RecordError) propagate
+        unchanged so the editor can show them next to the fields; nothing is pushed."""
+        change = action(self.store, *args, **kwargs)
+        self.undo_stack.push(ChangeCommand(self, change))
+        self.notify(change)
+        return change
+
+    def notify(self, change: Any = None) -> None:
+        self._history = None
+        self._summary = None
+        self.changed.emit(change)
+
+    # -- navigation ---------------------------------------------------------------
+    def set_editor_opener(self, opener: Callable[[str], bool]) -> None:
+        self._editor_opener = opener
+
+    def open_editor(self, ref: str) -> bool:
+        if self._editor_opener is None:
+            return False
+        return bool(self._editor_opener(ref))
+
+    def close(self) -> None:
+        self.undo_stack.clear()
+        self.store.close()

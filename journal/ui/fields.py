@@ -1,0 +1,244 @@
+"""Input widgets shared by every editor.
+
+:class:`PartialDateEdit` accepts what people type ("2019", "May 2019", "about
+spring 2019") and shows live how it was understood, or a plain error, right
+under the field. Each widget offers ``value()`` (the stored form), ``set_value()``
+and ``error()`` (a plain message or ``None``) so editors treat them alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from journal.domain.dates import DateError, PartialDate
+
+
+def _hint_label() -> QLabel:
+    lab = QLabel()
+    lab.setProperty("role", "hint")
+    lab.setWordWrap(True)
+    return lab
+
+
+class PartialDateEdit(QWidget):
+    """A date as remembered: keeps precision and qualifier; explains its reading live."""
+
+    edited = Signal()
+
+    def __init__(
+        self, label: str = "Date", parent: QWidget | None = None, *, optional: bool = True
+    ):
+        super().__init__(parent)
+        self.optional = optional
+        self.line = QLineEdit()
+        self.line.setPlaceholderText("e.g. 14 May 2019, May 2019, about spring 2019")
+        self.line.setAccessibleName(label)
+        self.line.setAccessibleDescription(
+            "Type the date as you remember it: a year, a month and year, a season, or a day. "
+            "You may start with about, before or after."
+        )
+        self.line.setToolTip(self.line.accessibleDescription())
+        self.reading = _hint_label()
+        self.reading.setAccessibleName(f"{label}: how the date was understood")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(self.line)
+        lay.addWidget(self.reading)
+        self.setFocusProxy(self.line)
+        self.line.textChanged.connect(self._update)
+        self._update()
+
+    def _update(self) -> None:
+        text = self.line.text().strip()
+        if not text:
+            self.reading.setText("" if self.optional else "Needed: type a date.")
+        else:
+            try:
+                self.reading.setText(f"= {PartialDate.parse(text).display()}")
+            except DateError as exc:
+                self.reading.setText(str(exc))
+        self.edited.emit()
+
+    def partial_date(self) -> PartialDate | None:
+        text = self.line.text().strip()
+        return PartialDate.parse(text) if text else None
+
+    def value(self) -> str | None:
+        try:
+            d = self.partial_date()
+        except DateError:
+            return None
+        return d.to_iso() if d else None
+
+    def set_value(self, iso: str | None) -> None:
+        if not iso:
+            self.line.setText("")
+            return
+        try:
+            self.line.setText(PartialDate.from_iso(iso).display())
+        except DateError:
+            self.line.setText(iso)
+
+    def error(self) -> str | None:
+        text = self.line.text().strip()
+        if not text:
+            return None if self.optional else "This date is needed; type e.g. May 2019."
+        try:
+            PartialDate.parse(text)
+        except DateError as exc:
+            return str(exc)
+        return None
+
+
+class EnumCombo(QComboBox):
+    """Choose one of a vocabulary's values; optionally "not recorded" (None)."""
+
+    NONE_TEXT = "(not recorded)"
+
+    def __init__(self, values: list[str], *, optional: bool, labels: dict[str, str] | None = None):
+        super().__init__()
+        self.optional = optional
+        if optional:
+            self.addItem(self.NONE_TEXT, None)
+        for v in values:
+            self.addItem((labels or {}).get(v, v), v)
+
+    def value(self) -> Any:
+        return self.currentData()
+
+    def set_value(self, v: Any) -> None:
+        i = self.findData(v)
+        if i < 0 and v is not None:
+            self.addItem(str(v), v)  # keep an unknown stored value visible rather than lose it
+            i = self.count() - 1
+        self.setCurrentIndex(max(i, 0))
+
+    def error(self) -> str | None:
+        return None
+
+
+class TextEdit(QLineEdit):
+    def __init__(self, *, required: bool = False):
+        super().__init__()
+        self.required = required
+
+    def value(self) -> str | None:
+        t = self.text().strip()
+        return t or None
+
+    def set_value(self, v: Any) -> None:
+        self.setText("" if v is None else str(v))
+
+    def error(self) -> str | None:
+        if self.required and not self.text().strip():
+            return "This is needed."
+        return None
+
+
+class LongTextEdit(QPlainTextEdit):
+    def __init__(self):
+        super().__init__()
+        self.setTabChangesFocus(True)  # Tab moves on, as in every other field
+        self.setMinimumHeight(60)
+        self.setMaximumHeight(140)
+
+    def value(self) -> str | None:
+        t = self.toPlainText().strip()
+        return t or None
+
+    def set_value(self, v: Any) -> None:
+        self.setPlainText("" if v is None else str(v))
+
+    def error(self) -> str | None:
+        return None
+
+
+class NumberEdit(QLineEdit):
+    """A number typed freely ("1,5" accepted); empty = not recorded."""
+
+    def __init__(
+        self, *, integer: bool = False, required: bool = False, minimum=None, maximum=None
+    ):
+        super().__init__()
+        self.integer, self.required = integer, required
+        self.minimum, self.maximum = minimum, maximum
+
+    def _parse(self):
+        t = self.text().strip().replace(",", ".")
+        if not t:
+            return None
+        return int(t) if self.integer else float(t)
+
+    def value(self) -> Any:
+        try:
+            return self._parse()
+        except ValueError:
+            return None
+
+    def set_value(self, v: Any) -> None:
+        if v is None:
+            self.setText("")
+        elif isinstance(v, float) and v.is_integer() and not self.integer:
+            self.setText(f"{v:g}")
+        else:
+            self.setText(str(v))
+
+    def error(self) -> str | None:
+        try:
+            v = self._parse()
+        except ValueError:
+            kind = "a whole number" if self.integer else "a number"
+            return f"{self.text()!r} is not {kind}; type digits only, e.g. {'3' if self.integer else '1.5'}."
+        if v is None:
+            return "This is needed." if self.required else None
+        if self.minimum is not None and v < self.minimum:
+            return f"Must be at least {self.minimum}."
+        if self.maximum is not None and v > self.maximum:
+            return f"Must be at most {self.maximum}."
+        return None
+
+
+class CheckEdit(QCheckBox):
+    def value(self) -> bool:
+        return self.isChecked()
+
+    def set_value(self, v: Any) -> None:
+        self.setChecked(bool(v))
+
+    def error(self) -> str | None:
+        return None
+
+
+class ChoiceCombo(QComboBox):
+    """Choose a row of another table (e.g. which regimen); data = its id."""
+
+    def __init__(self, choices: list[tuple[Any, str]], *, optional: bool = True):
+        super().__init__()
+        self.optional = optional
+        if optional:
+            self.addItem("(none)", None)
+        for key, text in choices:
+            self.addItem(text, key)
+
+    def value(self) -> Any:
+        return self.currentData()
+
+    def set_value(self, v: Any) -> None:
+        self.setCurrentIndex(max(self.findData(v), 0))
+
+    def error(self) -> str | None:
+        if not self.optional and self.currentData() is None:
+            return "Choose one."
+        return None

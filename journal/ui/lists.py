@@ -1,0 +1,188 @@
+"""Record lists: a sortable, filterable table with Add / Edit / Delete.
+
+Double-click or Enter opens the editor; Delete asks first and is one undoable
+step. The list reloads when the journal changes.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from journal.store import models as m
+from journal.ui.kinds import Kind
+from journal.ui.table_model import ID_ROLE, RecordProxyModel, RecordTableModel
+
+
+def editor_class(kind: Kind):
+    from journal.ui import editors
+
+    special = getattr(editors, "SPECIAL_EDITORS", {})
+    return special.get(kind.key, editors.RecordEditor)
+
+
+def open_record_editor(ctx, kind: Kind, row: dict | None, parent=None) -> bool:
+    dlg = editor_class(kind)(ctx, kind, row, parent)
+    return dlg.exec() == dlg.DialogCode.Accepted
+
+
+def lookups_for(ctx, kind: Kind) -> dict[str, dict]:
+    names = {c[0] for c in kind.columns}
+    out: dict[str, dict] = {}
+    if "regimen_id" in names or "part_of_id" in names:
+        regs = {r["id"]: r["name"] for r in ctx.rows(m.Regimen)}
+        out["regimen_id"] = out["part_of_id"] = regs
+    if "regimen_drug_id" in names:
+        out["regimen_drug_id"] = {
+            r["id"]: r.get("name") or r.get("drug_id") for r in ctx.rows(m.RegimenDrug)
+        }
+    if kind.key == "lab":
+        from journal.domain.labs import LAB_TESTS
+
+        out["test"] = {code: t.name for code, t in LAB_TESTS.items()}
+    return out
+
+
+class RecordList(QWidget):
+    def __init__(self, ctx, kind: Kind, title: str, hint: str = "", parent=None):
+        super().__init__(parent)
+        self.ctx, self.kind = ctx, kind
+        self.setAccessibleName(title)
+        lay = QVBoxLayout(self)
+        head = QHBoxLayout()
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Type to find...")
+        self.filter.setAccessibleName(f"Find in {title}")
+        self.filter.setClearButtonEnabled(True)
+        find_label = QLabel("&Find:")
+        find_label.setBuddy(self.filter)
+        head.addWidget(find_label)
+        head.addWidget(self.filter, 1)
+        lay.addLayout(head)
+        if hint:
+            h = QLabel(hint)
+            h.setWordWrap(True)
+            h.setProperty("role", "hint")
+            lay.addWidget(h)
+
+        self.model = RecordTableModel(kind, self)
+        self.proxy = RecordProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.view = QTableView()
+        self.view.setModel(self.proxy)
+        self.view.setSortingEnabled(True)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setAlternatingRowColors(True)
+        self.view.setTabKeyNavigation(False)  # Tab leaves the table, arrows move inside
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.verticalHeader().hide()
+        self.view.setAccessibleName(f"{title} list")
+        self.view.setAccessibleDescription("Arrow keys choose a row; Enter opens it.")
+        lay.addWidget(self.view, 1)
+
+        buttons = QHBoxLayout()
+        self.add_button = QPushButton(f"&Add {kind.noun}...")
+        self.edit_button = QPushButton("&Edit...")
+        self.delete_button = QPushButton("&Delete...")
+        for b, desc in (
+            (self.add_button, f"Add a new {kind.noun}"),
+            (self.edit_button, "Open the chosen row"),
+            (self.delete_button, "Delete the chosen row (can be undone)"),
+        ):
+            b.setAccessibleName(b.text().replace("&", "").rstrip("."))
+            b.setAccessibleDescription(desc)
+            b.setToolTip(desc)
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        lay.addLayout(buttons)
+
+        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.view.doubleClicked.connect(self._open_index)
+        self.view.activated.connect(self._open_index)
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            sc = QShortcut(QKeySequence(key), self.view)
+            sc.setContext(Qt.ShortcutContext.WidgetShortcut)
+            sc.activated.connect(self.edit_current)
+        self.add_button.clicked.connect(self.add)
+        self.edit_button.clicked.connect(self.edit_current)
+        self.delete_button.clicked.connect(self.delete_current)
+        ctx.changed.connect(self._on_change)
+        self.reload()
+        if kind.sort_field:
+            col = next((i for i, c in enumerate(kind.columns) if c[0] == kind.sort_field), 0)
+            self.view.sortByColumn(col, Qt.SortOrder.DescendingOrder)
+
+    # -- data ---------------------------------------------------------------------
+    def reload(self) -> None:
+        self.model.set_rows(self.ctx.rows(self.kind.table), lookups_for(self.ctx, self.kind))
+        self.view.resizeColumnsToContents()
+
+    def _on_change(self, change) -> None:
+        tables = getattr(change, "tables", None)
+        if (
+            change is None
+            or not tables
+            or self.kind.table.__tablename__ in tables
+            or any(t in tables for t in ("regimen", "regimendrug"))
+        ):
+            self.reload()
+
+    def current_row(self) -> dict | None:
+        idx = self.view.currentIndex()
+        if not idx.isValid():
+            return None
+        row_id = self.proxy.data(idx, ID_ROLE)
+        for r in self.model._rows:
+            if r.get("id") == row_id:
+                return r
+        return None
+
+    # -- actions ------------------------------------------------------------------
+    def _open_index(self, index: QModelIndex) -> None:
+        self.view.setCurrentIndex(index)
+        self.edit_current()
+
+    def add(self) -> None:
+        open_record_editor(self.ctx, self.kind, None, self)
+
+    def edit_current(self) -> None:
+        row = self.current_row()
+        if row is not None:
+            open_record_editor(self.ctx, self.kind, row, self)
+
+    def delete_current(self) -> None:
+        row = self.current_row()
+        if row is None:
+            return
+        label = self.kind.label("Delete", row)
+        answer = QMessageBox.question(
+            self,
+            label,
+            f"{label}?\n\nYou can bring it back with Edit > Undo.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.delete_row(row)
+
+    def delete_row(self, row: dict) -> None:
+        from journal.services import actions
+
+        self.ctx.apply(
+            actions.delete, self.kind.table, row["id"], label=self.kind.label("Delete", row)
+        )

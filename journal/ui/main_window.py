@@ -1,0 +1,467 @@
+"""The main window: navigation on the left, one page per part of the journal.
+
+Pages are built the first time they are shown so that starting the app only
+queries what the Overview needs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoGroup
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from journal.ui import theme
+from journal.ui.glossary import glossary_html
+from journal.ui.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# (navigation text, builder name, what it shows)
+PAGES: list[tuple[str, str, str]] = [
+    ("Overview", "overview", "The facts a doctor or trial team asks for, with their reasons"),
+    ("Timeline", "timeline", "Treatments, results and side effects along time"),
+    ("Treatments", "treatments", "Regimens, drugs, transplants, CAR-T and supportive medicines"),
+    ("Responses & progressions", "responses", "How the myeloma answered each treatment"),
+    ("Side effects", "side_effects", "Side effects with their grade and what was done"),
+    ("Labs", "labs", "Blood and urine test results, and the daily-life score"),
+    ("Notes & questions", "notes", "Your notes and questions for the next visit"),
+    ("Summary", "summary", "The printable summary for a trial team or a visit"),
+    ("About me & diagnosis", "about", "Personal details, diagnosis and genetic tests"),
+]
+
+TABBED: dict[str, list[tuple[str, str, str]]] = {
+    "treatments": [
+        ("regimen", "Regimens", "Each regimen with its drugs. Double-click to open."),
+        ("procedure", "Transplants, CAR-T and procedures", ""),
+        ("dose_change", "Dose changes", ""),
+        (
+            "supportive",
+            "Supportive medicines",
+            "Medicines that protect bones, prevent infections and so on.",
+        ),
+    ],
+    "responses": [("response", "Responses", ""), ("progression", "Progressions and relapses", "")],
+    "side_effects": [("side_effect", "Side effects", "")],
+    "labs": [("lab", "Test results", ""), ("ecog", "Daily-life score (ECOG)", "")],
+    "notes": [("question", "Questions for the next visit", ""), ("note", "Notes", "")],
+    "about": [
+        ("person", "About me", ""),
+        ("diagnosis", "Diagnosis", ""),
+        ("cytogenetic", "Genetic tests (FISH)", ""),
+        ("isotype", "Type changes", ""),
+        ("feature", "Disease features", ""),
+    ],
+}
+
+
+def placeholder(text: str) -> QWidget:
+    w = QWidget()
+    lay = QVBoxLayout(w)
+    lab = QLabel(text)
+    lab.setWordWrap(True)
+    lab.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    lay.addWidget(lab)
+    w.setAccessibleName(text)
+    return w
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: Settings, parent=None):
+        super().__init__(parent)
+        self.settings = settings
+        self.ctx = None
+        self.setWindowTitle("Treatment Journal")
+        self.undo_group = QUndoGroup(self)
+        self._pages: dict[int, QWidget] = {}
+
+        central = QWidget()
+        row = QHBoxLayout(central)
+        self.nav = QListWidget()
+        self.nav.setAccessibleName("Parts of the journal")
+        self.nav.setAccessibleDescription("Use the arrow keys to choose a part; Tab moves into it.")
+        for i, (text, _key, desc) in enumerate(PAGES):
+            self.nav.addItem(text)
+            item = self.nav.item(i)
+            item.setToolTip(f"{desc} (Ctrl+{i + 1})")
+        self.nav.setMaximumWidth(340)
+        self.nav.setSizeAdjustPolicy(QListWidget.SizeAdjustPolicy.AdjustToContents)
+        self.stack = QStackedWidget()
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
+        self.outer = QStackedWidget()  # welcome page vs. the journal
+        self.outer.addWidget(central)
+        self.setCentralWidget(self.outer)
+        self.welcome = None
+        self.nav.currentRowChanged.connect(self.show_page)
+        self._build_menus()
+        self._restore_window()
+
+    # -- menus --------------------------------------------------------------------
+    def _act(self, menu, text: str, slot: Callable, shortcut=None, tip: str = "") -> QAction:
+        a = QAction(text, self)
+        if shortcut is not None:
+            a.setShortcut(QKeySequence(shortcut))
+        if tip:
+            a.setStatusTip(tip)
+            a.setToolTip(tip)
+        a.triggered.connect(slot)
+        menu.addAction(a)
+        return a
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        f = mb.addMenu("&File")
+        self._act(
+            f,
+            "&New journal...",
+            self.new_journal,
+            QKeySequence.StandardKey.New,
+            "Start a new, empty journal file",
+        )
+        self._act(
+            f, "&Open...", self.open_dialog, QKeySequence.StandardKey.Open, "Open a journal file"
+        )
+        self.recent_menu = f.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self._act(
+            f,
+            "Open &demo journal",
+            self.open_demo,
+            None,
+            "Open a journal with a made-up patient's history to look around",
+        )
+        f.addSeparator()
+        self.journal_actions = [
+            self._act(
+                f,
+                "&Back up now",
+                self.backup_now,
+                "Ctrl+Shift+B",
+                "Make a checked copy of the journal now",
+            ),
+            self._act(
+                f,
+                "Re&store from backup...",
+                self.restore_backup,
+                None,
+                "Replace the journal with one of its backups (the current file is kept)",
+            ),
+            self._act(
+                f,
+                "&Check journal",
+                self.check_journal,
+                None,
+                "Check that the journal file is intact (nothing is changed)",
+            ),
+            self._act(
+                f,
+                "&Export...",
+                self.export_journal,
+                "Ctrl+E",
+                "Save the whole journal in the open exchange format",
+            ),
+            self._act(
+                f,
+                "&Import...",
+                self.import_journal,
+                "Ctrl+I",
+                "Read a journal exchange file into a new journal",
+            ),
+        ]
+        f.addSeparator()
+        self._act(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        e = mb.addMenu("&Edit")
+        self.undo_action = self.undo_group.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = self.undo_group.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        e.addAction(self.undo_action)
+        e.addAction(self.redo_action)
+
+        v = mb.addMenu("&View")
+        self._act(
+            v,
+            "&Larger text",
+            lambda: self.set_text_scale(self.settings.text_scale + 25),
+            QKeySequence.StandardKey.ZoomIn,
+        )
+        self._act(
+            v,
+            "&Smaller text",
+            lambda: self.set_text_scale(self.settings.text_scale - 25),
+            QKeySequence.StandardKey.ZoomOut,
+        )
+        sizes = v.addMenu("&Text size")
+        self.size_group = QActionGroup(self)
+        for pct in (100, 125, 150, 175, 200):
+            a = QAction(f"{pct} %", self, checkable=True)
+            a.setData(pct)
+            a.triggered.connect(lambda _=False, p=pct: self.set_text_scale(p))
+            self.size_group.addAction(a)
+            sizes.addAction(a)
+        self.contrast_action = QAction("&High contrast", self, checkable=True)
+        self.contrast_action.setShortcut(QKeySequence("Ctrl+Shift+H"))
+        self.contrast_action.setChecked(self.settings.high_contrast)
+        self.contrast_action.toggled.connect(self.set_high_contrast)
+        v.addAction(self.contrast_action)
+        v.addSeparator()
+        for i, (text, _k, _d) in enumerate(PAGES):
+            self._act(v, text, lambda _=False, n=i: self.go_to(n), f"Ctrl+{i + 1}")
+
+        h = mb.addMenu("&Help")
+        self._act(
+            h,
+            "&What do these words mean?",
+            self.show_glossary,
+            QKeySequence.StandardKey.HelpContents,
+        )
+        self._act(h, "&About Treatment Journal", self.show_about)
+        self._sync_size_menu()
+        self._set_journal_actions_enabled(False)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        files = self.settings.recent_files()
+        if not files:
+            a = self.recent_menu.addAction("(none yet)")
+            a.setEnabled(False)
+        for p in files:
+            self.recent_menu.addAction(p, lambda path=p: self.open_path(path))
+
+    def _set_journal_actions_enabled(self, on: bool) -> None:
+        for a in self.journal_actions:
+            a.setEnabled(on)
+
+    # -- comfort ------------------------------------------------------------------
+    def set_text_scale(self, pct: int) -> None:
+        self.settings.text_scale = pct
+        theme.apply_text_scale(QApplication.instance(), self.settings.text_scale)
+        self._sync_size_menu()
+
+    def _sync_size_menu(self) -> None:
+        for a in self.size_group.actions():
+            a.setChecked(a.data() == self.settings.text_scale)
+
+    def set_high_contrast(self, on: bool) -> None:
+        self.settings.high_contrast = on
+        theme.apply_theme(QApplication.instance(), high_contrast=on)
+
+    def show_glossary(self) -> None:
+        from PySide6.QtWidgets import QDialog, QDialogButtonBox
+
+        dlg = QDialog(self)
+        dlg.setWindowTitle("What do these words mean?")
+        lay = QVBoxLayout(dlg)
+        text = QTextBrowser()
+        text.setHtml(glossary_html())
+        text.setAccessibleName("Glossary")
+        lay.addWidget(text)
+        bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        bb.rejected.connect(dlg.reject)
+        lay.addWidget(bb)
+        dlg.resize(640, 560)
+        dlg.exec()
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About Treatment Journal",
+            "Treatment Journal keeps a person's myeloma treatment history on this computer "
+            "and prepares summaries for doctors and clinical-trial teams.\n\n"
+            "It records and computes; it never recommends a treatment. Every computed fact "
+            "shows its rule and source, and you can correct it.\n\n"
+            "No data ever leaves this computer.",
+        )
+
+    # -- journal ------------------------------------------------------------------
+    def set_context(self, ctx) -> None:
+        old = self.ctx
+        for w in self._pages.values():
+            self.stack.removeWidget(w)
+            w.deleteLater()
+        self._pages.clear()
+        if old is not None:
+            self.undo_group.removeStack(old.undo_stack)
+            old.close()
+        self.ctx = ctx
+        if ctx is None:
+            self._set_journal_actions_enabled(False)
+            return
+        for _ in PAGES:
+            self.stack.addWidget(QWidget())  # filled on first show
+        self.undo_group.addStack(ctx.undo_stack)
+        self.undo_group.setActiveStack(ctx.undo_stack)
+        ctx.set_editor_opener(self.open_editor)
+        self._set_journal_actions_enabled(True)
+        self.setWindowTitle(f"Treatment Journal - {Path(ctx.path).name}")
+        self.outer.setCurrentIndex(0)
+        self.nav.setCurrentRow(0)
+        self.show_page(0)
+
+    def show_welcome(self, default_path: str) -> None:
+        from journal.ui.welcome import WelcomePage
+
+        if self.welcome is None:
+            self.welcome = WelcomePage(default_path)
+            self.welcome.create_requested.connect(self.create_default)
+            self.welcome.demo_requested.connect(self.open_demo)
+            self.welcome.open_requested.connect(self.open_dialog)
+            self.outer.addWidget(self.welcome)
+        self.outer.setCurrentWidget(self.welcome)
+        self.welcome.name.setFocus()
+
+    def go_to(self, n: int) -> None:
+        if self.ctx is not None:
+            self.nav.setCurrentRow(n)
+            self.stack.currentWidget().setFocus()
+
+    def page(self, n: int) -> QWidget:
+        """The page widget at ``n``, built on first use."""
+        if n not in self._pages:
+            w = self._build_page(PAGES[n][1])
+            old = self.stack.widget(n)
+            self.stack.insertWidget(n, w)
+            self.stack.removeWidget(old)
+            old.deleteLater()
+            self._pages[n] = w
+        return self._pages[n]
+
+    def show_page(self, n: int) -> None:
+        if self.ctx is None or n < 0:
+            return
+        self.stack.setCurrentWidget(self.page(n))
+
+    def _build_page(self, key: str) -> QWidget:
+        ctx = self.ctx
+        if key == "overview":
+            from journal.ui.overview import OverviewPage
+
+            return OverviewPage(ctx)
+        if key in ("timeline", "summary"):
+            mod, cls, what = {
+                "timeline": (
+                    "journal.ui.timeline_view",
+                    "TimelineView",
+                    "The timeline of treatments, results and side effects will be here.",
+                ),
+                "summary": (
+                    "journal.ui.summary_view",
+                    "SummaryView",
+                    "The printable summary for a trial team or a visit will be here.",
+                ),
+            }[key]
+            try:
+                module = importlib.import_module(mod)
+            except ImportError:
+                return placeholder(what)
+            try:
+                return getattr(module, cls)(ctx)
+            except Exception:
+                log.exception("could not build %s", cls)
+                return placeholder(f"{what}\n(This view could not be shown; see the log.)")
+        from journal.ui.kinds import KINDS
+        from journal.ui.lists import RecordList
+
+        tabs_spec = TABBED[key]
+        if len(tabs_spec) == 1:
+            k, title, hint = tabs_spec[0]
+            return RecordList(ctx, KINDS[k], title, hint)
+        tabs = QTabWidget()
+        tabs.setAccessibleName(next(p[0] for p in PAGES if p[1] == key))
+        for k, title, hint in tabs_spec:
+            tabs.addTab(RecordList(ctx, KINDS[k], title, hint), title)
+        return tabs
+
+    def open_editor(self, ref: str) -> bool:
+        from journal.ui.kinds import parse_ref
+        from journal.ui.lists import open_record_editor
+
+        parsed = parse_ref(ref)
+        if parsed is None or self.ctx is None:
+            return False
+        kind, row_id = parsed
+        row = self.ctx.row(kind.table, row_id)
+        if row is None:
+            return False
+        open_record_editor(self.ctx, kind, row, self)
+        return True
+
+    # -- file actions (implemented in journal.ui.app) ---------------------------------
+    def _controller(self):
+        from journal.ui import app
+
+        return app.controller_for(self)
+
+    def new_journal(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "New journal", "", "Journal (*.sqlite)")
+        if path:
+            self._controller().create_path(path, None)
+
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open journal", "", "Journal (*.sqlite);;All files (*)"
+        )
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path: str) -> bool:
+        return self._controller().open_path(path)
+
+    def create_default(self, name: str) -> None:
+        self._controller().create_default(name)
+
+    def open_demo(self) -> None:
+        self._controller().open_demo()
+
+    def backup_now(self) -> None:
+        self._controller().backup_now()
+
+    def restore_backup(self) -> None:
+        self._controller().restore_backup()
+
+    def check_journal(self) -> None:
+        self._controller().check_journal()
+
+    def export_journal(self) -> None:
+        self._controller().export_journal()
+
+    def import_journal(self) -> None:
+        self._controller().import_journal()
+
+    # -- window state -----------------------------------------------------------------
+    def _restore_window(self) -> None:
+        geo = self.settings.get("window/geometry")
+        if geo is not None and not geo.isEmpty():
+            self.restoreGeometry(geo)
+        else:
+            self.resize(QSize(1200, 800))
+        state = self.settings.get("window/state")
+        if state is not None and not state.isEmpty():
+            self.restoreState(state)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.settings.set("window/geometry", self.saveGeometry())
+        self.settings.set("window/state", self.saveState())
+        self.settings.sync()
+        if self.ctx is not None:
+            self.set_context(None)
+        super().closeEvent(event)

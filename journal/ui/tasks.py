@@ -1,0 +1,108 @@
+"""Long work off the UI thread, with a progress window and a Cancel button.
+
+In the manner of Anki's ``taskman``: :func:`run_task` runs a plain function on
+the global ``QThreadPool`` and calls ``on_done(result)`` or ``on_error(exc)``
+back on the UI thread. The function receives a :class:`TaskControl`; it may
+report progress and check ``control.cancelled``. Work that cannot stop half-way
+(an all-or-nothing import, a backup) finishes safely and its result is then
+discarded when the person pressed Cancel, so nothing is left half-written.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+
+class TaskControl(QObject):
+    progress = Signal(int, int, str)  # done, total (0 = unknown), text
+
+    def __init__(self):
+        super().__init__()
+        self._cancel = threading.Event()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def report(self, done: int, total: int = 0, text: str = "") -> None:
+        self.progress.emit(done, total, text)
+
+
+class _Relay(QObject):
+    finished = Signal(object, object)  # result, exception
+
+
+class _Runnable(QRunnable):
+    def __init__(self, fn: Callable[[TaskControl], Any], control: TaskControl, relay: _Relay):
+        super().__init__()
+        self.fn, self.control, self.relay = fn, control, relay
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        try:
+            result = self.fn(self.control)
+        except BaseException as exc:
+            self.relay.finished.emit(None, exc)
+        else:
+            self.relay.finished.emit(result, None)
+
+
+_RUNNING: set[_Relay] = set()
+
+
+def run_task(
+    parent: QWidget | None,
+    title: str,
+    fn: Callable[[TaskControl], Any],
+    on_done: Callable[[Any], None] | None = None,
+    on_error: Callable[[BaseException], None] | None = None,
+    *,
+    show_after_ms: int = 400,
+) -> TaskControl:
+    """Run ``fn(control)`` in the background; show a progress window if it takes a while."""
+    control = TaskControl()
+    relay = _Relay()
+    _RUNNING.add(relay)
+    dlg = QProgressDialog(title, "Cancel", 0, 0, parent)
+    dlg.setWindowTitle(title)
+    dlg.setWindowModality(Qt.WindowModality.WindowModal)
+    dlg.setMinimumDuration(show_after_ms)
+    dlg.setAccessibleName(title)
+    dlg.setAutoClose(False)
+    dlg.setAutoReset(False)
+    dlg.canceled.connect(control.cancel)
+
+    def on_progress(done: int, total: int, text: str) -> None:
+        dlg.setMaximum(total)
+        dlg.setValue(done)
+        if text:
+            dlg.setLabelText(text)
+
+    def finished(result: Any, exc: BaseException | None) -> None:
+        _RUNNING.discard(relay)
+        dlg.hide()
+        dlg.deleteLater()
+        if control.cancelled:
+            return
+        if exc is not None:
+            if on_error:
+                on_error(exc)
+            else:
+                raise exc
+        elif on_done:
+            on_done(result)
+
+    control.progress.connect(on_progress, Qt.ConnectionType.QueuedConnection)
+    relay.finished.connect(finished, Qt.ConnectionType.QueuedConnection)
+    # Start the indeterminate progress window's timer; shown only for slow work.
+    QTimer.singleShot(0, lambda: dlg.setValue(0))
+    QThreadPool.globalInstance().start(_Runnable(fn, control, relay))
+    return control
