@@ -235,7 +235,8 @@ def test_bmpc_only_progression_needs_no_repeat():
 
 
 def test_relapse_from_cr_kept_apart_from_pd():
-    labs = _cr_labs() + [
+    labs = [
+        *_cr_labs(),
         lab("2022-05-01", "serum_ife", text="positive"),
         lab("2022-05-01", "m_protein", 0.0),
     ]
@@ -359,13 +360,17 @@ values = st.lists(
 @given(values)
 def test_unit_conversion_never_changes_categories(vals):
     dates = ["2021-12-20"] + [f"2022-{m:02d}-01" for m in range(2, 2 + len(vals) - 1)]
-    g_dl = [lab(d, "m_protein", to_canonical("m_protein", v, "g/dL")) for d, v in zip(dates, vals)]
+    g_dl = [
+        lab(d, "m_protein", to_canonical("m_protein", v, "g/dL"))
+        for d, v in zip(dates, vals, strict=False)
+    ]
     g_l = [
-        lab(d, "m_protein", to_canonical("m_protein", v * 10, "g/L")) for d, v in zip(dates, vals)
+        lab(d, "m_protein", to_canonical("m_protein", v * 10, "g/L"))
+        for d, v in zip(dates, vals, strict=False)
     ]
     mg_dl = [
         lab(d, "m_protein", to_canonical("m_protein", v * 1000, "mg/dL"))
-        for d, v in zip(dates, vals)
+        for d, v in zip(dates, vals, strict=False)
     ]
     assert _summary(run(g_dl)) == _summary(run(g_l)) == _summary(run(mg_dl))
 
@@ -375,7 +380,7 @@ def test_unit_conversion_never_changes_categories(vals):
 def test_flc_unit_conversion_never_changes_categories(kappas):
     dates = ["2021-12-20"] + [f"2022-{m:02d}-01" for m in range(2, 2 + len(kappas) - 1)]
     in_mg_l, in_mg_dl = [], []
-    for d, k in zip(dates, kappas):
+    for d, k in zip(dates, kappas, strict=False):
         in_mg_l += [
             lab(d, "flc_kappa", to_canonical("flc_kappa", float(k), "mg/L")),
             lab(d, "flc_lambda", to_canonical("flc_lambda", 10.0, "mg/L")),
