@@ -101,7 +101,7 @@ def render_text(doc: Document, width: int = 100) -> str:
         if isinstance(b, Heading):
             if out and out[-1] != "":
                 out.append("")
-            text = b.text.upper() if b.level == 1 else b.text
+            text = b.text
             out.append(text)
             out.append(("=" if b.level == 1 else "-") * min(len(text), width))
         elif isinstance(b, Paragraph):

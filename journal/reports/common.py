@@ -1,0 +1,71 @@
+"""Small helpers shared by the report definitions: who, when, dates, file names."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from journal.domain.dates import PartialDate
+from journal.domain.records import PersonRec
+from journal.reports.inputs import ReportOptions
+
+VERIFY = "patient-kept record: verify with medical records"
+
+
+def fmt_date(d: PartialDate | dt.date | None, empty: str = "—") -> str:
+    if d is None:
+        return empty
+    if isinstance(d, PartialDate):
+        return d.display()
+    return f"{d.day} {d.strftime('%b')} {d.year}"
+
+
+def initials(name: str | None) -> str:
+    parts = [p for p in re.split(r"[\s\-]+", name or "") if p and p[0].isalpha()]
+    return "".join(p[0].upper() for p in parts)
+
+
+def age_years(birth: PartialDate | None, on: dt.date) -> int | None:
+    """Whole years on ``on``; a birth date known only to the year gives the
+    youngest age it can be (mid-year guesses would look more exact than they are)."""
+    if birth is None:
+        return None
+    b = birth.latest()
+    years = on.year - b.year - ((on.month, on.day) < (b.month, b.day))
+    return max(years, 0)
+
+
+def who(person: PersonRec, opts: ReportOptions) -> tuple[str, str]:
+    """(name part, birth part) for the page header, honouring the identity level."""
+    age = age_years(person.birth_date, opts.day)
+    age_text = f"age {age}" if age is not None else "age not recorded"
+    if opts.identity == "full":
+        name = person.display_name or "name not recorded"
+        born = f"born {fmt_date(person.birth_date)} ({age_text})" if person.birth_date else age_text
+        return name, born
+    if opts.identity == "initials":
+        return initials(person.display_name) or "—", age_text
+    return "de-identified", age_text
+
+
+def footer(generated: dt.date, opts: ReportOptions) -> str:
+    as_of = "" if opts.as_of in (None, generated) else f" · as of {fmt_date(opts.as_of)}"
+    return f"Generated {fmt_date(generated)}{as_of} · {VERIFY}"
+
+
+def suggested_filename(kind: str, person: PersonRec, opts: ReportOptions) -> str:
+    """E.g. ``TreatmentJournal-screening-JD-2026-11-25.pdf``: says who and when,
+    without the full name (file names end up in e-mail subjects and upload lists)."""
+    who_part = "" if opts.deidentified else initials(person.display_name)
+    parts = ["TreatmentJournal", kind]
+    if who_part:
+        parts.append(who_part)
+    parts.append(opts.day.isoformat())
+    return "-".join(parts) + ".pdf"
+
+
+def days_since(d: PartialDate | dt.date | None, on: dt.date) -> int | None:
+    if d is None:
+        return None
+    day = d.latest() if isinstance(d, PartialDate) else d
+    return (on - day).days

@@ -1,0 +1,117 @@
+"""What a report is built from, gathered once by the caller (UI, CLI, tests).
+
+Reports never run a rule themselves: ``summary`` is what
+:func:`journal.domain.summary.build_summary` returned for ``history``. Notes and
+questions are not part of the rules' History, so they come along here.
+
+Identity levels for the page header (the person chooses; "none" is the
+de-identified summary):
+
+- ``"full"``: name and date of birth;
+- ``"initials"``: initials and age in years;
+- ``"none"``: no name, no birth date; age in years only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from journal.domain.dates import PartialDate
+from journal.domain.records import History
+
+IDENTITY_LEVELS = ("full", "initials", "none")
+
+
+@dataclass(frozen=True)
+class NoteItem:
+    id: int
+    date: PartialDate
+    kind: str  # journal.domain.vocab.NoteKind value
+    title: str | None = None
+    text: str | None = None
+    include_in_summary: bool = False
+
+    @property
+    def ref(self) -> str:
+        return f"note:{self.id}"
+
+
+@dataclass(frozen=True)
+class QuestionItem:
+    id: int
+    created: PartialDate
+    text: str
+    asked_on: PartialDate | None = None  # None = still open
+    answer: str | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"question:{self.id}"
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    identity: str = "full"
+    as_of: dt.date | None = None  # None = today
+    page_size: str = "A4"
+    visit_since: dt.date | None = None  # visit summary: start of the period
+    visit_until: dt.date | None = None  # visit summary: end (default as_of)
+
+    def __post_init__(self) -> None:
+        if self.identity not in IDENTITY_LEVELS:
+            raise ValueError(
+                f"identity {self.identity!r} is not one of {', '.join(IDENTITY_LEVELS)}"
+            )
+
+    @property
+    def deidentified(self) -> bool:
+        return self.identity == "none"
+
+    @property
+    def day(self) -> dt.date:
+        return self.as_of or dt.date.today()
+
+
+@dataclass
+class ReportInputs:
+    history: History
+    summary: Any  # journal.domain.summary.Summary
+    notes: tuple[NoteItem, ...] = ()
+    questions: tuple[QuestionItem, ...] = ()
+    generated: dt.date = field(default_factory=dt.date.today)
+
+
+def _pd(text: str | None) -> PartialDate | None:
+    return PartialDate.from_iso(text) if text else None
+
+
+def load_report_inputs(
+    store, *, as_of: dt.date | None = None, summary: Any = None, history: History | None = None
+) -> ReportInputs:
+    """Read what the reports need from an open journal (through services only).
+
+    Pass ``history``/``summary`` when the caller already has them (the UI caches
+    both) so nothing is computed twice.
+    """
+    from journal.services import queries
+    from journal.store import models as m
+
+    if history is None:
+        history = queries.load_history(store)
+    if summary is None:
+        from journal.domain.summary import build_summary
+
+        summary = build_summary(history, as_of=as_of)
+    notes = tuple(
+        NoteItem(
+            n.id, PartialDate.from_iso(n.date), n.kind, n.title, n.text, bool(n.include_in_summary)
+        )
+        for n in queries.list_rows(store, m.Note)
+    )
+    questions = tuple(
+        QuestionItem(q.id, PartialDate.from_iso(q.created), q.text, _pd(q.asked_on), q.answer)
+        for q in queries.list_rows(store, m.Question)
+    )
+    return ReportInputs(history, summary, notes, questions, dt.date.today())

@@ -1,0 +1,266 @@
+"""The visit summary: what changed since the last clinic visit, for caregivers.
+
+One page when possible: treatment changes, new results with trend arrows, new or
+worse side effects, hospital stays, the questions still open, and the timeline
+of the period. It lists what was recorded; it computes no medical rule (trend
+arrows only compare a result with the one before it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from journal.domain.dates import PartialDate
+from journal.domain.labs import LAB_TESTS
+from journal.domain.records import LabRec
+from journal.domain.vocab import NoteKind
+from journal.reports import common
+from journal.reports.charts import timeline_chart
+from journal.reports.document import Document, Inline
+from journal.reports.inputs import ReportInputs, ReportOptions
+
+DEFAULT_DAYS = 90  # period when no clinic visit has been recorded yet
+STEADY = 0.05  # a change under 5 % of the previous value is shown as steady
+
+
+def visit_period(inputs: ReportInputs, opts: ReportOptions) -> tuple[dt.date, dt.date, str]:
+    """(first day, last day, why this period) for the summary."""
+    until = opts.visit_until or opts.day
+    if opts.visit_since is not None:
+        return opts.visit_since, until, "period chosen"
+    visits = [
+        n.date.latest()
+        for n in inputs.notes
+        if n.kind == NoteKind.VISIT and n.date.latest() < until
+    ]
+    if visits:
+        last = max(visits)
+        return last, until, f"since the last clinic visit on {common.fmt_date(last)}"
+    return (
+        until - dt.timedelta(days=DEFAULT_DAYS),
+        until,
+        f"last {DEFAULT_DAYS} days (no clinic visit recorded yet)",
+    )
+
+
+def _in(d: PartialDate | None, lo: dt.date, hi: dt.date) -> bool:
+    """A partial date is in the period if it could be (fuzzy dates are not dropped)."""
+    return d is not None and d.latest() >= lo and d.earliest() <= hi
+
+
+def _fmt_value(v: float) -> str:
+    if v == 0:
+        return "0"
+    if abs(v) >= 100:
+        return f"{v:.0f}"
+    if abs(v) >= 10:
+        return f"{v:.1f}".rstrip("0").rstrip(".")
+    return f"{v:.2f}".rstrip("0").rstrip(".")
+
+
+def trend_arrow(previous: float | None, latest: float | None) -> str:
+    """↑ / ↓ / → comparing two results (→ when within 5 %); '' without a previous one."""
+    if previous is None or latest is None:
+        return ""
+    if previous == 0:
+        return "→" if latest == 0 else "↑"
+    change = (latest - previous) / abs(previous)
+    if abs(change) < STEADY:
+        return "→"
+    return "↑" if change > 0 else "↓"
+
+
+def treatment_changes(inputs: ReportInputs, lo: dt.date, hi: dt.date) -> list[tuple[str, str]]:
+    """(date text, what happened) for regimen and drug starts, stops and dose changes."""
+    events: list[tuple[tuple, str, str]] = []
+
+    def add(d: PartialDate, text: str) -> None:
+        events.append((d.sort_key(), common.fmt_date(d), text))
+
+    for reg in inputs.history.regimens:
+        if _in(reg.start, lo, hi):
+            names = ", ".join(d.name for d in reg.drugs if d.role == "anti-myeloma")
+            why = f" ({reg.start_reason})" if reg.start_reason else ""
+            add(reg.start, f"Started {reg.name}" + (f": {names}" if names else "") + why)
+        if _in(reg.end, lo, hi):
+            why = f" — why: {reg.end_reason}" if reg.end_reason else ""
+            add(reg.end, f"Stopped {reg.name}{why}")
+        for drug in reg.drugs:
+            if drug.start and drug.start != reg.start and _in(drug.start, lo, hi):
+                add(drug.start, f"{drug.name} added to {reg.name} ({drug.addition})")
+            if drug.last_dose and drug.last_dose != reg.end and _in(drug.last_dose, lo, hi):
+                why = f" — why: {drug.stop_reason}" if drug.stop_reason else ""
+                add(drug.last_dose, f"Last dose of {drug.name} ({reg.name}){why}")
+            for ch in drug.dose_changes:
+                if _in(ch.date, lo, hi):
+                    what = "held" if ch.held else "dose changed"
+                    dose = (
+                        f" to {_fmt_value(ch.dose)} {ch.dose_unit or ''}".rstrip()
+                        if (ch.dose is not None and not ch.held)
+                        else ""
+                    )
+                    why = f" ({ch.reason})" if ch.reason else ""
+                    add(ch.date, f"{drug.name} {what}{dose}{why}")
+    for proc in inputs.history.procedures:
+        if _in(proc.date, lo, hi):
+            add(proc.date, proc.kind[0].upper() + proc.kind[1:])
+    events.sort(key=lambda e: e[0])
+    return [(d, t) for _, d, t in events]
+
+
+def new_results(inputs: ReportInputs, lo: dt.date, hi: dt.date) -> list[tuple[Inline, ...]]:
+    """Per test with a result in the period: latest value, arrow, the value before."""
+    by_test: dict[str, list[LabRec]] = defaultdict(list)
+    for lab in inputs.history.labs:
+        if lab.value is not None and lab.date.latest() <= hi:
+            by_test[lab.test].append(lab)
+    rows = []
+    order = {code: i for i, code in enumerate(LAB_TESTS)}
+    for code in sorted(by_test, key=lambda c: order.get(c, len(order))):
+        series = sorted(by_test[code], key=lambda r: r.date.sort_key())
+        latest = series[-1]
+        if not _in(latest.date, lo, hi):
+            continue
+        prev = series[-2] if len(series) > 1 else None
+        test = LAB_TESTS.get(code)
+        unit = test.unit if test else ""
+        n_in = sum(1 for r in series if _in(r.date, lo, hi))
+        supported = f" ({latest.context})" if latest.context not in ("none", "") else ""
+        rows.append(
+            (
+                test.name if test else code,
+                f"{_fmt_value(latest.value)} {unit}{supported}",
+                common.fmt_date(latest.date),
+                trend_arrow(prev.value if prev else None, latest.value),
+                f"{_fmt_value(prev.value)} on {common.fmt_date(prev.date)}" if prev else "—",
+                str(n_in),
+            )
+        )
+    return rows
+
+
+def side_effect_changes(inputs: ReportInputs, lo: dt.date, hi: dt.date) -> list[tuple[str, ...]]:
+    """New, worse or resolved side effects in the period."""
+    out: list[tuple[tuple, tuple[str, ...]]] = []
+    effects = sorted(inputs.history.side_effects, key=lambda s: s.onset.sort_key())
+    for se in effects:
+        earlier = [
+            o for o in effects if o.term == se.term and o.onset.sort_key() < se.onset.sort_key()
+        ]
+        grade = f"grade {se.grade}" if se.grade is not None else "grade not recorded"
+        if se.grade_source != "clinician":
+            grade += f" ({se.grade_source})"
+        if _in(se.onset, lo, hi):
+            prev_grades = [o.grade for o in earlier if o.grade is not None]
+            if prev_grades and se.grade is not None and se.grade > max(prev_grades):
+                what = f"worse (was grade {max(prev_grades)})"
+            elif earlier:
+                what = "again"
+            else:
+                what = "new"
+            status = (
+                "ongoing" if se.resolved is None else f"resolved {common.fmt_date(se.resolved)}"
+            )
+            serious = ", serious" if se.serious else ""
+            out.append(
+                (
+                    se.onset.sort_key(),
+                    (
+                        se.term,
+                        what + serious,
+                        f"{grade}, {se.scale}",
+                        common.fmt_date(se.onset),
+                        status,
+                    ),
+                )
+            )
+        elif _in(se.resolved, lo, hi):
+            out.append(
+                (
+                    se.resolved.sort_key(),
+                    (
+                        se.term,
+                        "resolved",
+                        f"{grade}, {se.scale}",
+                        common.fmt_date(se.onset),
+                        f"resolved {common.fmt_date(se.resolved)}",
+                    ),
+                )
+            )
+    out.sort(key=lambda e: e[0])
+    return [r for _, r in out]
+
+
+def build_visit(inputs: ReportInputs, opts: ReportOptions) -> Document:
+    person = inputs.history.person
+    lo, hi, why = visit_period(inputs, opts)
+    name, born = common.who(person, opts)
+    doc = Document(
+        "Visit summary",
+        header_left=name,
+        header_right=born,
+        footer_left=common.footer(inputs.generated, opts),
+    )
+    doc.heading(1, f"Visit summary: {common.fmt_date(lo)} to {common.fmt_date(hi)}")
+    doc.paragraph(f"What was recorded in the journal {why}. A {common.VERIFY}.", "muted")
+
+    doc.heading(2, "Treatment changes")
+    changes = treatment_changes(inputs, lo, hi)
+    if changes:
+        doc.table([["Date", "What changed"]], changes, col_widths=[1, 6])
+    else:
+        doc.paragraph("No treatment changes recorded in this period.")
+
+    doc.heading(2, "New results")
+    results = new_results(inputs, lo, hi)
+    if results:
+        doc.paragraph(
+            "↑ higher, ↓ lower, → about the same (within 5 %) as the result before.", "small"
+        )
+        doc.table(
+            [["Test", "Latest", "Date", "Trend", "Result before", "Results in period"]],
+            results,
+            col_widths=[3.2, 2.2, 1.5, 0.8, 2.4, 1.2],
+        )
+    else:
+        doc.paragraph("No new blood or urine results recorded in this period.")
+
+    doc.heading(2, "Side effects: new, worse or resolved")
+    effects = side_effect_changes(inputs, lo, hi)
+    if effects:
+        doc.table(
+            [["Side effect", "Change", "Grade and scale", "Started", "Now"]],
+            effects,
+            col_widths=[2.6, 1.8, 2.2, 1.4, 1.8],
+        )
+    else:
+        doc.paragraph("No new or changed side effects recorded in this period.")
+
+    stays = [n for n in inputs.notes if n.kind == NoteKind.HOSPITAL_STAY and _in(n.date, lo, hi)]
+    doc.heading(2, "Hospital stays")
+    if stays:
+        if opts.deidentified:
+            rows = [(common.fmt_date(n.date), n.title or "hospital stay") for n in stays]
+        else:
+            rows = [
+                (common.fmt_date(n.date), " — ".join(x for x in (n.title, n.text) if x))
+                for n in stays
+            ]
+        doc.table([["Date", "Hospital stay"]], rows, col_widths=[1, 6])
+    else:
+        doc.paragraph("No hospital stays recorded in this period.")
+
+    doc.heading(2, "Questions for this visit")
+    open_q = [q for q in inputs.questions if q.asked_on is None]
+    if open_q:
+        for i, q in enumerate(sorted(open_q, key=lambda q: q.created.sort_key()), 1):
+            doc.paragraph(f"{i}. {q.text}  (noted {common.fmt_date(q.created)})")
+    else:
+        doc.paragraph("No open questions recorded.")
+
+    draw = timeline_chart(inputs, (lo, hi), title="This period on the timeline")
+    if draw is not None:
+        doc.heading(2, "Timeline of the period")
+        doc.chart(draw, (7.1, 3.4), alt_text="timeline chart of the period")
+    return doc
