@@ -47,7 +47,13 @@ def lock_path(journal_path: Path | str) -> Path:
 
 def ensure_private_dir(path: Path) -> Path:
     """Create ``path`` (and parents) readable by the user only; tighten it if it exists."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    missing = []
+    p = path
+    while not p.exists():
+        missing.append(p)
+        p = p.parent
+    for p in reversed(missing):  # parents too: mkdir(parents=True) ignores mode for them
+        p.mkdir(mode=0o700, exist_ok=True)
     if os.name == "posix" and (path.stat().st_mode & 0o077):
         os.chmod(path, 0o700)
     return path

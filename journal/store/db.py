@@ -1,37 +1,218 @@
-"""Opening a journal file. (Minimal first version: the safety layer replaces the internals.)
+"""Opening one journal (= one SQLite file) safely.
 
-The public surface other layers use: :func:`create_journal`, :func:`open_journal`,
-:class:`JournalStore` with ``.engine``, ``.path``, ``.session()`` and ``.close()``.
+Public surface: :func:`create_journal`, :func:`open_journal`,
+:func:`open_or_create_journal`, :class:`JournalStore` (``.engine``, ``.path``,
+``.session()``, ``.close()``, context manager) and the errors re-exported from
+:mod:`journal.store.errors`.
+
+What happens on open, in order (nothing writes to the file before step 4):
+
+1. take the one-writer lock ``<file>.lock`` (:class:`JournalLockedError`);
+2. read the header and run ``quick_check`` on a read-only connection
+   (:class:`NotAJournalError`, :class:`DamagedJournalError` with good backups,
+   :class:`NewerVersionError`);
+3. if the schema is older: a verified backup, then the Alembic steps in one
+   transaction;
+4. the engine, whose every connection gets WAL, ``synchronous=FULL`` and
+   ``foreign_keys=ON``.
+
+Closing makes an automatic backup when the data changed since the last one.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import logging
+import os
+import sqlite3
+import threading
 from pathlib import Path
 
-from sqlalchemy import event
-from sqlmodel import Session, SQLModel, create_engine
+from sqlalchemy import create_engine, event
+from sqlalchemy.pool import QueuePool
+from sqlmodel import Session, SQLModel
 
-from journal.store import models  # noqa: F401 - registers the tables
+import journal
+from journal.paths import data_dir, default_journal_path, ensure_private_dir
+from journal.store import backup as _backup
+from journal.store import meta, migrate, models  # noqa: F401 - register every table
+from journal.store.errors import (
+    BackupError,
+    DamagedJournalError,
+    JournalError,
+    JournalExistsError,
+    JournalLockedError,
+    JournalNotFoundError,
+    NewerVersionError,
+    NotAJournalError,
+)
+from journal.store.lock import JournalLock
+from journal.store.migrate import APPLICATION_ID
+
+__all__ = [
+    "APPLICATION_ID",
+    "BackupError",
+    "DamagedJournalError",
+    "JournalError",
+    "JournalExistsError",
+    "JournalLockedError",
+    "JournalNotFoundError",
+    "JournalStore",
+    "NewerVersionError",
+    "NotAJournalError",
+    "create_journal",
+    "open_journal",
+    "open_or_create_journal",
+]
+
+log = logging.getLogger(__name__)
+
+
+def _pragmas(dbapi_conn, _rec) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.close()
+
+
+def _make_private(path: Path) -> None:
+    if os.name != "posix":
+        return
+    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            if p.stat().st_mode & 0o077:
+                os.chmod(p, 0o600)
 
 
 class JournalStore:
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.engine = create_engine(f"sqlite:///{self.path}")
+    """An open journal. ``readonly=True`` takes no lock, never migrates and never writes
+    (for a second look while the app has the journal open)."""
 
-        @event.listens_for(self.engine, "connect")
-        def _pragmas(dbapi_conn, _rec):
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=FULL")
-            cur.close()
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        readonly: bool = False,
+        auto_backup: bool = True,
+        _lock: JournalLock | None = None,
+    ):
+        self.path = Path(path).expanduser().resolve()
+        self.readonly = readonly
+        self.auto_backup = auto_backup and not readonly
+        self.closed = False
+        self.last_backup_error: Exception | None = None
+        self._lock = _lock
+        self._monitor: sqlite3.Connection | None = None
+        self._monitor_mutex = threading.Lock()
+        self._baseline: int | None = None
+        try:
+            if not readonly and self._lock is None:
+                self._lock = JournalLock(self.path).acquire()
+            self.revision = _backup.verify_journal_file(self.path)
+            if not readonly and self.revision != migrate.head_revision():
+                _backup.backup_file(self.path, "before-upgrade")
+                self.revision = migrate.upgrade(self.path)
+            if not readonly:
+                _make_private(self.path)
+            self.engine = self._make_engine()
+            if not readonly:
+                self._monitor = sqlite3.connect(
+                    self.path, isolation_level=None, check_same_thread=False, timeout=5
+                )
+                self._note_version_opened()
+                self._baseline = self.data_version()
+        except BaseException:
+            self._release()
+            raise
+
+    def _make_engine(self):
+        if self.readonly:
+            uri = self.path.as_uri() + "?mode=ro"
+            return create_engine(
+                "sqlite://",
+                creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False),
+                poolclass=QueuePool,
+            )
+        engine = create_engine(
+            "sqlite://",
+            creator=lambda: sqlite3.connect(self.path, check_same_thread=False, timeout=5),
+            poolclass=QueuePool,
+        )
+        event.listen(engine, "connect", _pragmas)
+        return engine
+
+    def _note_version_opened(self) -> None:
+        # Written through the monitor connection on purpose: PRAGMA data_version
+        # only counts commits by OTHER connections, so this does not count as a
+        # change of the person's data.
+        m = self._monitor
+        assert m is not None
+        row = m.execute("SELECT last_opened_with FROM journal_meta WHERE id=1").fetchone()
+        if row is None:
+            m.execute(
+                "INSERT INTO journal_meta (id, created_at, created_with, last_opened_with) "
+                "VALUES (1, ?, ?, ?)",
+                (_now(), journal.__version__, journal.__version__),
+            )
+        elif row[0] != journal.__version__:
+            m.execute(
+                "UPDATE journal_meta SET last_opened_with=? WHERE id=1", (journal.__version__,)
+            )
+
+    # -- the public surface ------------------------------------------------------
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
 
+    @property
+    def backups_dir(self) -> Path:
+        from journal.paths import backups_dir
+
+        return backups_dir(self.path)
+
+    def data_version(self) -> int | None:
+        """Changes whenever another connection commits (PRAGMA data_version)."""
+        if self._monitor is None:
+            return None
+        with self._monitor_mutex:
+            return self._monitor.execute("PRAGMA data_version").fetchone()[0]
+
+    def changed_since_backup(self) -> bool:
+        if self._monitor is None:
+            return False
+        return self.data_version() != self._baseline
+
+    def mark_backed_up(self, version: int | None) -> None:
+        self._baseline = version
+
     def close(self) -> None:
-        self.engine.dispose()
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            if self.auto_backup and self.changed_since_backup():
+                _backup.backup_now(self, "on-close")
+        except (OSError, sqlite3.Error, JournalError) as e:
+            # Closing must still release the journal; the caller can show this.
+            self.last_backup_error = e
+            log.warning("backup on close failed: %s", type(e).__name__)
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        engine = getattr(self, "engine", None)
+        if engine is not None:
+            engine.dispose()
+        if self._monitor is not None:
+            with self._monitor_mutex:
+                self._monitor.close()
+            self._monitor = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def __enter__(self) -> JournalStore:
         return self
@@ -39,12 +220,82 @@ class JournalStore:
     def __exit__(self, *exc) -> None:
         self.close()
 
-
-def create_journal(path: Path | str) -> JournalStore:
-    store = JournalStore(Path(path))
-    SQLModel.metadata.create_all(store.engine)
-    return store
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else ("read-only" if self.readonly else "open")
+        return f"<JournalStore {self.path} {state}>"
 
 
-def open_journal(path: Path | str) -> JournalStore:
-    return JournalStore(Path(path))
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+def _resolve(path: Path | str | None) -> Path:
+    if path is None:
+        ensure_private_dir(data_dir())
+        return default_journal_path().resolve()
+    return Path(path).expanduser().resolve()
+
+
+def create_journal(path: Path | str | None = None, *, auto_backup: bool = True) -> JournalStore:
+    """Make a new, empty journal (default location when ``path`` is None) and open it.
+
+    The file is built under a temporary name and renamed into place, so a crash
+    never leaves a half-made journal under the real name.
+    """
+    path = _resolve(path)
+    if path.exists() and path.stat().st_size > 0:
+        raise JournalExistsError(
+            f"There is already a file at {path}; open it, or choose another name.", path
+        )
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    lock = JournalLock(path).acquire()
+    try:
+        tmp = path.with_name(f".{path.name}.creating")
+        for p in (tmp, Path(f"{tmp}-journal")):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(p)
+        os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        conn = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+            engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(tmp))
+            try:
+                SQLModel.metadata.create_all(engine)
+            finally:
+                engine.dispose()
+            conn.execute("BEGIN")
+            migrate.stamp_head(conn)
+            conn.execute(
+                "INSERT INTO journal_meta (id, created_at, created_with, last_opened_with) "
+                "VALUES (1, ?, ?, ?)",
+                (_now(), journal.__version__, journal.__version__),
+            )
+            conn.execute("COMMIT")
+            conn.execute("PRAGMA journal_mode=WAL")  # persistent: stored in the header
+        finally:
+            conn.close()
+        _backup._fsync_path(tmp)
+        os.replace(tmp, path)
+        _backup._fsync_path(path.parent, directory=True)
+        return JournalStore(path, auto_backup=auto_backup, _lock=lock)
+    except BaseException:
+        lock.release()
+        raise
+
+
+def open_journal(
+    path: Path | str | None = None, *, readonly: bool = False, auto_backup: bool = True
+) -> JournalStore:
+    """Open an existing journal (default location when ``path`` is None)."""
+    return JournalStore(_resolve(path), readonly=readonly, auto_backup=auto_backup)
+
+
+def open_or_create_journal(path: Path | str | None = None, **kw) -> JournalStore:
+    """What the app does on start: open the journal, or create it if there is none yet."""
+    path = _resolve(path)
+    if not path.exists():
+        try:
+            return create_journal(path, **kw)
+        except JournalExistsError:  # another process made it just now
+            pass
+    return open_journal(path, **kw)

@@ -1,0 +1,471 @@
+"""Backups, restore and the "Check journal" report. Nothing here ever repairs a file.
+
+A backup is a single self-contained SQLite file made with SQLite's online
+backup API (a consistent snapshot even while the app writes), checked with
+``PRAGMA integrity_check``, flushed to disk, then renamed into place, so a
+backup that exists under its final name is complete and verified.
+
+Backups of ``<folder>/<name>.sqlite`` live in ``<folder>/backups/<name>/``
+(see :func:`journal.paths.backups_dir`), named
+``<name>-<UTC yyyymmdd-HHMMSS-ffffff>-<reason>.sqlite``. Automatic ones
+(reasons in :data:`AUTO_REASONS`) are thinned by :func:`thin`; the others
+(on demand, before an upgrade, before a restore) are kept until the person
+deletes them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import re
+import sqlite3
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from journal.paths import backups_dir, ensure_private_dir
+from journal.store import migrate
+from journal.store.errors import (
+    BackupError,
+    DamagedJournalError,
+    JournalNotFoundError,
+    NewerVersionError,
+    NotAJournalError,
+)
+from journal.store.lock import JournalLock
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+AUTO_REASONS = frozenset({"auto", "on-close"})
+REASONS = AUTO_REASONS | {"manual", "before-upgrade", "before-restore", "replaced-damaged"}
+DEFAULT_INTERVAL = dt.timedelta(minutes=30)
+#: Thinning policy: keep the newest N, then the newest of each of the latest
+#: 7 days, 4 weeks and 12 months that have backups.
+POLICY = {"recent": 10, "daily": 7, "weekly": 4, "monthly": 12}
+_STAMP = "%Y%m%d-%H%M%S-%f"
+
+
+class _Store(Protocol):  # what backup_now needs from journal.store.db.JournalStore
+    path: Path
+
+    def data_version(self) -> int | None: ...
+    def mark_backed_up(self, version: int | None) -> None: ...
+    def changed_since_backup(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    path: Path
+    created: dt.datetime  # UTC
+    reason: str
+
+    @property
+    def size(self) -> int:
+        return self.path.stat().st_size
+
+    def describe(self) -> str:
+        local = self.created.astimezone()
+        return f"{local:%Y-%m-%d %H:%M} ({self.reason})"
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _ro_uri(path: Path) -> str:
+    return Path(path).resolve().as_uri() + "?mode=ro"
+
+
+def _fsync_path(path: Path, directory: bool = False) -> None:
+    if directory and os.name == "nt":  # pragma: no cover - no directory fsync on Windows
+        return
+    fd = os.open(path, os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if directory else 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def copy_database(src: Path, dest: Path, *, journal_mode: str = "DELETE") -> None:
+    """Snapshot ``src`` into ``dest`` safely: temp file, backup API, integrity_check,
+    fsync, atomic rename. ``dest`` is only ever replaced by a verified copy."""
+    src, dest = Path(src), Path(dest)
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(tmp)
+    os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    try:
+        source = sqlite3.connect(_ro_uri(src), uri=True)
+        target = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            source.backup(target)
+            target.execute(f"PRAGMA journal_mode={journal_mode}")
+            rows = [r[0] for r in target.execute("PRAGMA integrity_check").fetchall()]
+        finally:
+            target.close()
+            source.close()
+        if rows != ["ok"]:
+            raise BackupError(
+                f"The copy of {src} did not pass its check ({rows[0]}); it was not kept. "
+                "Run 'journal check' on the journal.",
+                src,
+            )
+        for extra in ("-wal", "-shm"):  # a copy must be one self-contained file
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(f"{tmp}{extra}")
+        _fsync_path(tmp)
+        os.replace(tmp, dest)
+        _fsync_path(dest.parent, directory=True)
+    except BaseException:
+        for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"), Path(f"{tmp}-journal")):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(leftover)
+        raise
+
+
+def _remove_stale_temps(folder: Path, older_than_s: float = 3600) -> None:
+    # A crash in the middle of a backup leaves ".<name>.<pid>.tmp" behind.
+    now = time.time()
+    for p in folder.glob(".*.tmp*"):
+        with contextlib.suppress(OSError):
+            if now - p.stat().st_mtime > older_than_s:
+                p.unlink()
+
+
+def backup_file(
+    journal_path: Path | str, reason: str = "manual", now: dt.datetime | None = None
+) -> Path:
+    """Make a verified backup of the journal file; returns its path."""
+    if reason not in REASONS:
+        raise ValueError(f"unknown backup reason {reason!r}; use one of {sorted(REASONS)}")
+    journal_path = Path(journal_path).resolve()
+    folder = ensure_private_dir(backups_dir(journal_path))
+    _remove_stale_temps(folder)
+    now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    while True:
+        dest = folder / f"{journal_path.stem}-{now.strftime(_STAMP)}-{reason}.sqlite"
+        if not dest.exists():
+            break
+        now += dt.timedelta(microseconds=1)
+    copy_database(journal_path, dest, journal_mode="DELETE")
+    return dest
+
+
+def list_backups(journal_path: Path | str) -> list[BackupInfo]:
+    """Every finished backup of this journal, newest first (temp files never listed)."""
+    journal_path = Path(journal_path).resolve()
+    folder = backups_dir(journal_path)
+    if not folder.is_dir():
+        return []
+    pattern = re.compile(
+        rf"^{re.escape(journal_path.stem)}-(\d{{8}}-\d{{6}}-\d{{6}})-([a-z-]+)\.sqlite$"
+    )
+    found = []
+    for p in folder.iterdir():
+        m = pattern.match(p.name)
+        if m and p.is_file():
+            created = dt.datetime.strptime(m.group(1), _STAMP).replace(tzinfo=dt.UTC)
+            found.append(BackupInfo(p, created, m.group(2)))
+    return sorted(found, key=lambda b: b.created, reverse=True)
+
+
+def good_backups(journal_path: Path | str) -> list[BackupInfo]:
+    """Backups that pass quick_check and that this version can open, newest first."""
+    return [b for b in list_backups(journal_path) if inspect_file(b.path).kind == "ok"]
+
+
+# --------------------------------------------------------------------------- thinning
+
+
+def thin(
+    stamps: Iterable[dt.datetime],
+    *,
+    recent: int = POLICY["recent"],
+    daily: int = POLICY["daily"],
+    weekly: int = POLICY["weekly"],
+    monthly: int = POLICY["monthly"],
+) -> set[dt.datetime]:
+    """Which backup times to keep: the ``recent`` newest, plus the newest of each of the
+    ``daily`` latest days, ``weekly`` latest ISO weeks and ``monthly`` latest months
+    that HAVE backups (counted from the newest backup, not from today, so a journal
+    left alone for a year keeps its history)."""
+    ordered = sorted(set(stamps), reverse=True)
+    keep = set(ordered[:recent])
+    buckets = (
+        (daily, lambda t: t.date()),
+        (weekly, lambda t: t.isocalendar()[:2]),
+        (monthly, lambda t: (t.year, t.month)),
+    )
+    for limit, key in buckets:
+        seen: set = set()
+        for t in ordered:
+            k = key(t)
+            if k in seen:
+                continue
+            if len(seen) >= limit:
+                break
+            seen.add(k)
+            keep.add(t)  # the first met is the newest of its bucket
+    return keep
+
+
+def prune_backups(journal_path: Path | str) -> list[Path]:
+    """Delete automatic backups the policy no longer keeps; returns what was deleted."""
+    autos = [b for b in list_backups(journal_path) if b.reason in AUTO_REASONS]
+    keep = thin([b.created for b in autos])
+    removed = []
+    for b in autos:
+        if b.created not in keep:
+            with contextlib.suppress(FileNotFoundError):
+                b.path.unlink()
+            removed.append(b.path)
+    return removed
+
+
+# --------------------------------------------------------------------------- store-level
+
+
+def backup_now(store: _Store, reason: str = "manual") -> Path:
+    """Back up an open journal now (on demand, or automatic reasons); thins automatic ones."""
+    version = store.data_version()
+    path = backup_file(store.path, reason)
+    store.mark_backed_up(version)
+    if reason in AUTO_REASONS:
+        prune_backups(store.path)
+    return path
+
+
+def maybe_backup(
+    store: _Store,
+    *,
+    min_interval: dt.timedelta = DEFAULT_INTERVAL,
+    now: dt.datetime | None = None,
+) -> Path | None:
+    """Back up if the data changed since the last backup and the newest backup is older
+    than ``min_interval``. Services/UI call this after changes; it is cheap otherwise."""
+    if not store.changed_since_backup():
+        return None
+    now = now or dt.datetime.now(dt.UTC)
+    existing = list_backups(store.path)
+    if existing and now - existing[0].created < min_interval:
+        return None
+    return backup_now(store, "auto")
+
+
+# --------------------------------------------------------------------------- checks
+
+
+@dataclass
+class CheckReport:
+    """What ``journal check`` found. ``kind``: ok, missing, empty, not_sqlite, foreign,
+    damaged or newer."""
+
+    path: Path
+    kind: str = "ok"
+    size: int = 0
+    application_id_ok: bool = False
+    integrity: list[str] = field(default_factory=list)
+    foreign_key_problems: int | None = None
+    revision: str | None = None
+    schema_number: int | None = None
+    wal_present: bool = False
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def text(self) -> str:
+        lines = [f"Journal: {self.path}"]
+        if self.kind in ("missing", "empty", "not_sqlite", "foreign"):
+            lines.append("Result: " + "; ".join(self.problems))
+            return "\n".join(lines)
+        lines += [
+            f"Size: {self.size:,} bytes"
+            + (" (plus unsaved-to-main-file changes)" if self.wal_present else ""),
+            "Belongs to Treatment Journal: " + ("yes" if self.application_id_ok else "no"),
+            "Structure check: " + ("passed" if self.integrity == ["ok"] else "FAILED"),
+        ]
+        if self.foreign_key_problems is not None:
+            lines.append(f"Broken links between records: {self.foreign_key_problems}")
+        known = self.revision in migrate.known_revisions()
+        lines.append(
+            f"Schema step: {self.revision or 'none'}"
+            + ("" if known or self.revision is None else " (made by a newer version)")
+        )
+        lines.append("Result: " + ("no problems found" if self.ok else "; ".join(self.problems)))
+        return "\n".join(lines)
+
+
+def _problem(report: CheckReport, kind: str, text: str) -> CheckReport:
+    report.kind = kind if report.kind == "ok" else report.kind
+    report.problems.append(text)
+    return report
+
+
+def inspect_file(path: Path | str, *, full: bool = False) -> CheckReport:
+    """Look at a journal file without changing it (read-only connection).
+
+    ``full`` runs integrity_check and foreign_key_check (for "Check journal");
+    otherwise quick_check (on every open).
+    """
+    path = Path(path)
+    r = CheckReport(path=path)
+    if not path.is_file():
+        return _problem(r, "missing", "the file does not exist")
+    r.size = path.stat().st_size
+    r.wal_present = Path(f"{path}-wal").exists() and Path(f"{path}-wal").stat().st_size > 0
+    if r.size == 0:
+        return _problem(r, "empty", "the file is empty")
+    with open(path, "rb") as f:
+        header = f.read(100)
+    if not header.startswith(SQLITE_MAGIC):
+        return _problem(r, "not_sqlite", "it is not a database file (its first bytes are wrong)")
+    if len(header) < 100:
+        return _problem(r, "damaged", "the file is cut short")
+    r.application_id_ok = int.from_bytes(header[68:72], "big") == migrate.APPLICATION_ID
+    if not r.application_id_ok:
+        return _problem(r, "foreign", "it is a database, but not one made by Treatment Journal")
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    in_header_pages = int.from_bytes(header[28:32], "big")
+    header_size_valid = header[24:28] == header[92:96]
+    # Without a WAL the main file must hold every page its header counts; SQLite
+    # itself would quietly read the missing tail as zeros in some cases.
+    if not r.wal_present and (
+        page_size < 512
+        or r.size % page_size
+        or (header_size_valid and in_header_pages * page_size > r.size)
+    ):
+        _problem(r, "damaged", "the file is cut short (pages are missing at its end)")
+    try:
+        conn = sqlite3.connect(_ro_uri(path), uri=True)
+    except sqlite3.Error as e:
+        return _problem(r, "damaged", f"SQLite cannot read it ({e})")
+    try:
+        check = "integrity_check" if full else "quick_check"
+        r.integrity = [row[0] for row in conn.execute(f"PRAGMA {check}").fetchall()]
+        if r.integrity != ["ok"]:
+            shown = "; ".join(r.integrity[:3]) + (" ..." if len(r.integrity) > 3 else "")
+            _problem(r, "damaged", f"the structure check failed: {shown}")
+        r.revision = migrate.read_revision(conn)
+        r.schema_number = conn.execute("PRAGMA user_version").fetchone()[0]
+        if full:
+            r.foreign_key_problems = len(conn.execute("PRAGMA foreign_key_check").fetchall())
+            if r.foreign_key_problems:
+                _problem(
+                    r,
+                    "damaged",
+                    f"{r.foreign_key_problems} records point to records that no longer exist",
+                )
+    except sqlite3.Error as e:
+        _problem(r, "damaged", f"SQLite cannot read it ({e})")
+    finally:
+        conn.close()
+    if r.kind == "ok":
+        if r.revision is None:
+            _problem(r, "damaged", "it has no schema version (it was never finished)")
+        elif r.revision not in migrate.known_revisions():
+            _problem(r, "newer", f"it was saved by a newer version (schema step {r.revision})")
+    return r
+
+
+def check_journal(path: Path | str) -> CheckReport:
+    """The full "Check journal" report. Read-only: it never repairs or rewrites anything."""
+    return inspect_file(path, full=True)
+
+
+def verify_journal_file(path: Path | str) -> str:
+    """Raise the right JournalError unless ``path`` is a healthy journal this version can
+    open; returns its schema revision. Never writes to the file."""
+    path = Path(path)
+    r = inspect_file(path)
+    if r.kind == "ok":
+        return r.revision  # type: ignore[return-value]
+    if r.kind == "missing":
+        raise JournalNotFoundError(
+            f"There is no journal at {path}. Check the name, or create a new journal.", path
+        )
+    if r.kind == "newer":
+        raise NewerVersionError(
+            f"The journal {path} was saved by a newer version of Treatment Journal (schema "
+            f"step {r.revision}). This version cannot read it safely, so it was left "
+            "untouched. Install the newer version of the app to open it.",
+            path,
+            r.revision,
+        )
+    backups = good_backups(path)
+    if r.kind in ("not_sqlite", "foreign") and not backups:
+        raise NotAJournalError(
+            f"{path} is not a Treatment Journal file ({r.problems[0]}), so it was not "
+            "opened. Choose a journal made by this app, or create a new one.",
+            path,
+        )
+    if backups:
+        newest = backups[0]
+        offer = (
+            f"The newest good backup is from {newest.describe()}: {newest.path}. "
+            f'To go back to it, run: journal restore "{newest.path}" "{path}"'
+        )
+    else:
+        offer = "No good backup of it was found. Keep the file as it is and ask for help."
+    raise DamagedJournalError(
+        f"The journal {path} is damaged: {r.problems[0]}. It has not been changed. {offer}",
+        path,
+        r.problems,
+        backups,
+    )
+
+
+# --------------------------------------------------------------------------- restore
+
+
+def restore(backup: Path | str, target: Path | str) -> Path | None:
+    """Put the backup's content in place of ``target`` (which must not be open).
+
+    The file being replaced is kept first: a verified backup when it is healthy,
+    or the untouched file itself (with its WAL) when it is not. Returns where it
+    was kept, or None when there was no file. A backup from a newer version or a
+    damaged backup is refused.
+    """
+    backup, target = Path(backup), Path(target).resolve()
+    r = inspect_file(backup, full=True)
+    if r.kind == "newer":
+        raise NewerVersionError(
+            f"The backup {backup} was made by a newer version of Treatment Journal; this "
+            "version cannot restore it. Nothing was changed.",
+            backup,
+            r.revision,
+        )
+    if not r.ok:
+        raise BackupError(
+            f"The backup {backup} cannot be used: {r.problems[0]}. Nothing was changed. "
+            "Choose another backup ('journal backups' lists them).",
+            backup,
+        )
+    with JournalLock(target):
+        kept: Path | None = None
+        if target.exists():
+            if inspect_file(target).kind in ("ok", "newer"):
+                kept = backup_file(target, "before-restore")
+            else:
+                kept = _set_aside(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Stale WAL/SHM of the replaced file must never be replayed into the new one.
+        for extra in ("-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(f"{target}{extra}")
+        copy_database(backup, target, journal_mode="WAL")
+    return kept
+
+
+def _set_aside(target: Path) -> Path:
+    folder = ensure_private_dir(backups_dir(target))
+    stamp = dt.datetime.now(dt.UTC).strftime(_STAMP)
+    dest = folder / f"{target.stem}-{stamp}-replaced-damaged.sqlite"
+    os.replace(target, dest)
+    for extra in ("-wal", "-shm"):
+        if Path(f"{target}{extra}").exists():
+            os.replace(f"{target}{extra}", f"{dest}{extra}")
+    return dest

@@ -1,0 +1,22 @@
+"""Facts about the journal file itself (not the person's record): one row, id 1.
+
+Backups are not listed here: the backups folder is the truth (see backup.py).
+
+Kept apart from ``models.RECORD_TABLES`` on purpose: exports and the record
+screens never see it. Added by migration 0002.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Field, SQLModel
+
+from journal.store import models  # noqa: F401 - naming convention on the shared metadata
+
+
+class JournalMeta(SQLModel, table=True):
+    __tablename__ = "journal_meta"
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: str  # UTC, ISO 8601; for a file upgraded from 0001: the upgrade time
+    created_with: str  # app version that made (or first upgraded) the file
+    last_opened_with: str | None = None
