@@ -1,0 +1,378 @@
+"""The Summary view: choose a report, see it page by page, print it, save a PDF, copy text.
+
+Takes the UI's :class:`journal.ui.context.JournalContext`. The report itself is
+built by :func:`journal.reports.build_report` from the rules' results; this widget
+only gathers options and shows pages. The preview is the real page layout
+(``QPrintPreviewWidget`` painted by the same function that writes the PDF), so
+what is seen is what gets printed. Saving a PDF runs off the UI thread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QDate, QStandardPaths, Qt, QTimer
+from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog, QPrintPreviewWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from journal.reports import REPORT_KINDS, build_report
+from journal.reports.common import suggested_filename
+from journal.reports.document import Document
+from journal.reports.inputs import ReportInputs, ReportOptions, load_report_inputs
+from journal.reports.qt_backend import build_qtextdocument, paint_document, write_pdf
+from journal.reports.text_backend import render_text
+
+log = logging.getLogger(__name__)
+
+IDENTITY_CHOICES = [
+    ("full", "Name and date of birth"),
+    ("initials", "Initials and age only"),
+    ("none", "De-identified: no name, no birth date"),
+]
+
+
+def _qdate(d: dt.date) -> QDate:
+    return QDate(d.year, d.month, d.day)
+
+
+def _pydate(q: QDate) -> dt.date:
+    return dt.date(q.year(), q.month(), q.day())
+
+
+class SummaryView(QWidget):
+    def __init__(self, ctx: Any, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setAccessibleName("Summary")
+        self._doc: Document | None = None
+        self._built = None
+        self._inputs: ReportInputs | None = None
+        self.last_error: str | None = None
+        self.last_saved: Path | None = None
+
+        self.kind = QComboBox()
+        for key, label in REPORT_KINDS.items():
+            self.kind.addItem(label, key)
+        self.kind.setAccessibleName("Which summary")
+        self.kind.setToolTip(
+            "Trial-screening summary: what a trial team asks about (lines of treatment, "
+            "refractory drugs, last doses, latest results). Visit summary: what changed "
+            "since the last clinic visit."
+        )
+        self.identity = QComboBox()
+        for key, label in IDENTITY_CHOICES:
+            self.identity.addItem(label, key)
+        self.identity.setAccessibleName("Who is named on the summary")
+        self.identity.setToolTip(
+            "De-identified leaves out the name and date of birth (age only), for sharing "
+            "before you have agreed to take part."
+        )
+        self.page_size = QComboBox()
+        self.page_size.addItems(["A4", "Letter"])
+        self.page_size.setAccessibleName("Paper size")
+
+        self.as_of_today = QCheckBox("As of today")
+        self.as_of_today.setChecked(True)
+        self.as_of_today.setAccessibleName("Summary as of today")
+        self.as_of = QDateEdit(_qdate(dt.date.today()))
+        self.as_of.setCalendarPopup(True)
+        self.as_of.setDisplayFormat("d MMM yyyy")
+        self.as_of.setAccessibleName("Summary as of date")
+        self.as_of.setToolTip("Show the summary as it would have looked on this day.")
+        self.as_of.setEnabled(False)
+
+        self.since = QDateEdit()
+        self.until = QDateEdit()
+        for w, name in ((self.since, "Visit period from"), (self.until, "Visit period to")):
+            w.setCalendarPopup(True)
+            w.setDisplayFormat("d MMM yyyy")
+            w.setAccessibleName(name)
+        self.use_timeline = QPushButton("Use period chosen on Timeline")
+        self.use_timeline.setAccessibleName("Use the period chosen on the Timeline")
+        self.default_period = QPushButton("Since last visit")
+        self.default_period.setAccessibleName("Visit period since the last clinic visit")
+        self._custom_period = False
+
+        # The preview keeps a raw pointer to its printer: we must keep the object alive.
+        self.printer = self._printer()
+        self.preview = QPrintPreviewWidget(self.printer)
+        self.preview.setAccessibleName("Summary preview")
+        self.preview.paintRequested.connect(self._paint)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setAccessibleName("Summary status")
+
+        self.print_btn = QPushButton("Print…")
+        self.print_btn.setAccessibleName("Print the summary")
+        self.save_btn = QPushButton("Save PDF…")
+        self.save_btn.setAccessibleName("Save the summary as a PDF file")
+        self.copy_btn = QPushButton("Copy as text")
+        self.copy_btn.setAccessibleName("Copy the summary as plain text")
+        self.zoom_in = QPushButton("Zoom in")
+        self.zoom_out = QPushButton("Zoom out")
+        self.fit = QPushButton("Fit width")
+
+        form = QFormLayout()
+        form.addRow("Summary:", self.kind)
+        form.addRow("Name on it:", self.identity)
+        asof = QHBoxLayout()
+        asof.addWidget(self.as_of_today)
+        asof.addWidget(self.as_of)
+        form.addRow("Date:", asof)
+        self.period_row = QWidget()
+        pr = QHBoxLayout(self.period_row)
+        pr.setContentsMargins(0, 0, 0, 0)
+        pr.addWidget(self.since)
+        pr.addWidget(QLabel("to"))
+        pr.addWidget(self.until)
+        pr.addWidget(self.default_period)
+        pr.addWidget(self.use_timeline)
+        self.period_label = QLabel("Visit period:")
+        form.addRow(self.period_label, self.period_row)
+        form.addRow("Paper:", self.page_size)
+
+        buttons = QHBoxLayout()
+        for b in (self.print_btn, self.save_btn, self.copy_btn):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        for b in (self.zoom_out, self.zoom_in, self.fit):
+            buttons.addWidget(b)
+
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addLayout(buttons)
+        lay.addWidget(self.status)
+        lay.addWidget(self.preview, 1)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(250)  # typing in a date should not rebuild on every key
+        self._timer.timeout.connect(self.refresh)
+
+        for sig in (
+            self.kind.currentIndexChanged,
+            self.identity.currentIndexChanged,
+            self.page_size.currentIndexChanged,
+            self.as_of.dateChanged,
+        ):
+            sig.connect(self._schedule)
+        self.as_of_today.toggled.connect(self._as_of_toggled)
+        self.since.dateChanged.connect(self._period_edited)
+        self.until.dateChanged.connect(self._period_edited)
+        self.default_period.clicked.connect(self._reset_period)
+        self.use_timeline.clicked.connect(self._timeline_period)
+        self.print_btn.clicked.connect(self.print_dialog)
+        self.save_btn.clicked.connect(self.save_pdf_dialog)
+        self.copy_btn.clicked.connect(self.copy_text)
+        self.zoom_in.clicked.connect(lambda: self.preview.zoomIn())
+        self.zoom_out.clicked.connect(lambda: self.preview.zoomOut())
+        self.fit.clicked.connect(lambda: self.preview.fitToWidth())
+        changed = getattr(ctx, "changed", None)
+        if changed is not None:
+            changed.connect(lambda *_: self._schedule())
+        self._update_period_row()
+        self.refresh()
+
+    # -- options ---------------------------------------------------------------------
+    def options(self) -> ReportOptions:
+        as_of = None if self.as_of_today.isChecked() else _pydate(self.as_of.date())
+        since = until = None
+        if self.kind.currentData() == "visit" and self._custom_period:
+            since, until = _pydate(self.since.date()), _pydate(self.until.date())
+        return ReportOptions(
+            identity=self.identity.currentData(),
+            as_of=as_of,
+            page_size=self.page_size.currentText(),
+            visit_since=since,
+            visit_until=until,
+        )
+
+    def set_report(self, kind: str) -> None:
+        self.kind.setCurrentIndex(self.kind.findData(kind))
+
+    def set_identity(self, identity: str) -> None:
+        self.identity.setCurrentIndex(self.identity.findData(identity))
+
+    def _schedule(self, *_: Any) -> None:
+        self._update_period_row()
+        self._timer.start()
+
+    def _as_of_toggled(self, today: bool) -> None:
+        self.as_of.setEnabled(not today)
+        self._inputs = None
+        self._schedule()
+
+    def _update_period_row(self) -> None:
+        visit = self.kind.currentData() == "visit"
+        self.period_row.setVisible(visit)
+        self.period_label.setVisible(visit)
+        self.use_timeline.setEnabled(getattr(self.ctx, "visit_range", None) is not None)
+
+    def _period_edited(self, *_: Any) -> None:
+        if self._filling_period:
+            return
+        self._custom_period = True
+        self._schedule()
+
+    _filling_period = False
+
+    def _show_period(self, lo: dt.date, hi: dt.date) -> None:
+        self._filling_period = True
+        try:
+            self.since.setDate(_qdate(lo))
+            self.until.setDate(_qdate(hi))
+        finally:
+            self._filling_period = False
+
+    def _reset_period(self) -> None:
+        self._custom_period = False
+        self._schedule()
+
+    def _timeline_period(self) -> None:
+        rng = getattr(self.ctx, "visit_range", None)
+        if rng is None:
+            return
+        self._show_period(*rng)
+        self._custom_period = True
+        self._schedule()
+
+    # -- building -------------------------------------------------------------------
+    def _gather(self, opts: ReportOptions) -> ReportInputs:
+        history = self.ctx.history()
+        summary = self.ctx.summary() if opts.as_of is None else None
+        return load_report_inputs(
+            self.ctx.store, as_of=opts.as_of, summary=summary, history=history
+        )
+
+    def document(self) -> Document:
+        """The report for the current options (built when options or data changed)."""
+        if self._doc is None:
+            opts = self.options()
+            inputs = self._gather(opts)
+            self._inputs = inputs
+            self._doc = build_report(self.kind.currentData(), inputs, opts)
+            if self.kind.currentData() == "visit" and not self._custom_period:
+                from journal.reports.visit import visit_period
+
+                lo, hi, _why = visit_period(inputs, opts)
+                self._show_period(lo, hi)
+        return self._doc
+
+    def refresh(self) -> None:
+        self._doc = None
+        self._built = None
+        self.last_error = None
+        try:
+            doc = self.document()
+        except Exception as exc:  # show the problem, keep the view usable
+            log.exception("summary could not be built")
+            self.last_error = f"The summary could not be made: {exc}"
+            self.status.setText(self.last_error)
+            return
+        self.status.setText(
+            f"{doc.title}. Blue values with a small c were computed by the app; "
+            "values marked 'override' were corrected by you."
+        )
+        self.preview.updatePreview()
+
+    def _printer(self) -> QPrinter:
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)  # never a real device here
+        return printer
+
+    def _paint(self, printer: QPrinter) -> None:
+        from journal.reports.qt_backend import page_layout
+
+        if self._doc is None:
+            return
+        printer.setPageLayout(page_layout(self.page_size.currentText()))
+        if self._built is None:
+            self._built = build_qtextdocument(self._doc)
+        paint_document(self._doc, printer, self._built)
+
+    def page_count(self) -> int:
+        return self.preview.pageCount()
+
+    # -- actions --------------------------------------------------------------------
+    def print_dialog(self) -> QPrintPreviewDialog:
+        doc = self.document()
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        dlg = QPrintPreviewDialog(printer, self)
+        dlg.setWindowTitle(f"Print — {doc.title}")
+
+        def paint(p: QPrinter) -> None:
+            from journal.reports.qt_backend import page_layout
+
+            p.setPageLayout(page_layout(self.page_size.currentText()))
+            paint_document(doc, p)
+
+        dlg.paintRequested.connect(paint)
+        dlg.open()
+        return dlg
+
+    def suggested_name(self) -> str:
+        self.document()
+        person = self._inputs.history.person if self._inputs else None
+        from journal.domain.records import PersonRec
+
+        return suggested_filename(self.kind.currentData(), person or PersonRec(), self.options())
+
+    def save_pdf_dialog(self) -> None:
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        start = str(Path(folder or Path.home()) / self.suggested_name())
+        path, _ = QFileDialog.getSaveFileName(self, "Save summary as PDF", start, "PDF (*.pdf)")
+        if path:
+            if not path.lower().endswith(".pdf"):
+                path += ".pdf"
+            self.save_pdf(Path(path))
+
+    def save_pdf(self, path: Path, *, background: bool = True) -> None:
+        """Write the PDF (off the UI thread unless ``background`` is False)."""
+        doc = self.document()
+        size = self.page_size.currentText()
+
+        def work(_control: Any = None) -> int:
+            return write_pdf(doc, path, page_size=size)
+
+        def done(pages: int) -> None:
+            self.last_saved = path
+            self.status.setText(f"Saved {path.name} ({pages} pages) in {path.parent}.")
+
+        def failed(exc: BaseException) -> None:
+            self.last_error = str(exc)
+            QMessageBox.warning(self, "PDF not saved", f"The PDF was not saved. {exc}")
+
+        if not background:
+            done(work())
+            return
+        from journal.ui.tasks import run_task
+
+        run_task(self, "Saving the PDF…", work, done, failed)
+
+    def copy_text(self) -> str:
+        text = render_text(self.document())
+        QApplication.clipboard().setText(text)
+        self.status.setText("The summary was copied as plain text; paste it anywhere.")
+        return text
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if event.key() == Qt.Key.Key_F5:
+            self.refresh()
+            return
+        super().keyPressEvent(event)
