@@ -31,7 +31,7 @@ DRAWN_ROLES = ("anti-myeloma", "conditioning", "lymphodepletion", "mobilisation"
 DISEASE_MARKERS = ("m_protein", "urine_m_protein", "flc_kappa", "flc_lambda")
 EXTRA_LABS = ("hb", "platelets", "creatinine")
 
-EVENT_KINDS = ("transplant", "car_t", "response", "progression", "trial")
+EVENT_KINDS = ("transplant", "car_t", "trial", "response", "relapse_cr", "progression")
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,8 @@ class Event:
     ref: str
     lane: int | None  # line number, None = before any line
     computed: bool = False  # True = from the rules engine, False = recorded by a person
+    pending: bool = False  # computed progression still awaiting its confirming reading
+    records: tuple[str, ...] = ()  # for computed marks: the lab rows the rule used
 
 
 @dataclass(frozen=True)
@@ -116,16 +118,27 @@ class LabSeries:
 
 
 @dataclass(frozen=True)
-class RefLine:
-    """A horizontal level the rules computed: the nadir or the progression threshold."""
-
-    code: str  # lab code the level belongs to
-    kind: str  # "nadir" | "threshold"
-    value: float
+class LevelStep:
     start: dt.date
     end: dt.date
+    value: float
     tip: str
-    ref: str = ""
+
+
+@dataclass(frozen=True)
+class RefLine:
+    """A level the rules computed for one line and one marker: the nadir so far, or the
+    value at which a reading would meet progression. A step function over time."""
+
+    code: str  # series code the level belongs to ("m_protein", "dflc", ...)
+    kind: str  # "nadir" | "threshold"
+    line: int
+    steps: tuple[LevelStep, ...]
+
+    @property
+    def value(self) -> float:
+        """The latest level (what a reading is compared with now)."""
+        return self.steps[-1].value
 
 
 @dataclass(frozen=True)
@@ -155,6 +168,12 @@ class TimelineData:
         if not days:
             return (self.today - dt.timedelta(days=365), self.today)
         return (min(days), max(days))
+
+    def lab_series(self, code: str) -> LabSeries:
+        for series in self.labs:
+            if series.code == code:
+                return series
+        raise KeyError(f"no lab series {code}")
 
     def lane(self, number: int) -> Lane:
         for lane in self.lanes:
@@ -448,19 +467,6 @@ def _events(
     return events
 
 
-def _trace_text(obj: Any) -> str:
-    traces = _get(obj, "traces") or ([_get(obj, "trace")] if _get(obj, "trace") else [])
-    texts = [t.explanation for t in traces if getattr(t, "explanation", None)]
-    return "\n".join(texts)
-
-
-def _first_ref(obj: Any, fallback: str) -> str:
-    for t in _get(obj, "traces") or ([_get(obj, "trace")] if _get(obj, "trace") else []):
-        for ref in getattr(t, "records", ()) or ():
-            return ref
-    return _get(obj, "ref") or fallback
-
-
 def _as_day(value: Any) -> dt.date | None:
     if value is None:
         return None
@@ -473,75 +479,124 @@ def _as_day(value: Any) -> dt.date | None:
     return None
 
 
+def _iter(value: Any) -> Iterable[Any]:
+    return () if value is None else value
+
+
 def _response_result(results: Any) -> Any:
-    return _get(results, "responses", "response_result", "response")
+    """The ``ResponseResult`` of :func:`journal.domain.response.compute_responses`, if given."""
+    rr = _get(results, "responses", "response")
+    return rr if rr is not None and hasattr(rr, "progressions") else None
+
+
+def _records(trace: Any) -> tuple[str, ...]:
+    return tuple(getattr(trace, "records", ()) or ())
+
+
+def _why(trace: Any) -> str:
+    text = getattr(trace, "explanation", "") or ""
+    return f"\nWhy: {text}" if text else ""
+
+
+# The response rule's parameter names -> the lab series they are drawn on.
+PARAM_SERIES = {"serum": "m_protein", "urine": "urine_m_protein", "flc": "dflc", "bmpc": "bmpc"}
+SERIES_NAMES = {
+    "dflc": ("dFLC (involved minus uninvolved free light chain)", "mg/L"),
+}
 
 
 def _computed_events(results: Any, lane_of) -> list[Event]:
-    """Assessments and confirmed progressions the rules engine computed from labs."""
+    """Assessments, progressions and relapses the rules engine computed from labs."""
     rr = _response_result(results)
     if rr is None:
         return []
     out: list[Event] = []
-    for a in _iter(_get(rr, "assessments")):
-        when = _as_day(_get(a, "date"))
-        category = _get(a, "category")
-        if when is None or category is None:
-            continue
-        line = _get(a, "line", "line_number")
-        why = _trace_text(a)
-        tip = f"Response {category} (computed from your labs) on {when:%d %b %Y}"
-        if why:
-            tip += "\n" + why
-        out.append(
-            Event(
-                "response",
-                when,
-                str(getattr(category, "value", category)),
-                tip,
-                _first_ref(a, ""),
-                line if isinstance(line, int) else lane_of(when),
-                computed=True,
+    for lr in _iter(_get(rr, "lines")):
+        previous = None
+        for a in _iter(_get(lr, "assessments")):
+            # One mark where the confirmed category changes: every lab day would bury
+            # the lane in circles; the hover on each mark says what it rests on.
+            if not a.confirmed or a.category in ("PD", "not evaluable"):
+                continue
+            if a.category == previous:
+                continue
+            previous = a.category
+            tip = f"Response {a.category} (computed from your labs, confirmed) on {a.date:%d %b %Y}"
+            out.append(
+                Event(
+                    "response",
+                    a.date,
+                    a.category,
+                    tip + _why(a.trace),
+                    a.ref,
+                    a.line,
+                    computed=True,
+                    records=_records(a.trace),
+                )
             )
+    for p in _iter(_get(rr, "progressions")):
+        tip = (
+            f"Progression (computed from your labs) on {p.date:%d %b %Y}\n"
+            f"{_param_name(p.parameter)}: {p.value:g}, lowest before: {p.nadir:g}"
         )
-    for p in _iter(_get(rr, "progressions", "confirmed_progressions")):
-        when = _as_day(_get(p, "date"))
-        if when is None:
-            continue
-        param = _get(p, "parameter")
-        why = _trace_text(p)
-        tip = f"Progression (computed from your labs) on {when:%d %b %Y}"
-        if param:
-            tip += f"\nMeasured by: {_lab_name(str(param))}"
-        if why:
-            tip += "\n" + why
-        line = _get(p, "line", "line_number")
+        if p.confirmed_on:
+            tip += f"\nconfirmed by the reading of {p.confirmed_on:%d %b %Y}"
         out.append(
             Event(
                 "progression",
-                when,
+                p.date,
                 "PD",
-                tip,
-                _first_ref(p, ""),
-                line if isinstance(line, int) else lane_of(when),
+                tip + _why(p.trace),
+                p.ref,
+                p.line,
                 computed=True,
+                records=_records(p.trace),
+            )
+        )
+    for p in _iter(_get(rr, "pending_progressions")):
+        tip = (
+            f"Possible progression on {p.date:%d %b %Y}, awaiting a confirming test\n"
+            f"{_param_name(p.parameter)}: {p.value:g}, lowest before: {p.nadir:g}"
+        )
+        out.append(
+            Event(
+                "progression",
+                p.date,
+                "PD?",
+                tip + _why(p.trace),
+                p.ref,
+                p.line,
+                computed=True,
+                pending=True,
+                records=_records(p.trace),
+            )
+        )
+    for r in _iter(_get(rr, "relapses_from_cr")):
+        tip = f"Relapse from complete response on {r.date:%d %b %Y}: {r.finding}"
+        out.append(
+            Event(
+                "relapse_cr",
+                r.date,
+                "relapse",
+                tip + _why(r.trace),
+                getattr(r, "ref", "") or "",
+                r.line,
+                computed=True,
+                records=_records(r.trace),
             )
         )
     return out
 
 
-def _iter(value: Any) -> Iterable[Any]:
-    if value is None:
-        return ()
-    if isinstance(value, dict):
-        items: list[Any] = []
-        for v in value.values():
-            items.extend(v if isinstance(v, (list, tuple)) else [v])
-        return items
-    return value
+def _param_name(param: str) -> str:
+    from journal.domain.measurable import PARAM_LABELS
+
+    return PARAM_LABELS.get(param, param).capitalize()
 
 
 def _lab_name(code: str) -> str:
+    if code in SERIES_NAMES:
+        return SERIES_NAMES[code][0]
     test = LAB_TESTS.get(code)
     return test.name if test else code
 
@@ -566,12 +621,35 @@ def _side_effects(history: History) -> list[SideEffectSpan]:
     return spans
 
 
+def _followed(results: Any) -> list[str]:
+    """Series codes of the parameters the response rule follows in any line, in IMWG order."""
+    rr = _response_result(results)
+    params = {p for lr in _iter(_get(rr, "lines")) for p in (_get(lr, "followed") or ())}
+    return [PARAM_SERIES[p] for p in ("serum", "urine", "flc", "bmpc") if p in params]
+
+
+def _dflc_series(history: History) -> LabSeries:
+    # The same pairing of kappa and lambda the response rule uses, so the drawn
+    # dFLC is the value the nadir and threshold refer to.
+    from journal.domain.measurable import marker_series
+
+    name, unit = SERIES_NAMES["dflc"]
+    points = []
+    for r in marker_series(history).flc:
+        tip = f"dFLC {r.value:g} mg/L on {r.date:%d %b %Y}"
+        if r.involved is not None:
+            tip += f"\ninvolved ({r.involved_chain}) {r.involved:g} mg/L"
+        if r.ratio is not None:
+            tip += f", kappa/lambda ratio {r.ratio:.3g}"
+        points.append(LabPoint(r.date, r.value, r.refs[0] if r.refs else "", tip))
+    return LabSeries("dflc", name, unit, tuple(points), True)
+
+
 def _involved_flc(history: History, labs: dict[str, list[LabRec]]) -> list[str]:
     chain = history.diagnosis.light_chain if history.diagnosis else "unknown"
-    if chain == "kappa":
-        return ["flc_kappa"] if labs.get("flc_kappa") else []
-    if chain == "lambda":
-        return ["flc_lambda"] if labs.get("flc_lambda") else []
+    if chain in ("kappa", "lambda"):
+        code = f"flc_{chain}"
+        return [code] if labs.get(code) else []
     # Unknown light chain: show both and let the reader see which one is high.
     return [c for c in ("flc_kappa", "flc_lambda") if labs.get(c)]
 
@@ -581,21 +659,27 @@ def _lab_series(history: History, results: Any, extra_labs: Sequence[str]) -> li
     for lab in history.labs:
         if lab.value is not None:
             by_code.setdefault(lab.test, []).append(lab)
-    wanted: list[str] = []
-    followed = _followed_markers(results)
-    if followed:
-        wanted = [c for c in followed if c in by_code]
-    else:
+    wanted = _followed(results)
+    if not wanted:
+        # No response assessment to ask: show the markers that have values.
         wanted = [c for c in ("m_protein", "urine_m_protein") if by_code.get(c)]
-        wanted += _involved_flc(history, by_code)
+        if not wanted:
+            wanted = _involved_flc(history, by_code)
     wanted += [c for c in extra_labs if by_code.get(c) and c not in wanted]
     out = []
     for code in wanted:
+        if code == "dflc":
+            series = _dflc_series(history)
+            if series.points:
+                out.append(series)
+            continue
+        if not by_code.get(code):
+            continue
         test = LAB_TESTS.get(code)
         name = test.name if test else code
         unit = test.unit if test else ""
         points = []
-        for lab in sorted(by_code[code], key=lambda x: x.date.sort_key()):
+        for lab in sorted(by_code[code], key=lambda x: (x.date.sort_key(), x.id)):
             tip = f"{name}: {lab.value:g} {unit} on {lab.date.display()}"
             if lab.context and lab.context != "none":
                 tip += f"\n({lab.context})"
@@ -604,43 +688,45 @@ def _lab_series(history: History, results: Any, extra_labs: Sequence[str]) -> li
     return out
 
 
-def _followed_markers(results: Any) -> list[str]:
-    """The parameters the response rule says it follows for this person, if it says."""
-    rr = _response_result(results)
-    followed = _get(rr, "followed", "parameters", "measurable_parameters")
-    if not followed:
-        followed = _get(_get(rr, "measurable"), "followed", "parameters")
-    out = []
-    for p in followed or ():
-        code = str(getattr(p, "value", p))
-        if code == "dflc":
-            # dFLC is drawn as the involved chain the rule measured it on.
-            continue
-        out.append(code)
-    return out
-
-
-def _ref_lines(results: Any, lanes: Sequence[Lane], today: dt.date) -> list[RefLine]:
+def _ref_lines(results: Any, today: dt.date) -> list[RefLine]:
     rr = _response_result(results)
     out: list[RefLine] = []
-    for item in _iter(_get(rr, "levels", "ref_levels", "thresholds")):
-        code = _get(item, "parameter", "code")
-        start = _as_day(_get(item, "start", "since"))
-        end = _as_day(_get(item, "end", "until")) or today
-        if code is None or start is None:
-            continue
-        for kind in ("nadir", "threshold"):
-            value = _get(item, kind)
-            if value is None:
-                continue
-            word = "Lowest value (nadir)" if kind == "nadir" else "Progression threshold"
-            tip = f"{word}: {float(value):g} — {_lab_name(str(code))}"
-            why = _trace_text(item)
-            if why:
-                tip += "\n" + why
-            out.append(
-                RefLine(str(code), kind, float(value), start, end, tip, _first_ref(item, ""))
-            )
+    for lr in _iter(_get(rr, "lines")):
+        end = _get(lr, "until") or today
+        by_param: dict[str, list[Any]] = {}
+        for step in _iter(_get(lr, "nadir_steps")):
+            by_param.setdefault(step.parameter, []).append(step)
+        for param, steps in by_param.items():
+            steps.sort(key=lambda st: st.date)
+            code = PARAM_SERIES.get(param, param)
+            unit = SERIES_NAMES.get(
+                code, (None, LAB_TESTS[code].unit if code in LAB_TESTS else "")
+            )[1]
+            nadir, threshold = [], []
+            for i, st in enumerate(steps):
+                stop = steps[i + 1].date if i + 1 < len(steps) else max(end, st.date)
+                since = f"line {lr.line}, from {st.date:%d %b %Y}"
+                nadir.append(
+                    LevelStep(
+                        st.date,
+                        stop,
+                        st.nadir,
+                        f"Lowest value so far (nadir): {st.nadir:g} {unit}\n"
+                        f"{_lab_name(code)}, {since}",
+                    )
+                )
+                threshold.append(
+                    LevelStep(
+                        st.date,
+                        stop,
+                        st.pd_threshold,
+                        f"Progression threshold: {st.pd_threshold:g} {unit}\n"
+                        f"a confirmed reading at or above this would mean progression (IMWG 2016)\n"
+                        f"{_lab_name(code)}, {since}",
+                    )
+                )
+            out.append(RefLine(code, "nadir", lr.line, tuple(nadir)))
+            out.append(RefLine(code, "threshold", lr.line, tuple(threshold)))
     return out
 
 
@@ -656,8 +742,9 @@ def timeline_data_from(
 ) -> TimelineData:
     """Rearrange records and rule results into drawing data.
 
-    ``results`` is what :func:`journal.domain.summary.build_summary` returns, or a
-    ``LinesResult``, or any object with ``lines`` (and optionally ``responses``).
+    ``results`` is what :func:`journal.domain.summary.build_summary` returns, or any
+    object with ``lines`` (a ``LinesResult``) and optionally ``responses`` (the
+    ``ResponseResult`` of ``compute_responses``), or a ``LinesResult`` alone.
     ``extra_labs`` adds non-disease labs, e.g. ``("hb", "platelets", "creatinine")``.
     """
     today = today or _as_day(_get(results, "as_of")) or dt.date.today()
@@ -669,7 +756,7 @@ def timeline_data_from(
         events=tuple(events),
         side_effects=tuple(_side_effects(history)),
         labs=tuple(_lab_series(history, results, extra_labs)),
-        ref_lines=tuple(_ref_lines(results, lanes, today)),
+        ref_lines=tuple(_ref_lines(results, today)),
         today=today,
         title=title,
     )

@@ -84,6 +84,7 @@ EVENT_STYLE = {
     "car_t": ("D", OKABE_ITO["purple"], 8, "CAR-T infusion"),
     "trial": ("P", OKABE_ITO["green"], 9, "clinical trial start (bars hatched ///)"),
     "progression": ("^", OKABE_ITO["vermillion"], 10, "progression (PD)"),
+    "relapse_cr": ("p", OKABE_ITO["orange"], 9, "relapse from complete response"),
     "response": ("o", OKABE_ITO["sky"], 7, "response"),
 }
 
@@ -95,9 +96,11 @@ LAB_STYLE = {
     "hb": ("^", OKABE_ITO["vermillion"]),
     "platelets": ("v", OKABE_ITO["sky"]),
     "creatinine": ("P", OKABE_ITO["black"]),
+    "dflc": ("D", OKABE_ITO["purple"]),
+    "bmpc": ("h", OKABE_ITO["green"]),
 }
 
-LOG_CANDIDATES = ("flc_kappa", "flc_lambda", "urine_m_protein")
+LOG_CANDIDATES = ("flc_kappa", "flc_lambda", "dflc", "urine_m_protein")
 BAR_HEIGHT = 0.62
 BASE_FONT = 9.0
 
@@ -127,6 +130,12 @@ class Mark:
     y0: float
     y1: float
     index: int | None = None  # point index for lab series (one Line2D per series)
+    records: tuple[str, ...] = ()  # computed marks: the records the rule used
+
+    @property
+    def open_refs(self) -> tuple[str, ...]:
+        """Refs to try, in order, when the mark is clicked (computed -> its lab rows)."""
+        return tuple(r for r in (self.ref, *self.records) if r)
 
 
 @dataclass
@@ -182,6 +191,10 @@ class TimelineArtists:
                 if is_point:
                     if dist[i] <= tolerance_px and (best is None or dist[i] < best[0]):
                         best = (float(dist[i]), m)
+                elif m.y0 == m.y1:  # a level line: near it vertically, within its span
+                    _, y_line = ax.transData.transform((m.x0, m.y0))
+                    if m.x0 <= xd <= m.x1 and abs(y_line - y_px) <= tolerance_px and best is None:
+                        best = (tolerance_px + 0.5, m)
                 elif best is None and m.x0 <= xd <= m.x1 and m.y0 <= yd <= m.y1:
                     best = (tolerance_px + 1.0, m)
             if best is not None and best[0] > tolerance_px:
@@ -287,9 +300,12 @@ def draw_timeline(
     axes[-1].xaxis.set_major_locator(locator)
     axes[-1].xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
-    lo, hi = date_range or data.span()
-    pad = max(5.0, (_num(hi) - _num(lo)) * 0.02)
-    lanes_ax.set_xlim(_num(lo) - pad, _num(hi) + pad)
+    if date_range is not None:
+        lanes_ax.set_xlim(_num(date_range[0]), _num(date_range[1]))
+    else:
+        lo, hi = data.span()
+        pad = max(5.0, (_num(hi) - _num(lo)) * 0.02)
+        lanes_ax.set_xlim(_num(lo) - pad, _num(hi) + pad)
     if data.title:
         fig.suptitle(data.title, fontsize=fs * 1.25, fontweight="bold")
     if options.show_legend:
@@ -436,7 +452,7 @@ def _draw_lanes(
     first_y = event_y[data.lanes[0].number] if data.lanes else 0.0
 
     # Labels of events close in time go up a step so "PR VGPR ASCT" stays legible.
-    close = max(1.0, (_num(hi) - _num(lo)) * 0.03)
+    close = max(1.0, (_num(hi) - _num(lo)) * 0.05)
     last_label: dict[float, tuple[float, int]] = {}
     for ev in data.events:
         ey = event_y.get(ev.lane, first_y)
@@ -444,7 +460,8 @@ def _draw_lanes(
         marker, colour, size, _ = EVENT_STYLE[ev.kind]
         if ev.kind == "response":
             colour = RESPONSE_COLOURS.get(ev.label, OKABE_ITO["grey"])
-        filled = not (ev.kind == "response" and ev.computed)
+        # Hollow = computed from labs (response) or not yet confirmed (progression).
+        filled = not ((ev.kind == "response" and ev.computed) or ev.pending)
         (art,) = ax.plot(
             [x],
             [ey],
@@ -456,8 +473,10 @@ def _draw_lanes(
             ls="none",
             zorder=6,
         )
-        arts.marks.append(Mark(art, ev.ref, ev.tip, f"event:{ev.kind}", ax, x, x, ey, ey))
-        if ev.kind in ("response", "progression", "transplant", "car_t"):
+        arts.marks.append(
+            Mark(art, ev.ref, ev.tip, f"event:{ev.kind}", ax, x, x, ey, ey, records=ev.records)
+        )
+        if ev.kind in ("response", "progression", "transplant", "car_t", "relapse_cr"):
             prev = last_label.get(ey)
             level = (prev[1] + 1) % 2 if prev is not None and x - prev[0] < close else 0
             last_label[ey] = (x, level)
@@ -537,19 +556,31 @@ def _draw_lab(arts, ax, series, data, fs, options) -> None:
         and positive.max() / max(positive.min(), 1e-9) > options.log_ratio
     ):
         ax.set_yscale("log")
-    for ref in data.ref_lines:
-        if ref.code != series.code:
+    for level in data.ref_lines:
+        if level.code != series.code or not level.steps:
             continue
-        x0, x1 = _num(ref.start), _num(ref.end)
+        xs = [_num(st.start) for st in level.steps] + [_num(level.steps[-1].end)]
+        ys = [st.value for st in level.steps] + [level.steps[-1].value]
         style = (
             dict(color="black", ls=":", lw=1.3)
-            if ref.kind == "nadir"
+            if level.kind == "nadir"
             else dict(color=OKABE_ITO["vermillion"], ls="--", lw=1.3)
         )
-        (hl,) = ax.plot([x0, x1], [ref.value, ref.value], zorder=3, **style)
-        arts.marks.append(
-            Mark(hl, ref.ref, ref.tip, f"level:{ref.kind}", ax, x0, x1, ref.value, ref.value)
-        )
+        (hl,) = ax.plot(xs, ys, drawstyle="steps-post", zorder=3, **style)
+        for st in level.steps:
+            arts.marks.append(
+                Mark(
+                    hl,
+                    "",
+                    st.tip,
+                    f"level:{level.kind}",
+                    ax,
+                    _num(st.start),
+                    _num(st.end),
+                    st.value,
+                    st.value,
+                )
+            )
     ax.set_ylabel(series.unit, fontsize=fs * 0.85)
     ax.text(
         0.005,
@@ -607,7 +638,7 @@ def _legend(arts: TimelineArtists, fig: Figure, data: TimelineData, fs: float) -
                 )
             )
     ev_kinds = {e.kind for e in data.events}
-    for kind in ("transplant", "car_t", "trial", "progression"):
+    for kind in ("transplant", "car_t", "trial", "progression", "relapse_cr"):
         if kind in ev_kinds:
             marker, colour, size, text = EVENT_STYLE[kind]
             handles.append(
@@ -622,6 +653,20 @@ def _legend(arts: TimelineArtists, fig: Figure, data: TimelineData, fs: float) -
                     label=text,
                 )
             )
+    if any(e.pending for e in data.events):
+        marker, colour, _, _ = EVENT_STYLE["progression"]
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker=marker,
+                mfc="white",
+                mec=colour,
+                mew=1.8,
+                ls="none",
+                label="possible progression, not yet confirmed",
+            )
+        )
     responses = [e for e in data.events if e.kind == "response"]
     if any(not e.computed for e in responses):
         handles.append(

@@ -1,0 +1,246 @@
+"""Structural tests on the drawn timeline: what is on the figure, where, and what it points to."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+
+import matplotlib.dates as mdates
+import pytest
+from chart_samples import TODAY
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from journal.charts.data import timeline_data_from
+from journal.charts.timeline import (
+    TimelineOptions,
+    draw_timeline,
+    set_date_range,
+    shown_range,
+    suggested_height,
+    update_timeline,
+)
+
+
+def num(day: dt.date) -> float:
+    return float(mdates.date2num(day))
+
+
+@pytest.fixture
+def data(history, results):
+    return timeline_data_from(history, results, today=TODAY, extra_labs=("hb",))
+
+
+@pytest.fixture
+def drawn(data):
+    fig = Figure(figsize=(12, suggested_height(data)), dpi=72)
+    arts = draw_timeline(fig, data)
+    fig.canvas.draw()
+    return arts
+
+
+def bar_marks(arts, ref):
+    return [m for m in arts.marks_for(ref) if m.kind == "bar"]
+
+
+def test_bars_span_the_regimen_dates(drawn):
+    dkd = bar_marks(drawn, "regimen:4")
+    assert len(dkd) == 3  # daratumumab, carfilzomib, dexamethasone
+    extents = sorted((m.artist.get_x(), m.artist.get_x() + m.artist.get_width()) for m in dkd)
+    assert extents[0] == (num(dt.date(2022, 3, 1)), num(dt.date(2022, 11, 1)))
+    assert extents[-1] == (num(dt.date(2022, 3, 1)), num(dt.date(2023, 4, 20)))
+    # Ongoing: drawn to "today" and ends in an arrow.
+    (tec,) = bar_marks(drawn, "regimen:5")
+    assert tec.artist.get_x() + tec.artist.get_width() == num(TODAY)
+    (arrow,) = [m for m in drawn.marks_for("regimen:5") if m.kind == "ongoing"]
+    assert arrow.artist.get_marker() == ">" and arrow.x0 == num(TODAY)
+    assert tec.artist.get_hatch() == "///"  # trial, by pattern and not only colour
+
+
+def test_one_lane_per_line_with_labels(drawn, data):
+    ax = drawn.lanes_ax
+    major = [t.get_text() for t in ax.get_yticklabels()]
+    assert (
+        major
+        == [lane.label for lane in data.lanes]
+        == [
+            "Line 1: VRd → ASCT → lenalidomide maint…",
+            "Line 2: DKd",
+            "Line 3*: Tec",
+        ]
+    )
+    minor = [t.get_text() for t in ax.get_yticklabels(minor=True)]
+    assert minor[:4] == ["bortezomib", "lenalidomide", "dexamethasone", "melphalan"]
+    # Each lane's bars sit inside its own band.
+    for lane in data.lanes:
+        top, bottom = drawn.lane_rows[lane.number]
+        for rid in lane.regimen_ids:
+            for m in bar_marks(drawn, f"regimen:{rid}"):
+                assert top < m.y0 < m.y1 < bottom
+
+
+def test_event_markers_at_their_dates(drawn):
+    def at(ref, kind):
+        (m,) = [m for m in drawn.marks_for(ref) if m.kind == kind]
+        return m
+
+    asct = at("procedure:1", "event:transplant")
+    assert asct.artist.get_xdata()[0] == num(dt.date(2019, 10, 3))
+    assert asct.artist.get_marker() == "*"
+    prog = at("progression:1", "event:progression")
+    assert prog.artist.get_xdata()[0] == num(dt.date(2022, 1, 15))
+    assert prog.artist.get_marker() == "^"
+    # Clinician response filled, computed response hollow: fill, not just colour.
+    doctor = at("response:1", "event:response")
+    assert doctor.artist.get_markerfacecolor() != "white"
+    computed = [
+        m for m in drawn.marks if m.kind == "event:response" and m.ref.startswith("computed:")
+    ]
+    assert computed and all(m.artist.get_markerfacecolor() == "white" for m in computed)
+    assert computed[0].open_refs == (computed[0].ref, "lab:2")  # click falls back to the lab
+    pending = at("computed:progression:line3:2024-03-01", "event:progression")
+    assert pending.artist.get_markerfacecolor() == "white"
+    texts = {t.get_text() for t in drawn.lanes_ax.texts}
+    assert {"ASCT", "VGPR", "PR", "PD"} <= texts
+
+
+def test_dose_marks_on_the_bar(drawn):
+    reduced = [m for m in drawn.marks if m.kind == "dose:reduced"]
+    (m,) = reduced
+    assert m.artist.get_marker() == "v" and m.x0 == num(dt.date(2019, 5, 10))
+    assert m.ref == "dose_change:1"
+    (stop,) = [m for m in drawn.marks if m.kind == "dose:stopped"]
+    assert stop.x0 == num(dt.date(2022, 11, 1))
+
+
+def test_side_effect_spans_grade_and_serious(drawn):
+    ax = drawn.side_effects_ax
+    spans = {m.ref: m.artist for m in drawn.marks if m.kind == "side_effect"}
+    assert set(spans) == {f"side_effect:{i}" for i in (1, 2, 3, 4)}
+    assert spans["side_effect:3"].get_linewidth() > spans["side_effect:1"].get_linewidth()
+    hatches = {spans[r].get_hatch() for r in spans}
+    assert len(hatches) == 4  # grades 1-4 differ by pattern too
+    assert [m.ref for m in drawn.marks if m.kind == "ongoing" and m.ax is ax] == ["side_effect:4"]
+    # Overlapping spans (neuropathy and rash in 2019) go on different rows.
+    assert spans["side_effect:1"].get_y() != spans["side_effect:2"].get_y()
+
+
+def test_lab_panels_share_time_axis_and_show_levels(drawn):
+    assert list(drawn.lab_axes) == ["m_protein", "hb"]
+    ax = drawn.lab_axes["m_protein"]
+    assert ax.get_shared_x_axes().joined(ax, drawn.lanes_ax)
+    (line,) = [m.artist for m in drawn.marks if m.kind == "lab" and m.ax is ax][:1]
+    assert list(line.get_ydata())[:3] == [3.2, 1.1, 0.4]
+    levels = {(m.kind, m.y0): m for m in drawn.marks if m.kind.startswith("level:")}
+    assert set(levels) == {
+        ("level:nadir", 0.9),
+        ("level:nadir", 0.3),
+        ("level:threshold", 1.4),
+        ("level:threshold", 0.8),
+    }
+    nadir = levels[("level:nadir", 0.3)]
+    assert nadir.artist.get_linestyle() == ":" and nadir.artist.get_drawstyle() == "steps-post"
+    assert (nadir.x0, nadir.x1) == (num(dt.date(2022, 6, 1)), num(dt.date(2023, 5, 31)))
+    assert levels[("level:threshold", 0.8)].artist.get_linestyle() == "--"
+    assert ax.get_yscale() == "linear"
+
+
+def test_legend_explains_every_symbol(drawn):
+    labels = set(drawn.legend_labels)
+    for needed in [
+        "Myeloma treatment",
+        "Conditioning before a transplant",
+        "given in a clinical trial",
+        "still ongoing",
+        "dose reduced",
+        "drug stopped early",
+        "stem-cell transplant",
+        "progression (PD)",
+        "possible progression, not yet confirmed",
+        "response computed from labs",
+        "side effect grade 4 (life-threatening)",
+        "serious side effect (thick outline)",
+        "lowest value (nadir)",
+        "progression threshold",
+        "* line number set by you",
+    ]:
+        assert needed in labels
+    # Nothing in the legend that is not on the chart: no CAR-T in this history.
+    assert "CAR-T infusion" not in labels
+
+
+def test_hit_finds_bars_and_points(drawn):
+    fig = drawn.fig
+    (m,) = [m for m in drawn.marks if m.kind == "dose:reduced"]
+    x, y = m.ax.transData.transform((m.x0, m.y0))
+    assert drawn.hit(x + 2, y).ref == "dose_change:1"  # marker wins over its bar
+    bar = bar_marks(drawn, "regimen:4")[0]
+    x, y = bar.ax.transData.transform(((bar.x0 + bar.x1) / 2, (bar.y0 + bar.y1) / 2))
+    assert drawn.hit(x, y).ref == "regimen:4"
+    lab = next(m for m in drawn.marks if m.kind == "lab" and m.ref == "lab:4")
+    x, y = lab.ax.transData.transform((lab.x0, lab.y0))
+    hit = drawn.hit(x + 1, y - 1)
+    assert hit.ref == "lab:4" and "0.2 g/dL" in hit.tip
+    assert drawn.hit(1, 1) is None
+    thr = next(m for m in drawn.marks if m.kind == "level:threshold" and m.y0 == 0.8)
+    x, y = thr.ax.transData.transform(((thr.x0 + thr.x1) / 2, thr.y0))
+    assert "Progression threshold: 0.8 g/dL" in drawn.hit(x, y + 2).tip
+    assert fig.bbox.width > 0
+
+
+def test_text_scale_and_date_range(data):
+    fig = Figure(figsize=(12, suggested_height(data, text_scale=1.75)))
+    arts = draw_timeline(
+        fig, data, text_scale=1.75, date_range=(dt.date(2023, 6, 1), dt.date(2024, 6, 30))
+    )
+    assert arts.lanes_ax.get_yticklabels()[0].get_fontsize() == pytest.approx(9 * 1.75)
+    lo, hi = shown_range(arts)
+    assert lo <= dt.date(2023, 6, 1) and hi >= dt.date(2024, 6, 30)
+    assert (hi - lo).days < 400
+    set_date_range(arts, dt.date(2020, 1, 1), dt.date(2021, 1, 1))
+    assert shown_range(arts) == (dt.date(2020, 1, 1), dt.date(2021, 1, 1))
+    assert suggested_height(data, text_scale=1.75) > suggested_height(data)
+
+
+def test_redraw_on_the_same_figure(data, history, results):
+    fig = Figure(figsize=(10, 8))
+    arts = draw_timeline(fig, data)
+    fewer = timeline_data_from(history, results.lines, today=TODAY)
+    again = update_timeline(arts, fewer)
+    assert again.fig is fig
+    assert len(fig.axes) == 1 + 1 + 1  # lanes, side effects, M-spike; no Hb asked for now
+    assert not any(m.kind.startswith("level:") for m in again.marks)
+    rects = [p for p in again.lanes_ax.patches if isinstance(p, Rectangle)]
+    bars = [m.artist for m in again.marks if m.kind == "bar"]
+    zebra = (len(fewer.lanes) + 1) // 2  # every other lane has a light band
+    assert set(bars) <= set(rects) and len(rects) == len(bars) + zebra  # old artists gone
+
+
+def test_options_hide_panels(data):
+    fig = Figure(figsize=(10, 6))
+    arts = draw_timeline(
+        fig, data, options=TimelineOptions(show_side_effects=False, show_labs=False)
+    )
+    assert arts.side_effects_ax is None and arts.lab_axes == {}
+    assert len(fig.axes) == 1
+    assert not any(label.startswith("side effect") for label in arts.legend_labels)
+
+
+def test_empty_journal_draws_a_message():
+    from journal.charts.data import TimelineData
+
+    fig = Figure(figsize=(8, 4))
+    arts = draw_timeline(fig, TimelineData(lanes=(), today=TODAY))
+    fig.canvas.draw()
+    assert any("No treatment recorded" in t.get_text() for t in arts.lanes_ax.texts)
+
+
+def test_charts_import_neither_qt_nor_pyplot():
+    code = (
+        "import sys, journal.charts.timeline, journal.charts.data;"
+        "bad = [m for m in sys.modules if m.startswith('PySide6') or m == 'matplotlib.pyplot'];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
