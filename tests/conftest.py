@@ -1,4 +1,60 @@
+"""Suite-wide set-up: headless Qt, a throw-away data folder, and no network, ever."""
+
 import os
+import socket
+import tempfile
+
+import pytest
 
 # Headless Qt for every test; set before any Qt import.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# No test may read or write a real person's journal: the default journal
+# location (journal.paths.data_dir) points into a fresh temp folder.
+os.environ["TREATMENT_JOURNAL_HOME"] = tempfile.mkdtemp(prefix="tj-test-home-")
+
+
+# --- network guard ------------------------------------------------------------
+# The app never talks to the network. Any internet socket use fails the test
+# that did it, even when the code under test swallows the error. Unix sockets
+# stay allowed (Qt and D-Bus use them locally).
+
+
+class NetworkBlockedError(OSError):
+    pass
+
+
+_INTERNET = (socket.AF_INET, socket.AF_INET6)
+NETWORK_VIOLATIONS: list[str] = []
+
+
+def _guarded(name, original):
+    def guard(self, *args, **kwargs):
+        if self.family in _INTERNET:
+            where = args[0] if args else kwargs
+            NETWORK_VIOLATIONS.append(f"socket.{name}({where!r})")
+            raise NetworkBlockedError(f"Treatment Journal tests may not use the network: {name}")
+        return original(self, *args, **kwargs)
+
+    guard.__name__ = name
+    return guard
+
+
+for _name in ("connect", "connect_ex", "bind", "sendto"):
+    setattr(socket.socket, _name, _guarded(_name, getattr(socket.socket, _name)))
+
+
+@pytest.fixture(autouse=True)
+def _fail_on_network_use():
+    start = len(NETWORK_VIOLATIONS)
+    yield
+    used = NETWORK_VIOLATIONS[start:]
+    if used:
+        del NETWORK_VIOLATIONS[start:]
+        pytest.fail("This test tried to use the network (the app must never): " + ", ".join(used))
+
+
+@pytest.fixture
+def network_violations():
+    """The guard's record, for the guard's own test."""
+    return NETWORK_VIOLATIONS
