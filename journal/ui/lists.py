@@ -27,10 +27,10 @@ from journal.ui.table_model import ID_ROLE, RecordProxyModel, RecordTableModel
 
 
 def editor_class(kind: Kind):
-    from journal.ui import editors
+    from journal.ui.editors import RecordEditor
+    from journal.ui.special_editors import SPECIAL
 
-    special = getattr(editors, "SPECIAL_EDITORS", {})
-    return special.get(kind.key, editors.RecordEditor)
+    return SPECIAL.get(kind.key, RecordEditor)
 
 
 def open_record_editor(ctx, kind: Kind, row: dict | None, parent=None) -> bool:

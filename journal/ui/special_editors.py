@@ -1,0 +1,625 @@
+"""Editors that need more than one form: regimens with their drugs, side effects
+with attributed drugs and plain-language grades, a blood test's results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from journal.store import models as m
+from journal.ui.editors import RecordEditor, explain_error
+from journal.ui.glossary import tip
+from journal.ui.kinds import KINDS
+
+# -- regimen ------------------------------------------------------------------------------
+
+
+class DrugEditor(RecordEditor):
+    """One drug of a regimen, edited in place; saved together with the regimen."""
+
+    def __init__(self, ctx, kind, row=None, parent=None):
+        super().__init__(ctx, kind, row, parent)
+        self.setWindowTitle(f"Drug: {row.get('name') or 'new'}" if row else "Add drug")
+        self.result_values: dict | None = None
+
+    def commit(self, values: dict) -> Any:
+        from journal.store.validation import validate
+
+        record = m.RegimenDrug(
+            **{
+                k: v
+                for k, v in values.items()
+                if k in m.RegimenDrug.model_fields and k != "regimen_id"
+            },
+            regimen_id=0,
+        )
+        validate(record, ignore=("regimen_id",))
+        self.result_values = values
+        return None
+
+
+def drug_line(d: dict) -> str:
+    bits = [d.get("name") or d.get("drug_id") or "?"]
+    if d.get("dose") is not None:
+        bits.append(f"{d['dose']:g} {d.get('dose_unit') or ''}".strip())
+    if d.get("route"):
+        bits.append(d["route"])
+    if d.get("schedule"):
+        bits.append(d["schedule"])
+    if d.get("role") and d["role"] != "anti-myeloma":
+        bits.append(f"({d['role']})")
+    if d.get("addition") and d["addition"] != "part of the original plan":
+        bits.append(f"[{d['addition']}]")
+    return " - ".join(bits)
+
+
+class RegimenEditor(RecordEditor):
+    """Regimen: type an abbreviation or any drug name, confirm the catalog's suggestion,
+    then adjust each drug. Saved with its drugs as one undoable step."""
+
+    def build_extra_top(self) -> None:
+        box = QWidget()
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(0, 0, 0, 8)
+        label = QLabel("&Look up a regimen or drug (e.g. VRd, Darzalex, cilta-cel):")
+        self.search = QLineEdit()
+        self.search.setAccessibleName("Look up a regimen or drug")
+        self.search.setAccessibleDescription(
+            "Type a regimen abbreviation or a drug's name, brand or code name; then choose a "
+            "suggestion and press Use suggestion."
+        )
+        label.setBuddy(self.search)
+        self.suggestions = QListWidget()
+        self.suggestions.setAccessibleName("Suggestions from the drug catalog")
+        self.suggestions.setMaximumHeight(110)
+        self.use_button = QPushButton("&Use suggestion")
+        self.use_button.setAccessibleName("Use suggestion")
+        self.use_button.setToolTip("Adds the chosen regimen's drugs, or the chosen drug, below")
+        lay.addWidget(label)
+        lay.addWidget(self.search)
+        lay.addWidget(self.suggestions)
+        lay.addWidget(self.use_button)
+        self.search.textChanged.connect(self._suggest)
+        self.search.returnPressed.connect(self._first_suggestion)
+        self.suggestions.itemActivated.connect(lambda _i: self.use_suggestion())
+        self.use_button.clicked.connect(self.use_suggestion)
+        self.form.addRow(box)
+        self.drugs: list[dict] = []
+        if self.row.get("id"):
+            self.drugs = [
+                d for d in self.ctx.rows(m.RegimenDrug) if d.get("regimen_id") == self.row["id"]
+            ]
+
+    def build_extra_bottom(self) -> None:
+        box = QWidget()
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(0, 0, 0, 0)
+        title = QLabel("Drugs in this regimen:")
+        self.drug_list = QListWidget()
+        self.drug_list.setAccessibleName("Drugs in this regimen")
+        self.drug_list.setMinimumHeight(90)
+        title.setBuddy(self.drug_list)
+        self.drug_error = QLabel()
+        self.drug_error.setProperty("role", "error")
+        self.drug_error.setWordWrap(True)
+        self.drug_error.hide()
+        row = QHBoxLayout()
+        self.add_drug_button = QPushButton("Add dru&g...")
+        self.edit_drug_button = QPushButton("Edit d&rug...")
+        self.remove_drug_button = QPushButton("Remo&ve drug")
+        for b in (self.add_drug_button, self.edit_drug_button, self.remove_drug_button):
+            b.setAccessibleName(b.text().replace("&", "").rstrip("."))
+            row.addWidget(b)
+        row.addStretch(1)
+        lay.addWidget(title)
+        lay.addWidget(self.drug_list)
+        lay.addWidget(self.drug_error)
+        lay.addLayout(row)
+        self.form.addRow(box)
+        self.add_drug_button.clicked.connect(lambda: self.edit_drug(None))
+        self.edit_drug_button.clicked.connect(lambda: self.edit_drug(self.drug_list.currentRow()))
+        self.remove_drug_button.clicked.connect(self.remove_drug)
+        self.drug_list.itemActivated.connect(lambda _i: self.edit_drug(self.drug_list.currentRow()))
+        self._refresh_drugs()
+
+    # -- catalog ------------------------------------------------------------------
+    def _suggest(self, text: str) -> None:
+        from journal.domain.catalog import get_catalog
+
+        self.suggestions.clear()
+        for match in get_catalog().search(text, limit=8):
+            kind = "regimen" if match.kind == "regimen" else "drug"
+            item = QListWidgetItem(f"{match.label}  ({kind}; matched '{match.matched_on}')")
+            item.setData(Qt.ItemDataRole.UserRole, (match.kind, match.id))
+            self.suggestions.addItem(item)
+        if self.suggestions.count():
+            self.suggestions.setCurrentRow(0)
+
+    def _first_suggestion(self) -> None:
+        if self.suggestions.count():
+            self.suggestions.setFocus()
+
+    def use_suggestion(self) -> None:
+        from journal.domain.catalog import get_catalog
+
+        item = self.suggestions.currentItem()
+        if item is None:
+            return
+        kind, ident = item.data(Qt.ItemDataRole.UserRole)
+        cat = get_catalog()
+        if kind == "regimen":
+            tmpl = cat.regimen(ident)
+            if not self.widgets["name"].text().strip():
+                self.widgets["name"].setText(tmpl.abbrev)
+            ids = list(tmpl.drug_ids)
+        else:
+            ids = [ident]
+        have = {d.get("drug_id") for d in self.drugs}
+        for drug_id in ids:
+            if drug_id in have:
+                continue
+            drug = cat.get(drug_id)
+            self.drugs.append(self._new_drug(drug_id, drug.generic if drug else drug_id, drug))
+        self._refresh_drugs()
+        self.search.clear()
+
+    def _new_drug(self, drug_id, name, drug) -> dict:
+        d = {f.name: KINDS["drug"].defaults.get(f.name) for f in KINDS["drug"].fields}
+        d.update(
+            drug_id=drug_id,
+            name=name,
+            addition="part of the original plan",
+            role="supportive" if drug is not None and drug.supportive else "anti-myeloma",
+            id=None,
+        )
+        if drug is not None and len(drug.routes) == 1:
+            d["route"] = drug.routes[0]
+        return d
+
+    # -- drug list ----------------------------------------------------------------
+    def _refresh_drugs(self) -> None:
+        self.drug_list.clear()
+        for d in self.drugs:
+            self.drug_list.addItem(drug_line(d))
+        if not self.drugs:
+            self.drug_list.addItem("(no drugs yet: look one up above, or Add drug)")
+            self.drug_list.item(0).setFlags(Qt.ItemFlag.NoItemFlags)
+
+    def edit_drug(self, index: int | None) -> None:
+        row = self.drugs[index] if index is not None and 0 <= index < len(self.drugs) else None
+        dlg = DrugEditor(
+            self.ctx,
+            KINDS["drug"],
+            row or {"addition": "part of the original plan", "role": "anti-myeloma"},
+            self,
+        )
+        if dlg.exec() == dlg.DialogCode.Accepted and dlg.result_values is not None:
+            values = dlg.result_values
+            if row is None:
+                values["id"] = None
+                if not values.get("drug_id"):
+                    from journal.domain.catalog import get_catalog
+
+                    found = get_catalog().identify(values.get("name") or "")
+                    values["drug_id"] = found.id if found else None
+                self.drugs.append(values)
+            else:
+                self.drugs[index] = values
+            self._refresh_drugs()
+
+    def remove_drug(self) -> None:
+        i = self.drug_list.currentRow()
+        if 0 <= i < len(self.drugs):
+            del self.drugs[i]
+            self._refresh_drugs()
+
+    # -- saving -------------------------------------------------------------------
+    def show_errors(self, errs, general=None) -> None:
+        drug_msgs = [v for k, v in errs.items() if k.startswith("drugs")]
+        errs = {k: v for k, v in errs.items() if not k.startswith("drugs")}
+        if drug_msgs:
+            self.drug_error.setText(" ".join(drug_msgs))
+            self.drug_error.show()
+        else:
+            self.drug_error.hide()
+        super().show_errors(
+            errs,
+            general
+            if not drug_msgs or errs or general
+            else ["Please check the drugs listed below."],
+        )
+
+    def save(self) -> None:
+        errs = self.local_errors()
+        if errs:
+            self.show_errors(errs)
+            return
+        values = self.values()
+        try:
+            self.saved_change = self.commit(values)
+        except Exception as exc:
+            per, general = explain_error(exc)
+            item = getattr(exc, "item", None)
+            if item and item.startswith("drugs["):
+                i = int(item[6 : item.index("]")])
+                name = self.drugs[i].get("name") if i < len(self.drugs) else "a drug"
+                per = {f"drugs.{k}": f"{name}: {v}" for k, v in per.items()}
+            self.show_errors(per, general)
+            return
+        self.accept()
+
+    def commit(self, values: dict) -> Any:
+        from journal.services import actions
+
+        reg = m.Regimen(**{k: v for k, v in values.items() if k in m.Regimen.model_fields})
+        drugs = [
+            m.RegimenDrug(
+                **{
+                    k: v
+                    for k, v in d.items()
+                    if k in m.RegimenDrug.model_fields and k != "regimen_id"
+                },
+                regimen_id=reg.id or 0,
+            )
+            for d in self.drugs
+        ]
+        if reg.id is None:
+            return self.ctx.apply(actions.add_regimen, reg, drugs)
+        return self.ctx.apply(actions.update_regimen, reg, drugs)
+
+
+# -- side effect --------------------------------------------------------------------------
+
+
+class SideEffectEditor(RecordEditor):
+    """Find the side effect by plain words, choose the grade by reading what each means,
+    keep the person's own words, and say which drugs it is blamed on."""
+
+    def build_extra_top(self) -> None:
+        self._ctcae = None
+        try:
+            from journal.domain import ctcae
+
+            self._ctcae = ctcae
+        except ImportError:
+            return
+        box = QWidget()
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(0, 0, 0, 8)
+        label = QLabel("&Describe it in plain words (e.g. tingling, taste, tired):")
+        self.term_search = QLineEdit()
+        self.term_search.setAccessibleName("Find the side effect by plain words")
+        label.setBuddy(self.term_search)
+        self.term_list = QListWidget()
+        self.term_list.setAccessibleName("Matching side effects")
+        self.term_list.setMaximumHeight(110)
+        lay.addWidget(label)
+        lay.addWidget(self.term_search)
+        lay.addWidget(self.term_list)
+        self.grade_box = QWidget()
+        self.grade_layout = QVBoxLayout(self.grade_box)
+        self.grade_layout.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.grade_box)
+        self.term_search.textChanged.connect(self._search_terms)
+        self.term_list.currentItemChanged.connect(lambda cur, _p: self._choose_term(cur))
+        self.term_search.returnPressed.connect(lambda: self.term_list.setFocus())
+        self.form.addRow(box)
+
+    def _search_terms(self, text: str) -> None:
+        self.term_list.clear()
+        if not text.strip() or self._ctcae is None:
+            return
+        for t in _ctcae_search(self._ctcae, text)[:8]:
+            item = QListWidgetItem(_term_label(t))
+            item.setData(Qt.ItemDataRole.UserRole, t)
+            self.term_list.addItem(item)
+
+    def _choose_term(self, item) -> None:
+        if item is None:
+            return
+        t = item.data(Qt.ItemDataRole.UserRole)
+        self.widgets["term"].setText(_term_label(t))
+        self.row["term_id"] = getattr(t, "id", None)
+        while self.grade_layout.count():
+            w = self.grade_layout.takeAt(0).widget()
+            if w:
+                w.deleteLater()
+        grades = getattr(t, "grades", None) or {}
+        if grades:
+            head = QLabel("Choose the grade that fits best:")
+            self.grade_layout.addWidget(head)
+        items = grades.items() if isinstance(grades, dict) else enumerate(grades, start=1)
+        for g, text in items:
+            text = getattr(text, "plain", None) or str(text)
+            b = QPushButton(f"Grade {g}: {text}")
+            b.setAccessibleName(f"Grade {g}")
+            b.setAccessibleDescription(text)
+            b.setStyleSheet("text-align: left;")
+            b.clicked.connect(lambda _=False, grade=int(g): self.widgets["grade"].set_value(grade))
+            self.grade_layout.addWidget(b)
+
+    def build_extra_bottom(self) -> None:
+        box = QWidget()
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lab = QLabel("Blamed on these drugs (tick any):")
+        self.drug_choices = QListWidget()
+        self.drug_choices.setAccessibleName("Drugs the side effect is blamed on")
+        self.drug_choices.setMaximumHeight(140)
+        lab.setBuddy(self.drug_choices)
+        lay.addWidget(lab)
+        lay.addWidget(self.drug_choices)
+        self.form.addRow(box)
+        chosen: set[tuple] = set()
+        if self.row.get("id"):
+            for d in self.ctx.rows(m.SideEffectDrug):
+                if d.get("side_effect_id") == self.row["id"]:
+                    chosen.add((d.get("drug_id"), d.get("name")))
+        seen: set[tuple] = set()
+        for d in self.ctx.rows(m.RegimenDrug):
+            key = (d.get("drug_id"), d.get("name"))
+            if key in seen:
+                continue
+            seen.add(key)
+            item = QListWidgetItem(d.get("name") or d.get("drug_id") or "?")
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if key in chosen else Qt.CheckState.Unchecked)
+            self.drug_choices.addItem(item)
+
+    def attributed(self) -> list[dict]:
+        out = []
+        for i in range(self.drug_choices.count()):
+            item = self.drug_choices.item(i)
+            if item.checkState() == Qt.CheckState.Checked:
+                drug_id, name = item.data(Qt.ItemDataRole.UserRole)
+                out.append({"drug_id": drug_id, "name": name})
+        return out
+
+    def commit(self, values: dict) -> Any:
+        from journal.services import actions
+
+        se = m.SideEffect(**{k: v for k, v in values.items() if k in m.SideEffect.model_fields})
+        return self.ctx.apply(actions.record_side_effect, se, self.attributed())
+
+
+def _ctcae_search(mod, text: str) -> list:
+    for name in ("search_terms", "search"):
+        fn = getattr(mod, name, None)
+        if callable(fn):
+            try:
+                return list(fn(text))
+            except TypeError:
+                continue
+    cat = getattr(mod, "get_terms", None) or getattr(mod, "get_catalog", None)
+    if callable(cat):
+        return list(cat().search(text))
+    return []
+
+
+def _term_label(t) -> str:
+    for attr in ("term", "name", "label"):
+        v = getattr(t, attr, None)
+        if isinstance(v, str):
+            plain = getattr(t, "plain", None)
+            return f"{v} ({plain})" if isinstance(plain, str) and plain and plain != v else v
+    return str(t)
+
+
+# -- labs ---------------------------------------------------------------------------------
+
+
+class BloodTestForm(RecordEditor):
+    """All results of one blood-test date: each test with its unit preselected; shows the
+    value converted to the unit the rules use. Paste rows "test<TAB>value<TAB>unit"."""
+
+    def __init__(self, ctx, kind=None, row=None, parent=None):
+        from journal.domain.labs import LAB_TESTS
+
+        self.tests = list(LAB_TESTS.values())
+        super().__init__(ctx, KINDS["lab"], None, parent)
+        self.setWindowTitle("Add blood test results")
+
+    def add_field(self, spec):  # only the date is a generic field; the grid is built below
+        if spec.name in ("date", "context"):
+            return super().add_field(spec)
+        return None
+
+    def build_extra_bottom(self) -> None:
+        from journal.domain.labs import LAB_TESTS
+
+        grid_box = QWidget()
+        grid = QGridLayout(grid_box)
+        grid.setContentsMargins(0, 0, 0, 0)
+        for c, h in enumerate(("Test", "Result", "Unit", "For the rules")):
+            lab = QLabel(f"<b>{h}</b>")
+            grid.addWidget(lab, 0, c)
+        self.value_edits: dict[str, QLineEdit] = {}
+        self.unit_boxes: dict[str, QComboBox] = {}
+        self.converted: dict[str, QLabel] = {}
+        self.row_errors: dict[str, QLabel] = {}
+        r = 1
+        for code, t in LAB_TESTS.items():
+            name = QLabel(t.name)
+            name.setToolTip(
+                tip(
+                    t.plain,
+                    *(w for w in ("M-spike", "FLC", "B2M", "ANC") if w.lower() in t.name.lower()),
+                )
+            )
+            name.setWordWrap(True)
+            value = QLineEdit()
+            value.setAccessibleName(t.name)
+            value.setAccessibleDescription(t.plain)
+            value.setPlaceholderText("/".join(t.qualitative) if t.qualitative else "")
+            name.setBuddy(value)
+            unit = QComboBox()
+            unit.setAccessibleName(f"{t.name} unit")
+            for u in t.units:
+                unit.addItem(u)
+            conv = QLabel()
+            conv.setProperty("role", "hint")
+            err = QLabel()
+            err.setProperty("role", "error")
+            err.setWordWrap(True)
+            err.hide()
+            grid.addWidget(name, r, 0)
+            grid.addWidget(value, r, 1)
+            grid.addWidget(unit, r, 2)
+            grid.addWidget(conv, r, 3)
+            grid.addWidget(err, r + 1, 0, 1, 4)
+            value.textChanged.connect(lambda _t, c=code: self._convert(c))
+            unit.currentTextChanged.connect(lambda _t, c=code: self._convert(c))
+            self.value_edits[code], self.unit_boxes[code] = value, unit
+            self.converted[code], self.row_errors[code] = conv, err
+            r += 2
+        self.paste_button = QPushButton("&Paste rows from a spreadsheet")
+        self.paste_button.setAccessibleName("Paste rows from a spreadsheet")
+        self.paste_button.setToolTip(
+            "Copy rows of: test name, value, unit (tab-separated) and paste them here"
+        )
+        self.paste_button.clicked.connect(self.paste_clipboard)
+        self.form.addRow(self.paste_button)
+        self.form.addRow(grid_box)
+
+    def _convert(self, code: str) -> None:
+        from journal.domain.labs import LAB_TESTS
+
+        t = LAB_TESTS[code]
+        text = self.value_edits[code].text().strip().replace(",", ".")
+        unit = self.unit_boxes[code].currentText()
+        try:
+            v = float(text)
+        except ValueError:
+            self.converted[code].setText("")
+            return
+        if unit != t.unit and unit in t.units:
+            self.converted[code].setText(f"= {t.to_canonical(v, unit):g} {t.unit}")
+        else:
+            self.converted[code].setText("")
+
+    def paste_text(self, text: str) -> list[str]:
+        """Fill the form from pasted rows; returns the lines that were not understood."""
+        from journal.domain.catalog import normalise
+        from journal.domain.labs import LAB_TESTS
+
+        by_name = {}
+        for code, t in LAB_TESTS.items():
+            by_name[normalise(code)] = code
+            by_name[normalise(t.name)] = code
+            short = t.name.split("(")[0]
+            by_name.setdefault(normalise(short), code)
+        bad = []
+        for line in text.splitlines():
+            if not line.strip():
+                continue
+            cells = [c.strip() for c in (line.split("\t") if "\t" in line else line.split(";"))]
+            if len(cells) < 2:
+                bad.append(line)
+                continue
+            code = by_name.get(normalise(cells[0]))
+            if code is None:
+                bad.append(line)
+                continue
+            self.value_edits[code].setText(cells[1])
+            if len(cells) > 2 and cells[2]:
+                i = self.unit_boxes[code].findText(cells[2])
+                if i < 0:
+                    bad.append(line)
+                    continue
+                self.unit_boxes[code].setCurrentIndex(i)
+        if bad:
+            self.top_error.setText(
+                "These pasted lines were not understood (use: test name, "
+                "value, unit): " + " | ".join(bad)
+            )
+            self.top_error.show()
+        return bad
+
+    def paste_clipboard(self) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        self.paste_text(QApplication.clipboard().text())
+
+    def lab_rows(self) -> tuple[list[m.LabResult], dict[str, str]]:
+        from journal.domain.labs import LAB_TESTS
+
+        date = self.widgets["date"].value()
+        context = self.widgets["context"].value() or "none"
+        rows, errs = [], {}
+        for code, edit in self.value_edits.items():
+            text = edit.text().strip()
+            if not text:
+                continue
+            t = LAB_TESTS[code]
+            unit = self.unit_boxes[code].currentText()
+            if t.qualitative:
+                if text.lower() not in t.qualitative:
+                    errs[code] = f"{t.name}: type one of {', '.join(t.qualitative)}."
+                    continue
+                rows.append(
+                    m.LabResult(
+                        date=date, test=code, text_value=text.lower(), unit=unit, context=context
+                    )
+                )
+                continue
+            try:
+                value = float(text.replace(",", "."))
+            except ValueError:
+                errs[code] = f"{t.name}: {text!r} is not a number; type digits, e.g. 1.2."
+                continue
+            rows.append(m.LabResult(date=date, test=code, value=value, unit=unit, context=context))
+        return rows, errs
+
+    def save(self) -> None:
+        from journal.services import actions
+
+        errs = self.local_errors()
+        rows, row_errs = self.lab_rows()
+        for code, lab in self.row_errors.items():
+            lab.setText(row_errs.get(code, ""))
+            lab.setVisible(code in row_errs)
+        if not errs and not rows and not row_errs:
+            errs = {}
+            self.top_error.setText("Not saved yet. Type at least one result.")
+            self.top_error.show()
+            return
+        if errs or row_errs:
+            self.show_errors(errs, ["Please check the results marked below."] if row_errs else None)
+            return
+        try:
+            self.saved_change = self.ctx.apply(actions.add_lab_results, rows)
+        except Exception as exc:
+            per, general = explain_error(exc)
+            item = getattr(exc, "item", None)
+            if item and item.startswith("rows["):
+                i = int(item[5 : item.index("]")])
+                code = rows[i].test
+                self.row_errors[code].setText(" ".join(per.values()))
+                self.row_errors[code].show()
+                per = {k: v for k, v in per.items() if k == "date"}
+            self.show_errors(per, general or ["Please check the results marked below."])
+            return
+        self.accept()
+
+
+def lab_editor(ctx, kind, row=None, parent=None):
+    if row and row.get("id"):
+        return RecordEditor(ctx, kind, row, parent)
+    return BloodTestForm(ctx, kind, None, parent)
+
+
+SPECIAL = {"regimen": RegimenEditor, "side_effect": SideEffectEditor, "lab": lab_editor}

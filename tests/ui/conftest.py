@@ -1,0 +1,66 @@
+"""Fixtures for the desktop app tests: a fresh journal per test, a demo journal built
+once per session and copied, settings in a temp file (never the real user's)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from journal.store.db import create_journal, open_journal
+from journal.ui.settings import Settings
+
+
+@pytest.fixture(autouse=True)
+def _private_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("TREATMENT_JOURNAL_HOME", str(tmp_path / "home"))
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = create_journal(tmp_path / "journal.sqlite")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def ctx(qapp, store, settings):
+    from journal.ui.context import JournalContext
+
+    c = JournalContext(store, settings)
+    yield c
+    c.undo_stack.clear()
+
+
+@pytest.fixture(scope="session")
+def demo_master(tmp_path_factory):
+    demo = pytest.importorskip("journal.demo")
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+    s = create_journal(path)
+    demo.build_demo(s)
+    s.close()
+    return path
+
+
+@pytest.fixture
+def demo_store(demo_master, tmp_path):
+    target = tmp_path / "demo.sqlite"
+    shutil.copy(demo_master, target)
+    s = open_journal(target)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def demo_ctx(qapp, demo_store, settings):
+    from journal.ui.context import JournalContext
+
+    c = JournalContext(demo_store, settings)
+    yield c
+    c.undo_stack.clear()

@@ -1,0 +1,165 @@
+"""Regimen (catalog suggestion + drugs), side effect and blood-test editors."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from journal.services import queries
+from journal.store import models as m
+from journal.ui.kinds import KINDS
+from journal.ui.special_editors import BloodTestForm, DrugEditor, RegimenEditor, SideEffectEditor
+
+
+def test_regimen_from_abbreviation_with_drugs_then_undo(qtbot, ctx):
+    dlg = RegimenEditor(ctx, KINDS["regimen"])
+    qtbot.addWidget(dlg)
+    qtbot.keyClicks(dlg.search, "VRd")
+    assert dlg.suggestions.count() > 0
+    assert dlg.suggestions.currentItem().text().startswith("VRd (bortezomib")
+    dlg.use_button.click()
+    assert dlg.widgets["name"].text() == "VRd"
+    assert [d["drug_id"] for d in dlg.drugs] == ["bortezomib", "lenalidomide", "dexamethasone"]
+    qtbot.keyClicks(dlg.widgets["start"].line, "May 2019")
+    qtbot.keyClicks(dlg.widgets["end"].line, "about autumn 2019")
+    dlg.widgets["intent"].set_value("induction")
+    dlg.save_button.click()
+    assert dlg.result() == dlg.DialogCode.Accepted, dlg.top_error.text()
+    regs = queries.list_rows(ctx.store, m.Regimen)
+    assert [(r.name, r.start, r.end, r.intent) for r in regs] == [
+        ("VRd", "2019-05", "~2019-AU", "induction")
+    ]
+    drugs = queries.regimen_drugs(ctx.store, regs[0].id)
+    assert sorted(d.drug_id for d in drugs) == ["bortezomib", "dexamethasone", "lenalidomide"]
+    assert ctx.undo_stack.undoText() == "Add regimen VRd"
+    ctx.undo_stack.undo()
+    assert queries.list_rows(ctx.store, m.Regimen) == []
+    assert queries.list_rows(ctx.store, m.RegimenDrug) == []
+
+
+def test_brand_name_suggests_the_drug(qtbot, ctx):
+    dlg = RegimenEditor(ctx, KINDS["regimen"])
+    qtbot.addWidget(dlg)
+    qtbot.keyClicks(dlg.search, "Darzalex")
+    dlg.use_button.click()
+    assert [(d["drug_id"], d["name"]) for d in dlg.drugs] == [("daratumumab", "daratumumab")]
+
+
+def test_drug_last_dose_before_start_rejected_next_to_field(qtbot, ctx):
+    dlg = DrugEditor(
+        ctx,
+        KINDS["drug"],
+        {"name": "lenalidomide", "addition": "part of the original plan", "role": "anti-myeloma"},
+    )
+    qtbot.addWidget(dlg)
+    qtbot.keyClicks(dlg.widgets["start"].line, "June 2020")
+    qtbot.keyClicks(dlg.widgets["last_dose"].line, "March 2020")
+    dlg.save_button.click()
+    assert dlg.result_values is None
+    assert "before" in dlg.errors["last_dose"].text().lower()
+    assert dlg.widgets["last_dose"].line.text() == "March 2020"
+
+
+def test_edit_regimen_end_and_drug_list_is_one_step(qtbot, ctx):
+    from journal.services import actions
+
+    ctx.apply(
+        actions.add_regimen,
+        m.Regimen(name="KRd", start="2021-01"),
+        [
+            m.RegimenDrug(drug_id="carfilzomib", name="carfilzomib"),
+            m.RegimenDrug(drug_id="lenalidomide", name="lenalidomide"),
+        ],
+    )
+    row = ctx.rows(m.Regimen)[0]
+    dlg = RegimenEditor(ctx, KINDS["regimen"], row)
+    qtbot.addWidget(dlg)
+    assert len(dlg.drugs) == 2
+    dlg.drug_list.setCurrentRow(1)
+    dlg.remove_drug()
+    qtbot.keyClicks(dlg.widgets["end"].line, "Dec 2021")
+    dlg.widgets["end_reason"].set_value("progression")
+    dlg.save_button.click()
+    assert dlg.result() == dlg.DialogCode.Accepted, dlg.top_error.text()
+    reg = queries.list_rows(ctx.store, m.Regimen)[0]
+    assert (reg.end, reg.end_reason) == ("2021-12", "progression")
+    assert [d.drug_id for d in queries.regimen_drugs(ctx.store, reg.id)] == ["carfilzomib"]
+    assert ctx.undo_stack.undoText() == "Edit regimen KRd"
+    ctx.undo_stack.undo()
+    assert len(queries.regimen_drugs(ctx.store, reg.id)) == 2
+    assert queries.list_rows(ctx.store, m.Regimen)[0].end is None
+
+
+def test_side_effect_with_attributed_drug(qtbot, ctx):
+    from journal.services import actions
+
+    ctx.apply(
+        actions.add_regimen,
+        m.Regimen(name="VRd", start="2019-05"),
+        [m.RegimenDrug(drug_id="bortezomib", name="bortezomib")],
+    )
+    dlg = SideEffectEditor(ctx, KINDS["side_effect"])
+    qtbot.addWidget(dlg)
+    qtbot.keyClicks(dlg.widgets["term"], "Peripheral sensory neuropathy")
+    dlg.widgets["grade"].set_value(2)
+    qtbot.keyClicks(dlg.widgets["onset"].line, "July 2019")
+    qtbot.keyClicks(dlg.widgets["patient_words"], "pins and needles in my feet")
+    dlg.drug_choices.item(0).setCheckState(Qt.CheckState.Checked)
+    dlg.save_button.click()
+    assert dlg.result() == dlg.DialogCode.Accepted, dlg.top_error.text()
+    se = queries.list_rows(ctx.store, m.SideEffect)[0]
+    assert (se.term, se.grade, se.onset, se.patient_words) == (
+        "Peripheral sensory neuropathy",
+        2,
+        "2019-07",
+        "pins and needles in my feet",
+    )
+    assert [d.drug_id for d in queries.attributed_drugs(ctx.store, se.id)] == ["bortezomib"]
+    assert ctx.undo_stack.undoText().startswith("Record side effect")
+
+
+def test_side_effect_grade_out_of_range(qtbot, ctx):
+    dlg = SideEffectEditor(ctx, KINDS["side_effect"])
+    qtbot.addWidget(dlg)
+    qtbot.keyClicks(dlg.widgets["term"], "Fatigue")
+    qtbot.keyClicks(dlg.widgets["grade"], "7")
+    qtbot.keyClicks(dlg.widgets["onset"].line, "2020")
+    dlg.save_button.click()
+    assert dlg.errors["grade"].text() == "Must be at most 5."
+    assert queries.list_rows(ctx.store, m.SideEffect) == []
+
+
+def test_blood_test_form_converts_and_saves_one_step(qtbot, ctx):
+    dlg = BloodTestForm(ctx)
+    qtbot.addWidget(dlg)
+    qtbot.keyClicks(dlg.widgets["date"].line, "3 March 2024")
+    assert dlg.unit_boxes["m_protein"].currentText() == "g/dL"  # canonical unit preselected
+    dlg.unit_boxes["m_protein"].setCurrentText("g/L")
+    qtbot.keyClicks(dlg.value_edits["m_protein"], "12")
+    assert dlg.converted["m_protein"].text() == "= 1.2 g/dL"
+    qtbot.keyClicks(dlg.value_edits["serum_ife"], "Positive")
+    dlg.save_button.click()
+    assert dlg.result() == dlg.DialogCode.Accepted, dlg.top_error.text()
+    rows = queries.list_rows(ctx.store, m.LabResult)
+    got = sorted((r.test, r.value, r.text_value, r.unit, r.date) for r in rows)
+    assert got == [
+        ("m_protein", 12.0, None, "g/L", "2024-03-03"),
+        ("serum_ife", None, "positive", "result", "2024-03-03"),
+    ]
+    assert ctx.undo_stack.count() == 1
+    ctx.undo_stack.undo()
+    assert queries.list_rows(ctx.store, m.LabResult) == []
+
+
+def test_blood_test_form_paste_and_bad_value(qtbot, ctx):
+    dlg = BloodTestForm(ctx)
+    qtbot.addWidget(dlg)
+    bad = dlg.paste_text("m_protein\t0.8\tg/dL\nFree light chain kappa\t45\tmg/L\nfoo\t1\tx\n")
+    assert bad == ["foo\t1\tx"]
+    assert dlg.value_edits["m_protein"].text() == "0.8"
+    assert dlg.value_edits["flc_kappa"].text() == "45"
+    qtbot.keyClicks(dlg.widgets["date"].line, "2024-04-01")
+    dlg.value_edits["m_protein"].setText("zero point eight")
+    dlg.save_button.click()
+    assert "is not a number" in dlg.row_errors["m_protein"].text()
+    assert queries.list_rows(ctx.store, m.LabResult) == []
+    assert dlg.value_edits["flc_kappa"].text() == "45"  # nothing typed is lost
