@@ -13,7 +13,7 @@ from journal.store.db import create_journal
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    store = create_journal(tmp_path_factory.mktemp("demo") / "demo.sqlite")
+    store = create_journal(tmp_path_factory.mktemp("demo") / "demo.sqlite", auto_backup=False)
     counts = build_demo(store)
     yield store, counts, queries.load_history(store)
     store.close()
@@ -140,7 +140,7 @@ def test_side_effects_and_ongoing(demo):
 
 def test_deterministic(tmp_path, demo):
     store, _c, _h = demo
-    other = create_journal(tmp_path / "again.sqlite")
+    other = create_journal(tmp_path / "again.sqlite", auto_backup=False)
     build_demo(other)
     assert queries.all_rows(other) == queries.all_rows(store) | {
         "person": queries.all_rows(other)["person"]
