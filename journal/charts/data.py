@@ -420,7 +420,7 @@ def _events(
             tip += f"\nProduct: {p.product}"
         if p.conditioning:
             tip += f"\nConditioning: {p.conditioning}"
-        label = p.product if kind == "car_t" and p.product else short
+        label = short  # a product name is long; it is in the hover text
         lane = proc_line.get(p.id) or lane_of(when, p.regimen_id)
         events.append(Event(kind, when, label, tip, p.ref, lane))
 
@@ -512,28 +512,27 @@ def _computed_events(results: Any, lane_of) -> list[Event]:
         return []
     out: list[Event] = []
     for lr in _iter(_get(rr, "lines")):
-        previous = None
-        for a in _iter(_get(lr, "assessments")):
-            # One mark where the confirmed category changes: every lab day would bury
-            # the lane in circles; the hover on each mark says what it rests on.
-            if not a.confirmed or a.category in ("PD", "not evaluable"):
-                continue
-            if a.category == previous:
-                continue
-            previous = a.category
-            tip = f"Response {a.category} (computed from your labs, confirmed) on {a.date:%d %b %Y}"
-            out.append(
-                Event(
-                    "response",
-                    a.date,
-                    a.category,
-                    tip + _why(a.trace),
-                    a.ref,
-                    a.line,
-                    computed=True,
-                    records=_records(a.trace),
-                )
+        # One mark per line: the best confirmed response the rule found. Every lab
+        # day's category would bury the lane in circles (SD, MR, PR, VGPR within weeks).
+        best = _get(lr, "best")
+        if best is None or best.date is None or best.category in ("PD", "not evaluable"):
+            continue
+        tip = (
+            f"Best response in line {lr.line}: {best.category} "
+            f"(computed from your labs, confirmed) from {best.date:%d %b %Y}"
+        )
+        out.append(
+            Event(
+                "response",
+                best.date,
+                best.category,
+                tip + _why(best.trace),
+                best.ref or f"computed:response:line{lr.line}:{best.date.isoformat()}",
+                lr.line,
+                computed=True,
+                records=_records(best.trace),
             )
+        )
     for p in _iter(_get(rr, "progressions")):
         tip = (
             f"Progression (computed from your labs) on {p.date:%d %b %Y}\n"

@@ -280,7 +280,7 @@ def draw_timeline(
         ax.axvline(today, color=OKABE_ITO["grey"], lw=0.8, ls=(0, (1, 2)), zorder=0)
         if options.show_progression_lines:
             for ev in data.events:
-                if ev.kind == "progression":
+                if ev.kind == "progression" and not ev.pending:
                     ax.axvline(
                         _num(ev.date),
                         color=OKABE_ITO["vermillion"],
@@ -453,7 +453,7 @@ def _draw_lanes(
 
     # Labels of events close in time go up a step so "PR VGPR ASCT" stays legible.
     close = max(1.0, (_num(hi) - _num(lo)) * 0.05)
-    last_label: dict[float, tuple[float, int]] = {}
+    last_label: dict[float, tuple[float, int, str]] = {}
     for ev in data.events:
         ey = event_y.get(ev.lane, first_y)
         x = _num(ev.date)
@@ -478,8 +478,11 @@ def _draw_lanes(
         )
         if ev.kind in ("response", "progression", "transplant", "car_t", "relapse_cr"):
             prev = last_label.get(ey)
-            level = (prev[1] + 1) % 2 if prev is not None and x - prev[0] < close else 0
-            last_label[ey] = (x, level)
+            near = prev is not None and x - prev[0] < close
+            if near and prev[2] == ev.label:
+                continue  # "PD PD": recorded and computed on nearly the same day, one label
+            level = (prev[1] + 1) % 2 if near else 0
+            last_label[ey] = (x, level, ev.label)
             ax.annotate(
                 ev.label,
                 (x, ey),
@@ -494,7 +497,7 @@ def _draw_lanes(
                 annotation_clip=True,
             )
 
-    ax.set_ylim(max(y - 0.5, 0.5), -0.9)
+    ax.set_ylim(max(y - 0.5, 0.5), -1.1)
     ax.set_yticks(major_y, major_labels, fontsize=fs, fontweight="bold")
     ax.set_yticks(minor_y, minor_labels, minor=True, fontsize=fs * 0.85, color="#333333")
     ax.tick_params(axis="y", which="both", length=0)

@@ -24,7 +24,7 @@ from journal.domain.records import (
     ResponseRec,
     SideEffectRec,
 )
-from journal.domain.response import Assessment, NadirStep, Progression
+from journal.domain.response import Assessment, BestResponse, NadirStep, Progression
 from journal.domain.trace import IMWG_RESPONSE_2016, Trace
 
 TODAY = dt.date(2024, 6, 30)
@@ -221,6 +221,7 @@ def sample_results() -> SimpleNamespace:
             assess("2020-06-01", 1, "VGPR", confirmed=False),
         ),
         nadir_steps=(),
+        best=BestResponse("PR", dt.date(2019, 5, 1), True, _trace("PR from the M-spike", "lab:2")),
     )
     line2 = SimpleNamespace(
         line=2,
@@ -228,6 +229,7 @@ def sample_results() -> SimpleNamespace:
         until=dt.date(2023, 5, 31),
         followed=("serum",),
         assessments=(),
+        best=None,
         nadir_steps=(
             NadirStep("serum", dt.date(2022, 1, 15), 0.9, 1.4),
             NadirStep("serum", dt.date(2022, 6, 1), 0.3, 0.8),
@@ -240,6 +242,13 @@ def sample_results() -> SimpleNamespace:
         followed=("serum",),
         assessments=(assess("2023-09-01", 3, "VGPR"),),
         nadir_steps=(),
+        best=BestResponse(
+            "VGPR",
+            dt.date(2023, 9, 1),
+            True,
+            _trace("VGPR", "lab:11"),
+            "computed:response:line3:2023-09-01",
+        ),
     )
     progression = Progression(
         dt.date(2023, 1, 1),

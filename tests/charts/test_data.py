@@ -55,7 +55,7 @@ def test_events_recorded_and_computed_side_by_side(history, results):
     assert (dt.date(2019, 8, 1), "VGPR", False, 1) in responses
     assert (dt.date(2019, 5, 1), "PR", True, 1) in responses
     assert (dt.date(2023, 9, 1), "VGPR", True, 3) in responses
-    # Only the first of a run of the same confirmed category; unconfirmed ones are not drawn.
+    # One computed mark per line: the best confirmed response the rule reports.
     assert [r for r in responses if r[2] and r[3] == 1] == [(dt.date(2019, 5, 1), "PR", True, 1)]
     progs = [
         (e.date, e.computed, e.pending, e.lane) for e in data.events if e.kind == "progression"
