@@ -69,3 +69,11 @@ def days_since(d: PartialDate | dt.date | None, on: dt.date) -> int | None:
         return None
     day = d.latest() if isinstance(d, PartialDate) else d
     return (on - day).days
+
+
+_UNIT_TEXT = {"10^9/L": "×10⁹/L", "10^12/L": "×10¹²/L", "ratio": "", "result": ""}
+
+
+def unit_text(unit: str) -> str:
+    """A unit as printed ('10^9/L' -> '×10⁹/L'; no unit for ratios and results)."""
+    return _UNIT_TEXT.get(unit, unit)

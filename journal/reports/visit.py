@@ -87,6 +87,8 @@ def treatment_changes(inputs: ReportInputs, lo: dt.date, hi: dt.date) -> list[tu
             why = f" — why: {reg.end_reason}" if reg.end_reason else ""
             add(reg.end, f"Stopped {reg.name}{why}")
         for drug in reg.drugs:
+            if drug.role != "anti-myeloma":  # premedication stops are not treatment changes
+                continue
             if drug.start and drug.start != reg.start and _in(drug.start, lo, hi):
                 add(drug.start, f"{drug.name} added to {reg.name} ({drug.addition})")
             if drug.last_dose and drug.last_dose != reg.end and _in(drug.last_dose, lo, hi):
@@ -124,7 +126,7 @@ def new_results(inputs: ReportInputs, lo: dt.date, hi: dt.date) -> list[tuple[In
             continue
         prev = series[-2] if len(series) > 1 else None
         test = LAB_TESTS.get(code)
-        unit = test.unit if test else ""
+        unit = common.unit_text(test.unit) if test else ""
         n_in = sum(1 for r in series if _in(r.date, lo, hi))
         supported = f" ({latest.context})" if latest.context not in ("none", "") else ""
         rows.append(
