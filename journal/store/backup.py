@@ -343,6 +343,8 @@ def inspect_file(path: Path | str, *, full: bool = False) -> CheckReport:
         conn = sqlite3.connect(_ro_uri(path), uri=True)
     except sqlite3.Error as e:
         return _problem(r, "damaged", f"SQLite cannot read it ({e})")
+    # Damaged pages can hold text that is not valid UTF-8 (even in check messages).
+    conn.text_factory = lambda b: b.decode("utf-8", "replace")
     try:
         check = "integrity_check" if full else "quick_check"
         r.integrity = [row[0] for row in conn.execute(f"PRAGMA {check}").fetchall()]
@@ -359,8 +361,8 @@ def inspect_file(path: Path | str, *, full: bool = False) -> CheckReport:
                     "damaged",
                     f"{r.foreign_key_problems} records point to records that no longer exist",
                 )
-    except sqlite3.Error as e:
-        _problem(r, "damaged", f"SQLite cannot read it ({e})")
+    except (sqlite3.Error, ValueError) as e:  # ValueError: undecodable text in a damaged page
+        _problem(r, "damaged", f"SQLite cannot read it ({type(e).__name__}: {e})")
     finally:
         conn.close()
     if r.kind == "ok":

@@ -1,0 +1,97 @@
+"""Damaged files are detected on open, never written to, and good backups are offered."""
+
+import random
+
+import pytest
+
+from journal.store.backup import backup_file, list_backups
+from journal.store.db import DamagedJournalError, NotAJournalError, open_journal
+
+from .conftest import file_hash
+
+
+def _page_size(data: bytes) -> int:
+    n = int.from_bytes(data[16:18], "big")
+    return 65536 if n == 1 else n
+
+
+def _assert_refused_untouched(path, expected=DamagedJournalError):
+    before = file_hash(path)
+    with pytest.raises(expected) as err:
+        open_journal(path)
+    assert file_hash(path) == before
+    return err.value
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.9, "page-100", 4096, 60])
+def test_truncated_copies_are_detected(journal_path, keep):
+    data = journal_path.read_bytes()
+    ps = _page_size(data)
+    cut = {"page-100": len(data) - 100}.get(keep, keep)
+    if isinstance(cut, float):
+        cut = int(len(data) * cut) // ps * ps  # cut on a page boundary: the hard case
+    journal_path.write_bytes(data[:cut])
+    err = _assert_refused_untouched(journal_path)
+    assert "damaged" in str(err) and "It has not been changed" in str(err)
+    assert err.problems
+
+
+def test_bit_flips_in_page_structure_are_detected(journal_path):
+    """SQLite keeps no checksum of stored values, so a flipped bit INSIDE a text is
+    invisible to any SQLite check; flips in the b-tree structure (page headers,
+    where most random damage is fatal) must all be caught."""
+    data = journal_path.read_bytes()
+    ps = _page_size(data)
+    pages = len(data) // ps
+    assert pages >= 8
+    rng = random.Random(20261125)
+    for _ in range(25):
+        page = rng.randrange(1, pages)  # page 0 = file header + schema, tested below
+        pos = page * ps + rng.randrange(8)
+        damaged = bytearray(data)
+        damaged[pos] ^= 1 << rng.randrange(8)
+        journal_path.write_bytes(damaged)
+        _assert_refused_untouched(journal_path)
+
+
+def test_damaged_schema_page_is_detected(journal_path):
+    data = bytearray(journal_path.read_bytes())
+    data[100] ^= 0xFF  # b-tree page type of the schema table
+    journal_path.write_bytes(data)
+    _assert_refused_untouched(journal_path)
+
+
+def test_good_backups_are_offered_newest_first(journal_path):
+    older = backup_file(journal_path, "manual")
+    newer = backup_file(journal_path, "auto")
+    # A broken backup must not be offered.
+    bad = backup_file(journal_path, "manual")
+    bad.write_bytes(bad.read_bytes()[:4096])
+    data = journal_path.read_bytes()
+    journal_path.write_bytes(data[: len(data) // 2])
+    err = _assert_refused_untouched(journal_path)
+    assert [b.path for b in err.backups] == [newer, older]
+    assert str(newer) in str(err) and "journal restore" in str(err)
+    assert len(list_backups(journal_path)) == 3
+
+
+def test_wiped_header_with_backups_is_called_damaged_not_foreign(journal_path):
+    backup_file(journal_path, "manual")
+    data = bytearray(journal_path.read_bytes())
+    data[0:16] = b"\0" * 16
+    journal_path.write_bytes(data)
+    err = _assert_refused_untouched(journal_path)
+    assert err.backups
+
+
+def test_wiped_header_without_backups_is_not_a_journal(journal_path):
+    data = bytearray(journal_path.read_bytes())
+    data[0:16] = b"\0" * 16
+    journal_path.write_bytes(data)
+    _assert_refused_untouched(journal_path, NotAJournalError)
+
+
+def test_empty_file_is_damaged(journal_path):
+    journal_path.write_bytes(b"")
+    err = _assert_refused_untouched(journal_path)
+    assert "empty" in str(err)
