@@ -1,0 +1,1191 @@
+"""Lines of therapy by the IMWG rules (rules doc section 1.2).
+
+One function, :func:`compute_lines`, used by the screens, the timeline chart, the
+summary JSON and the PDF. Every decision ("new line" or "same line") leaves a
+:class:`~journal.domain.trace.Trace` naming the rule and the records.
+
+How the history is read
+-----------------------
+* Only drugs with the role "anti-myeloma" that the catalog does not call supportive
+  form lines ("line-forming drugs"). Premedication and supportive drugs are ignored
+  entirely; conditioning, lymphodepletion and mobilisation drugs belong to the
+  transplant / CAR-T programme they prepare and never start a line.
+* Transplants and CAR-T infusions are procedures. A CAR-T programme (leukapheresis,
+  bridging, lymphodepletion, infusion) is one line; it starts at its earliest part.
+  A regimen with intent "bridging", or any line-forming regimen that starts between a
+  leukapheresis and the infusion it leads to, is bridging (unconfirmed convention).
+* Events are walked in date order (ties: regimens before procedures, then by id), and
+  each event either joins the current line or opens a new one, so a later event can
+  never change an earlier line's number.
+
+Conventions where the rules doc says "(unconfirmed)"
+----------------------------------------------------
+* Short hold: the same drugs restarted within :data:`HOLD_MAX_DAYS` days, with no
+  progression recorded in between and the previous regimen not ended as "plan
+  completed" / "progression" / "relapse", continue the line (flagged). Otherwise a
+  restart of the same drugs is a new line (observation period interrupted).
+* A regimen shorter than one complete cycle (``cycles == 0`` or fewer days than
+  ``cycle_days``) is counted (strict default) and its line is flagged.
+* An unplanned dexamethasone-only (steroid-only) addition is a new line (strict),
+  flagged.
+* A planned tandem transplant joins the line of the previous transplant whatever the
+  interval; intervals over :data:`TANDEM_USUAL_MAX_DAYS` days are flagged.
+* Radiotherapy and other procedures are not lines.
+
+Partial dates: order uses :meth:`PartialDate.sort_key` (midpoint of the span), day
+arithmetic uses midpoints (:func:`journal.domain.dates.days_between`); a decision that
+rests on a date coarser than a day carries the flag "imprecise date".
+
+Overrides: ``RegimenRec.line_override = k`` puts that regimen (and what follows it in
+the same programme) in line k. If line k exists it is joined, otherwise line k is
+opened. Lines opened later are numbered max(number so far) + 1, so numbers never
+repeat and every later line renumbers after the override. A number above the next
+free one means "earlier lines are not in this journal" and is kept as given.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from journal.domain.catalog import Catalog, Drug, get_catalog, normalise
+from journal.domain.dates import PartialDate
+from journal.domain.records import DrugRec, History, ProcedureRec, RegimenRec
+from journal.domain.trace import (
+    APP_CONVENTION,
+    CIBMTR_LINES,
+    IMWG_LINES_2015,
+    IMWG_PANEL1_2011,
+    Source,
+    Trace,
+)
+from journal.domain.vocab import ChangeReason, DrugRole, ProcedureKind, RegimenIntent
+
+HOLD_MAX_DAYS = 90
+TANDEM_USUAL_MAX_DAYS = 180
+BRIDGING_WINDOW_DAYS = 180  # bridging/lymphodepletion regimens up to this long before CAR-T
+APHERESIS_WINDOW_DAYS = 365
+CONDITIONING_WINDOW_DAYS = 30
+MOBILISATION_WINDOW_DAYS = 365
+
+FLAG_SHORT = "shorter than one complete cycle (counted: strict reading)"
+FLAG_STEROID_ONLY = "steroid-only addition (counted: strict reading)"
+FLAG_HOLD = "treated as a short hold"
+FLAG_IMPRECISE = "imprecise date"
+
+HEALTHTREE = Source(
+    "HealthTree: What is a 'Line' of Therapy in Multiple Myeloma? (2015 guideline examples)",
+    "https://healthtree.org/myeloma/community/articles/myeloma-101-what-is-a-line-of-therapy-in-multiple-myeloma",
+    "1.1",
+)
+RULES_DOC_12 = Source("Treatment Journal rules table (myeloma-rules.md 1.2)", None, "1.2")
+
+_SCT = {ProcedureKind.AUTO_SCT.value, ProcedureKind.ALLO_SCT.value}
+_CONTINUATION_INTENTS = {RegimenIntent.CONSOLIDATION.value, RegimenIntent.MAINTENANCE.value}
+_PLANNED_REASONS = {None, "", ChangeReason.PLANNED.value, ChangeReason.PLAN_COMPLETED.value}
+_OBSERVATION_END = {
+    ChangeReason.PLAN_COMPLETED.value,
+    ChangeReason.PROGRESSION.value,
+    ChangeReason.RELAPSE.value,
+}
+_LINE_ROLES = {DrugRole.ANTI_MYELOMA.value}
+_PROGRAMME_ROLES = {
+    DrugRole.CONDITIONING.value,
+    DrugRole.LYMPHODEPLETION.value,
+    DrugRole.MOBILISATION.value,
+}
+_UNPLANNED = {"unplanned addition", "unplanned substitution"}
+
+
+# -- results ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Line:
+    number: int
+    start: PartialDate
+    end: PartialDate | None  # None = still going
+    regimen_ids: tuple[int, ...]
+    procedure_ids: tuple[int, ...]
+    label: str
+    traces: tuple[Trace, ...]
+    overridden: bool = False
+    flags: tuple[str, ...] = ()
+
+    def to_json(self) -> dict:
+        return {
+            "number": self.number,
+            "start": self.start.to_iso(),
+            "end": self.end.to_iso() if self.end else None,
+            "regimen_ids": list(self.regimen_ids),
+            "procedure_ids": list(self.procedure_ids),
+            "label": self.label,
+            "overridden": self.overridden,
+            "flags": list(self.flags),
+            "traces": [t.to_json() for t in self.traces],
+        }
+
+
+@dataclass(frozen=True)
+class LinesResult:
+    lines: tuple[Line, ...]
+    #: regimen id -> the line it belongs to (the line at its start when it was split)
+    regimen_line: dict[int, int]
+    procedure_line: dict[int, int]
+    #: (regimen id, drug index in RegimenRec.drugs) -> every line that drug was given in
+    drug_lines: dict[tuple[int, int], tuple[int, ...]]
+    #: records that are not lines and why (supportive regimens, radiotherapy, ...)
+    traces: tuple[Trace, ...] = ()
+
+    @property
+    def lines_received(self) -> int:
+        """Lines received so far (the highest line number; 0 when none)."""
+        return max((ln.number for ln in self.lines), default=0)
+
+    def line(self, number: int) -> Line | None:
+        return next((ln for ln in self.lines if ln.number == number), None)
+
+    def line_of_regimen(self, regimen_id: int) -> Line | None:
+        n = self.regimen_line.get(regimen_id)
+        return self.line(n) if n is not None else None
+
+    def line_at(self, when: PartialDate) -> Line | None:
+        """The line going on at ``when`` (the latest line started on or before it)."""
+        started = [ln for ln in self.lines if ln.start.sort_key() <= when.sort_key()]
+        return max(started, key=lambda ln: (ln.start.sort_key(), ln.number), default=None)
+
+    def prior_lines(self, as_of: PartialDate) -> int:
+        """Lines started BEFORE ``as_of`` (the line going on at ``as_of`` is not prior
+        if it started that day or later)."""
+        return self._prior(as_of)[0]
+
+    def prior_lines_trace(self, as_of: PartialDate) -> Trace:
+        n, before, uncertain = self._prior(as_of)
+        listed = ", ".join(f"line {ln.number} from {ln.start.display()}" for ln in before)
+        expl = (
+            f"{n} prior line{'s' if n != 1 else ''} before {as_of.display()}"
+            + (f": {listed}." if listed else ".")
+            + " A line counts as prior when it started before that date; the current line "
+            "is not prior."
+        )
+        if before and n != len(before):
+            expl += " The numbering follows a line number you set yourself."
+        flags = (FLAG_IMPRECISE,) if uncertain else ()
+        if uncertain:
+            expl += (
+                " Line "
+                + ", ".join(str(ln.number) for ln in uncertain)
+                + " has an imprecise start date that could fall on either side."
+            )
+        return Trace(
+            rule="lines.prior_lines",
+            explanation=expl,
+            source=IMWG_LINES_2015,
+            records=tuple(r for ln in before for r in _line_refs(ln)),
+            flags=flags,
+        )
+
+    def _prior(self, as_of: PartialDate) -> tuple[int, list[Line], list[Line]]:
+        before = [ln for ln in self.lines if ln.start.sort_key() < as_of.sort_key()]
+        uncertain = [
+            ln
+            for ln in self.lines
+            if ln.start.earliest() <= as_of.latest()
+            and ln.start.latest() >= as_of.earliest()
+            and not (ln.start.is_exact_day and as_of.is_exact_day)
+        ]
+        return max((ln.number for ln in before), default=0), before, uncertain
+
+    def to_json(self) -> dict:
+        return {
+            "lines_received": self.lines_received,
+            "lines": [ln.to_json() for ln in self.lines],
+            "regimen_line": {str(k): v for k, v in sorted(self.regimen_line.items())},
+            "procedure_line": {str(k): v for k, v in sorted(self.procedure_line.items())},
+            "not_lines": [t.to_json() for t in self.traces],
+        }
+
+
+def _line_refs(ln: Line) -> tuple[str, ...]:
+    return tuple(f"regimen:{i}" for i in ln.regimen_ids) + tuple(
+        f"procedure:{i}" for i in ln.procedure_ids
+    )
+
+
+# -- helpers ---------------------------------------------------------------------------
+def _key(d: PartialDate | None) -> tuple:
+    return d.sort_key() if d is not None else (10**9, 0, 0)
+
+
+def _days(a: PartialDate, b: PartialDate) -> int:
+    return (b.midpoint() - a.midpoint()).days
+
+
+def _imprecise(*dates: PartialDate | None) -> bool:
+    return any(d is not None and not d.is_exact_day for d in dates)
+
+
+def drug_key(d: DrugRec, cat: Catalog | None = None) -> str:
+    """Identity of a drug for comparing regimens: catalog id, else its normalised name."""
+    cat = cat or get_catalog()
+    if d.drug_id:
+        return d.drug_id
+    found = cat.identify(d.name)
+    return found.id if found else "name:" + normalise(d.name)
+
+
+def catalog_drug(d: DrugRec, cat: Catalog | None = None) -> Drug | None:
+    cat = cat or get_catalog()
+    return cat.get(d.drug_id) or cat.identify(d.name)
+
+
+def is_line_forming(d: DrugRec, cat: Catalog | None = None) -> bool:
+    """Anti-myeloma role and not a supportive agent per the catalog."""
+    if d.role not in _LINE_ROLES:
+        return False
+    found = catalog_drug(d, cat)
+    return not (found and found.supportive)
+
+
+def _is_steroid(key: str, cat: Catalog) -> bool:
+    d = cat.get(key)
+    return bool(d and d.drug_class == "steroid")
+
+
+def _short_regimen(r: RegimenRec) -> bool:
+    if r.cycles is not None and r.cycles < 1:
+        return True
+    if r.cycle_days and r.end is not None:
+        return _days(r.start, r.end) + 1 < r.cycle_days
+    return False
+
+
+def _names(keys: Iterable[str], cat: Catalog) -> str:
+    out = []
+    for k in sorted(keys):
+        d = cat.get(k)
+        out.append(d.generic if d else k.removeprefix("name:"))
+    return ", ".join(out)
+
+
+@dataclass
+class _Reg:
+    rec: RegimenRec
+    kind: str  # "line" | "programme" | "supportive"
+    keys: frozenset[str]  # line-forming drug keys
+    drugs: list[tuple[int, DrugRec, str]]  # line-forming (index, drug, key)
+
+
+@dataclass
+class _LineB:
+    number: int
+    starts: list[PartialDate] = field(default_factory=list)
+    regimen_ids: list[int] = field(default_factory=list)
+    procedure_ids: list[int] = field(default_factory=list)
+    labels: list[tuple[tuple, str]] = field(default_factory=list)
+    traces: list[Trace] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    overridden: bool = False
+    ends: list[PartialDate | None] = field(default_factory=list)
+
+    def add_regimen(self, rid: int, start: PartialDate, label: str) -> None:
+        if rid not in self.regimen_ids:
+            self.regimen_ids.append(rid)
+        self.starts.append(start)
+        self.labels.append((start.sort_key(), label))
+
+    def add_procedure(self, p: ProcedureRec, label: str | None) -> None:
+        if p.id not in self.procedure_ids:
+            self.procedure_ids.append(p.id)
+        self.starts.append(p.date)
+        self.ends.append(p.end or p.date)
+        if label:
+            self.labels.append((p.date.sort_key(), label))
+
+    def flag(self, f: str) -> None:
+        if f not in self.flags:
+            self.flags.append(f)
+
+
+@dataclass
+class _Unit:
+    """A transplant or CAR-T programme: the procedure and the regimens that prepare it."""
+
+    kind: str  # "sct" | "cart"
+    proc: ProcedureRec
+    regimens: list[_Reg] = field(default_factory=list)
+    procs: list[ProcedureRec] = field(default_factory=list)  # apheresis / collection
+
+    @property
+    def start(self) -> PartialDate:
+        dates = [self.proc.date]
+        if self.kind == "cart":
+            dates += [r.rec.start for r in self.regimens] + [p.date for p in self.procs]
+        else:  # conditioning shortly before; collections may be years earlier
+            dates += [
+                r.rec.start
+                for r in self.regimens
+                if r.rec.intent == RegimenIntent.CONDITIONING.value
+                or any(d.role == DrugRole.CONDITIONING.value for d in r.rec.drugs)
+            ]
+        return min(dates, key=lambda d: d.sort_key())
+
+
+# -- the rule ----------------------------------------------------------------------------
+def compute_lines(history: History, catalog: Catalog | None = None) -> LinesResult:
+    """Number the lines of therapy of ``history`` (IMWG 2015; rules doc 1.2)."""
+    return _Walker(history, catalog or get_catalog()).run()
+
+
+class _Walker:
+    def __init__(self, history: History, cat: Catalog) -> None:
+        self.h = history
+        self.cat = cat
+        self.regs: dict[int, _Reg] = {}
+        self.lines: list[_LineB] = []
+        self.current: _LineB | None = None
+        self.segments: dict[int, list[tuple[PartialDate, _LineB]]] = {}
+        self.proc_line: dict[int, _LineB] = {}
+        self.not_lines: list[Trace] = []
+        self.sct_done: list[tuple[ProcedureRec, _LineB]] = []
+        self.progressions = sorted(history.progressions, key=lambda p: (_key(p.date), p.id))
+
+    # -- classification ------------------------------------------------------------
+    def classify(self) -> None:
+        for r in sorted(self.h.regimens, key=lambda r: r.id):
+            line_drugs = [
+                (i, d, drug_key(d, self.cat))
+                for i, d in enumerate(r.drugs)
+                if is_line_forming(d, self.cat)
+            ]
+            prog = any(d.role in _PROGRAMME_ROLES for d in r.drugs)
+            if r.intent in (
+                RegimenIntent.CONDITIONING.value,
+                RegimenIntent.LYMPHODEPLETION.value,
+                RegimenIntent.MOBILISATION.value,
+            ) or (not line_drugs and prog):
+                kind = "programme"
+            elif not line_drugs and r.drugs:
+                kind = "supportive"
+                self.not_lines.append(
+                    Trace(
+                        rule="lines.ignored.supportive",
+                        explanation=f"{r.name} from {r.start.display()} has only supportive or "
+                        "premedication drugs, which never form or split a line.",
+                        source=RULES_DOC_12,
+                        records=(r.ref,),
+                    )
+                )
+            else:
+                kind = "line"
+            keys = frozenset(k for _, _, k in line_drugs)
+            if not r.drugs:
+                keys = frozenset({"regimen:" + normalise(r.name)})
+            self.regs[r.id] = _Reg(r, kind, keys, line_drugs)
+
+    def _root(self, r: RegimenRec) -> RegimenRec:
+        seen = {r.id}
+        while r.part_of_id is not None and r.part_of_id in self.regs:
+            parent = self.regs[r.part_of_id].rec
+            if parent.id in seen:
+                break
+            seen.add(parent.id)
+            r = parent
+        return r
+
+    def build_units(self) -> tuple[list[_Unit], set[int]]:
+        procs = sorted(self.h.procedures, key=lambda p: (_key(p.date), p.id))
+        units: list[_Unit] = []
+        used_regs: set[int] = set()
+        used_procs: set[int] = set()
+        carts = [p for p in procs if p.kind == ProcedureKind.CAR_T.value]
+        prev_date: PartialDate | None = None
+        for c in carts:
+            u = _Unit("cart", c)
+            aph = [
+                p
+                for p in procs
+                if p.kind == ProcedureKind.LEUKAPHERESIS.value
+                and p.id not in used_procs
+                and p.date.sort_key() <= c.date.sort_key()
+                and _days(p.date, c.date) <= APHERESIS_WINDOW_DAYS
+                and (prev_date is None or p.date.sort_key() > prev_date.sort_key())
+            ]
+            u.procs.extend(aph)
+            used_procs.update(p.id for p in aph)
+            first_aph = min((p.date for p in aph), key=lambda d: d.sort_key(), default=None)
+            for rid, rg in sorted(self.regs.items()):
+                r = rg.rec
+                if rid in used_regs or rg.kind == "supportive":
+                    continue
+                if r.start.sort_key() > c.date.sort_key():
+                    continue
+                if prev_date is not None and r.start.sort_key() <= prev_date.sort_key():
+                    continue
+                near = _days(r.start, c.date) <= BRIDGING_WINDOW_DAYS
+                lympho = r.intent == RegimenIntent.LYMPHODEPLETION.value or (
+                    rg.kind == "programme"
+                    and any(d.role == DrugRole.LYMPHODEPLETION.value for d in r.drugs)
+                )
+                bridging = r.intent == RegimenIntent.BRIDGING.value
+                after_aph = first_aph is not None and r.start.sort_key() >= first_aph.sort_key()
+                if (lympho and near) or (bridging and near) or (rg.kind == "line" and after_aph):
+                    u.regimens.append(rg)
+                    used_regs.add(rid)
+            units.append(u)
+            prev_date = c.date
+        scts = [p for p in procs if p.kind in _SCT]
+        for s in scts:
+            u = _Unit("sct", s)
+            for rid, rg in sorted(self.regs.items()):
+                r = rg.rec
+                if rid in used_regs or rg.kind != "programme":
+                    continue
+                if r.start.sort_key() > s.date.sort_key():
+                    continue
+                window = (
+                    CONDITIONING_WINDOW_DAYS
+                    if r.intent == RegimenIntent.CONDITIONING.value
+                    or any(d.role == DrugRole.CONDITIONING.value for d in r.drugs)
+                    else MOBILISATION_WINDOW_DAYS
+                )
+                if r.intent == RegimenIntent.LYMPHODEPLETION.value:
+                    continue
+                if _days(r.start, s.date) <= window:
+                    u.regimens.append(rg)
+                    used_regs.add(rid)
+            coll = [
+                p
+                for p in procs
+                if p.kind == ProcedureKind.STEM_CELL_COLLECTION.value
+                and p.id not in used_procs
+                and p.date.sort_key() <= s.date.sort_key()
+                and _days(p.date, s.date) <= MOBILISATION_WINDOW_DAYS
+            ]
+            u.procs.extend(coll)
+            used_procs.update(p.id for p in coll)
+            units.append(u)
+        for p in procs:
+            if p.kind in _SCT or p.kind == ProcedureKind.CAR_T.value or p.id in used_procs:
+                continue
+            what = (
+                "Radiotherapy is recorded for washouts but is not a systemic line "
+                "(unconfirmed convention)."
+                if p.kind == ProcedureKind.RADIOTHERAPY.value
+                else "This procedure is recorded but is not a line of therapy."
+            )
+            self.not_lines.append(
+                Trace(
+                    rule="lines.ignored.procedure",
+                    explanation=f"{p.kind} on {p.date.display()}: {what}",
+                    source=RULES_DOC_12,
+                    records=(p.ref,),
+                    unconfirmed=p.kind == ProcedureKind.RADIOTHERAPY.value,
+                )
+            )
+        return units, used_regs
+
+    # -- line bookkeeping ----------------------------------------------------------------
+    def next_number(self) -> int:
+        return max((ln.number for ln in self.lines), default=0) + 1
+
+    def open_line(self, number: int | None = None) -> _LineB:
+        ln = _LineB(number if number is not None else self.next_number())
+        self.lines.append(ln)
+        return ln
+
+    def find_line(self, number: int) -> _LineB | None:
+        return next((ln for ln in self.lines if ln.number == number), None)
+
+    def progression_between(self, after: PartialDate | None, upto: PartialDate) -> list:
+        lo = after.sort_key() if after is not None else (-(10**9), 0, 0)
+        return [p for p in self.progressions if lo < p.date.sort_key() <= upto.sort_key()]
+
+    def place(
+        self,
+        decision_new: bool,
+        join: _LineB | None,
+        trace: Trace,
+        override_from: list[RegimenRec],
+    ) -> _LineB:
+        """Apply a decision (and a person's line override if any) and return the line."""
+        ovr = next((r for r in override_from if r.line_override is not None), None)
+        if ovr is not None:
+            k = ovr.line_override
+            target = self.find_line(k) or self.open_line(k)
+            computed = "a new line" if decision_new else f"line {join.number if join else '?'}"
+            target.overridden = True
+            target.traces.append(trace)
+            target.traces.append(
+                Trace(
+                    rule="lines.override",
+                    explanation=f"You put {ovr.name} in line {k}"
+                    + (f" ({ovr.line_override_reason})" if ovr.line_override_reason else "")
+                    + f"; the rule above gave {computed}. Your choice is used, and later lines "
+                    "are numbered after it.",
+                    source=APP_CONVENTION,
+                    records=(ovr.ref,),
+                    overridden_by=f"{ovr.ref}.line_override",
+                )
+            )
+            self.current = target
+            return target
+        ln = self.open_line() if decision_new or join is None else join
+        ln.traces.append(trace)
+        self.current = ln
+        return ln
+
+    # -- events ------------------------------------------------------------------------
+    def active_at(self, line: _LineB, when: PartialDate, exclude: int) -> list[_Reg]:
+        out = []
+        for rid in line.regimen_ids:
+            rg = self.regs.get(rid)
+            if rg is None or rg.kind != "line" or rid == exclude:
+                continue
+            r = rg.rec
+            if r.start.sort_key() <= when.sort_key() and (
+                r.end is None or r.end.sort_key() > when.sort_key()
+            ):
+                out.append(rg)
+        return out
+
+    def last_regimen(self, line: _LineB, exclude: int) -> _Reg | None:
+        cands = [
+            self.regs[rid]
+            for rid in line.regimen_ids
+            if rid in self.regs and self.regs[rid].kind == "line" and rid != exclude
+        ]
+        return max(
+            cands,
+            key=lambda rg: (_key(rg.rec.end), rg.rec.start.sort_key(), rg.rec.id),
+            default=None,
+        )
+
+    def on_regimen(self, rg: _Reg) -> None:
+        r = rg.rec
+        cur = self.current
+        src = IMWG_LINES_2015
+        refs = (r.ref,)
+        when = r.start.display()
+        if cur is None:
+            t = Trace(
+                "lines.new_line.first",
+                f"{r.name} started on {when}: the first "
+                "anti-myeloma treatment in the journal starts line 1.",
+                src,
+                refs,
+            )
+            ln = self.place(True, None, t, [r])
+        elif r.part_of_id is not None and self._root(r).id in self.segments:
+            root = self._root(r)
+            parent_line = self.segments[root.id][-1][1]
+            flags = ()
+            pds = self.progression_between(
+                min(parent_line.starts, key=lambda d: d.sort_key()), r.start
+            )
+            if pds:
+                flags = ("progression recorded inside this planned programme",)
+            t = Trace(
+                "lines.same_line.planned_programme",
+                f"{r.name} from {when} is part of the plan that started with {root.name}: "
+                "a planned sequence is one line.",
+                IMWG_PANEL1_2011,
+                (r.ref, root.ref, *[p.ref for p in pds]),
+                flags=flags,
+            )
+            ln = self.place(False, parent_line, t, [r])
+            for f in flags:
+                ln.flag(f)
+        else:
+            ln = self._decide_regimen(rg, cur)
+        ln.add_regimen(r.id, r.start, _regimen_label(r))
+        ln.ends.append(r.end)
+        self.segments.setdefault(r.id, []).append((r.start, ln))
+        if _short_regimen(r):
+            ln.traces.append(
+                Trace(
+                    "lines.flag.short_regimen",
+                    f"{r.name} lasted less than one complete cycle. The 2015 definition asks for "
+                    "one or more complete cycles; the app counts it anyway (strict default) — "
+                    "correct the line number if your team counts it differently.",
+                    IMWG_LINES_2015,
+                    refs,
+                    unconfirmed=True,
+                    flags=(FLAG_SHORT,),
+                )
+            )
+            ln.flag(FLAG_SHORT)
+
+    def _decide_regimen(self, rg: _Reg, cur: _LineB) -> _LineB:
+        r = rg.rec
+        when = r.start.display()
+        refs = (r.ref,)
+        if r.intent in _CONTINUATION_INTENTS and r.start_reason in _PLANNED_REASONS:
+            pds = self.progression_between(min(cur.starts, key=lambda d: d.sort_key()), r.start)
+            if not pds:
+                t = Trace(
+                    "lines.same_line.planned_continuation",
+                    f"{r.name} started on {when} as planned {r.intent} after line "
+                    f"{cur.number}, with no progression in between: planned consolidation or "
+                    "maintenance stays in the same line.",
+                    IMWG_PANEL1_2011,
+                    refs,
+                )
+                return self.place(False, cur, t, [r])
+        active = self.active_at(cur, r.start, r.id)
+        if active:
+            given = frozenset().union(*(a.keys for a in active))
+            new = rg.keys - given
+            arefs = refs + tuple(a.rec.ref for a in active)
+            anames = ", ".join(a.rec.name for a in active)
+            if not new:
+                t = Trace(
+                    "lines.same_line.no_new_drug",
+                    f"{r.name} from {when} adds no drug that was not already being given in "
+                    f"{anames}: same line.",
+                    IMWG_LINES_2015,
+                    arefs,
+                )
+                return self.place(False, cur, t, [r])
+            if r.start_reason == ChangeReason.PLANNED.value:
+                t = Trace(
+                    "lines.same_line.planned_addition",
+                    f"{_names(new, self.cat)} joined {anames} on {when} as planned: same line.",
+                    IMWG_LINES_2015,
+                    arefs,
+                )
+                return self.place(False, cur, t, [r])
+            steroid_only = all(_is_steroid(k, self.cat) for k in new)
+            t = Trace(
+                "lines.new_line.unplanned_addition",
+                f"new line: unplanned addition of {_names(new, self.cat)} to {anames} on {when}"
+                " — IMWG 2015 condition 2"
+                + (
+                    ". Only a steroid was added; some clinicians do not count that as a new line."
+                    if steroid_only
+                    else "."
+                ),
+                IMWG_LINES_2015,
+                arefs,
+                unconfirmed=steroid_only,
+                flags=(FLAG_STEROID_ONLY,) if steroid_only else (),
+            )
+            ln = self.place(True, cur, t, [r])
+            if steroid_only:
+                ln.flag(FLAG_STEROID_ONLY)
+            return ln
+        prev = self.last_regimen(cur, r.id)
+        if prev is None or prev.keys != rg.keys:
+            prev_txt = (
+                f" after all drugs of {prev.rec.name} had stopped"
+                + (f" on {prev.rec.end.display()}" if prev.rec.end else "")
+                + (f" ({prev.rec.end_reason})" if prev.rec.end_reason else "")
+                if prev
+                else ""
+            )
+            t = Trace(
+                "lines.new_line.different_regimen",
+                f"new line: {r.name} started on {when}{prev_txt} — a different regimen after "
+                "discontinuation, IMWG 2015 condition 1.",
+                IMWG_LINES_2015,
+                refs + ((prev.rec.ref,) if prev else ()),
+            )
+            return self.place(True, cur, t, [r])
+        # Same drugs again.
+        p = prev.rec
+        gap = _days(p.end, r.start) if p.end is not None else 0
+        pds = self.progression_between(p.end or p.start, r.start)
+        imprecise = _imprecise(p.end, r.start)
+        if pds or p.end_reason in _OBSERVATION_END or gap > HOLD_MAX_DAYS:
+            why = (
+                f"progression on {pds[0].date.display()}"
+                if pds
+                else f"{p.name} ended with '{p.end_reason}'"
+                if p.end_reason in _OBSERVATION_END
+                else f"{gap} days off treatment (more than {HOLD_MAX_DAYS})"
+            )
+            t = Trace(
+                "lines.new_line.restart_after_observation",
+                f"new line: {r.name} restarted on {when} after a period off treatment ({why}) — "
+                "treatment needed again after observation is a new line, even with the same "
+                "drugs.",
+                CIBMTR_LINES,
+                (*refs, p.ref, *tuple(x.ref for x in pds)),
+                flags=(FLAG_IMPRECISE,) if imprecise else (),
+            )
+            return self.place(True, cur, t, [r])
+        t = Trace(
+            "lines.same_line.short_hold",
+            f"{r.name} resumed on {when} after a {gap}-day pause with no progression recorded: "
+            f"treated as a short hold (up to {HOLD_MAX_DAYS} days), same line.",
+            APP_CONVENTION,
+            (*refs, p.ref),
+            unconfirmed=True,
+            flags=(FLAG_HOLD, FLAG_IMPRECISE) if imprecise else (FLAG_HOLD,),
+        )
+        ln = self.place(False, cur, t, [r])
+        ln.flag(FLAG_HOLD)
+        return ln
+
+    def on_drug_added(self, rg: _Reg, idx: int, d: DrugRec, key: str) -> None:
+        r = rg.rec
+        segs = self.segments.get(r.id)
+        if not segs:
+            return
+        cur_line = segs[-1][1]
+        when = d.start.display()
+        others_active = [
+            (i, o, k)
+            for i, o, k in rg.drugs
+            if i != idx
+            and o.start is not None
+            and o.start.sort_key() <= d.start.sort_key()
+            and (o.last_dose is None or o.last_dose.sort_key() >= d.start.sort_key())
+        ]
+        if d.addition in ("planned addition",) or key in {k for _, _, k in others_active}:
+            cur_line.traces.append(
+                Trace(
+                    "lines.same_line.planned_addition",
+                    f"{d.name} joined {r.name} on {when} as planned: same line.",
+                    IMWG_LINES_2015,
+                    (r.ref, d.ref) if d.ref else (r.ref,),
+                )
+            )
+            return
+        substitution = d.addition == "unplanned substitution"
+        replaced = None
+        if substitution:
+            cands = [
+                (i, o, k)
+                for i, o, k in rg.drugs
+                if i != idx
+                and k != key
+                and o.last_dose is not None
+                and _days(o.last_dose, d.start) >= -1
+            ]
+            if cands:
+                replaced = max(cands, key=lambda x: (x[1].last_dose.sort_key(), -x[0]))[1]
+        steroid = _is_steroid(key, self.cat)
+        if substitution:
+            what = (
+                f"unplanned substitution of {replaced.name} by {d.name}"
+                if replaced
+                else f"unplanned substitution: {d.name} replaced another drug"
+            )
+            rule = "lines.new_line.unplanned_substitution"
+        else:
+            what = f"unplanned addition of {d.name} to {r.name}"
+            rule = "lines.new_line.unplanned_addition"
+        t = Trace(
+            rule,
+            f"new line: {what} on {when} — IMWG 2015 condition 2"
+            + (
+                ". Only a steroid was added; some clinicians do not count that as a new line."
+                if steroid and not substitution
+                else "."
+            ),
+            IMWG_LINES_2015,
+            tuple(x for x in (r.ref, d.ref, replaced.ref if replaced else "") if x),
+            unconfirmed=steroid and not substitution,
+            flags=(FLAG_STEROID_ONLY,) if steroid and not substitution else (),
+        )
+        self.current = cur_line
+        ln = self.place(True, cur_line, t, [])
+        if steroid and not substitution:
+            ln.flag(FLAG_STEROID_ONLY)
+        label = (
+            f"{r.name} with {d.name}"
+            if not replaced
+            else (f"{r.name} ({replaced.name} replaced by {d.name})")
+        )
+        ln.add_regimen(r.id, d.start, label)
+        ln.ends.append(r.end)
+        segs.append((d.start, ln))
+
+    def on_unit(self, u: _Unit) -> None:
+        members = [rg.rec for rg in u.regimens]
+        refs = (u.proc.ref, *[r.ref for r in members], *[p.ref for p in u.procs])
+        pdate = u.proc.date.display()
+        cur = self.current
+        linked = (
+            self.segments[u.proc.regimen_id][-1][1]
+            if u.proc.regimen_id is not None and u.proc.regimen_id in self.segments
+            else None
+        )
+        if u.kind == "cart":
+            product = _product(u.proc, self.cat)
+            parts = []
+            if u.procs:
+                parts.append(f"leukapheresis on {u.procs[0].date.display()}")
+            parts += [
+                f"{'lymphodepletion' if rg.kind == 'programme' else 'bridging'} {rg.rec.name}"
+                for rg in u.regimens
+            ]
+            parts.append(f"infusion of {product} on {pdate}")
+            if linked is not None:
+                t = Trace(
+                    "lines.same_line.planned_car_t",
+                    f"CAR-T ({product}) on {pdate} is linked to a regimen of line "
+                    f"{linked.number} as part of its plan: same line.",
+                    IMWG_LINES_2015,
+                    refs,
+                )
+                ln = self.place(False, linked, t, members)
+            else:
+                t = Trace(
+                    "lines.new_line.car_t_programme",
+                    "new line: CAR-T programme — " + ", ".join(parts) + ". Apheresis, bridging, "
+                    "lymphodepletion and infusion are counted as one planned line (as in "
+                    "CARTITUDE-4 / KarMMa-3; unconfirmed).",
+                    RULES_DOC_12,
+                    refs,
+                    unconfirmed=True,
+                )
+                ln = self.place(True, None, t, members)
+        else:
+            allo = u.proc.kind == ProcedureKind.ALLO_SCT.value
+            what = "allogeneic SCT" if allo else "autologous SCT"
+            if self.sct_done:
+                prev_p, prev_ln = self.sct_done[-1]
+                gap = _days(prev_p.date, u.proc.date)
+                if u.proc.planned_tandem:
+                    flags = (
+                        ("tandem interval longer than usual",)
+                        if gap > TANDEM_USUAL_MAX_DAYS
+                        else ()
+                    )
+                    t = Trace(
+                        "lines.same_line.planned_tandem",
+                        f"{what} on {pdate}, {gap} days after the transplant of "
+                        f"{prev_p.date.display()}, was a planned tandem: same line "
+                        "(IMWG 2015 condition 3).",
+                        IMWG_LINES_2015,
+                        (*refs, prev_p.ref),
+                        flags=flags,
+                    )
+                    ln = self.place(False, prev_ln, t, members)
+                    for f in flags:
+                        ln.flag(f)
+                else:
+                    t = Trace(
+                        "lines.new_line.further_sct",
+                        f"new line: {what} on {pdate} is a further transplant after the one of "
+                        f"{prev_p.date.display()} and not a planned tandem — each further SCT "
+                        "is a new line, IMWG 2015 condition 3.",
+                        IMWG_LINES_2015,
+                        (*refs, prev_p.ref),
+                    )
+                    ln = self.place(True, None, t, members)
+            elif linked is not None:
+                t = Trace(
+                    "lines.same_line.planned_sct",
+                    f"{what} on {pdate} is linked to the plan of line {linked.number}: the "
+                    "first transplant of a planned programme is part of the line.",
+                    IMWG_LINES_2015,
+                    refs,
+                )
+                ln = self.place(False, linked, t, members)
+            elif cur is None:
+                t = Trace(
+                    "lines.new_line.first",
+                    f"{what} on {pdate} is the first treatment in the journal: line 1 "
+                    "(no induction recorded).",
+                    IMWG_LINES_2015,
+                    refs,
+                    flags=("no induction recorded",),
+                )
+                ln = self.place(True, None, t, members)
+            else:
+                pds = self.progression_between(
+                    min(cur.starts, key=lambda d: d.sort_key()), u.proc.date
+                )
+                if u.proc.planned and not pds:
+                    t = Trace(
+                        "lines.same_line.planned_sct",
+                        f"{what} on {pdate} was part of the plan of line {cur.number}: the first "
+                        "planned transplant belongs to the line (2015 example: induction, SCT, "
+                        "consolidation, maintenance = 1 line).",
+                        IMWG_LINES_2015,
+                        refs,
+                    )
+                    ln = self.place(False, cur, t, members)
+                else:
+                    why = (
+                        f"after progression on {pds[0].date.display()}"
+                        if pds
+                        else "not part of the earlier plan"
+                    )
+                    t = Trace(
+                        "lines.new_line.salvage_sct",
+                        f"new line: {what} on {pdate} {why} — a different treatment after the "
+                        "previous one, IMWG 2015 condition 1.",
+                        IMWG_LINES_2015,
+                        refs + tuple(p.ref for p in pds),
+                    )
+                    ln = self.place(True, None, t, members)
+            self.sct_done.append((u.proc, ln))
+        label = _procedure_label(u.proc, self.cat)
+        ln.add_procedure(u.proc, label)
+        self.proc_line[u.proc.id] = ln
+        for p in u.procs:
+            ln.add_procedure(p, None)
+            self.proc_line[p.id] = ln
+        for rg in u.regimens:
+            r = rg.rec
+            ln.add_regimen(r.id, r.start, _regimen_label(r))
+            ln.ends.append(r.end)
+            self.segments.setdefault(r.id, []).append((r.start, ln))
+
+    # -- main ------------------------------------------------------------------------------
+    def run(self) -> LinesResult:
+        self.classify()
+        units, used = self.build_units()
+        events: list[tuple[tuple, int, int, int, object]] = []
+        for rid, rg in self.regs.items():
+            if rid in used or rg.kind != "line":
+                continue
+            events.append((rg.rec.start.sort_key(), 0, rid, -1, rg))
+            for i, d, k in rg.drugs:
+                if (
+                    d.start is not None
+                    and d.start.sort_key() > rg.rec.start.sort_key()
+                    and (d.addition in _UNPLANNED or d.addition == "planned addition")
+                ):
+                    events.append((d.start.sort_key(), 1, rid, i, (rg, i, d, k)))
+        for u in units:
+            events.append((u.start.sort_key(), 2, u.proc.id, -1, u))
+        events.sort(key=lambda e: e[:4])
+        for _, kind, _, _, obj in events:
+            if kind == 0:
+                self.on_regimen(obj)
+            elif kind == 1:
+                self.on_drug_added(*obj)
+            else:
+                self.on_unit(obj)
+        self.attach_leftovers(used)
+        self.within_line_traces()
+        return self.result()
+
+    def attach_leftovers(self, used: set[int]) -> None:
+        """Programme regimens not tied to a transplant or CAR-T join a line, never open one."""
+        for rid, rg in sorted(self.regs.items()):
+            if rg.kind != "programme" or rid in used:
+                continue
+            r = rg.rec
+            target = None
+            if r.line_override is not None:
+                target = self.find_line(r.line_override)
+            if target is None and r.part_of_id is not None and self._root(r).id in self.segments:
+                target = self.segments[self._root(r).id][-1][1]
+            if target is None:
+                started = [
+                    ln
+                    for ln in self.lines
+                    if min(ln.starts, key=lambda d: d.sort_key()).sort_key() <= r.start.sort_key()
+                ]
+                target = max(
+                    started,
+                    key=lambda ln: min(ln.starts, key=lambda d: d.sort_key()).sort_key(),
+                    default=None,
+                )
+            if target is None:
+                self.not_lines.append(
+                    Trace(
+                        "lines.ignored.programme",
+                        f"{r.name} ({r.intent or 'conditioning/lymphodepletion'}) from "
+                        f"{r.start.display()} prepares a transplant or CAR-T and does not start "
+                        "a line; no line was found for it.",
+                        RULES_DOC_12,
+                        (r.ref,),
+                    )
+                )
+                continue
+            target.traces.append(
+                Trace(
+                    "lines.same_line.programme_part",
+                    f"{r.name} from {r.start.display()} "
+                    f"({r.intent or 'conditioning, lymphodepletion or mobilisation'}) is part of "
+                    f"line {target.number}; such treatment never starts a line.",
+                    RULES_DOC_12,
+                    (r.ref,),
+                )
+            )
+            target.add_regimen(r.id, r.start, _regimen_label(r))
+            target.ends.append(r.end)
+            self.segments.setdefault(r.id, []).append((r.start, target))
+
+    def within_line_traces(self) -> None:
+        """Traces for the events that do not change the line (rules doc 1.2 rows 1-4)."""
+        for rid, _segs in self.segments.items():
+            rg = self.regs[rid]
+            r = rg.rec
+            for _, d, _ in rg.drugs:
+                for c in d.dose_changes:
+                    lnc = self._line_for(rid, c.date)
+                    if c.held:
+                        rule, expl, unc = (
+                            "lines.same_line.hold",
+                            f"{d.name} was paused on {c.date.display()}"
+                            + (f" ({c.reason})" if c.reason else "")
+                            + ": a hold is not a new line (unconfirmed).",
+                            True,
+                        )
+                    else:
+                        what = "schedule" if c.schedule and c.dose is None else "dose"
+                        rule, expl, unc = (
+                            f"lines.same_line.{what}_change",
+                            f"{d.name} {what} changed on {c.date.display()}"
+                            + (f" ({c.reason})" if c.reason else "")
+                            + f": a {what} change is never a new line.",
+                            what == "schedule",
+                        )
+                    lnc.traces.append(
+                        Trace(
+                            rule,
+                            expl,
+                            CIBMTR_LINES,
+                            tuple(x for x in (r.ref, d.ref) if x),
+                            unconfirmed=unc,
+                        )
+                    )
+                ends_early = d.last_dose is not None and (
+                    r.end is None or d.last_dose.sort_key() < r.end.sort_key()
+                )
+                if ends_early:
+                    planned = d.stop_reason in (
+                        ChangeReason.PLANNED.value,
+                        ChangeReason.PLAN_COMPLETED.value,
+                    )
+                    ln = self._line_for(rid, d.last_dose)
+                    ln.traces.append(
+                        Trace(
+                            "lines.same_line.planned_drop"
+                            if planned
+                            else "lines.same_line.partial_stop",
+                            f"{d.name} stopped on {d.last_dose.display()}"
+                            + (f" ({d.stop_reason})" if d.stop_reason else "")
+                            + f" while the rest of {r.name} continued: "
+                            + (
+                                "a planned drop is not a new line."
+                                if planned
+                                else "a regimen is discontinued only when all its drugs stop, so this "
+                                "is not a new line (IMWG 2015 condition 1)."
+                            ),
+                            IMWG_LINES_2015,
+                            tuple(x for x in (r.ref, d.ref) if x),
+                        )
+                    )
+
+    def _line_for(self, rid: int, when: PartialDate | None) -> _LineB:
+        segs = self.segments[rid]
+        if when is None:
+            return segs[0][1]
+        chosen = segs[0][1]
+        for start, ln in segs:
+            if start.sort_key() <= when.sort_key():
+                chosen = ln
+        return chosen
+
+    def result(self) -> LinesResult:
+        lines = []
+        for ln in sorted(self.lines, key=lambda x: x.number):
+            if not ln.starts:
+                continue
+            start = min(ln.starts, key=lambda d: d.sort_key())
+            end = self._line_end(ln)
+            label = " -> ".join(lbl for _, lbl in sorted(ln.labels, key=lambda x: x[0]))
+            lines.append(
+                Line(
+                    number=ln.number,
+                    start=start,
+                    end=end,
+                    regimen_ids=tuple(ln.regimen_ids),
+                    procedure_ids=tuple(ln.procedure_ids),
+                    label=label,
+                    traces=tuple(ln.traces),
+                    overridden=ln.overridden,
+                    flags=tuple(ln.flags),
+                )
+            )
+        regimen_line = {rid: segs[0][1].number for rid, segs in self.segments.items()}
+        drug_lines: dict[tuple[int, int], tuple[int, ...]] = {}
+        for rid, segs in self.segments.items():
+            r = self.regs[rid].rec
+            for i, d in enumerate(r.drugs):
+                start = d.start or r.start
+                stop = d.last_dose if d.last_dose is not None else r.end
+                nums: list[int] = []
+                for j, (s, ln) in enumerate(segs):
+                    nxt = segs[j + 1][0] if j + 1 < len(segs) else None
+                    if nxt is not None and start.sort_key() >= nxt.sort_key():
+                        continue  # the drug started after this stretch of the regimen
+                    if j > 0 and stop is not None and stop.sort_key() <= s.sort_key():
+                        continue  # the drug had stopped by the time this stretch began
+                    if ln.number not in nums:
+                        nums.append(ln.number)
+                drug_lines[(rid, i)] = tuple(nums)
+        return LinesResult(
+            lines=tuple(lines),
+            regimen_line=regimen_line,
+            procedure_line={pid: ln.number for pid, ln in self.proc_line.items()},
+            drug_lines=drug_lines,
+            traces=tuple(self.not_lines),
+        )
+
+    def _line_end(self, ln: _LineB) -> PartialDate | None:
+        ends: list[PartialDate] = []
+        for rid in ln.regimen_ids:
+            segs = self.segments[rid]
+            idx = [j for j, (_, x) in enumerate(segs) if x is ln]
+            for j in idx:
+                if j + 1 < len(segs) and segs[j + 1][1] is not ln:
+                    ends.append(segs[j + 1][0])
+                else:
+                    e = self.regs[rid].rec.end
+                    if e is None:
+                        return None
+                    ends.append(e)
+        for pid in ln.procedure_ids:
+            p = next(p for p in self.h.procedures if p.id == pid)
+            ends.append(p.end or p.date)
+        return max(ends, key=lambda d: d.sort_key()) if ends else None
+
+
+def _regimen_label(r: RegimenRec) -> str:
+    name = r.name
+    if (
+        r.intent
+        in (
+            RegimenIntent.MAINTENANCE.value,
+            RegimenIntent.CONSOLIDATION.value,
+            RegimenIntent.BRIDGING.value,
+            RegimenIntent.LYMPHODEPLETION.value,
+            RegimenIntent.CONDITIONING.value,
+        )
+        and r.intent not in name.lower()
+    ):
+        if r.intent == RegimenIntent.BRIDGING.value:
+            return f"bridging {name}"
+        return f"{name} {r.intent}"
+    return name
+
+
+def _product(p: ProcedureRec, cat: Catalog) -> str:
+    if not p.product:
+        return "CAR-T"
+    d = cat.get(p.product) or cat.identify(p.product)
+    return d.generic if d else p.product
+
+
+def _procedure_label(p: ProcedureRec, cat: Catalog) -> str:
+    if p.kind == ProcedureKind.AUTO_SCT.value:
+        return "ASCT"
+    if p.kind == ProcedureKind.ALLO_SCT.value:
+        return "allo SCT"
+    if p.kind == ProcedureKind.CAR_T.value:
+        return f"CAR-T ({_product(p, cat)})" if p.product else "CAR-T"
+    return p.kind
+
+
+def line_start_dates(result: LinesResult) -> dict[int, dt.date]:
+    """Line number -> best single start day (midpoint for partial dates); for charts."""
+    return {ln.number: ln.start.as_date() for ln in result.lines}
