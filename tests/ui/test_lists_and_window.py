@@ -1,0 +1,224 @@
+"""Table models (qtmodeltester), lists, the main window, settings and comfort."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from journal.services import actions, queries
+from journal.store import models as m
+from journal.ui.kinds import KINDS
+from journal.ui.lists import RecordList
+from journal.ui.table_model import RecordProxyModel, RecordTableModel
+
+
+def _fill(ctx):
+    ctx.apply(
+        actions.add_regimen,
+        m.Regimen(name="VRd", start="2017-03", end="2017-08"),
+        [m.RegimenDrug(drug_id="bortezomib", name="bortezomib")],
+    )
+    ctx.apply(actions.add_regimen, m.Regimen(name="DKd", start="~2020-SP", end="2022-01-14"), [])
+    ctx.apply(actions.add_regimen, m.Regimen(name="Tal", start="2025"), [])
+    ctx.apply(actions.record_response, m.Response(date="2017-07", category="VGPR", regimen_id=1))
+    ctx.apply(actions.add_question, m.Question(created="2026-11-01", text="Dose spacing?"))
+
+
+@pytest.mark.parametrize("key", sorted(KINDS))
+def test_every_table_model_passes_qtmodeltester(qtmodeltester, ctx, key):
+    _fill(ctx)
+    kind = KINDS[key]
+    model = RecordTableModel(kind)
+    from journal.ui.lists import lookups_for
+
+    model.set_rows(ctx.rows(kind.table), lookups_for(ctx, kind))
+    qtmodeltester.check(model, force_py=True)
+    proxy = RecordProxyModel()
+    proxy.setSourceModel(model)
+    qtmodeltester.check(proxy, force_py=True)
+
+
+def test_dates_sort_by_when_they_happened_and_filter(qtbot, ctx):
+    _fill(ctx)
+    lst = RecordList(ctx, KINDS["regimen"], "Regimens")
+    qtbot.addWidget(lst)
+    lst.view.sortByColumn(1, Qt.SortOrder.AscendingOrder)
+    names = [lst.proxy.index(r, 0).data() for r in range(lst.proxy.rowCount())]
+    assert names == ["VRd", "DKd", "Tal"]
+    assert lst.proxy.index(1, 1).data() == "about spring 2020"  # shown as entered
+    assert lst.proxy.index(2, 2).data() == ""  # ongoing
+    lst.filter.setText("dk")
+    assert lst.proxy.rowCount() == 1
+    # regimen names, not ids, in other lists
+    resp = RecordList(ctx, KINDS["response"], "Responses")
+    qtbot.addWidget(resp)
+    assert resp.proxy.index(0, 3).data() == "VRd"
+
+
+def test_delete_asks_and_is_undoable(qtbot, ctx, monkeypatch):
+    _fill(ctx)
+    lst = RecordList(ctx, KINDS["regimen"], "Regimens")
+    qtbot.addWidget(lst)
+    lst.view.sortByColumn(1, Qt.SortOrder.AscendingOrder)
+    lst.view.setCurrentIndex(lst.proxy.index(0, 0))
+    asked = []
+    monkeypatch.setattr(
+        QMessageBox, "question", lambda *a, **k: asked.append(a[1]) or QMessageBox.StandardButton.No
+    )
+    lst.delete_current()
+    assert asked == ["Delete regimen VRd"]
+    assert len(queries.list_rows(ctx.store, m.Regimen)) == 3
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    lst.delete_current()
+    assert [r.name for r in queries.list_rows(ctx.store, m.Regimen)] == ["DKd", "Tal"]
+    assert lst.model.rowCount() == 2  # the list followed the change
+    assert queries.list_rows(ctx.store, m.RegimenDrug) == []  # cascaded
+    assert ctx.undo_stack.undoText() == "Delete regimen VRd"
+    ctx.undo_stack.undo()
+    assert lst.model.rowCount() == 3
+    assert [d.drug_id for d in queries.list_rows(ctx.store, m.RegimenDrug)] == ["bortezomib"]
+
+
+def test_enter_opens_editor(qtbot, ctx, monkeypatch):
+    _fill(ctx)
+    lst = RecordList(ctx, KINDS["question"], "Questions")
+    qtbot.addWidget(lst)
+    opened = []
+    monkeypatch.setattr(
+        "journal.ui.lists.open_record_editor",
+        lambda c, kind, row, parent=None: opened.append((kind.key, row["text"])),
+    )
+    lst.show()
+    lst.view.setFocus()
+    lst.view.setCurrentIndex(lst.proxy.index(0, 0))
+    qtbot.keyClick(lst.view, Qt.Key.Key_Return)
+    assert opened == [("question", "Dose spacing?")]
+
+
+@pytest.fixture
+def window(qtbot, settings):
+    from journal.ui.app import build_window, make_app
+
+    make_app(["test"])
+    w, controller = build_window(settings)
+    qtbot.addWidget(w)
+    return w, controller
+
+
+def test_first_start_shows_welcome_and_creates_journal(window, tmp_path):
+    from journal.paths import default_journal_path
+
+    w, controller = window
+    assert w.outer.currentWidget() is w.welcome
+    w.welcome.name.setText("Jean")
+    w.welcome.create_button.click()
+    assert w.ctx is not None
+    assert default_journal_path().exists()
+    assert queries.person(w.ctx.store).display_name == "Jean"
+    assert w.settings.recent_files() == [str(default_journal_path())]
+
+
+def test_navigation_by_keyboard_and_pages(window, qtbot, tmp_path):
+    w, controller = window
+    assert controller.create_path(tmp_path / "j.sqlite", None)
+    w.show()
+    qtbot.waitExposed(w)
+    w.activateWindow()
+    qtbot.waitUntil(w.isActiveWindow, timeout=2000)
+    w.nav.setFocus()
+    titles = []
+    for i in range(w.nav.count()):
+        if i:
+            qtbot.keyClick(w.nav, Qt.Key.Key_Down)
+        titles.append(w.stack.currentWidget().accessibleName() or type(w.stack.currentWidget()))
+    assert w.nav.currentRow() == w.nav.count() - 1
+    assert "Overview" in titles
+    assert len(w._pages) == w.nav.count()  # every page was built on demand
+    # Ctrl+3 jumps to Treatments
+    w.nav.setFocus()
+    qtbot.keyClick(w.nav, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    assert w.nav.currentRow() == 2
+
+
+def test_undo_action_carries_the_action_name(window, tmp_path):
+    w, controller = window
+    controller.create_path(tmp_path / "j.sqlite", None)
+    w.ctx.apply(actions.add_note, m.Note(date="2026-01", title="Visit"))
+    assert w.undo_action.text() == "&Undo Add note"
+    w.undo_action.trigger()
+    assert queries.list_rows(w.ctx.store, m.Note) == []
+    assert w.redo_action.text() == "&Redo Add note"
+
+
+def test_open_editor_by_ref(window, tmp_path, monkeypatch):
+    w, controller = window
+    controller.create_path(tmp_path / "j.sqlite", None)
+    w.ctx.apply(actions.add_regimen, m.Regimen(name="VRd", start="2019"), [])
+    opened = []
+    monkeypatch.setattr(
+        "journal.ui.lists.open_record_editor",
+        lambda c, kind, row, parent=None: opened.append((kind.key, row["name"])),
+    )
+    assert w.ctx.open_editor("regimen:1") is True
+    assert opened == [("regimen", "VRd")]
+    assert w.ctx.open_editor("regimen:99") is False
+    assert w.ctx.open_editor("nonsense") is False
+
+
+def test_text_size_and_contrast_are_remembered(window, settings):
+    w, _ = window
+    app = QApplication.instance()
+    base = app.font().pointSizeF()
+    w.set_text_scale(175)
+    assert app.font().pointSizeF() == pytest.approx(base * 1.75)
+    assert settings.text_scale == 175
+    w.set_text_scale(500)
+    assert settings.text_scale == 200  # clamped to the supported range
+    w.set_text_scale(100)
+    assert app.font().pointSizeF() == pytest.approx(base)
+    w.contrast_action.setChecked(True)
+    assert settings.high_contrast is True
+    assert app.palette().color(app.palette().ColorRole.Window).name() == "#000000"
+    w.contrast_action.setChecked(False)
+
+
+def test_window_geometry_saved_and_no_patient_data_in_settings(window, settings, tmp_path):
+    w, controller = window
+    controller.create_path(tmp_path / "j.sqlite", "Jean Secret")
+    w.ctx.apply(actions.add_note, m.Note(date="2026-01", title="Private visit"))
+    w.close()
+    settings.sync()
+    text = open(settings.q.fileName(), encoding="utf-8", errors="replace").read()
+    assert "window" in text and "geometry" in text
+    assert "Jean Secret" not in text and "Private visit" not in text
+
+
+def test_open_not_a_journal_shows_plain_message(window, tmp_path, monkeypatch):
+    w, controller = window
+    bad = tmp_path / "notes.sqlite"
+    bad.write_bytes(b"this is not a database at all" * 100)
+    before = bad.read_bytes()
+    shown = []
+    monkeypatch.setattr(
+        QMessageBox, "exec", lambda self: shown.append((self.windowTitle(), self.text())) or 0
+    )
+    assert controller.open_path(bad) is False
+    assert shown and shown[0][1]
+    assert bad.read_bytes() == before  # never written to
+    assert w.ctx is None
+
+
+def test_glossary_explains_jargon():
+    from journal.ui.glossary import explain, tip
+
+    for word in ("M-spike", "FLC", "VGPR", "refractory"):
+        text = explain(word)
+        assert text.endswith(".") and len(text.split(".")) <= 3
+    assert "M-spike:" in tip("Serum M-protein", "M-spike")
+    assert explain("no such word") == ""
+
+
+def test_invalid_index_is_harmless(ctx):
+    model = RecordTableModel(KINDS["note"])
+    assert model.data(QModelIndex()) is None
