@@ -109,7 +109,7 @@ def window(qtbot, settings):
 def test_first_start_shows_welcome_and_creates_journal(window, tmp_path):
     from journal.paths import default_journal_path
 
-    w, controller = window
+    w, _controller = window
     assert w.outer.currentWidget() is w.welcome
     w.welcome.name.setText("Jean")
     w.welcome.create_button.click()
@@ -189,7 +189,9 @@ def test_window_geometry_saved_and_no_patient_data_in_settings(window, settings,
     w.ctx.apply(actions.add_note, m.Note(date="2026-01", title="Private visit"))
     w.close()
     settings.sync()
-    text = open(settings.q.fileName(), encoding="utf-8", errors="replace").read()
+    from pathlib import Path
+
+    text = Path(settings.q.fileName()).read_text(encoding="utf-8", errors="replace")
     assert "window" in text and "geometry" in text
     assert "Jean Secret" not in text and "Private visit" not in text
 
