@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QFileDialog,
-    QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -128,13 +128,24 @@ class SummaryView(QWidget):
         self.zoom_out = QPushButton("Zoom out")
         self.fit = QPushButton("Fit width")
 
-        form = QFormLayout()
-        form.addRow("Summary:", self.kind)
-        form.addRow("Name on it:", self.identity)
+        def labelled(text: str, w: QWidget) -> QLabel:
+            lab = QLabel(text)
+            lab.setBuddy(w)
+            return lab
+
+        # Two compact rows of options, so the pages get most of the height.
+        grid = QGridLayout()
+        grid.addWidget(labelled("&Summary:", self.kind), 0, 0)
+        grid.addWidget(self.kind, 0, 1)
+        grid.addWidget(labelled("&Name on it:", self.identity), 0, 2)
+        grid.addWidget(self.identity, 0, 3)
+        grid.addWidget(labelled("&Paper:", self.page_size), 0, 4)
+        grid.addWidget(self.page_size, 0, 5)
+        grid.addWidget(labelled("&Date:", self.as_of), 1, 0)
         asof = QHBoxLayout()
         asof.addWidget(self.as_of_today)
-        asof.addWidget(self.as_of)
-        form.addRow("Date:", asof)
+        asof.addWidget(self.as_of, 1)
+        grid.addLayout(asof, 1, 1)
         self.period_row = QWidget()
         pr = QHBoxLayout(self.period_row)
         pr.setContentsMargins(0, 0, 0, 0)
@@ -143,9 +154,11 @@ class SummaryView(QWidget):
         pr.addWidget(self.until)
         pr.addWidget(self.default_period)
         pr.addWidget(self.use_timeline)
-        self.period_label = QLabel("Visit period:")
-        form.addRow(self.period_label, self.period_row)
-        form.addRow("Paper:", self.page_size)
+        self.period_label = labelled("&Visit period:", self.since)
+        grid.addWidget(self.period_label, 1, 2)
+        grid.addWidget(self.period_row, 1, 3, 1, 3)
+        grid.setColumnStretch(1, 2)
+        grid.setColumnStretch(3, 3)
 
         buttons = QHBoxLayout()
         for b in (self.print_btn, self.save_btn, self.copy_btn):
@@ -155,7 +168,7 @@ class SummaryView(QWidget):
             buttons.addWidget(b)
 
         lay = QVBoxLayout(self)
-        lay.addLayout(form)
+        lay.addLayout(grid)
         lay.addLayout(buttons)
         lay.addWidget(self.status)
         lay.addWidget(self.preview, 1)
