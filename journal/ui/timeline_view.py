@@ -1,0 +1,482 @@
+"""The Timeline view: the swimmer chart of one journal, with hover, click, zoom and export.
+
+Takes the UI's :class:`journal.ui.context.JournalContext` (``ctx``). The chart is
+drawn by :func:`journal.charts.timeline.draw_timeline` on ONE long-lived
+:class:`~matplotlib.figure.Figure` (never pyplot: pyplot keeps global figures
+alive and fights Qt's event loop). The data comes from ``ctx.history()`` and
+``ctx.summary()`` through :func:`journal.charts.data.timeline_data_from`; this
+widget computes nothing medical.
+
+Interaction: hover shows what a mark is (also in the line under the chart, for
+screen readers and for people who cannot hold the mouse still); a click opens
+the record's editor through ``ctx.open_editor(ref)`` (a computed mark opens
+the lab results it rests on); the mouse wheel zooms around the pointer,
+dragging pans; buttons and keys do the same (+, -, Left, Right, Home).
+"Use for visit summary" stores the shown period on ``ctx.visit_range`` and
+emits :attr:`TimelineView.rangeChosen`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+from matplotlib.figure import Figure
+from PySide6.QtCore import QDate, QPoint, Qt, Signal
+from PySide6.QtGui import QCursor, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
+
+from journal.charts.data import EXTRA_LABS, TimelineData, timeline_data_from
+from journal.charts.timeline import (
+    Mark,
+    TimelineArtists,
+    TimelineOptions,
+    draw_timeline,
+    set_date_range,
+    shown_range,
+    suggested_height,
+)
+
+log = logging.getLogger(__name__)
+
+EXPORT_FILTERS = "PNG image (*.png);;SVG drawing (*.svg);;PDF document (*.pdf)"
+DRAG_PIXELS = 5  # a press that moves less than this is a click, not a pan
+
+
+def _qdate(d: dt.date) -> QDate:
+    return QDate(d.year, d.month, d.day)
+
+
+def _pydate(q: QDate) -> dt.date:
+    return dt.date(q.year(), q.month(), q.day())
+
+
+def _results(ctx: Any) -> Any:
+    """The rules' results for the chart: the summary, or lines + responses before it exists."""
+    try:
+        return ctx.summary()
+    except ImportError:
+        # journal.domain.summary not there yet: call the rules it would bundle.
+        from types import SimpleNamespace
+
+        from journal.domain.lines import compute_lines
+        from journal.domain.response import compute_responses
+
+        history = ctx.history()
+        lines = compute_lines(history)
+        return SimpleNamespace(lines=lines, responses=compute_responses(history, lines))
+
+
+class TimelineView(QWidget):
+    """The Timeline page. ``rangeChosen(date, date)``: the period chosen for the visit summary."""
+
+    rangeChosen = Signal(object, object)  # noqa: N815 - Qt signal naming
+
+    def __init__(self, ctx: Any, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.data: TimelineData | None = None
+        self.artists: TimelineArtists | None = None
+        self.hover_text = ""
+        self.hover_mark: Mark | None = None
+        self._press: tuple[float, float, tuple[float, float]] | None = None
+        self._dragged = False
+        self._text_scale = self._current_text_scale()
+
+        self.setAccessibleName("Timeline")
+        self.figure = Figure(figsize=(10, 6), dpi=96)
+        self.canvas = FigureCanvasQTAgg(self.figure)
+        self.canvas.setAccessibleName("Timeline chart")
+        self.canvas.setFocusPolicy(Qt.StrongFocus)
+        self.canvas.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        self.canvas.mpl_connect("motion_notify_event", self._on_move)
+        self.canvas.mpl_connect("button_press_event", self._on_press)
+        self.canvas.mpl_connect("button_release_event", self._on_release)
+        self.canvas.mpl_connect("scroll_event", self._on_scroll)
+        self.canvas.mpl_connect("figure_leave_event", lambda _e: self._set_hover(None))
+
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setWidget(self.canvas)
+        self.scroll.setAccessibleName("Timeline chart area")
+
+        def button(text: str, name: str, tip: str, slot) -> QPushButton:
+            b = QPushButton(text)
+            b.setAccessibleName(name)
+            b.setToolTip(tip)
+            b.setAutoDefault(False)
+            b.clicked.connect(slot)
+            return b
+
+        self.whole_button = button(
+            "Whole history", "Show the whole history", "Show everything (Home)", self.show_all
+        )
+        self.year_button = button(
+            "Last 12 months",
+            "Show the last 12 months",
+            "Show the twelve months up to today",
+            self.show_last_year,
+        )
+        self.zoom_in_button = button(
+            "Zoom in", "Zoom in", "Show a shorter period (+)", self.zoom_in
+        )
+        self.zoom_out_button = button(
+            "Zoom out", "Zoom out", "Show a longer period (-)", self.zoom_out
+        )
+        self.earlier_button = button(
+            "◀ Earlier", "Move to earlier dates", "Move back in time (Left arrow)", self.pan_earlier
+        )
+        self.later_button = button(
+            "Later ▶", "Move to later dates", "Move forward in time (Right arrow)", self.pan_later
+        )
+        self.counts_box = QCheckBox("Blood counts and kidney")
+        self.counts_box.setAccessibleName("Show haemoglobin, platelets and creatinine")
+        self.counts_box.setToolTip(
+            "Add panels for haemoglobin, platelets and creatinine under the myeloma markers."
+        )
+        self.counts_box.toggled.connect(lambda _on: self.refresh())
+
+        self.from_edit = QDateEdit()
+        self.to_edit = QDateEdit()
+        for edit, name in ((self.from_edit, "Period from"), (self.to_edit, "Period to")):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("d MMM yyyy")
+            edit.setAccessibleName(name)
+        self.show_period_button = button(
+            "Show period",
+            "Show the chosen period",
+            "Zoom the chart to these dates",
+            self.show_period,
+        )
+        self.use_button = button(
+            "Use for visit summary",
+            "Use this period for the visit summary",
+            "The Summary page's visit summary will cover these dates.",
+            self.use_for_visit,
+        )
+        self.export_button = button(
+            "Export chart…",
+            "Export the chart as a picture or PDF",
+            "Save the chart as PNG, SVG or PDF",
+            self.export_dialog,
+        )
+
+        self.status = QLabel("Point at a mark to see what it is; click it to open the record.")
+        self.status.setAccessibleName("What the pointer is on")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
+
+        row1 = QHBoxLayout()
+        for w in (
+            self.whole_button,
+            self.year_button,
+            self.zoom_in_button,
+            self.zoom_out_button,
+            self.earlier_button,
+            self.later_button,
+        ):
+            row1.addWidget(w)
+        row1.addStretch(1)
+        row1.addWidget(self.counts_box)
+        row1.addWidget(self.export_button)
+        row2 = QHBoxLayout()
+        row2.addWidget(QLabel("Period from"))
+        row2.addWidget(self.from_edit)
+        row2.addWidget(QLabel("to"))
+        row2.addWidget(self.to_edit)
+        row2.addWidget(self.show_period_button)
+        row2.addWidget(self.use_button)
+        row2.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row1)
+        layout.addLayout(row2)
+        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.status)
+
+        for keys, slot in (
+            ("+", self.zoom_in),
+            ("=", self.zoom_in),
+            ("-", self.zoom_out),
+            ("Left", self.pan_earlier),
+            ("Right", self.pan_later),
+            ("Home", self.show_all),
+        ):
+            sc = QShortcut(QKeySequence(keys), self.canvas)
+            sc.setContext(Qt.WidgetShortcut)
+            sc.activated.connect(slot)
+
+        changed = getattr(ctx, "changed", None)
+        if changed is not None:
+            changed.connect(self._on_changed)
+        self.refresh()
+
+    # -- data ---------------------------------------------------------------------
+    def _current_text_scale(self) -> float:
+        settings = getattr(self.ctx, "settings", None)
+        pct = getattr(settings, "text_scale", 100) if settings is not None else 100
+        try:
+            return max(1.0, float(pct) / 100.0)
+        except (TypeError, ValueError):
+            return 1.0
+
+    def _on_changed(self, _change: Any = None) -> None:
+        self.refresh(keep_range=True)
+
+    def refresh(self, *, keep_range: bool = True) -> None:
+        """Rebuild the drawing data from the journal and redraw on the same Figure."""
+        previous = shown_range(self.artists) if (keep_range and self.artists) else None
+        extra = EXTRA_LABS if self.counts_box.isChecked() else ()
+        try:
+            history = self.ctx.history()
+            results = _results(self.ctx)
+            self.data = timeline_data_from(history, results, extra_labs=extra)
+        except Exception:
+            # A chart must never take the window down; say so and keep the old drawing.
+            log.exception("timeline data could not be built")
+            self.status.setText("The timeline could not be drawn; see the log for details.")
+            return
+        self._text_scale = self._current_text_scale()
+        self._draw(previous)
+
+    def _draw(self, date_range: tuple[dt.date, dt.date] | None = None) -> None:
+        data = self.data
+        options = TimelineOptions()
+        height = suggested_height(data, text_scale=self._text_scale, options=options)
+        self.canvas.setMinimumHeight(int(height * self.figure.dpi))
+        self.artists = draw_timeline(
+            self.figure, data, date_range=date_range, text_scale=self._text_scale, options=options
+        )
+        self.canvas.setAccessibleDescription(self._describe(data))
+        self._sync_dates()
+        self.canvas.draw_idle()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        # The text size is a setting changed from the View menu; pick it up when shown.
+        if self.data is not None and self._current_text_scale() != self._text_scale:
+            self._text_scale = self._current_text_scale()
+            self._draw(shown_range(self.artists) if self.artists else None)
+        super().showEvent(event)
+
+    @staticmethod
+    def _describe(data: TimelineData) -> str:
+        if not data.lanes:
+            return "No treatment recorded yet."
+        first, last = data.lanes[0], data.lanes[-1]
+        state = "ongoing" if last.end is None else f"ended {last.end:%d %b %Y}"
+        return (
+            f"{len(data.lanes)} lines of therapy from {first.start:%b %Y}. "
+            f"Latest: {last.full_label}, {state}. "
+            f"{sum(1 for e in data.events if e.kind == 'progression' and not e.pending)} "
+            f"progressions, {len(data.side_effects)} side effects."
+        )
+
+    # -- range --------------------------------------------------------------------
+    def shown_range(self) -> tuple[dt.date, dt.date]:
+        return shown_range(self.artists)
+
+    def set_range(self, lo: dt.date, hi: dt.date) -> None:
+        if self.artists is None or hi <= lo:
+            return
+        set_date_range(self.artists, lo, hi)
+        self._sync_dates()
+        self.canvas.draw_idle()
+
+    def _sync_dates(self) -> None:
+        if self.artists is None:
+            return
+        lo, hi = self.shown_range()
+        for edit, value in ((self.from_edit, lo), (self.to_edit, hi)):
+            edit.blockSignals(True)
+            edit.setDate(_qdate(value))
+            edit.blockSignals(False)
+
+    def show_all(self) -> None:
+        if self.data is None:
+            return
+        lo, hi = self.data.span()
+        pad = dt.timedelta(days=max(5, (hi - lo).days // 50))
+        self.set_range(lo - pad, hi + pad)
+
+    def show_last_year(self) -> None:
+        if self.data is None:
+            return
+        today = self.data.today
+        self.set_range(today - dt.timedelta(days=365), today + dt.timedelta(days=10))
+
+    def _zoom(self, factor: float, centre: float | None = None) -> None:
+        if self.artists is None:
+            return
+        ax = self.artists.lanes_ax
+        lo, hi = ax.get_xlim()
+        mid = centre if centre is not None else (lo + hi) / 2
+        new_lo, new_hi = mid - (mid - lo) * factor, mid + (hi - mid) * factor
+        if new_hi - new_lo < 14:  # two weeks is as close as a timeline needs to go
+            return
+        ax.set_xlim(new_lo, new_hi)
+        self._sync_dates()
+        self.canvas.draw_idle()
+
+    def zoom_in(self) -> None:
+        self._zoom(0.5)
+
+    def zoom_out(self) -> None:
+        self._zoom(2.0)
+
+    def _pan(self, fraction: float) -> None:
+        if self.artists is None:
+            return
+        ax = self.artists.lanes_ax
+        lo, hi = ax.get_xlim()
+        shift = (hi - lo) * fraction
+        ax.set_xlim(lo + shift, hi + shift)
+        self._sync_dates()
+        self.canvas.draw_idle()
+
+    def pan_earlier(self) -> None:
+        self._pan(-0.25)
+
+    def pan_later(self) -> None:
+        self._pan(0.25)
+
+    def show_period(self) -> None:
+        lo, hi = _pydate(self.from_edit.date()), _pydate(self.to_edit.date())
+        if hi <= lo:
+            self.status.setText(
+                "The period's end must be after its start; change one of the dates."
+            )
+            return
+        self.set_range(lo, hi)
+
+    def use_for_visit(self) -> None:
+        lo, hi = _pydate(self.from_edit.date()), _pydate(self.to_edit.date())
+        if hi <= lo:
+            self.status.setText(
+                "The period's end must be after its start; change one of the dates."
+            )
+            return
+        self.ctx.visit_range = (lo, hi)
+        self.status.setText(
+            f"The visit summary will cover {lo:%d %b %Y} to {hi:%d %b %Y} "
+            "(open the Summary page to see it)."
+        )
+        self.rangeChosen.emit(lo, hi)
+
+    # -- mouse --------------------------------------------------------------------
+    def _set_hover(self, mark: Mark | None) -> None:
+        self.hover_mark = mark
+        self.hover_text = mark.tip if mark is not None else ""
+        if mark is None:
+            QToolTip.hideText()
+            return
+        QToolTip.showText(QCursor.pos(), mark.tip, self.canvas)
+        self.status.setText(mark.tip.replace("\n", " · "))
+
+    def _on_move(self, event) -> None:
+        if self.artists is None:
+            return
+        if self._press is not None and event.x is not None:
+            x0, _y0, (lo, hi) = self._press
+            if abs(event.x - x0) > DRAG_PIXELS or self._dragged:
+                self._dragged = True
+                ax = self.artists.lanes_ax
+                width_px = ax.bbox.width or 1.0
+                shift = (event.x - x0) / width_px * (hi - lo)
+                ax.set_xlim(lo - shift, hi - shift)
+                self.canvas.draw_idle()
+                return
+        if event.x is None:
+            self._set_hover(None)
+            return
+        mark = self.artists.hit(event.x, event.y)
+        if mark is not self.hover_mark:
+            self._set_hover(mark)
+
+    def _on_press(self, event) -> None:
+        if event.button != 1 or self.artists is None or event.x is None:
+            return
+        self._press = (event.x, event.y, self.artists.lanes_ax.get_xlim())
+        self._dragged = False
+
+    def _on_release(self, event) -> None:
+        pressed, dragged = self._press, self._dragged
+        self._press, self._dragged = None, False
+        if pressed is None or self.artists is None:
+            return
+        if dragged:
+            self._sync_dates()
+            return
+        mark = self.artists.hit(event.x, event.y) if event.x is not None else None
+        if mark is not None:
+            self.open_mark(mark)
+
+    def open_mark(self, mark: Mark) -> bool:
+        """Open the record behind a mark; a computed mark opens the first lab row it used."""
+        for ref in mark.open_refs:
+            if self.ctx.open_editor(ref):
+                return True
+        self.status.setText(
+            "This mark is computed by the app; its explanation is shown when you point at it."
+        )
+        return False
+
+    def _on_scroll(self, event) -> None:
+        if self.artists is None or event.xdata is None:
+            return
+        # Mouse wheel zooms around the pointer so the thing looked at stays put.
+        self._zoom(0.8 if event.button == "up" else 1.25, centre=event.xdata)
+
+    # -- export -------------------------------------------------------------------
+    def export(self, path: str | os.PathLike) -> Path:
+        """Save the chart (format from the suffix: .png, .svg, .pdf) through a temp file."""
+        path = Path(path)
+        fmt = path.suffix.lower().lstrip(".")
+        if fmt not in ("png", "svg", "pdf"):
+            raise ValueError(f"{path.name}: choose a name ending in .png, .svg or .pdf")
+        fd, tmp = tempfile.mkstemp(prefix=".timeline-", suffix=path.suffix, dir=path.parent)
+        os.close(fd)
+        try:
+            self.figure.savefig(tmp, format=fmt, dpi=200 if fmt == "png" else None)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path
+
+    def export_dialog(self) -> None:
+        name, chosen = QFileDialog.getSaveFileName(
+            self, "Export the timeline chart", "timeline.png", EXPORT_FILTERS
+        )
+        if not name:
+            return
+        if not Path(name).suffix:
+            name += {"SVG": ".svg", "PDF": ".pdf"}.get(chosen.split()[0], ".png")
+        try:
+            self.export(name)
+        except (OSError, ValueError) as exc:
+            QMessageBox.warning(self, "Could not export the chart", f"{exc}\nNothing was changed.")
+            return
+        self.status.setText(f"Chart saved to {name}.")
+
+    def widget_pos(self, x_px: float, y_px: float) -> QPoint:
+        """Widget position (for tests and keyboard users' tooltips) of a figure pixel."""
+        ratio = self.canvas.devicePixelRatioF() or 1.0
+        height = self.figure.bbox.height
+        return QPoint(round(x_px / ratio), round((height - y_px) / ratio))

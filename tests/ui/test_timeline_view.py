@@ -1,0 +1,194 @@
+"""TimelineView with pytest-qt: hover, click, zoom, presets, period, redraw, export."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "charts"))
+
+from chart_samples import TODAY, sample_history, sample_results
+from PySide6.QtCore import QObject, Qt, Signal
+
+from journal.ui.timeline_view import TimelineView
+
+
+class FakeSettings:
+    text_scale = 100
+
+
+class FakeCtx(QObject):
+    """The part of journal.ui.context.JournalContext the view uses."""
+
+    changed = Signal(object)
+
+    def __init__(self):
+        super().__init__()
+        self._history = sample_history()
+        self._results = sample_results()
+        self.settings = FakeSettings()
+        self.visit_range = None
+        self.opened: list[str] = []
+        self.known = {"regimen:4", "lab:2", "side_effect:3", "dose_change:1"}
+
+    def history(self):
+        return self._history
+
+    def summary(self):
+        return self._results
+
+    def open_editor(self, ref: str) -> bool:
+        self.opened.append(ref)
+        return ref in self.known
+
+
+@pytest.fixture
+def view(qtbot):
+    ctx = FakeCtx()
+    v = TimelineView(ctx)
+    qtbot.addWidget(v)
+    v.resize(1200, 800)
+    v.show()
+    qtbot.waitExposed(v)
+    v.canvas.draw()
+    return v
+
+
+def centre_of(view, mark):
+    x = (mark.x0 + mark.x1) / 2
+    y = (mark.y0 + mark.y1) / 2
+    return mark.ax.transData.transform((x, y))
+
+
+def first(view, kind, ref=None):
+    return next(m for m in view.artists.marks if m.kind == kind and (ref is None or m.ref == ref))
+
+
+def test_hover_says_what_a_mark_is(view, qtbot):
+    bar = first(view, "bar", "regimen:4")
+    x, y = centre_of(view, bar)
+    qtbot.mouseMove(view.canvas, view.widget_pos(x, y))
+    qtbot.waitUntil(lambda: view.hover_text != "")
+    assert "(DKd)" in view.hover_text and "1 Mar 2022" in view.hover_text
+    assert "DKd" in view.status.text()
+    se = first(view, "side_effect", "side_effect:3")
+    x, y = centre_of(view, se)
+    qtbot.mouseMove(view.canvas, view.widget_pos(x, y))
+    qtbot.waitUntil(lambda: "Heart failure" in view.hover_text)
+    assert "grade 3" in view.hover_text and "Serious" in view.hover_text
+
+
+def test_click_opens_the_record_and_computed_marks_open_their_lab(view, qtbot):
+    bar = first(view, "bar", "regimen:4")
+    qtbot.mouseClick(view.canvas, Qt.LeftButton, pos=view.widget_pos(*centre_of(view, bar)))
+    assert view.ctx.opened == ["regimen:4"]
+    view.ctx.opened.clear()
+    computed = first(view, "event:response", "computed:response:line1:2019-05-01")
+    qtbot.mouseClick(view.canvas, Qt.LeftButton, pos=view.widget_pos(*centre_of(view, computed)))
+    assert view.ctx.opened == ["computed:response:line1:2019-05-01", "lab:2"]
+
+
+def test_zoom_pan_and_presets(view, qtbot):
+    lo, hi = view.shown_range()
+    span = (hi - lo).days
+    qtbot.mouseClick(view.zoom_in_button, Qt.LeftButton)
+    lo2, hi2 = view.shown_range()
+    assert abs((hi2 - lo2).days - span / 2) <= 2
+    qtbot.mouseClick(view.earlier_button, Qt.LeftButton)
+    lo3, _ = view.shown_range()
+    assert lo3 < lo2
+    qtbot.mouseClick(view.year_button, Qt.LeftButton)
+    lo4, hi4 = view.shown_range()
+    assert lo4 == TODAY - dt.timedelta(days=365) and hi4 >= TODAY
+    assert view.from_edit.date().toPython() == lo4  # the period chooser follows the chart
+    qtbot.mouseClick(view.whole_button, Qt.LeftButton)
+    lo5, hi5 = view.shown_range()
+    assert lo5 <= dt.date(2019, 2, 15) and hi5 >= TODAY
+    # Keyboard: + zooms in when the chart has focus.
+    view.canvas.setFocus()
+    qtbot.keyClick(view.canvas, Qt.Key_Plus)
+    lo6, hi6 = view.shown_range()
+    assert (hi6 - lo6).days < (hi5 - lo5).days
+
+
+def test_wheel_zooms_around_the_pointer(view):
+    from matplotlib.backend_bases import MouseEvent
+
+    ax = view.artists.lanes_ax
+    before = ax.get_xlim()
+    x, y = ax.transData.transform((ax.get_xlim()[0] + 100, 1.0))
+    MouseEvent("scroll_event", view.canvas, x, y, button="up", step=1)._process()
+    after = ax.get_xlim()
+    assert after[1] - after[0] < before[1] - before[0]
+
+
+def test_drag_pans(view, qtbot):
+    lo, hi = view.shown_range()
+    ax = view.artists.lanes_ax
+    cx, cy = ax.bbox.x0 + ax.bbox.width / 2, ax.bbox.y0 + 3
+    start, end = view.widget_pos(cx, cy), view.widget_pos(cx + 200, cy)
+    qtbot.mousePress(view.canvas, Qt.LeftButton, pos=start)
+    qtbot.mouseMove(view.canvas, end)
+    qtbot.mouseRelease(view.canvas, Qt.LeftButton, pos=end)
+    lo2, hi2 = view.shown_range()
+    assert lo2 < lo and abs((hi2 - lo2).days - (hi - lo).days) <= 1
+    assert view.ctx.opened == []  # a drag is not a click
+
+
+def test_period_for_the_visit_summary(view, qtbot):
+    view.from_edit.setDate(dt.date(2023, 1, 1))
+    view.to_edit.setDate(dt.date(2024, 6, 1))
+    with qtbot.waitSignal(view.rangeChosen) as sig:
+        qtbot.mouseClick(view.use_button, Qt.LeftButton)
+    assert sig.args == [dt.date(2023, 1, 1), dt.date(2024, 6, 1)]
+    assert view.ctx.visit_range == (dt.date(2023, 1, 1), dt.date(2024, 6, 1))
+    qtbot.mouseClick(view.show_period_button, Qt.LeftButton)
+    assert view.shown_range() == (dt.date(2023, 1, 1), dt.date(2024, 6, 1))
+    # A backwards period is refused with a message, nothing stored.
+    view.to_edit.setDate(dt.date(2022, 1, 1))
+    qtbot.mouseClick(view.use_button, Qt.LeftButton)
+    assert "after its start" in view.status.text()
+    assert view.ctx.visit_range == (dt.date(2023, 1, 1), dt.date(2024, 6, 1))
+
+
+def test_redraws_on_change_on_the_same_figure(view):
+    figure = view.figure
+    assert len(view.data.lanes) == 3
+    view.set_range(dt.date(2022, 1, 1), dt.date(2023, 1, 1))
+    ctx = view.ctx
+    lines = ctx._results.lines
+    ctx._results.lines = replace(lines, lines=lines.lines[:2])
+    ctx.changed.emit(None)
+    assert view.figure is figure and len(view.data.lanes) == 2
+    assert view.shown_range() == (dt.date(2022, 1, 1), dt.date(2023, 1, 1))  # zoom kept
+
+
+def test_blood_count_panels(view, qtbot):
+    assert list(view.artists.lab_axes) == ["m_protein"]
+    view.counts_box.setChecked(True)
+    assert list(view.artists.lab_axes) == ["m_protein", "hb"]
+
+
+def test_export_png_svg_pdf(view, tmp_path):
+    for name, magic in (("t.png", b"\x89PNG"), ("t.svg", b"<?xml"), ("t.pdf", b"%PDF")):
+        out = view.export(tmp_path / name)
+        assert out.read_bytes().startswith(magic)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.pdf", "t.png", "t.svg"]
+    with pytest.raises(ValueError, match=r"\.png, \.svg or \.pdf"):
+        view.export(tmp_path / "t.jpg")
+
+
+def test_buttons_have_accessible_names_and_take_focus(view):
+    for b in (
+        view.whole_button,
+        view.year_button,
+        view.zoom_in_button,
+        view.export_button,
+        view.use_button,
+    ):
+        assert b.accessibleName() and b.focusPolicy() & Qt.TabFocus
+    assert "3 lines of therapy" in view.canvas.accessibleDescription()
