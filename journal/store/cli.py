@@ -1,0 +1,95 @@
+"""``journal create | check | backup | backups | restore``: the store's commands."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from journal.cli import add_file_argument, error
+from journal.paths import default_journal_path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("create", help="create a new, empty journal")
+    add_file_argument(p)
+    p.set_defaults(func=cmd_create)
+
+    p = sub.add_parser(
+        "check", help="check a journal for damage (read-only: it never changes the file)"
+    )
+    add_file_argument(p)
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("backup", help="make a verified backup now")
+    add_file_argument(p)
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("backups", help="list the backups of a journal, newest first")
+    add_file_argument(p)
+    p.set_defaults(func=cmd_backups)
+
+    p = sub.add_parser(
+        "restore",
+        help="put a backup in place of the journal (the current file is kept as a backup)",
+    )
+    p.add_argument("backup", metavar="BACKUP", help="the backup file to go back to")
+    add_file_argument(p)
+    p.set_defaults(func=cmd_restore)
+
+
+def _path(args) -> Path:
+    return Path(args.file).expanduser() if args.file else default_journal_path()
+
+
+def cmd_create(args) -> int:
+    from journal.store.db import create_journal
+
+    with create_journal(_path(args)) as store:
+        print(f"Created a new journal: {store.path}")
+    return 0
+
+
+def cmd_check(args) -> int:
+    from journal.store.backup import check_journal
+
+    report = check_journal(_path(args))
+    print(report.text())
+    return 0 if report.ok else 1
+
+
+def cmd_backup(args) -> int:
+    from journal.store.backup import backup_now
+    from journal.store.db import open_journal
+
+    with open_journal(_path(args), auto_backup=False) as store:
+        path = backup_now(store, "manual")
+    print(f"Backup made and checked: {path}")
+    return 0
+
+
+def cmd_backups(args) -> int:
+    from journal.paths import backups_dir
+    from journal.store.backup import list_backups
+
+    path = _path(args)
+    found = list_backups(path)
+    if not found:
+        print(f"No backups of {path} yet (they go to {backups_dir(path)}).")
+        return 0
+    for b in found:
+        print(f"{b.describe():<32} {b.size:>12,} bytes  {b.path}")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from journal.store.backup import restore
+
+    backup = Path(args.backup).expanduser()
+    if not backup.is_file():
+        return error(f"There is no backup file at {backup}. 'journal backups' lists them.")
+    target = _path(args)
+    kept = restore(backup, target)
+    print(f"Restored {target} from {backup}.")
+    if kept:
+        print(f"The file it replaced was kept: {kept}")
+    return 0
