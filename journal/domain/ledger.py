@@ -1,0 +1,1318 @@
+"""Exposure, refractoriness and intolerance per drug and class; class labels;
+disease status; early relapse (rules doc sections 2.1-2.4).
+
+One function, :func:`compute_ledger`, used by every screen, the summary JSON and the
+PDF. Each answer carries traces naming the rule set, the doses, responses and
+progressions behind it, and a person's override wins visibly.
+
+Conventions (the rules doc marks these "(unconfirmed)" or leaves them open)
+---------------------------------------------------------------------------
+* Exposure = at least one dose (``imwg``); rule set ``two_cycles`` needs at least two
+  consecutive cycles of one regimen.
+* Only anti-myeloma administrations count. Conditioning drugs (high-dose melphalan)
+  count for exposure and "alkylator exposed" but are never judged refractory;
+  lymphodepletion, mobilisation, premedication and supportive drugs do not count.
+  A transplant whose conditioning is not recorded is assumed to be high-dose melphalan
+  (flagged).
+* "Refractory" is "ever": refractory in any line counts (rules doc 2.2).
+* The 60-day window runs from the real last dose; a drug still being taken is "on"
+  it up to ``as_of``. A progression on the day a drug starts is not on it.
+* "Best response while on it" takes the responses dated from the first to the last
+  dose; "not evaluable" is ignored. With no response recorded the response arm cannot
+  fire (shown in the trace).
+* Cycles: the regimen's recorded cycle count when the drug ran for the whole regimen,
+  else days / cycle length, counting a started cycle; cycle length 28 days when not
+  recorded (flagged as estimated).
+* CAR-T: no refractory call; best response after the infusion (until the next
+  treatment) and days from infusion to the first progression.
+* Default progressions are the history's confirmed progressions except "relapse from
+  CR" (IMWG 2016 keeps it apart from PD); callers may pass computed ones instead.
+* Months = days / 30.44.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from journal.domain.catalog import Catalog, get_catalog
+from journal.domain.dates import PartialDate
+from journal.domain.lines import LinesResult, catalog_drug, drug_key
+from journal.domain.records import History
+from journal.domain.trace import APP_CONVENTION, IMWG_PANEL1_2011, Source, Trace
+from journal.domain.vocab import (
+    ChangeReason,
+    DrugRole,
+    ProcedureKind,
+    ProgressionKind,
+    ResponseCategory,
+    response_rank,
+)
+
+# -- sources -------------------------------------------------------------------------------
+CARTITUDE4 = Source(
+    "CARTITUDE-4 eligibility (NCT04181827): refractory = < MR or PD on/within 60 days of last dose",
+    "https://trials.co/clinical-trials-details/a-study-comparing-jnj-68284528-a-car-t-therapy-directed-against-b-cell-maturation-antigen-bcma-versus-pomalidomide-bortezomib-and-dexamethasone-pvd-or-daratumumab-pomalidomide-and-dexamethasone-dpd-in-participants-with-relapsed-and-lenalidomide-refractory-multiple-myeloma/NCT04181827",
+    "2.2",
+)
+MAMMOTH = Source(
+    "MAMMOTH (Gandhi et al., Leukemia 2019)",
+    "https://www.nature.com/articles/s41375-019-0435-7",
+    "2.2-2.3",
+)
+ELRANATAMAB_MRD = Source(
+    "Phase II MRD-adapted elranatamab study (MediFind listing)",
+    "https://www.medifind.com/conditions/multiple-myeloma/3561/clinical-trial/533198495",
+    "2.2",
+)
+MAYO_CD38_CART = Source(
+    "Mayo Clinic anti-CD38 CAR-T trial eligibility",
+    "https://www.mayo.edu/research/clinical-trials/cls-20467298",
+    "2.2",
+)
+MAGNETISMM32 = Source(
+    "MagnetisMM-32 TPS / KarMMa-3: >= 2 consecutive cycles for an exposure",
+    "https://inventcures.github.io/tps_abstracts/TPS7568_ABSTRACT502362_stealth.html",
+    "2.2",
+)
+KUMAR_2017 = Source(
+    "Kumar SK et al., Leukemia 2017 (double-refractory benchmark)",
+    "https://www.nature.com/articles/leu2017138",
+    "2.3",
+)
+MAJESTEC1 = Source(
+    "MajesTEC-1 (Moreau et al., NEJM 2022): triple-class exposed",
+    "https://pmc.ncbi.nlm.nih.gov/articles/PMC10587778",
+    "2.3",
+)
+MAGNETISMM3 = Source("MagnetisMM-3 design (NCT04649359): triple-class refractory", None, "2.3")
+BCD_REVIEW = Source(
+    "Blood Cancer Discov review of bispecifics (penta-exposed/refractory)",
+    "https://aacrjournals.org/bloodcancerdiscov/article/2/5/423/665839",
+    "2.3",
+)
+RULES_DOC_23 = Source("Treatment Journal rules (myeloma-rules.md 2.3)", None, "2.3")
+FHR_FRONTIERS = Source(
+    "Functional high-risk MM (Frontiers in Oncology 2023)",
+    "https://frontiersin.org/journals/oncology/articles/10.3389/fonc.2023.1240966/full",
+    "2.4",
+)
+
+PD_WINDOW_DAYS = 60
+DEFAULT_CYCLE_DAYS = 28
+DAYS_PER_MONTH = 30.44
+CORE_CLASSES = ("PI", "IMiD", "anti-CD38", "CELMoD")
+_COUNTED_ROLES = {DrugRole.ANTI_MYELOMA.value, DrugRole.CONDITIONING.value}
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    name: str
+    description: str
+    source: Source
+    min_response: str | None = "MR"  # refractory if best response while on it is below this
+    min_cycles_for_response: int = 0
+    anti_cd38_min_days: int = 0
+    anti_cd38_pd_only: bool = False
+    exposure_min_cycles: int = 0
+    unconfirmed: bool = False
+
+
+RULE_SETS: dict[str, RuleSet] = {
+    "imwg": RuleSet(
+        "imwg",
+        "Refractory = progression on the drug or within 60 days of its last dose, or best "
+        "response below minimal response (MR) while on it. Exposed = at least one dose.",
+        CARTITUDE4,
+    ),
+    "mammoth": RuleSet(
+        "mammoth",
+        "As imwg, but an anti-CD38 antibody counts as refractory only after at least 4 weeks "
+        "of it and progression on it or within 60 days of the last dose.",
+        MAMMOTH,
+        anti_cd38_min_days=28,
+        anti_cd38_pd_only=True,
+    ),
+    "elranatamab": RuleSet(
+        "elranatamab",
+        "Refractory = progression on the drug or within 60 days of its last dose, in any line, "
+        "regardless of response.",
+        ELRANATAMAB_MRD,
+        min_response=None,
+    ),
+    "mayo": RuleSet(
+        "mayo",
+        "Refractory = progression during or within 60 days of the last dose, or less than a "
+        "partial response (PR) after at least 2 cycles.",
+        MAYO_CD38_CART,
+        min_response="PR",
+        min_cycles_for_response=2,
+    ),
+    "two_cycles": RuleSet(
+        "two_cycles",
+        "As imwg, but a drug counts as exposure only after at least 2 consecutive cycles "
+        "(KarMMa-3 detail unconfirmed).",
+        MAGNETISMM32,
+        exposure_min_cycles=2,
+        unconfirmed=True,
+    ),
+}
+
+
+# -- results -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Administration:
+    """One stretch of a drug: a drug record of a regimen, or a procedure (CAR-T, SCT)."""
+
+    drug_id: str
+    name: str
+    start: PartialDate
+    last_dose: PartialDate | None  # None = still taking as of the ledger date
+    role: str
+    regimen_id: int | None
+    ref: str
+    cycles: int | None
+    cycles_estimated: bool
+    stop_reason: str | None
+    lines: tuple[int, ...]
+    from_procedure: bool = False
+
+
+@dataclass(frozen=True)
+class DrugStatus:
+    drug_id: str
+    name: str
+    drug_class: str | None
+    target: str | None
+    exposed: bool
+    refractory: bool | None  # None = not meaningful (CAR-T)
+    intolerant: bool
+    first_dose: PartialDate | None
+    last_dose: PartialDate | None
+    ongoing: bool
+    consecutive_cycles: int | None
+    best_response: str | None
+    lines: tuple[int, ...]
+    administrations: tuple[Administration, ...]
+    traces: tuple[Trace, ...]
+    overridden: tuple[str, ...] = ()  # which answers a person overrode
+
+    def to_json(self) -> dict:
+        return {
+            "drug_id": self.drug_id,
+            "name": self.name,
+            "class": self.drug_class,
+            "target": self.target,
+            "exposed": self.exposed,
+            "refractory": self.refractory,
+            "intolerant": self.intolerant,
+            "first_dose": _iso(self.first_dose),
+            "last_dose": _iso(self.last_dose),
+            "ongoing": self.ongoing,
+            "consecutive_cycles": self.consecutive_cycles,
+            "best_response": self.best_response,
+            "lines": list(self.lines),
+            "overridden": list(self.overridden),
+            "traces": [t.to_json() for t in self.traces],
+        }
+
+
+@dataclass(frozen=True)
+class ClassStatus:
+    drug_class: str
+    exposed: bool
+    refractory: bool
+    intolerant: bool
+    exposed_drugs: tuple[str, ...]
+    refractory_drugs: tuple[str, ...]
+    intolerant_drugs: tuple[str, ...]
+    traces: tuple[Trace, ...]
+    overridden: tuple[str, ...] = ()
+
+    def to_json(self) -> dict:
+        return {
+            "class": self.drug_class,
+            "exposed": self.exposed,
+            "refractory": self.refractory,
+            "intolerant": self.intolerant,
+            "exposed_drugs": list(self.exposed_drugs),
+            "refractory_drugs": list(self.refractory_drugs),
+            "intolerant_drugs": list(self.intolerant_drugs),
+            "overridden": list(self.overridden),
+            "traces": [t.to_json() for t in self.traces],
+        }
+
+
+@dataclass(frozen=True)
+class Label:
+    id: str
+    name: str
+    applies: bool
+    drugs: tuple[str, ...]  # the drugs (or records) behind the answer
+    trace: Trace
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "applies": self.applies,
+            "drugs": list(self.drugs),
+            "trace": self.trace.to_json(),
+        }
+
+
+@dataclass(frozen=True)
+class DiseaseStatus:
+    status: str  # "not treated" | "newly diagnosed, not relapsed" | "primary refractory" |
+    #             "relapsed" | "relapsed and refractory" | "progressed, response not recorded"
+    trace: Trace
+
+    def to_json(self) -> dict:
+        return {"status": self.status, "trace": self.trace.to_json()}
+
+
+@dataclass(frozen=True)
+class EarlyRelapse:
+    first_progression: PartialDate | None
+    months_from_first_line: float | None
+    months_from_first_asct: float | None
+    fired: tuple[str, ...]  # definitions that fired
+    trace: Trace
+
+    @property
+    def applies(self) -> bool:
+        return bool(self.fired)
+
+    def to_json(self) -> dict:
+        return {
+            "first_progression": _iso(self.first_progression),
+            "months_from_first_line": self.months_from_first_line,
+            "months_from_first_asct": self.months_from_first_asct,
+            "fired": list(self.fired),
+            "applies": self.applies,
+            "trace": self.trace.to_json(),
+        }
+
+
+@dataclass(frozen=True)
+class CarTOutcome:
+    product: str
+    infusion: PartialDate
+    best_response: str | None
+    first_progression: PartialDate | None
+    days_to_progression: int | None
+    trace: Trace
+
+    def to_json(self) -> dict:
+        return {
+            "product": self.product,
+            "infusion": self.infusion.to_iso(),
+            "best_response": self.best_response,
+            "first_progression": _iso(self.first_progression),
+            "days_to_progression": self.days_to_progression,
+            "trace": self.trace.to_json(),
+        }
+
+
+@dataclass(frozen=True)
+class Ledger:
+    rule_set: str
+    as_of: PartialDate | None
+    drugs: dict[str, DrugStatus]
+    classes: dict[str, ClassStatus]
+    labels: dict[str, Label]
+    disease_status: DiseaseStatus
+    early_relapse: EarlyRelapse
+    car_t: tuple[CarTOutcome, ...] = ()
+    traces: tuple[Trace, ...] = field(default=())
+
+    def drug(self, drug_id: str) -> DrugStatus | None:
+        return self.drugs.get(drug_id)
+
+    def exposed(self, drug_id: str) -> bool:
+        d = self.drugs.get(drug_id)
+        return bool(d and d.exposed)
+
+    def refractory(self, drug_id: str) -> bool:
+        d = self.drugs.get(drug_id)
+        return bool(d and d.refractory)
+
+    def label(self, label_id: str) -> Label:
+        return self.labels[label_id]
+
+    def to_json(self) -> dict:
+        rs = RULE_SETS[self.rule_set]
+        return {
+            "rule_set": {"name": rs.name, "description": rs.description, "source": rs.source.short},
+            "as_of": _iso(self.as_of),
+            "drugs": {k: v.to_json() for k, v in sorted(self.drugs.items())},
+            "classes": {k: v.to_json() for k, v in sorted(self.classes.items())},
+            "labels": {k: v.to_json() for k, v in self.labels.items()},
+            "disease_status": self.disease_status.to_json(),
+            "early_relapse": self.early_relapse.to_json(),
+            "car_t": [c.to_json() for c in self.car_t],
+        }
+
+
+def _iso(d: PartialDate | None) -> str | None:
+    return d.to_iso() if d is not None else None
+
+
+# -- small helpers -------------------------------------------------------------------------
+_FAR = dt.date(9000, 12, 31)  # "no end yet"; leaves room for date arithmetic
+
+
+def _mid(d: PartialDate | None, default: dt.date = _FAR) -> dt.date:
+    return d.midpoint() if d is not None else default
+
+
+def _coarse(*ds: PartialDate | None) -> bool:
+    return any(d is not None and not d.is_exact_day for d in ds)
+
+
+def _cat_name(cat: Catalog, drug_id: str) -> str:
+    d = cat.get(drug_id)
+    return d.generic if d else drug_id.removeprefix("name:")
+
+
+@dataclass(frozen=True)
+class _Event:
+    date: PartialDate
+    ref: str
+    category: str | None = None
+
+
+# -- the rule --------------------------------------------------------------------------------
+def compute_ledger(
+    history: History,
+    lines: LinesResult,
+    *,
+    as_of: PartialDate | None = None,
+    rule_set: str = "imwg",
+    responses: Iterable[tuple[PartialDate, ResponseCategory | str, str]] | None = None,
+    progressions: Iterable[tuple[PartialDate, str]] | None = None,
+    catalog: Catalog | None = None,
+) -> Ledger:
+    """Per-drug and per-class exposure/refractoriness/intolerance, class labels,
+    disease status and early relapse as of ``as_of`` (default: everything recorded)."""
+    if rule_set not in RULE_SETS:
+        raise ValueError(f"unknown rule set {rule_set!r}; choose one of: {', '.join(RULE_SETS)}")
+    cat = catalog or get_catalog()
+    rs = RULE_SETS[rule_set]
+    cutoff = as_of.midpoint() if as_of is not None else None
+
+    def in_range(d: PartialDate) -> bool:
+        return cutoff is None or d.midpoint() <= cutoff
+
+    if responses is None:
+        resp = [_Event(r.date, r.ref, str(r.category)) for r in history.responses]
+    else:
+        resp = [_Event(d, ref, str(c)) for d, c, ref in responses]
+    if progressions is None:
+        progs = [
+            _Event(p.date, p.ref)
+            for p in history.progressions
+            if p.confirmed and p.kind != ProgressionKind.RELAPSE_FROM_CR.value
+        ]
+    else:
+        progs = [_Event(d, ref) for d, ref in progressions]
+    resp = sorted((e for e in resp if in_range(e.date)), key=lambda e: (e.date.sort_key(), e.ref))
+    progs = sorted((e for e in progs if in_range(e.date)), key=lambda e: (e.date.sort_key(), e.ref))
+
+    admins = _administrations(history, lines, cat, in_range, as_of)
+    by_drug: dict[str, list[Administration]] = {}
+    for a in admins:
+        by_drug.setdefault(a.drug_id, []).append(a)
+
+    drugs: dict[str, DrugStatus] = {}
+    for drug_id in sorted(by_drug):
+        drugs[drug_id] = _drug_status(
+            drug_id, by_drug[drug_id], rs, resp, progs, cat, history, cutoff
+        )
+    classes = _classes(drugs, cat, history)
+    procs = [p for p in history.procedures if in_range(p.date)]
+    labels = _labels(drugs, classes, cat, procs, lines, as_of)
+    status = _disease_status(admins, resp, progs, cutoff)
+    early = _early_relapse(lines, procs, progs, as_of)
+    car_t = _car_t_outcomes(admins, resp, progs, cat, lines)
+    return Ledger(
+        rule_set=rule_set,
+        as_of=as_of,
+        drugs=drugs,
+        classes=classes,
+        labels=labels,
+        disease_status=status,
+        early_relapse=early,
+        car_t=car_t,
+    )
+
+
+def _administrations(history, lines, cat, in_range, as_of) -> list[Administration]:
+    out: list[Administration] = []
+    for r in history.regimens:
+        for i, d in enumerate(r.drugs):
+            if d.role not in _COUNTED_ROLES:
+                continue
+            found = catalog_drug(d, cat)
+            if found is not None and found.supportive:
+                continue
+            start = d.start or r.start
+            if not in_range(start):
+                continue
+            last = d.last_dose if d.last_dose is not None else r.end
+            if last is not None and as_of is not None and not in_range(last):
+                last = None  # still taking on the ledger date
+            cycles, estimated = _cycles(r, d, start, last, as_of)
+            stop = d.stop_reason
+            if stop is None and last is not None and r.end is not None and last == r.end:
+                stop = r.end_reason
+            out.append(
+                Administration(
+                    drug_id=drug_key(d, cat),
+                    name=found.generic if found else d.name,
+                    start=start,
+                    last_dose=last,
+                    role=d.role,
+                    regimen_id=r.id,
+                    ref=d.ref or r.ref,
+                    cycles=cycles,
+                    cycles_estimated=estimated,
+                    stop_reason=stop,
+                    lines=lines.drug_lines.get((r.id, i), ()),
+                )
+            )
+    for p in history.procedures:
+        if not in_range(p.date):
+            continue
+        line = lines.procedure_line.get(p.id)
+        line_t = (line,) if line else ()
+        if p.kind == ProcedureKind.CAR_T.value:
+            found = cat.get(p.product) or (cat.identify(p.product) if p.product else None)
+            drug_id = found.id if found else "name:" + (p.product or "CAR-T")
+            out.append(
+                Administration(
+                    drug_id,
+                    found.generic if found else (p.product or "CAR-T"),
+                    p.date,
+                    p.date,
+                    DrugRole.ANTI_MYELOMA.value,
+                    None,
+                    p.ref,
+                    1,
+                    False,
+                    None,
+                    line_t,
+                    True,
+                )
+            )
+        elif p.kind in (ProcedureKind.AUTO_SCT.value, ProcedureKind.ALLO_SCT.value):
+            found = cat.identify(p.conditioning) if p.conditioning else cat.get("melphalan")
+            if found is None or found.supportive:
+                continue
+            out.append(
+                Administration(
+                    found.id,
+                    found.generic,
+                    p.date,
+                    p.date,
+                    DrugRole.CONDITIONING.value,
+                    None,
+                    p.ref,
+                    1,
+                    p.conditioning is None,
+                    None,
+                    line_t,
+                    True,
+                )
+            )
+    out.sort(key=lambda a: (a.start.sort_key(), a.ref, a.drug_id))
+    return out
+
+
+def _cycles(r, d, start, last, as_of) -> tuple[int | None, bool]:
+    whole = start == r.start and (last == r.end or (last is None and r.end is None))
+    if r.cycles is not None and whole and (last is not None):
+        return r.cycles, False
+    end = last or as_of
+    if end is None:
+        return None, True
+    length = r.cycle_days or DEFAULT_CYCLE_DAYS
+    days = (end.midpoint() - start.midpoint()).days + 1
+    return max(1, 1 + (days - 1) // length), r.cycle_days is None or _coarse(start, end)
+
+
+def _drug_status(drug_id, admins, rs: RuleSet, resp, progs, cat, history, cutoff) -> DrugStatus:
+    d = cat.get(drug_id)
+    name = d.generic if d else admins[0].name
+    dclass = d.drug_class if d else None
+    is_cart = dclass == "CAR-T"
+    traces: list[Trace] = []
+    src = rs.source
+
+    qualifying = [
+        a for a in admins if not rs.exposure_min_cycles or (a.cycles or 0) >= rs.exposure_min_cycles
+    ]
+    exposed = bool(qualifying)
+    first = min((a.start for a in admins), key=lambda x: x.sort_key())
+    ongoing = any(a.last_dose is None for a in admins)
+    last = None if ongoing else max((a.last_dose for a in admins), key=lambda x: x.sort_key())
+    all_lines = tuple(sorted({n for a in admins for n in a.lines}))
+    if exposed:
+        traces.append(
+            Trace(
+                "ledger.exposed",
+                f"Exposed to {name}: "
+                + "; ".join(_admin_text(a) for a in qualifying)
+                + (
+                    f" (rule set {rs.name}: at least {rs.exposure_min_cycles} consecutive cycles)"
+                    if rs.exposure_min_cycles
+                    else " (at least one dose)"
+                )
+                + ".",
+                src,
+                tuple(a.ref for a in qualifying),
+                unconfirmed=rs.unconfirmed or rs.name == "imwg",
+                flags=("cycles estimated",)
+                if any(a.cycles_estimated for a in qualifying) and rs.exposure_min_cycles
+                else (),
+            )
+        )
+    else:
+        traces.append(
+            Trace(
+                "ledger.not_exposed",
+                f"Not counted as exposed to {name} under rule set {rs.name}: no stretch reached "
+                f"{rs.exposure_min_cycles} consecutive cycles ("
+                + "; ".join(_admin_text(a) for a in admins)
+                + ").",
+                src,
+                tuple(a.ref for a in admins),
+                unconfirmed=rs.unconfirmed,
+            )
+        )
+
+    # best response while on it
+    best = None
+    best_ref = None
+    for a in admins:
+        b, ref = _best_between(resp, a.start, a.last_dose, cutoff)
+        if b is not None and (best is None or response_rank(b) < response_rank(best)):
+            best, best_ref = b, ref
+    if best is not None:
+        traces.append(
+            Trace(
+                "ledger.best_response",
+                f"Best response while on {name}: {best} (responses dated from the first to the "
+                "last dose).",
+                src,
+                (best_ref,),
+            )
+        )
+
+    refractory: bool | None
+    if is_cart:
+        refractory = None
+        traces.append(
+            Trace(
+                "ledger.car_t_no_refractory",
+                f"{name} is given once: 'refractory' is not meaningful with the 60-day rule; "
+                "best response and time from infusion to progression are shown instead.",
+                APP_CONVENTION,
+                tuple(a.ref for a in admins),
+                unconfirmed=True,
+            )
+        )
+    else:
+        refractory = False
+        reasons: list[Trace] = []
+        for a in qualifying:
+            t = _refractory_admin(a, name, dclass, rs, resp, progs, cutoff)
+            if t is not None:
+                reasons.append(t)
+        if reasons:
+            refractory = True
+            traces.extend(reasons)
+        elif exposed:
+            skipped = [a for a in qualifying if a.role == DrugRole.CONDITIONING.value]
+            traces.append(
+                Trace(
+                    "ledger.not_refractory",
+                    f"Not refractory to {name} under rule set {rs.name}: no progression on it or "
+                    f"within {PD_WINDOW_DAYS} days of its last dose"
+                    + (
+                        f", and no best response below {rs.min_response} while on it"
+                        if rs.min_response
+                        else ""
+                    )
+                    + (
+                        " (no response assessment recorded while on it)"
+                        if rs.min_response and best is None
+                        else ""
+                    )
+                    + (
+                        "; conditioning before a transplant is not judged for refractoriness"
+                        if skipped
+                        else ""
+                    )
+                    + ".",
+                    src,
+                    tuple(a.ref for a in qualifying),
+                )
+            )
+    intolerant_admins = [a for a in admins if a.stop_reason == ChangeReason.TOXICITY.value]
+    intolerant = bool(intolerant_admins)
+    if intolerant:
+        traces.append(
+            Trace(
+                "ledger.intolerant",
+                f"Intolerant to {name}: stopped because of side effects on "
+                + ", ".join(a.last_dose.display() for a in intolerant_admins if a.last_dose)
+                + ".",
+                Source(
+                    "Rules doc 2.2: intolerant = stopped for toxicity (e.g. DREAMM-7)", None, "2.2"
+                ),
+                tuple(a.ref for a in intolerant_admins),
+            )
+        )
+    cycles_known = [a.cycles for a in admins if a.cycles is not None and not a.from_procedure]
+    overridden: list[str] = []
+    for rule in ("exposed", "refractory", "intolerant"):
+        o = history.overrides_for(rule, drug_id)
+        if o is None:
+            continue
+        val = o.value.strip().lower() in ("yes", "true", "1", "y")
+        computed = {"exposed": exposed, "refractory": refractory, "intolerant": intolerant}[rule]
+        if rule == "exposed":
+            exposed = val
+        elif rule == "refractory":
+            refractory = val
+        else:
+            intolerant = val
+        overridden.append(rule)
+        traces.append(
+            Trace(
+                f"ledger.override.{rule}",
+                f"You set {rule} for {name} to '{o.value}' ({o.reason}); the rule gave "
+                f"{'yes' if computed else 'no' if computed is not None else 'not applicable'}. "
+                "Your answer is used everywhere, including class labels and exports.",
+                APP_CONVENTION,
+                (o.ref,),
+                overridden_by=o.ref,
+            )
+        )
+    return DrugStatus(
+        drug_id=drug_id,
+        name=name,
+        drug_class=dclass,
+        target=d.target if d else None,
+        exposed=exposed,
+        refractory=refractory,
+        intolerant=intolerant,
+        first_dose=first,
+        last_dose=last,
+        ongoing=ongoing,
+        consecutive_cycles=max(cycles_known) if cycles_known else None,
+        best_response=best,
+        lines=all_lines,
+        administrations=tuple(admins),
+        traces=tuple(traces),
+        overridden=tuple(overridden),
+    )
+
+
+def _admin_text(a: Administration) -> str:
+    span = (
+        f"{a.start.display()} to {a.last_dose.display()}"
+        if a.last_dose and a.last_dose != a.start
+        else a.start.display()
+        if a.last_dose
+        else f"from {a.start.display()}, ongoing"
+    )
+    extra = []
+    if a.role == DrugRole.CONDITIONING.value:
+        extra.append(
+            "transplant conditioning"
+            + (", assumed" if a.cycles_estimated and a.from_procedure else "")
+        )
+    elif a.cycles is not None and not a.from_procedure:
+        extra.append(
+            f"{a.cycles} cycle{'s' if a.cycles != 1 else ''}"
+            + (" (estimated)" if a.cycles_estimated else "")
+        )
+    if a.lines:
+        extra.append("line " + ", ".join(str(n) for n in a.lines))
+    return span + (f" ({'; '.join(extra)})" if extra else "")
+
+
+def _best_between(resp, start: PartialDate, last: PartialDate | None, cutoff):
+    lo = start.midpoint()
+    hi = last.midpoint() if last is not None else (cutoff or _FAR)
+    best = None
+    ref = None
+    for e in resp:
+        if e.category == ResponseCategory.NE.value:
+            continue
+        if lo <= e.date.midpoint() <= hi and (
+            best is None or response_rank(e.category) < response_rank(best)
+        ):
+            best, ref = e.category, e.ref
+    return best, ref
+
+
+def _refractory_admin(a, name, dclass, rs: RuleSet, resp, progs, cutoff) -> Trace | None:
+    if a.role == DrugRole.CONDITIONING.value:
+        return None
+    anti_cd38 = dclass == "anti-CD38"
+    lo = a.start.midpoint()
+    last = a.last_dose.midpoint() if a.last_dose is not None else (cutoff or _FAR)
+    duration = (last - lo).days + 1
+    if anti_cd38 and rs.anti_cd38_min_days and duration < rs.anti_cd38_min_days:
+        return None
+    window_end = last + dt.timedelta(days=PD_WINDOW_DAYS)
+    for p in progs:
+        pm = p.date.midpoint()
+        if lo < pm <= window_end:
+            on = pm <= last
+            where = (
+                "while on it"
+                if on
+                else f"{(pm - last).days} days after its last dose ({a.last_dose.display()})"
+            )
+            return Trace(
+                "ledger.refractory.progression",
+                f"Refractory to {name}: progression on {p.date.display()} {where} — within "
+                f"{PD_WINDOW_DAYS} days of the last dose counts (rule set {rs.name}"
+                + (
+                    ", after at least 4 weeks of anti-CD38"
+                    if anti_cd38 and rs.anti_cd38_min_days
+                    else ""
+                )
+                + ").",
+                rs.source,
+                (a.ref, p.ref),
+                unconfirmed=rs.unconfirmed,
+                flags=("imprecise date",) if _coarse(p.date, a.start, a.last_dose) else (),
+            )
+    if rs.min_response and not (anti_cd38 and rs.anti_cd38_pd_only):
+        if rs.min_cycles_for_response and (a.cycles or 0) < rs.min_cycles_for_response:
+            return None
+        best, ref = _best_between(resp, a.start, a.last_dose, cutoff)
+        if best is not None and response_rank(best) > response_rank(rs.min_response):
+            return Trace(
+                "ledger.refractory.no_response",
+                f"Refractory to {name}: best response while on it was {best}, below "
+                f"{rs.min_response}"
+                + (f" after {a.cycles} cycles" if rs.min_cycles_for_response else "")
+                + f" (rule set {rs.name}).",
+                rs.source,
+                (a.ref, ref),
+                unconfirmed=rs.unconfirmed,
+            )
+    return None
+
+
+def _classes(
+    drugs: dict[str, DrugStatus], cat: Catalog, history: History
+) -> dict[str, ClassStatus]:
+    names = set(CORE_CLASSES) | {d.drug_class for d in drugs.values() if d.drug_class}
+    out: dict[str, ClassStatus] = {}
+    for c in sorted(names):
+        members = [d for d in drugs.values() if d.drug_class == c]
+        exp = tuple(d.drug_id for d in members if d.exposed)
+        ref = tuple(d.drug_id for d in members if d.refractory)
+        intol = tuple(d.drug_id for d in members if d.intolerant)
+        label = cat.drugs_in_class(c)[0].class_label if cat.drugs_in_class(c) else c
+        traces = [
+            Trace(
+                "ledger.class",
+                f"{label}: "
+                + (
+                    f"exposed ({', '.join(_cat_name(cat, x) for x in exp)})"
+                    if exp
+                    else "not exposed"
+                )
+                + (f"; refractory ({', '.join(_cat_name(cat, x) for x in ref)})" if ref else "")
+                + (f"; intolerant ({', '.join(_cat_name(cat, x) for x in intol)})" if intol else "")
+                + ". A class is exposed/refractory when at least one of its drugs is.",
+                RULES_DOC_23,
+                tuple(t.records[0] for d in members for t in d.traces if t.records)[:20],
+            )
+        ]
+        exposed, refractory, intolerant = bool(exp), bool(ref), bool(intol)
+        overridden = []
+        for rule in ("exposed", "refractory", "intolerant"):
+            o = history.overrides_for(rule, c)
+            if o is None:
+                continue
+            val = o.value.strip().lower() in ("yes", "true", "1", "y")
+            if rule == "exposed":
+                exposed = val
+            elif rule == "refractory":
+                refractory = val
+            else:
+                intolerant = val
+            overridden.append(rule)
+            traces.append(
+                Trace(
+                    f"ledger.override.{rule}",
+                    f"You set {rule} for the class {label} to '{o.value}' ({o.reason}).",
+                    APP_CONVENTION,
+                    (o.ref,),
+                    overridden_by=o.ref,
+                )
+            )
+        out[c] = ClassStatus(
+            c, exposed, refractory, intolerant, exp, ref, intol, tuple(traces), tuple(overridden)
+        )
+    return out
+
+
+def _labels(drugs, classes, cat, procs, lines: LinesResult, as_of) -> dict[str, Label]:
+    def dn(ids):
+        return ", ".join(_cat_name(cat, x) for x in ids) or "none"
+
+    def cls(c):
+        return classes.get(c) or ClassStatus(c, False, False, False, (), (), (), ())
+
+    def exp(x):
+        return bool(drugs.get(x) and drugs[x].exposed)
+
+    def ref(x):
+        return bool(drugs.get(x) and drugs[x].refractory)
+
+    def over_for(ids) -> str | None:
+        # A label built on an overridden drug (or class) answer says so.
+        for x in ids:
+            if x in drugs:
+                for t in drugs[x].traces:
+                    if t.overridden_by:
+                        return t.overridden_by
+        for c in classes.values():
+            if set(ids) & set(c.exposed_drugs + c.refractory_drugs) or not ids:
+                for t in c.traces:
+                    if t.overridden_by:
+                        return t.overridden_by
+        return None
+
+    labels: dict[str, Label] = {}
+
+    def add(id, name, applies, ids, expl, src, unconfirmed=False):
+        labels[id] = Label(
+            id,
+            name,
+            applies,
+            tuple(ids),
+            Trace(
+                f"ledger.label.{id}",
+                expl,
+                src,
+                tuple(ids),
+                unconfirmed=unconfirmed,
+                overridden_by=over_for(ids),
+            ),
+        )
+
+    pi, imid, cd38 = cls("PI"), cls("IMiD"), cls("anti-CD38")
+    yes = {True: "yes", False: "no"}
+    # Double-refractory: an IMiD and a PI.
+    add(
+        "double_refractory",
+        "double-refractory (IMiD + PI)",
+        pi.refractory and imid.refractory,
+        imid.refractory_drugs + pi.refractory_drugs,
+        f"{yes[pi.refractory and imid.refractory]}: refractory IMiD: {dn(imid.refractory_drugs)}; "
+        f"refractory PI: {dn(pi.refractory_drugs)}.",
+        KUMAR_2017,
+    )
+    tce = pi.exposed and imid.exposed and cd38.exposed
+    add(
+        "triple_class_exposed",
+        "triple-class exposed (PI + IMiD + anti-CD38)",
+        tce,
+        pi.exposed_drugs + imid.exposed_drugs + cd38.exposed_drugs,
+        f"{yes[tce]}: PI {dn(pi.exposed_drugs)}; IMiD {dn(imid.exposed_drugs)}; "
+        f"anti-CD38 {dn(cd38.exposed_drugs)}.",
+        MAJESTEC1,
+    )
+    tcr = pi.refractory and imid.refractory and cd38.refractory
+    add(
+        "triple_class_refractory",
+        "triple-class refractory",
+        tcr,
+        pi.refractory_drugs + imid.refractory_drugs + cd38.refractory_drugs,
+        f"{yes[tcr]}: refractory PI {dn(pi.refractory_drugs)}; IMiD {dn(imid.refractory_drugs)}; "
+        f"anti-CD38 {dn(cd38.refractory_drugs)}.",
+        MAGNETISMM3,
+    )
+    npi, nimid = len(pi.refractory_drugs), len(imid.refractory_drugs)
+    quad_m = cd38.refractory and ((npi >= 1 and nimid >= 2) or (npi >= 2 and nimid >= 1))
+    add(
+        "quad_refractory_mammoth",
+        "quad-refractory (MAMMOTH: anti-CD38 + 2 PIs + 1 IMiD, or anti-CD38 + 1 PI + 2 IMiDs)",
+        quad_m,
+        cd38.refractory_drugs + pi.refractory_drugs + imid.refractory_drugs,
+        f"{yes[quad_m]}: refractory anti-CD38 {dn(cd38.refractory_drugs)}; PIs "
+        f"{dn(pi.refractory_drugs)}; IMiDs {dn(imid.refractory_drugs)}.",
+        MAMMOTH,
+    )
+    four = ("bortezomib", "carfilzomib", "lenalidomide", "pomalidomide")
+    quad_old = all(ref(x) for x in four)
+    add(
+        "quad_refractory_older",
+        "quad-refractory (older usage: bortezomib, carfilzomib, lenalidomide, pomalidomide)",
+        quad_old,
+        tuple(x for x in four if ref(x)),
+        f"{yes[quad_old]}: refractory to {dn([x for x in four if ref(x)])} of the four; this "
+        "older usage (e.g. STORM) has no anti-CD38 (unconfirmed).",
+        RULES_DOC_23,
+        unconfirmed=True,
+    )
+    cd38_exp = [x for x in ("daratumumab", "isatuximab") if exp(x)]
+    cd38_ref = [x for x in ("daratumumab", "isatuximab") if ref(x)]
+    penta_e = all(exp(x) for x in four) and bool(cd38_exp)
+    add(
+        "penta_exposed",
+        "penta-exposed",
+        penta_e,
+        tuple(x for x in four if exp(x)) + tuple(cd38_exp),
+        f"{yes[penta_e]}: exposed to {dn([x for x in four if exp(x)] + cd38_exp)} (needs "
+        "bortezomib, carfilzomib, lenalidomide, pomalidomide and an anti-CD38).",
+        BCD_REVIEW,
+    )
+    penta_r = all(ref(x) for x in four) and bool(cd38_ref)
+    add(
+        "penta_refractory",
+        "penta-refractory",
+        penta_r,
+        tuple(x for x in four if ref(x)) + tuple(cd38_ref),
+        f"{yes[penta_r]}: refractory to {dn([x for x in four if ref(x)] + cd38_ref)} (needs "
+        "bortezomib, carfilzomib, lenalidomide, pomalidomide and an anti-CD38).",
+        BCD_REVIEW,
+    )
+    for target in ("BCMA", "GPRC5D", "FcRH5"):
+        ids = [
+            d.drug_id
+            for d in drugs.values()
+            if d.exposed
+            and d.target == target
+            and d.drug_class in ("bispecific", "CAR-T", "BCMA-ADC")
+        ]
+        add(
+            f"prior_{target.lower()}",
+            f"prior {target}-directed therapy",
+            bool(ids),
+            ids,
+            f"{yes[bool(ids)]}: {target}-directed drugs received: {dn(ids)}.",
+            RULES_DOC_23,
+        )
+    tcr_ids = [
+        d.drug_id for d in drugs.values() if d.exposed and d.drug_class in ("bispecific", "CAR-T")
+    ]
+    add(
+        "prior_t_cell_redirecting",
+        "prior T-cell-redirecting therapy (CAR-T or bispecific)",
+        bool(tcr_ids),
+        tcr_ids,
+        f"{yes[bool(tcr_ids)]}: CAR-T or bispecific received: {dn(tcr_ids)}.",
+        RULES_DOC_23,
+    )
+    for cid, nm in (("CAR-T", "prior CAR-T"), ("bispecific", "prior bispecific antibody")):
+        ids = [d.drug_id for d in drugs.values() if d.exposed and d.drug_class == cid]
+        add(
+            "prior_" + cid.lower().replace("-", "_"),
+            nm,
+            bool(ids),
+            ids,
+            f"{yes[bool(ids)]}: {dn(ids)}.",
+            RULES_DOC_23,
+        )
+    allo = [p for p in procs if p.kind == ProcedureKind.ALLO_SCT.value]
+    add(
+        "prior_allo_sct",
+        "prior allogeneic stem-cell transplant",
+        bool(allo),
+        [p.ref for p in allo],
+        f"{yes[bool(allo)]}: " + (", ".join(p.date.display() for p in allo) or "none") + ".",
+        RULES_DOC_23,
+    )
+    auto = [p for p in procs if p.kind == ProcedureKind.AUTO_SCT.value]
+    add(
+        "prior_auto_sct",
+        "prior autologous stem-cell transplant",
+        bool(auto),
+        [p.ref for p in auto],
+        f"{yes[bool(auto)]}: " + (", ".join(p.date.display() for p in auto) or "none") + ".",
+        RULES_DOC_23,
+    )
+    alk = [d for d in drugs.values() if d.exposed and d.drug_class == "alkylator"]
+    assumed = any(a.from_procedure and a.cycles_estimated for d in alk for a in d.administrations)
+    add(
+        "alkylator_exposed",
+        "alkylator exposed (including high-dose melphalan)",
+        bool(alk),
+        [d.drug_id for d in alk],
+        f"{yes[bool(alk)]}: {dn([d.drug_id for d in alk])}"
+        + (
+            " (transplant conditioning not recorded: high-dose melphalan assumed)"
+            if assumed
+            else ""
+        )
+        + ".",
+        RULES_DOC_23,
+        unconfirmed=assumed,
+    )
+    # Kumar 2017 benchmark: len or pom + bort or carf refractory, alkylator, >= 3 prior lines.
+    ir = [x for x in ("lenalidomide", "pomalidomide") if ref(x)]
+    pr = [x for x in ("bortezomib", "carfilzomib") if ref(x)]
+    nlines = lines.prior_lines(as_of) if as_of is not None else lines.lines_received
+    k17 = bool(ir) and bool(pr) and bool(alk) and nlines >= 3
+    add(
+        "double_refractory_kumar2017",
+        "double-refractory, Mayo benchmark (len/pom + bort/carf "
+        "refractory, alkylator exposed, >= 3 prior lines)",
+        k17,
+        ir + pr,
+        f"{yes[k17]}: refractory {dn(ir + pr)}; alkylator {'yes' if alk else 'no'}; "
+        f"{nlines} lines.",
+        KUMAR_2017,
+    )
+    return labels
+
+
+def _disease_status(admins, resp, progs, cutoff) -> DiseaseStatus:
+    src = IMWG_PANEL1_2011
+    treated = [a for a in admins if a.role == DrugRole.ANTI_MYELOMA.value]
+    if not treated:
+        return DiseaseStatus(
+            "not treated",
+            Trace("ledger.status.not_treated", "No anti-myeloma treatment is recorded.", src),
+        )
+    first = min(a.start.midpoint() for a in treated)
+    pds = [p for p in progs if p.date.midpoint() > first]
+    assessed = [e for e in resp if e.category != ResponseCategory.NE.value]
+    responded = [e for e in assessed if response_rank(e.category) <= response_rank("MR")]
+    if not pds:
+        return DiseaseStatus(
+            "newly diagnosed, not relapsed",
+            Trace(
+                "ledger.status.not_relapsed",
+                "No progression is recorded since treatment started.",
+                src,
+            ),
+        )
+    last_pd = pds[-1]
+    if not assessed:
+        return DiseaseStatus(
+            "progressed, response not recorded",
+            Trace(
+                "ledger.status.unknown",
+                f"Progression on {last_pd.date.display()}, but no response assessment is recorded, "
+                "so primary refractory cannot be told from relapsed. Add the best response of each "
+                "line.",
+                src,
+                (last_pd.ref,),
+            ),
+        )
+    if not responded:
+        return DiseaseStatus(
+            "primary refractory",
+            Trace(
+                "ledger.status.primary_refractory",
+                "Never reached minimal response (MR) or better with any therapy; best recorded was "
+                + min((e.category for e in assessed), key=response_rank)
+                + ".",
+                src,
+                tuple(e.ref for e in assessed[:10]),
+            ),
+        )
+    pm = last_pd.date.midpoint()
+    near = [
+        a
+        for a in treated
+        if a.start.midpoint() < pm
+        and (a.last_dose is None or (pm - a.last_dose.midpoint()).days <= PD_WINDOW_DAYS)
+    ]
+    # non-responsive on salvage: assessments after the first PD, none >= MR
+    first_pd = pds[0].date.midpoint()
+    salvage = [e for e in assessed if e.date.midpoint() > first_pd]
+    nonresp = bool(salvage) and all(
+        response_rank(e.category) > response_rank("MR") for e in salvage
+    )
+    if near or nonresp:
+        why = (
+            f"the latest progression ({last_pd.date.display()}) came on treatment or within "
+            f"{PD_WINDOW_DAYS} days of the last dose of {', '.join(sorted({a.name for a in near}))}"
+            if near
+            else "no response of MR or better on treatment after the first progression"
+        )
+        return DiseaseStatus(
+            "relapsed and refractory",
+            Trace(
+                "ledger.status.relapsed_refractory",
+                f"Reached at least MR (e.g. {responded[0].category} on "
+                f"{responded[0].date.display()}), then {why}.",
+                src,
+                (responded[0].ref, last_pd.ref, *[a.ref for a in near]),
+            ),
+        )
+    return DiseaseStatus(
+        "relapsed",
+        Trace(
+            "ledger.status.relapsed",
+            f"Reached at least MR, then progressed on {last_pd.date.display()} more than "
+            f"{PD_WINDOW_DAYS} days after the last dose of any treatment.",
+            src,
+            (responded[0].ref, last_pd.ref),
+        ),
+    )
+
+
+def _early_relapse(lines: LinesResult, procs, progs, as_of) -> EarlyRelapse:
+    src = FHR_FRONTIERS
+    first_line = (
+        lines.line(min((ln.number for ln in lines.lines), default=0)) if lines.lines else None
+    )
+    if first_line is None:
+        return EarlyRelapse(
+            None,
+            None,
+            None,
+            (),
+            Trace("ledger.early_relapse.none", "No line of therapy is recorded.", src),
+        )
+    start = first_line.start.midpoint()
+    pds = [p for p in progs if p.date.midpoint() > start]
+    first_asct = min(
+        (
+            p
+            for p in procs
+            if p.kind == ProcedureKind.AUTO_SCT.value
+            and lines.procedure_line.get(p.id) == first_line.number
+        ),
+        key=lambda p: p.date.sort_key(),
+        default=None,
+    )
+    if not pds:
+        follow = (
+            f" ({(as_of.midpoint() - start).days / DAYS_PER_MONTH:.1f} months of follow-up)"
+            if as_of is not None
+            else ""
+        )
+        return EarlyRelapse(
+            None,
+            None,
+            None,
+            (),
+            Trace(
+                "ledger.early_relapse.no_progression",
+                f"No progression recorded after the start of line 1 on "
+                f"{first_line.start.display()}{follow}.",
+                src,
+            ),
+        )
+    p = pds[0]
+    m1 = round((p.date.midpoint() - start).days / DAYS_PER_MONTH, 1)
+    m2 = None
+    if first_asct is not None and p.date.midpoint() > first_asct.date.midpoint():
+        m2 = round((p.date.midpoint() - first_asct.date.midpoint()).days / DAYS_PER_MONTH, 1)
+    fired = []
+    if m1 < 18:
+        fired.append("progression < 18 months from start of first-line treatment")
+    if m2 is not None and m2 < 12:
+        fired.append("progression < 12 months from frontline ASCT")
+    expl = (
+        f"First progression on {p.date.display()}: {m1} months after line 1 started "
+        f"({first_line.start.display()})"
+        + (
+            f", {m2} months after the frontline ASCT ({first_asct.date.display()})"
+            if m2 is not None
+            else ", no frontline ASCT before it"
+        )
+        + ". "
+        + (
+            "Early relapse / functional high risk by: " + "; ".join(fired) + "."
+            if fired
+            else "Neither definition (< 18 months from start, < 12 months from ASCT) fired."
+        )
+    )
+    refs = (p.ref, *(f"regimen:{r}" for r in first_line.regimen_ids[:1]))
+    if first_asct is not None:
+        refs += (first_asct.ref,)
+    return EarlyRelapse(
+        p.date,
+        m1,
+        m2,
+        tuple(fired),
+        Trace(
+            "ledger.early_relapse",
+            expl,
+            src,
+            refs,
+            flags=("imprecise date",) if _coarse(p.date, first_line.start) else (),
+        ),
+    )
+
+
+def _car_t_outcomes(admins, resp, progs, cat, lines: LinesResult) -> tuple[CarTOutcome, ...]:
+    out = []
+    for a in admins:
+        d = cat.get(a.drug_id)
+        if not (d and d.drug_class == "CAR-T"):
+            continue
+        inf = a.start.midpoint()
+        # responses until the next line that started after the infusion
+        nxt = [
+            ln.start.midpoint()
+            for ln in lines.lines
+            if ln.start.midpoint() > inf and ln.number not in a.lines
+        ]
+        until = min(nxt) if nxt else _FAR
+        best = None
+        for e in resp:
+            if (
+                inf < e.date.midpoint() <= until
+                and e.category != ResponseCategory.NE.value
+                and (best is None or response_rank(e.category) < response_rank(best))
+            ):
+                best = e.category
+        pd = next((p for p in progs if p.date.midpoint() > inf), None)
+        days = (pd.date.midpoint() - inf).days if pd else None
+        out.append(
+            CarTOutcome(
+                d.generic,
+                a.start,
+                best,
+                pd.date if pd else None,
+                days,
+                Trace(
+                    "ledger.car_t_outcome",
+                    f"{d.generic} infused on {a.start.display()}: best response "
+                    f"{best or 'not recorded'}; "
+                    + (
+                        f"first progression {pd.date.display()}, {days} days after infusion."
+                        if pd
+                        else "no progression recorded since."
+                    ),
+                    APP_CONVENTION,
+                    (a.ref, *((pd.ref,) if pd else ())),
+                    unconfirmed=True,
+                ),
+            )
+        )
+    return tuple(out)
+
+
+__all__ = [
+    "RULE_SETS",
+    "Administration",
+    "CarTOutcome",
+    "ClassStatus",
+    "DiseaseStatus",
+    "DrugStatus",
+    "EarlyRelapse",
+    "Label",
+    "Ledger",
+    "RuleSet",
+    "compute_ledger",
+]

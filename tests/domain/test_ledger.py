@@ -1,0 +1,533 @@
+"""Exposure / refractoriness ledger: every rule, variant and label of rules doc 2.1-2.4."""
+
+from __future__ import annotations
+
+import pytest
+
+from journal.domain.dates import PartialDate
+from journal.domain.ledger import RULE_SETS, compute_ledger
+from journal.domain.lines import compute_lines
+
+
+def ledger(h, **kw):
+    return compute_ledger(h, compute_lines(h), **kw)
+
+
+def rules(status):
+    return {t.rule for t in status.traces}
+
+
+# -- drug-level refractoriness ----------------------------------------------------------------
+def _len_maint_then_pd(hb, pd_date, **kw):
+    return hb.hist(
+        regimens=[
+            hb.reg(
+                1,
+                "lenalidomide",
+                "2020-01-01",
+                "2021-01-01",
+                ["lenalidomide"],
+                end_reason="patient choice",
+            )
+        ],
+        progressions=[hb.prog(1, pd_date)],
+        **kw,
+    )
+
+
+def test_pd_within_60_days_of_last_dose_is_refractory(hb):
+    lg = ledger(_len_maint_then_pd(hb, "2021-02-15"))
+    s = lg.drug("lenalidomide")
+    assert s.exposed and s.refractory
+    t = next(t for t in s.traces if t.rule == "ledger.refractory.progression")
+    assert "45 days after its last dose" in t.explanation
+    assert t.records == ("regimen_drug:100", "progression:1")
+
+
+def test_pd_after_60_days_is_not_refractory(hb):
+    s = ledger(_len_maint_then_pd(hb, "2021-03-15")).drug("lenalidomide")
+    assert s.exposed and not s.refractory
+    assert "ledger.not_refractory" in rules(s)
+
+
+def test_pd_while_on_drug_is_refractory(hb):
+    h = hb.hist(
+        regimens=[hb.reg(1, "Pd", "2020-01-01", None)], progressions=[hb.prog(1, "2020-09-01")]
+    )
+    s = ledger(h).drug("pomalidomide")
+    assert s.refractory and s.ongoing and s.last_dose is None
+    assert (
+        "while on it"
+        in next(t for t in s.traces if t.rule == "ledger.refractory.progression").explanation
+    )
+
+
+def test_pd_on_the_start_day_is_not_on_the_drug(hb):
+    h = hb.hist(
+        regimens=[hb.reg(1, "Pd", "2020-01-01", "2020-06-01")],
+        progressions=[hb.prog(1, "2020-01-01")],
+    )
+    assert not ledger(h).drug("pomalidomide").refractory
+
+
+def test_no_response_below_mr_is_refractory_imwg_not_elranatamab(hb):
+    h = hb.hist(
+        regimens=[hb.reg(1, "Kd", "2020-01-01", "2020-06-01", end_reason="inadequate response")],
+        responses=[hb.resp(1, "2020-03-01", "SD"), hb.resp(2, "2020-05-01", "SD")],
+    )
+    assert ledger(h).drug("carfilzomib").refractory
+    t = next(
+        t for t in ledger(h).drug("carfilzomib").traces if t.rule == "ledger.refractory.no_response"
+    )
+    assert "SD" in t.explanation and "MR" in t.explanation
+    assert not ledger(h, rule_set="elranatamab").drug("carfilzomib").refractory
+
+
+def test_mayo_less_than_pr_after_two_cycles(hb):
+    h = hb.hist(
+        regimens=[hb.reg(1, "Kd", "2020-01-01", "2020-04-01", cycles=3, cycle_days=28)],
+        responses=[hb.resp(1, "2020-03-20", "MR")],
+    )
+    assert not ledger(h).drug("carfilzomib").refractory  # MR is enough for IMWG
+    assert ledger(h, rule_set="mayo").drug("carfilzomib").refractory
+    # only one cycle: the Mayo response arm does not apply yet
+    h1 = hb.hist(
+        regimens=[hb.reg(1, "Kd", "2020-01-01", "2020-01-25", cycles=1, cycle_days=28)],
+        responses=[hb.resp(1, "2020-01-20", "MR")],
+    )
+    assert not ledger(h1, rule_set="mayo").drug("carfilzomib").refractory
+
+
+def test_mammoth_needs_four_weeks_of_anti_cd38(hb):
+    h = hb.hist(
+        regimens=[
+            hb.reg(1, "DPd", "2020-01-01", "2020-01-20", end_reason="side effects (toxicity)")
+        ],
+        progressions=[hb.prog(1, "2020-02-15")],
+    )
+    assert ledger(h).drug("daratumumab").refractory
+    lg = ledger(h, rule_set="mammoth")
+    assert not lg.drug("daratumumab").refractory
+    assert lg.drug("pomalidomide").refractory  # other drugs follow IMWG
+    h4 = hb.hist(
+        regimens=[hb.reg(1, "DPd", "2020-01-01", "2020-02-10")],
+        progressions=[hb.prog(1, "2020-02-15")],
+    )
+    assert ledger(h4, rule_set="mammoth").drug("daratumumab").refractory
+
+
+def test_mammoth_anti_cd38_response_arm_does_not_apply(hb):
+    h = hb.hist(
+        regimens=[hb.reg(1, "DPd", "2020-01-01", "2020-06-01")],
+        responses=[hb.resp(1, "2020-04-01", "SD")],
+    )
+    assert ledger(h).drug("daratumumab").refractory
+    assert not ledger(h, rule_set="mammoth").drug("daratumumab").refractory
+
+
+def test_two_cycles_rule_for_exposure(hb):
+    h = hb.hist(
+        regimens=[
+            hb.reg(1, "Kd", "2020-01-01", "2020-01-20", cycles=1, cycle_days=28),
+            hb.reg(2, "DRd", "2020-02-01", "2020-06-01", cycle_days=28),
+        ]
+    )
+    assert ledger(h).drug("carfilzomib").exposed
+    lg = ledger(h, rule_set="two_cycles")
+    assert not lg.drug("carfilzomib").exposed
+    assert "ledger.not_exposed" in rules(lg.drug("carfilzomib"))
+    assert lg.drug("daratumumab").exposed
+    assert lg.drug("daratumumab").consecutive_cycles == 5  # 122 days of 28-day cycles
+
+
+def test_intolerant(hb):
+    h = hb.hist(
+        regimens=[
+            hb.reg(
+                1,
+                "KRd",
+                "2020-01-01",
+                None,
+                [
+                    hb.drug(
+                        "carfilzomib", last="2020-03-01", stop_reason="side effects (toxicity)"
+                    ),
+                    "lenalidomide",
+                    "dexamethasone",
+                ],
+            )
+        ]
+    )
+    lg = ledger(h)
+    assert lg.drug("carfilzomib").intolerant and not lg.drug("lenalidomide").intolerant
+    assert lg.classes["PI"].intolerant and lg.classes["PI"].intolerant_drugs == ("carfilzomib",)
+    # regimen-level end reason applies to drugs that ran to the end
+    h2 = hb.hist(
+        regimens=[hb.reg(1, "Kd", "2020-01-01", "2020-03-01", end_reason="side effects (toxicity)")]
+    )
+    assert ledger(h2).drug("carfilzomib").intolerant
+
+
+def test_per_drug_details(hb):
+    h = hb.hist(
+        regimens=[
+            hb.reg(1, "VRd", "2019-01-01", "2019-05-01", cycles=4, cycle_days=28),
+            hb.reg(2, "KRd", "2020-01-01", "2020-12-01", cycle_days=28),
+        ],
+        responses=[hb.resp(1, "2019-04-01", "VGPR"), hb.resp(2, "2020-06-01", "PR")],
+    )
+    s = ledger(h).drug("lenalidomide")
+    assert s.lines == (1, 2)
+    assert s.first_dose == PartialDate(2019, 1, 1) and s.last_dose == PartialDate(2020, 12, 1)
+    assert s.best_response == "VGPR"
+    assert s.consecutive_cycles == 12
+    assert ledger(h).drug("bortezomib").consecutive_cycles == 4
+    assert "ledger.best_response" in rules(s)
+
+
+def test_supportive_and_premedication_not_in_ledger(hb):
+    h = hb.hist(
+        regimens=[
+            hb.reg(
+                1,
+                "Tec",
+                "2023-01-01",
+                None,
+                ["teclistamab", hb.drug("dexamethasone", role="premedication"), "zoledronic acid"],
+            )
+        ]
+    )
+    lg = ledger(h)
+    assert set(lg.drugs) == {"teclistamab"}
+
+
+def test_overrides_win_and_propagate(hb):
+    h = hb.hist(
+        regimens=[
+            hb.reg(1, "VRd", "2019-01-01", "2019-06-01"),
+            hb.reg(2, "Kd", "2019-06-20", None),
+        ],
+        progressions=[hb.prog(1, "2019-06-15")],
+    )
+    lg = ledger(h)
+    assert lg.drug("lenalidomide").refractory and lg.labels["double_refractory"].applies
+    h2 = hb.hist(
+        regimens=h.regimens,
+        progressions=h.progressions,
+        overrides=[
+            hb.override(7, "refractory", "lenalidomide", "no"),
+            hb.override(8, "exposed", "pomalidomide", "yes", "given abroad in 2017"),
+        ],
+    )
+    lg2 = ledger(h2)
+    s = lg2.drug("lenalidomide")
+    assert s.refractory is False and s.overridden == ("refractory",)
+    t = next(t for t in s.traces if t.rule == "ledger.override.refractory")
+    assert t.overridden_by == "override:7" and "the rule gave yes" in t.explanation
+    assert not lg2.classes["IMiD"].refractory
+    assert not lg2.labels["double_refractory"].applies
+    # override of a drug with no record creates... nothing: only recorded drugs are listed
+    assert lg2.drug("pomalidomide") is None
+
+
+def test_class_override(hb):
+    h = hb.hist(
+        regimens=[hb.reg(1, "Rd", "2019-01-01", "2019-06-01")],
+        overrides=[hb.override(3, "exposed", "anti-CD38", "yes", "dara in a trial")],
+    )
+    lg = ledger(h)
+    assert lg.classes["anti-CD38"].exposed and lg.classes["anti-CD38"].overridden == ("exposed",)
+
+
+# -- classes and labels -----------------------------------------------------------------------
+def _heavy(hb):
+    """VRd -> KRd -> DPd -> Kd; PD within 60 days after each."""
+    return hb.hist(
+        regimens=[
+            hb.reg(1, "VRd", "2016-01-01", "2017-01-01"),
+            hb.reg(2, "KRd", "2017-02-15", "2018-01-01"),
+            hb.reg(3, "DPd", "2018-02-01", "2019-01-01"),
+            hb.reg(4, "EPd", "2019-02-01", "2019-08-01"),
+        ],
+        progressions=[
+            hb.prog(1, "2017-02-01"),
+            hb.prog(2, "2018-01-20"),
+            hb.prog(3, "2019-01-20"),
+            hb.prog(4, "2019-08-10"),
+        ],
+        responses=[hb.resp(1, "2016-06-01", "VGPR")],
+    )
+
+
+def test_penta_and_quad_labels(hb):
+    lg = ledger(_heavy(hb))
+    L = lg.labels
+    for k in (
+        "double_refractory",
+        "triple_class_exposed",
+        "triple_class_refractory",
+        "quad_refractory_mammoth",
+        "quad_refractory_older",
+        "penta_exposed",
+        "penta_refractory",
+    ):
+        assert L[k].applies, k
+    assert set(L["penta_refractory"].drugs) == {
+        "bortezomib",
+        "carfilzomib",
+        "lenalidomide",
+        "pomalidomide",
+        "daratumumab",
+    }
+    assert "daratumumab" not in L["quad_refractory_older"].drugs
+    assert lg.classes["IMiD"].refractory_drugs == ("lenalidomide", "pomalidomide")
+    assert L["quad_refractory_older"].trace.unconfirmed
+    assert lg.classes["anti-SLAMF7"].exposed
+
+
+def test_labels_false_with_drug_lists(hb):
+    h = hb.hist(
+        regimens=[
+            hb.reg(1, "VRd", "2016-01-01", "2017-01-01"),
+            hb.reg(2, "DRd", "2017-03-01", None),
+        ],
+        progressions=[hb.prog(1, "2017-02-15")],
+    )
+    L = ledger(h).labels
+    assert L["triple_class_exposed"].applies
+    assert not L["triple_class_refractory"].applies
+    assert not L["penta_exposed"].applies
+    assert "carfilzomib" not in L["penta_exposed"].drugs
+    assert not L["quad_refractory_mammoth"].applies
+    assert L["double_refractory"].applies  # bortezomib + lenalidomide PD within 60 days
+
+
+def test_quad_mammoth_two_pis_one_imid(hb):
+    h = hb.hist(
+        regimens=[
+            hb.reg(1, "VRd", "2016-01-01", "2017-01-01"),
+            hb.reg(2, "DKd", "2017-01-15", "2018-01-01"),
+        ],
+        progressions=[hb.prog(1, "2017-01-10"), hb.prog(2, "2018-01-10")],
+    )
+    L = ledger(h).labels
+    assert L["quad_refractory_mammoth"].applies
+    assert not L["quad_refractory_older"].applies
+
+
+def test_prior_targeted_and_t_cell_redirecting(hb):
+    h = hb.hist(
+        regimens=[
+            hb.reg(1, "Tal", "2023-01-01", "2023-06-01"),
+            hb.reg(2, "cevostamab", "2023-07-01", None, ["cevostamab"]),
+        ],
+    )
+    L = ledger(h).labels
+    assert L["prior_gprc5d"].applies and L["prior_gprc5d"].drugs == ("talquetamab",)
+    assert L["prior_fcrh5"].applies
+    assert not L["prior_bcma"].applies
+    assert L["prior_t_cell_redirecting"].applies and L["prior_bispecific"].applies
+    assert not L["prior_car_t"].applies
+    h2 = hb.hist(regimens=[hb.reg(1, "BVd", "2023-01-01", None)])
+    L2 = ledger(h2).labels
+    assert L2["prior_bcma"].applies and not L2["prior_t_cell_redirecting"].applies
+
+
+def test_car_t_no_refractory_call_and_outcome(hb):
+    h = hb.hist(
+        regimens=[hb.reg(1, "DPd", "2022-01-01", "2022-12-01")],
+        procedures=[hb.proc(1, "cart", "2023-03-01", product="Carvykti")],
+        responses=[hb.resp(1, "2023-04-01", "VGPR"), hb.resp(2, "2023-09-01", "CR")],
+        progressions=[hb.prog(1, "2022-12-01"), hb.prog(2, "2024-03-01")],
+    )
+    lg = ledger(h)
+    s = lg.drug("ciltacabtagene-autoleucel")
+    assert s.exposed and s.refractory is None
+    assert "ledger.car_t_no_refractory" in rules(s)
+    assert lg.labels["prior_bcma"].applies and lg.labels["prior_car_t"].applies
+    (o,) = lg.car_t
+    assert o.best_response == "CR" and o.days_to_progression == 366
+    assert o.first_progression == PartialDate(2024, 3, 1)
+
+
+def test_allo_and_alkylator_via_transplant(hb):
+    h = hb.hist(
+        regimens=[hb.reg(1, "VRd", "2019-01-01", "2019-05-01")],
+        procedures=[
+            hb.proc(1, "auto", "2019-06-01"),
+            hb.proc(2, "allo", "2021-01-01", conditioning="fludarabine"),
+        ],
+    )
+    lg = ledger(h)
+    assert lg.labels["prior_allo_sct"].applies and lg.labels["prior_auto_sct"].applies
+    alk = lg.labels["alkylator_exposed"]
+    assert alk.applies and alk.drugs == ("melphalan",)
+    assert alk.trace.unconfirmed and "assumed" in alk.trace.explanation
+    # conditioning is never judged refractory
+    h2 = hb.hist(
+        regimens=h.regimens,
+        procedures=[hb.proc(1, "auto", "2019-06-01", conditioning="melphalan 200")],
+        progressions=[hb.prog(1, "2019-07-01")],
+    )
+    lg2 = ledger(h2)
+    assert lg2.drug("melphalan").exposed and not lg2.drug("melphalan").refractory
+    assert not lg2.labels["alkylator_exposed"].trace.unconfirmed
+    h3 = hb.hist(regimens=[hb.reg(1, "VRd", "2019-01-01", "2019-05-01")])
+    assert not ledger(h3).labels["alkylator_exposed"].applies
+
+
+def test_double_refractory_kumar_benchmark(hb):
+    h = _heavy(hb)
+    h = hb.hist(
+        regimens=(*h.regimens, hb.reg(5, "VMP", "2019-09-01", None)),
+        progressions=h.progressions,
+        responses=h.responses,
+    )
+    lg = ledger(h)
+    assert lg.labels["double_refractory_kumar2017"].applies
+    assert not ledger(_heavy(hb)).labels["double_refractory_kumar2017"].applies  # no alkylator
+
+
+# -- disease status --------------------------------------------------------------------------
+def test_disease_status_not_treated_and_not_relapsed(hb):
+    assert ledger(hb.hist()).disease_status.status == "not treated"
+    h = hb.hist(regimens=[hb.reg(1, "VRd", "2020-01-01", None)])
+    assert ledger(h).disease_status.status == "newly diagnosed, not relapsed"
+
+
+def test_disease_status_primary_refractory(hb):
+    h = hb.hist(
+        regimens=[
+            hb.reg(1, "VRd", "2020-01-01", "2020-05-01"),
+            hb.reg(2, "DKd", "2020-06-01", None),
+        ],
+        responses=[hb.resp(1, "2020-03-01", "SD"), hb.resp(2, "2020-08-01", "SD")],
+        progressions=[hb.prog(1, "2020-05-01")],
+    )
+    st = ledger(h).disease_status
+    assert st.status == "primary refractory"
+    assert st.trace.rule == "ledger.status.primary_refractory"
+
+
+def test_disease_status_relapsed_vs_relapsed_refractory(hb):
+    base = dict(
+        regimens=[hb.reg(1, "VRd", "2018-01-01", "2018-06-01", end_reason="plan completed")],
+        responses=[hb.resp(1, "2018-05-01", "VGPR")],
+    )
+    h = hb.hist(progressions=[hb.prog(1, "2019-06-01")], **base)
+    assert ledger(h).disease_status.status == "relapsed"
+    h2 = hb.hist(progressions=[hb.prog(1, "2018-07-01")], **base)
+    st = ledger(h2).disease_status
+    assert st.status == "relapsed and refractory"
+    assert "within 60 days" in st.trace.explanation
+
+
+def test_disease_status_nonresponsive_on_salvage(hb):
+    h = hb.hist(
+        regimens=[
+            hb.reg(1, "VRd", "2018-01-01", "2018-06-01", end_reason="plan completed"),
+            hb.reg(2, "DKd", "2019-07-01", "2019-12-01"),
+        ],
+        responses=[hb.resp(1, "2018-05-01", "VGPR"), hb.resp(2, "2019-10-01", "SD")],
+        progressions=[hb.prog(1, "2019-06-01")],
+    )
+    assert ledger(h).disease_status.status == "relapsed and refractory"
+
+
+def test_disease_status_unknown_without_responses(hb):
+    h = hb.hist(
+        regimens=[hb.reg(1, "VRd", "2018-01-01", "2018-06-01")],
+        progressions=[hb.prog(1, "2019-06-01")],
+    )
+    assert ledger(h).disease_status.status == "progressed, response not recorded"
+
+
+# -- early relapse ----------------------------------------------------------------------------
+def test_early_relapse_both_definitions(hb):
+    h = hb.hist(
+        regimens=[
+            hb.reg(1, "VRd", "2020-01-01", "2020-05-01"),
+            hb.reg(
+                2,
+                "lenalidomide",
+                "2020-08-01",
+                None,
+                ["lenalidomide"],
+                intent="maintenance",
+                part_of_id=1,
+            ),
+        ],
+        procedures=[hb.proc(1, "auto", "2020-06-15")],
+        progressions=[hb.prog(1, "2021-03-01")],
+    )
+    er = ledger(h).early_relapse
+    assert er.applies and len(er.fired) == 2
+    assert er.months_from_first_line == pytest.approx(14.0, abs=0.1)
+    assert er.months_from_first_asct == pytest.approx(8.5, abs=0.1)
+
+
+def test_early_relapse_only_from_start(hb):
+    h = hb.hist(
+        regimens=[hb.reg(1, "VRd", "2020-01-01", "2020-05-01")],
+        procedures=[hb.proc(1, "auto", "2020-06-15")],
+        progressions=[hb.prog(1, "2021-06-20")],
+    )
+    er = ledger(h).early_relapse
+    assert er.fired == ("progression < 18 months from start of first-line treatment",)
+    assert er.months_from_first_asct > 12
+
+
+def test_early_relapse_not_fired(hb):
+    h = hb.hist(
+        regimens=[hb.reg(1, "VRd", "2020-01-01", "2020-05-01")],
+        progressions=[hb.prog(1, "2023-01-01")],
+    )
+    er = ledger(h).early_relapse
+    assert not er.applies and er.months_from_first_asct is None
+    assert "Neither definition" in er.trace.explanation
+    assert not ledger(hb.hist(regimens=h.regimens)).early_relapse.applies
+
+
+# -- inputs ------------------------------------------------------------------------------------
+def test_as_of_excludes_later_events(hb):
+    h = _len_maint_then_pd(hb, "2021-02-15")
+    lg = ledger(h, as_of=PartialDate(2020, 6, 1))
+    s = lg.drug("lenalidomide")
+    assert s.ongoing and not s.refractory
+    assert ledger(h, as_of=PartialDate(2019, 6, 1)).drugs == {}
+
+
+def test_passed_responses_and_progressions_replace_history(hb):
+    h = _len_maint_then_pd(hb, "2021-06-15")
+    assert not ledger(h).drug("lenalidomide").refractory
+    lg = ledger(h, progressions=[(PartialDate(2021, 1, 20), "computed:pd1")], responses=[])
+    t = next(t for t in lg.drug("lenalidomide").traces if t.rule == "ledger.refractory.progression")
+    assert "computed:pd1" in t.records
+
+
+def test_relapse_from_cr_and_unconfirmed_progressions_are_not_pd(hb):
+    h = _len_maint_then_pd(hb, "2021-01-15")
+    h = hb.hist(
+        regimens=h.regimens,
+        progressions=[
+            hb.prog(1, "2021-01-15", kind="relapse from CR"),
+            hb.prog(2, "2021-01-20", confirmed=False),
+        ],
+    )
+    assert not ledger(h).drug("lenalidomide").refractory
+
+
+def test_rule_sets_documented_and_unknown_rejected(hb):
+    assert set(RULE_SETS) == {"imwg", "mammoth", "elranatamab", "mayo", "two_cycles"}
+    for rs in RULE_SETS.values():
+        assert rs.description and rs.source.short
+    with pytest.raises(ValueError, match="unknown rule set 'karmma'.*imwg"):
+        ledger(hb.hist(), rule_set="karmma")
+
+
+def test_json(hb):
+    j = ledger(_heavy(hb)).to_json()
+    assert j["rule_set"]["name"] == "imwg"
+    assert j["drugs"]["lenalidomide"]["refractory"] is True
+    assert j["labels"]["penta_refractory"]["applies"] is True
+    assert j["classes"]["PI"]["refractory_drugs"] == ["bortezomib", "carfilzomib"]
