@@ -521,7 +521,7 @@ def test_rule_sets_documented_and_unknown_rejected(hb):
     assert set(RULE_SETS) == {"imwg", "mammoth", "elranatamab", "mayo", "two_cycles"}
     for rs in RULE_SETS.values():
         assert rs.description and rs.source.short
-    with pytest.raises(ValueError, match="unknown rule set 'karmma'.*imwg"):
+    with pytest.raises(ValueError, match=r"unknown rule set 'karmma'.*imwg"):
         ledger(hb.hist(), rule_set="karmma")
 
 
