@@ -322,34 +322,41 @@ class SideEffectEditor(RecordEditor):
         self.term_list.clear()
         if not text.strip() or self._ctcae is None:
             return
-        for t in _ctcae_search(self._ctcae, text)[:8]:
-            item = QListWidgetItem(_term_label(t))
-            item.setData(Qt.ItemDataRole.UserRole, t)
+        for match in self._ctcae.get_terms().search(text, limit=8):
+            t = match.term
+            label = t.term if t.plain_name == t.term else f"{t.term} ({t.plain_name})"
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, t.id)
             self.term_list.addItem(item)
 
     def _choose_term(self, item) -> None:
-        if item is None:
+        if item is None or self._ctcae is None:
             return
-        t = item.data(Qt.ItemDataRole.UserRole)
-        self.widgets["term"].setText(_term_label(t))
-        self.row["term_id"] = getattr(t, "id", None)
+        t = self._ctcae.get_terms().get(item.data(Qt.ItemDataRole.UserRole))
+        if t is None:
+            return
+        scale = self.row.get("scale") or "CTCAE v5.0"
+        self.widgets["term"].setText(t.name_in(scale))
+        self.row["term_id"] = t.id
         while self.grade_layout.count():
             w = self.grade_layout.takeAt(0).widget()
             if w:
                 w.deleteLater()
-        grades = getattr(t, "grades", None) or {}
+        grades = t.versions.get(scale, (None, {}))[1]
+        self.grade_buttons: dict[int, QPushButton] = {}
         if grades:
-            head = QLabel("Choose the grade that fits best:")
+            head = QLabel(f"Choose the grade ({scale}) that fits best:")
+            head.setWordWrap(True)
             self.grade_layout.addWidget(head)
-        items = grades.items() if isinstance(grades, dict) else enumerate(grades, start=1)
-        for g, text in items:
-            text = getattr(text, "plain", None) or str(text)
-            b = QPushButton(f"Grade {g}: {text}")
+        for g, gd in sorted(grades.items()):
+            b = QPushButton(f"Grade {g}: {gd.plain}")
             b.setAccessibleName(f"Grade {g}")
-            b.setAccessibleDescription(text)
-            b.setStyleSheet("text-align: left;")
+            b.setAccessibleDescription(gd.plain)
+            b.setToolTip(f"{scale} grade {g}: {gd.text}")
+            b.setStyleSheet("text-align: left; padding: 4px;")
             b.clicked.connect(lambda _=False, grade=int(g): self.widgets["grade"].set_value(grade))
             self.grade_layout.addWidget(b)
+            self.grade_buttons[int(g)] = b
 
     def build_extra_bottom(self) -> None:
         box = QWidget()
@@ -394,29 +401,6 @@ class SideEffectEditor(RecordEditor):
 
         se = m.SideEffect(**{k: v for k, v in values.items() if k in m.SideEffect.model_fields})
         return self.ctx.apply(actions.record_side_effect, se, self.attributed())
-
-
-def _ctcae_search(mod, text: str) -> list:
-    for name in ("search_terms", "search"):
-        fn = getattr(mod, name, None)
-        if callable(fn):
-            try:
-                return list(fn(text))
-            except TypeError:
-                continue
-    cat = getattr(mod, "get_terms", None) or getattr(mod, "get_catalog", None)
-    if callable(cat):
-        return list(cat().search(text))
-    return []
-
-
-def _term_label(t) -> str:
-    for attr in ("term", "name", "label"):
-        v = getattr(t, attr, None)
-        if isinstance(v, str):
-            plain = getattr(t, "plain", None)
-            return f"{v} ({plain})" if isinstance(plain, str) and plain and plain != v else v
-    return str(t)
 
 
 # -- labs ---------------------------------------------------------------------------------

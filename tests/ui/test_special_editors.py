@@ -163,3 +163,20 @@ def test_blood_test_form_paste_and_bad_value(qtbot, ctx):
     assert "is not a number" in dlg.row_errors["m_protein"].text()
     assert queries.list_rows(ctx.store, m.LabResult) == []
     assert dlg.value_edits["flc_kappa"].text() == "45"  # nothing typed is lost
+
+
+def test_side_effect_found_by_plain_words_and_grade_by_description(qtbot, ctx):
+    dlg = SideEffectEditor(ctx, KINDS["side_effect"])
+    qtbot.addWidget(dlg)
+    qtbot.keyClicks(dlg.term_search, "tingling")
+    assert dlg.term_list.count() > 0
+    dlg.term_list.setCurrentRow(0)
+    assert "neuropathy" in dlg.widgets["term"].text().lower()
+    assert dlg.grade_buttons  # each grade described in plain words
+    assert all(b.text().startswith(f"Grade {g}: ") for g, b in dlg.grade_buttons.items())
+    dlg.grade_buttons[2].click()
+    assert dlg.widgets["grade"].value() == 2
+    qtbot.keyClicks(dlg.widgets["onset"].line, "2019")
+    dlg.save_button.click()
+    se = queries.list_rows(ctx.store, m.SideEffect)[0]
+    assert se.term_id and "neuropathy" in se.term_id and se.grade == 2
