@@ -438,9 +438,9 @@ def measurable_disease(
         if st.value is None:
             parts.append(f"no {PARAM_LABELS[p]} in the {lookback_days} days before")
         else:
-            verdict = "measurable" if st.measurable else "below"
+            verdict = "at or above" if st.measurable else "below"
             parts.append(
-                f"{PARAM_LABELS[p]} {fmt(st.value, unit)} on {st.date:%d %b %Y} "
+                f"{PARAM_LABELS[p]} {fmt(st.value, unit)} on {st.date.day} {st.date:%b %Y} "
                 f"({verdict} the {fmt(st.threshold, unit)} threshold)"
             )
     if flc is not None:

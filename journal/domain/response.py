@@ -40,6 +40,7 @@ from typing import Protocol
 from journal.domain.dates import PartialDate
 from journal.domain.measurable import (
     LOOKBACK_DAYS,
+    MEASURABLE_VARIANTS,
     PARAM_LABELS,
     MarkerSeries,
     MeasurableStatus,
@@ -537,8 +538,8 @@ def _assess_line(
     in_cr_since: dt.date | None = None
     cr_relapsed = False
 
-    if not followed:
-        assessment_days = []
+    # With nothing followed no category can be given, but a serum or urine rise can still
+    # meet the progression thresholds, so those readings are still walked.
 
     for d in assessment_days:
         today = {p: r for p in pd_params for r in series.of(p) if r.date == d}
@@ -576,7 +577,7 @@ def _assess_line(
             p, (first, n0) = sorted(pending.items())[0]
             pend = _progression(number, p, first, n0, None)
             assessments.append(_pd_assessment(number, d, pend, False))
-        else:
+        elif followed:
             cat, facts, missing = _classify(followed, base, cur, series, lo, d)
             changes = {
                 p: -_fall(base[p].value, cur[p].value) for p in followed if p in cur and p in base
@@ -642,6 +643,16 @@ def _assess_line(
     explanation = f"Line {number} baseline: {baseline.trace.explanation}"
     if not followed:
         explanation += " No response can be computed for this line."
+        others = [
+            name
+            for name in MEASURABLE_VARIANTS
+            if name != variant
+            and measurable_disease(
+                history, start, variant=name, lookback_days=lookback_days, series=series
+            ).measurable
+        ]
+        if others:
+            explanation += " It would be measurable under: " + ", ".join(others) + "."
     else:
         explanation += f" Followed: {', '.join(PARAM_LABELS[p] for p in followed)}."
     trace = Trace(

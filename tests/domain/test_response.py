@@ -391,3 +391,23 @@ def test_flc_unit_conversion_never_changes_categories(kappas):
         ]
     a, b = run(in_mg_l, heavy="light-chain only"), run(in_mg_dl, heavy="light-chain only")
     assert _summary(a) == _summary(b)
+
+
+def test_not_measurable_line_has_no_category_but_progression_still_counts():
+    labs = serum(
+        [
+            ("2021-12-20", 0.6),
+            ("2022-02-01", 0.5),
+            ("2022-03-01", 0.5),
+            ("2022-04-01", 1.1),
+            ("2022-05-01", 1.2),
+        ]
+    )
+    lr = run(labs).line(1)
+    assert lr.followed == () and lr.best is None
+    assert "serum_0_5" in lr.trace.explanation  # where it would be measurable
+    assert lr.progression is not None and lr.progression.date.isoformat() == "2022-04-01"
+    assert [a.category for a in lr.assessments] == ["PD", "PD"]
+    # Under the 0.5 g/dL trial rule the same line is followed and gets categories.
+    lr = run(labs, measurable_variant="serum_0_5").line(1)
+    assert lr.followed == ("serum",) and lr.assessments[0].category == "SD"
