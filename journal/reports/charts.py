@@ -19,6 +19,7 @@ def timeline_chart(
     *,
     title: str = "",
     extra_labs: tuple[str, ...] = (),
+    label_chars: int = 40,
 ) -> Callable[[Any], Any] | None:
     """A ``draw(fig)`` function for the document, or None when the chart module
     is not available (the report then simply has no chart)."""
@@ -32,7 +33,12 @@ def timeline_chart(
     if date_range is not None:
         today = date_range[1]
     data = timeline_data_from(
-        inputs.history, inputs.summary, today=today, extra_labs=extra_labs, title=title
+        inputs.history,
+        inputs.summary,
+        today=today,
+        extra_labs=extra_labs,
+        title=title,
+        label_chars=label_chars,
     )
     if date_range is not None:
         data = clip_timeline_data(data, *date_range)

@@ -224,8 +224,11 @@ def build_qtextdocument(doc: Document, *, legend: bool = True) -> Built:
     qdoc.addResource(QTextDocument.ResourceType.ImageResource, QUrl("chart:blank"), blank)
     cursor = QTextCursor(qdoc)
     chunk: list[str] = []
-    if legend and (doc.has_markers(COMPUTED) or doc.has_markers(OVERRIDE)):
+    # The legend explaining the marks goes right under the title (or first, without one).
+    want_legend = legend and (doc.has_markers(COMPUTED) or doc.has_markers(OVERRIDE))
+    if want_legend and not (doc.blocks and isinstance(doc.blocks[0], Heading)):
         chunk.append(f"<p class='legend'>{LEGEND_HTML}</p>")
+        want_legend = False
     pending_break = False
 
     def flush() -> None:
@@ -262,6 +265,9 @@ def build_qtextdocument(doc: Document, *, legend: bool = True) -> Built:
             continue
         chunk.append(_block_html(b, pending_break))
         pending_break = False
+        if want_legend:
+            chunk.append(f"<p class='legend'>{LEGEND_HTML}</p>")
+            want_legend = False
     flush()
     return Built(qdoc, charts)
 
