@@ -28,6 +28,7 @@ from sqlmodel import SQLModel
 from journal.domain.dates import PartialDate
 from journal.domain.labs import LAB_TESTS
 from journal.services.events import bus_for
+from journal.store import exchange
 from journal.store import models as m
 from journal.store.validation import TABLE_LABELS, FieldError, RecordError, validate
 
@@ -528,41 +529,39 @@ def bulk_insert(
     *,
     label: str = "Load journal",
     check: bool = True,
-    conn: Connection | None = None,
 ) -> Change:
     """Insert many rows per table with Core ``executemany``, in one transaction.
 
     ``rows`` maps a table class to row dicts (ids may be given); tables are
     written parents first. With ``check`` each row is validated first and the
     first bad one raises RecordError with ``item`` like ``"regimen[3]"``. Not
-    undoable: it is for loading a whole journal.
+    undoable: it is for loading a whole journal (demo, synthetic data).
     """
     order = [t for t in m.RECORD_TABLES if rows.get(t)]
     if check:
         for t in order:
+            fks = tuple(fk.parent.name for fk in t.__table__.foreign_keys)
             for i, r in enumerate(rows[t]):
                 try:
-                    validate(
-                        t(**r), ignore=tuple(fk.parent.name for fk in t.__table__.foreign_keys)
-                    )
+                    validate(t(**r), ignore=fks)
                 except RecordError as err:
                     raise _with_item(err, f"{t.__tablename__}[{i}]") from None
-
-    def run(c: Connection) -> None:
-        for t in order:
-            tb = t.__table__
-            cols = [col.name for col in tb.columns]
-            batch = []
-            for r in rows[t]:
-                obj = t(**r)  # fills defaults (created_at, sex="unknown", ...)
-                batch.append({k: getattr(obj, k) for k in cols})
-            c.execute(insert(tb), batch)
-
-    if conn is not None:
-        run(conn)
-    else:
-        with store.engine.begin() as c:
-            run(c)
+    with store.engine.begin() as conn:
+        exchange.insert_rows(conn, {t: list(rows[t]) for t in order})
     change = Change(label=label, tables=frozenset(t.__tablename__ for t in order), undoable=False)
+    bus_for(store).publish(change)
+    return change
+
+
+def import_exchange(store, data: Mapping[str, Any]) -> Change:
+    """Import an exchange-format dict into this (empty) journal; all or nothing.
+
+    Raises :class:`journal.store.exchange.ExchangeError` listing every problem.
+    """
+    counts = exchange.import_journal(store, dict(data))
+    tables = frozenset(
+        t.__tablename__ for t, key in exchange.EXCHANGE_NAMES.items() if counts.get(key)
+    )
+    change = Change(label="Import journal", tables=tables, undoable=False)
     bus_for(store).publish(change)
     return change

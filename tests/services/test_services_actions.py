@@ -1,6 +1,7 @@
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import delete as sa_delete
 
 from journal.services import actions, bus_for, queries
 from journal.store import models as m
@@ -258,23 +259,31 @@ def run_action(store, kind, date, n):
     return None
 
 
+@pytest.fixture(scope="module")
+def shared_store(tmp_path_factory):
+    # One journal for all examples, emptied in between: creating files costs fsyncs.
+    s = create_journal(tmp_path_factory.mktemp("j") / "j.sqlite", auto_backup=False)
+    yield s
+    s.close()
+
+
 @settings(
     max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(st.lists(an_action(), min_size=1, max_size=12))
-def test_undo_all_then_redo_all_is_exact(tmp_path_factory, steps):
-    store = create_journal(tmp_path_factory.mktemp("j") / "j.sqlite", auto_backup=False)
-    try:
-        start = snapshot(store)
-        done = [c for c in (run_action(store, *s) for s in steps) if c is not None]
-        end = snapshot(store)
-        for c in reversed(done):
-            actions.undo(store, c)
-        assert snapshot(store) == start
-        for c in done:
-            actions.redo(store, c)
-        assert snapshot(store) == end
-    finally:
-        store.close()
+def test_undo_all_then_redo_all_is_exact(shared_store, steps):
+    store = shared_store
+    with store.engine.begin() as conn:
+        for cls in reversed(m.RECORD_TABLES):
+            conn.execute(sa_delete(cls.__table__))
+    start = snapshot(store)
+    done = [c for c in (run_action(store, *s) for s in steps) if c is not None]
+    end = snapshot(store)
+    for c in reversed(done):
+        actions.undo(store, c)
+    assert snapshot(store) == start
+    for c in done:
+        actions.redo(store, c)
+    assert snapshot(store) == end

@@ -1,0 +1,168 @@
+"""Command-line subcommands for the exchange format and the demo journal.
+
+``journal/cli.py`` calls :func:`register` with its ``subparsers``; each command
+sets ``func`` (``func(args) -> int`` exit code: 0 done, 1 refused/failed with a
+plain message on stderr). :func:`main` runs these commands on their own
+(``python -m journal.services.cli export ...``).
+
+    journal export [-o OUT] [FILE]   whole journal as JSON (stdout when no -o)
+    journal import IN [FILE]         JSON export into a new or empty journal
+    journal demo [FILE]              a new journal with the fictional demo history
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from pathlib import Path
+
+from journal.store.errors import JournalError
+from journal.store.exchange import ExchangeError
+
+DEMO_FILE_NAME = "demo-journal.sqlite"
+
+
+def _journal_arg(p: argparse.ArgumentParser, help_text: str) -> None:
+    p.add_argument(
+        "file",
+        nargs="?",
+        default=None,
+        metavar="FILE",
+        help=help_text + " (default: your journal in the app's data folder)",
+    )
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "export",
+        help="write the whole journal as a JSON exchange file",
+        description="Write every record of the journal to one JSON file in the open "
+        "exchange format (see docs/exchange-format.md).",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        help="file to write (written safely via a temporary file); "
+        "without it the JSON goes to standard output",
+    )
+    _journal_arg(p, "journal to export")
+    p.set_defaults(func=cmd_export)
+
+    p = subparsers.add_parser(
+        "import",
+        help="load a JSON exchange file into a new or empty journal",
+        description="Load a JSON export into a journal. The journal must be new or "
+        "empty; on any problem nothing is written and every problem is listed.",
+    )
+    p.add_argument("input", metavar="IN", help="the JSON exchange file")
+    _journal_arg(p, "journal to create or fill")
+    p.set_defaults(func=cmd_import)
+
+    p = subparsers.add_parser(
+        "demo",
+        help="create a journal holding a fictional demo history",
+        description="Create a new journal file with a made-up person's ten-year myeloma "
+        "history, to try the app. It is not anyone's real record.",
+    )
+    p.add_argument(
+        "file",
+        nargs="?",
+        default=None,
+        metavar="FILE",
+        help=f"new journal file (default: {DEMO_FILE_NAME} in the app's data folder)",
+    )
+    p.set_defaults(func=cmd_demo)
+
+
+def _err(msg: str) -> int:
+    print(msg, file=sys.stderr)
+    return 1
+
+
+def cmd_export(args) -> int:
+    from journal.store.db import open_journal
+    from journal.store.exchange import dumps, export_journal, write_atomic
+
+    try:
+        # Read-only: works while the app has the journal open, and cannot harm it.
+        with open_journal(args.file, readonly=True) as store:
+            text = dumps(export_journal(store))
+    except JournalError as e:
+        return _err(str(e))
+    if args.output in (None, "-"):
+        sys.stdout.write(text)
+        return 0
+    try:
+        out = write_atomic(Path(args.output), text)
+    except OSError as e:
+        return _err(f"Cannot write {args.output}: {e.strerror}. Choose another place.")
+    print(f"Exported to {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_import(args) -> int:
+    from journal.services.actions import import_exchange
+    from journal.store.db import create_journal, open_journal
+    from journal.store.exchange import read_file
+
+    try:
+        data = read_file(args.input)
+    except ExchangeError as e:
+        return _err(f"Cannot import {args.input}:\n{e}")
+    from journal.paths import default_journal_path
+
+    target = Path(args.file) if args.file else default_journal_path()
+    created = not target.exists() or target.stat().st_size == 0
+    try:
+        store = create_journal(target) if created else open_journal(target)
+    except JournalError as e:
+        return _err(str(e))
+    ok = False
+    try:
+        counts = import_exchange(store, data)
+        ok = True
+    except ExchangeError as e:
+        return _err(f"Nothing was imported. Problems in {args.input}:\n{e}")
+    finally:
+        store.auto_backup = store.auto_backup and ok
+        store.close()
+        if created and not ok:
+            # All or nothing: the file this command made for the import goes too.
+            for p in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+                with contextlib.suppress(FileNotFoundError):
+                    p.unlink()
+    print(f"Imported into {store.path} ({', '.join(sorted(counts.tables))}).", file=sys.stderr)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from journal.demo import build_demo
+    from journal.paths import data_dir, ensure_private_dir
+    from journal.store.db import create_journal
+
+    target = Path(args.file) if args.file else ensure_private_dir(data_dir()) / DEMO_FILE_NAME
+    try:
+        with create_journal(target) as store:
+            counts = build_demo(store)
+    except JournalError as e:
+        return _err(str(e))
+    print(
+        f"Demo journal created at {target} ({counts['regimen']} regimens, "
+        f"{counts['labresult']} lab results). The person in it is fictional.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="journal")
+    sub = parser.add_subparsers(dest="command", required=True)
+    register(sub)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,463 @@
+"""The open exchange format: a whole journal as one documented, versioned JSON file.
+
+Described for people in ``docs/exchange-format.md``; described for programs by
+the JSON Schema ``resources/schema/journal-exchange.schema.json``, which is
+generated from the tables by :func:`build_schema` (a test keeps the two equal).
+
+Export is deterministic: tables in a fixed order, rows by id, fields in column
+order, so export -> import -> export gives the same bytes (``exported_at``
+aside, which the caller may fix). Import goes into an EMPTY journal, checks
+everything first (JSON Schema, then :mod:`journal.store.validation` row by row,
+then references between rows) and writes in one transaction: on any error
+nothing is written and every problem is listed by its JSON path, e.g.
+``records.regimens[3].end: ...``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Boolean, Float, Integer, bindparam, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import SQLModel
+
+import journal
+from journal.domain.labs import KNOWN_UNITS, LAB_TESTS
+from journal.resources import resource_path
+from journal.store import models as m
+from journal.store.validation import (
+    DATE_FIELDS,
+    ENUM_FIELDS,
+    RANGES,
+    RecordError,
+    validate,
+)
+
+FORMAT = "treatment-journal"
+VERSION = 1
+SCHEMA_PATH = resource_path("schema", "journal-exchange.schema.json")
+SCHEMA_ID = "https://treatment-journal.invalid/schema/journal-exchange-v1.schema.json"
+
+#: Table -> key under "records" in the file (plural, readable, stable).
+EXCHANGE_NAMES: dict[type[SQLModel], str] = {
+    m.Person: "person",
+    m.Diagnosis: "diagnosis",
+    m.IsotypeObservation: "isotypes",
+    m.DiseaseFeature: "disease_features",
+    m.CytogeneticResult: "cytogenetics",
+    m.Regimen: "regimens",
+    m.RegimenDrug: "regimen_drugs",
+    m.DoseChange: "dose_changes",
+    m.Procedure: "procedures",
+    m.Response: "responses",
+    m.Progression: "progressions",
+    m.SideEffect: "side_effects",
+    m.SideEffectDrug: "side_effect_drugs",
+    m.LabResult: "lab_results",
+    m.Ecog: "ecog",
+    m.SupportiveCare: "supportive_care",
+    m.Note: "notes",
+    m.Question: "questions",
+    m.Override: "overrides",
+}
+_BY_KEY = {v: k for k, v in EXCHANGE_NAMES.items()}
+
+DATE_PATTERN = r"^[~<>]?[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?|-(SP|SU|AU|WI))?$"
+
+
+class ExchangeError(ValueError):
+    """The file cannot be imported; ``errors`` lists every problem, nothing was written."""
+
+    def __init__(self, errors: list[str] | str):
+        self.errors = [errors] if isinstance(errors, str) else list(errors)
+        shown = self.errors[:20]
+        more = len(self.errors) - len(shown)
+        text = "\n".join(shown) + (f"\n... and {more} more problems" if more > 0 else "")
+        super().__init__(text)
+
+
+# -- schema ----------------------------------------------------------------------------
+
+
+def _column_schema(cls: type[SQLModel], col) -> dict[str, Any]:
+    if isinstance(col.type, Boolean):
+        s: dict[str, Any] = {"type": "boolean"}
+    elif isinstance(col.type, Integer):
+        s = {"type": "integer"}
+    elif isinstance(col.type, Float):
+        s = {"type": "number"}
+    else:
+        s = {"type": "string"}
+    if col.name in DATE_FIELDS.get(cls, ()):
+        s["pattern"] = DATE_PATTERN
+        s["description"] = "partial date: 2019, 2019-05, 2019-05-14, 2019-SP; prefix ~ < >"
+    enum = ENUM_FIELDS.get(cls, {}).get(col.name)
+    if enum is not None:
+        s["enum"] = [v.value for v in enum]
+    if cls is m.LabResult and col.name == "test":
+        s["enum"] = sorted(LAB_TESTS)
+    if cls is m.LabResult and col.name == "unit":
+        s["enum"] = sorted(KNOWN_UNITS)
+    if cls is m.SideEffect and col.name == "grade":
+        s["minimum"], s["maximum"] = 1, 5
+    lo, hi, _hint = RANGES.get(cls, {}).get(col.name, (None, None, ""))
+    if lo is not None:
+        s["minimum"] = lo
+    if hi is not None:
+        s["maximum"] = hi
+    if col.foreign_keys:
+        target = next(iter(col.foreign_keys)).column.table
+        s["description"] = f"id of a row in records.{EXCHANGE_NAMES[_class_of(target.name)]}"
+    if col.nullable and col.name != "id":
+        s["type"] = [s["type"], "null"]
+        if "enum" in s:
+            s["enum"] = [*s["enum"], None]
+    return s
+
+
+def _class_of(table_name: str) -> type[SQLModel]:
+    return next(c for c in m.RECORD_TABLES if c.__tablename__ == table_name)
+
+
+def _required(col) -> bool:
+    return col.name == "id" or (
+        not col.nullable and col.default is None and col.server_default is None
+    )
+
+
+def build_schema() -> dict[str, Any]:
+    """The JSON Schema of the current format version, built from the tables."""
+    tables = {}
+    for cls in m.RECORD_TABLES:
+        cols = list(cls.__table__.columns)
+        tables[EXCHANGE_NAMES[cls]] = {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {c.name: _column_schema(cls, c) for c in cols},
+                "required": [c.name for c in cols if _required(c)],
+                "additionalProperties": False,
+            },
+        }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "Treatment Journal exchange file",
+        "description": "A whole treatment journal. See docs/exchange-format.md.",
+        "type": "object",
+        "properties": {
+            "format": {"const": FORMAT},
+            "version": {"const": VERSION},
+            "exported_at": {"type": "string"},
+            "app_version": {"type": "string"},
+            "records": {
+                "type": "object",
+                "properties": tables,
+                "additionalProperties": False,
+            },
+        },
+        "required": ["format", "version", "records"],
+        "additionalProperties": False,
+    }
+
+
+def load_schema() -> dict[str, Any]:
+    """The schema file shipped in resources/ (falls back to building it)."""
+    try:
+        return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    except OSError:
+        return build_schema()
+
+
+def schema_text() -> str:
+    return json.dumps(build_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+# -- export ----------------------------------------------------------------------------
+
+
+def export_journal(store, *, exported_at: str | None = None) -> dict[str, Any]:
+    """The whole journal as a dict in the exchange format (every RECORD_TABLES row)."""
+    records: dict[str, list[dict[str, Any]]] = {}
+    with store.engine.connect() as conn:
+        for cls in m.RECORD_TABLES:
+            tb = cls.__table__
+            cols = [c.name for c in tb.columns]
+            rows = conn.execute(select(tb).order_by(tb.c.id)).mappings()
+            records[EXCHANGE_NAMES[cls]] = [{c: r[c] for c in cols} for r in rows]
+    if exported_at is None:
+        exported_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": exported_at,
+        "app_version": journal.__version__,
+        "records": records,
+    }
+
+
+def dumps(data: dict[str, Any]) -> str:
+    """Canonical text: same data, same bytes."""
+    return json.dumps(data, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def write_atomic(path: Path | str, text: str) -> Path:
+    """Write via a temporary file in the same folder, fsync, then rename into place."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o600)  # patient data: readable by the user only
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def write_export(store, path: Path | str) -> Path:
+    return write_atomic(path, dumps(export_journal(store)))
+
+
+# -- reading and checking --------------------------------------------------------------
+
+
+def loads(text: str) -> dict[str, Any]:
+    """Parse exchange-file text; malformed JSON gives a plain message with line/column."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ExchangeError(
+            f"The file is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg}). "
+            "It may be damaged or not an exchange file; export it again."
+        ) from None
+    if not isinstance(data, dict):
+        raise ExchangeError(
+            "The file is JSON but not a Treatment Journal export (it should start with '{')."
+        )
+    return data
+
+
+def read_file(path: Path | str) -> dict[str, Any]:
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as e:
+        raise ExchangeError(f"Cannot read {path}: {e.strerror}.") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ExchangeError("The file is not UTF-8 text, so it is not an exchange file.") from None
+    return loads(text)
+
+
+def json_path(parts: Iterable[Any]) -> str:
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out or "(top level)"
+
+
+def _schema_message(err) -> tuple[list[Any], str]:
+    path = list(err.absolute_path)
+    v, inst = err.validator, err.instance
+    if v == "required":
+        missing = [p for p in err.validator_value if isinstance(inst, dict) and p not in inst]
+        name = missing[0] if missing else "?"
+        return [*path, name], "this field is missing; add it"
+    if v == "additionalProperties":
+        allowed = set(err.schema.get("properties", {}))
+        extra = sorted(k for k in inst if k not in allowed) if isinstance(inst, dict) else []
+        return path, f"unknown field(s) {', '.join(map(repr, extra))}; remove or rename them"
+    if v == "type":
+        want = err.validator_value
+        want = " or ".join(want) if isinstance(want, list) else want
+        return path, f"should be {want}, not {json.dumps(inst)}"
+    if v == "enum":
+        allowed = [x for x in err.validator_value if x is not None]
+        shown = ", ".join(map(str, allowed[:10])) + (", ..." if len(allowed) > 10 else "")
+        return path, f"{json.dumps(inst)} is not an allowed value; use one of: {shown}"
+    if v == "pattern":
+        return path, (
+            f"{json.dumps(inst)} is not a date in the stored form "
+            "(2019, 2019-05, 2019-05-14, 2019-SP; optional ~ < > in front)"
+        )
+    if v in ("minimum", "maximum"):
+        word = "below the lowest" if v == "minimum" else "above the highest"
+        return path, f"{inst} is {word} allowed value ({err.validator_value})"
+    if v == "const":
+        return path, f"must be {json.dumps(err.validator_value)}, not {json.dumps(inst)}"
+    return path, err.message
+
+
+def check_exchange(data: Any) -> list[str]:
+    """Every problem in ``data`` as ``path: message`` (empty list = importable)."""
+    if not isinstance(data, dict):
+        return ["(top level): not a Treatment Journal export (expected a JSON object)"]
+    fmt, ver = data.get("format"), data.get("version")
+    if fmt != FORMAT:
+        return [
+            f"format: this is not a Treatment Journal export (format is {json.dumps(fmt)}, "
+            f"expected {json.dumps(FORMAT)})"
+        ]
+    if not isinstance(ver, int) or isinstance(ver, bool):
+        return [f"version: {json.dumps(ver)} is not a format version number"]
+    if ver > VERSION:
+        return [
+            f"version: the file uses format version {ver}, made by a newer Treatment "
+            f"Journal; this version reads up to {VERSION}. Update the app to import it."
+        ]
+    if ver < 1:
+        return [f"version: {ver} is not a known format version"]
+
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(load_schema())
+    errors: list[tuple[str, str]] = []
+    bad_rows: set[tuple[str, int]] = set()
+    for err in validator.iter_errors(data):
+        path, msg = _schema_message(err)
+        errors.append((json_path(path), msg))
+        if len(path) >= 3 and path[0] == "records":
+            bad_rows.add((path[1], path[2]))
+    records = data.get("records")
+    if not isinstance(records, dict):
+        return [f"{p}: {msg}" for p, msg in errors]
+
+    ids: dict[type[SQLModel], dict[int, dict]] = {}
+    for key, rows in records.items():
+        cls = _BY_KEY.get(key)
+        if cls is None or not isinstance(rows, list):
+            continue
+        seen: dict[int, dict] = {}
+        for i, row in enumerate(rows):
+            if not isinstance(row, dict) or (key, i) in bad_rows:
+                continue
+            rid = row.get("id")
+            if rid in seen:
+                errors.append((f"records.{key}[{i}].id", f"id {rid} is used twice in {key}"))
+            seen[rid] = row
+        ids[cls] = seen
+
+    # Field rules the schema cannot say (dates in order, units per test, grades per scale).
+    for key, rows in records.items():
+        cls = _BY_KEY.get(key)
+        if cls is None or not isinstance(rows, list):
+            continue
+        for i, row in enumerate(rows):
+            if not isinstance(row, dict) or (key, i) in bad_rows:
+                continue
+            parent = None
+            if cls is m.RegimenDrug:
+                preg = ids.get(m.Regimen, {}).get(row.get("regimen_id"))
+                parent = m.Regimen(**preg) if preg else None
+            try:
+                validate(cls(**row), parent=parent)
+            except RecordError as e:
+                for fe in e.errors:
+                    errors.append((f"records.{key}[{i}].{fe.field}", fe.message))
+            for col in cls.__table__.columns:
+                for fk in col.foreign_keys:
+                    target = _class_of(fk.column.table.name)
+                    ref = row.get(col.name)
+                    if ref is not None and ref not in ids.get(target, {}):
+                        errors.append(
+                            (
+                                f"records.{key}[{i}].{col.name}",
+                                f"points to {EXCHANGE_NAMES[target]} id {ref}, which is not in "
+                                "the file; fix the id or add that record",
+                            )
+                        )
+    return [f"{p}: {msg}" for p, msg in errors]
+
+
+# -- import ----------------------------------------------------------------------------
+
+
+def insert_rows(conn, rows: dict[type[SQLModel], list[dict[str, Any]]]) -> None:
+    """Core ``executemany`` inserts, parents first, on an open transaction.
+
+    Missing fields get the model defaults (``created_at``, ``sex="unknown"``...).
+    The bulk path for import, the demo and synthetic journals: one ORM object per
+    row is many times slower.
+    """
+    for cls in m.RECORD_TABLES:
+        items = rows.get(cls)
+        if not items:
+            continue
+        tb = cls.__table__
+        cols = [c.name for c in tb.columns]
+        batch = []
+        for r in items:
+            obj = cls(**r)  # fills defaults; no validation on table models
+            batch.append({k: getattr(obj, k) for k in cols})
+        conn.execute(insert(tb), batch)
+
+
+def _is_empty(conn) -> bool:
+    for cls in m.RECORD_TABLES:
+        if conn.execute(select(cls.__table__.c.id).limit(1)).first() is not None:
+            return False
+    return True
+
+
+def import_journal(store, data: dict[str, Any]) -> dict[str, int]:
+    """Load an exchange dict into an EMPTY journal, all or nothing; returns rows per table.
+
+    Raises :class:`ExchangeError` listing every problem; then nothing is written.
+    (The services layer wraps this to tell open views; see ``actions.import_exchange``.)
+    """
+    problems = check_exchange(data)
+    if problems:
+        raise ExchangeError(problems)
+    records = data["records"]
+    rows: dict[type[SQLModel], list[dict]] = {}
+    later: list[tuple[type[SQLModel], str, list[dict]]] = []
+    for cls in m.RECORD_TABLES:
+        items = [dict(r) for r in records.get(EXCHANGE_NAMES[cls], [])]
+        # A row may point to a later row of its own table (a regimen planned as
+        # part of one with a higher id): insert those links after all the rows.
+        for col in cls.__table__.columns:
+            if any(fk.column.table is cls.__table__ for fk in col.foreign_keys):
+                links = [
+                    {"_id": r["id"], "_v": r.get(col.name)}
+                    for r in items
+                    if r.get(col.name) is not None
+                ]
+                for r in items:
+                    r[col.name] = None
+                later.append((cls, col.name, links))
+        rows[cls] = items
+    with store.engine.begin() as conn:
+        if not _is_empty(conn):
+            raise ExchangeError(
+                "This journal already holds data, and importing would mix two histories. "
+                "Import into a new journal file instead (journal import FILE.json NEW.sqlite)."
+            )
+        try:
+            insert_rows(conn, rows)
+            for cls, col, links in later:
+                if links:
+                    tb = cls.__table__
+                    conn.execute(
+                        update(tb)
+                        .where(tb.c.id == bindparam("_id"))
+                        .values({col: bindparam("_v")}),
+                        links,
+                    )
+        except SQLAlchemyError as e:  # rolled back: nothing was written
+            raise ExchangeError(
+                f"The import failed and nothing was written ({type(e.orig or e).__name__}: "
+                f"{e.orig or e})."
+            ) from e
+    return {EXCHANGE_NAMES[c]: len(v) for c, v in rows.items()}
