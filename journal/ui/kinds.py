@@ -545,8 +545,20 @@ KINDS: dict[str, Kind] = {
 BY_TABLE: dict[type, Kind] = {k.table: k for k in KINDS.values()}
 
 
+# Refs written by the rules that name a kind differently.
+REF_ALIASES = {
+    "cytogenetics": "cytogenetic",
+    "regimendrug": "drug",
+    "regimen_drug": "drug",
+    "sideeffect": "side_effect",
+    "isotypes": "isotype",
+    "features": "feature",
+}
+
+
 def parse_ref(ref: str) -> tuple[Kind, int] | None:
     key, _, num = (ref or "").partition(":")
+    key = REF_ALIASES.get(key, key)
     if key not in KINDS or not num.isdigit():
         return None
     return KINDS[key], int(num)

@@ -392,7 +392,7 @@ class MainWindow(QMainWindow):
         return tabs
 
     def open_editor(self, ref: str) -> bool:
-        from journal.ui.kinds import parse_ref
+        from journal.ui.kinds import KINDS, parse_ref
         from journal.ui.lists import open_record_editor
 
         parsed = parse_ref(ref)
@@ -402,6 +402,10 @@ class MainWindow(QMainWindow):
         row = self.ctx.row(kind.table, row_id)
         if row is None:
             return False
+        if kind.key == "drug":  # a drug is edited inside its regimen
+            kind, row = KINDS["regimen"], self.ctx.row(KINDS["regimen"].table, row["regimen_id"])
+            if row is None:
+                return False
         open_record_editor(self.ctx, kind, row, self)
         return True
 

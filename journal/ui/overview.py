@@ -1,8 +1,428 @@
-"""Overview: the facts a screener asks for, in plain words, each with "Why?"."""
+"""Overview: the facts a screener asks for, in plain words, each with "Why?".
+
+Every fact comes from ``summary_to_json(build_summary(history))`` - the very
+object ``journal summary --json`` prints - so the screen, the PDF and the JSON
+never disagree. This module only chooses and words the facts; it computes no
+medical rule. "Why?" shows the rule, the records used (each opens its editor)
+and the source; "Correct this..." records an override where the rules take one
+(drug refractoriness, line numbers) or opens the record the fact comes from.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
+import html
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from journal.domain.dates import DateError, PartialDate
+from journal.ui.glossary import tip
+from journal.ui.kinds import ECOG_TEXT
+
+MAX_LAST_DOSES = 8
+
+
+@dataclass
+class Fact:
+    key: str
+    question: str  # plain words: "Treatments so far"
+    value: str  # plain answer: "4 lines of therapy"
+    term: str = ""  # the clinical term beside it
+    traces: list[dict] = field(default_factory=list)
+    correct: str | None = None  # "refractory" | "lines" | "record"
+    refs: list[str] = field(default_factory=list)
+    overridden: bool = False
+    glossary: tuple[str, ...] = ()
+
+
+def show_date(iso: str | None) -> str:
+    if not iso:
+        return ""
+    try:
+        return PartialDate.from_iso(iso).display()
+    except DateError:
+        return iso
+
+
+def _days(n: int | None) -> str:
+    if n is None:
+        return ""
+    if n == 0:
+        return "today"
+    return f"{n} day{'s' if n != 1 else ''} ago"
+
+
+def _overridden(item: dict, rule: str) -> bool:
+    v = item.get("overridden")
+    if isinstance(v, bool):
+        return v
+    return rule in (v or [])
+
+
+def overview_facts(data: dict) -> list[Fact]:
+    """The Overview's facts, worded from the summary JSON (no rule computed here)."""
+    facts: list[Fact] = []
+    lines = data.get("lines") or {}
+    n = lines.get("lines_received", 0)
+    prior = lines.get("prior_lines") or {}
+    current = lines.get("current_line")
+    value = f"{n} line{'s' if n != 1 else ''} of therapy"
+    if current:
+        value += f"; the latest is line {current}"
+    line_traces = [prior["trace"]] if prior.get("trace") else []
+    for ln in lines.get("lines", []):
+        line_traces += ln.get("traces", [])
+    facts.append(
+        Fact(
+            "lines",
+            "Treatments so far",
+            value,
+            "lines of therapy (IMWG 2015)",
+            line_traces,
+            "lines",
+            overridden=any(ln.get("overridden") for ln in lines.get("lines", [])),
+            glossary=("line of therapy",),
+        )
+    )
+    for ln in lines.get("lines", []):
+        if ln.get("number") == current and not ln.get("end"):
+            facts.append(
+                Fact(
+                    "current_line",
+                    "Current treatment",
+                    f"line {ln['number']}: {ln.get('label', '')}, since "
+                    f"{show_date(ln.get('start'))}",
+                    "current line of therapy",
+                    ln.get("traces", []),
+                    "lines",
+                    glossary=("regimen",),
+                )
+            )
+
+    ledger = data.get("ledger") or {}
+    drugs = ledger.get("drugs") or {}
+    refr = [d for d in drugs.values() if d.get("refractory")]
+    facts.append(
+        Fact(
+            "refractory",
+            "Refractory to",
+            ", ".join(d["name"] for d in refr) if refr else "no drug, by the rules",
+            "refractory (" + (ledger.get("rule_set") or {}).get("name", "imwg").upper() + " rule)",
+            [t for d in refr for t in d.get("traces", [])]
+            or [
+                t for d in drugs.values() for t in d.get("traces", []) if "refractory" in t["rule"]
+            ],
+            "refractory",
+            overridden=any(_overridden(d, "refractory") for d in drugs.values()),
+            glossary=("refractory",),
+        )
+    )
+    labels = [lab for lab in (ledger.get("labels") or {}).values() if lab.get("applies")]
+    if ledger:
+        facts.append(
+            Fact(
+                "labels",
+                "Drug groups",
+                "; ".join(lab["name"] for lab in labels) or "none of the usual labels",
+                "class exposure / refractoriness",
+                [lab["trace"] for lab in labels if lab.get("trace")],
+                "refractory",
+                glossary=("triple-class refractory", "exposed"),
+            )
+        )
+    status = ledger.get("disease_status")
+    if status:
+        facts.append(
+            Fact(
+                "status",
+                "Where things stand",
+                status.get("status", ""),
+                "disease status (IMWG)",
+                [status["trace"]] if status.get("trace") else [],
+                glossary=("relapse",),
+            )
+        )
+
+    resp = data.get("response") or {}
+    latest = resp.get("latest")
+    clin = resp.get("latest_clinician")
+    if latest or clin:
+        parts = []
+        if latest:
+            parts.append(
+                f"{latest['category']} on {show_date(latest['date'])} (computed from labs)"
+            )
+        if clin:
+            parts.append(
+                f"{clin['category']} on {show_date(clin['date'])} (entered from the clinic)"
+            )
+        traces = [latest["trace"]] if latest and latest.get("trace") else []
+        refs = [clin["ref"]] if clin else []
+        facts.append(
+            Fact(
+                "response",
+                "How the myeloma answered most recently",
+                "; ".join(parts),
+                "IMWG response",
+                traces,
+                "record" if refs else None,
+                refs,
+                glossary=tuple(
+                    c for c in ((latest or {}).get("category"), (clin or {}).get("category")) if c
+                ),
+            )
+        )
+
+    wash = [w for w in (data.get("washouts") or {}).get("drugs", []) if w.get("kind") == "drug"]
+    wash.sort(
+        key=lambda w: (
+            not w.get("ongoing"),
+            w.get("days_since") if w.get("days_since") is not None else 10**9,
+        )
+    )
+    for w in wash[:MAX_LAST_DOSES]:
+        if w.get("ongoing"):
+            value = f"still going on (last entered dose {w.get('last_display') or show_date(w.get('last'))})"
+        else:
+            value = (
+                f"{w.get('last_display') or show_date(w.get('last'))}, {_days(w.get('days_since'))}"
+            )
+        tr = w.get("trace")
+        facts.append(
+            Fact(
+                f"last_dose:{w['key']}",
+                f"Last dose of {w['label']}",
+                value,
+                "washout (time since last dose)",
+                [tr] if tr else [],
+                "record",
+                list(tr.get("records", [])) if tr else [],
+                glossary=("washout",),
+            )
+        )
+
+    for se in (data.get("side_effects") or {}).get("ongoing", []):
+        plain = se.get("plain_name")
+        name = se["term"] + (f" ({plain.lower()})" if plain and plain != se["term"] else "")
+        grade = f"grade {se['grade']}" if se.get("grade") is not None else "no grade entered"
+        value = f"{name}, {grade}, since {show_date(se.get('onset'))}"
+        if se.get("grade_plain"):
+            value += f" - {se['grade_plain']}"
+        facts.append(
+            Fact(
+                f"side_effect:{se['ref']}",
+                "Side effect still going on",
+                value,
+                f"{se.get('scale', 'CTCAE')} grade",
+                [se["trace"]] if se.get("trace") else [],
+                "record",
+                [se["ref"]],
+                glossary=("CTCAE", "grade"),
+            )
+        )
+
+    for lab in (data.get("labs") or {}).get("latest", []):
+        shown = lab.get("text_value") if lab.get("value") is None else f"{lab['value']:g}"
+        unit = "" if lab.get("unit") == "result" else f" {lab.get('unit')}"
+        value = f"{shown}{unit} on {show_date(lab.get('date'))} ({_days(lab.get('days_old'))})"
+        if lab.get("supported"):
+            value += f"; may be supported: {lab['supported']}"
+        ct = lab.get("ctcae") or {}
+        traces = (
+            [ct["trace"]]
+            if ct.get("trace")
+            else [
+                {
+                    "rule": "labs.latest",
+                    "explanation": f"The latest {lab['name']} entered in the journal.",
+                    "source": {"short": "Treatment Journal convention (not from a guideline)"},
+                    "records": [lab["ref"]] if lab.get("ref") else [],
+                }
+            ]
+        )
+        facts.append(
+            Fact(
+                f"lab:{lab['test']}",
+                lab["name"],
+                value,
+                "latest result",
+                traces,
+                "record",
+                [lab["ref"]] if lab.get("ref") else [],
+            )
+        )
+
+    ecog = data.get("ecog")
+    if ecog:
+        facts.append(
+            Fact(
+                "ecog",
+                "Daily life",
+                f"{ECOG_TEXT.get(ecog['score'], ecog['score'])} (on {show_date(ecog['date'])})",
+                "ECOG performance status",
+                [
+                    {
+                        "rule": "ecog.entered",
+                        "explanation": "The latest daily-life score entered in the journal.",
+                        "source": {"short": "ECOG performance status (Oken et al., 1982)"},
+                        "records": [ecog["ref"]],
+                    }
+                ],
+                "record",
+                [ecog["ref"]],
+                glossary=("ECOG",),
+            )
+        )
+    return facts
+
+
+def traces_html(fact: Fact) -> str:
+    out = [f"<h3>{html.escape(fact.question)}: {html.escape(fact.value)}</h3>"]
+    if fact.term:
+        out.append(f"<p><i>Clinical term:</i> {html.escape(fact.term)}</p>")
+    if not fact.traces:
+        out.append("<p>No rule was needed: this is what was entered.</p>")
+    for t in fact.traces:
+        out.append(f"<p>{html.escape(t.get('explanation', ''))}</p><ul>")
+        out.append(f"<li><i>Rule:</i> {html.escape(t.get('rule', ''))}</li>")
+        src = t.get("source") or {}
+        s = html.escape(src.get("short", ""))
+        if src.get("url"):
+            s += f' (<a href="{html.escape(src["url"])}">{html.escape(src["url"])}</a>)'
+        if src.get("section"):
+            s += f", rules document section {html.escape(str(src['section']))}"
+        out.append(f"<li><i>Source:</i> {s}</li>")
+        recs = t.get("records") or []
+        if recs:
+            links = ", ".join(
+                f'<a href="ref:{html.escape(r)}">{html.escape(r)}</a>'
+                if ":" in r and not r.startswith("computed:")
+                else html.escape(r)
+                for r in recs
+            )
+            out.append(f"<li><i>Records used:</i> {links}</li>")
+        if t.get("unconfirmed"):
+            out.append(
+                "<li><b>This is a default the guidelines leave open (unconfirmed); "
+                "you can correct it.</b></li>"
+            )
+        if t.get("overridden_by"):
+            out.append(f"<li><b>Corrected by you</b> ({html.escape(t['overridden_by'])})</li>")
+        for flag in t.get("flags") or []:
+            out.append(f"<li>Note: {html.escape(flag)}</li>")
+        out.append("</ul>")
+    return "".join(out)
+
+
+class WhyDialog(QDialog):
+    def __init__(self, ctx, fact: Fact, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle(f"Why? - {fact.question}")
+        lay = QVBoxLayout(self)
+        self.text = QTextBrowser()
+        self.text.setOpenLinks(False)
+        self.text.setAccessibleName("The rule, the records used and the source")
+        self.text.setHtml(traces_html(fact))
+        self.text.anchorClicked.connect(self._link)
+        lay.addWidget(self.text)
+        bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        bb.rejected.connect(self.reject)
+        lay.addWidget(bb)
+        self.resize(720, 520)
+
+    def _link(self, url) -> None:
+        s = url.toString()
+        if s.startswith("ref:"):
+            self.ctx.open_editor(s[4:])
+        else:
+            from PySide6.QtGui import QDesktopServices
+
+            QDesktopServices.openUrl(url)
+
+
+class RefractoryCorrection(QDialog):
+    """Correct 'refractory' for one drug: yes/no and a reason (kept and shown everywhere)."""
+
+    def __init__(self, drugs: dict, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Correct: refractory")
+        lay = QVBoxLayout(self)
+        intro = QLabel(
+            tip(
+                "Your correction replaces the rule's answer everywhere, including "
+                "the summary and exports, and is marked as yours.",
+                "refractory",
+            )
+        )
+        intro.setWordWrap(True)
+        lay.addWidget(intro)
+        form = QFormLayout()
+        self.drug = QComboBox()
+        self.drug.setAccessibleName("Drug")
+        for d in sorted(drugs.values(), key=lambda d: d["name"]):
+            if d.get("exposed"):
+                now = "refractory" if d.get("refractory") else "not refractory"
+                self.drug.addItem(f"{d['name']} (now: {now})", d["drug_id"])
+        form.addRow("&Drug:", self.drug)
+        row = QHBoxLayout()
+        self.yes = QRadioButton("&Refractory")
+        self.no = QRadioButton("&Not refractory")
+        self.no.setChecked(True)
+        group = QButtonGroup(self)
+        group.addButton(self.yes)
+        group.addButton(self.no)
+        row.addWidget(self.yes)
+        row.addWidget(self.no)
+        form.addRow("Correct answer:", row)
+        self.reason = QLineEdit()
+        self.reason.setAccessibleName("Why (needed)")
+        self.reason.setPlaceholderText("e.g. my doctor's letter of 3 May 2024 says ...")
+        form.addRow("&Why (needed):", self.reason)
+        lay.addLayout(form)
+        self.error = QLabel()
+        self.error.setProperty("role", "error")
+        self.error.hide()
+        lay.addWidget(self.error)
+        bb = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        bb.accepted.connect(self._ok)
+        bb.rejected.connect(self.reject)
+        lay.addWidget(bb)
+
+    def values(self) -> tuple[str, str, str]:
+        return (
+            self.drug.currentData(),
+            "yes" if self.yes.isChecked() else "no",
+            self.reason.text().strip(),
+        )
+
+    def _ok(self) -> None:
+        if not self.reason.text().strip():
+            self.error.setText("Please say why, so the correction can be checked later.")
+            self.error.show()
+            self.reason.setFocus()
+            return
+        self.accept()
 
 
 class OverviewPage(QScrollArea):
@@ -11,17 +431,126 @@ class OverviewPage(QScrollArea):
         self.ctx = ctx
         self.setWidgetResizable(True)
         self.setAccessibleName("Overview")
+        self.facts: list[Fact] = []
+        self.data: dict = {}
+        self.value_labels: dict[str, QLabel] = {}
+        self.why_buttons: dict[str, QPushButton] = {}
+        self.correct_buttons: dict[str, QPushButton] = {}
         ctx.changed.connect(lambda _c: self.refresh())
         self.refresh()
 
     def refresh(self) -> None:
+        from journal.domain.summary import summary_to_json
+
+        self.data = summary_to_json(self.ctx.summary())
+        self.facts = overview_facts(self.data)
         body = QWidget()
-        lay = QVBoxLayout(body)
-        try:
-            import journal.domain.summary  # noqa: F401
-        except ImportError:
-            lab = QLabel("The overview of your history will be shown here.")
-            lab.setWordWrap(True)
-            lay.addWidget(lab)
-        lay.addStretch(1)
+        outer = QVBoxLayout(body)
+        outer.setContentsMargins(16, 12, 16, 12)
+        name = (self.data.get("person") or {}).get("display_name")
+        title = QLabel(
+            f"Overview{' for ' + name if name else ''}, as of {show_date(self.data.get('as_of'))}"
+        )
+        title.setProperty("role", "title")
+        f = title.font()
+        f.setPointSizeF(f.pointSizeF() * 1.3)
+        f.setBold(True)
+        title.setFont(f)
+        outer.addWidget(title)
+        notice = QLabel(self.data.get("notice", ""))
+        notice.setWordWrap(True)
+        notice.setProperty("role", "hint")
+        outer.addWidget(notice)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(12)
+        grid.setVerticalSpacing(8)
+        grid.setColumnStretch(1, 1)
+        self.value_labels.clear()
+        self.why_buttons.clear()
+        self.correct_buttons.clear()
+        if not any(self.data.get("lines", {}).get("lines", [])):
+            empty = QLabel(
+                "Nothing to show yet. Add your treatments under Treatments, and "
+                "your blood tests under Labs; the facts appear here with their reasons."
+            )
+            empty.setWordWrap(True)
+            outer.addWidget(empty)
+        for r, fact in enumerate(self.facts):
+            q = QLabel(f"<b>{html.escape(fact.question)}:</b>")
+            q.setWordWrap(True)
+            q.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+            value = html.escape(fact.value)
+            if fact.overridden:
+                value += " <b>[corrected by you]</b>"
+            v = QLabel(
+                f"{value}<br><span style='color:gray'>{html.escape(fact.term)}</span>"
+                if fact.term
+                else value
+            )
+            v.setWordWrap(True)
+            v.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            v.setAccessibleName(f"{fact.question}: {fact.value}")
+            explanation = tip("", *fact.glossary)
+            if explanation:
+                v.setToolTip(explanation)
+                q.setToolTip(explanation)
+            grid.addWidget(q, r, 0)
+            grid.addWidget(v, r, 1)
+            buttons = QHBoxLayout()
+            why = QPushButton("Why?")
+            why.setAccessibleName(f"Why: {fact.question}")
+            why.setAccessibleDescription("Shows the rule, the records it used and the source")
+            why.clicked.connect(lambda _=False, fa=fact: self.show_why(fa))
+            buttons.addWidget(why)
+            self.why_buttons[fact.key] = why
+            if fact.correct:
+                c = QPushButton("Correct this...")
+                c.setAccessibleName(f"Correct: {fact.question}")
+                c.setAccessibleDescription(
+                    "Record your correction (kept and shown as yours)"
+                    if fact.correct in ("refractory", "lines")
+                    else "Open the record this comes from"
+                )
+                c.clicked.connect(lambda _=False, fa=fact: self.correct(fa))
+                buttons.addWidget(c)
+                self.correct_buttons[fact.key] = c
+            buttons.addStretch(1)
+            box = QWidget()
+            box.setLayout(buttons)
+            grid.addWidget(box, r, 2, Qt.AlignmentFlag.AlignTop)
+            self.value_labels[fact.key] = v
+        outer.addLayout(grid)
+        outer.addStretch(1)
         self.setWidget(body)
+
+    def show_why(self, fact: Fact) -> None:
+        WhyDialog(self.ctx, fact, self).exec()
+
+    def correct(self, fact: Fact) -> None:
+        if fact.correct == "refractory":
+            dlg = RefractoryCorrection((self.data.get("ledger") or {}).get("drugs", {}), self)
+            if dlg.exec() == QDialog.DialogCode.Accepted:
+                self.apply_refractory(*dlg.values())
+        elif fact.correct == "lines":
+            from journal.store import models as m
+
+            regs = self.ctx.rows(m.Regimen)
+            names = [f"{r['name']} (from {show_date(r['start'])})" for r in regs]
+            choice, ok = QInputDialog.getItem(
+                self,
+                "Correct the line number",
+                "Which regimen's line number is wrong? Its editor opens; set 'Line number' and "
+                "say why.",
+                names,
+                0,
+                False,
+            )
+            if ok and choice:
+                self.ctx.open_editor(f"regimen:{regs[names.index(choice)]['id']}")
+        elif fact.refs:
+            self.ctx.open_editor(fact.refs[0])
+
+    def apply_refractory(self, drug_id: str, value: str, reason: str) -> None:
+        from journal.services import actions
+
+        self.ctx.apply(actions.set_override, "refractory", drug_id, value, reason)

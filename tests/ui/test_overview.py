@@ -1,0 +1,149 @@
+"""The Overview shows the same facts as `journal summary --json`, each with its reasons."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from journal.domain.summary import build_summary, summary_to_json
+from journal.services import queries
+from journal.store import models as m
+from journal.ui.overview import OverviewPage, WhyDialog, overview_facts, show_date
+
+
+def _values(page) -> dict[str, str]:
+    return {k: lab.accessibleName() for k, lab in page.value_labels.items()}
+
+
+def test_overview_matches_summary_cli_json(qtbot, demo_ctx):
+    page = OverviewPage(demo_ctx)
+    qtbot.addWidget(page)
+    demo_ctx.store.close()  # let the CLI open the file on its own
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run(
+        [sys.executable, "-m", "journal", "summary", "--json", str(demo_ctx.store.path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    shown = _values(page)
+
+    n = data["lines"]["lines_received"]
+    assert (
+        shown["lines"] == f"Treatments so far: {n} lines of therapy; the latest is line "
+        f"{data['lines']['current_line']}"
+    )
+    refractory = [d["name"] for d in data["ledger"]["drugs"].values() if d["refractory"]]
+    assert refractory  # the demo patient is refractory to several drugs
+    assert shown["refractory"] == "Refractory to: " + ", ".join(refractory)
+    for w in data["washouts"]["drugs"]:
+        key = f"last_dose:{w['key']}"
+        if key in shown and not w["ongoing"]:
+            assert (
+                shown[key] == f"Last dose of {w['label']}: {w['last_display']}, "
+                f"{w['days_since']} days ago"
+            )
+    assert sum(k.startswith("last_dose:") for k in shown) == min(
+        8, sum(w["kind"] == "drug" for w in data["washouts"]["drugs"])
+    )
+    ongoing = data["side_effects"]["ongoing"]
+    assert [k for k in shown if k.startswith("side_effect:")] == [
+        f"side_effect:{se['ref']}" for se in ongoing
+    ]
+    for lab in data["labs"]["latest"]:
+        text = shown[f"lab:{lab['test']}"]
+        assert show_date(lab["date"]) in text
+        if lab["value"] is not None:
+            assert f"{lab['value']:g}" in text
+    if data["response"]["latest"]:
+        assert data["response"]["latest"]["category"] in shown["response"]
+
+
+def test_why_shows_rule_records_and_source(qtbot, demo_ctx, monkeypatch):
+    page = OverviewPage(demo_ctx)
+    qtbot.addWidget(page)
+    fact = next(f for f in page.facts if f.key == "lines")
+    dlg = WhyDialog(demo_ctx, fact)
+    qtbot.addWidget(dlg)
+    text = dlg.text.toPlainText()
+    assert "IMWG 2015 lines of therapy" in text
+    assert "Rule: lines.prior_lines" in text
+    assert "regimen:1" in text
+    opened = []
+    monkeypatch.setattr(demo_ctx, "open_editor", lambda ref: opened.append(ref) or True)
+    from PySide6.QtCore import QUrl
+
+    dlg._link(QUrl("ref:regimen:1"))
+    assert opened == ["regimen:1"]
+
+
+def test_correct_refractory_is_an_undoable_override_shown_as_such(qtbot, demo_ctx):
+    page = OverviewPage(demo_ctx)
+    qtbot.addWidget(page)
+    data = summary_to_json(build_summary(demo_ctx.history()))
+    first = next(d for d in data["ledger"]["drugs"].values() if d["refractory"])
+    page.apply_refractory(first["drug_id"], "no", "clinic letter 3 May 2024 says otherwise")
+    shown = _values(page)
+    assert first["name"] not in shown["refractory"].split(": ", 1)[1].split(", ")
+    assert "[corrected by you]" in page.value_labels["refractory"].text()
+    ov = queries.list_rows(demo_ctx.store, m.Override)
+    assert [(o.rule, o.subject, o.value) for o in ov] == [("refractory", first["drug_id"], "no")]
+    assert demo_ctx.undo_stack.undoText() == f"Correct refractory: {first['drug_id']}"
+    demo_ctx.undo_stack.undo()
+    assert first["name"] in _values(page)["refractory"]
+    assert queries.list_rows(demo_ctx.store, m.Override) == []
+
+
+def test_empty_journal_overview_gives_a_hint(qtbot, ctx):
+    page = OverviewPage(ctx)
+    qtbot.addWidget(page)
+    assert "0 lines of therapy" in _values(page)["lines"]
+    labels = [w.text() for w in page.widget().findChildren(type(page.value_labels["lines"]))]
+    assert any("Add your treatments under Treatments" in t for t in labels)
+
+
+def test_facts_are_worded_from_json_only():
+    data = {
+        "lines": {
+            "lines_received": 1,
+            "current_line": 1,
+            "lines": [
+                {"number": 1, "start": "2024-01-02", "end": None, "label": "DKd", "traces": []}
+            ],
+            "prior_lines": {"count": 0, "trace": None},
+        },
+        "ledger": {
+            "drugs": {
+                "x": {
+                    "drug_id": "x",
+                    "name": "ixazomib",
+                    "refractory": True,
+                    "exposed": True,
+                    "traces": [],
+                    "overridden": ["refractory"],
+                }
+            }
+        },
+        "washouts": {
+            "drugs": [
+                {
+                    "key": "x",
+                    "label": "ixazomib",
+                    "kind": "drug",
+                    "last": "2024-05",
+                    "last_display": "May 2024",
+                    "days_since": 40,
+                    "ongoing": False,
+                }
+            ]
+        },
+    }
+    facts = {f.key: f for f in overview_facts(data)}
+    assert facts["current_line"].value == "line 1: DKd, since 2 Jan 2024"
+    assert facts["refractory"].value == "ixazomib" and facts["refractory"].overridden
+    assert facts["last_dose:x"].value == "May 2024, 40 days ago"
