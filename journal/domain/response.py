@@ -177,6 +177,7 @@ class BestResponse:
             "date": self.date.isoformat() if self.date else None,
             "confirmed": self.confirmed,
             "ref": self.ref,
+            "computed": bool(self.ref and self.ref.startswith("computed:")),
             "trace": self.trace.to_json() if self.trace else None,
         }
 

@@ -1,0 +1,503 @@
+"""Everything a trial screener asks, computed once: the one object the screens,
+charts, PDF and ``journal summary --json`` all show.
+
+:func:`build_summary` calls every rule exactly once on the history as it was
+known on the as-of date (records dated later are left out; a drug or side
+effect still going on that date is shown as ongoing). :func:`summary_to_json`
+turns the result into one documented JSON object (``docs/summary-json.md``,
+schema ``resources/schema/summary.schema.json``). Each computed fact carries
+``computed: true`` and its trace(s) so a screen can offer "Why?"; a fact a
+person corrected carries ``overridden: true``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from journal.domain.ctcae import (
+    GradeResult,
+    SideEffectView,
+    lab_grade,
+    lab_grades,
+    side_effect_view,
+)
+from journal.domain.dates import PartialDate
+from journal.domain.labs import LAB_TESTS
+from journal.domain.lines import LinesResult, compute_lines
+from journal.domain.measurable import heavy_chain_at
+from journal.domain.records import EcogRec, History, LabRec, OverrideRec, SupportiveRec
+from journal.domain.response import ResponseResult, compute_responses
+from journal.domain.staging import Staging, compute_staging
+from journal.domain.trace import APP_CONVENTION, Trace
+from journal.domain.washout import Washouts, compute_washouts
+
+SCHEMA_VERSION = 1
+
+#: Labs shown in the "latest labs" block, in screening order.
+KEY_LABS = (
+    "anc",
+    "platelets",
+    "hb",
+    "lymphocytes",
+    "creatinine",
+    "egfr",
+    "calcium",
+    "albumin",
+    "bilirubin",
+    "alt",
+    "ast",
+    "ldh",
+    "b2m",
+    "m_protein",
+    "urine_m_protein",
+    "flc_kappa",
+    "flc_lambda",
+    "flc_ratio",
+    "serum_ife",
+    "bmpc",
+    "circulating_pc",
+    "igg",
+    "iga",
+    "igm",
+    "lvef",
+)
+
+
+@dataclass(frozen=True)
+class LatestLab:
+    lab: LabRec
+    days_old: int
+    supported: str | None  # why the value may be transfusion/G-CSF-supported
+    grade: GradeResult | None  # CTCAE grade (the summary's scale) when lab-graded
+
+    def to_json(self) -> dict:
+        t = LAB_TESTS.get(self.lab.test)
+        return {
+            "test": self.lab.test,
+            "name": t.name if t else self.lab.test,
+            "value": self.lab.value,
+            "text_value": self.lab.text_value,
+            "unit": t.unit if t else None,
+            "date": self.lab.date.to_iso(),
+            "days_old": self.days_old,
+            "lln": self.lab.lln,
+            "uln": self.lab.uln,
+            "context": self.lab.context,
+            "supported": self.supported,
+            "ctcae": self.grade.to_json() if self.grade else None,
+            "ref": self.lab.ref,
+        }
+
+
+@dataclass(frozen=True)
+class Summary:
+    history: History  # as known on the as-of date
+    as_of: dt.date
+    rule_set: str
+    measurable_variant: str
+    ctcae_scale: str
+    lines: LinesResult
+    ledger: Any  # journal.domain.ledger.Ledger
+    responses: ResponseResult
+    washouts: Washouts
+    staging: Staging
+    side_effects: tuple[SideEffectView, ...]  # every entered side effect
+    lab_grades: tuple[GradeResult, ...]
+    latest_labs: tuple[LatestLab, ...]
+    ecog: EcogRec | None
+    supportive: tuple[SupportiveRec, ...]  # going on at the as-of date
+    overrides: tuple[OverrideRec, ...]
+
+    @property
+    def ongoing_side_effects(self) -> tuple[SideEffectView, ...]:
+        return tuple(v for v in self.side_effects if v.ongoing)
+
+    @property
+    def prior_lines(self) -> int:
+        return self.lines.prior_lines(PartialDate.from_date(self.as_of))
+
+
+# --------------------------------------------------------------------------- as-of cut
+def _d(p: PartialDate | None) -> dt.date | None:
+    return p.as_date() if p is not None else None
+
+
+def history_as_of(history: History, when: dt.date) -> History:
+    """The history as it could be known on ``when``: later records left out, and anything
+    that ended after ``when`` shown as still going on then."""
+
+    def started(p: PartialDate | None) -> bool:
+        return p is None or p.earliest() <= when
+
+    def open_end(p: PartialDate | None) -> PartialDate | None:
+        return p if p is not None and p.earliest() <= when else None
+
+    regimens = []
+    for r in history.regimens:
+        if not started(r.start):
+            continue
+        drugs = tuple(
+            dataclasses.replace(d, last_dose=open_end(d.last_dose))
+            for d in r.drugs
+            if started(d.start)
+        )
+        regimens.append(dataclasses.replace(r, end=open_end(r.end), drugs=drugs))
+    return dataclasses.replace(
+        history,
+        isotypes=tuple(x for x in history.isotypes if started(x.date)),
+        features=tuple(
+            dataclasses.replace(x, resolved=open_end(x.resolved))
+            for x in history.features
+            if started(x.date)
+        ),
+        cytogenetics=tuple(x for x in history.cytogenetics if started(x.date)),
+        regimens=tuple(regimens),
+        procedures=tuple(
+            dataclasses.replace(p, end=open_end(p.end))
+            for p in history.procedures
+            if started(p.date)
+        ),
+        responses=tuple(x for x in history.responses if started(x.date)),
+        progressions=tuple(x for x in history.progressions if started(x.date)),
+        side_effects=tuple(
+            dataclasses.replace(x, resolved=open_end(x.resolved))
+            for x in history.side_effects
+            if started(x.onset)
+        ),
+        labs=tuple(x for x in history.labs if started(x.date)),
+        ecog=tuple(x for x in history.ecog if started(x.date)),
+        supportive=tuple(
+            dataclasses.replace(x, end=open_end(x.end))
+            for x in history.supportive
+            if started(x.start)
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- build
+def build_summary(
+    history: History,
+    *,
+    as_of: PartialDate | dt.date | None = None,
+    rule_set: str = "imwg",
+    measurable_variant: str = "imwg",
+    ctcae_scale: str = "CTCAE v5.0",
+) -> Summary:
+    """Run every rule once on ``history`` as known on ``as_of`` (default: today)."""
+    when = (
+        dt.date.today()
+        if as_of is None
+        else (as_of if isinstance(as_of, dt.date) else as_of.as_date())
+    )
+    h = history_as_of(history, when)
+    lines = compute_lines(h)
+    responses = compute_responses(h, lines, measurable_variant=measurable_variant, as_of=when)
+    ledger = _ledger(h, lines, responses, when, rule_set)
+    washouts = compute_washouts(h, as_of=when)
+    staging = compute_staging(h, as_of=when)
+    side_effects = tuple(
+        side_effect_view(se, as_of=when)
+        for se in sorted(h.side_effects, key=lambda s: (s.onset.sort_key(), s.id))
+    )
+    grades = lab_grades(h, as_of=when, scale=ctcae_scale)
+
+    latest: dict[str, LabRec] = {}
+    for lab in sorted(h.labs, key=lambda x: (x.date.sort_key(), x.id)):
+        if lab.value is not None or lab.text_value:
+            latest[lab.test] = lab
+    latest_labs = []
+    for test in KEY_LABS:
+        lab = latest.get(test)
+        if lab is None:
+            continue
+        sup = washouts.is_supported(lab.ref)
+        latest_labs.append(
+            LatestLab(
+                lab,
+                (when - lab.date.as_date()).days,
+                sup.reason if sup else None,
+                lab_grade(lab, ctcae_scale),
+            )
+        )
+    ecog = max(h.ecog, key=lambda e: (e.date.sort_key(), e.id), default=None)
+    supportive = tuple(
+        s for s in sorted(h.supportive, key=lambda s: (_key(s.start), s.id)) if s.end is None
+    )
+    return Summary(
+        h,
+        when,
+        rule_set,
+        measurable_variant,
+        ctcae_scale,
+        lines,
+        ledger,
+        responses,
+        washouts,
+        staging,
+        side_effects,
+        grades,
+        tuple(latest_labs),
+        ecog,
+        supportive,
+        tuple(h.overrides),
+    )
+
+
+def _ledger(h: History, lines: LinesResult, responses: ResponseResult, when, rule_set: str):
+    try:
+        from journal.domain.ledger import compute_ledger
+    except ModuleNotFoundError as e:  # the ledger is written in parallel; say so, do not guess
+        if e.name != "journal.domain.ledger":
+            raise
+        return None
+    # The ledger sees computed (confirmed) responses and progressions beside the entered ones.
+    return compute_ledger(
+        h,
+        lines,
+        as_of=PartialDate.from_date(when),
+        rule_set=rule_set,
+        responses=responses.ledger_responses(),
+        progressions=responses.ledger_progressions(h),
+    )
+
+
+def _key(p: PartialDate | None) -> tuple:
+    return p.sort_key() if p is not None else (0, 0, 0)
+
+
+# --------------------------------------------------------------------------- JSON
+def _iso(p: PartialDate | None) -> str | None:
+    return p.to_iso() if p is not None else None
+
+
+def _age(birth: PartialDate | None, when: dt.date) -> int | None:
+    if birth is None:
+        return None
+    b = birth.as_date()
+    return when.year - b.year - ((when.month, when.day) < (b.month, b.day))
+
+
+def _regimen_json(r) -> dict:
+    return {
+        "id": r.id,
+        "ref": r.ref,
+        "name": r.name,
+        "start": _iso(r.start),
+        "end": _iso(r.end),
+        "intent": r.intent,
+        "end_reason": r.end_reason,
+        "trial_id": r.trial_id,
+        "line_override": r.line_override,
+        "drugs": [
+            {
+                "name": d.name,
+                "drug_id": d.drug_id,
+                "role": d.role,
+                "start": _iso(d.start),
+                "last_dose": _iso(d.last_dose),
+                "ongoing": d.last_dose is None,
+                "stop_reason": d.stop_reason,
+                "ref": d.ref,
+            }
+            for d in r.drugs
+        ],
+    }
+
+
+def _procedure_json(p) -> dict:
+    return {
+        "id": p.id,
+        "ref": p.ref,
+        "kind": p.kind,
+        "date": _iso(p.date),
+        "end": _iso(p.end),
+        "planned": p.planned,
+        "planned_tandem": p.planned_tandem,
+        "product": p.product,
+    }
+
+
+def _lines_json(s: Summary) -> dict:
+    base = s.lines.to_json()
+    regs = {r.id: r for r in s.history.regimens}
+    procs = {p.id: p for p in s.history.procedures}
+    out = []
+    for ln, lj in zip(s.lines.lines, base["lines"], strict=True):
+        lr = s.responses.line(ln.number)
+        lj["computed"] = True
+        lj["regimens"] = [_regimen_json(regs[i]) for i in ln.regimen_ids if i in regs]
+        lj["procedures"] = [_procedure_json(procs[i]) for i in ln.procedure_ids if i in procs]
+        lj["best_response"] = {
+            "computed": lr.best.to_json() if lr and lr.best else None,
+            "computed_unconfirmed": (
+                lr.best_unconfirmed.to_json() if lr and lr.best_unconfirmed else None
+            ),
+            "clinician": lr.best_clinician.to_json() if lr and lr.best_clinician else None,
+        }
+        lj["progression"] = lr.progression.to_json() if lr and lr.progression else None
+        out.append(lj)
+    base["lines"] = out
+    as_of = PartialDate.from_date(s.as_of)
+    base["prior_lines"] = {
+        "count": s.lines.prior_lines(as_of),
+        "as_of": s.as_of.isoformat(),
+        "computed": True,
+        "trace": s.lines.prior_lines_trace(as_of).to_json(),
+    }
+    current = s.lines.line_at(as_of)
+    base["current_line"] = current.number if current and current.end is None else None
+    return base
+
+
+def _ledger_json(ledger) -> dict | None:
+    """The ledger's own JSON, with the summary's uniform markers added: ``computed: true``
+    on every fact, ``overridden`` as a bool (the ledger's list of overridden answers is
+    kept as ``overridden_fields``)."""
+    if ledger is None:
+        return None
+    data = ledger.to_json()
+    for group in ("drugs", "classes"):
+        for item in data.get(group, {}).values():
+            fields = item.get("overridden") or []
+            item["overridden_fields"] = list(fields)
+            item["overridden"] = bool(fields)
+            item["computed"] = True
+    for item in data.get("labels", {}).values():
+        item["computed"] = True
+        item["overridden"] = bool(item.get("trace", {}).get("overridden_by"))
+    for key in ("disease_status", "early_relapse"):
+        if isinstance(data.get(key), dict):
+            data[key]["computed"] = True
+            data[key]["overridden"] = bool(data[key].get("trace", {}).get("overridden_by"))
+    for item in data.get("car_t", []):
+        item["computed"] = True
+    return data
+
+
+def summary_to_json(s: Summary) -> dict:
+    """The documented JSON object (docs/summary-json.md)."""
+    h = s.history
+    p = h.person
+    dx = h.diagnosis
+    r = s.responses
+    heavy = heavy_chain_at(h, s.as_of)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "as_of": s.as_of.isoformat(),
+        "settings": {
+            "rule_set": s.rule_set,
+            "measurable_variant": s.measurable_variant,
+            "ctcae_scale": s.ctcae_scale,
+        },
+        "person": {
+            "display_name": p.display_name,
+            "birth_date": _iso(p.birth_date),
+            "age": _age(p.birth_date, s.as_of),
+            "sex": p.sex,
+            "height_cm": p.height_cm,
+            "weight_kg": p.weight_kg,
+        },
+        "diagnosis": {
+            "date": _iso(dx.date) if dx else None,
+            "heavy_chain": dx.heavy_chain if dx else None,
+            "light_chain": dx.light_chain if dx else None,
+            "heavy_chain_now": heavy,
+            "isotypes": [
+                {"date": _iso(i.date), "heavy_chain": i.heavy_chain, "light_chain": i.light_chain}
+                for i in h.isotypes
+            ],
+            "features": [
+                {
+                    "flag": f.flag,
+                    "date": _iso(f.date),
+                    "resolved": _iso(f.resolved),
+                    "site": f.site,
+                    "ref": f.ref,
+                }
+                for f in h.features
+            ],
+        },
+        "lines": _lines_json(s),
+        "ledger": _ledger_json(s.ledger),
+        "response": {
+            "measurable_variant": r.variant,
+            "per_line": [lr.to_json() for lr in r.lines],
+            "latest": r.latest.to_json() if r.latest else None,
+            "latest_clinician": (
+                {
+                    "date": _iso(r.latest_clinician.date),
+                    "category": r.latest_clinician.category,
+                    "assessor": r.latest_clinician.assessor,
+                    "ref": r.latest_clinician.ref,
+                    "computed": False,
+                }
+                if r.latest_clinician
+                else None
+            ),
+            "progressions": [x.to_json() for x in r.progressions],
+            "pending_progressions": [x.to_json() for x in r.pending_progressions],
+            "relapses_from_cr": [x.to_json() for x in r.relapses_from_cr],
+            "entered_progressions": [
+                {
+                    "date": _iso(x.date),
+                    "kind": x.kind,
+                    "confirmed": x.confirmed,
+                    "regimen_id": x.regimen_id,
+                    "ref": x.ref,
+                    "computed": False,
+                }
+                for x in h.progressions
+            ],
+        },
+        "measurable_disease": {
+            "current": r.current_measurable.to_json(),
+            "by_variant": {k: v.to_json() for k, v in r.measurable_by_variant.items()},
+        },
+        "washouts": s.washouts.to_json(),
+        "staging": s.staging.to_json(),
+        "side_effects": {
+            "ongoing": [v.to_json() for v in s.ongoing_side_effects],
+            "all": [v.to_json() for v in s.side_effects],
+            "lab_grades": [g.to_json() for g in s.lab_grades],
+        },
+        "labs": {"latest": [x.to_json() for x in s.latest_labs]},
+        "ecog": (
+            {
+                "score": s.ecog.score,
+                "date": _iso(s.ecog.date),
+                "days_old": (s.as_of - s.ecog.date.as_date()).days,
+                "ref": s.ecog.ref,
+            }
+            if s.ecog
+            else None
+        ),
+        "supportive_care": [
+            {
+                "name": x.name,
+                "drug_id": x.drug_id,
+                "purpose": x.purpose,
+                "start": _iso(x.start),
+                "ref": x.ref,
+            }
+            for x in s.supportive
+        ],
+        "overrides": [
+            {
+                "rule": o.rule,
+                "subject": o.subject,
+                "value": o.value,
+                "reason": o.reason,
+                "ref": o.ref,
+            }
+            for o in s.overrides
+        ],
+        "notice": Trace(
+            "summary.notice",
+            "Patient-kept record: computed by Treatment Journal from what was entered. "
+            "Verify with medical records. It never recommends a treatment.",
+            APP_CONVENTION,
+        ).explanation,
+    }
