@@ -32,6 +32,7 @@ Conventions (the rules doc marks these "(unconfirmed)" or leaves them open)
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -104,6 +105,12 @@ DEFAULT_CYCLE_DAYS = 28
 DAYS_PER_MONTH = 30.44
 CORE_CLASSES = ("PI", "IMiD", "anti-CD38", "CELMoD")
 _COUNTED_ROLES = {DrugRole.ANTI_MYELOMA.value, DrugRole.CONDITIONING.value}
+# A regimen's intent says what its drugs were for when their role was left at the default.
+_INTENT_ROLE = {
+    "conditioning": DrugRole.CONDITIONING.value,
+    "lymphodepletion": DrugRole.LYMPHODEPLETION.value,
+    "mobilisation": DrugRole.MOBILISATION.value,
+}
 
 
 @dataclass(frozen=True)
@@ -298,6 +305,7 @@ class EarlyRelapse:
 @dataclass(frozen=True)
 class CarTOutcome:
     product: str
+    drug_id: str
     infusion: PartialDate
     best_response: str | None
     first_progression: PartialDate | None
@@ -307,6 +315,7 @@ class CarTOutcome:
     def to_json(self) -> dict:
         return {
             "product": self.product,
+            "drug_id": self.drug_id,
             "infusion": self.infusion.to_iso(),
             "best_response": self.best_response,
             "first_progression": _iso(self.first_progression),
@@ -436,6 +445,18 @@ def compute_ledger(
     status = _disease_status(admins, resp, progs, cutoff)
     early = _early_relapse(lines, procs, progs, as_of)
     car_t = _car_t_outcomes(admins, resp, progs, cat, lines)
+    for o in car_t:
+        # For a CAR-T the best response after the infusion is what "best response" means.
+        s = drugs.get(o.drug_id)
+        if (
+            s is not None
+            and o.best_response
+            and (
+                s.best_response is None
+                or response_rank(o.best_response) < response_rank(s.best_response)
+            )
+        ):
+            drugs[o.drug_id] = dataclasses.replace(s, best_response=o.best_response)
     return Ledger(
         rule_set=rule_set,
         as_of=as_of,
@@ -450,10 +471,14 @@ def compute_ledger(
 
 def _administrations(history, lines, cat, in_range, as_of) -> list[Administration]:
     out: list[Administration] = []
+    conditioning_days: list[dt.date] = []
     for r in history.regimens:
         for i, d in enumerate(r.drugs):
-            if d.role not in _COUNTED_ROLES:
+            role = _INTENT_ROLE.get(r.intent, d.role) if d.role in _COUNTED_ROLES else d.role
+            if role not in _COUNTED_ROLES:
                 continue
+            if role == DrugRole.CONDITIONING.value:
+                conditioning_days.append((d.start or r.start).midpoint())
             found = catalog_drug(d, cat)
             if found is not None and found.supportive:
                 continue
@@ -473,7 +498,7 @@ def _administrations(history, lines, cat, in_range, as_of) -> list[Administratio
                     name=found.generic if found else d.name,
                     start=start,
                     last_dose=last,
-                    role=d.role,
+                    role=role,
                     regimen_id=r.id,
                     ref=d.ref or r.ref,
                     cycles=cycles,
@@ -507,6 +532,8 @@ def _administrations(history, lines, cat, in_range, as_of) -> list[Administratio
                 )
             )
         elif p.kind in (ProcedureKind.AUTO_SCT.value, ProcedureKind.ALLO_SCT.value):
+            if any(0 <= (p.date.midpoint() - c).days <= 30 for c in conditioning_days):
+                continue  # its conditioning is recorded as a regimen already
             found = cat.identify(p.conditioning) if p.conditioning else cat.get("melphalan")
             if found is None or found.supportive:
                 continue
@@ -1256,10 +1283,15 @@ def _early_relapse(lines: LinesResult, procs, progs, as_of) -> EarlyRelapse:
 
 def _car_t_outcomes(admins, resp, progs, cat, lines: LinesResult) -> tuple[CarTOutcome, ...]:
     out = []
-    for a in admins:
+    seen: list[tuple[str, dt.date]] = []
+    for a in sorted(admins, key=lambda a: (not a.from_procedure, a.start.sort_key())):
         d = cat.get(a.drug_id)
         if not (d and d.drug_class == "CAR-T"):
             continue
+        # The same infusion entered both as a procedure and as a regimen counts once.
+        if any(x == a.drug_id and abs((y - a.start.midpoint()).days) <= 14 for x, y in seen):
+            continue
+        seen.append((a.drug_id, a.start.midpoint()))
         inf = a.start.midpoint()
         # responses until the next line that started after the infusion
         nxt = [
@@ -1281,6 +1313,7 @@ def _car_t_outcomes(admins, resp, progs, cat, lines: LinesResult) -> tuple[CarTO
         out.append(
             CarTOutcome(
                 d.generic,
+                d.id,
                 a.start,
                 best,
                 pd.date if pd else None,
@@ -1300,7 +1333,7 @@ def _car_t_outcomes(admins, resp, progs, cat, lines: LinesResult) -> tuple[CarTO
                 ),
             )
         )
-    return tuple(out)
+    return tuple(sorted(out, key=lambda o: o.infusion.sort_key()))
 
 
 __all__ = [

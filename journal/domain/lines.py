@@ -287,11 +287,12 @@ class _LineB:
     overridden: bool = False
     ends: list[PartialDate | None] = field(default_factory=list)
 
-    def add_regimen(self, rid: int, start: PartialDate, label: str) -> None:
+    def add_regimen(self, rid: int, start: PartialDate, label: str | None) -> None:
         if rid not in self.regimen_ids:
             self.regimen_ids.append(rid)
         self.starts.append(start)
-        self.labels.append((start.sort_key(), label))
+        if label:
+            self.labels.append((start.sort_key(), label))
 
     def add_procedure(self, p: ProcedureRec, label: str | None) -> None:
         if p.id not in self.procedure_ids:
@@ -801,6 +802,12 @@ class _Walker:
         ln.ends.append(r.end)
         segs.append((d.start, ln))
 
+    def _is_cart_record(self, rg: _Reg) -> bool:
+        """A regimen whose only line-forming drug is a CAR-T product (the infusion itself)."""
+        return bool(rg.keys) and all(
+            (d := self.cat.get(k)) is not None and d.drug_class == "CAR-T" for k in rg.keys
+        )
+
     def on_unit(self, u: _Unit) -> None:
         members = [rg.rec for rg in u.regimens]
         refs = (u.proc.ref, *[r.ref for r in members], *[p.ref for p in u.procs])
@@ -816,10 +823,12 @@ class _Walker:
             parts = []
             if u.procs:
                 parts.append(f"leukapheresis on {u.procs[0].date.display()}")
-            parts += [
-                f"{'lymphodepletion' if rg.kind == 'programme' else 'bridging'} {rg.rec.name}"
-                for rg in u.regimens
-            ]
+            for rg in u.regimens:
+                if self._is_cart_record(rg):
+                    continue  # the infusion entered as a regimen: the procedure says it
+                word = "lymphodepletion" if rg.kind == "programme" else "bridging"
+                name = rg.rec.name
+                parts.append(name if word in name.lower() else f"{word} {name}")
             parts.append(f"infusion of {product} on {pdate}")
             if linked is not None:
                 t = Trace(
@@ -931,7 +940,8 @@ class _Walker:
             self.proc_line[p.id] = ln
         for rg in u.regimens:
             r = rg.rec
-            ln.add_regimen(r.id, r.start, _regimen_label(r))
+            cart_record = u.kind == "cart" and self._is_cart_record(rg)
+            ln.add_regimen(r.id, r.start, None if cart_record else _regimen_label(r))
             ln.ends.append(r.end)
             self.segments.setdefault(r.id, []).append((r.start, ln))
 

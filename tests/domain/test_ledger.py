@@ -531,3 +531,42 @@ def test_json(hb):
     assert j["drugs"]["lenalidomide"]["refractory"] is True
     assert j["labels"]["penta_refractory"]["applies"] is True
     assert j["classes"]["PI"]["refractory_drugs"] == ["bortezomib", "carfilzomib"]
+
+
+def test_regimen_intent_gives_the_role(hb):
+    # melphalan entered with the default role in a conditioning regimen, cyclophosphamide in
+    # a lymphodepletion regimen: conditioning counts for exposure only; lymphodepletion never.
+    h = hb.hist(
+        regimens=[
+            hb.reg(1, "VRd", "2019-01-01", "2019-05-01"),
+            hb.reg(2, "MEL200", "2019-06-10", "2019-06-10", ["melphalan"], intent="conditioning"),
+            hb.reg(3, "Flu/Cy", "2023-02-25", "2023-02-27", intent="lymphodepletion"),
+        ],
+        procedures=[hb.proc(1, "auto", "2019-06-12"), hb.proc(2, "cart", "2023-03-02")],
+        progressions=[hb.prog(1, "2019-07-01")],
+    )
+    lg = ledger(h)
+    mel = lg.drug("melphalan")
+    assert mel.exposed and not mel.refractory
+    assert len(mel.administrations) == 1  # not again from the transplant procedure
+    assert lg.drug("cyclophosphamide") is None and lg.drug("fludarabine") is None
+
+
+def test_car_t_entered_twice_counts_once(hb):
+    h = hb.hist(
+        regimens=[
+            hb.reg(1, "DPd", "2022-01-01", "2022-12-01"),
+            hb.reg(2, "Cilta-cel", "2023-03-02", "2023-03-02"),
+        ],
+        procedures=[
+            hb.proc(1, "apheresis", "2023-01-05"),
+            hb.proc(2, "cart", "2023-03-02", product="ciltacabtagene-autoleucel"),
+        ],
+        responses=[hb.resp(1, "2023-06-01", "CR")],
+    )
+    lg = ledger(h)
+    assert len(lg.car_t) == 1
+    assert lg.drug("ciltacabtagene-autoleucel").best_response == "CR"
+    res = compute_lines(h)
+    assert res.lines[1].label == "CAR-T (ciltacabtagene autoleucel)"
+    assert res.regimen_line[2] == 2
