@@ -31,6 +31,7 @@ they are returned beside the computed ones.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 from collections.abc import Iterable, Sequence
@@ -186,7 +187,7 @@ class BestResponse:
 class LineResponse:
     line: int
     start: dt.date
-    until: dt.date | None  # day before the next line starts (None = still current)
+    until: dt.date | None  # the next line's start day (None = still current)
     baseline: MeasurableStatus
     followed: tuple[str, ...]
     assessments: tuple[Assessment, ...]
@@ -481,12 +482,15 @@ def _classify(
 def _line_period(
     lines: Sequence[LineLike], as_of: dt.date
 ) -> list[tuple[LineLike, dt.date, dt.date]]:
+    """(line, start day, last day) per line. A line's last day is the next line's start day:
+    a reading taken that day is drawn before the new treatment, so it still tells how the
+    old line ended (it can confirm a progression) and is also the new line's baseline."""
     ordered = sorted(lines, key=lambda ln: (ln.start.sort_key(), ln.number))
     out = []
     for i, ln in enumerate(ordered):
         start = day(ln.start)
-        nxt = day(ordered[i + 1].start) - dt.timedelta(days=1) if i + 1 < len(ordered) else as_of
-        out.append((ln, start, min(nxt, as_of)))
+        nxt = day(ordered[i + 1].start) if i + 1 < len(ordered) else as_of
+        out.append((ln, start, min(max(nxt, start), as_of)))
     return out
 
 
@@ -841,7 +845,11 @@ def compute_responses(
             r
             for r in entered
             if (regimen_line.get(r.regimen_id) == ln.number)
-            or (r.regimen_id not in regimen_line and start <= day(r.date) <= until)
+            or (
+                r.regimen_id not in regimen_line
+                and start <= day(r.date)
+                and (day(r.date) < until or (until >= when and ln is periods[-1][0]))
+            )
         )
         results.append(
             LineResponse(
@@ -860,7 +868,9 @@ def compute_responses(
                 lr.relapses_from_cr,
                 lr.nadir,
                 lr.nadir_steps,
-                lr.trace,
+                lr.trace
+                if ln.start.is_exact_day
+                else dataclasses.replace(lr.trace, flags=(*lr.trace.flags, "imprecise date")),
             )
         )
     results.sort(key=lambda lr: (lr.start, lr.line))

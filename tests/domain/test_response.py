@@ -411,3 +411,28 @@ def test_not_measurable_line_has_no_category_but_progression_still_counts():
     # Under the 0.5 g/dL trial rule the same line is followed and gets categories.
     lr = run(labs, measurable_variant="serum_0_5").line(1)
     assert lr.followed == ("serum",) and lr.assessments[0].category == "SD"
+
+
+def test_reading_on_next_line_start_day_confirms_progression_of_previous_line():
+    lines = [line(1, "2022-01-01"), line(2, "2022-06-01")]
+    labs = serum(
+        [
+            ("2021-12-20", 2.0),
+            ("2022-02-01", 1.0),
+            ("2022-03-01", 1.0),
+            ("2022-05-20", 1.6),
+            ("2022-06-01", 1.7),
+            ("2022-07-01", 0.8),
+            ("2022-08-01", 0.8),
+        ]
+    )
+    res = run(labs, lines=lines)
+    prog = res.line(1).progression
+    assert prog.date.isoformat() == "2022-05-20" and prog.confirmed_on.isoformat() == "2022-06-01"
+    l2 = res.line(2)
+    assert l2.baseline.parameters["serum"].value == 1.7 and cats(res, 2) == ["PR", "PR"]
+
+
+def test_imprecise_line_start_is_flagged():
+    res = run(base4(("2022-02-01", 1.8)), lines=[line(1, "2022-01")])
+    assert "imprecise date" in res.line(1).trace.flags
