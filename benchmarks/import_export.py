@@ -1,0 +1,110 @@
+"""Import/export speed on a 25-year synthetic journal (figures, not assertions).
+
+    .venv/bin/python benchmarks/import_export.py [--runs 3] [--labs 5000] ...
+
+Prints the median over runs of: building the synthetic journal (Core bulk
+insert), exporting it (query + JSON text), checking the file (JSON Schema +
+field rules + references), importing it (check + one-transaction insert), and
+reading it back for the rules (load_history); plus the ORM-vs-Core insert ratio
+for the lab rows, the reason bulk paths use Core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import delete
+
+from journal.services.queries import load_history
+from journal.store import models as m
+from journal.store.db import create_journal
+from journal.store.exchange import check_exchange, dumps, export_journal, import_journal
+from journal.synthetic import build_synthetic
+
+
+def timed(fn):
+    t = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t, out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--years", type=int, default=25)
+    ap.add_argument("--regimens", type=int, default=40)
+    ap.add_argument("--labs", type=int, default=5000)
+    ap.add_argument("--side-effects", type=int, default=1000)
+    a = ap.parse_args()
+    figures: dict[str, list[float]] = {}
+    size = 0
+    rows = {}
+    with tempfile.TemporaryDirectory() as d:
+        for run in range(a.runs):
+            src = create_journal(Path(d) / f"src{run}.sqlite", auto_backup=False)
+            dst = create_journal(Path(d) / f"dst{run}.sqlite", auto_backup=False)
+            t, rows = timed(
+                lambda src=src, run=run: build_synthetic(
+                    src, a.years, a.regimens, a.labs, a.side_effects, seed=run + 1
+                )
+            )
+            figures.setdefault("build synthetic (Core bulk insert)", []).append(t)
+            t, text = timed(lambda src=src: dumps(export_journal(src)))
+            size = len(text.encode())
+            figures.setdefault("export (query + JSON text)", []).append(t)
+            data = json.loads(text)
+            t, problems = timed(lambda data=data: check_exchange(data))
+            assert problems == [], problems[:3]
+            figures.setdefault("check only (part of import)", []).append(t)
+            t, _ = timed(lambda dst=dst, text=text: import_journal(dst, json.loads(text)))
+            figures.setdefault("import (parse + check + insert)", []).append(t)
+            t, _ = timed(lambda dst=dst: load_history(dst))
+            figures.setdefault("load_history (read side for rules)", []).append(t)
+
+            # ORM, one object per row, for the same lab rows (one transaction).
+            labs = [r for r in json.loads(text)["records"]["lab_results"]]
+            with dst.engine.begin() as conn:
+                conn.execute(delete(m.LabResult.__table__))
+
+            def orm(dst=dst, labs=labs):
+                with dst.session() as s:
+                    for r in labs:
+                        s.add(m.LabResult(**r))
+                    s.commit()
+
+            t_orm, _ = timed(orm)
+            with dst.engine.begin() as conn:
+                conn.execute(delete(m.LabResult.__table__))
+            from journal.store.exchange import insert_rows
+
+            def core(dst=dst, labs=labs):
+                with dst.engine.begin() as conn:
+                    insert_rows(conn, {m.LabResult: labs})
+
+            t_core, _ = timed(core)
+            figures.setdefault(f"insert {len(labs)} labs: ORM objects", []).append(t_orm)
+            figures.setdefault(f"insert {len(labs)} labs: Core executemany", []).append(t_core)
+            src.close()
+            dst.close()
+    total = sum(rows.values())
+    print(
+        f"synthetic journal: {a.years} years, {total} rows "
+        f"({rows.get('regimen')} regimens, {rows.get('labresult')} labs, "
+        f"{rows.get('sideeffect')} side effects); export file {size / 1e6:.2f} MB; "
+        f"median of {a.runs} runs"
+    )
+    for name, vals in figures.items():
+        print(f"  {name:45s} {statistics.median(vals) * 1000:8.0f} ms")
+    orm_key = next(k for k in figures if k.endswith("ORM objects"))
+    core_key = next(k for k in figures if k.endswith("Core executemany"))
+    ratio = statistics.median(figures[orm_key]) / statistics.median(figures[core_key])
+    print(f"  ORM / Core insert time ratio: {ratio:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
