@@ -16,14 +16,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import matplotlib.dates as mdates
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.textpath import TextToPath
 
 from journal.charts.data import Bar, TimelineData
 
@@ -102,6 +106,7 @@ LAB_STYLE = {
 
 LOG_CANDIDATES = ("flc_kappa", "flc_lambda", "dflc", "urine_m_protein")
 BAR_HEIGHT = 0.62
+_TEXT_TO_PATH = TextToPath()
 BASE_FONT = 9.0
 
 
@@ -150,6 +155,8 @@ class TimelineArtists:
     row_y: dict[tuple[int, str], float] = field(default_factory=dict)  # (line, row label) -> y
     legend_labels: list[str] = field(default_factory=list)
     legend: Artist | None = None
+    row_labels: list[Artist] = field(default_factory=list)  # drug names beside the rows
+    lane_labels: list[Artist] = field(default_factory=list)  # "Line 2: DKd"
     options: TimelineOptions = field(default_factory=TimelineOptions)
     text_scale: float = 1.0
 
@@ -206,8 +213,12 @@ class TimelineArtists:
         return None
 
 
+_EPOCH = dt.date.fromisoformat(mdates.get_epoch()[:10]).toordinal()
+
+
 def _num(d: dt.date) -> float:
-    return float(mdates.date2num(d))
+    """Matplotlib's date number (days since its epoch), without date2num's overhead."""
+    return float(d.toordinal() - _EPOCH)
 
 
 def _pack(spans: Sequence[tuple[float, float]], max_rows: int) -> list[int]:
@@ -257,8 +268,11 @@ def draw_timeline(
         heights.append(max(1.2, n_se_rows * 0.6))
     heights += [options.lab_panel_height * max(2.0, text_scale * 1.4)] * len(labs)
 
-    fig.set_layout_engine("constrained")
-    gs = fig.add_gridspec(len(heights), 1, height_ratios=heights)
+    # Margins measured from the label texts instead of a layout engine: constrained
+    # layout measured every tick of every panel on each draw and doubled the time.
+    fig.set_layout_engine("none")
+    margins = _margins(fig, data, fs, labs, options)
+    gs = fig.add_gridspec(len(heights), 1, height_ratios=heights, **margins)
     lanes_ax = fig.add_subplot(gs[0])
     arts.lanes_ax = lanes_ax
     axes: list[Axes] = [lanes_ax]
@@ -276,19 +290,25 @@ def draw_timeline(
     for series in labs:
         _draw_lab(arts, arts.lab_axes[series.code], series, data, fs, options)
 
+    prog_days = (
+        [_num(e.date) for e in data.events if e.kind == "progression" and not e.pending]
+        if options.show_progression_lines
+        else []
+    )
     for ax in axes:
         ax.axvline(today, color=OKABE_ITO["grey"], lw=0.8, ls=(0, (1, 2)), zorder=0)
-        if options.show_progression_lines:
-            for ev in data.events:
-                if ev.kind == "progression" and not ev.pending:
-                    ax.axvline(
-                        _num(ev.date),
-                        color=OKABE_ITO["vermillion"],
-                        lw=0.7,
-                        alpha=0.5,
-                        ls="--",
-                        zorder=0,
-                    )
+        if prog_days:
+            ax.vlines(
+                prog_days,
+                0,
+                1,
+                transform=ax.get_xaxis_transform(),
+                colors=OKABE_ITO["vermillion"],
+                linewidths=0.7,
+                alpha=0.5,
+                linestyles="--",
+                zorder=0,
+            )
         ax.tick_params(labelsize=fs)
         ax.grid(axis="x", color="#E6E6E6", lw=0.6, zorder=-1)
         ax.set_axisbelow(True)
@@ -311,6 +331,41 @@ def draw_timeline(
     if options.show_legend:
         _legend(arts, fig, data, fs)
     return arts
+
+
+def _text_width_in(text: str, size: float, bold: bool = False) -> float:
+    prop = FontProperties(size=size, weight="bold" if bold else "normal")
+    width, _, _ = _TEXT_TO_PATH.get_text_width_height_descent(text, prop, ismath=False)
+    return width / 72.0
+
+
+def _legend_rows(n: int, ncol: int) -> int:
+    return -(-n // max(1, ncol))
+
+
+def _margins(fig: Figure, data: TimelineData, fs: float, labs, options) -> dict[str, float]:
+    width, height = fig.get_figwidth(), fig.get_figheight()
+    labels = [(lane.label, fs, True) for lane in data.lanes]
+    labels += [(row.label, fs * 0.85, False) for lane in data.lanes for row in lane.rows]
+    labels.append(("Side effects", fs, True))
+    left_in = max(_text_width_in(t, size, bold) for t, size, bold in labels) + 0.2
+    if labs:  # numbers and the unit on the lab panels' y axes
+        left_in = max(left_in, (fs * 5.5 + fs * 1.6) / 72.0)
+    bottom_in = fs * 3.2 / 72.0  # date tick labels and the concise offset line
+    if options.show_legend:
+        n, ncol = _legend_shape(fig, data, fs, options)
+        bottom_in += _legend_rows(n, ncol) * fs * 0.85 * 1.45 / 72.0 + 0.12
+    top_in = 0.12 + (fs * 2.0 / 72.0 if data.title else fs * 0.6 / 72.0)
+    gap_in = fs * 0.9 / 72.0
+    n_panels = 1 + (1 if options.show_side_effects and data.side_effects else 0) + len(labs)
+    plot_h = max(0.5, height - bottom_in - top_in - gap_in * (n_panels - 1))
+    return {
+        "left": min(0.6, left_in / width),
+        "right": 1.0 - 0.3 / width,
+        "bottom": min(0.6, bottom_in / height),
+        "top": 1.0 - top_in / height,
+        "hspace": gap_in / (plot_h / n_panels),
+    }
 
 
 def suggested_height(
@@ -353,6 +408,15 @@ def shown_range(arts: TimelineArtists) -> tuple[dt.date, dt.date]:
     return (mdates.num2date(lo).date(), mdates.num2date(hi).date())
 
 
+def _point(ax: Axes, x, y, **style) -> Line2D:
+    """A marker added without autoscale bookkeeping (the limits are set explicitly)."""
+    xs = x if isinstance(x, list) else [x]
+    ys = y if isinstance(y, list) else [y]
+    line = Line2D(xs, ys, **style)
+    ax.add_artist(line)
+    return line
+
+
 def _bar(
     arts: TimelineArtists, ax: Axes, bar: Bar, y: float, today: float, min_width: float
 ) -> None:
@@ -372,7 +436,7 @@ def _bar(
         lw=0.5,
         zorder=2,
     )
-    ax.add_patch(rect)
+    ax.add_artist(rect)  # not add_patch: limits are set explicitly, autoscale is wasted work
     arts.marks.append(
         Mark(
             rect,
@@ -387,8 +451,8 @@ def _bar(
         )
     )
     if bar.end is None:
-        (arrow,) = ax.plot(
-            [x1], [y], marker=">", ms=7, color=face, mec="black", mew=0.6, ls="none", zorder=4
+        arrow = _point(
+            ax, x1, y, marker=">", ms=7, color=face, mec="black", mew=0.6, ls="none", zorder=4
         )
         arts.marks.append(
             Mark(arrow, bar.ref, bar.tip + "\n(still ongoing)", "ongoing", ax, x1, x1, y, y)
@@ -396,9 +460,10 @@ def _bar(
     for mark in bar.marks:
         marker, filled, _ = DOSE_MARKERS[mark.kind]
         x = _num(mark.date)
-        (art,) = ax.plot(
-            [x],
-            [y],
+        art = _point(
+            ax,
+            x,
+            y,
             marker=marker,
             ms=7 if marker != "|" else 11,
             mfc="black" if filled else "white",
@@ -415,6 +480,7 @@ def _draw_lanes(
 ) -> None:
     lo, hi = data.span()
     min_width = max(1.0, (_num(hi) - _num(lo)) * 0.004)
+    extents: list[list[tuple[float, float]]] = []
     y = 0.0
     major_y, major_labels, minor_y, minor_labels = [], [], [], []
     event_y: dict[int | None, float] = {}
@@ -437,7 +503,11 @@ def _draw_lanes(
         # The line's own extent, thin, on its label row: a lane reads as one unit.
         x0 = _num(lane.start)
         x1 = _num(lane.end) if lane.end else today
-        ax.plot([x0, x1], [top, top], color="#666666", lw=1.2, solid_capstyle="butt", zorder=1)
+        extents.append([(x0, top), (x1, top)])
+    ax.add_collection(
+        LineCollection(extents, colors="#666666", linewidths=1.2, capstyle="butt", zorder=1),
+        autolim=False,
+    )
     if not data.lanes:
         ax.text(
             0.5,
@@ -452,7 +522,10 @@ def _draw_lanes(
     first_y = event_y[data.lanes[0].number] if data.lanes else 0.0
 
     # Labels of events close in time go up a step so "PR VGPR ASCT" stays legible.
-    close = max(1.0, (_num(hi) - _num(lo)) * 0.05)
+    # Days per inch at the whole-history scale, to know when two labels would touch.
+    axes_in = max(0.5, ax.get_position().width * arts.fig.get_figwidth())
+    days_per_in = max(1.0, (_num(hi) - _num(lo)) * 1.04) / axes_in
+    char_in = fs * 0.8 * 0.62 / 72.0
     last_label: dict[float, tuple[float, int, str]] = {}
     for ev in data.events:
         ey = event_y.get(ev.lane, first_y)
@@ -462,9 +535,10 @@ def _draw_lanes(
             colour = RESPONSE_COLOURS.get(ev.label, OKABE_ITO["grey"])
         # Hollow = computed from labs (response) or not yet confirmed (progression).
         filled = not ((ev.kind == "response" and ev.computed) or ev.pending)
-        (art,) = ax.plot(
-            [x],
-            [ey],
+        art = _point(
+            ax,
+            x,
+            ey,
             marker=marker,
             ms=size * arts.text_scale**0.5,
             mfc=colour if filled else "white",
@@ -478,10 +552,11 @@ def _draw_lanes(
         )
         if ev.kind in ("response", "progression", "transplant", "car_t", "relapse_cr"):
             prev = last_label.get(ey)
-            near = prev is not None and x - prev[0] < close
+            close = (len(prev[2]) + len(ev.label)) / 2 * char_in * days_per_in if prev else 0
+            near = prev is not None and x - prev[0] < close + 0.1 * days_per_in
             if near and prev[2] == ev.label:
                 continue  # "PD PD": recorded and computed on nearly the same day, one label
-            level = (prev[1] + 1) % 2 if near else 0
+            level = (prev[1] + 1) % 3 if near else 0
             last_label[ey] = (x, level, ev.label)
             ax.annotate(
                 ev.label,
@@ -498,41 +573,106 @@ def _draw_lanes(
             )
 
     ax.set_ylim(max(y - 0.5, 0.5), -1.1)
-    ax.set_yticks(major_y, major_labels, fontsize=fs, fontweight="bold")
-    ax.set_yticks(minor_y, minor_labels, minor=True, fontsize=fs * 0.85, color="#333333")
+    ax.set_yticks([])
+    # Drug names as plain texts left of the axis: 150 minor ticks cost more than the bars.
+    label_tf = ax.get_yaxis_transform()
+    for y_row, text in zip(major_y, major_labels, strict=True):
+        arts.lane_labels.append(
+            ax.text(
+                -0.006,
+                y_row,
+                text,
+                transform=label_tf,
+                ha="right",
+                va="center",
+                fontsize=fs,
+                fontweight="bold",
+                clip_on=False,
+            )
+        )
+    for y_row, text in zip(minor_y, minor_labels, strict=True):
+        arts.row_labels.append(
+            ax.text(
+                -0.006,
+                y_row,
+                text,
+                transform=label_tf,
+                ha="right",
+                va="center",
+                fontsize=fs * 0.85,
+                color="#333333",
+                clip_on=False,
+            )
+        )
     ax.tick_params(axis="y", which="both", length=0)
     ax.spines["left"].set_visible(False)
 
 
 def _draw_side_effects(arts, ax, data, rows, n_rows, fs, today) -> None:
+    # One PatchCollection per look (grade x serious): a 25-year journal has a
+    # thousand spans, and one draw call per look keeps zoom and pan fluid.
+    groups: dict[tuple[int | None, bool], list[tuple[Rectangle, Any]]] = {}
     for span, row in zip(data.side_effects, rows, strict=True):
         x0 = _num(span.start)
         x1 = _num(span.end) if span.end is not None else today
         width = max(x1 - x0, 2.0)
-        face, hatch, _ = GRADE_STYLE.get(span.grade, GRADE_STYLE[None])
-        rect = Rectangle(
-            (x0, row - 0.35),
-            width,
-            0.7,
+        key = (span.grade if span.grade in GRADE_STYLE else None, span.serious)
+        groups.setdefault(key, []).append(
+            (Rectangle((x0, row - 0.35), width, 0.7), (span, x0, x1, row))
+        )
+    for (grade, serious), items in groups.items():
+        face, hatch, _ = GRADE_STYLE[grade]
+        coll = PatchCollection(
+            [rect for rect, _ in items],
             facecolor=face,
             hatch=hatch,
-            edgecolor="black" if span.serious else "#777777",
-            lw=2.0 if span.serious else 0.4,
-            zorder=3 if span.serious else 2,
+            edgecolor="black" if serious else "#777777",
+            linewidths=2.0 if serious else 0.4,
+            zorder=3 if serious else 2,
         )
-        ax.add_patch(rect)
-        arts.marks.append(
-            Mark(
-                rect, span.ref, span.tip, "side_effect", ax, x0, x0 + width, row - 0.35, row + 0.35
-            )
-        )
-        if span.end is None:
-            (arrow,) = ax.plot(
-                [x1], [row], marker=">", ms=6, color=face, mec="black", mew=0.6, ls="none", zorder=4
-            )
+        ax.add_collection(coll, autolim=False)
+        for rect, (span, x0, _x1, row) in items:
             arts.marks.append(
                 Mark(
-                    arrow, span.ref, span.tip + "\n(still ongoing)", "ongoing", ax, x1, x1, row, row
+                    coll,
+                    span.ref,
+                    span.tip,
+                    "side_effect",
+                    ax,
+                    x0,
+                    x0 + rect.get_width(),
+                    row - 0.35,
+                    row + 0.35,
+                )
+            )
+    ongoing = [
+        (span, row) for span, row in zip(data.side_effects, rows, strict=True) if span.end is None
+    ]
+    if ongoing:
+        arrows = _point(
+            ax,
+            [today] * len(ongoing),
+            [row for _, row in ongoing],
+            marker=">",
+            ms=6,
+            color="#555555",
+            mec="black",
+            mew=0.6,
+            ls="none",
+            zorder=4,
+        )
+        for span, row in ongoing:
+            arts.marks.append(
+                Mark(
+                    arrows,
+                    span.ref,
+                    span.tip + "\n(still ongoing)",
+                    "ongoing",
+                    ax,
+                    today,
+                    today,
+                    row,
+                    row,
                 )
             )
     ax.set_ylim(n_rows - 0.5, -0.5)
@@ -599,7 +739,34 @@ def _draw_lab(arts, ax, series, data, fs, options) -> None:
     )
 
 
+def _ncol(fig: Figure, labels: list[str], fs: float) -> int:
+    """As many legend columns as fit the figure's width, so nothing is cut off at 175 %."""
+    longest = max(_text_width_in(t, fs * 0.85) for t in labels)
+    entry_in = longest + 3.2 * fs * 0.85 / 72.0
+    return max(1, min(5, int(fig.get_figwidth() * 0.96 / entry_in)))
+
+
+def _legend_shape(fig: Figure, data: TimelineData, fs: float, options) -> tuple[int, int]:
+    labels = _legend_labels(data, options)
+    return len(labels), _ncol(fig, labels, fs)
+
+
+def _legend_labels(data: TimelineData, options) -> list[str]:
+    """The legend's labels without building it (for the margin arithmetic)."""
+    probe = TimelineArtists(fig=None, data=data, options=options)  # type: ignore[arg-type]
+    if options.show_side_effects and data.side_effects:
+        probe.side_effects_ax = True  # type: ignore[assignment]
+    if options.show_labs:
+        probe.lab_axes = {s.code: None for s in data.labs}  # type: ignore[misc]
+    return [h.get_label() for h in _legend_handles(probe, data)]
+
+
 def _legend(arts: TimelineArtists, fig: Figure, data: TimelineData, fs: float) -> None:
+    handles = _legend_handles(arts, data)
+    _place_legend(arts, fig, handles, fs)
+
+
+def _legend_handles(arts: TimelineArtists, data: TimelineData) -> list[Artist]:
     handles: list[Artist] = []
     roles = {bar.role for lane in data.lanes for row in lane.rows for bar in row.bars}
     seen = set()
@@ -741,13 +908,15 @@ def _legend(arts: TimelineArtists, fig: Figure, data: TimelineData, fs: float) -
             )
         )
     handles.append(Line2D([], [], color=OKABE_ITO["grey"], ls=(0, (1, 2)), lw=0.8, label="today"))
-    # As many columns as fit the figure's width, so nothing is cut off at 175 %.
-    longest = max(len(h.get_label()) for h in handles)
-    entry_in = (longest * 0.55 + 4.0) * fs * 0.85 / 72.0
-    ncol = max(1, min(5, int(fig.get_figwidth() * 0.95 / entry_in)))
+    return handles
+
+
+def _place_legend(arts: TimelineArtists, fig: Figure, handles: list[Artist], fs: float) -> None:
+    ncol = _ncol(fig, [h.get_label() for h in handles], fs)
     arts.legend = fig.legend(
         handles=handles,
-        loc="outside lower center",
+        loc="lower center",
+        bbox_to_anchor=(0.5, 0.005),
         ncol=ncol,
         fontsize=fs * 0.85,
         frameon=False,

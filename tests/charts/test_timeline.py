@@ -9,6 +9,7 @@ import sys
 import matplotlib.dates as mdates
 import pytest
 from chart_samples import TODAY
+from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
@@ -59,8 +60,10 @@ def test_bars_span_the_regimen_dates(drawn):
 
 
 def test_one_lane_per_line_with_labels(drawn, data):
-    ax = drawn.lanes_ax
-    major = [t.get_text() for t in ax.get_yticklabels()]
+    major = [t.get_text() for t in drawn.lane_labels]
+    tops = [t.get_position()[1] for t in drawn.lane_labels]
+    assert tops == [drawn.lane_rows[n][0] + 0.5 for n in (1, 2, 3)]
+    assert all(t.get_fontweight() == "bold" for t in drawn.lane_labels)
     assert (
         major
         == [lane.label for lane in data.lanes]
@@ -70,8 +73,9 @@ def test_one_lane_per_line_with_labels(drawn, data):
             "Line 3*: Tec",
         ]
     )
-    minor = [t.get_text() for t in ax.get_yticklabels(minor=True)]
-    assert minor[:4] == ["bortezomib", "lenalidomide", "dexamethasone", "melphalan"]
+    rows = [(t.get_text(), t.get_position()[1]) for t in drawn.row_labels]
+    assert [r[0] for r in rows[:4]] == ["bortezomib", "lenalidomide", "dexamethasone", "melphalan"]
+    assert rows[1][1] == drawn.row_y[(1, "lenalidomide")]
     # Each lane's bars sit inside its own band.
     for lane in data.lanes:
         top, bottom = drawn.lane_rows[lane.number]
@@ -116,14 +120,19 @@ def test_dose_marks_on_the_bar(drawn):
 
 def test_side_effect_spans_grade_and_serious(drawn):
     ax = drawn.side_effects_ax
-    spans = {m.ref: m.artist for m in drawn.marks if m.kind == "side_effect"}
+    spans = {m.ref: m for m in drawn.marks if m.kind == "side_effect"}
     assert set(spans) == {f"side_effect:{i}" for i in (1, 2, 3, 4)}
-    assert spans["side_effect:3"].get_linewidth() > spans["side_effect:1"].get_linewidth()
-    hatches = {spans[r].get_hatch() for r in spans}
-    assert len(hatches) == 4  # grades 1-4 differ by pattern too
+    heart, rash = spans["side_effect:3"], spans["side_effect:1"]
+    assert heart.artist.get_linewidth()[0] > rash.artist.get_linewidth()[0]
+    hatches = {m.artist.get_hatch() for m in spans.values()}
+    assert len(hatches) == 4  # grades 1-4 differ by pattern too, not only colour
+    assert (heart.x0, heart.x1) == (num(dt.date(2022, 10, 20)), num(dt.date(2022, 12, 1)))
     assert [m.ref for m in drawn.marks if m.kind == "ongoing" and m.ax is ax] == ["side_effect:4"]
     # Overlapping spans (neuropathy and rash in 2019) go on different rows.
-    assert spans["side_effect:1"].get_y() != spans["side_effect:2"].get_y()
+    assert spans["side_effect:1"].y0 != spans["side_effect:2"].y0
+    # Each span is one path in its grade's collection.
+    patch_colls = [c for c in ax.collections if isinstance(c, PatchCollection)]
+    assert sum(len(c.get_paths()) for c in patch_colls) == 4
 
 
 def test_lab_panels_share_time_axis_and_show_levels(drawn):
@@ -194,7 +203,8 @@ def test_text_scale_and_date_range(data):
     arts = draw_timeline(
         fig, data, text_scale=1.75, date_range=(dt.date(2023, 6, 1), dt.date(2024, 6, 30))
     )
-    assert arts.lanes_ax.get_yticklabels()[0].get_fontsize() == pytest.approx(9 * 1.75)
+    assert arts.lane_labels[0].get_fontsize() == pytest.approx(9 * 1.75)
+    assert arts.row_labels[0].get_fontsize() == pytest.approx(9 * 1.75 * 0.85)
     lo, hi = shown_range(arts)
     assert lo <= dt.date(2023, 6, 1) and hi >= dt.date(2024, 6, 30)
     assert (hi - lo).days < 400
