@@ -251,3 +251,19 @@ def test_cli_messages(demo_journal, tmp_path):
     assert rc == 1 and "serum_0_5" in err
     rc, _, err = _run(["summary", "--as-of", "the day after", str(demo_journal)])
     assert rc == 1 and "--as-of" in err
+
+
+def test_input_order_never_changes_the_summary(hb):
+    import random
+
+    h = _history(hb)
+    expected = summary_to_json(build_summary(h, as_of=hb.d("2022-05-01")))
+    rng = random.Random(7)
+    for _ in range(3):
+        fields = {}
+        for name in ("regimens", "procedures", "responses", "progressions", "side_effects", "labs"):
+            items = list(getattr(h, name))
+            rng.shuffle(items)
+            fields[name] = tuple(items)
+        shuffled = dataclasses.replace(h, **fields)
+        assert summary_to_json(build_summary(shuffled, as_of=hb.d("2022-05-01"))) == expected
