@@ -191,9 +191,7 @@ def _label_of(record: SQLModel) -> str:
 
 
 def _with_item(err: RecordError, item: str) -> RecordError:
-    e = RecordError(err.errors, err.what)
-    e.item = item  # which row of a multi-row action, e.g. "drugs[1]"
-    return e
+    return RecordError(err.errors, err.what, item)
 
 
 # -- generic ------------------------------------------------------------------------

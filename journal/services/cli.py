@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from journal.store.errors import JournalError
-from journal.store.exchange import ExchangeError
+from journal.store.exchange import ExchangeError, JournalNotEmptyError
 
 DEMO_FILE_NAME = "demo-journal.sqlite"
 
@@ -104,6 +104,7 @@ def cmd_export(args) -> int:
 
 def cmd_import(args) -> int:
     from journal.services.actions import import_exchange
+    from journal.services.queries import row_counts
     from journal.store.db import create_journal, open_journal
     from journal.store.exchange import read_file
 
@@ -121,8 +122,11 @@ def cmd_import(args) -> int:
         return _err(str(e))
     ok = False
     try:
-        counts = import_exchange(store, data)
+        import_exchange(store, data)
+        total = sum(row_counts(store).values())
         ok = True
+    except JournalNotEmptyError as e:
+        return _err(f"Nothing was imported. {e}")
     except ExchangeError as e:
         return _err(f"Nothing was imported. Problems in {args.input}:\n{e}")
     finally:
@@ -133,7 +137,7 @@ def cmd_import(args) -> int:
             for p in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
                 with contextlib.suppress(FileNotFoundError):
                     p.unlink()
-    print(f"Imported into {store.path} ({', '.join(sorted(counts.tables))}).", file=sys.stderr)
+    print(f"Imported {total} records into {store.path}.", file=sys.stderr)
     return 0
 
 

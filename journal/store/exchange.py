@@ -83,6 +83,10 @@ class ExchangeError(ValueError):
         super().__init__(text)
 
 
+class JournalNotEmptyError(ExchangeError):
+    """The target journal already holds records; import only fills an empty one."""
+
+
 # -- schema ----------------------------------------------------------------------------
 
 
@@ -440,7 +444,7 @@ def import_journal(store, data: dict[str, Any]) -> dict[str, int]:
         rows[cls] = items
     with store.engine.begin() as conn:
         if not _is_empty(conn):
-            raise ExchangeError(
+            raise JournalNotEmptyError(
                 "This journal already holds data, and importing would mix two histories. "
                 "Import into a new journal file instead (journal import FILE.json NEW.sqlite)."
             )

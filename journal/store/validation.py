@@ -29,11 +29,16 @@ class FieldError:
 
 
 class RecordError(ValueError):
-    """One or more fields of a record are not acceptable; nothing was saved."""
+    """One or more fields of a record are not acceptable; nothing was saved.
 
-    def __init__(self, errors: list[FieldError], what: str | None = None):
+    ``item`` says which row of a multi-row action failed (``"drugs[1]"``,
+    ``"rows[0]"``), None for a single record.
+    """
+
+    def __init__(self, errors: list[FieldError], what: str | None = None, item: str | None = None):
         self.errors = list(errors)
         self.what = what
+        self.item = item
         head = f"{what}: " if what else ""
         super().__init__(head + " ".join(f"[{e.field}] {e.message}" for e in self.errors))
 
