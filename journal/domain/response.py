@@ -201,6 +201,7 @@ class LineResponse:
     nadir: dict[str, float]
     nadir_steps: tuple[NadirStep, ...]
     trace: Trace
+    best_patient: BestResponse | None = None  # best patient-reported response, kept apart
 
     def to_json(self) -> dict:
         return {
@@ -215,6 +216,7 @@ class LineResponse:
                 self.best_unconfirmed.to_json() if self.best_unconfirmed else None
             ),
             "best_clinician": self.best_clinician.to_json() if self.best_clinician else None,
+            "best_patient": self.best_patient.to_json() if self.best_patient else None,
             "clinician_responses": [_resp_json(r) for r in self.clinician],
             "progression": self.progression.to_json() if self.progression else None,
             "pending_progression": (
@@ -355,6 +357,7 @@ def _classify(
     series: MarkerSeries,
     lo: dt.date,
     at: dt.date,
+    emd: str | None = None,
 ) -> tuple[str, list[str], list[str]]:
     """Best level whose criteria are all met (the downgrade rule), with reasons.
 
@@ -446,6 +449,8 @@ def _classify(
         cr_missing.append("normal kappa/lambda ratio")
     if followed == ("bmpc",):
         cr_missing.append("a followed serum, urine or FLC parameter")
+    if emd:
+        cr_missing.append(f"disappearance of soft-tissue plasmacytomas ({emd} still recorded)")
     cr_ok = not cr_missing and (vgpr_ok or followed == ("flc",) or bool(sp))
     missing["CR"] = cr_missing
     # sCR
@@ -583,7 +588,9 @@ def _assess_line(
             pend = _progression(number, p, first, n0, None)
             assessments.append(_pd_assessment(number, d, pend, False))
         elif followed:
-            cat, facts, missing = _classify(followed, base, cur, series, lo, d)
+            cat, facts, missing = _classify(
+                followed, base, cur, series, lo, d, _open_plasmacytoma(history, d)
+            )
             changes = {
                 p: -_fall(base[p].value, cur[p].value) for p in followed if p in cur and p in base
             }
@@ -686,6 +693,16 @@ def _assess_line(
         tuple(steps),
         trace,
     )
+
+
+def _open_plasmacytoma(history: History, d: dt.date) -> str | None:
+    """An extramedullary plasmacytoma recorded on or before ``d`` and not resolved by then."""
+    for f in sorted(history.features, key=lambda f: f.ref):
+        if f.flag != "extramedullary disease" or (f.date is not None and day(f.date) > d):
+            continue
+        if f.resolved is None or day(f.resolved) > d:
+            return "extramedullary disease" + (f" ({f.site})" if f.site else "")
+    return None
 
 
 def _cr_relapse_finding(series: MarkerSeries, d: dt.date) -> str | None:
@@ -862,7 +879,7 @@ def compute_responses(
                 lr.best,
                 lr.best_unconfirmed,
                 mine,
-                _best_entered(mine),
+                _best_entered([r for r in mine if r.assessor != "patient"]),
                 lr.progression,
                 lr.pending_progression,
                 lr.relapses_from_cr,
@@ -871,6 +888,7 @@ def compute_responses(
                 lr.trace
                 if ln.start.is_exact_day
                 else dataclasses.replace(lr.trace, flags=(*lr.trace.flags, "imprecise date")),
+                best_patient=_best_entered([r for r in mine if r.assessor == "patient"]),
             )
         )
     results.sort(key=lambda lr: (lr.start, lr.line))

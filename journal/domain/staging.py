@@ -361,13 +361,16 @@ def _labs(history: History, test: str, when: dt.date) -> list[LabRec]:
     )
 
 
-def _near(history: History, test: str, center: dt.date, window: int) -> LabRec | None:
+def _near(
+    history: History, test: str, center: dt.date, window: int, before: dt.date | None = None
+) -> LabRec | None:
     rows = [
         x
         for x in history.labs
         if x.test == test
         and x.value is not None
         and abs((x.date.as_date() - center).days) <= window
+        and (before is None or x.date.as_date() <= before)
     ]
     return min(rows, key=lambda x: (abs((x.date.as_date() - center).days), x.id), default=None)
 
@@ -399,15 +402,21 @@ def compute_staging(history: History, *, as_of: PartialDate | dt.date | None = N
     alb = dx.albumin_g_dl if dx else None
     ldh_high = dx.ldh_high if dx else None
     creat_dx = None
+    # Diagnosis-time values must predate treatment, which changes β2M, albumin and LDH.
+    first_tx = min((r.start.as_date() for r in history.regimens), default=None)
     if dx_day is not None:
-        if b2m is None and (lab := _near(history, "b2m", dx_day, DIAGNOSIS_WINDOW_DAYS)):
+        if b2m is None and (lab := _near(history, "b2m", dx_day, DIAGNOSIS_WINDOW_DAYS, first_tx)):
             b2m, refs = lab.value, [*refs, lab.ref]
-        if alb is None and (lab := _near(history, "albumin", dx_day, DIAGNOSIS_WINDOW_DAYS)):
+        if alb is None and (
+            lab := _near(history, "albumin", dx_day, DIAGNOSIS_WINDOW_DAYS, first_tx)
+        ):
             alb, refs = lab.value, [*refs, lab.ref]
-        if ldh_high is None and (lab := _near(history, "ldh", dx_day, DIAGNOSIS_WINDOW_DAYS)):
+        if ldh_high is None and (
+            lab := _near(history, "ldh", dx_day, DIAGNOSIS_WINDOW_DAYS, first_tx)
+        ):
             ldh_high = _ldh_high(lab)
             refs = [*refs, lab.ref]
-        if lab := _near(history, "creatinine", dx_day, DIAGNOSIS_WINDOW_DAYS):
+        if lab := _near(history, "creatinine", dx_day, DIAGNOSIS_WINDOW_DAYS, first_tx):
             creat_dx, refs = lab.value, [*refs, lab.ref]
     s_iss = iss(b2m, alb, refs)
     s_iss = _with_recorded(s_iss, dx.iss_stage if dx else None)

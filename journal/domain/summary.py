@@ -336,6 +336,7 @@ def _lines_json(s: Summary) -> dict:
                 lr.best_unconfirmed.to_json() if lr and lr.best_unconfirmed else None
             ),
             "clinician": lr.best_clinician.to_json() if lr and lr.best_clinician else None,
+            "patient": lr.best_patient.to_json() if lr and lr.best_patient else None,
         }
         lj["progression"] = lr.progression.to_json() if lr and lr.progression else None
         out.append(lj)

@@ -281,10 +281,9 @@ def test_clinician_responses_kept_beside_computed():
     lr = res.line(1)
     assert lr.best.category == "PR"  # computed, unchanged by the entered ones
     assert [r.category for r in lr.clinician] == ["VGPR", "CR"]
-    assert (
-        lr.best_clinician.category == "CR"
-        and "patient-reported" in lr.best_clinician.trace.explanation
-    )
+    assert lr.best_clinician.category == "VGPR"  # care team only
+    assert lr.best_patient.category == "CR"
+    assert "patient-reported" in lr.best_patient.trace.explanation
     assert res.latest_clinician.id == 2
     refs = [ref for _, _, ref in res.ledger_responses()]
     assert "response:1" in refs and any(r.startswith("computed:") for r in refs)
@@ -436,3 +435,19 @@ def test_reading_on_next_line_start_day_confirms_progression_of_previous_line():
 def test_imprecise_line_start_is_flagged():
     res = run(base4(("2022-02-01", 1.8)), lines=[line(1, "2022-01")])
     assert "imprecise date" in res.line(1).trace.flags
+
+
+def test_open_plasmacytoma_blocks_complete_response():
+    from journal.domain.records import FeatureRec
+
+    feat = FeatureRec("extramedullary disease", D("2021-11-01"), site="rib", ref="feature:1")
+    h = hist(_cr_labs(), features=(feat,))
+    res = compute_responses(h, L1, as_of=AS_OF)
+    assert cats(res) == ["VGPR", "VGPR"]
+    assert (
+        "extramedullary disease (rib) still recorded"
+        in res.line(1).assessments[0].trace.explanation
+    )
+    resolved = FeatureRec("extramedullary disease", D("2021-11-01"), resolved=D("2022-01-15"))
+    res = compute_responses(hist(_cr_labs(), features=(resolved,)), L1, as_of=AS_OF)
+    assert cats(res) == ["CR", "CR"]

@@ -151,3 +151,21 @@ def test_crcl_unknown_sex_gives_range_and_missing_values_explained():
     assert (
         ca.corrected_calcium.value is None and "albumin" in ca.corrected_calcium.trace.explanation
     )
+
+
+def test_diagnosis_values_must_predate_treatment():
+    from journal.domain.records import RegimenRec
+
+    h = History(
+        diagnosis=DiagnosisRec(date=D("2019-03-01")),
+        regimens=(RegimenRec(1, "VRd", D("2019-03-10")),),
+        labs=(
+            _lab(1, "2019-03-05", "b2m", 6.0),
+            _lab(2, "2019-03-05", "albumin", 3.0),
+            _lab(3, "2019-04-01", "b2m", 2.0),  # after treatment began: not diagnosis-time
+            _lab(4, "2019-04-01", "albumin", 4.0),
+        ),
+    )
+    s = compute_staging(h, as_of=D("2019-05-01"))
+    assert s.at_diagnosis["ISS"].stage == "III"
+    assert s.at_diagnosis["ISS"].trace.records == ("diagnosis:1", "lab:1", "lab:2")
