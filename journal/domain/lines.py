@@ -287,17 +287,23 @@ class _LineB:
     overridden: bool = False
     ends: list[PartialDate | None] = field(default_factory=list)
 
-    def add_regimen(self, rid: int, start: PartialDate, label: str | None) -> None:
+    def add_regimen(
+        self, rid: int, start: PartialDate, label: str | None, anchor: bool = True
+    ) -> None:
+        # anchor=False: a member that must not move the line's start (stem-cell mobilisation
+        # done months or years before a later transplant).
         if rid not in self.regimen_ids:
             self.regimen_ids.append(rid)
-        self.starts.append(start)
+        if anchor:
+            self.starts.append(start)
         if label:
             self.labels.append((start.sort_key(), label))
 
-    def add_procedure(self, p: ProcedureRec, label: str | None) -> None:
+    def add_procedure(self, p: ProcedureRec, label: str | None, anchor: bool = True) -> None:
         if p.id not in self.procedure_ids:
             self.procedure_ids.append(p.id)
-        self.starts.append(p.date)
+        if anchor:
+            self.starts.append(p.date)
         self.ends.append(p.end or p.date)
         if label:
             self.labels.append((p.date.sort_key(), label))
@@ -315,6 +321,7 @@ class _Unit:
     proc: ProcedureRec
     regimens: list[_Reg] = field(default_factory=list)
     procs: list[ProcedureRec] = field(default_factory=list)  # apheresis / collection
+    inferred: set[int] = field(default_factory=set)  # bridging by timing, not by intent
 
     @property
     def start(self) -> PartialDate:
@@ -322,12 +329,7 @@ class _Unit:
         if self.kind == "cart":
             dates += [r.rec.start for r in self.regimens] + [p.date for p in self.procs]
         else:  # conditioning shortly before; collections may be years earlier
-            dates += [
-                r.rec.start
-                for r in self.regimens
-                if r.rec.intent == RegimenIntent.CONDITIONING.value
-                or any(d.role == DrugRole.CONDITIONING.value for d in r.rec.drugs)
-            ]
+            dates += [r.rec.start for r in self.regimens if _is_conditioning(r.rec)]
         return min(dates, key=lambda d: d.sort_key())
 
 
@@ -432,6 +434,8 @@ class _Walker:
                 if (lympho and near) or (bridging and near) or (rg.kind == "line" and after_aph):
                     u.regimens.append(rg)
                     used_regs.add(rid)
+                    if rg.kind == "line" and not bridging and not self._is_cart_record(rg):
+                        u.inferred.add(rid)
             units.append(u)
             prev_date = c.date
         scts = [p for p in procs if p.kind in _SCT]
@@ -647,6 +651,26 @@ class _Walker:
                     arefs,
                 )
                 return self.place(False, cur, t, [r])
+            pds = self.progression_between(
+                max((a.rec.start for a in active), key=lambda d: d.sort_key()), r.start
+            )
+            if pds:
+                open_ended = [a.rec.name for a in active if a.rec.end is None]
+                t = Trace(
+                    "lines.new_line.different_regimen",
+                    f"new line: {r.name} started on {when} after progression on "
+                    f"{pds[-1].date.display()} while {anames} was still recorded as going on — "
+                    "treated as a change of regimen, IMWG 2015 condition 1."
+                    + (
+                        f" Please record when {', '.join(open_ended)} stopped."
+                        if open_ended
+                        else ""
+                    ),
+                    IMWG_LINES_2015,
+                    (*arefs, *(p.ref for p in pds)),
+                    flags=("previous regimen has no end date",) if open_ended else (),
+                )
+                return self.place(True, cur, t, [r])
             if r.start_reason == ChangeReason.PLANNED.value:
                 t = Trace(
                     "lines.same_line.planned_addition",
@@ -828,7 +852,15 @@ class _Walker:
                     continue  # the infusion entered as a regimen: the procedure says it
                 word = "lymphodepletion" if rg.kind == "programme" else "bridging"
                 name = rg.rec.name
-                parts.append(name if word in name.lower() else f"{word} {name}")
+                parts.append(
+                    (name if word in name.lower() else f"{word} {name}")
+                    + (
+                        " (no intent recorded; counted as bridging because it started after "
+                        "the leukapheresis)"
+                        if rg.rec.id in u.inferred
+                        else ""
+                    )
+                )
             parts.append(f"infusion of {product} on {pdate}")
             if linked is not None:
                 t = Trace(
@@ -936,12 +968,17 @@ class _Walker:
         ln.add_procedure(u.proc, label)
         self.proc_line[u.proc.id] = ln
         for p in u.procs:
-            ln.add_procedure(p, None)
+            ln.add_procedure(p, None, anchor=u.kind == "cart")
             self.proc_line[p.id] = ln
         for rg in u.regimens:
             r = rg.rec
             cart_record = u.kind == "cart" and self._is_cart_record(rg)
-            ln.add_regimen(r.id, r.start, None if cart_record else _regimen_label(r))
+            ln.add_regimen(
+                r.id,
+                r.start,
+                None if cart_record else _regimen_label(r),
+                anchor=u.kind == "cart" or _is_conditioning(r),
+            )
             ln.ends.append(r.end)
             self.segments.setdefault(r.id, []).append((r.start, ln))
 
@@ -1158,6 +1195,12 @@ class _Walker:
             p = next(p for p in self.h.procedures if p.id == pid)
             ends.append(p.end or p.date)
         return max(ends, key=lambda d: d.sort_key()) if ends else None
+
+
+def _is_conditioning(r: RegimenRec) -> bool:
+    return r.intent == RegimenIntent.CONDITIONING.value or any(
+        d.role == DrugRole.CONDITIONING.value for d in r.drugs
+    )
 
 
 def _regimen_label(r: RegimenRec) -> str:

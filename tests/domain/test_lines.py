@@ -4,6 +4,7 @@ partial dates, prior lines and property tests."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import random
 
 from hypothesis import HealthCheck, given, settings
@@ -647,29 +648,34 @@ def histories(draw):
         day += draw(st.integers(0, 400))
         length = draw(st.integers(1, 300))
         name = draw(st.sampled_from(REGIMENS))
-        start = PartialDate.from_date(_d(day))
-        end = (
-            None
-            if (i == n - 1 and draw(st.booleans()))
-            else PartialDate.from_date(_d(day + length))
-        )
-        intent = draw(st.sampled_from([None, None, "maintenance"]))
-        regs.append((i + 1, name, start, end, intent, draw(st.booleans())))
+        start = _pd(draw, day)
+        end = None if (i == n - 1 and draw(st.booleans())) else _pd(draw, day + length)
+        if end is not None and end < start:
+            end = start
+        intent = draw(st.sampled_from([None, None, None, "maintenance", "bridging"]))
+        override = draw(st.sampled_from([None] * 8 + [1, 2, 4]))
+        regs.append((i + 1, name, start, end, intent, draw(st.booleans()), override))
         day += length
-    procs = []
-    if draw(st.booleans()):
-        procs.append(
-            ("auto", PartialDate.from_date(_d(draw(st.integers(0, day + 10)))), draw(st.booleans()))
+    procs = [
+        (
+            draw(st.sampled_from(["auto", "auto", "allo", "cart", "apheresis", "radio"])),
+            PartialDate.from_date(_d(draw(st.integers(0, day + 10)))),
+            draw(st.booleans()),
         )
-    if draw(st.booleans()):
-        procs.append(
-            ("auto", PartialDate.from_date(_d(draw(st.integers(0, day + 10)))), draw(st.booleans()))
-        )
+        for _ in range(draw(st.integers(0, 3)))
+    ]
     progs = [
         PartialDate.from_date(_d(draw(st.integers(0, day + 10))))
         for _ in range(draw(st.integers(0, 3)))
     ]
     return regs, procs, progs
+
+
+def _pd(draw, day):
+    d = _d(day)
+    if draw(st.integers(0, 9)) == 0:  # now and then only the month is known
+        return PartialDate(d.year, d.month)
+    return PartialDate.from_date(d)
 
 
 def _d(n):
@@ -681,8 +687,8 @@ def _d(n):
 def _build(hb, spec, extra_supportive=False, shuffle=None):
     regs, procs, progs = spec
     regimens = []
-    for rid, name, s, e, intent, substitution in regs:
-        r = hb.reg(rid, name, s, e, intent=intent)
+    for rid, name, s, e, intent, substitution, override in regs:
+        r = hb.reg(rid, name, s, e, intent=intent, line_override=override)
         if substitution and name == "VRd" and e is not None:
             # swap bortezomib for carfilzomib half-way (unplanned)
             mid = PartialDate.from_date(s.as_date() + (e.as_date() - s.as_date()) / 2)
@@ -698,6 +704,7 @@ def _build(hb, spec, extra_supportive=False, shuffle=None):
                     hb.drug("carfilzomib", start=mid, addition="unplanned substitution"),
                 ],
                 intent=intent,
+                line_override=override,
             )
         if extra_supportive:
             r = dataclasses.replace(
@@ -741,8 +748,11 @@ def _summary(res):
     )
 
 
+# TJ_HYPOTHESIS_EXAMPLES=2000 for a long local hunt; the default keeps the suite fast.
 FAST = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=int(os.environ.get("TJ_HYPOTHESIS_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 
 
@@ -792,11 +802,70 @@ def test_property_later_event_never_renumbers_earlier_lines(hb, spec, name, dela
 def test_shuffle_smoke(hb):
     spec = (
         [
-            (1, "VRd", PartialDate(2019, 1, 1), PartialDate(2019, 5, 1), None, False),
-            (2, "lenalidomide", PartialDate(2019, 9, 1), None, "maintenance", False),
+            (1, "VRd", PartialDate(2019, 1, 1), PartialDate(2019, 5, 1), None, False, None),
+            (2, "lenalidomide", PartialDate(2019, 9, 1), None, "maintenance", False, None),
         ],
         [("auto", PartialDate(2019, 6, 1), False)],
         [],
     )
     res = compute_lines(_build(hb, spec, shuffle=random.Random(3)))
     assert [ln.number for ln in res.lines] == [1]
+
+
+def test_open_ended_regimen_then_new_regimen_after_progression(hb):
+    h = hb.hist(
+        regimens=[hb.reg(1, "Rd", "2020-01-01", None), hb.reg(2, "DKd", "2021-03-01", None)],
+        progressions=[hb.prog(1, "2021-02-15")],
+    )
+    res = compute_lines(h)
+    assert numbers(res) == [1, 2]
+    t = res.lines[1].traces[0]
+    assert t.rule == "lines.new_line.different_regimen"
+    assert "previous regimen has no end date" in t.flags and "Rd stopped" in t.explanation
+
+
+def test_salvage_sct_with_old_stem_cells_starts_at_conditioning(hb):
+    h = hb.hist(
+        regimens=[
+            hb.reg(1, "VRd", "2015-01-01", "2015-05-01"),
+            hb.reg(
+                2,
+                "Cy mobilisation",
+                "2015-05-10",
+                "2015-05-12",
+                [hb.drug("cyclophosphamide", role="mobilisation")],
+            ),
+            hb.reg(
+                3,
+                "lenalidomide",
+                "2015-09-01",
+                "2018-01-01",
+                ["lenalidomide"],
+                intent="maintenance",
+            ),
+            hb.reg(4, "MEL200", "2018-03-01", "2018-03-01", ["melphalan"], intent="conditioning"),
+        ],
+        procedures=[
+            hb.proc(1, "collection", "2015-05-20"),
+            hb.proc(2, "auto", "2015-06-15"),
+            hb.proc(3, "auto", "2018-03-03"),
+        ],
+        progressions=[hb.prog(1, "2018-01-01")],
+    )
+    res = compute_lines(h)
+    assert numbers(res) == [1, 2]
+    assert res.lines[1].start == PartialDate(2018, 3, 1)
+    assert res.regimen_line == {1: 1, 2: 1, 3: 1, 4: 2}
+    assert res.procedure_line == {1: 1, 2: 1, 3: 2}
+
+
+def test_bridging_inferred_from_timing_is_explained(hb):
+    h = hb.hist(
+        regimens=[
+            hb.reg(1, "DPd", "2022-01-01", "2022-12-01"),
+            hb.reg(2, "Kd", "2023-01-10", "2023-02-20"),
+        ],
+        procedures=[hb.proc(1, "apheresis", "2023-01-05"), hb.proc(2, "cart", "2023-03-02")],
+    )
+    t = compute_lines(h).lines[1].traces[0]
+    assert "counted as bridging because it started after the leukapheresis" in t.explanation
