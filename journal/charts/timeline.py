@@ -348,7 +348,8 @@ def _margins(fig: Figure, data: TimelineData, fs: float, labs, options) -> dict[
     labels = [(lane.label, fs, True) for lane in data.lanes]
     labels += [(row.label, fs * 0.85, False) for lane in data.lanes for row in lane.rows]
     labels.append(("Side effects", fs, True))
-    left_in = max(_text_width_in(t, size, bold) for t, size, bold in labels) + 0.2
+    # 10 % slack: at low dpi, hinted glyphs render wider than their outline width.
+    left_in = max(_text_width_in(t, size, bold) for t, size, bold in labels) * 1.1 + 0.15
     if labs:  # numbers and the unit on the lab panels' y axes
         left_in = max(left_in, (fs * 5.5 + fs * 1.6) / 72.0)
     bottom_in = fs * 3.2 / 72.0  # date tick labels and the concise offset line
@@ -921,6 +922,7 @@ def _place_legend(arts: TimelineArtists, fig: Figure, handles: list[Artist], fs:
         fontsize=fs * 0.85,
         frameon=False,
         handlelength=1.6,
+        markerscale=max(1.0, arts.text_scale**0.7),
         columnspacing=1.2,
     )
     arts.legend_labels = [h.get_label() for h in handles]
