@@ -570,3 +570,98 @@ def test_car_t_entered_twice_counts_once(hb):
     res = compute_lines(h)
     assert res.lines[1].label == "CAR-T (ciltacabtagene autoleucel)"
     assert res.regimen_line[2] == 2
+
+
+# -- properties --------------------------------------------------------------------------------
+import dataclasses  # noqa: E402
+import datetime as dt  # noqa: E402
+import random  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_NAMES = ["VRd", "KRd", "DPd", "Kd", "Rd", "Pd", "Tec", "EPd", "IsaKd", "Tal"]
+_CATS = ["sCR", "CR", "VGPR", "PR", "MR", "SD", "PD"]
+
+
+@st.composite
+def _specs(draw):
+    day, regs = 0, []
+    for i in range(draw(st.integers(1, 5))):
+        day += draw(st.integers(0, 200))
+        length = draw(st.integers(1, 400))
+        regs.append(
+            (
+                i + 1,
+                draw(st.sampled_from(_NAMES)),
+                day,
+                day + length,
+                draw(st.sampled_from([None, "side effects (toxicity)", "progression"])),
+            )
+        )
+        day += length
+    progs = [draw(st.integers(0, day + 90)) for _ in range(draw(st.integers(0, 4)))]
+    resps = [
+        (draw(st.integers(0, day + 90)), draw(st.sampled_from(_CATS)))
+        for _ in range(draw(st.integers(0, 4)))
+    ]
+    return regs, progs, resps
+
+
+def _hist(hb, spec, rnd=None, supportive=False):
+    regs, progs, resps = spec
+    base = dt.date(2016, 1, 1)
+
+    def d(n):
+        return PartialDate.from_date(base + dt.timedelta(days=n))
+
+    regimens = []
+    for rid, name, s, e, why in regs:
+        r = hb.reg(rid, name, d(s), d(e), end_reason=why)
+        if supportive:
+            r = dataclasses.replace(
+                r, drugs=(*r.drugs, hb.drug("denosumab", start=d(s), last=d(e)))
+            )
+        regimens.append(r)
+    if supportive:
+        regimens.append(hb.reg(90, "aciclovir", d(0), None, ["aciclovir"]))
+    progressions = [hb.prog(i + 1, d(x)) for i, x in enumerate(progs)]
+    responses = [hb.resp(i + 1, d(x), c) for i, (x, c) in enumerate(resps)]
+    if rnd is not None:
+        for seq in (regimens, progressions, responses):
+            rnd.shuffle(seq)
+    return hb.hist(regimens=regimens, progressions=progressions, responses=responses)
+
+
+_PROP = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@_PROP
+@given(_specs(), st.randoms(use_true_random=False), st.sampled_from(sorted(RULE_SETS)))
+def test_property_ledger_input_order_and_supportive_drugs(hb, spec, rnd, rule_set):
+    a = ledger(_hist(hb, spec), rule_set=rule_set).to_json()
+    b = ledger(_hist(hb, spec, rnd=random.Random(rnd.random())), rule_set=rule_set).to_json()
+    assert a == b
+    c = ledger(_hist(hb, spec, supportive=True), rule_set=rule_set).to_json()
+    assert c["drugs"].keys() == a["drugs"].keys()
+    assert {k: v["applies"] for k, v in c["labels"].items()} == {
+        k: v["applies"] for k, v in a["labels"].items()
+    }
+
+
+@_PROP
+@given(_specs())
+def test_property_refractory_implies_exposed_and_classes_follow_drugs(hb, spec):
+    lg = ledger(_hist(hb, spec))
+    for s in lg.drugs.values():
+        assert not s.refractory or s.exposed
+    for c in lg.classes.values():
+        assert c.refractory == any(lg.drugs[x].refractory for x in c.refractory_drugs)
+        assert set(c.refractory_drugs) <= set(c.exposed_drugs)
+    if lg.labels["penta_refractory"].applies:
+        assert lg.labels["triple_class_refractory"].applies
+        assert lg.labels["quad_refractory_mammoth"].applies
+    if lg.labels["triple_class_refractory"].applies:
+        assert lg.labels["triple_class_exposed"].applies
