@@ -14,6 +14,7 @@ de-identified summary):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -114,4 +115,13 @@ def load_report_inputs(
         QuestionItem(q.id, PartialDate.from_iso(q.created), q.text, _pd(q.asked_on), q.answer)
         for q in queries.list_rows(store, m.Question)
     )
+    if as_of is not None:  # as the journal stood then: later notes did not exist yet
+        notes = tuple(n for n in notes if n.date.earliest() <= as_of)
+        questions = tuple(
+            dataclasses.replace(q, asked_on=None, answer=None)
+            if q.asked_on is not None and q.asked_on.earliest() > as_of
+            else q
+            for q in questions
+            if q.created.earliest() <= as_of
+        )
     return ReportInputs(history, summary, notes, questions, dt.date.today())

@@ -88,6 +88,16 @@ span.o {{ color: #8a3b00; font-style: italic; }}
 """
 
 
+def _font(pt: float) -> QFont:
+    """The report font without ligatures: "fi" drawn as one glyph would make the PDF
+    text read "ﬁ", and a search for "confirmed" or "specific" would not find it."""
+    f = QFont(FONT_FAMILY)
+    f.setPointSizeF(pt)
+    for tag in ("liga", "clig", "dlig"):
+        f.setFeature(QFont.Tag(tag), 0)
+    return f
+
+
 def _inline_html(value: Inline | None) -> str:
     out = []
     for s in spans(value):
@@ -215,7 +225,7 @@ class Built:
 
 def build_qtextdocument(doc: Document, *, legend: bool = True) -> Built:
     qdoc = QTextDocument()
-    qdoc.setDefaultFont(QFont(FONT_FAMILY, BASE_PT))
+    qdoc.setDefaultFont(_font(BASE_PT))
     qdoc.setDefaultStyleSheet(_CSS)
     qdoc.setDocumentMargin(0)
     charts: list[_ChartSlot] = []
@@ -312,7 +322,7 @@ def paint_document(doc: Document, device: QPagedPaintDevice, built: Built | None
     if not painter.begin(device):
         raise OSError("could not start drawing on the output (printer or PDF file)")
     try:
-        small = QFont(FONT_FAMILY, BASE_PT - 1.5)
+        small = _font(BASE_PT - 1.5)
         mm = res / 25.4
         for i in range(pages):
             if i:

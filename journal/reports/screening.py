@@ -142,6 +142,20 @@ class _Ctx:
     def name(self, drug_id: str) -> str:
         return self.drug_names.get(drug_id, drug_id)
 
+    def drug_list(self, names_or_ids, rule: str = "refractory") -> list[Inline]:
+        """Drug names as computed spans; a drug whose answer the person corrected is
+        marked as an override instead."""
+        by_name = {d.name: d for d in self.ledger.drugs.values()}
+        out: list[Inline] = []
+        for i, x in enumerate(names_or_ids):
+            st = self.ledger.drugs.get(x) or by_name.get(x)
+            name = st.name if st else x
+            over = bool(st and rule in st.overridden)
+            out.append(_mark(name, over))
+            if i < len(names_or_ids) - 1:
+                out.append(", ")
+        return out
+
     def current_line(self):
         lines = [ln for ln in self.s.lines.lines if ln.end is None]
         return lines[-1] if lines else None
@@ -395,7 +409,7 @@ def _lines_table(doc: Document, c: _Ctx) -> None:
                 _d(ln.end) if ln.end else "ongoing",
                 best or "—",
                 why or "—",
-                computed(", ".join(refr)) if refr else "—",
+                c.drug_list(refr) if refr else "—",
                 "; ".join(procs) or "—",
             )
         )
@@ -436,7 +450,11 @@ def _ledger(doc: Document, c: _Ctx) -> None:
             (
                 Span(cls, bold=True),
                 ", ".join(c.name(x) for x in st.exposed_drugs),
-                _mark(", ".join(c.name(x) for x in st.refractory_drugs), over)
+                (
+                    c.drug_list(st.refractory_drugs)
+                    if not over
+                    else _mark(", ".join(c.name(x) for x in st.refractory_drugs), over)
+                )
                 if st.refractory_drugs
                 else _mark("no", over),
                 ", ".join(c.name(x) for x in st.intolerant_drugs) or "—",
@@ -462,10 +480,11 @@ def _ledger(doc: Document, c: _Ctx) -> None:
         doc.paragraph("No anti-myeloma drug recorded.")
     label_rows = []
     not_applied = []
-    for key in LABEL_ORDER:
-        lab = ledger.labels.get(key)
-        if lab is None:
-            continue
+    # The screeners' usual labels first, then any other label the ledger gives.
+    keys = [k for k in LABEL_ORDER if k in ledger.labels]
+    keys += [k for k in ledger.labels if k not in LABEL_ORDER]
+    for key in keys:
+        lab = ledger.labels[key]
         over = bool(lab.trace.overridden_by)
         if not lab.applies:
             not_applied.append(_mark(lab.name, over) if over else lab.name)

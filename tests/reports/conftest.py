@@ -122,3 +122,29 @@ def small_inputs() -> ReportInputs:
     )
     summary = SimpleNamespace(lines=(), as_of=dt.date(2026, 11, 25))
     return ReportInputs(history, summary, notes, questions, generated=dt.date(2026, 11, 25))
+
+
+# --- the demo journal, built once per test session ----------------------------------------
+
+from report_helpers import AS_OF  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def demo_path(tmp_path_factory):
+    demo = pytest.importorskip("journal.demo")
+    from journal.store.db import create_journal
+
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+    store = create_journal(path)
+    demo.build_demo(store)
+    store.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_inputs(demo_path):
+    from journal.reports.inputs import load_report_inputs
+    from journal.store.db import open_journal
+
+    with open_journal(demo_path, readonly=True, auto_backup=False) as store:
+        return load_report_inputs(store, as_of=AS_OF)

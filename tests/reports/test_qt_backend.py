@@ -80,3 +80,11 @@ def test_markers_are_visible_in_the_qt_document(qapp, long_doc):
     assert "4c" in text  # the superscript "c" after a computed value
     assert "lenalidomideoverride" in text
     assert "computed by the app" in text  # legend
+
+
+def test_text_is_searchable_without_ligatures(qapp, tmp_path):
+    out = tmp_path / "lig.pdf"
+    write_pdf(Document("t").paragraph("confirmed, specific, office").heading(2, "fine"), out)
+    text = PdfReader(out).pages[0].extract_text()
+    assert "confirmed" in text and "specific" in text and "office" in text and "fine" in text
+    assert "\ufb01" not in text and "\ufb03" not in text

@@ -1,0 +1,99 @@
+"""Report options of ``journal summary`` (hooked in by journal/summary_cli.py).
+
+    journal summary --pdf OUT.pdf [--visit [--since DATE]] [--deidentified | --initials]
+                    [--as-of DATE] [--paper A4|Letter] [FILE]
+
+Works without a display: Qt's offscreen platform is chosen when none is available.
+``OUT`` may be a folder: the file is then named after who and when, e.g.
+``TreatmentJournal-screening-JD-2026-11-25.pdf``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register_report_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("PDF report")
+    g.add_argument(
+        "--pdf",
+        metavar="OUT",
+        help="write the trial-screening summary (or with --visit the visit summary) as a PDF "
+        "to OUT (a file, or a folder to get a file name that says who and when)",
+    )
+    g.add_argument(
+        "--visit",
+        action="store_true",
+        help="with --pdf: the visit summary (what changed since the last clinic visit)",
+    )
+    g.add_argument(
+        "--since",
+        metavar="DATE",
+        help="with --visit: start of the period (default: the last clinic-visit note)",
+    )
+    who = g.add_mutually_exclusive_group()
+    who.add_argument(
+        "--deidentified",
+        action="store_true",
+        help="with --pdf: leave out name and date of birth (age only) and free-text notes",
+    )
+    who.add_argument(
+        "--initials", action="store_true", help="with --pdf: initials and age instead of the name"
+    )
+    g.add_argument(
+        "--paper", choices=["A4", "Letter"], default="A4", help="paper size (default: A4)"
+    )
+
+
+def _since(text: str | None):
+    from journal.cli import error
+    from journal.domain.dates import DateError, PartialDate
+
+    if not text:
+        return None
+    try:
+        return PartialDate.parse(text).earliest()
+    except DateError as e:
+        raise SystemExit(error(f"--since: {e}")) from None
+
+
+def run_report(args, load_summary) -> int:
+    """Build the summary with the caller's options, then write the chosen report as PDF."""
+    from journal.cli import error
+    from journal.paths import default_journal_path
+    from journal.reports import build_report
+    from journal.reports.common import suggested_filename
+    from journal.reports.export import ensure_qt_headless
+    from journal.reports.inputs import ReportOptions, load_report_inputs
+    from journal.store.db import open_journal
+
+    if args.since and not args.visit:
+        return error("--since only applies to the visit summary: add --visit.")
+    try:
+        since = _since(args.since)
+        summary = load_summary(args)
+    except SystemExit as e:
+        return int(e.code or 1)
+    kind = "visit" if args.visit else "screening"
+    identity = "none" if args.deidentified else ("initials" if args.initials else "full")
+    as_of = summary.as_of if args.as_of else None
+    opts = ReportOptions(identity=identity, as_of=as_of, page_size=args.paper, visit_since=since)
+    path = Path(args.file).expanduser() if args.file else default_journal_path()
+    with open_journal(path, readonly=True, auto_backup=False) as store:
+        inputs = load_report_inputs(
+            store, as_of=summary.as_of, summary=summary, history=summary.history
+        )
+    doc = build_report(kind, inputs, opts)
+    out = Path(args.pdf).expanduser()
+    if out.is_dir():
+        out = out / suggested_filename(kind, summary.history.person, opts)
+    ensure_qt_headless()
+    from journal.reports.qt_backend import write_pdf
+
+    try:
+        pages = write_pdf(doc, out, page_size=args.paper)
+    except OSError as e:
+        return error(str(e))
+    print(f"Wrote {out} ({pages} page{'' if pages == 1 else 's'}).")
+    return 0

@@ -1,0 +1,167 @@
+"""The trial-screening summary printed from the demo journal's computed summary."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+from report_helpers import AS_OF, pdf_pages_text
+
+from journal.domain.records import OverrideRec
+from journal.domain.summary import build_summary
+from journal.reports.common import fmt_date
+from journal.reports.inputs import ReportInputs, ReportOptions
+from journal.reports.qt_backend import write_pdf
+from journal.reports.screening import build_screening
+from journal.reports.text_backend import render_text
+
+OPTS = ReportOptions(as_of=AS_OF)
+
+
+@pytest.fixture(scope="module")
+def text(demo_inputs) -> str:
+    return render_text(build_screening(demo_inputs, OPTS), width=160)
+
+
+def _line_of(text: str, start: str) -> str:
+    return next(line for line in text.splitlines() if line.startswith(start))
+
+
+def test_header_names_the_person_and_says_verify(text, demo_inputs):
+    person = demo_inputs.history.person
+    assert person.display_name in text.splitlines()[0]
+    assert f"born {fmt_date(person.birth_date)}" in text
+    assert "patient-kept record: verify with medical records" in text
+
+
+def test_prior_line_count_is_the_summarys(text, demo_inputs):
+    s = demo_inputs.summary
+    assert re.search(rf"Prior lines of therapy\s*: {s.prior_lines} \[c\]", text)
+    for ln in s.lines.lines:
+        assert re.search(rf"^{ln.number} \[c\]\s+\| {re.escape(ln.label[:20])}", text, re.M)
+
+
+def test_refractory_classes_and_labels_with_drugs_behind(text, demo_inputs):
+    ledger = demo_inputs.summary.ledger
+    refr = [k for k, c in ledger.classes.items() if c.refractory]
+    assert refr, "the demo person is refractory to something"
+    facts = _line_of(text, "Refractory classes")
+    for cls in refr:
+        assert cls in facts
+    for lab in ledger.labels.values():
+        if lab.applies and lab.drugs and not lab.drugs[0].startswith("procedure:"):
+            row = _line_of(text, lab.name[:30])
+            assert ledger.drugs[lab.drugs[0]].name in row
+    assert "Labels that do not apply:" in text
+
+
+def test_every_last_dose_is_printed_with_days_since(text, demo_inputs):
+    w = demo_inputs.summary.washouts
+    for item in (*w.drugs, *w.procedures):
+        if item.ongoing:
+            assert re.search(rf"{re.escape(item.label)}\s*\| ongoing", text)
+        else:
+            assert re.search(
+                rf"{re.escape(item.label)}\s*\| {fmt_date(item.last)}\s*\| "
+                rf"{re.escape(item.display())} \[c\]",
+                text,
+            ), item.label
+
+
+def test_ongoing_side_effects_with_grade_and_ctcae_version(text, demo_inputs):
+    ongoing = demo_inputs.summary.ongoing_side_effects
+    assert ongoing
+    section = text[text.index("Ongoing side effects") : text.index("Latest labs")]
+    for v in ongoing:
+        row = _line_of(section, v.term)
+        assert f"grade {v.grade}" in row and v.scale in row
+
+
+def test_latest_labs_ecog_supportive_and_measurable(text, demo_inputs):
+    s = demo_inputs.summary
+    labs = text[text.index("Latest labs") :]
+    for name in ("Neutrophils (ANC)", "Platelets", "Haemoglobin", "Creatinine", "Calcium"):
+        assert name in labs
+    assert "Creatinine clearance" in labs and "Cockcroft-Gault" in labs
+    assert f"ECOG performance status: {s.ecog.score}" in text
+    for sup in s.supportive:
+        assert sup.name in text
+    assert "IMWG: no [c]" in text or "IMWG: yes" in text
+
+
+def test_appendix_has_chart_lab_table_side_effect_history_and_chosen_notes(text, demo_inputs):
+    appendix = text[text.index("Appendix") :]
+    assert "[timeline chart of the whole history]" in appendix
+    n_lab_dates = len({lab.date for lab in demo_inputs.history.labs})
+    lab_rows = re.findall(r"^\d{1,2} \w{3} \d{4}\s+\| [\d.]*", appendix, re.M)
+    assert len(lab_rows) >= n_lab_dates
+    assert "Side-effect history" in appendix
+    chosen = [n for n in demo_inputs.notes if n.include_in_summary]
+    assert chosen
+    for n in chosen:
+        assert n.title in appendix
+    for n in demo_inputs.notes:
+        if not n.include_in_summary and n.text:
+            assert n.text[:40] not in text
+
+
+def test_overrides_are_marked_as_such(demo_inputs):
+    h = demo_inputs.history
+    over = OverrideRec(99, "refractory", "lenalidomide", "no", "my haematologist disagrees")
+    h2 = dataclasses.replace(h, overrides=(*h.overrides, over))
+    s2 = build_summary(h2, as_of=AS_OF)
+    inputs = ReportInputs(h2, s2, demo_inputs.notes, demo_inputs.questions, AS_OF)
+    text = render_text(build_screening(inputs, OPTS), width=160)
+    assert "lenalidomide [override]" not in text  # no longer refractory: not listed...
+    assert "my haematologist disagrees" in text  # ...and the correction is shown with its reason
+    assert "Corrections by the person: 1" in text.replace(" [override]", "")
+    over2 = OverrideRec(98, "refractory", "bortezomib", "yes", "progressed on it in 2017")
+    h3 = dataclasses.replace(h, overrides=(over2,))
+    s3 = build_summary(h3, as_of=AS_OF)
+    t3 = render_text(build_screening(ReportInputs(h3, s3, (), (), AS_OF), OPTS), width=160)
+    assert "bortezomib [override]" in t3
+
+
+def test_deidentified_leaves_out_name_birth_date_and_notes(demo_inputs):
+    opts = ReportOptions(identity="none", as_of=AS_OF)
+    text = render_text(build_screening(demo_inputs, opts))
+    person = demo_inputs.history.person
+    for part in person.display_name.split():
+        if len(part) > 3:
+            assert part not in text
+    assert fmt_date(person.birth_date) not in text
+    assert "age 70" in text
+    assert "note(s) left out" in text
+
+
+def test_pdf_first_two_pages_hold_the_screening_facts(qapp, tmp_path, demo_inputs):
+    out = tmp_path / "screening.pdf"
+    pages = write_pdf(build_screening(demo_inputs, OPTS), out)
+    texts = pdf_pages_text(out)
+    assert len(texts) == pages
+    front = " ".join(texts[:2])
+    s = demo_inputs.summary
+    assert re.search(rf"Prior lines of therapy\s+{s.prior_lines}\s", front)
+    assert "Last doses and days since" in front
+    assert "Supportive care now" in front  # the whole screening part fits two sides
+    assert texts[2].lstrip().splitlines()[1].startswith("Appendix") or "Appendix" in texts[2]
+    for i, t in enumerate(texts, 1):
+        assert f"page {i} of {pages}" in t
+    # the long lab table repeats its header on every page it spans
+    flat = [re.sub(r"\s+", " ", t) for t in texts]
+    first = next(i for i, t in enumerate(flat) if "All lab results" in t)
+    last = next(i for i, t in enumerate(flat) if "Side-effect history" in t)
+    assert last > first, "the demo's lab table spans pages"
+    for t in flat[first : last + 1]:
+        assert "DateM-protg/dLκmg/Lλmg/Lκ/λHbg/dL" in t.replace(" ", ""), t[:400]
+
+
+def test_deidentified_pdf_contains_no_name_or_birth_date(qapp, tmp_path, demo_inputs):
+    out = tmp_path / "deid.pdf"
+    write_pdf(build_screening(demo_inputs, ReportOptions(identity="none", as_of=AS_OF)), out)
+    whole = " ".join(pdf_pages_text(out))
+    person = demo_inputs.history.person
+    assert "Sam" not in whole and "Example" not in whole
+    assert fmt_date(person.birth_date) not in whole
+    assert person.birth_date.to_iso() not in whole
