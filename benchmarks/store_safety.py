@@ -97,7 +97,7 @@ def main() -> None:
                 c.exec_driver_sql("SELECT count(*) FROM labresult").fetchone()
             s.close()
 
-        safe, _ = timed("open_journal (lock, header, quick_check) + query", safe_open)
+        safe, _ = timed("open+query+close (lock, checks, seal verify+write)", safe_open)
         print(f"{'  -> safety overhead ratio':<48} {safe / raw:9.1f} x")
         timed("check_journal (integrity + foreign keys)", lambda: bk.check_journal(path))
         store = open_journal(path, auto_backup=False)

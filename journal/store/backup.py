@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import os
 import re
 import sqlite3
@@ -41,6 +42,7 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 AUTO_REASONS = frozenset({"auto", "on-close"})
 REASONS = AUTO_REASONS | {"manual", "before-upgrade", "before-restore", "replaced-damaged"}
 DEFAULT_INTERVAL = dt.timedelta(minutes=30)
+FULL_CHECK_MAX_BYTES = 64 * 1024 * 1024
 #: Thinning policy: keep the newest N, then the newest of each of the latest
 #: 7 days, 4 weeks and 12 months that have backups.
 POLICY = {"recent": 10, "daily": 7, "weekly": 4, "monthly": 12}
@@ -171,7 +173,7 @@ def list_backups(journal_path: Path | str) -> list[BackupInfo]:
 
 
 def good_backups(journal_path: Path | str) -> list[BackupInfo]:
-    """Backups that pass quick_check and that this version can open, newest first."""
+    """Backups that pass the open-time checks and that this version can open, newest first."""
     return [b for b in list_backups(journal_path) if inspect_file(b.path).kind == "ok"]
 
 
@@ -256,6 +258,43 @@ def maybe_backup(
 # --------------------------------------------------------------------------- checks
 
 
+def content_seal(conn: sqlite3.Connection) -> str:
+    """SHA-256 over the schema and every row of every table but ``journal_meta``.
+
+    SQLite keeps no checksum of stored values, so a bit flipped inside a value
+    passes every SQLite check. The store writes this seal on a clean close and
+    compares it on the next open: any change made while the app was not running
+    (disk error, another program) is caught.
+    """
+    h = hashlib.sha256()
+    saved = conn.text_factory
+    conn.text_factory = bytes  # hash what is stored, even text that no longer decodes
+    try:
+        schema = conn.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
+        ).fetchall()
+        for row in schema:
+            h.update(repr(row).encode())
+        for kind, name, _tbl, _sql in schema:
+            name = name.decode("utf-8", "replace")
+            if kind != b"table" or name == "journal_meta" or name.startswith("sqlite_"):
+                continue
+            h.update(name.encode())
+            for row in conn.execute(f'SELECT * FROM "{name}" ORDER BY rowid'):
+                h.update(repr(row).encode())
+    finally:
+        conn.text_factory = saved
+    return h.hexdigest()
+
+
+def _stored_seal(conn: sqlite3.Connection) -> str | None:
+    cols = {r[1] for r in conn.execute("PRAGMA table_info(journal_meta)")}
+    if "content_seal" not in cols:
+        return None
+    row = conn.execute("SELECT content_seal FROM journal_meta WHERE id=1").fetchone()
+    return row[0] if row else None
+
+
 @dataclass
 class CheckReport:
     """What ``journal check`` found. ``kind``: ok, missing, empty, not_sqlite, foreign,
@@ -307,8 +346,9 @@ def _problem(report: CheckReport, kind: str, text: str) -> CheckReport:
 def inspect_file(path: Path | str, *, full: bool = False) -> CheckReport:
     """Look at a journal file without changing it (read-only connection).
 
-    ``full`` runs integrity_check and foreign_key_check (for "Check journal");
-    otherwise quick_check (on every open).
+    On every open: header, size, integrity_check (quick_check above
+    FULL_CHECK_MAX_BYTES) and the content seal. ``full`` (for "Check journal")
+    adds foreign_key_check and always runs integrity_check.
     """
     path = Path(path)
     r = CheckReport(path=path)
@@ -346,12 +386,25 @@ def inspect_file(path: Path | str, *, full: bool = False) -> CheckReport:
     # Damaged pages can hold text that is not valid UTF-8 (even in check messages).
     conn.text_factory = lambda b: b.decode("utf-8", "replace")
     try:
-        check = "integrity_check" if full else "quick_check"
+        # integrity_check also compares every index with its table; it costs a few
+        # ms per MB, so only very large files fall back to quick_check on open.
+        thorough = full or r.size <= FULL_CHECK_MAX_BYTES
+        check = "integrity_check" if thorough else "quick_check"
         r.integrity = [row[0] for row in conn.execute(f"PRAGMA {check}").fetchall()]
         if r.integrity != ["ok"]:
             shown = "; ".join(r.integrity[:3]) + (" ..." if len(r.integrity) > 3 else "")
             _problem(r, "damaged", f"the structure check failed: {shown}")
         r.revision = migrate.read_revision(conn)
+        # A newer version may seal differently: only check a seal this version wrote.
+        if r.kind == "ok" and r.revision in migrate.known_revisions():
+            seal = _stored_seal(conn)
+            if seal is not None and seal != content_seal(conn):
+                _problem(
+                    r,
+                    "damaged",
+                    "its content changed after it was last closed (a disk error, or "
+                    "another program wrote to it)",
+                )
         r.schema_number = conn.execute("PRAGMA user_version").fetchone()[0]
         if full:
             r.foreign_key_problems = len(conn.execute("PRAGMA foreign_key_check").fetchall())

@@ -5,10 +5,11 @@ Public surface: :func:`create_journal`, :func:`open_journal`,
 ``.session()``, ``.close()``, context manager) and the errors re-exported from
 :mod:`journal.store.errors`.
 
-What happens on open, in order (nothing writes to the file before step 4):
+What happens on open, in order (nothing writes to the file before step 3):
 
 1. take the one-writer lock ``<file>.lock`` (:class:`JournalLockedError`);
-2. read the header and run ``quick_check`` on a read-only connection
+2. read the header, run ``integrity_check`` and compare the content seal on a
+   read-only connection
    (:class:`NotAJournalError`, :class:`DamagedJournalError` with good backups,
    :class:`NewerVersionError`);
 3. if the schema is older: a verified backup, then the Alembic steps in one
@@ -16,7 +17,8 @@ What happens on open, in order (nothing writes to the file before step 4):
 4. the engine, whose every connection gets WAL, ``synchronous=FULL`` and
    ``foreign_keys=ON``.
 
-Closing makes an automatic backup when the data changed since the last one.
+Closing writes the content seal, then makes an automatic backup when the data
+changed since the last one.
 """
 
 from __future__ import annotations
@@ -150,16 +152,21 @@ class JournalStore:
         # change of the person's data.
         m = self._monitor
         assert m is not None
-        row = m.execute("SELECT last_opened_with FROM journal_meta WHERE id=1").fetchone()
+        # The seal is cleared while the journal is open: after a crash there is
+        # no seal to check, only SQLite's own checks.
+        row = m.execute(
+            "SELECT last_opened_with, content_seal FROM journal_meta WHERE id=1"
+        ).fetchone()
         if row is None:
             m.execute(
                 "INSERT INTO journal_meta (id, created_at, created_with, last_opened_with) "
                 "VALUES (1, ?, ?, ?)",
                 (_now(), journal.__version__, journal.__version__),
             )
-        elif row[0] != journal.__version__:
+        elif row != (journal.__version__, None):
             m.execute(
-                "UPDATE journal_meta SET last_opened_with=? WHERE id=1", (journal.__version__,)
+                "UPDATE journal_meta SET last_opened_with=?, content_seal=NULL WHERE id=1",
+                (journal.__version__,),
             )
 
     # -- the public surface ------------------------------------------------------
@@ -193,7 +200,10 @@ class JournalStore:
             return
         self.closed = True
         try:
-            if self.auto_backup and self.changed_since_backup():
+            changed = self.auto_backup and self.changed_since_backup()
+            self.engine.dispose()
+            self._seal()
+            if changed:  # after sealing, so a restored backup can be checked too
                 _backup.backup_now(self, "on-close")
         except (OSError, sqlite3.Error, JournalError) as e:
             # Closing must still release the journal; the caller can show this.
@@ -201,6 +211,20 @@ class JournalStore:
             log.warning("backup on close failed: %s", type(e).__name__)
         finally:
             self._release()
+
+    def _seal(self) -> None:
+        m = self._monitor
+        if m is None:
+            return
+        with self._monitor_mutex:
+            m.execute("BEGIN IMMEDIATE")  # nobody may write between hashing and storing
+            try:
+                seal = _backup.content_seal(m)
+                m.execute("UPDATE journal_meta SET content_seal=? WHERE id=1", (seal,))
+                m.execute("COMMIT")
+            except BaseException:
+                m.execute("ROLLBACK")
+                raise
 
     def _release(self) -> None:
         engine = getattr(self, "engine", None)

@@ -20,3 +20,6 @@ class JournalMeta(SQLModel, table=True):
     created_at: str  # UTC, ISO 8601; for a file upgraded from 0001: the upgrade time
     created_with: str  # app version that made (or first upgraded) the file
     last_opened_with: str | None = None
+    # SHA-256 of the whole record, written on a clean close and cleared on open;
+    # checked on the next open (see backup.content_seal). None = open or crashed.
+    content_seal: str | None = None

@@ -1,4 +1,4 @@
-"""journal_meta: when and by which version the file was made
+"""journal_meta: when and by which version the file was made, content seal
 
 Revision ID: 0002
 Revises: 0001
@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.String(), nullable=False),
         sa.Column("created_with", sa.String(), nullable=False),
         sa.Column("last_opened_with", sa.String(), nullable=True),
+        sa.Column("content_seal", sa.String(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_journal_meta")),
     )
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
