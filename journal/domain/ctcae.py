@@ -569,3 +569,76 @@ def side_effect_view(se: SideEffectRec, *, as_of: dt.date | None = None) -> Side
             flags=("patient-reported",) if se.grade_source == GradeSource.PATIENT else (),
         ),
     )
+
+
+# --------------------------------------------------------------------------- patient words
+PRO_SOURCE = Source(
+    "PRO-CTCAE design guidance (rules doc 5.6): provisional grade from the patient's answer",
+    "https://healthcaredelivery.cancer.gov/pro-ctcae/faqs.html",
+    "5.6",
+)
+INTERFERENCE_GRADES = {
+    "not at all": 1,  # noticeable, does not get in the way
+    "instrumental": 2,  # stops cooking, shopping, phoning, handling money
+    "self-care": 3,  # cannot wash, dress, feed oneself
+}
+
+
+def patient_provisional_grade(
+    term_id: str,
+    *,
+    interference: str | None = None,
+    hospital: bool = False,
+    emergency: bool = False,
+    extra_stools_per_day: int | None = None,
+    scale: str = CTCAE_V5,
+) -> GradeResult | None:
+    """A *provisional* CTCAE grade from what the patient says, only where the CTCAE
+    criterion speaks to it directly (function in daily life, hospital, emergency, stool
+    counts for diarrhoea). Lab-graded terms get none. Always labelled patient-reported,
+    to be confirmed by the care team; never mixed silently with clinician grades."""
+    term = get_terms().term(term_id)
+    if term.lab is not None or scale not in term.versions:
+        return None
+    if interference is not None and interference not in INTERFERENCE_GRADES:
+        raise ValueError(
+            f"interference {interference!r}: use one of {', '.join(INTERFERENCE_GRADES)}"
+        )
+    grades = term.versions[scale][1]
+    why = []
+    grade = 0
+    if interference is not None:
+        grade = INTERFERENCE_GRADES[interference]
+        why.append(f"gets in the way: {interference}")
+    if term_id == "diarrhoea" and extra_stools_per_day is not None:
+        g = 3 if extra_stools_per_day >= 7 else 2 if extra_stools_per_day >= 4 else 1
+        if extra_stools_per_day <= 0:
+            g = 0
+        grade = max(grade, g)
+        why.append(f"{extra_stools_per_day} extra stools a day")
+    if hospital:
+        grade = max(grade, 3)
+        why.append("went to hospital")
+    if emergency:
+        grade = max(grade, 4)
+        why.append("emergency / life-threatening")
+    if grade == 0:
+        return None
+    if grade not in grades:
+        if grade < max(grades):
+            return None  # the criterion is not about daily function (e.g. febrile neutropenia)
+        grade = max(grades)  # the scale stops below: keep its highest defined grade
+    gd = grades.get(grade)
+    return GradeResult(
+        term.id,
+        scale,
+        grade,
+        Trace(
+            "ctcae.patient_provisional",
+            f"Provisional {term.name_in(scale)} grade {grade} ({scale}) from the patient's "
+            f"answer ({'; '.join(why)}): {PATIENT_LABEL}."
+            + (f" Grade {grade}: {gd.plain}" if gd else ""),
+            PRO_SOURCE,
+            flags=("patient-reported",),
+        ),
+    )

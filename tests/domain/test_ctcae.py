@@ -202,3 +202,25 @@ def test_malformed_file_names_file_and_entry(tmp_path):
     bad.write_text(json.dumps(data))
     with pytest.raises(CtcaeError, match="duplicate id"):
         load_terms(bad)
+
+
+def test_patient_provisional_grade():
+    from journal.domain.ctcae import patient_provisional_grade
+
+    g = patient_provisional_grade("fatigue", interference="instrumental")
+    assert (
+        g.grade == 2
+        and PATIENT_LABEL in g.trace.explanation
+        and "patient-reported" in g.trace.flags
+    )
+    assert patient_provisional_grade("diarrhoea", extra_stools_per_day=7).grade == 3
+    assert patient_provisional_grade("diarrhoea", extra_stools_per_day=2).grade == 1
+    assert patient_provisional_grade("peripheral_sensory_neuropathy", hospital=True).grade == 3
+    # Dysgeusia has no grade 3: the highest defined grade is kept.
+    assert patient_provisional_grade("dysgeusia", interference="self-care").grade == 2
+    # Lab-graded terms are never graded from words.
+    assert patient_provisional_grade("neutrophil_count_decreased", interference="self-care") is None
+    assert patient_provisional_grade("fatigue") is None
+    with pytest.raises(ValueError, match="instrumental"):
+        patient_provisional_grade("fatigue", interference="a lot")
+    assert patient_provisional_grade("febrile_neutropenia", interference="not at all") is None
