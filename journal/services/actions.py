@@ -158,16 +158,56 @@ class _Writer:
                     self.update(child.name, cid, {col: None})
 
 
+@dataclass
+class _Batch:
+    conn: Connection
+    changes: list[Change] = field(default_factory=list)
+    failed: bool = False
+
+
 @contextmanager
 def _transaction(store):
+    b: _Batch | None = getattr(store, "_services_batch", None)
+    if b is None:
+        with store.engine.begin() as conn:
+            yield _Writer(conn)
+        return
+    try:
+        yield _Writer(b.conn)
+    except BaseException:
+        b.failed = True  # part of this action may be written: the batch must not commit
+        raise
+
+
+@contextmanager
+def batch(store):
+    """Run many actions in ONE transaction (loaders such as the demo: one fsync, not
+    hundreds). Their Changes are published after the commit. Any error inside
+    rolls back the whole batch, even if the caller caught it.
+    """
+    if getattr(store, "_services_batch", None) is not None:
+        raise RuntimeError("batches do not nest")
     with store.engine.begin() as conn:
-        yield _Writer(conn)
+        b = _Batch(conn)
+        store._services_batch = b
+        try:
+            yield
+            if b.failed:
+                raise RuntimeError("an action in the batch failed; nothing was written")
+        finally:
+            store._services_batch = None
+    for change in b.changes:
+        bus_for(store).publish(change)
 
 
 def _finish(store, w: _Writer, label: str, extra_tables: Iterable[str] = ()) -> Change:
     tables = frozenset({r.table for r in w.images} | set(extra_tables))
     change = Change(label=label, tables=tables, rows=tuple(w.images))
-    bus_for(store).publish(change)
+    b: _Batch | None = getattr(store, "_services_batch", None)
+    if b is not None:
+        b.changes.append(change)
+    else:
+        bus_for(store).publish(change)
     return change
 
 
@@ -544,9 +584,14 @@ def bulk_insert(
                     validate(t(**r), ignore=fks)
                 except RecordError as err:
                     raise _with_item(err, f"{t.__tablename__}[{i}]") from None
+    change = Change(label=label, tables=frozenset(t.__tablename__ for t in order), undoable=False)
+    b: _Batch | None = getattr(store, "_services_batch", None)
+    if b is not None:
+        exchange.insert_rows(b.conn, {t: list(rows[t]) for t in order})
+        b.changes.append(change)
+        return change
     with store.engine.begin() as conn:
         exchange.insert_rows(conn, {t: list(rows[t]) for t in order})
-    change = Change(label=label, tables=frozenset(t.__tablename__ for t in order), undoable=False)
     bus_for(store).publish(change)
     return change
 

@@ -1,7 +1,9 @@
 import json
 
+from journal.services import actions, queries
 from journal.services.cli import main
-from journal.store.db import open_journal
+from journal.store import models as m
+from journal.store.db import create_journal, open_journal
 from journal.store.exchange import FORMAT
 
 
@@ -25,16 +27,20 @@ def test_demo_export_import_export(tmp_path, capsys):
 
 
 def test_import_refuses_non_empty_journal(tmp_path, capsys):
-    demo = tmp_path / "demo.sqlite"
-    main(["demo", str(demo)])
+    full = tmp_path / "full.sqlite"
+    with create_journal(full, auto_backup=False) as s:
+        actions.add_note(s, m.Note(date="2020-01-01", text="mine"))
+    empty = tmp_path / "x.sqlite"
+    with create_journal(empty, auto_backup=False):
+        pass
     out = tmp_path / "x.json"
-    main(["export", "-o", str(out), str(demo)])
+    assert main(["export", "-o", str(out), str(empty)]) == 0
     capsys.readouterr()
-    assert main(["import", str(out), str(demo)]) == 1
+    assert main(["import", str(out), str(full)]) == 1
     err = capsys.readouterr().err
     assert "already holds data" in err and "new journal file" in err
-    with open_journal(demo, readonly=True) as s:
-        assert s.path == demo.resolve()
+    with open_journal(full, readonly=True) as s:
+        assert queries.row_counts(s)["note"] == 1
 
 
 def test_failed_import_leaves_no_new_file(tmp_path, capsys):
@@ -65,6 +71,7 @@ def test_malformed_and_newer_files(tmp_path, capsys):
 
 def test_demo_refuses_existing_file(tmp_path, capsys):
     f = tmp_path / "d.sqlite"
-    assert main(["demo", str(f)]) == 0
+    with create_journal(f, auto_backup=False):
+        pass
     assert main(["demo", str(f)]) == 1
     assert "already a file" in capsys.readouterr().err

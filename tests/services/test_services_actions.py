@@ -287,3 +287,21 @@ def test_undo_all_then_redo_all_is_exact(shared_store, steps):
     for c in done:
         actions.redo(store, c)
     assert snapshot(store) == end
+
+
+def test_batch_is_one_transaction_published_after_commit(store):
+    seen = []
+    bus_for(store).subscribe(lambda c: seen.append((c.label, queries.row_counts(store)["note"])))
+    with actions.batch(store):
+        actions.add_note(store, m.Note(date="2020-01-01", text="a"))
+        actions.add_note(store, m.Note(date="2020-01-02", text="b"))
+        assert seen == []
+    assert seen == [("Add note", 2), ("Add note", 2)]
+
+
+def test_error_inside_batch_rolls_back_everything(store):
+    with pytest.raises(RuntimeError, match="nothing was written"), actions.batch(store):
+        actions.add_note(store, m.Note(date="2020-01-01", text="a"))
+        with pytest.raises(RecordError):
+            actions.add_note(store, m.Note(date="someday", text="b"))
+    assert queries.is_empty(store)
