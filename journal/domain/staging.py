@@ -523,7 +523,9 @@ def _crcl(history: History, when: dt.date) -> ValueResult:
             ),
         )
     cday = c.date.as_date()
-    age = (cday - p.birth_date.as_date()).days / 365.25
+    # Completed years, as clinical calculators use.
+    b = p.birth_date.as_date()
+    age = cday.year - b.year - ((cday.month, cday.day) < (b.month, b.day))
     refs = (c.ref,)
     male = creatinine_clearance(age, weight, "male", c.value)
     female = creatinine_clearance(age, weight, "female", c.value)

@@ -125,8 +125,8 @@ def test_compute_staging_keeps_diagnosis_apart_from_now():
     assert s.high_risk.high_risk  # del(17p) 40% at relapse
     assert s.high_risk_at_relapse.high_risk
     crcl = s.creatinine_clearance
-    # age 68.6 at the creatinine date; weight from the dated lab, not the profile
-    assert crcl.value == pytest.approx((140 - 68.61) * 70 / 72 * 0.85, rel=1e-3)
+    # age 68 (completed years) at the creatinine date; weight from the dated lab, not the profile
+    assert crcl.value == pytest.approx((140 - 68) * 70 / 72 * 0.85)
     assert "70 kg on 5 Jan 2024" in crcl.trace.explanation and "lab:5" in crcl.trace.records
     assert s.corrected_calcium.value == pytest.approx(10.8)
     assert s.corrected_calcium.trace.records == ("lab:7", "lab:4")
