@@ -68,6 +68,8 @@ BRIDGING_WINDOW_DAYS = 180  # bridging/lymphodepletion regimens up to this long 
 APHERESIS_WINDOW_DAYS = 365
 CONDITIONING_WINDOW_DAYS = 30
 MOBILISATION_WINDOW_DAYS = 365
+CART_RECORD_DAYS = 14  # a CAR-T regimen this close to an infusion is that infusion
+FIRST_SCT_MAX_GAP_DAYS = 365  # a first SCT this long after the line's last dose is not its plan
 
 FLAG_SHORT = "shorter than one complete cycle (counted: strict reading)"
 FLAG_STEROID_ONLY = "steroid-only addition (counted: strict reading)"
@@ -401,6 +403,20 @@ class _Walker:
         used_regs: set[int] = set()
         used_procs: set[int] = set()
         carts = [p for p in procs if p.kind == ProcedureKind.CAR_T.value]
+        # A CAR-T entered only as a regimen (its product as the drug) anchors its programme
+        # like the infusion procedure would; it gets a stand-in procedure with a negative id.
+        for rid, rg in sorted(self.regs.items()):
+            if (
+                rg.kind == "line"
+                and self._is_cart_record(rg)
+                and not any(abs(_days(p.date, rg.rec.start)) <= CART_RECORD_DAYS for p in carts)
+            ):
+                carts.append(
+                    ProcedureRec(
+                        -rid, ProcedureKind.CAR_T.value, rg.rec.start, product=sorted(rg.keys)[0]
+                    )
+                )
+        carts.sort(key=lambda p: (p.date.sort_key(), p.id))
         prev_date: PartialDate | None = None
         for c in carts:
             u = _Unit("cart", c)
@@ -419,6 +435,10 @@ class _Walker:
             for rid, rg in sorted(self.regs.items()):
                 r = rg.rec
                 if rid in used_regs or rg.kind == "supportive":
+                    continue
+                if self._is_cart_record(rg) and abs(_days(r.start, c.date)) <= CART_RECORD_DAYS:
+                    u.regimens.append(rg)  # the same infusion, entered as a regimen
+                    used_regs.add(rid)
                     continue
                 if r.start.sort_key() > c.date.sort_key():
                     continue
@@ -834,7 +854,12 @@ class _Walker:
 
     def on_unit(self, u: _Unit) -> None:
         members = [rg.rec for rg in u.regimens]
-        refs = (u.proc.ref, *[r.ref for r in members], *[p.ref for p in u.procs])
+        stand_in = u.proc.id < 0  # CAR-T known only from a regimen
+        refs = (
+            *(() if stand_in else (u.proc.ref,)),
+            *[r.ref for r in members],
+            *[p.ref for p in u.procs],
+        )
         pdate = u.proc.date.display()
         cur = self.current
         linked = (
@@ -939,7 +964,16 @@ class _Walker:
                 pds = self.progression_between(
                     min(cur.starts, key=lambda d: d.sort_key()), u.proc.date
                 )
-                if u.proc.planned and not pds:
+                ends = [e for e in cur.ends]
+                last_end = (
+                    None
+                    if not ends or any(e is None for e in ends)
+                    else max(ends, key=lambda d: d.sort_key())
+                )
+                long_gap = (
+                    last_end is not None and _days(last_end, u.proc.date) > FIRST_SCT_MAX_GAP_DAYS
+                )
+                if u.proc.planned and not pds and not long_gap:
                     t = Trace(
                         "lines.same_line.planned_sct",
                         f"{what} on {pdate} was part of the plan of line {cur.number}: the first "
@@ -953,6 +987,9 @@ class _Walker:
                     why = (
                         f"after progression on {pds[0].date.display()}"
                         if pds
+                        else f"{_days(last_end, u.proc.date)} days after the last treatment of "
+                        f"line {cur.number} (more than {FIRST_SCT_MAX_GAP_DAYS})"
+                        if long_gap
                         else "not part of the earlier plan"
                     )
                     t = Trace(
@@ -961,12 +998,17 @@ class _Walker:
                         "previous one, IMWG 2015 condition 1.",
                         IMWG_LINES_2015,
                         refs + tuple(p.ref for p in pds),
+                        unconfirmed=long_gap and not pds,
                     )
                     ln = self.place(True, None, t, members)
             self.sct_done.append((u.proc, ln))
         label = _procedure_label(u.proc, self.cat)
-        ln.add_procedure(u.proc, label)
-        self.proc_line[u.proc.id] = ln
+        if stand_in:
+            ln.starts.append(u.proc.date)
+            ln.labels.append((u.proc.date.sort_key(), label))
+        else:
+            ln.add_procedure(u.proc, label)
+            self.proc_line[u.proc.id] = ln
         for p in u.procs:
             ln.add_procedure(p, None, anchor=u.kind == "cart")
             self.proc_line[p.id] = ln

@@ -869,3 +869,33 @@ def test_bridging_inferred_from_timing_is_explained(hb):
     )
     t = compute_lines(h).lines[1].traces[0]
     assert "counted as bridging because it started after the leukapheresis" in t.explanation
+
+
+def test_car_t_known_only_as_a_regimen_is_still_one_programme(hb):
+    h = hb.hist(
+        regimens=[
+            hb.reg(1, "DPd", "2022-01-01", "2022-12-01", end_reason="progression"),
+            hb.reg(2, "Kd", "2023-01-10", "2023-02-20", intent="bridging"),
+            hb.reg(3, "Flu/Cy", "2023-02-25", "2023-02-27", intent="lymphodepletion"),
+            hb.reg(4, "Ide-cel", "2023-03-02", "2023-03-02"),
+        ],
+    )
+    res = compute_lines(h)
+    assert numbers(res) == [1, 2]
+    assert set(res.lines[1].regimen_ids) == {2, 3, 4}
+    assert res.lines[1].procedure_ids == ()
+    assert res.lines[1].label.endswith("CAR-T (idecabtagene vicleucel)")
+    assert res.lines[1].traces[0].rule == "lines.new_line.car_t_programme"
+    assert "procedure:-4" not in res.lines[1].traces[0].records
+
+
+def test_first_sct_long_after_the_line_is_a_new_line(hb):
+    h = hb.hist(
+        regimens=[hb.reg(1, "VRd", "2015-01-01", "2015-06-01", end_reason="plan completed")],
+        procedures=[hb.proc(1, "auto", "2017-03-01")],
+    )
+    res = compute_lines(h)
+    assert numbers(res) == [1, 2]
+    t = res.lines[1].traces[0]
+    assert t.rule == "lines.new_line.salvage_sct" and t.unconfirmed
+    assert "more than 365" in t.explanation
