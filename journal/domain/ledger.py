@@ -37,7 +37,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from journal.domain.catalog import Catalog, get_catalog
+from journal.domain.catalog import ANTI_MYELOMA_CLASSES, Catalog, get_catalog
 from journal.domain.dates import PartialDate
 from journal.domain.lines import LinesResult, catalog_drug, drug_key
 from journal.domain.records import History
@@ -439,6 +439,16 @@ def compute_ledger(
         drugs[drug_id] = _drug_status(
             drug_id, by_drug[drug_id], rs, resp, progs, cat, history, cutoff
         )
+    for o in history.overrides:
+        # A person's "yes" for a drug the journal has no record of (given abroad, before the
+        # journal began) still counts, shown as their answer.
+        if o.rule not in ("exposed", "refractory", "intolerant") or o.subject in drugs:
+            continue
+        found = cat.get(o.subject)  # overrides name drugs by catalog id
+        if found is None or found.supportive or found.drug_class not in ANTI_MYELOMA_CLASSES:
+            continue
+        if found.id not in drugs:
+            drugs[found.id] = _override_only_status(found, history)
     classes = _classes(drugs, cat, history)
     procs = [p for p in history.procedures if in_range(p.date)]
     labels = _labels(drugs, classes, cat, procs, lines, as_of)
@@ -489,7 +499,7 @@ def _administrations(history, lines, cat, in_range, as_of) -> list[Administratio
             if last is not None and as_of is not None and not in_range(last):
                 last = None  # still taking on the ledger date
             cycles, estimated = _cycles(r, d, start, last, as_of)
-            stop = d.stop_reason
+            stop = d.stop_reason if last is not None else None  # not stopped yet on as_of
             if stop is None and last is not None and r.end is not None and last == r.end:
                 stop = r.end_reason
             out.append(
@@ -745,6 +755,46 @@ def _drug_status(drug_id, admins, rs: RuleSet, resp, progs, cat, history, cutoff
         administrations=tuple(admins),
         traces=tuple(traces),
         overridden=tuple(overridden),
+    )
+
+
+def _override_only_status(d, history: History) -> DrugStatus:
+    answers = {}
+    traces = []
+    for rule in ("exposed", "refractory", "intolerant"):
+        o = history.overrides_for(rule, d.id)
+        if o is None:
+            continue
+        answers[rule] = o.value.strip().lower() in ("yes", "true", "1", "y")
+        traces.append(
+            Trace(
+                f"ledger.override.{rule}",
+                f"You set {rule} for {d.generic} to '{o.value}' ({o.reason}); the journal has "
+                "no record of this drug, so your answer is all there is.",
+                APP_CONVENTION,
+                (o.ref,),
+                overridden_by=o.ref,
+            )
+        )
+    refractory = answers.get("refractory", False)
+    exposed = answers.get("exposed", False) or refractory or answers.get("intolerant", False)
+    return DrugStatus(
+        drug_id=d.id,
+        name=d.generic,
+        drug_class=d.drug_class,
+        target=d.target,
+        exposed=exposed,
+        refractory=None if d.drug_class == "CAR-T" else refractory,
+        intolerant=answers.get("intolerant", False),
+        first_dose=None,
+        last_dose=None,
+        ongoing=False,
+        consecutive_cycles=None,
+        best_response=None,
+        lines=(),
+        administrations=(),
+        traces=tuple(traces),
+        overridden=tuple(answers),
     )
 
 

@@ -226,8 +226,29 @@ def test_overrides_win_and_propagate(hb):
     assert t.overridden_by == "override:7" and "the rule gave yes" in t.explanation
     assert not lg2.classes["IMiD"].refractory
     assert not lg2.labels["double_refractory"].applies
-    # override of a drug with no record creates... nothing: only recorded drugs are listed
-    assert lg2.drug("pomalidomide") is None
+    # a drug the journal has no record of counts when the person says so
+    pom = lg2.drug("pomalidomide")
+    assert pom.exposed and not pom.refractory and pom.overridden == ("exposed",)
+    assert pom.administrations == () and pom.traces[0].overridden_by == "override:8"
+    assert lg2.classes["IMiD"].exposed_drugs == ("lenalidomide", "pomalidomide")
+
+
+def test_intolerance_in_the_future_does_not_count_yet(hb):
+    h = hb.hist(
+        regimens=[hb.reg(1, "Kd", "2020-01-01", "2020-06-01", end_reason="side effects (toxicity)")]
+    )
+    assert ledger(h).drug("carfilzomib").intolerant
+    assert not ledger(h, as_of=PartialDate(2020, 3, 1)).drug("carfilzomib").intolerant
+
+
+def test_refractory_override_for_unrecorded_drug_makes_it_exposed(hb):
+    h = hb.hist(overrides=[hb.override(1, "refractory", "Revlimid", "yes", "letter from 2015")])
+    lg = ledger(h)
+    assert lg.drug("lenalidomide") is None  # subject must be the drug id
+    h = hb.hist(overrides=[hb.override(1, "refractory", "lenalidomide", "yes", "letter 2015")])
+    s = ledger(h).drug("lenalidomide")
+    assert s.exposed and s.refractory
+    assert ledger(h).classes["IMiD"].refractory
 
 
 def test_class_override(hb):
