@@ -19,6 +19,12 @@ NO_DISPLAY_MESSAGE = (
 _HEADLESS_PLATFORMS = {"offscreen", "minimal", "vnc", "eglfs", "linuxfb"}
 
 
+def protect_new_files() -> None:
+    """Everything the app writes (journals, exports, PDFs) is readable by the user only."""
+    if os.name == "posix":
+        os.umask(0o077)
+
+
 def has_display(env: dict[str, str] | None = None, platform: str | None = None) -> bool:
     """False when Qt would abort for lack of a screen (Linux/BSD without X or Wayland)."""
     env = os.environ if env is None else env
@@ -46,10 +52,13 @@ def start_gui(argv: Sequence[str]) -> int:
             file=sys.stderr,
         )
         return 1
-    return int(gui_main(list(argv)) or 0)
+    # Like sys.argv: the program name first (QApplication and the UI's parser expect it).
+    return int(gui_main(["treatment-journal", *argv]) or 0)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None:  # a real start, not a test calling main([...])
+        protect_new_files()
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv:
         first = argv[0]

@@ -82,6 +82,10 @@ def error(message: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     from journal.store.errors import JournalError
 
+    if argv is None:  # the `journal` script, not a test calling main([...])
+        from journal.__main__ import protect_new_files
+
+        protect_new_files()
     parser = build_parser()
     args = parser.parse_args(argv)  # exits 2 on wrong usage
     if getattr(args, "func", None) is None:
