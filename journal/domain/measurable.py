@@ -335,6 +335,7 @@ class MeasurableStatus:
             "followed": list(self.followed),
             "parameters": {k: v.to_json() for k, v in self.parameters.items()},
             "computed": True,
+            "overridden": bool(self.trace.overridden_by),
             "trace": self.trace.to_json(),
         }
 

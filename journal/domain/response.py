@@ -179,6 +179,7 @@ class BestResponse:
             "confirmed": self.confirmed,
             "ref": self.ref,
             "computed": bool(self.ref and self.ref.startswith("computed:")),
+            "overridden": bool(self.trace and self.trace.overridden_by),
             "trace": self.trace.to_json() if self.trace else None,
         }
 
@@ -262,9 +263,13 @@ class ResponseResult:
         return next((lr for lr in self.lines if lr.line == number), None)
 
     def ledger_responses(self) -> list[tuple[PartialDate, ResponseCategory, str]]:
-        """Computed (confirmed) assessments plus every entered response, for the ledger."""
+        """Computed (confirmed) assessments plus every entered response, for the ledger.
+        A best response a person set (override) is passed too, dated at the best's date."""
         out: list[tuple[PartialDate, ResponseCategory, str]] = []
         for lr in self.lines:
+            if lr.best is not None and lr.best.ref and lr.best.ref.startswith("override:"):
+                when = lr.best.date or lr.start
+                out.append((PartialDate.from_date(when), RC(lr.best.category), lr.best.ref))
             for a in lr.assessments:
                 if a.confirmed and a.category != RC.PD:
                     out.append((PartialDate.from_date(a.date), RC(a.category), a.ref))
@@ -891,6 +896,7 @@ def compute_responses(
                 best_patient=_best_entered([r for r in mine if r.assessor == "patient"]),
             )
         )
+    results = [_override_best(history, lr) for lr in results]
     results.sort(key=lambda lr: (lr.start, lr.line))
     all_assess = [a for lr in results for a in lr.assessments]
     latest = max(all_assess, key=lambda a: a.date) if all_assess else None
@@ -903,9 +909,54 @@ def compute_responses(
         tuple(r for lr in results for r in lr.relapses_from_cr),
         latest,
         entered[-1] if entered else None,
-        measurable_disease(history, when, variant=measurable_variant, series=series),
-        measurable_all_variants(history, when, series=series),
+        override_measurable(
+            history, measurable_disease(history, when, variant=measurable_variant, series=series)
+        ),
+        {
+            k: override_measurable(history, v)
+            for k, v in measurable_all_variants(history, when, series=series).items()
+        },
     )
+
+
+def _override_best(history: History, lr: LineResponse) -> LineResponse:
+    """Rule "response", subject "line:N", value a category: the person's best response wins."""
+    o = history.overrides_for("response", f"line:{lr.line}")
+    if o is None or o.value not in {c.value for c in RC}:
+        return lr
+    computed = lr.best.category if lr.best else "none confirmed"
+    best = BestResponse(
+        o.value,
+        lr.best.date if lr.best else None,
+        True,
+        Trace(
+            "response.override",
+            f"Best response of line {lr.line} set to {o.value} by you ({o.reason}); "
+            f"the labs gave {computed}.",
+            APP_CONVENTION,
+            (o.ref, *(lr.best.trace.records if lr.best and lr.best.trace else ())),
+            overridden_by=o.ref,
+        ),
+        o.ref,
+    )
+    return dataclasses.replace(lr, best=best)
+
+
+def override_measurable(history: History, st: MeasurableStatus) -> MeasurableStatus:
+    """Rule "measurable", subject the rule name (e.g. "imwg"), value yes/no."""
+    o = history.overrides_for("measurable", st.variant)
+    if o is None:
+        return st
+    val = o.value.strip().lower() in ("yes", "true", "1", "y")
+    t = st.trace
+    trace = dataclasses.replace(
+        t,
+        explanation=t.explanation
+        + f" Set to {'measurable' if val else 'not measurable'} by you ({o.reason}).",
+        records=(*t.records, o.ref),
+        overridden_by=o.ref,
+    )
+    return dataclasses.replace(st, measurable=val, trace=trace)
 
 
 def _cut(series: MarkerSeries, when: dt.date) -> MarkerSeries:

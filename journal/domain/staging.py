@@ -13,6 +13,7 @@ abnormalities found and each high-risk item that fired, never a bare yes/no.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -67,6 +68,7 @@ class StageResult:
             "score": self.score,
             "inputs": self.inputs,
             "computed": True,
+            "overridden": bool(self.trace.overridden_by),
             "trace": self.trace.to_json(),
         }
 
@@ -88,6 +90,7 @@ class HighRisk:
             "tested_negative": list(self.tested_negative),
             "not_assessable": list(self.not_assessable),
             "computed": True,
+            "overridden": bool(self.trace.overridden_by),
             "trace": self.trace.to_json(),
         }
 
@@ -419,7 +422,8 @@ def compute_staging(history: History, *, as_of: PartialDate | dt.date | None = N
         if lab := _near(history, "creatinine", dx_day, DIAGNOSIS_WINDOW_DAYS, first_tx):
             creat_dx, refs = lab.value, [*refs, lab.ref]
     s_iss = iss(b2m, alb, refs)
-    s_iss = _with_recorded(s_iss, dx.iss_stage if dx else None)
+    # A person's ISS override feeds R-ISS and R2-ISS, which are built on it.
+    s_iss = _override_stage(history, _with_recorded(s_iss, dx.iss_stage if dx else None))
     cyto_refs = [c.ref for c in cyto_dx if c.ref]
     s_riss = _with_recorded(
         riss(s_iss.stage, cyto_dx, ldh_high, refs + cyto_refs), dx.riss_stage if dx else None
@@ -450,16 +454,48 @@ def compute_staging(history: History, *, as_of: PartialDate | dt.date | None = N
         inputs=cur.inputs,
     )
 
-    hr = ims_high_risk(cyto_all, b2m, creat_dx, refs)
+    hr = _override_hr(history, ims_high_risk(cyto_all, b2m, creat_dx, refs))
     hr_rel = ims_high_risk(cyto_rel, None, None) if cyto_rel else None
     return Staging(
-        {"ISS": s_iss, "R-ISS": s_riss, "R2-ISS": s_r2},
+        {
+            "ISS": s_iss,
+            "R-ISS": _override_stage(history, s_riss),
+            "R2-ISS": _override_stage(history, s_r2),
+        },
         cur,
         hr,
         hr_rel,
         _crcl(history, when),
         _ca(history, when),
     )
+
+
+def _overridden(t: Trace, o, text: str) -> Trace:
+    return dataclasses.replace(
+        t,
+        explanation=f"{t.explanation} {text} by you ({o.reason}).",
+        records=(*t.records, o.ref),
+        overridden_by=o.ref,
+    )
+
+
+def _override_stage(history: History, res: StageResult) -> StageResult:
+    """Rule "staging", subject "ISS" / "R-ISS" / "R2-ISS" (at diagnosis), value the stage."""
+    o = history.overrides_for("staging", res.system)
+    if o is None:
+        return res
+    trace = _overridden(res.trace, o, f"Stage set to {o.value}")
+    return dataclasses.replace(res, stage=o.value, trace=trace)
+
+
+def _override_hr(history: History, hr: HighRisk) -> HighRisk:
+    """Rule "staging", subject "high_risk", value yes/no."""
+    o = history.overrides_for("staging", "high_risk")
+    if o is None:
+        return hr
+    val = o.value.strip().lower() in ("yes", "true", "1", "y")
+    trace = _overridden(hr.trace, o, f"High risk set to {'yes' if val else 'no'}")
+    return dataclasses.replace(hr, high_risk=val, trace=trace)
 
 
 def _with_recorded(res: StageResult, recorded: str | None) -> StageResult:

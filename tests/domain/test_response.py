@@ -451,3 +451,24 @@ def test_open_plasmacytoma_blocks_complete_response():
     resolved = FeatureRec("extramedullary disease", D("2021-11-01"), resolved=D("2022-01-15"))
     res = compute_responses(hist(_cr_labs(), features=(resolved,)), L1, as_of=AS_OF)
     assert cats(res) == ["CR", "CR"]
+
+
+def test_best_response_and_measurable_overrides_win_and_show():
+    from journal.domain.records import OverrideRec
+
+    ov = (
+        OverrideRec(1, "response", "line:1", "VGPR", "CT showed it"),
+        OverrideRec(2, "measurable", "imwg", "no", "lab error"),
+    )
+    h = hist(base4(("2022-02-01", 1.8), ("2022-03-01", 1.6)), overrides=ov)
+    res = compute_responses(h, L1, as_of=AS_OF)
+    best = res.line(1).best
+    assert best.category == "VGPR" and best.trace.overridden_by == "override:1"
+    assert "the labs gave PR" in best.trace.explanation
+    j = best.to_json()
+    assert j["overridden"] is True and j["computed"] is False
+    assert ("VGPR", "override:1") in [(c, r) for _, c, r in res.ledger_responses()]
+    assert [a.category for a in res.line(1).assessments] == ["PR", "PR"]  # assessments unchanged
+    cur = res.current_measurable
+    assert cur.measurable is False and cur.to_json()["overridden"] is True
+    assert res.measurable_by_variant["serum_0_5"].trace.overridden_by is None

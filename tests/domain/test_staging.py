@@ -169,3 +169,23 @@ def test_diagnosis_values_must_predate_treatment():
     s = compute_staging(h, as_of=D("2019-05-01"))
     assert s.at_diagnosis["ISS"].stage == "III"
     assert s.at_diagnosis["ISS"].trace.records == ("diagnosis:1", "lab:1", "lab:2")
+
+
+def test_staging_overrides():
+    from journal.domain.records import OverrideRec
+
+    h = History(
+        diagnosis=DiagnosisRec(date=D("2019-03-01"), beta2m_mg_l=3.0, albumin_g_dl=4.0),
+        cytogenetics=(cg("t(11;14)"),),
+        overrides=(
+            OverrideRec(1, "staging", "ISS", "II", "letter"),
+            OverrideRec(2, "staging", "high_risk", "yes", "new FISH at another lab"),
+        ),
+    )
+    s = compute_staging(h, as_of=D("2020-01-01"))
+    iss_ = s.at_diagnosis["ISS"]
+    assert iss_.stage == "II" and iss_.trace.overridden_by == "override:1"
+    assert iss_.to_json()["overridden"] is True and "stage I" in iss_.trace.explanation
+    assert s.high_risk.high_risk is True and s.high_risk.to_json()["overridden"] is True
+    assert s.at_diagnosis["R-ISS"].to_json()["overridden"] is False
+    assert s.at_diagnosis["R-ISS"].stage == "II"  # built on the overridden ISS II
