@@ -188,13 +188,20 @@ def test_measurable_variant_and_rule_set_are_passed(hb):
 
 def test_override_is_visible(hb):
     h = dataclasses.replace(
-        _history(hb), overrides=(hb.override(1, "refractory", "lenalidomide", "no"),)
+        _history(hb),
+        overrides=(
+            hb.override(1, "refractory", "lenalidomide", "no"),
+            hb.override(2, "response", "line:1", "CR"),
+        ),
     )
     j = summary_to_json(build_summary(h, as_of=hb.d("2022-05-01")))
     _validate(j)
     le = j["ledger"]["drugs"]["lenalidomide"]
     assert le["overridden"] is True and "refractory" in le["overridden_fields"]
     assert j["overrides"][0]["ref"] == "override:1"
+    best = j["lines"]["lines"][0]["best_response"]["computed"]
+    assert best["category"] == "CR" and best["overridden"] is True
+    assert "the labs gave PR" in best["trace"]["explanation"]
 
 
 def test_empty_history(hb):
