@@ -91,6 +91,11 @@ _OBSERVATION_END = {
     ChangeReason.PROGRESSION.value,
     ChangeReason.RELAPSE.value,
 }
+_DISEASE_REASONS = {
+    ChangeReason.PROGRESSION.value,
+    ChangeReason.RELAPSE.value,
+    ChangeReason.INADEQUATE_RESPONSE.value,
+}
 _LINE_ROLES = {DrugRole.ANTI_MYELOMA.value}
 _PROGRAMME_ROLES = {
     DrugRole.CONDITIONING.value,
@@ -662,6 +667,17 @@ class _Walker:
             new = rg.keys - given
             arefs = refs + tuple(a.rec.ref for a in active)
             anames = ", ".join(a.rec.name for a in active)
+            together = [a for a in active if a.rec.start.sort_key() == r.start.sort_key()]
+            if together and new:
+                t = Trace(
+                    "lines.same_line.started_together",
+                    f"{r.name} started on {when}, the same day as "
+                    f"{', '.join(a.rec.name for a in together)}: drugs started together are "
+                    "one combination, same line.",
+                    IMWG_LINES_2015,
+                    (*refs, *(a.rec.ref for a in together)),
+                )
+                return self.place(False, cur, t, [r])
             if not new:
                 t = Trace(
                     "lines.same_line.no_new_drug",
@@ -740,12 +756,15 @@ class _Walker:
         gap = _days(p.end, r.start) if p.end is not None else 0
         pds = self.progression_between(p.end or p.start, r.start)
         imprecise = _imprecise(p.end, r.start)
-        if pds or p.end_reason in _OBSERVATION_END or gap > HOLD_MAX_DAYS:
+        restart_for_disease = r.start_reason in _DISEASE_REASONS
+        if pds or p.end_reason in _OBSERVATION_END or gap > HOLD_MAX_DAYS or restart_for_disease:
             why = (
                 f"progression on {pds[0].date.display()}"
                 if pds
                 else f"{p.name} ended with '{p.end_reason}'"
                 if p.end_reason in _OBSERVATION_END
+                else f"restarted because of '{r.start_reason}'"
+                if restart_for_disease
                 else f"{gap} days off treatment (more than {HOLD_MAX_DAYS})"
             )
             t = Trace(

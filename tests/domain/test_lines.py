@@ -899,3 +899,27 @@ def test_first_sct_long_after_the_line_is_a_new_line(hb):
     t = res.lines[1].traces[0]
     assert t.rule == "lines.new_line.salvage_sct" and t.unconfirmed
     assert "more than 365" in t.explanation
+
+
+def test_regimens_started_the_same_day_are_one_combination(hb):
+    h = hb.hist(
+        regimens=[
+            hb.reg(1, "Rd", "2020-01-01", None),
+            hb.reg(2, "daratumumab", "2020-01-01", None, ["daratumumab"]),
+        ]
+    )
+    res = compute_lines(h)
+    assert numbers(res) == [1]
+    assert "lines.same_line.started_together" in rules(res.lines[0])
+
+
+def test_same_drugs_restarted_for_progression_is_new_line_even_after_short_gap(hb):
+    h = hb.hist(
+        regimens=[
+            hb.reg(1, "Kd", "2021-01-01", "2021-03-01"),
+            hb.reg(2, "Kd", "2021-03-20", None, start_reason="progression"),
+        ]
+    )
+    res = compute_lines(h)
+    assert numbers(res) == [1, 2]
+    assert "restarted because of 'progression'" in res.lines[1].traces[0].explanation
