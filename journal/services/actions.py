@@ -30,7 +30,7 @@ from journal.domain.labs import LAB_TESTS
 from journal.services.events import bus_for
 from journal.store import exchange
 from journal.store import models as m
-from journal.store.validation import TABLE_LABELS, FieldError, RecordError, validate
+from journal.store.validation import TABLE_LABELS, FieldError, RecordError, RowValues, validate
 
 TABLE_CLASSES: dict[str, type[SQLModel]] = {t.__tablename__: t for t in m.RECORD_TABLES}
 
@@ -581,7 +581,7 @@ def bulk_insert(
             fks = tuple(fk.parent.name for fk in t.__table__.foreign_keys)
             for i, r in enumerate(rows[t]):
                 try:
-                    validate(t(**r), ignore=fks)
+                    validate(RowValues(t, r), ignore=fks)
                 except RecordError as err:
                     raise _with_item(err, f"{t.__tablename__}[{i}]") from None
     change = Change(label=label, tables=frozenset(t.__tablename__ for t in order), undoable=False)
@@ -596,12 +596,12 @@ def bulk_insert(
     return change
 
 
-def import_exchange(store, data: Mapping[str, Any]) -> Change:
+def import_exchange(store, data: Mapping[str, Any], progress=None) -> Change:
     """Import an exchange-format dict into this (empty) journal; all or nothing.
 
     Raises :class:`journal.store.exchange.ExchangeError` listing every problem.
     """
-    counts = exchange.import_journal(store, dict(data))
+    counts = exchange.import_journal(store, dict(data), progress)
     tables = frozenset(
         t.__tablename__ for t, key in exchange.EXCHANGE_NAMES.items() if counts.get(key)
     )

@@ -20,7 +20,7 @@ import datetime as dt
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ from journal.store.validation import (
     ENUM_FIELDS,
     RANGES,
     RecordError,
+    RowValues,
     validate,
 )
 
@@ -304,8 +305,20 @@ def _schema_message(err) -> tuple[list[Any], str]:
     return path, err.message
 
 
-def check_exchange(data: Any) -> list[str]:
-    """Every problem in ``data`` as ``path: message`` (empty list = importable)."""
+Progress = Callable[[int, int, str], None]  # (done, total, text), like TaskControl.report
+
+
+def _noop(_done: int, _total: int, _text: str) -> None:
+    pass
+
+
+def check_exchange(data: Any, progress: Progress | None = None) -> list[str]:
+    """Every problem in ``data`` as ``path: message`` (empty list = importable).
+
+    ``progress(done, total, text)`` is told of each pass (out of 4, the 4th
+    being the import's write), so a window can show how far it got.
+    """
+    progress = progress or _noop
     if not isinstance(data, dict):
         return ["(top level): not a Treatment Journal export (expected a JSON object)"]
     fmt, ver = data.get("format"), data.get("version")
@@ -326,6 +339,7 @@ def check_exchange(data: Any) -> list[str]:
 
     import jsonschema
 
+    progress(0, 4, "Checking the file's structure")
     validator = jsonschema.Draft202012Validator(load_schema())
     errors: list[tuple[str, str]] = []
     bad_rows: set[tuple[str, int]] = set()
@@ -354,6 +368,7 @@ def check_exchange(data: Any) -> list[str]:
         ids[cls] = seen
 
     # Field rules the schema cannot say (dates in order, units per test, grades per scale).
+    progress(1, 4, "Checking each record")
     for key, rows in records.items():
         cls = _BY_KEY.get(key)
         if cls is None or not isinstance(rows, list):
@@ -366,7 +381,7 @@ def check_exchange(data: Any) -> list[str]:
                 preg = ids.get(m.Regimen, {}).get(row.get("regimen_id"))
                 parent = m.Regimen(**preg) if preg else None
             try:
-                validate(cls(**row), parent=parent)
+                validate(RowValues(cls, row), parent=parent)
             except RecordError as e:
                 for fe in e.errors:
                     errors.append((f"records.{key}[{i}].{fe.field}", fe.message))
@@ -400,11 +415,22 @@ def insert_rows(conn, rows: dict[type[SQLModel], list[dict[str, Any]]]) -> None:
         if not items:
             continue
         tb = cls.__table__
-        cols = [c.name for c in tb.columns]
+        # Defaults worked out once per table, not by building a model per row.
+        static: dict[str, Any] = {}
+        factories: dict[str, Callable[[], Any]] = {}
+        for c in tb.columns:
+            f = cls.model_fields[c.name]
+            if f.default_factory is not None:
+                factories[c.name] = f.default_factory
+            else:
+                static[c.name] = None if f.is_required() else f.default
         batch = []
         for r in items:
-            obj = cls(**r)  # fills defaults; no validation on table models
-            batch.append({k: getattr(obj, k) for k in cols})
+            row = {**static, **r}
+            for name, make in factories.items():
+                if name not in r:
+                    row[name] = make()
+            batch.append(row)
         conn.execute(insert(tb), batch)
 
 
@@ -415,15 +441,17 @@ def _is_empty(conn) -> bool:
     return True
 
 
-def import_journal(store, data: dict[str, Any]) -> dict[str, int]:
+def import_journal(store, data: dict[str, Any], progress: Progress | None = None) -> dict[str, int]:
     """Load an exchange dict into an EMPTY journal, all or nothing; returns rows per table.
 
     Raises :class:`ExchangeError` listing every problem; then nothing is written.
     (The services layer wraps this to tell open views; see ``actions.import_exchange``.)
     """
-    problems = check_exchange(data)
+    progress = progress or _noop
+    problems = check_exchange(data, progress)
     if problems:
         raise ExchangeError(problems)
+    progress(2, 4, "Writing the records")
     records = data["records"]
     rows: dict[type[SQLModel], list[dict]] = {}
     later: list[tuple[type[SQLModel], str, list[dict]]] = []
@@ -464,4 +492,5 @@ def import_journal(store, data: dict[str, Any]) -> dict[str, int]:
                 f"The import failed and nothing was written ({type(e.orig or e).__name__}: "
                 f"{e.orig or e})."
             ) from e
+    progress(4, 4, "Done")
     return {EXCHANGE_NAMES[c]: len(v) for c, v in rows.items()}

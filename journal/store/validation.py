@@ -93,6 +93,27 @@ TABLE_LABELS: dict[str, str] = {
 }
 
 
+class RowValues:
+    """A plain row dict seen as a model object, for checking many rows quickly
+    (building a SQLModel object per row costs more than checking it). Missing
+    fields read as the model's default."""
+
+    def __init__(self, model_class: type[SQLModel], values: dict):
+        self.model_class = model_class
+        self.__table__ = model_class.__table__
+        self.__tablename__ = model_class.__tablename__
+        self._values = values
+
+    def __getattr__(self, name: str):
+        values = self.__dict__["_values"]
+        if name in values:
+            return values[name]
+        field = self.model_class.model_fields.get(name)
+        if field is None:
+            raise AttributeError(name)
+        return field.get_default(call_default_factory=True)
+
+
 def _label(field: str) -> str:
     return LABELS.get(field, field.replace("_", " "))
 
@@ -278,7 +299,7 @@ def validate(
     (its own dates must lie inside the regimen's). ``today`` is for tests.
     ``ignore`` names fields filled in later by the writer (a new child's parent id).
     """
-    cls = type(record)
+    cls = getattr(record, "model_class", None) or type(record)
     today = today or dt.date.today()
     errors: list[FieldError] = []
     _check_types(record, errors, ignore)

@@ -339,3 +339,9 @@ def test_random_journal_round_trip(pair, rows):
     first = dumps(export_journal(a, exported_at=FIXED))
     exchange.import_journal(b, json.loads(first))
     assert dumps(export_journal(b, exported_at=FIXED)) == first
+
+
+def test_import_reports_progress(demo_data, new_store):
+    seen = []
+    exchange.import_journal(new_store(), demo_data, lambda d, t, text: seen.append((d, t)))
+    assert seen == [(0, 4), (1, 4), (2, 4), (4, 4)]
