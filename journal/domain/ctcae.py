@@ -132,36 +132,63 @@ class TermCatalog:
         return None
 
     def search(self, text: str, limit: int = 8) -> list[TermMatch]:
-        """Find terms by plain words: "tingling" -> peripheral sensory neuropathy."""
+        """Find terms by plain words: "tingling" -> peripheral sensory neuropathy.
+
+        A name or keyword whose words all appear in the query wins, longer phrases first
+        ("my nails are falling off" -> nail loss before nail discoloration); then a word
+        typed as the start of a name ("ting"); then partial word overlap."""
         q = _norm(text)
         if not q:
             return []
-        q_words = set(q.split())
+        q_words = _words(q)
         found: list[TermMatch] = []
         for t in self._terms.values():
             best: tuple[float, str] | None = None
-            candidates = [(t.plain_name, 1.0), (t.term, 1.0)]
-            candidates += [(name, 1.0) for name, _ in t.versions.values()]
-            candidates += [(k, 1.2) for k in t.keywords]
-            for cand, weight in candidates:
+            candidates = [t.plain_name, t.term, *(name for name, _ in t.versions.values())]
+            candidates += list(t.keywords)
+            for cand in candidates:
                 c = _norm(cand)
-                if not c:
+                c_words = _words(c)
+                if not c or not c_words:
                     continue
                 if c == q:
-                    score = 10.0 * weight
-                elif re.search(rf"\b{re.escape(q)}", c) or re.search(rf"\b{re.escape(c)}\b", q):
-                    score = 5.0 * weight
+                    score = 30.0
+                elif c_words <= q_words:
+                    score = 10.0 + 2.0 * len(c_words)
+                elif re.search(rf"\b{re.escape(q)}", c):
+                    score = 6.0
                 else:
-                    overlap = q_words & set(c.split())
+                    overlap = q_words & c_words
                     if not overlap:
                         continue
-                    score = 2.0 * weight * len(overlap) / len(q_words)
+                    score = 4.0 * len(overlap) / len(c_words)
                 if best is None or score > best[0]:
                     best = (score, cand)
             if best is not None:
                 found.append(TermMatch(t, best[1], best[0]))
         found.sort(key=lambda m: (-m.score, m.term.term))
         return found[:limit]
+
+
+_STOP = frozenset(
+    {
+        *("a", "an", "the", "my", "i", "me", "is", "are", "am", "was", "be", "it", "of"),
+        *("in", "on", "at", "to", "and", "or", "with", "have", "has", "had", "get", "gets"),
+        *("got", "very", "so", "cannot", "can", "not", "dont", "t", "do"),
+    }
+)
+
+
+def _words(normalised: str) -> frozenset[str]:
+    # Crude stemming so "nails" meets "nail" and "stools" meets "stool".
+    out = set()
+    for w in normalised.split():
+        if w in _STOP:
+            continue
+        if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
+            w = w[:-1]
+        out.add(w)
+    return frozenset(out)
 
 
 # --------------------------------------------------------------------------- loading

@@ -65,6 +65,12 @@ def test_catalog_covers_section_5_terms_with_both_versions():
         ("blurred vision", "keratopathy"),
         ("blood clot", "thromboembolic_event"),
         ("tired", "fatigue"),
+        ("my nails are falling off", "nail_loss"),
+        ("hair loss", "alopecia"),
+        ("short of breath", "dyspnoea"),
+        ("shingles", "herpes_zoster"),
+        ("cannot taste food", "dysgeusia"),
+        ("ting", "peripheral_sensory_neuropathy"),
     ],
 )
 def test_search_by_plain_words(words, term_id):
