@@ -30,7 +30,14 @@ from journal.domain.labs import LAB_TESTS
 from journal.services.events import bus_for
 from journal.store import exchange
 from journal.store import models as m
-from journal.store.validation import TABLE_LABELS, FieldError, RecordError, RowValues, validate
+from journal.store.validation import (
+    DATE_FIELDS,
+    TABLE_LABELS,
+    FieldError,
+    RecordError,
+    RowValues,
+    validate,
+)
 
 TABLE_CLASSES: dict[str, type[SQLModel]] = {t.__tablename__: t for t in m.RECORD_TABLES}
 
@@ -226,6 +233,16 @@ def _as_date_text(d: PartialDate | dt.date | str | None) -> str | None:
     return d
 
 
+def _prepare(record: SQLModel) -> SQLModel:
+    """Let callers put PartialDate or datetime.date objects in date fields: they are
+    stored as the canonical text. Returns the record (changed in place)."""
+    for f in DATE_FIELDS.get(type(record), ()):
+        v = getattr(record, f, None)
+        if isinstance(v, PartialDate | dt.date):
+            setattr(record, f, _as_date_text(v))
+    return record
+
+
 def _label_of(record: SQLModel) -> str:
     return TABLE_LABELS.get(record.__tablename__, record.__tablename__)
 
@@ -245,6 +262,7 @@ def save(store, record: SQLModel, label: str | None = None) -> Change:
     cls = type(record)
     if cls not in TABLE_CLASSES.values():
         raise TypeError(f"{cls.__name__} is not a journal table")
+    _prepare(record)
     with _transaction(store) as w:
         parent = None
         if isinstance(record, m.RegimenDrug) and record.regimen_id is not None:
@@ -311,6 +329,7 @@ def redo(store, change: Change) -> Change:
 
 def _validate_drugs(regimen: m.Regimen, drugs: Sequence[m.RegimenDrug]) -> None:
     for i, d in enumerate(drugs):
+        _prepare(d)
         try:
             validate(d, parent=regimen, ignore=("regimen_id",))
         except RecordError as err:
@@ -321,7 +340,7 @@ def add_regimen(store, regimen: m.Regimen, drugs: Sequence[m.RegimenDrug] = ()) 
     """A regimen and its drugs in one step; sets the new ids on the objects."""
     if regimen.id is not None:
         raise ValueError("add_regimen is for a new regimen; use update_regimen to edit")
-    validate(regimen)
+    validate(_prepare(regimen))
     _validate_drugs(regimen, drugs)
     with _transaction(store) as w:
         regimen.id = w.insert(m.Regimen, values_of(regimen))
@@ -338,7 +357,7 @@ def update_regimen(
     (drugs with an id are updated, without one added, missing ones removed)."""
     if regimen.id is None:
         raise ValueError("update_regimen needs a saved regimen (id is None)")
-    validate(regimen)
+    validate(_prepare(regimen))
     if drugs is not None:
         _validate_drugs(regimen, drugs)
     with _transaction(store) as w:
@@ -421,7 +440,7 @@ def record_side_effect(
     A drug is a SideEffectDrug, a dict of its fields, or a plain name.
     """
     drugs = [_attribution(d) for d in attributed_drugs]
-    validate(se)
+    validate(_prepare(se))
     for i, d in enumerate(drugs):
         try:
             validate(d, ignore=("side_effect_id",))
@@ -459,7 +478,7 @@ def add_lab_results(store, rows: Sequence[m.LabResult]) -> Change:
         raise RecordError([FieldError("value", "There are no results to save.")], "lab result")
     for i, r in enumerate(rows):
         try:
-            validate(r)
+            validate(_prepare(r))
         except RecordError as err:
             raise _with_item(err, f"rows[{i}]") from None
     with _transaction(store) as w:
@@ -492,7 +511,7 @@ def add_supportive_care(store, item: m.SupportiveCare) -> Change:
 
 
 def _set_single(store, record: SQLModel, label: str) -> Change:
-    validate(record)
+    validate(_prepare(record))
     cls = type(record)
     with _transaction(store) as w:
         if record.id is None:

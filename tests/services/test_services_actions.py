@@ -305,3 +305,19 @@ def test_error_inside_batch_rolls_back_everything(store):
         with pytest.raises(RecordError):
             actions.add_note(store, m.Note(date="someday", text="b"))
     assert queries.is_empty(store)
+
+
+def test_date_objects_are_stored_as_canonical_text(store):
+    import datetime as dt
+
+    from journal.domain.dates import PartialDate, Qualifier
+
+    reg = m.Regimen(name="Kd", start=PartialDate(2021, season="spring", qualifier=Qualifier.ABOUT))
+    actions.add_regimen(
+        store, reg, [m.RegimenDrug(drug_id="carfilzomib", last_dose=dt.date(2021, 9, 1))]
+    )
+    got = queries.get(store, m.Regimen, reg.id)
+    assert got.start == "~2021-SP"
+    assert queries.regimen_drugs(store, reg.id)[0].last_dose == "2021-09-01"
+    actions.add_note(store, m.Note(date=dt.date(2021, 5, 2), text="x"))
+    assert queries.list_rows(store, m.Note)[0].date == "2021-05-02"
