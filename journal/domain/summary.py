@@ -140,7 +140,11 @@ def history_as_of(history: History, when: dt.date) -> History:
         if not started(r.start):
             continue
         drugs = tuple(
-            dataclasses.replace(d, last_dose=open_end(d.last_dose))
+            dataclasses.replace(
+                d,
+                last_dose=open_end(d.last_dose),
+                dose_changes=tuple(c for c in d.dose_changes if started(c.date)),
+            )
             for d in r.drugs
             if started(d.start)
         )

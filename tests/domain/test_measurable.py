@@ -1,3 +1,5 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from resp_helpers import D, flc, hist, lab, serum, urine
 
 from journal.domain.labs import to_canonical
@@ -126,3 +128,25 @@ def test_all_variants_and_unknown_variant_message():
         assert "imwg" in str(e)
     else:
         raise AssertionError("expected ValueError")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.floats(min_value=0.0, max_value=5.0, allow_nan=False).map(lambda v: round(v, 2)),
+    st.integers(min_value=0, max_value=3000),
+)
+def test_unit_conversion_never_changes_measurable_status(serum_g_dl, urine_mg):
+    def status(s_val, s_unit, u_val, u_unit):
+        h = hist(
+            [
+                lab("2021-12-20", "m_protein", to_canonical("m_protein", s_val, s_unit)),
+                lab(
+                    "2021-12-20", "urine_m_protein", to_canonical("urine_m_protein", u_val, u_unit)
+                ),
+            ]
+        )
+        return {n: (m.measurable, m.followed) for n, m in measurable_all_variants(h, AT).items()}
+
+    a = status(serum_g_dl, "g/dL", urine_mg, "mg/24h")
+    assert a == status(serum_g_dl * 10, "g/L", urine_mg / 1000, "g/24h")
+    assert a == status(serum_g_dl * 1000, "mg/dL", urine_mg, "mg/24h")
