@@ -149,6 +149,7 @@ class Catalog:
         for r in regimens:
             for name in (r.abbrev, *r.aliases):
                 self._names.append((normalise(name), "regimen", r.abbrev, name))
+        self._identified: dict[str, Drug | None] = {}  # free text seen -> answer
         self._drug_keys: dict[str, str] = {}
         for key, kind, ident, _ in self._names:
             if kind == "drug" and key:
@@ -188,6 +189,14 @@ class Catalog:
     def identify(self, name_text: str) -> Drug | None:
         """Free text -> drug: generic, brand, code name or alias, tolerant of case,
         accents, punctuation and small misspellings ("lenalidomid", "Revlimid")."""
+        text = name_text or ""
+        if text not in self._identified:
+            if len(self._identified) > 20_000:  # typed-as-you-go searches: keep it bounded
+                self._identified.clear()
+            self._identified[text] = self._identify(text)
+        return self._identified[text]
+
+    def _identify(self, name_text: str) -> Drug | None:
         key = normalise(name_text)
         if not key:
             return None
@@ -198,9 +207,23 @@ class Catalog:
         if first and first != key and first in self._drug_keys:
             return self._drugs[self._drug_keys[first]]
         if len(key) >= 6:
-            close = difflib.get_close_matches(key, list(self._drug_keys), n=1, cutoff=0.85)
-            if close:
-                return self._drugs[self._drug_keys[close[0]]]
+            # A misspelling is accepted only when it is clearly closer to one drug than to any
+            # other ("cilta-cel" and "anito-cel" long names differ by a few letters).
+            best: dict[str, float] = {}
+            for name, drug_id in self._drug_keys.items():
+                m = difflib.SequenceMatcher(None, key, name)
+                if m.real_quick_ratio() < 0.8 or m.quick_ratio() < 0.8:
+                    continue  # cannot be close; skips the costly exact ratio
+                r = m.ratio()
+                if r > best.get(drug_id, 0.0):
+                    best[drug_id] = r
+            ranked = sorted(best.items(), key=lambda x: -x[1])
+            if (
+                ranked
+                and ranked[0][1] >= 0.85
+                and (len(ranked) == 1 or ranked[1][1] < ranked[0][1] - 0.05)
+            ):
+                return self._drugs[ranked[0][0]]
         return None
 
     def search(self, text: str, limit: int = 10) -> list[Match]:

@@ -322,3 +322,11 @@ def test_missing_field_is_named(tmp_path):
     dp, rp = _write(tmp_path, drugs=bad)
     with pytest.raises(CatalogError, match=r"ixazomib.*'plain'"):
         load_catalog(dp, rp)
+
+
+def test_identify_refuses_an_ambiguous_misspelling():
+    cat = get_catalog()
+    # halfway between two CAR-T products: better no answer than the wrong one
+    assert cat.identify("anltacabtagene autoleucel") is None
+    assert cat.identify("ciltacabtagene autoleucell").id == "ciltacabtagene-autoleucel"
+    assert cat.identify("belantamab mafodotine").id == "belantamab-mafodotin"
