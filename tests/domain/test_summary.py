@@ -274,3 +274,14 @@ def test_input_order_never_changes_the_summary(hb):
             fields[name] = tuple(items)
         shuffled = dataclasses.replace(h, **fields)
         assert summary_to_json(build_summary(shuffled, as_of=hb.d("2022-05-01"))) == expected
+
+
+def test_cli_summary_identical_after_export_and_import(demo_journal, tmp_path):
+    exported, copy = tmp_path / "demo.json", tmp_path / "copy.journal"
+    assert _run(["export", "-o", str(exported), str(demo_journal)])[0] == 0
+    assert _run(["create", str(copy)])[0] == 0
+    rc, _, err = _run(["import", str(exported), str(copy)])
+    assert rc == 0, err
+    a = _run(["summary", "--json", "--as-of", "2026-01-01", str(demo_journal)])[1]
+    b = _run(["summary", "--json", "--as-of", "2026-01-01", str(copy)])[1]
+    assert json.loads(a) == json.loads(b)
