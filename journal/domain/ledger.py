@@ -19,7 +19,9 @@ Conventions (the rules doc marks these "(unconfirmed)" or leaves them open)
   it up to ``as_of``. A progression on the day a drug starts is not on it.
 * "Best response while on it" takes the responses dated from the first to the last
   dose; "not evaluable" is ignored. With no response recorded the response arm cannot
-  fire (shown in the trace).
+  fire (shown in the trace). The response arm judges only a drug that has stopped (or,
+  for ``mayo``, one given for at least 2 cycles); a drug still taken is judged on
+  progression alone.
 * Cycles: the regimen's recorded cycle count when the drug ran for the whole regimen,
   else days / cycle length, counting a started cycle; cycle length 28 days when not
   recorded (flagged as estimated).
@@ -873,6 +875,10 @@ def _refractory_admin(a, name, dclass, rs: RuleSet, resp, progs, cutoff) -> Trac
             )
     if rs.min_response and not (anti_cd38 and rs.anti_cd38_pd_only):
         if rs.min_cycles_for_response and (a.cycles or 0) < rs.min_cycles_for_response:
+            return None
+        if a.last_dose is None and not rs.min_cycles_for_response:
+            # Still taking it: "failed to reach MR on it" can only be said once it stopped
+            # (an early stable-disease result is not a failure yet).
             return None
         best, ref = _best_between(resp, a.start, a.last_dose, cutoff)
         if best is not None and response_rank(best) > response_rank(rs.min_response):

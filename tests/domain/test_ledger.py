@@ -686,3 +686,15 @@ def test_property_refractory_implies_exposed_and_classes_follow_drugs(hb, spec):
         assert lg.labels["quad_refractory_mammoth"].applies
     if lg.labels["triple_class_refractory"].applies:
         assert lg.labels["triple_class_exposed"].applies
+
+
+def test_response_arm_waits_until_the_drug_stops(hb):
+    h = hb.hist(
+        regimens=[hb.reg(1, "Kd", "2020-01-01", None)], responses=[hb.resp(1, "2020-01-20", "SD")]
+    )
+    assert not ledger(h).drug("carfilzomib").refractory
+    h2 = hb.hist(
+        regimens=[hb.reg(1, "Kd", "2020-01-01", "2020-04-01")],
+        responses=[hb.resp(1, "2020-01-20", "SD")],
+    )
+    assert ledger(h2).drug("carfilzomib").refractory
