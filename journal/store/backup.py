@@ -20,7 +20,9 @@ import datetime as dt
 import hashlib
 import os
 import re
+import shutil
 import sqlite3
+import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -379,9 +381,22 @@ def inspect_file(path: Path | str, *, full: bool = False) -> CheckReport:
         or (header_size_valid and in_header_pages * page_size > r.size)
     ):
         _problem(r, "damaged", "the file is cut short (pages are missing at its end)")
+    scratch: tempfile.TemporaryDirectory | None = None
     try:
-        conn = sqlite3.connect(_ro_uri(path), uri=True)
-    except sqlite3.Error as e:
+        hot = Path(f"{path}-journal")
+        if hot.exists() and hot.stat().st_size > 0:
+            # A crash mid-transaction in rollback mode: SQLite must undo it, which
+            # writes. Check a copy (where SQLite may undo it) and leave the file alone.
+            scratch = tempfile.TemporaryDirectory(prefix="tj-check-")
+            copy = Path(scratch.name) / path.name
+            shutil.copyfile(path, copy)
+            shutil.copyfile(hot, f"{copy}-journal")
+            conn = sqlite3.connect(copy)
+        else:
+            conn = sqlite3.connect(_ro_uri(path), uri=True)
+    except (sqlite3.Error, OSError) as e:
+        if scratch is not None:
+            scratch.cleanup()
         return _problem(r, "damaged", f"SQLite cannot read it ({e})")
     # Damaged pages can hold text that is not valid UTF-8 (even in check messages).
     conn.text_factory = lambda b: b.decode("utf-8", "replace")
@@ -418,6 +433,8 @@ def inspect_file(path: Path | str, *, full: bool = False) -> CheckReport:
         _problem(r, "damaged", f"SQLite cannot read it ({type(e).__name__}: {e})")
     finally:
         conn.close()
+        if scratch is not None:
+            scratch.cleanup()
     if r.kind == "ok":
         if r.revision is None:
             _problem(r, "damaged", "it has no schema version (it was never finished)")

@@ -86,6 +86,7 @@ def _migration_engine(path: Path):
     def _connect(dbapi_conn, _rec):
         dbapi_conn.isolation_level = None
         dbapi_conn.execute("PRAGMA foreign_keys=OFF")
+        dbapi_conn.execute("PRAGMA journal_mode=WAL")  # e.g. a backup file opened directly
         dbapi_conn.execute("PRAGMA synchronous=FULL")
         dbapi_conn.execute("PRAGMA busy_timeout=5000")
 

@@ -98,3 +98,85 @@ def test_sigkill_during_writes_keeps_every_acknowledged_write(tmp_path):
         assert check_journal(b.path).ok
     with open_journal(path, auto_backup=False) as store:  # and the app opens it normally
         assert store.revision
+
+
+def test_sigkill_during_an_upgrade_never_leaves_half_a_schema(tmp_path):
+    import shutil
+
+    from sqlalchemy import create_engine
+
+    from journal.store import migrate
+    from journal.store.db import APPLICATION_ID, JournalStore
+
+    from .conftest import fill, table_dump
+
+    template = tmp_path / "old-template.sqlite"
+    conn = sqlite3.connect(template)
+    conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+    conn.close()
+    migrate.upgrade(template, "0001")
+    holder = JournalStore.__new__(JournalStore)
+    holder.engine = create_engine(f"sqlite:///{template}")
+    fill(holder, 40)
+    holder.engine.dispose()
+    original = table_dump(template)
+
+    rng = random.Random(11)
+    outcomes = set()
+    for rnd in range(10):
+        path = tmp_path / f"old{rnd}.sqlite"
+        shutil.copy(template, path)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                open_journal(path, auto_backup=False).close()
+            finally:
+                os._exit(0)
+        time.sleep(rng.uniform(0.0, 0.12))
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        report = check_journal(path)
+        assert report.ok, f"round {rnd}: {report.problems}"
+        assert report.revision in ("0001", migrate.head_revision())
+        outcomes.add(report.revision)
+        assert table_dump(path) == original
+        for b in list_backups(path):
+            assert check_journal(b.path).ok
+        with open_journal(path, auto_backup=False) as store:  # finishes the upgrade
+            assert store.revision == migrate.head_revision()
+        assert table_dump(path) == original
+
+
+def test_crash_in_rollback_mode_is_checked_on_a_copy_then_undone(journal_path):
+    """A backup file is in rollback-journal mode; a crash mid-transaction leaves a hot
+    journal that SQLite must undo (a write). The check must not do that to the file."""
+    from .conftest import file_hash, table_dump
+
+    with open_journal(journal_path, auto_backup=False) as store:
+        b = backup_now(store, "manual")
+    original = table_dump(b)
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            conn = sqlite3.connect(b, isolation_level=None)
+            conn.execute("PRAGMA cache_size=1")  # spill changed pages into the file itself
+            conn.execute("BEGIN")
+            conn.execute("UPDATE note SET text = text || 'never committed'")
+            conn.execute("DELETE FROM labresult")
+            os.write(w, b"x")
+            time.sleep(30)
+        finally:
+            os._exit(1)
+    os.read(r, 1)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    assert os.path.getsize(f"{b}-journal") > 0  # a hot journal
+    before = file_hash(b)
+    report = check_journal(b)
+    assert report.ok, report.problems
+    assert file_hash(b) == before  # checked on a copy
+    with open_journal(b, auto_backup=False):  # opening for real undoes the transaction
+        pass
+    assert not os.path.exists(f"{b}-journal") or os.path.getsize(f"{b}-journal") == 0
+    assert table_dump(b) == original
