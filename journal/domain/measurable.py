@@ -302,7 +302,7 @@ class ParameterStatus:
     def to_json(self) -> dict:
         return {
             "parameter": self.parameter,
-            "value": self.value,
+            "value": None if self.value is None else round(self.value, 6),
             "date": self.date.isoformat() if self.date else None,
             "threshold": self.threshold,
             "measurable": self.measurable,

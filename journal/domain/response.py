@@ -63,6 +63,11 @@ UNITS = {"serum": "g/dL", "urine": "mg/24h", "flc": "mg/L", "bmpc": "%"}
 RC = ResponseCategory
 
 
+def _r(v: float | None) -> float | None:
+    """JSON value without float noise from unit conversion (108.89999999999999 -> 108.9)."""
+    return None if v is None else round(v, 6)
+
+
 class LineLike(Protocol):
     number: int
     start: PartialDate
@@ -91,7 +96,7 @@ class Assessment:
             "line": self.line,
             "category": self.category,
             "confirmed": self.confirmed,
-            "values": self.values,
+            "values": {k: _r(v) for k, v in self.values.items()},
             "change_from_baseline_percent": {k: round(v, 1) for k, v in self.changes.items()},
             "computed": True,
             "ref": self.ref,
@@ -119,8 +124,8 @@ class Progression:
             "date": self.date.isoformat(),
             "line": self.line,
             "parameter": self.parameter,
-            "value": self.value,
-            "nadir": self.nadir,
+            "value": _r(self.value),
+            "nadir": _r(self.nadir),
             "confirmed": self.confirmed,
             "confirmed_on": self.confirmed_on.isoformat() if self.confirmed_on else None,
             "computed": True,
@@ -159,8 +164,8 @@ class NadirStep:
         return {
             "parameter": self.parameter,
             "date": self.date.isoformat(),
-            "nadir": self.nadir,
-            "pd_threshold": self.pd_threshold,
+            "nadir": _r(self.nadir),
+            "pd_threshold": _r(self.pd_threshold),
         }
 
 
@@ -224,7 +229,7 @@ class LineResponse:
                 self.pending_progression.to_json() if self.pending_progression else None
             ),
             "relapses_from_cr": [r.to_json() for r in self.relapses_from_cr],
-            "nadir": self.nadir,
+            "nadir": {k: _r(v) for k, v in self.nadir.items()},
             "nadir_steps": [s.to_json() for s in self.nadir_steps],
             "computed": True,
             "trace": self.trace.to_json(),

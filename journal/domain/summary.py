@@ -78,7 +78,7 @@ class LatestLab:
         return {
             "test": self.lab.test,
             "name": t.name if t else self.lab.test,
-            "value": self.lab.value,
+            "value": None if self.lab.value is None else round(self.lab.value, 6),
             "text_value": self.lab.text_value,
             "unit": t.unit if t else None,
             "date": self.lab.date.to_iso(),
