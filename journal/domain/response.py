@@ -621,7 +621,12 @@ def _assess_line(
                         text + ".",
                         IMWG_RESPONSE_2016,
                         refs,
-                        flags=("downgraded",) if missing and cat != RC.SD else (),
+                        flags=(("downgraded",) if missing and cat != RC.SD else ())
+                        + (
+                            ("incomplete: a followed parameter was not measured",)
+                            if any(p not in cur for p in followed)
+                            else ()
+                        ),
                     ),
                 )
             )

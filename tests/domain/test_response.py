@@ -472,3 +472,11 @@ def test_best_response_and_measurable_overrides_win_and_show():
     cur = res.current_measurable
     assert cur.measurable is False and cur.to_json()["overridden"] is True
     assert res.measurable_by_variant["serum_0_5"].trace.overridden_by is None
+
+
+def test_missing_followed_parameter_is_flagged_incomplete():
+    labs = base4(("2022-02-01", 1.5), ("2022-03-01", 1.4)) + urine([("2021-12-21", 900)])
+    a = run(labs).line(1).assessments[0]
+    assert a.category == "SD"  # PR needs the urine criterion too
+    assert "incomplete: a followed parameter was not measured" in a.trace.flags
+    assert "no 24-hour urine M-protein measured" in a.trace.explanation
