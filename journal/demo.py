@@ -83,8 +83,8 @@ M_PROTEIN = _interp(
         ((2019, 9), 0.2),
         ((2019, 11), 0.35),
         ((2019, 12), 0.5),
-        ((2020, 1), 0.72),
-        ((2020, 2), 0.95),  # progression Feb 2020
+        ((2020, 1), 0.72),  # progression: first of two tests >= nadir + 0.5
+        ((2020, 2), 1.15),  # ... confirmed; measurable again for line 2
         ((2020, 3), 1.1),
         ((2020, 4), 0.6),
         ((2020, 5), 0.35),
@@ -94,8 +94,8 @@ M_PROTEIN = _interp(
         ((2021, 9), 0.1),
         ((2021, 11), 0.2),
         ((2022, 1), 0.4),
-        ((2022, 2), 0.65),
-        ((2022, 3), 0.9),  # progression Mar 2022
+        ((2022, 2), 0.65),  # progression
+        ((2022, 3), 1.2),
         ((2022, 4), 1.0),
         ((2022, 5), 0.7),
         ((2022, 6), 0.5),
@@ -103,8 +103,8 @@ M_PROTEIN = _interp(
         ((2023, 2), 0.45),
         ((2023, 4), 0.6),
         ((2023, 6), 0.8),
-        ((2023, 7), 1.0),
-        ((2023, 8), 1.3),  # progression Aug 2023
+        ((2023, 7), 1.0),  # progression
+        ((2023, 8), 1.3),
         ((2023, 10), 1.4),
         ((2023, 12), 1.2),
         ((2024, 1), 1.3),
@@ -113,9 +113,9 @@ M_PROTEIN = _interp(
         ((2024, 4), 0.0),
         ((2025, 2), 0.0),
         ((2025, 3), 0.2),
-        ((2025, 4), 0.55),
-        ((2025, 5), 0.8),  # relapse from stringent CR, May 2025
-        ((2025, 6), 0.9),
+        ((2025, 4), 0.55),  # relapse from stringent CR
+        ((2025, 5), 1.1),
+        ((2025, 6), 1.15),
         ((2025, 7), 0.6),
         ((2025, 8), 0.35),
         ((2025, 9), 0.2),
@@ -128,8 +128,16 @@ M_PROTEIN = _interp(
 # Serum immunofixation is negative only in the deep response after CAR-T.
 IFE_NEGATIVE = ((2024, 5), (2025, 1))
 
-# Progressions: the month whose test confirms the rise (the second in a row).
-PROGRESSION_MONTHS = [(2020, 2), (2022, 3), (2023, 8), (2025, 5)]
+# Progressions (IMWG: dated by the first of the two rising tests; the next one confirms).
+PROGRESSION_MONTHS = [(2020, 1), (2022, 2), (2023, 7), (2025, 4)]
+
+# Bone-marrow tests on their own days: date, plasma cells %, clonality (IHC).
+MARROW = [
+    ("2017-02-14", 45.0, "clonal"),
+    ("2017-11-20", 2.0, None),
+    ("2024-04-16", 3.0, None),
+    ("2024-07-16", 0.5, "polyclonal"),
+]
 
 
 def _dips(y: int, mo: int, events: dict[tuple[int, int], float]) -> float:
@@ -211,6 +219,12 @@ def _labs(rng: random.Random) -> list[dict]:
         if mo == 2 or (y, mo) in ((2023, 8), (2024, 1), (2025, 5)):
             ldh = 285 if (y, mo) == (2024, 1) else 185
             add(date, "ldh", round(ldh * jitter(0.05)), "U/L", uln=250)
+    for date, pct, clonality in MARROW:
+        add(date, "bmpc", pct, "%", notes="bone-marrow biopsy")
+        if clonality:
+            add(date, "bm_clonality", text=clonality, unit="result")
+    for date in ("2024-04-16", "2024-07-16"):
+        add(date, "urine_ife", text="negative", unit="result")
     return rows
 
 

@@ -84,8 +84,9 @@ def test_labs_monthly(demo):
     assert any(x.test == "ldh" for x in h.labs) and any(x.test == "b2m" for x in h.labs)
 
 
-def test_m_protein_rises_before_each_progression(demo):
-    """IMWG: >= 25 % and >= 0.5 g/dL above the nadir, on two consecutive tests."""
+def test_m_protein_rises_at_each_progression(demo):
+    """IMWG: >= 25 % and >= 0.5 g/dL above the nadir on two consecutive tests; the
+    progression is dated by the first of them."""
     _store, _c, h = demo
     mp = [x for x in h.labs if x.test == "m_protein"]
     regs = {r.id: r for r in h.regimens}
@@ -93,13 +94,25 @@ def test_m_protein_rises_before_each_progression(demo):
         reg = regs[p.regimen_id]
         # The nadir is taken over the whole line (its planned parts included).
         line_start = regs[reg.part_of_id].start if reg.part_of_id else reg.start
-        on = [x for x in mp if line_start.earliest() <= x.date.as_date() <= p.date.as_date()]
+        on = [x for x in mp if line_start.earliest() <= x.date.as_date() < p.date.as_date()]
         nadir = min(x.value for x in on)
         threshold = nadir + max(0.5, 0.25 * nadir)
-        last_two = on[-2:]
-        assert last_two[-1].date == p.date
-        assert all(x.value >= threshold for x in last_two), (p.date, nadir, last_two)
-        assert last_two[0].value < last_two[1].value
+        k = next(i for i, x in enumerate(mp) if x.date == p.date)
+        first, second = mp[k], mp[k + 1]
+        assert on[-1].value < threshold, "the progression is dated by the FIRST rising test"
+        assert first.value >= threshold and second.value >= threshold, (p.date, nadir)
+        assert first.value < second.value
+
+
+def test_each_line_starts_with_measurable_disease(demo):
+    """So the app can compute each line's response: serum M-protein >= 1 g/dL at start."""
+    _store, _c, h = demo
+    mp = [x for x in h.labs if x.test == "m_protein"]
+    for r in h.regimens:
+        if r.part_of_id is not None or r.intent == "conditioning":
+            continue
+        before = [x for x in mp if x.date.as_date() <= r.start.as_date()]
+        assert before[-1].value >= 1.0, r.name
 
 
 def test_m_protein_falls_on_each_line(demo):
