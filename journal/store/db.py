@@ -70,6 +70,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+#: How often an open journal looks for unsaved-to-backup changes (backup.maybe_backup
+#: then applies its own 30-minute throttle). Runs on a background thread.
+AUTO_BACKUP_CHECK_SECONDS = 120.0
+
 
 def _pragmas(dbapi_conn, _rec) -> None:
     cur = dbapi_conn.cursor()
@@ -110,6 +114,8 @@ class JournalStore:
         self._monitor: sqlite3.Connection | None = None
         self._monitor_mutex = threading.Lock()
         self._baseline: int | None = None
+        self._stop = threading.Event()
+        self._ticker: threading.Thread | None = None
         try:
             if not readonly and self._lock is None:
                 self._lock = JournalLock(self.path).acquire()
@@ -126,6 +132,11 @@ class JournalStore:
                 )
                 self._note_version_opened()
                 self._baseline = self.data_version()
+            if self.auto_backup:
+                self._ticker = threading.Thread(
+                    target=self._backup_loop, name="journal-auto-backup", daemon=True
+                )
+                self._ticker.start()
         except BaseException:
             self._release()
             raise
@@ -195,10 +206,23 @@ class JournalStore:
     def mark_backed_up(self, version: int | None) -> None:
         self._baseline = version
 
+    def _backup_loop(self) -> None:
+        # Off the UI thread: a backup reads through its own connection (WAL lets
+        # the app keep writing meanwhile).
+        while not self._stop.wait(AUTO_BACKUP_CHECK_SECONDS):
+            try:
+                _backup.maybe_backup(self)
+            except Exception as e:  # never let a failed backup take the app down
+                self.last_backup_error = e
+                log.warning("automatic backup failed: %s", type(e).__name__)
+
     def close(self) -> None:
         if self.closed:
             return
         self.closed = True
+        self._stop.set()
+        if self._ticker is not None and self._ticker is not threading.current_thread():
+            self._ticker.join()
         try:
             changed = self.auto_backup and self.changed_since_backup()
             self.engine.dispose()
@@ -249,6 +273,14 @@ class JournalStore:
         return f"<JournalStore {self.path} {state}>"
 
 
+def _unsynced(path: Path) -> sqlite3.Connection:
+    # Only for building a new file under its temporary name: it is fsynced once
+    # before the rename makes it visible, so per-statement syncs buy nothing.
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA synchronous=OFF")
+    return conn
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
@@ -282,7 +314,8 @@ def create_journal(path: Path | str | None = None, *, auto_backup: bool = True) 
         conn = sqlite3.connect(tmp, isolation_level=None)
         try:
             conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
-            engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(tmp))
+            conn.execute("PRAGMA synchronous=OFF")
+            engine = create_engine("sqlite://", creator=lambda: _unsynced(tmp))
             try:
                 SQLModel.metadata.create_all(engine)
             finally:

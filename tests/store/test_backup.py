@@ -212,3 +212,24 @@ def test_backups_are_user_only_even_with_a_loose_umask(tmp_path):
         assert p.stat().st_mode & 0o777 == 0o600
     finally:
         os.umask(old)
+
+
+def test_an_open_journal_backs_itself_up_in_the_background(journal_path, monkeypatch):
+    import time
+
+    from journal.store import db
+
+    monkeypatch.setattr(db, "AUTO_BACKUP_CHECK_SECONDS", 0.02)
+    with open_journal(journal_path) as store:
+        _add_note(store, "changed while open")
+        deadline = time.monotonic() + 10
+        while not list_backups(journal_path):
+            assert time.monotonic() < deadline, "no automatic backup appeared"
+            time.sleep(0.02)
+        (b,) = list_backups(journal_path)
+        assert b.reason == "auto"
+        assert not store.changed_since_backup()
+        time.sleep(0.1)  # unchanged since: no more backups
+        assert len(list_backups(journal_path)) == 1
+    assert store._ticker is not None and not store._ticker.is_alive()
+    assert len(list_backups(journal_path)) == 1  # nothing changed after the auto backup
