@@ -190,11 +190,14 @@ def build_summary(
     measurable_variant: str = "imwg",
     ctcae_scale: str = "CTCAE v5.0",
 ) -> Summary:
-    """Run every rule once on ``history`` as known on ``as_of`` (default: today)."""
+    """Run every rule once on ``history`` as known on ``as_of`` (default: today).
+
+    A date coarser than a day ("May 2024") means its last day: the summary as the
+    journal stood at the end of that month."""
     when = (
         dt.date.today()
         if as_of is None
-        else (as_of if isinstance(as_of, dt.date) else as_of.as_date())
+        else (as_of if isinstance(as_of, dt.date) else as_of.latest())
     )
     h = history_as_of(history, when)
     lines = compute_lines(h)

@@ -285,3 +285,8 @@ def test_cli_summary_identical_after_export_and_import(demo_journal, tmp_path):
     a = _run(["summary", "--json", "--as-of", "2026-01-01", str(demo_journal)])[1]
     b = _run(["summary", "--json", "--as-of", "2026-01-01", str(copy)])[1]
     assert json.loads(a) == json.loads(b)
+
+
+def test_month_as_of_means_its_last_day(hb):
+    s = build_summary(_history(hb), as_of=hb.d("May 2022"))
+    assert s.as_of.isoformat() == "2022-05-31"
