@@ -268,6 +268,8 @@ def save(store, record: SQLModel, label: str | None = None) -> Change:
         if isinstance(record, m.RegimenDrug) and record.regimen_id is not None:
             row = w.row(m.Regimen, record.regimen_id)
             parent = m.Regimen(**row) if row else None
+        elif isinstance(record, m.DoseChange) and record.regimen_drug_id is not None:
+            parent = _resolved_drug(w, record.regimen_drug_id)
         validate(record, parent=parent)
         if record.id is None:
             record.id = w.insert(cls, values_of(record))
@@ -327,6 +329,37 @@ def redo(store, change: Change) -> Change:
 # -- regimens -----------------------------------------------------------------------
 
 
+def _resolved_drug(w: _Writer, drug_id: int) -> m.RegimenDrug | None:
+    """The drug with its dates filled in from its regimen (for checking dose changes)."""
+    row = w.row(m.RegimenDrug, drug_id)
+    if row is None:
+        return None
+    reg = w.row(m.Regimen, row["regimen_id"]) or {}
+    d = m.RegimenDrug(**row)
+    d.start = d.start or reg.get("start")
+    d.last_dose = d.last_dose or reg.get("end")
+    return d
+
+
+def _check_drugs_fit(w: _Writer, regimen: m.Regimen) -> None:
+    """New regimen dates must still hold the dates its drugs already have."""
+    tb = _table(m.RegimenDrug)
+    rows = w.conn.execute(
+        select(tb).where(tb.c.regimen_id == regimen.id).order_by(tb.c.id)
+    ).mappings()
+    errors = []
+    for row in rows:
+        try:
+            validate(m.RegimenDrug(**row), parent=regimen)
+        except RecordError as err:
+            name = row["name"] or row["drug_id"] or "a drug"
+            for fe in err.errors:
+                field_ = "end" if fe.field == "last_dose" else "start"
+                errors.append(FieldError(field_, f"{name}: {fe.message}"))
+    if errors:
+        raise RecordError(errors, "regimen")
+
+
 def _validate_drugs(regimen: m.Regimen, drugs: Sequence[m.RegimenDrug]) -> None:
     for i, d in enumerate(drugs):
         _prepare(d)
@@ -361,6 +394,8 @@ def update_regimen(
     if drugs is not None:
         _validate_drugs(regimen, drugs)
     with _transaction(store) as w:
+        if drugs is None:
+            _check_drugs_fit(w, regimen)
         w.update(m.Regimen, regimen.id, values_of(regimen))
         if drugs is not None:
             tb = _table(m.RegimenDrug)
@@ -397,6 +432,7 @@ def end_regimen(
         if detail is not None:
             reg.end_reason_detail = detail
         validate(reg)
+        _check_drugs_fit(w, reg)
         w.update(
             m.Regimen,
             regimen_id,

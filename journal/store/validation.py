@@ -513,7 +513,36 @@ def _side_effect_drug(sd: m.SideEffectDrug, dates, errors, bad, parent) -> None:
         )
 
 
+def _dose_change(c: m.DoseChange, dates, errors, bad, parent) -> None:
+    # parent: the drug with its dates resolved from its regimen.
+    if parent is None or "date" not in dates:
+        return
+    d = dates["date"]
+    try:
+        start = PartialDate.from_iso(parent.start) if parent.start else None
+        last = PartialDate.from_iso(parent.last_dose) if parent.last_dose else None
+    except DateError:
+        return
+    if start and d.latest() < start.earliest():
+        errors.append(
+            FieldError(
+                "date",
+                f"The dose change ({_fmt(d)}) is before the drug was started ({_fmt(start)}). "
+                "Check the date.",
+            )
+        )
+    if last and d.earliest() > last.latest():
+        errors.append(
+            FieldError(
+                "date",
+                f"The dose change ({_fmt(d)}) is after the last dose ({_fmt(last)}). "
+                "Check the date.",
+            )
+        )
+
+
 _SPECIFIC = {
+    m.DoseChange: _dose_change,
     m.Regimen: _regimen,
     m.RegimenDrug: _drug,
     m.SideEffect: _side_effect,

@@ -321,3 +321,28 @@ def test_date_objects_are_stored_as_canonical_text(store):
     assert queries.regimen_drugs(store, reg.id)[0].last_dose == "2021-09-01"
     actions.add_note(store, m.Note(date=dt.date(2021, 5, 2), text="x"))
     assert queries.list_rows(store, m.Note)[0].date == "2021-05-02"
+
+
+def test_regimen_dates_must_still_hold_its_drugs(store):
+    reg = m.Regimen(name="DKd", start="2020-03-02")
+    carf = m.RegimenDrug(drug_id="carfilzomib", start="2020-03-09", last_dose="2021-06-01")
+    actions.add_regimen(store, reg, [m.RegimenDrug(drug_id="daratumumab"), carf])
+    with pytest.raises(RecordError) as exc:
+        actions.end_regimen(store, reg.id, "2021-01-15", "progression")
+    (err,) = exc.value.errors
+    assert err.field == "end" and err.message.startswith("carfilzomib: The last dose (1 Jun 2021)")
+    reg.start = "2020-04-01"
+    with pytest.raises(RecordError) as exc:
+        actions.update_regimen(store, reg)
+    assert exc.value.errors[0].field == "start"
+    assert queries.get(store, m.Regimen, reg.id).start == "2020-03-02"
+
+
+def test_dose_change_inside_the_drugs_dates(store):
+    reg = m.Regimen(name="VRd", start="2017-03-06", end="2017-06-25")
+    bor = m.RegimenDrug(drug_id="bortezomib")
+    actions.add_regimen(store, reg, [bor])
+    with pytest.raises(RecordError) as exc:
+        actions.add_dose_change(store, m.DoseChange(regimen_drug_id=bor.id, date="2017-08-01"))
+    assert "after the last dose (25 Jun 2017)" in exc.value.errors[0].message
+    actions.add_dose_change(store, m.DoseChange(regimen_drug_id=bor.id, date="2017-05"))
