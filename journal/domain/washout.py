@@ -307,7 +307,7 @@ def compute_washouts(history: History, *, as_of: PartialDate | dt.date | None = 
                 last,
                 when,
                 (kind.value,),
-                tuple(p.ref for p in found),
+                tuple(sorted(p.ref for p in found)),
                 WASHOUT_SOURCE,
                 "last on",
             )

@@ -134,3 +134,28 @@ def test_json(hb):
 
     h = hb.hist(regimens=[hb.reg(1, "Rd", "2023-01-01", None)])
     json.dumps(compute_washouts(h, as_of=hb.d("2024-01-01")).to_json())
+
+
+def test_input_order_never_changes_washouts(hb):
+    import random
+
+    regs = [
+        hb.reg(1, "DRd", "2023-01-01", "2023-10-01"),
+        hb.reg(2, "Kd", "2023-11-01", "2024-02-15"),
+        hb.reg(3, "Tec", "2024-03-01", None),
+    ]
+    procs = [
+        hb.proc(1, "auto", "2022-06-01"),
+        hb.proc(2, "auto", "2022-12-01"),
+        hb.proc(3, "red-cell transfusion", "2024-02-27"),
+    ]
+    labs = tuple(_lab(i, f"2024-03-0{i}", "hb", 9.0 + i / 10, hb) for i in range(1, 6))
+    h = hb.hist(regimens=regs, procedures=procs, labs=labs)
+    expected = compute_washouts(h, as_of=hb.d("2024-03-10")).to_json()
+    rng = random.Random(3)
+    for _ in range(4):
+        r, p, la = list(regs), list(procs), list(labs)
+        rng.shuffle(r), rng.shuffle(p), rng.shuffle(la)
+        h2 = hb.hist(regimens=r, procedures=p, labs=tuple(la))
+        assert compute_washouts(h2, as_of=hb.d("2024-03-10")).to_json() == expected
+    assert expected["procedures"][0]["days_since"] == 465  # the later of two transplants
