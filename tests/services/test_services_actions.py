@@ -253,8 +253,10 @@ def run_action(store, kind, date, n):
     if kind == "person":
         return actions.set_person(store, m.Person(birth_date="1955", weight_kg=60 + n % 40))
     if kind == "dose_change" and drugs:
+        drug = drugs[n % len(drugs)]
+        start = queries.get(store, m.Regimen, drug.regimen_id).start  # inside the drug's dates
         return actions.add_dose_change(
-            store, m.DoseChange(regimen_drug_id=drugs[n % len(drugs)].id, date=date, dose=n % 50)
+            store, m.DoseChange(regimen_drug_id=drug.id, date=start, dose=n % 50)
         )
     return None
 
