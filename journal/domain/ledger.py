@@ -108,6 +108,11 @@ DAYS_PER_MONTH = 30.44
 CORE_CLASSES = ("PI", "IMiD", "anti-CD38", "CELMoD")
 _COUNTED_ROLES = {DrugRole.ANTI_MYELOMA.value, DrugRole.CONDITIONING.value}
 # A regimen's intent says what its drugs were for when their role was left at the default.
+_PART_ROLE = {
+    "conditioning": DrugRole.CONDITIONING.value,
+    "lymphodepletion": DrugRole.LYMPHODEPLETION.value,
+    "mobilisation": DrugRole.MOBILISATION.value,
+}
 _INTENT_ROLE = {
     "conditioning": DrugRole.CONDITIONING.value,
     "lymphodepletion": DrugRole.LYMPHODEPLETION.value,
@@ -485,8 +490,11 @@ def _administrations(history, lines, cat, in_range, as_of) -> list[Administratio
     out: list[Administration] = []
     conditioning_days: list[dt.date] = []
     for r in history.regimens:
+        # The regimen's part in a programme (from the lines rule) or its intent says what
+        # drugs left at the default role were for.
+        part = _PART_ROLE.get(lines.regimen_roles.get(r.id, ""), _INTENT_ROLE.get(r.intent))
         for i, d in enumerate(r.drugs):
-            role = _INTENT_ROLE.get(r.intent, d.role) if d.role in _COUNTED_ROLES else d.role
+            role = (part or d.role) if d.role in _COUNTED_ROLES else d.role
             if role not in _COUNTED_ROLES:
                 continue
             if role == DrugRole.CONDITIONING.value:

@@ -68,6 +68,8 @@ BRIDGING_WINDOW_DAYS = 180  # bridging/lymphodepletion regimens up to this long 
 APHERESIS_WINDOW_DAYS = 365
 CONDITIONING_WINDOW_DAYS = 30
 MOBILISATION_WINDOW_DAYS = 365
+LYMPHODEPLETION_WINDOW_DAYS = 14
+_LYMPHODEPLETION_DRUGS = frozenset({"fludarabine", "cyclophosphamide", "bendamustine"})
 CART_RECORD_DAYS = 14  # a CAR-T regimen this close to an infusion is that infusion
 FIRST_SCT_MAX_GAP_DAYS = 365  # a first SCT this long after the line's last dose is not its plan
 
@@ -142,6 +144,9 @@ class LinesResult:
     drug_lines: dict[tuple[int, int], tuple[int, ...]]
     #: records that are not lines and why (supportive regimens, radiotherapy, ...)
     traces: tuple[Trace, ...] = ()
+    #: regimen id -> its part in a transplant / CAR-T programme: "bridging",
+    #: "lymphodepletion", "conditioning", "mobilisation", "car-t infusion"
+    regimen_roles: dict[int, str] = field(default_factory=dict)
 
     @property
     def lines_received(self) -> int:
@@ -329,6 +334,7 @@ class _Unit:
     regimens: list[_Reg] = field(default_factory=list)
     procs: list[ProcedureRec] = field(default_factory=list)  # apheresis / collection
     inferred: set[int] = field(default_factory=set)  # bridging by timing, not by intent
+    recognised: set[int] = field(default_factory=set)  # lymphodepletion by its drugs
 
     @property
     def start(self) -> PartialDate:
@@ -357,6 +363,7 @@ class _Walker:
         self.proc_line: dict[int, _LineB] = {}
         self.not_lines: list[Trace] = []
         self.sct_done: list[tuple[ProcedureRec, _LineB]] = []
+        self.roles: dict[int, str] = {}  # regimen id -> its part in a programme
         self.progressions = sorted(history.progressions, key=lambda p: (_key(p.date), p.id))
 
     # -- classification ------------------------------------------------------------
@@ -444,6 +451,7 @@ class _Walker:
                 if self._is_cart_record(rg) and abs(_days(r.start, c.date)) <= CART_RECORD_DAYS:
                     u.regimens.append(rg)  # the same infusion, entered as a regimen
                     used_regs.add(rid)
+                    self.roles[rid] = "car-t infusion"
                     continue
                 if r.start.sort_key() > c.date.sort_key():
                     continue
@@ -454,11 +462,31 @@ class _Walker:
                     rg.kind == "programme"
                     and any(d.role == DrugRole.LYMPHODEPLETION.value for d in r.drugs)
                 )
+                # Fludarabine (+/- cyclophosphamide) just before an infusion is lymphodepletion
+                # even when entered with the default role.
+                lympho_by_drugs = (
+                    rg.kind == "line"
+                    and "fludarabine" in rg.keys
+                    and rg.keys <= _LYMPHODEPLETION_DRUGS
+                    and _days(r.start, c.date) <= LYMPHODEPLETION_WINDOW_DAYS
+                )
                 bridging = r.intent == RegimenIntent.BRIDGING.value
                 after_aph = first_aph is not None and r.start.sort_key() >= first_aph.sort_key()
-                if (lympho and near) or (bridging and near) or (rg.kind == "line" and after_aph):
+                if lympho_by_drugs:
                     u.regimens.append(rg)
                     used_regs.add(rid)
+                    self.roles[rid] = "lymphodepletion"
+                    u.recognised.add(rid)
+                elif (lympho and near) or (bridging and near) or (rg.kind == "line" and after_aph):
+                    u.regimens.append(rg)
+                    used_regs.add(rid)
+                    self.roles[rid] = (
+                        "car-t infusion"
+                        if self._is_cart_record(rg)
+                        else "lymphodepletion"
+                        if lympho
+                        else "bridging"
+                    )
                     if rg.kind == "line" and not bridging and not self._is_cart_record(rg):
                         u.inferred.add(rid)
             units.append(u)
@@ -483,6 +511,9 @@ class _Walker:
                 if _days(r.start, s.date) <= window:
                     u.regimens.append(rg)
                     used_regs.add(rid)
+                    self.roles[rid] = (
+                        "conditioning" if window == CONDITIONING_WINDOW_DAYS else "mobilisation"
+                    )
             coll = [
                 p
                 for p in procs
@@ -894,7 +925,11 @@ class _Walker:
             for rg in u.regimens:
                 if self._is_cart_record(rg):
                     continue  # the infusion entered as a regimen: the procedure says it
-                word = "lymphodepletion" if rg.kind == "programme" else "bridging"
+                word = (
+                    "lymphodepletion"
+                    if rg.kind == "programme" or rg.rec.id in u.recognised
+                    else "bridging"
+                )
                 name = rg.rec.name
                 parts.append(
                     (name if word in name.lower() else f"{word} {name}")
@@ -902,6 +937,8 @@ class _Walker:
                         " (no intent recorded; counted as bridging because it started after "
                         "the leukapheresis)"
                         if rg.rec.id in u.inferred
+                        else " (recognised as lymphodepletion by its drugs)"
+                        if rg.rec.id in u.recognised
                         else ""
                     )
                 )
@@ -1120,6 +1157,7 @@ class _Walker:
             target.add_regimen(r.id, r.start, _regimen_label(r))
             target.ends.append(r.end)
             self.segments.setdefault(r.id, []).append((r.start, target))
+            self.roles[rid] = _programme_role(r)
 
     def within_line_traces(self) -> None:
         """Traces for the events that do not change the line (rules doc 1.2 rows 1-4)."""
@@ -1237,6 +1275,7 @@ class _Walker:
             procedure_line={pid: ln.number for pid, ln in self.proc_line.items()},
             drug_lines=drug_lines,
             traces=tuple(self.not_lines),
+            regimen_roles=dict(self.roles),
         )
 
     def _line_end(self, ln: _LineB) -> PartialDate | None:
@@ -1256,6 +1295,17 @@ class _Walker:
             p = next(p for p in self.h.procedures if p.id == pid)
             ends.append(p.end or p.date)
         return max(ends, key=lambda d: d.sort_key()) if ends else None
+
+
+def _programme_role(r: RegimenRec) -> str:
+    if r.intent in (
+        RegimenIntent.CONDITIONING.value,
+        RegimenIntent.LYMPHODEPLETION.value,
+        RegimenIntent.MOBILISATION.value,
+    ):
+        return r.intent
+    roles = [d.role for d in r.drugs if d.role in _PROGRAMME_ROLES]
+    return roles[0] if roles else "conditioning"
 
 
 def _is_conditioning(r: RegimenRec) -> bool:

@@ -698,3 +698,16 @@ def test_response_arm_waits_until_the_drug_stops(hb):
         responses=[hb.resp(1, "2020-01-20", "SD")],
     )
     assert ledger(h2).drug("carfilzomib").refractory
+
+
+def test_lymphodepletion_recognised_by_lines_is_not_exposure(hb):
+    h = hb.hist(
+        regimens=[
+            hb.reg(1, "DPd", "2022-01-01", "2022-12-01"),
+            hb.reg(2, "Flu/Cy", "2023-02-25", "2023-02-27"),
+        ],
+        procedures=[hb.proc(1, "cart", "2023-03-02", product="ide-cel")],
+    )
+    lg = ledger(h)
+    assert lg.drug("fludarabine") is None and lg.drug("cyclophosphamide") is None
+    assert not lg.labels["alkylator_exposed"].applies

@@ -923,3 +923,17 @@ def test_same_drugs_restarted_for_progression_is_new_line_even_after_short_gap(h
     res = compute_lines(h)
     assert numbers(res) == [1, 2]
     assert "restarted because of 'progression'" in res.lines[1].traces[0].explanation
+
+
+def test_flu_cy_with_default_roles_is_recognised_as_lymphodepletion(hb):
+    h = hb.hist(
+        regimens=[
+            hb.reg(1, "DPd", "2022-01-01", "2022-12-01"),
+            hb.reg(2, "Flu/Cy", "2023-02-25", "2023-02-27"),
+        ],  # roles left anti-myeloma
+        procedures=[hb.proc(1, "cart", "2023-03-02", product="ide-cel")],
+    )
+    res = compute_lines(h)
+    assert numbers(res) == [1, 2]
+    assert res.regimen_roles == {2: "lymphodepletion"}
+    assert "recognised as lymphodepletion by its drugs" in res.lines[1].traces[0].explanation
