@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import weakref
 from pathlib import Path
 
 from journal.paths import lock_path
@@ -49,6 +50,7 @@ class JournalLock:
         self.journal_path = Path(journal_path)
         self.path = lock_path(self.journal_path)
         self._fd: int | None = None
+        self._finalizer: weakref.finalize | None = None
 
     @property
     def held(self) -> bool:
@@ -79,6 +81,9 @@ class JournalLock:
                 os.ftruncate(fd, 0)
                 os.write(fd, f"{os.getpid()}\n".encode())
                 self._fd = fd
+                # A store dropped without close() must not keep the journal locked
+                # for the rest of the process.
+                self._finalizer = weakref.finalize(self, os.close, fd)
                 return self
             _unlock(fd)
             os.close(fd)
@@ -92,6 +97,9 @@ class JournalLock:
         fd, self._fd = self._fd, None
         if fd is None:
             return
+        if self._finalizer is not None:
+            self._finalizer.detach()
+            self._finalizer = None
         # Unlink while still holding the lock, so nobody can lock the old inode
         # after we let go (acquire() re-checks the inode for the same reason).
         with contextlib.suppress(OSError):  # Windows cannot unlink an open file

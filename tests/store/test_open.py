@@ -194,3 +194,15 @@ def test_second_process_is_refused_and_a_killed_holder_does_not_block(journal_pa
         except JournalLockedError:
             assert time.monotonic() < deadline
             time.sleep(0.05)
+
+
+def test_a_store_dropped_without_close_does_not_keep_the_lock(journal_path):
+    import gc
+
+    store = open_journal(journal_path, auto_backup=False)
+    store.engine.dispose()
+    store._monitor.close()
+    store._monitor = None
+    del store
+    gc.collect()
+    open_journal(journal_path, auto_backup=False).close()
