@@ -1196,6 +1196,14 @@ class _Walker:
                 ends_early = d.last_dose is not None and (
                     r.end is None or d.last_dose.sort_key() < r.end.sort_key()
                 )
+                substituted = d.last_dose is not None and any(
+                    o.addition == "unplanned substitution"
+                    and o.start is not None
+                    and -1 <= _days(d.last_dose, o.start) <= 7
+                    for _, o, _ in rg.drugs
+                )
+                if substituted:
+                    continue  # the substitution's own trace explains this stop
                 if ends_early:
                     planned = d.stop_reason in (
                         ChangeReason.PLANNED.value,

@@ -180,6 +180,7 @@ def test_unplanned_substitution_names_both_drugs(hb):
     assert "unplanned substitution of bortezomib by carfilzomib on 13 Jun 2022" in t.explanation
     assert "IMWG 2015 condition 2" in t.explanation
     assert res.drug_lines[(1, 0)] == (1,)  # bortezomib only in line 1
+    assert "lines.same_line.partial_stop" not in rules(res.lines[0])
 
 
 def test_unplanned_addition_as_overlapping_regimen(hb):
