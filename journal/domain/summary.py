@@ -116,6 +116,19 @@ class Summary:
         return tuple(v for v in self.side_effects if v.ongoing)
 
     @property
+    def worst_side_effects(self) -> tuple[SideEffectView, ...]:
+        """The highest grade ever entered for each term (screeners ask "any history of
+        grade 3 or more motor neuropathy?"); ties go to the latest onset."""
+        worst: dict[str, SideEffectView] = {}
+        for v in self.side_effects:  # already in onset order
+            if v.grade is None:
+                continue
+            key = v.term_id or v.term.strip().lower()
+            if key not in worst or v.grade >= (worst[key].grade or 0):
+                worst[key] = v
+        return tuple(sorted(worst.values(), key=lambda v: (-(v.grade or 0), v.term)))
+
+    @property
     def prior_lines(self) -> int:
         return self.lines.prior_lines(PartialDate.from_date(self.as_of))
 
@@ -469,6 +482,7 @@ def summary_to_json(s: Summary) -> dict:
         "side_effects": {
             "ongoing": [v.to_json() for v in s.ongoing_side_effects],
             "all": [v.to_json() for v in s.side_effects],
+            "worst_by_term": [v.to_json() for v in s.worst_side_effects],
             "lab_grades": [g.to_json() for g in s.lab_grades],
         },
         "labs": {"latest": [x.to_json() for x in s.latest_labs]},

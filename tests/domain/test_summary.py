@@ -88,6 +88,11 @@ def test_summary_parts_and_json_valid(hb):
     ongoing = j["side_effects"]["ongoing"]
     assert [x["term_id"] for x in ongoing] == ["peripheral_sensory_neuropathy"]
     assert ongoing[0]["scale"] == "CTCAE v5.0" and ongoing[0]["grade"] == 2
+    worst = j["side_effects"]["worst_by_term"]
+    assert [(x["term_id"], x["grade"]) for x in worst] == [
+        ("peripheral_sensory_neuropathy", 2),
+        ("diarrhoea", 1),
+    ]
     assert j["ecog"]["score"] == 1 and j["supportive_care"][0]["name"] == "zoledronic acid"
     assert j["measurable_disease"]["current"]["variant"] == "imwg"
     assert set(j["measurable_disease"]["by_variant"]) >= {"imwg", "serum_0_5", "candor"}
