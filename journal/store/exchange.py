@@ -224,6 +224,12 @@ def write_atomic(path: Path | str, text: str) -> Path:
             os.fsync(f.fileno())
         os.chmod(tmp, 0o600)  # patient data: readable by the user only
         os.replace(tmp, path)
+        if os.name == "posix":  # make the rename itself survive a power cut
+            dfd = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(dfd)
+            finally:
+                os.close(dfd)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
