@@ -29,6 +29,7 @@ import logging
 import os
 import sqlite3
 import threading
+import weakref
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
@@ -133,10 +134,16 @@ class JournalStore:
                 self._note_version_opened()
                 self._baseline = self.data_version()
             if self.auto_backup:
+                # The thread holds only a weak reference, so a store dropped without
+                # close() can still be collected (and its lock released).
                 self._ticker = threading.Thread(
-                    target=self._backup_loop, name="journal-auto-backup", daemon=True
+                    target=_backup_loop,
+                    args=(weakref.ref(self), self._stop),
+                    name="journal-auto-backup",
+                    daemon=True,
                 )
                 self._ticker.start()
+                weakref.finalize(self, self._stop.set)
         except BaseException:
             self._release()
             raise
@@ -206,16 +213,6 @@ class JournalStore:
     def mark_backed_up(self, version: int | None) -> None:
         self._baseline = version
 
-    def _backup_loop(self) -> None:
-        # Off the UI thread: a backup reads through its own connection (WAL lets
-        # the app keep writing meanwhile).
-        while not self._stop.wait(AUTO_BACKUP_CHECK_SECONDS):
-            try:
-                _backup.maybe_backup(self)
-            except Exception as e:  # never let a failed backup take the app down
-                self.last_backup_error = e
-                log.warning("automatic backup failed: %s", type(e).__name__)
-
     def close(self) -> None:
         if self.closed:
             return
@@ -271,6 +268,21 @@ class JournalStore:
     def __repr__(self) -> str:
         state = "closed" if self.closed else ("read-only" if self.readonly else "open")
         return f"<JournalStore {self.path} {state}>"
+
+
+def _backup_loop(ref: weakref.ref, stop: threading.Event) -> None:
+    # Off the UI thread: a backup reads through its own connection (WAL lets the
+    # app keep writing meanwhile).
+    while not stop.wait(AUTO_BACKUP_CHECK_SECONDS):
+        store = ref()
+        if store is None or store.closed:
+            return
+        try:
+            _backup.maybe_backup(store)
+        except Exception as e:  # a failed backup must never take the app down
+            store.last_backup_error = e
+            log.warning("automatic backup failed: %s", type(e).__name__)
+        del store
 
 
 def _unsynced(path: Path) -> sqlite3.Connection:

@@ -199,10 +199,10 @@ def test_second_process_is_refused_and_a_killed_holder_does_not_block(journal_pa
 def test_a_store_dropped_without_close_does_not_keep_the_lock(journal_path):
     import gc
 
-    store = open_journal(journal_path, auto_backup=False)
-    store.engine.dispose()
-    store._monitor.close()
-    store._monitor = None
+    store = open_journal(journal_path)  # with its background backup thread
+    ticker = store._ticker
     del store
     gc.collect()
     open_journal(journal_path, auto_backup=False).close()
+    ticker.join(timeout=5)
+    assert not ticker.is_alive()
