@@ -345,3 +345,17 @@ def test_import_reports_progress(demo_data, new_store):
     seen = []
     exchange.import_journal(new_store(), demo_data, lambda d, t, text: seen.append((d, t)))
     assert seen == [(0, 4), (1, 4), (2, 4), (4, 4)]
+
+
+def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
+    target = tmp_path / "export.json"
+    exchange.write_atomic(target, "old\n")
+
+    def boom(_src, _dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(exchange.os, "replace", boom)
+    with pytest.raises(OSError):
+        exchange.write_atomic(target, "new\n")
+    assert target.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["export.json"]
