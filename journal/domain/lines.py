@@ -639,16 +639,26 @@ class _Walker:
         elif r.part_of_id is not None and self._root(r).id in self.segments:
             root = self._root(r)
             parent_line = self.segments[root.id][-1][1]
+            moved = ""
+            if (
+                cur is not parent_line
+                and _line_start(cur).sort_key() > _line_start(parent_line).sort_key()
+            ):
+                # The plan went on in a newer line (e.g. induction changed for toxicity, then
+                # the planned transplant and maintenance): it continues there, not back in time.
+                moved = (
+                    f" The plan continued in line {cur.number} after a change of regimen, so it "
+                    "stays in that line (HealthTree example 2)."
+                )
+                parent_line = cur
             flags = ()
-            pds = self.progression_between(
-                min(parent_line.starts, key=lambda d: d.sort_key()), r.start
-            )
+            pds = self.progression_between(_line_start(parent_line), r.start)
             if pds:
                 flags = ("progression recorded inside this planned programme",)
             t = Trace(
                 "lines.same_line.planned_programme",
                 f"{r.name} from {when} is part of the plan that started with {root.name}: "
-                "a planned sequence is one line.",
+                "a planned sequence is one line." + moved,
                 IMWG_PANEL1_2011,
                 (r.ref, root.ref, *[p.ref for p in pds]),
                 flags=flags,
@@ -1303,6 +1313,10 @@ class _Walker:
             p = next(p for p in self.h.procedures if p.id == pid)
             ends.append(p.end or p.date)
         return max(ends, key=lambda d: d.sort_key()) if ends else None
+
+
+def _line_start(ln: _LineB) -> PartialDate:
+    return min(ln.starts, key=lambda d: d.sort_key())
 
 
 def _programme_role(r: RegimenRec) -> str:

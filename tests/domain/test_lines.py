@@ -938,3 +938,29 @@ def test_flu_cy_with_default_roles_is_recognised_as_lymphodepletion(hb):
     assert numbers(res) == [1, 2]
     assert res.regimen_roles == {2: "lymphodepletion"}
     assert "recognised as lymphodepletion by its drugs" in res.lines[1].traces[0].explanation
+
+
+def test_plan_continues_in_the_newer_line_after_a_toxicity_switch(hb):
+    # Rd (line 1) stopped for toxicity -> VCd (line 2) -> planned SCT -> maintenance that was
+    # linked to the original plan: it stays in line 2 with VCd and the SCT.
+    h = hb.hist(
+        regimens=[
+            hb.reg(1, "Rd", "2019-01-01", "2019-02-20", end_reason="side effects (toxicity)"),
+            hb.reg(2, "VCd", "2019-03-01", "2019-06-30"),
+            hb.reg(
+                3,
+                "lenalidomide",
+                "2019-10-01",
+                None,
+                ["lenalidomide"],
+                intent="maintenance",
+                part_of_id=1,
+            ),
+        ],
+        procedures=[hb.proc(1, "auto", "2019-08-01")],
+    )
+    res = compute_lines(h)
+    assert numbers(res) == [1, 2]
+    assert res.regimen_line == {1: 1, 2: 2, 3: 2}
+    t = next(t for t in res.lines[1].traces if t.rule == "lines.same_line.planned_programme")
+    assert "continued in line 2" in t.explanation
