@@ -480,3 +480,46 @@ def test_missing_followed_parameter_is_flagged_incomplete():
     assert a.category == "SD"  # PR needs the urine criterion too
     assert "incomplete: a followed parameter was not measured" in a.trace.flags
     assert "no 24-hour urine M-protein measured" in a.trace.explanation
+
+
+_TESTS = st.sampled_from(["m_protein", "urine_m_protein", "flc_kappa", "flc_lambda", "bmpc"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 700), _TESTS, st.floats(0, 3000, allow_nan=False)),
+        min_size=1,
+        max_size=25,
+    ),
+    st.lists(st.integers(0, 700), min_size=1, max_size=3, unique=True),
+    st.sampled_from(["imwg", "serum_0_5", "ikema"]),
+)
+def test_random_histories_keep_the_invariants(rows, starts, variant):
+    import datetime as dt
+    import json
+
+    from journal.domain.vocab import response_rank
+
+    base = dt.date(2021, 1, 1)
+
+    def iso(n):
+        return (base + dt.timedelta(days=n)).isoformat()
+
+    labs = [
+        lab(iso(d), t, v / 100 if t == "m_protein" else v / 30 if t == "bmpc" else v)
+        for d, t, v in rows
+    ]
+    lines = [line(i + 1, iso(s)) for i, s in enumerate(sorted(starts))]
+    res = compute_responses(hist(labs), lines, as_of=D("2023-12-31"), measurable_variant=variant)
+    json.dumps([lr.to_json() for lr in res.lines])
+    for lr in res.lines:
+        for a in lr.assessments:
+            assert lr.start < a.date <= (lr.until or res.as_of)
+        if lr.best is not None:
+            assert response_rank(lr.best.category) >= response_rank(lr.best_unconfirmed.category)
+        if lr.progression is not None:
+            assert lr.progression.confirmed and lr.pending_progression is None
+            assert all(a.category == "PD" for a in lr.assessments if a.date >= lr.progression.date)
+        if not lr.followed:
+            assert all(a.category == "PD" for a in lr.assessments)
