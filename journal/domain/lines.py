@@ -1364,7 +1364,7 @@ def _product(p: ProcedureRec, cat: Catalog) -> str:
 
 def _procedure_label(p: ProcedureRec, cat: Catalog) -> str:
     if p.kind == ProcedureKind.AUTO_SCT.value:
-        return "ASCT"
+        return "tandem ASCT" if p.planned_tandem else "ASCT"
     if p.kind == ProcedureKind.ALLO_SCT.value:
         return "allo SCT"
     if p.kind == ProcedureKind.CAR_T.value:
