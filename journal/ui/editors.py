@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -100,7 +101,7 @@ class RecordEditor(QDialog):
 
         body = QWidget()
         self.form = QFormLayout(body)
-        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.build_extra_top()
         for spec in kind.fields:
@@ -110,6 +111,13 @@ class RecordEditor(QDialog):
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        # Fields shrink to the window rather than hiding behind a sideways scroll bar.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        for combo in body.findChildren(QComboBox):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(12)
         outer.addWidget(scroll, 1)
 
         buttons = QDialogButtonBox(
@@ -122,7 +130,18 @@ class RecordEditor(QDialog):
         buttons.rejected.connect(self.reject)
         outer.addWidget(buttons)
         self.load(self.row)
-        self.resize(640, 620)
+        self.fit_to_screen(680, 640)
+
+    def fit_to_screen(self, width: int, height: int) -> None:
+        """Grow with the text size, but never beyond the screen."""
+        from journal.ui.theme import text_scale
+
+        scale = text_scale()
+        w, h = int(width * scale), int(height * scale)
+        screen = self.screen().availableGeometry() if self.screen() else None
+        if screen is not None:
+            w, h = min(w, screen.width() - 40), min(h, screen.height() - 60)
+        self.resize(w, h)
 
     # -- building -----------------------------------------------------------------
     def build_extra_top(self) -> None:
@@ -155,7 +174,7 @@ class RecordEditor(QDialog):
         else:
             label = QLabel(("* " if spec.required else "") + spec.label)
             label.setBuddy(target)
-            label.setWordWrap(True)
+            label.setWordWrap(False)  # full-width row above its field: no awkward wrapping
             if explanation:
                 label.setToolTip(explanation)
             self.form.addRow(label, box)

@@ -51,6 +51,21 @@ class Fact:
     refs: list[str] = field(default_factory=list)
     overridden: bool = False
     glossary: tuple[str, ...] = ()
+    section: str = ""
+
+
+SECTIONS = {
+    "lines": "Treatment history",
+    "current_line": "Treatment history",
+    "refractory": "Treatment history",
+    "labels": "Treatment history",
+    "status": "Treatment history",
+    "response": "Treatment history",
+    "last_dose": "Last doses (trials ask how long ago)",
+    "side_effect": "Side effects still going on",
+    "lab": "Latest blood tests",
+    "ecog": "Daily life",
+}
 
 
 def show_date(iso: str | None) -> str:
@@ -200,7 +215,7 @@ def overview_facts(data: dict) -> list[Fact]:
     )
     for w in wash[:MAX_LAST_DOSES]:
         if w.get("ongoing"):
-            value = f"still going on (last entered dose {w.get('last_display') or show_date(w.get('last'))})"
+            value = "still going on"
         else:
             value = (
                 f"{w.get('last_display') or show_date(w.get('last'))}, {_days(w.get('days_since'))}"
@@ -291,6 +306,8 @@ def overview_facts(data: dict) -> list[Fact]:
                 glossary=("ECOG",),
             )
         )
+    for fact in facts:
+        fact.section = SECTIONS.get(fact.key.split(":", 1)[0], "")
     return facts
 
 
@@ -475,11 +492,28 @@ class OverviewPage(QScrollArea):
             )
             empty.setWordWrap(True)
             outer.addWidget(empty)
-        for r, fact in enumerate(self.facts):
+        grid.setColumnMinimumWidth(0, self.fontMetrics().horizontalAdvance("x") * 26)
+        r = -1
+        section = None
+        for fact in self.facts:
+            r += 1
+            if fact.section != section:
+                section = fact.section
+                head = QLabel(html.escape(section))
+                head.setProperty("role", "title")
+                hf = head.font()
+                hf.setBold(True)
+                hf.setPointSizeF(hf.pointSizeF() * 1.15)
+                head.setFont(hf)
+                head.setContentsMargins(0, 10, 0, 0)
+                grid.addWidget(head, r, 0, 1, 3)
+                r += 1
             q = QLabel(f"<b>{html.escape(fact.question)}:</b>")
             q.setWordWrap(True)
             q.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
             value = html.escape(fact.value)
+            if fact.key == "labels":  # a long list reads better one label per line
+                value = value.replace("; ", "<br>")
             if fact.overridden:
                 value += " <b>[corrected by you]</b>"
             v = QLabel(

@@ -306,6 +306,7 @@ class SideEffectEditor(RecordEditor):
         self.term_list = QListWidget()
         self.term_list.setAccessibleName("Matching side effects")
         self.term_list.setMaximumHeight(110)
+        self.term_list.setWordWrap(True)
         lay.addWidget(label)
         lay.addWidget(self.term_search)
         lay.addWidget(self.term_list)
@@ -349,13 +350,20 @@ class SideEffectEditor(RecordEditor):
             head.setWordWrap(True)
             self.grade_layout.addWidget(head)
         for g, gd in sorted(grades.items()):
-            b = QPushButton(f"Grade {g}: {gd.plain}")
+            row = QWidget()
+            rl = QHBoxLayout(row)
+            rl.setContentsMargins(0, 0, 0, 0)
+            b = QPushButton(f"Grade {g}")
             b.setAccessibleName(f"Grade {g}")
             b.setAccessibleDescription(gd.plain)
             b.setToolTip(f"{scale} grade {g}: {gd.text}")
-            b.setStyleSheet("text-align: left; padding: 4px;")
+            text = QLabel(gd.plain)
+            text.setWordWrap(True)  # long descriptions wrap instead of running off the window
+            text.setBuddy(b)
             b.clicked.connect(lambda _=False, grade=int(g): self.widgets["grade"].set_value(grade))
-            self.grade_layout.addWidget(b)
+            rl.addWidget(b, 0, Qt.AlignmentFlag.AlignTop)
+            rl.addWidget(text, 1)
+            self.grade_layout.addWidget(row)
             self.grade_buttons[int(g)] = b
 
     def build_extra_bottom(self) -> None:
