@@ -1183,6 +1183,20 @@ def _disease_status(admins, resp, progs, cutoff) -> DiseaseStatus:
     pds = [p for p in progs if p.date.midpoint() > first]
     assessed = [e for e in resp if e.category != ResponseCategory.NE.value]
     responded = [e for e in assessed if response_rank(e.category) <= response_rank("MR")]
+    stopped = [a for a in treated if a.last_dose is not None and not a.from_procedure]
+    if not pds and assessed and not responded and stopped:
+        return DiseaseStatus(
+            "primary refractory",
+            Trace(
+                "ledger.status.primary_refractory",
+                "No progression is recorded, but no therapy has reached minimal response (MR) "
+                "or better; best recorded was "
+                + min((e.category for e in assessed), key=response_rank)
+                + f", and {stopped[-1].name} has already stopped.",
+                src,
+                tuple(e.ref for e in assessed[:10]),
+            ),
+        )
     if not pds:
         return DiseaseStatus(
             "newly diagnosed, not relapsed",

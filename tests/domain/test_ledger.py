@@ -711,3 +711,19 @@ def test_lymphodepletion_recognised_by_lines_is_not_exposure(hb):
     lg = ledger(h)
     assert lg.drug("fludarabine") is None and lg.drug("cyclophosphamide") is None
     assert not lg.labels["alkylator_exposed"].applies
+
+
+def test_primary_refractory_without_progression(hb):
+    h = hb.hist(
+        regimens=[
+            hb.reg(1, "VRd", "2020-01-01", "2020-05-01", end_reason="inadequate response"),
+            hb.reg(2, "DKd", "2020-05-15", None),
+        ],
+        responses=[hb.resp(1, "2020-04-01", "SD")],
+    )
+    assert ledger(h).disease_status.status == "primary refractory"
+    # still on the first regimen with an early SD: not yet
+    h2 = hb.hist(
+        regimens=[hb.reg(1, "VRd", "2020-01-01", None)], responses=[hb.resp(1, "2020-02-01", "SD")]
+    )
+    assert ledger(h2).disease_status.status == "newly diagnosed, not relapsed"
