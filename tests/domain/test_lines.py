@@ -518,6 +518,13 @@ def test_supportive_drugs_never_form_or_split_a_line(hb):
             ),
             hb.reg(2, "Zometa", "2020-02-01", None, ["zoledronic acid"]),
             hb.reg(
+                4,
+                "CRS treatment",
+                "2020-07-01",
+                "2020-07-03",
+                ["tocilizumab", hb.drug("dexamethasone", role="supportive")],
+            ),
+            hb.reg(
                 3,
                 "premed",
                 "2020-06-01",
