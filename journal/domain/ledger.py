@@ -397,6 +397,10 @@ class _Event:
     date: PartialDate
     ref: str
     category: str | None = None
+    mid: dt.date = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "mid", self.date.midpoint())  # computed once, used often
 
 
 # -- the rule --------------------------------------------------------------------------------
@@ -840,7 +844,7 @@ def _best_between(resp, start: PartialDate, last: PartialDate | None, cutoff):
     for e in resp:
         if e.category == ResponseCategory.NE.value:
             continue
-        if lo <= e.date.midpoint() <= hi and (
+        if lo <= e.mid <= hi and (
             best is None or response_rank(e.category) < response_rank(best)
         ):
             best, ref = e.category, e.ref
@@ -858,7 +862,7 @@ def _refractory_admin(a, name, dclass, rs: RuleSet, resp, progs, cutoff) -> Trac
         return None
     window_end = last + dt.timedelta(days=PD_WINDOW_DAYS)
     for p in progs:
-        pm = p.date.midpoint()
+        pm = p.mid
         if lo < pm <= window_end:
             on = pm <= last
             where = (
@@ -1180,7 +1184,7 @@ def _disease_status(admins, resp, progs, cutoff) -> DiseaseStatus:
             Trace("ledger.status.not_treated", "No anti-myeloma treatment is recorded.", src),
         )
     first = min(a.start.midpoint() for a in treated)
-    pds = [p for p in progs if p.date.midpoint() > first]
+    pds = [p for p in progs if p.mid > first]
     assessed = [e for e in resp if e.category != ResponseCategory.NE.value]
     responded = [e for e in assessed if response_rank(e.category) <= response_rank("MR")]
     stopped = [a for a in treated if a.last_dose is not None and not a.from_procedure]
@@ -1240,7 +1244,7 @@ def _disease_status(admins, resp, progs, cutoff) -> DiseaseStatus:
     ]
     # non-responsive on salvage: assessments after the first PD, none >= MR
     first_pd = pds[0].date.midpoint()
-    salvage = [e for e in assessed if e.date.midpoint() > first_pd]
+    salvage = [e for e in assessed if e.mid > first_pd]
     nonresp = bool(salvage) and all(
         response_rank(e.category) > response_rank("MR") for e in salvage
     )
@@ -1287,7 +1291,7 @@ def _early_relapse(lines: LinesResult, procs, progs, as_of) -> EarlyRelapse:
             Trace("ledger.early_relapse.none", "No line of therapy is recorded.", src),
         )
     start = first_line.start.midpoint()
-    pds = [p for p in progs if p.date.midpoint() > start]
+    pds = [p for p in progs if p.mid > start]
     first_asct = min(
         (
             p
@@ -1381,12 +1385,12 @@ def _car_t_outcomes(admins, resp, progs, cat, lines: LinesResult) -> tuple[CarTO
         best = None
         for e in resp:
             if (
-                inf < e.date.midpoint() <= until
+                inf < e.mid <= until
                 and e.category != ResponseCategory.NE.value
                 and (best is None or response_rank(e.category) < response_rank(best))
             ):
                 best = e.category
-        pd = next((p for p in progs if p.date.midpoint() > inf), None)
+        pd = next((p for p in progs if p.mid > inf), None)
         days = (pd.date.midpoint() - inf).days if pd else None
         out.append(
             CarTOutcome(
