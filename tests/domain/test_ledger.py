@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import os
+import random
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from journal.domain.dates import PartialDate
 from journal.domain.ledger import RULE_SETS, compute_ledger
@@ -594,12 +601,6 @@ def test_car_t_entered_twice_counts_once(hb):
 
 
 # -- properties --------------------------------------------------------------------------------
-import dataclasses  # noqa: E402
-import datetime as dt  # noqa: E402
-import random  # noqa: E402
-
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 _NAMES = ["VRd", "KRd", "DPd", "Kd", "Rd", "Pd", "Tec", "EPd", "IsaKd", "Tal"]
 _CATS = ["sCR", "CR", "VGPR", "PR", "MR", "SD", "PD"]
@@ -655,7 +656,9 @@ def _hist(hb, spec, rnd=None, supportive=False):
 
 
 _PROP = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=int(os.environ.get("TJ_HYPOTHESIS_EXAMPLES", "40")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 
 
