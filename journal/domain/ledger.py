@@ -844,9 +844,7 @@ def _best_between(resp, start: PartialDate, last: PartialDate | None, cutoff):
     for e in resp:
         if e.category == ResponseCategory.NE.value:
             continue
-        if lo <= e.mid <= hi and (
-            best is None or response_rank(e.category) < response_rank(best)
-        ):
+        if lo <= e.mid <= hi and (best is None or response_rank(e.category) < response_rank(best)):
             best, ref = e.category, e.ref
     return best, ref
 
