@@ -214,7 +214,7 @@ class AppController:
 
         def done(report) -> None:
             ok = getattr(report, "ok", None)
-            text = str(getattr(report, "summary", None) or report)
+            text = report.text() if callable(getattr(report, "text", None)) else str(report)
             if ok is False:
                 QMessageBox.warning(self.window, "Journal check: problems found", text)
             else:
@@ -243,7 +243,7 @@ class AppController:
                 self.window, "Restore", "There are no backups of this journal yet."
             )
             return
-        names = [str(getattr(b, "path", b)) for b in backups]
+        names = [b.describe() if hasattr(b, "describe") else str(b) for b in backups]
         choice, ok = QInputDialog.getItem(
             self.window,
             "Restore from backup",

@@ -224,3 +224,47 @@ def test_glossary_explains_jargon():
 def test_invalid_index_is_harmless(ctx):
     model = RecordTableModel(KINDS["note"])
     assert model.data(QModelIndex()) is None
+
+
+def test_damaged_journal_offers_restore_and_is_not_written(window, tmp_path, monkeypatch):
+    from journal.store.backup import backup_now
+    from journal.store.db import create_journal
+
+    w, controller = window
+    path = tmp_path / "j.sqlite"
+    store = create_journal(path)
+    actions.add_note(store, m.Note(date="2026-01", title="Before damage"))
+    backup_now(store, "manual")
+    store.close()
+    data = bytearray(path.read_bytes())
+    for i in range(4096, min(len(data), 4096 * 3)):
+        data[i] ^= 0xFF  # scramble pages: the file no longer passes its check
+    path.write_bytes(bytes(data))
+    damaged = path.read_bytes()
+    shown = []
+
+    def fake_exec(box):
+        shown.append((box.windowTitle(), box.text()))
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", fake_exec)
+    assert controller.open_path(path) is False
+    assert shown and shown[0][0] == "This journal file is damaged"
+    assert "backup" in shown[0][1].lower()
+    assert path.read_bytes() == damaged
+    assert w.ctx is None
+
+
+def test_second_window_on_same_journal_is_refused_plainly(window, tmp_path, monkeypatch):
+    from journal.store.db import create_journal
+
+    _w, controller = window
+    path = tmp_path / "j.sqlite"
+    holder = create_journal(path)
+    shown = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.windowTitle()) or 0)
+    try:
+        assert controller.open_path(path) is False
+    finally:
+        holder.close()
+    assert shown == ["This journal is already open"]
