@@ -332,7 +332,20 @@ def list_rows(
     where: dict[str, Any] | None = None,
     descending: bool = False,
 ) -> list[SQLModel]:
-    """Rows of one table as model objects.
+    """Rows of one table as model objects (detached; edit one and pass it to
+    ``actions.save``). Ordering and filtering as :func:`list_dicts`."""
+    return [table_cls(**x) for x in list_dicts(store, table_cls, order_by, where, descending)]
+
+
+def list_dicts(
+    store,
+    table_cls: type[SQLModel],
+    order_by: str | None = None,
+    where: dict[str, Any] | None = None,
+    descending: bool = False,
+) -> list[dict[str, Any]]:
+    """Rows of one table as plain dicts: the fast path for table views (thousands
+    of lab rows) since no model object is built per row.
 
     ``order_by`` None sorts date tables by their date (partial dates by their
     real sort key, not as text) and others by id; a column name sorts by it.
@@ -362,7 +375,7 @@ def list_rows(
         )
     if descending:
         rows.reverse()
-    return [table_cls(**x) for x in rows]
+    return rows
 
 
 def _date_columns(cls: type[SQLModel]) -> set[str]:

@@ -65,3 +65,16 @@ def test_empty_and_counts(store):
     actions.add_question(store, m.Question(created="2026-11-01", text="Is my IgG low?"))
     assert queries.row_counts(store)["question"] == 1
     assert len(queries.open_questions(store)) == 1
+
+
+def test_list_dicts_matches_list_rows(store):
+    actions.add_lab_results(
+        store,
+        [
+            m.LabResult(date="2020-02-03", test="hb", value=11.0, unit="g/dL"),
+            m.LabResult(date="2019-12", test="hb", value=12.0, unit="g/dL"),
+        ],
+    )
+    dicts = queries.list_dicts(store, m.LabResult)
+    assert [d["date"] for d in dicts] == ["2019-12", "2020-02-03"]
+    assert dicts == [r.model_dump() for r in queries.list_rows(store, m.LabResult)]
