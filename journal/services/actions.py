@@ -550,15 +550,17 @@ def _set_single(store, record: SQLModel, label: str) -> Change:
     validate(_prepare(record))
     cls = type(record)
     with _transaction(store) as w:
+        values = values_of(record)
         if record.id is None:
             tb = _table(cls)
             first = w.conn.execute(select(tb.c.id).order_by(tb.c.id).limit(1)).scalar()
             if first is not None:
                 record.id = first
+                values.pop("created_at", None)  # a fresh object must not reset the stamp
         if record.id is None:
-            record.id = w.insert(cls, values_of(record))
+            record.id = w.insert(cls, values)
         else:
-            w.update(cls, record.id, values_of(record))
+            w.update(cls, record.id, values)
     return _finish(store, w, label)
 
 

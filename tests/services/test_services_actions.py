@@ -144,9 +144,12 @@ def test_lab_results_one_step_stored_as_entered(store):
 
 
 def test_single_rows_and_overrides(store):
-    actions.set_person(store, m.Person(birth_date="1957-04", sex="female"))
-    actions.set_person(store, m.Person(birth_date="1957-04-12", sex="female"))
+    actions.set_person(store, m.Person(birth_date="1957-04", sex="female", created_at="x"))
+    ch = actions.set_person(store, m.Person(birth_date="1957-04-12", sex="female"))
     assert len(queries.list_rows(store, m.Person)) == 1
+    assert queries.person(store).created_at == "x"  # kept from the first entry
+    (img,) = ch.rows
+    assert {k for k in img.after if img.after[k] != img.before[k]} == {"birth_date"}
     assert queries.person(store).birth_date == "1957-04-12"
     actions.set_diagnosis(store, m.Diagnosis(date="2017-02", heavy_chain="IgG"))
     actions.set_override(store, "refractory", "lenalidomide", "no", "dose was too low")
