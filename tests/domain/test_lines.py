@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from journal.domain.dates import PartialDate
 from journal.domain.lines import FLAG_HOLD, FLAG_SHORT, FLAG_STEROID_ONLY, compute_lines
+from journal.domain.vocab import AdditionKind, ChangeReason, DrugRole, RegimenIntent
 
 
 def rules(line):
@@ -971,3 +972,100 @@ def test_plan_continues_in_the_newer_line_after_a_toxicity_switch(hb):
     assert res.regimen_line == {1: 1, 2: 2, 3: 2}
     t = next(t for t in res.lines[1].traces if t.rule == "lines.same_line.planned_programme")
     assert "continued in line 2" in t.explanation
+
+
+# -- robustness: any record the store can hold gives a consistent answer ------------------------
+
+_ANY_DRUGS = [
+    "bortezomib",
+    "lenalidomide",
+    "dexamethasone",
+    "daratumumab",
+    "melphalan",
+    "cyclophosphamide",
+    "fludarabine",
+    "teclistamab",
+    "ciltacabtagene-autoleucel",
+    "zoledronic acid",
+    "mystery herb",
+]
+_ANY_PROCS = ["auto", "allo", "cart", "apheresis", "collection", "radio", "plasmapheresis"]
+
+
+@st.composite
+def any_history(draw, b):
+    regs = []
+    n = draw(st.integers(0, 7))
+    for rid in range(1, n + 1):
+        s = draw(st.integers(0, 2000))
+        e = draw(st.one_of(st.none(), st.integers(s, s + 400)))
+        drugs = []
+        for _ in range(draw(st.integers(0, 4))):
+            ds = draw(st.one_of(st.none(), st.integers(s, s + 200)))
+            drugs.append(
+                b.drug(
+                    draw(st.sampled_from(_ANY_DRUGS)),
+                    start=PartialDate.from_date(_d(ds)) if ds is not None else None,
+                    role=draw(st.sampled_from(list(DrugRole))).value,
+                    addition=draw(st.sampled_from(list(AdditionKind))).value,
+                    stop_reason=draw(st.sampled_from([None, *[c.value for c in ChangeReason]])),
+                )
+            )
+        regs.append(
+            b.reg(
+                rid,
+                draw(st.sampled_from(["VRd", "Kd", "X", "Flu/Cy", "Cilta-cel"])),
+                PartialDate.from_date(_d(s)),
+                PartialDate.from_date(_d(e)) if e is not None else None,
+                drugs,
+                intent=draw(st.sampled_from([None, *[i.value for i in RegimenIntent]])),
+                part_of_id=draw(st.one_of(st.none(), st.integers(1, 8))),
+                start_reason=draw(st.sampled_from([None, "planned", "progression"])),
+                end_reason=draw(
+                    st.sampled_from([None, "plan completed", "side effects (toxicity)"])
+                ),
+                cycles=draw(st.one_of(st.none(), st.integers(0, 12))),
+                cycle_days=draw(st.one_of(st.none(), st.integers(1, 60))),
+                line_override=draw(st.one_of(st.none(), st.integers(1, 6))),
+            )
+        )
+    procs = [
+        b.proc(
+            i + 1,
+            draw(st.sampled_from(_ANY_PROCS)),
+            PartialDate.from_date(_d(draw(st.integers(0, 2400)))),
+            planned=draw(st.booleans()),
+            planned_tandem=draw(st.booleans()),
+            regimen_id=draw(st.one_of(st.none(), st.integers(1, 8))),
+            product=draw(st.sampled_from([None, "cilta-cel", "unknown product"])),
+        )
+        for i in range(draw(st.integers(0, 4)))
+    ]
+    progs = [
+        b.prog(i + 1, PartialDate.from_date(_d(draw(st.integers(0, 2400)))))
+        for i in range(draw(st.integers(0, 3)))
+    ]
+    return b.hist(regimens=regs, procedures=procs, progressions=progs)
+
+
+@FAST
+@given(st.data())
+def test_property_any_history_gives_consistent_lines(hb, data):
+    h = data.draw(any_history(hb))
+    res = compute_lines(h)
+    nums = [ln.number for ln in res.lines]
+    assert len(nums) == len(set(nums)) and nums == sorted(nums)
+    for ln in res.lines:
+        assert ln.traces, ln
+        assert set(ln.regimen_ids) <= {r.id for r in h.regimens}
+    for n in res.regimen_line.values():
+        assert n in nums
+    for r in h.regimens:
+        line_forming = any(
+            d.role == "anti-myeloma" and d.name not in ("zoledronic acid",) for d in r.drugs
+        )
+        if r.intent is None and line_forming and r.line_override is None:
+            # every anti-myeloma regimen belongs to a line
+            assert r.id in res.regimen_line or any(r.id in ln.regimen_ids for ln in res.lines), r
+    assert res.prior_lines(PartialDate(2200)) == res.lines_received
+    res.to_json()
