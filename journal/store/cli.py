@@ -61,7 +61,8 @@ def cmd_backup(args) -> int:
     from journal.store.backup import backup_now
     from journal.store.db import open_journal
 
-    with open_journal(_path(args), auto_backup=False) as store:
+    # Read-only: a backup only reads, so it works while the app has the journal open.
+    with open_journal(_path(args), readonly=True) as store:
         path = backup_now(store, "manual")
     print(f"Backup made and checked: {path}")
     return 0

@@ -35,6 +35,16 @@ def test_create_check_backup_restore_on_a_named_file(tmp_path, capsys):
     assert table_dump(path) == before
 
 
+def test_backup_works_while_the_app_has_the_journal_open(journal_path, capsys):
+    from journal.store.db import open_journal
+
+    with open_journal(journal_path, auto_backup=False):
+        assert main(["backup", str(journal_path)]) == 0
+        assert main(["check", str(journal_path)]) == 0
+    (b,) = list_backups(journal_path)
+    assert table_dump(b.path) == table_dump(journal_path)
+
+
 def test_file_argument_defaults_to_the_app_journal(capsys):
     path = default_journal_path()
     if path.exists():
