@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html
 import io
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,7 +77,7 @@ p.muted {{ color: #555555; font-size: {BASE_PT - 1}pt; }}
 p.warning {{ font-weight: bold; }}
 p.note {{ font-style: italic; }}
 p.caption {{ font-size: {BASE_PT - 1}pt; color: #444444; margin-bottom: 1px; }}
-table.t {{ border-collapse: collapse; border-color: #9a9a9a; margin-top: 1px;
+table.t {{ border-color: #b0b0b0; margin-top: 1px;
            margin-bottom: 3px; }}
 table.t td, table.t th {{ padding: 1px 3px; }}
 table.t th {{ background-color: #e4e8ee; font-weight: bold; text-align: left; }}
@@ -178,20 +179,61 @@ def _block_html(b, pending_break: bool) -> str:
 # --- charts -------------------------------------------------------------------
 
 
-def chart_svg(chart: Chart) -> bytes:
-    """Draw a chart into SVG bytes with text kept as text (not paths)."""
-    import matplotlib
+def _figure(chart: Chart):
     from matplotlib.figure import Figure
 
     if isinstance(chart.draw, Figure):
-        fig = chart.draw
-    else:
-        fig = Figure(figsize=chart.size)
-        chart.draw(fig)
+        return chart.draw
+    fig = Figure(figsize=chart.size)
+    chart.draw(fig)
+    return fig
+
+
+def chart_svg(chart: Chart, fig=None) -> bytes:
+    """Draw a chart into SVG bytes with text kept as text (not paths)."""
+    import matplotlib
+
+    fig = fig if fig is not None else _figure(chart)
     buf = io.BytesIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "font.family": FONT_FAMILY}):
         fig.savefig(buf, format="svg")
     return buf.getvalue()
+
+
+# QtSvg turns every hatch-pattern fill into its own embedded image in the PDF (a
+# 25-year history with 1000 hatched side-effect bars gave 30 MB and 18 s). Above this
+# many pattern fills the chart is embedded as a 150-dpi picture instead; below it,
+# it stays vector with selectable text.
+MAX_PATTERN_FILLS = 40
+RASTER_DPI = 150
+
+
+def _pattern_fills(fig) -> int:
+    """How many hatched shapes the figure holds (each becomes a pattern fill in SVG)."""
+    from matplotlib.collections import Collection
+    from matplotlib.patches import Patch
+
+    n = 0
+    for artist in fig.findobj():
+        if isinstance(artist, Collection) and artist.get_hatch():
+            n += len(artist.get_paths())
+        elif isinstance(artist, Patch) and artist.get_hatch():
+            n += 1
+    return n
+
+
+def chart_bytes(chart: Chart) -> tuple[str, bytes]:
+    """("svg", data) normally; ("png", data) when vector would be too heavy. No Qt here,
+    so it can run on a worker thread while Qt lays the text out."""
+    fig = _figure(chart)
+    if _pattern_fills(fig) <= MAX_PATTERN_FILLS:
+        return "svg", chart_svg(chart, fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=RASTER_DPI)
+    return "png", buf.getvalue()
+
+
+_CHART_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-chart")
 
 
 MAX_CHART_W_IN = 7.1  # the text width of A4 and Letter with our margins
@@ -201,9 +243,24 @@ _SCREEN_DPI = 96.0  # Qt scales inline image sizes from 96 dpi to the device
 @dataclass
 class _ChartSlot:
     position: int  # character position of the placeholder image
-    renderer: QSvgRenderer
+    future: Future  # -> chart_bytes(chart)
     w_in: float
     h_in: float
+    renderer: QSvgRenderer | None = None
+    image: QImage | None = None  # raster fallback (see MAX_PATTERN_FILLS)
+
+    def paint(self, painter: QPainter, rect: QRectF) -> None:
+        if self.renderer is None and self.image is None:
+            kind, data = self.future.result()
+            if kind == "svg":
+                self.renderer = QSvgRenderer(QByteArray(data))
+            else:
+                self.image = QImage()
+                self.image.loadFromData(data, "PNG")
+        if self.renderer is not None:
+            self.renderer.render(painter, rect)
+        elif self.image is not None:
+            painter.drawImage(rect, self.image)
 
 
 # --- building and painting ----------------------------------------------------
@@ -267,7 +324,8 @@ def build_qtextdocument(doc: Document, *, legend: bool = True) -> Built:
                 bf.setPageBreakPolicy(bf.PageBreakFlag.PageBreak_AlwaysBefore)
                 cursor.setBlockFormat(bf)
                 pending_break = False
-            slot = _ChartSlot(cursor.position(), QSvgRenderer(QByteArray(chart_svg(b))), w_in, h_in)
+            # Drawn on a worker thread while the text is laid out; awaited when painted.
+            slot = _ChartSlot(cursor.position(), _CHART_POOL.submit(chart_bytes, b), w_in, h_in)
             charts.append(slot)
             cursor.insertImage(fmt)
             if b.caption:
@@ -337,7 +395,7 @@ def paint_document(doc: Document, device: QPagedPaintDevice, built: Built | None
             qdoc.documentLayout().draw(painter, ctx)
             for rect, slot in chart_rects:
                 if rect.intersects(clip):
-                    slot.renderer.render(painter, rect)
+                    slot.paint(painter, rect)
             painter.restore()
             _furniture(painter, doc, i + 1, pages, body, small, mm)
     finally:

@@ -41,6 +41,17 @@ LABEL_ORDER = (
     "prior_allo_sct",
     "alkylator_exposed",
 )
+# The labels repeated in the key facts (all labels are in the ledger section).
+KEY_LABELS = (
+    "triple_class_exposed",
+    "triple_class_refractory",
+    "penta_exposed",
+    "penta_refractory",
+    "prior_bcma",
+    "prior_gprc5d",
+    "prior_fcrh5",
+    "prior_t_cell_redirecting",
+)
 CLASS_ORDER = (
     "PI",
     "IMiD",
@@ -198,9 +209,16 @@ def _key_facts(doc: Document, c: _Ctx) -> None:
         )
     )
     applied = [
-        ledger.labels[k] for k in LABEL_ORDER if k in ledger.labels and ledger.labels[k].applies
+        ledger.labels[k] for k in KEY_LABELS if k in ledger.labels and ledger.labels[k].applies
     ]
-    labels_txt = "; ".join(lab.name for lab in applied if not lab.id.startswith("prior_auto"))
+    # "exposed" is implied when the "refractory" label of the same group applies
+    ids = {lab.id for lab in applied}
+    applied = [
+        lab
+        for lab in applied
+        if not (lab.id.endswith("_exposed") and lab.id.replace("_exposed", "_refractory") in ids)
+    ]
+    labels_txt = "; ".join(lab.name for lab in applied)
     rows.append(
         (
             "Class labels",
@@ -497,7 +515,7 @@ def _ledger(doc: Document, c: _Ctx) -> None:
         doc.table(
             [["Label that applies", "Drugs behind it"]],
             label_rows,
-            col_widths=[4.6, 6.2],
+            col_widths=[6.0, 4.8],
             small=True,
         )
     if not_applied:
@@ -589,7 +607,7 @@ def _side_effects(doc: Document, c: _Ctx) -> None:
         doc.table(
             [["Side effect", "Grade", "Scale (version)", "Graded by", "Since", "Linked to"]],
             rows,
-            col_widths=[2.6, 1.1, 1.3, 2.0, 1.2, 2.2],
+            col_widths=[2.6, 0.9, 1.2, 2.6, 1.2, 2.0],
             small=True,
         )
     else:
@@ -727,11 +745,17 @@ def _lab_table(doc: Document, c: _Ctx) -> None:
     )
 
 
+MAX_EPISODE_ROWS = 60  # above this, the history is summarised per side effect
+
+
 def _side_effect_history(doc: Document, c: _Ctx) -> None:
     views = c.s.side_effects
     if not views:
         return
     doc.heading(2, "Side-effect history")
+    if len(views) > MAX_EPISODE_ROWS:
+        _side_effects_by_term(doc, c, views)
+        return
     rows = []
     for v in views:
         rows.append(
@@ -749,6 +773,58 @@ def _side_effect_history(doc: Document, c: _Ctx) -> None:
         [["Side effect", "Grade", "Scale", "Started", "Ended", "Linked to", "Graded by"]],
         rows,
         col_widths=[2.8, 0.6, 1.2, 1.2, 1.2, 2.2, 1.8],
+        small=True,
+    )
+
+
+def _side_effects_by_term(doc: Document, c: _Ctx, views) -> None:
+    """One row per side effect: a long history stays readable (and quick to print)."""
+    groups: dict[str, list] = defaultdict(list)
+    for v in views:
+        groups[v.term].append(v)
+    doc.paragraph(
+        f"{len(views)} episodes recorded; shown once per side effect with the worst grade.",
+        "small",
+    )
+    rows = []
+    for term, vs in sorted(groups.items(), key=lambda kv: kv[1][0].onset.sort_key()):
+        graded = [v for v in vs if v.grade is not None]
+        worst = max(graded, key=lambda v: v.grade) if graded else None
+        ongoing = [v for v in vs if v.ongoing]
+        drugs = sorted({c.name(x) for v in vs for x in v.drugs})
+        rows.append(
+            (
+                term,
+                str(len(vs)),
+                f"{worst.grade} ({worst.scale}, {_d(worst.onset)})" if worst else "—",
+                _d(vs[0].onset),
+                "ongoing"
+                if ongoing
+                else _d(
+                    max(
+                        (v.resolved for v in vs if v.resolved),
+                        key=lambda d: d.sort_key(),
+                        default=None,
+                    )
+                ),
+                ", ".join(drugs) or "—",
+                str(sum(1 for v in vs if v.serious)),
+            )
+        )
+    doc.table(
+        [
+            [
+                "Side effect",
+                "Episodes",
+                "Worst grade (scale, when)",
+                "First",
+                "Last ended",
+                "Linked to",
+                "Serious",
+            ]
+        ],
+        rows,
+        col_widths=[2.4, 0.8, 2.4, 1.1, 1.1, 2.4, 0.7],
         small=True,
     )
 
