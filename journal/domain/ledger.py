@@ -265,6 +265,7 @@ class Label:
     applies: bool
     drugs: tuple[str, ...]  # the drugs (or records) behind the answer
     trace: Trace
+    plain: str = ""  # what the label means, in one plain sentence
 
     def to_json(self) -> dict:
         return {
@@ -272,8 +273,47 @@ class Label:
             "name": self.name,
             "applies": self.applies,
             "drugs": list(self.drugs),
+            "plain": self.plain,
             "trace": self.trace.to_json(),
         }
+
+
+#: One plain sentence per label, for people who are not clinicians.
+LABEL_PLAIN: dict[str, str] = {
+    "double_refractory": "The myeloma stopped responding to (or came back soon after) both an "
+    "immunomodulatory drug such as lenalidomide and a proteasome inhibitor such as bortezomib.",
+    "double_refractory_kumar2017": "The stricter Mayo Clinic meaning of double-refractory: "
+    "lenalidomide or pomalidomide and bortezomib or carfilzomib stopped working, after at least "
+    "three lines and a chemotherapy of the melphalan/cyclophosphamide family.",
+    "triple_class_exposed": "You have had at least one drug from each of the three main families: "
+    "proteasome inhibitors, immunomodulatory drugs and anti-CD38 antibodies.",
+    "triple_class_refractory": "The myeloma stopped responding to at least one drug from each of "
+    "those three families.",
+    "quad_refractory_mammoth": "Stopped responding to an anti-CD38 antibody and to three more drugs "
+    "from the two other main families (the meaning used by the MAMMOTH study).",
+    "quad_refractory_older": "Stopped responding to bortezomib, carfilzomib, lenalidomide and "
+    "pomalidomide (an older meaning, used before anti-CD38 antibodies were common).",
+    "penta_exposed": "You have had all five: bortezomib, carfilzomib, lenalidomide, pomalidomide "
+    "and an anti-CD38 antibody.",
+    "penta_refractory": "The myeloma stopped responding to all five of those drugs.",
+    "prior_bcma": "You have had a treatment aimed at BCMA, a protein on myeloma cells (a CAR-T, a "
+    "bispecific antibody or belantamab).",
+    "prior_gprc5d": "You have had a treatment aimed at GPRC5D, another protein on myeloma cells "
+    "(for example talquetamab).",
+    "prior_fcrh5": "You have had a treatment aimed at FcRH5, a protein on myeloma cells (for "
+    "example cevostamab).",
+    "prior_t_cell_redirecting": "You have had a treatment that steers your own T cells to the "
+    "myeloma: a CAR-T or a bispecific antibody.",
+    "prior_car_t": "You have had a CAR-T: your own immune cells, changed in a lab to attack "
+    "myeloma, given back in one drip.",
+    "prior_bispecific": "You have had a bispecific antibody: a drug that links your T cells to "
+    "myeloma cells.",
+    "prior_allo_sct": "You have had a stem-cell transplant from a donor.",
+    "prior_auto_sct": "You have had a transplant of your own stem cells after high-dose "
+    "chemotherapy.",
+    "alkylator_exposed": "You have had a chemotherapy of the alkylator family, such as melphalan "
+    "(including the high dose before a transplant) or cyclophosphamide.",
+}
 
 
 @dataclass(frozen=True)
@@ -996,7 +1036,8 @@ def _labels(drugs, classes, cat, procs, lines: LinesResult, as_of) -> dict[str, 
             name,
             applies,
             tuple(ids),
-            Trace(
+            plain=LABEL_PLAIN.get(id, ""),
+            trace=Trace(
                 f"ledger.label.{id}",
                 expl,
                 src,

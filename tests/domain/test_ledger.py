@@ -730,3 +730,10 @@ def test_primary_refractory_without_progression(hb):
         regimens=[hb.reg(1, "VRd", "2020-01-01", None)], responses=[hb.resp(1, "2020-02-01", "SD")]
     )
     assert ledger(h2).disease_status.status == "newly diagnosed, not relapsed"
+
+
+def test_every_label_has_a_plain_sentence(hb):
+    lg = ledger(_heavy(hb))
+    for label in lg.labels.values():
+        assert label.plain.endswith("."), label.id
+        assert label.to_json()["plain"] == label.plain
