@@ -9,21 +9,52 @@ missing: the Qt system libraries (installed with apt-get when run as root;
 otherwise the exact `sudo apt-get install -y ...` line is printed), the virtual
 environment in .venv, and the package with its test tools (re-installed
 whenever pyproject.toml changes).
-"""
 
-from __future__ import annotations
+Written so that even an old Python can read this file and say plainly that it
+is too old: no f-strings or annotations here.
+"""
+# ruff: noqa: UP010, UP030, UP032, RUF005 - kept readable by old Pythons on purpose
+
+from __future__ import print_function
 
 import hashlib
 import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
+
+MIN_PYTHON = (3, 11)
+
+
+def say(message):
+    print("dev.py: " + message, file=sys.stderr)
+    sys.stderr.flush()
+
+
+def fail(message, code=1):
+    say(message)
+    sys.exit(code)
+
+
+def check_python():
+    if sys.version_info < MIN_PYTHON:
+        have = ".".join(str(n) for n in sys.version_info[:3])
+        fail(
+            "Treatment Journal needs Python 3.11 or newer, but this is Python {0} ({1}). "
+            "Install a newer Python (on Debian/Ubuntu: sudo apt-get install -y python3.11 "
+            "python3.11-venv) and run this again with it, e.g.: python3.11 dev.py test".format(
+                have, sys.executable
+            )
+        )
+
+
+check_python()  # before anything that needs a recent Python
+
+from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 STAMP = VENV / ".treatment-journal-installed"
-MIN_PYTHON = (3, 11)
 
 # Debian/Ubuntu package -> a library it provides (found with ldconfig when the
 # package has another name, e.g. libglib2.0-0t64 on newer releases).
@@ -48,34 +79,14 @@ QT_LIBS_WINDOW = {
 HEADLESS_QT = {"offscreen", "minimal"}
 
 
-def say(message: str) -> None:
-    print(f"dev.py: {message}", file=sys.stderr, flush=True)
-
-
-def fail(message: str, code: int = 1) -> None:
-    say(message)
-    sys.exit(code)
-
-
-def is_root() -> bool:
+def is_root():
     return hasattr(os, "geteuid") and os.geteuid() == 0
-
-
-def check_python() -> None:
-    if sys.version_info < MIN_PYTHON:
-        have = ".".join(map(str, sys.version_info[:3]))
-        fail(
-            f"Treatment Journal needs Python 3.11 or newer, but this is Python {have} "
-            f"({sys.executable}). Install a newer Python (on Debian/Ubuntu: "
-            "sudo apt-get install -y python3.11 python3.11-venv) and run this again "
-            "with it, e.g.: python3.11 dev.py test"
-        )
 
 
 # --- system libraries ---------------------------------------------------------
 
 
-def _ld_cache() -> str:
+def _ld_cache():
     for ldconfig in ("ldconfig", "/sbin/ldconfig", "/usr/sbin/ldconfig"):
         try:
             return subprocess.run(
@@ -86,7 +97,7 @@ def _ld_cache() -> str:
     return ""
 
 
-def _dpkg_installed(package: str) -> bool:
+def _dpkg_installed(package):
     if not shutil.which("dpkg-query"):
         return False
     run = subprocess.run(
@@ -95,34 +106,37 @@ def _dpkg_installed(package: str) -> bool:
     return run.returncode == 0 and "install ok installed" in run.stdout
 
 
-def missing_packages(wanted: dict[str, str]) -> list[str]:
+def missing_packages(wanted):
+    """The Debian packages of ``wanted`` (package -> library) that are not installed."""
     cache = _ld_cache()
     return [pkg for pkg, soname in wanted.items() if not (soname in cache or _dpkg_installed(pkg))]
 
 
-def apt_install(packages: list[str], why: str) -> None:
+def apt_install(packages, why):
     """Install Debian packages as root, or print the exact command and stop."""
     line = "sudo apt-get install -y " + " ".join(packages)
     if not shutil.which("apt-get"):
         fail(
-            f"{why} needs these system packages, and this is not a Debian/Ubuntu system "
-            f"with apt-get: {' '.join(packages)}. Install the equivalents with your "
-            "system's package manager, then run this again."
+            "{0} needs these system packages, and this is not a Debian/Ubuntu system with "
+            "apt-get: {1}. Install the equivalents with your system's package manager, "
+            "then run this again.".format(why, " ".join(packages))
         )
     if not is_root():
         fail(
-            f"{why} needs system packages that are not installed. Run this line once "
-            f"(it asks for your password), then run this command again:\n\n    {line}\n"
+            "{0} needs system packages that are not installed. Run this line once (it asks "
+            "for your password), then run this command again:\n\n    {1}\n".format(why, line)
         )
-    say(f"installing system packages for {why.lower()}: {' '.join(packages)}")
+    say("installing system packages: " + " ".join(packages))
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     if subprocess.run(["apt-get", "update"], env=env, check=False).returncode != 0:
         fail("'apt-get update' failed (see above); check the internet connection and try again.")
-    if subprocess.run(["apt-get", "install", "-y", *packages], env=env, check=False).returncode:
-        fail(f"Installing the system packages failed (see above). The command was: {line}")
+    if subprocess.run(
+        ["apt-get", "install", "-y"] + list(packages), env=env, check=False
+    ).returncode:
+        fail("Installing the system packages failed (see above). The command was: " + line)
 
 
-def ensure_qt_libraries(window: bool) -> None:
+def ensure_qt_libraries(window):
     if not sys.platform.startswith("linux"):
         return  # PySide6 wheels bring what they need on Windows and macOS
     wanted = dict(QT_LIBS_OFFSCREEN)
@@ -136,41 +150,43 @@ def ensure_qt_libraries(window: bool) -> None:
 # --- virtual environment and package --------------------------------------------
 
 
-def venv_python() -> Path:
+def venv_python():
     if os.name == "nt":
         return VENV / "Scripts" / "python.exe"
     return VENV / "bin" / "python"
 
 
-def ensure_venv() -> Path:
+def ensure_venv():
     python = venv_python()
     if python.exists():
         return python
+    venv_pkg = "python{0}.{1}-venv".format(*sys.version_info[:2])
     try:
         import ensurepip  # noqa: F401 - Debian ships it in a separate package
     except ImportError:
-        apt_install([f"python{sys.version_info[0]}.{sys.version_info[1]}-venv"], "Setting up")
-    say(f"creating the virtual environment in {VENV}")
+        apt_install([venv_pkg], "Setting up the virtual environment")
+    say("creating the virtual environment in " + str(VENV))
     run = subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=False)
     if run.returncode != 0 or not python.exists():
         shutil.rmtree(VENV, ignore_errors=True)
         fail(
             "Could not create the virtual environment (see above). On Debian/Ubuntu: "
-            f"sudo apt-get install -y python{sys.version_info[0]}.{sys.version_info[1]}-venv"
+            "sudo apt-get install -y " + venv_pkg
         )
     return python
 
 
-def ensure_installed(python: Path) -> None:
+def ensure_installed(python):
     """pip install -e .[test] when pyproject.toml changed since the last install."""
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if STAMP.exists() and STAMP.read_text().strip() == wanted:
         return
     say(
-        "installing Treatment Journal and its libraries into .venv (the first time takes a few minutes)"
+        "installing Treatment Journal and its libraries into .venv "
+        "(the first time takes a few minutes)"
     )
     run = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[test]"],
+        [str(python), "-m", "pip", "install", "--quiet", "-e", "{0}[test]".format(ROOT)],
         cwd=ROOT,
         check=False,
     )
@@ -185,32 +201,31 @@ def ensure_installed(python: Path) -> None:
 # --- commands --------------------------------------------------------------------
 
 
-def cmd_test(args: list[str]) -> int:
+def cmd_test(args):
     ensure_qt_libraries(window=False)
     python = ensure_venv()
     ensure_installed(python)
     env = dict(os.environ)
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
-    code = subprocess.run([str(python), "-m", "pytest", *args], cwd=ROOT, env=env, check=False)
-    if code.returncode == 5:
+    run = subprocess.run([str(python), "-m", "pytest"] + list(args), cwd=ROOT, env=env, check=False)
+    if run.returncode == 5:
         say("pytest found no tests to run; that counts as a failure (check the path or -k filter).")
         return 1
-    return code.returncode
+    return run.returncode
 
 
-def cmd_run(args: list[str]) -> int:
+def cmd_run(args):
     headless = os.environ.get("QT_QPA_PLATFORM", "").split(":")[0] in HEADLESS_QT
     ensure_qt_libraries(window=not headless)
     python = ensure_venv()
     ensure_installed(python)
-    argv = [str(python), "-m", "journal", *args]
+    argv = [str(python), "-m", "journal"] + list(args)
     if os.name == "posix":
         os.execv(argv[0], argv)  # the app owns the terminal (Ctrl+C, exit code)
     return subprocess.run(argv, check=False).returncode
 
 
-def main(argv: list[str]) -> int:
-    check_python()
+def main(argv):
     commands = {"run": cmd_run, "test": cmd_test}
     if not argv or argv[0] not in commands:
         print(__doc__.strip().split("\n\n")[1], file=sys.stderr)

@@ -87,3 +87,20 @@ def test_ci_script_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     assert readme.index("## What it is for") < readme.index("python3 dev.py run")
     assert "python3 dev.py test" in readme
+
+
+def test_dev_py_parses_on_old_pythons_so_it_can_say_it_is_too_old():
+    # The version check can only speak if the whole file parses: no syntax newer
+    # than Python 2.7/3.0 (f-strings, annotations, star-unpacking in literals).
+    import ast
+
+    tree = ast.parse((ROOT / "dev.py").read_text())
+    for node in ast.walk(tree):
+        assert not isinstance(node, ast.JoinedStr), f"f-string at line {node.lineno}"
+        if isinstance(node, ast.FunctionDef):
+            assert node.returns is None and all(a.annotation is None for a in node.args.args), (
+                f"annotation in {node.name}"
+            )
+        if isinstance(node, ast.List | ast.Tuple | ast.Set):
+            assert not any(isinstance(e, ast.Starred) for e in node.elts), node.lineno
+    assert "from __future__ import annotations" not in (ROOT / "dev.py").read_text()
