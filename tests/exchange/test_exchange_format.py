@@ -304,6 +304,81 @@ def journals(draw):
             m.Override: ovs,
         }
     )
+    # The remaining tables, so every table crosses the round trip.
+    reg_ids = [r["id"] for r in regs]
+    maybe_reg = st.none() | st.sampled_from(reg_ids) if reg_ids else st.none()
+    one = st.integers(0, 2)
+    rows[m.Diagnosis] = [
+        {
+            "date": iso(draw(day)),
+            "heavy_chain": draw(st.sampled_from(["IgG", "IgA", "unknown"])),
+            "iss_stage": draw(st.sampled_from([None, "I", "II", "III"])),
+            "ldh_high": draw(st.none() | st.booleans()),
+            "notes": draw(opt_text),
+        }
+    ][: draw(st.integers(0, 1))]
+    rows[m.IsotypeObservation] = [
+        {"date": iso(draw(day)), "light_chain": draw(st.sampled_from(["kappa", "lambda"]))}
+        for _ in range(draw(one))
+    ]
+    rows[m.DiseaseFeature] = [
+        {
+            "flag": draw(st.sampled_from(["extramedullary disease", "CNS involvement"])),
+            "site": draw(opt_text),
+            "size_mm": draw(st.none() | st.floats(0, 300)),
+        }
+        for _ in range(draw(one))
+    ]
+    rows[m.CytogeneticResult] = [
+        {
+            "abnormality": draw(st.sampled_from(["del(17p)", "t(4;14)", "other"])),
+            "present": draw(st.booleans()),
+            "percent": draw(st.none() | st.floats(0, 100)),
+            "copy_number": draw(st.none() | st.integers(0, 10)),
+        }
+        for _ in range(draw(one))
+    ]
+    rows[m.DoseChange] = [
+        {
+            "regimen_drug_id": d["id"],
+            "date": next(r["start"] for r in regs if r["id"] == d["regimen_id"]),
+            "dose": draw(st.none() | st.floats(0, 100)),
+            "held": draw(st.booleans()),
+        }
+        for d in drugs[: draw(one)]
+    ]
+    rows[m.Procedure] = [
+        {
+            "kind": draw(st.sampled_from(["CAR-T infusion", "radiotherapy"])),
+            "date": iso(draw(day)),
+            "regimen_id": draw(maybe_reg),
+            "units": draw(st.none() | st.floats(0, 10)),
+        }
+        for _ in range(draw(one))
+    ]
+    rows[m.Response] = [
+        {
+            "date": iso(draw(day)),
+            "category": draw(st.sampled_from(["sCR", "PR", "not evaluable"])),
+            "regimen_id": draw(maybe_reg),
+            "mrd_result": draw(st.sampled_from([None, "negative"])),
+        }
+        for _ in range(draw(one))
+    ]
+    rows[m.Progression] = [
+        {"date": iso(draw(day)), "confirmed": draw(st.booleans()), "regimen_id": draw(maybe_reg)}
+        for _ in range(draw(one))
+    ]
+    rows[m.Ecog] = [
+        {"date": iso(draw(day)), "score": draw(st.integers(0, 4))} for _ in range(draw(one))
+    ]
+    rows[m.SupportiveCare] = [
+        {"name": draw(text.filter(str.strip)), "start": iso(draw(day))} for _ in range(draw(one))
+    ]
+    rows[m.Question] = [
+        {"created": iso(draw(day)), "text": draw(text.filter(str.strip)), "answer": draw(opt_text)}
+        for _ in range(draw(one))
+    ]
     return rows
 
 
