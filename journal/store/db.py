@@ -49,6 +49,7 @@ from journal.store.errors import (
     JournalNotFoundError,
     NewerVersionError,
     NotAJournalError,
+    UpgradeError,
 )
 from journal.store.lock import JournalLock
 from journal.store.migrate import APPLICATION_ID
@@ -64,6 +65,7 @@ __all__ = [
     "JournalStore",
     "NewerVersionError",
     "NotAJournalError",
+    "UpgradeError",
     "create_journal",
     "open_journal",
     "open_or_create_journal",
@@ -122,8 +124,7 @@ class JournalStore:
                 self._lock = JournalLock(self.path).acquire()
             self.revision = _backup.verify_journal_file(self.path)
             if not readonly and self.revision != migrate.head_revision():
-                _backup.backup_file(self.path, "before-upgrade")
-                self.revision = migrate.upgrade(self.path)
+                self.revision = _upgrade(self.path)
             if not readonly:
                 _make_private(self.path)
             self.engine = self._make_engine()
@@ -268,6 +269,28 @@ class JournalStore:
     def __repr__(self) -> str:
         state = "closed" if self.closed else ("read-only" if self.readonly else "open")
         return f"<JournalStore {self.path} {state}>"
+
+
+def _upgrade(path: Path) -> str:
+    """Verified backup first, then every step in one transaction; plain errors."""
+    try:
+        saved = _backup.backup_file(path, "before-upgrade")
+    except (OSError, sqlite3.Error) as e:
+        raise BackupError(
+            f"The journal {path} needs a format update, and the safety copy made before "
+            f"it could not be written ({e.__class__.__name__}: {e}). Nothing was changed. "
+            "Free some disk space (or check the folder's permissions) and open it again.",
+            path,
+        ) from e
+    try:
+        return migrate.upgrade(path)
+    except Exception as e:
+        raise UpgradeError(
+            f"The journal {path} could not be updated to this version's format, so it was "
+            f"left exactly as it was (a copy is also in {saved}). Please report this "
+            f"problem: {e.__class__.__name__}.",
+            path,
+        ) from e
 
 
 def _backup_loop(ref: weakref.ref, stop: threading.Event) -> None:

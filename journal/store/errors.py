@@ -61,3 +61,7 @@ class JournalLockedError(JournalError):
 
 class BackupError(JournalError):
     pass
+
+
+class UpgradeError(JournalError):
+    """The file's format could not be brought up to date; it was left as it was."""

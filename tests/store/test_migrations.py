@@ -146,3 +146,28 @@ def test_failed_migration_changes_nothing(tmp_path, monkeypatch):
     assert migrate.read_revision(conn) == "0001"  # all or nothing
     conn.close()
     assert table_dump(path) == before
+
+
+def test_open_reports_a_failed_upgrade_plainly_and_keeps_the_file(tmp_path):
+    import pytest
+
+    from journal.store.errors import UpgradeError
+
+    path = tmp_path / "old.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+    conn.close()
+    migrate.upgrade(path, "0001")
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE journal_meta (id INTEGER PRIMARY KEY)")  # makes 0002 fail
+    conn.commit()
+    conn.close()
+    before = table_dump(path)
+    with pytest.raises(UpgradeError, match="left exactly as it was"):
+        open_journal(path)
+    assert table_dump(path) == before
+    (saved,) = list_backups(path)
+    assert saved.reason == "before-upgrade"
+    from journal.store.lock import JournalLock
+
+    JournalLock(path).acquire().release()  # and the lock was released
