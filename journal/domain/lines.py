@@ -72,6 +72,7 @@ LYMPHODEPLETION_WINDOW_DAYS = 14
 _LYMPHODEPLETION_DRUGS = frozenset({"fludarabine", "cyclophosphamide", "bendamustine"})
 CART_RECORD_DAYS = 14  # a CAR-T regimen this close to an infusion is that infusion
 FIRST_SCT_MAX_GAP_DAYS = 365  # a first SCT this long after the line's last dose is not its plan
+CONTINUATION_MAX_GAP_DAYS = 365  # nor is "maintenance" by intent alone this long after it
 
 FLAG_SHORT = "shorter than one complete cycle (counted: strict reading)"
 FLAG_STEROID_ONLY = "steroid-only addition (counted: strict reading)"
@@ -596,6 +597,13 @@ class _Walker:
         return ln
 
     # -- events ------------------------------------------------------------------------
+    @staticmethod
+    def _last_end(line: _LineB) -> PartialDate | None:
+        """The line's last recorded end; None while any part is still going."""
+        if not line.ends or any(e is None for e in line.ends):
+            return None
+        return max(line.ends, key=lambda d: d.sort_key())
+
     def active_at(self, line: _LineB, when: PartialDate, exclude: int) -> list[_Reg]:
         out = []
         for rid in line.regimen_ids:
@@ -692,7 +700,9 @@ class _Walker:
         refs = (r.ref,)
         if r.intent in _CONTINUATION_INTENTS and r.start_reason in _PLANNED_REASONS:
             pds = self.progression_between(min(cur.starts, key=lambda d: d.sort_key()), r.start)
-            if not pds:
+            last_end = self._last_end(cur)
+            soon = last_end is None or _days(last_end, r.start) <= CONTINUATION_MAX_GAP_DAYS
+            if not pds and soon:
                 t = Trace(
                     "lines.same_line.planned_continuation",
                     f"{r.name} started on {when} as planned {r.intent} after line "
@@ -1030,12 +1040,7 @@ class _Walker:
                 pds = self.progression_between(
                     min(cur.starts, key=lambda d: d.sort_key()), u.proc.date
                 )
-                ends = [e for e in cur.ends]
-                last_end = (
-                    None
-                    if not ends or any(e is None for e in ends)
-                    else max(ends, key=lambda d: d.sort_key())
-                )
+                last_end = self._last_end(cur)
                 long_gap = (
                     last_end is not None and _days(last_end, u.proc.date) > FIRST_SCT_MAX_GAP_DAYS
                 )

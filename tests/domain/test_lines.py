@@ -1069,3 +1069,16 @@ def test_property_any_history_gives_consistent_lines(hb, data):
             assert r.id in res.regimen_line or any(r.id in ln.regimen_ids for ln in res.lines), r
     assert res.prior_lines(PartialDate(2200)) == res.lines_received
     res.to_json()
+
+
+def test_maintenance_by_intent_long_after_the_line_is_a_new_line(hb):
+    h = hb.hist(
+        regimens=[
+            hb.reg(1, "VRd", "2015-01-01", "2015-06-01", end_reason="plan completed"),
+            hb.reg(2, "lenalidomide", "2017-01-01", None, ["lenalidomide"], intent="maintenance"),
+        ]
+    )
+    assert numbers(compute_lines(h)) == [1, 2]
+    # an explicit link to the plan still wins
+    h2 = hb.hist(regimens=[h.regimens[0], dataclasses.replace(h.regimens[1], part_of_id=1)])
+    assert numbers(compute_lines(h2)) == [1]
