@@ -442,7 +442,7 @@ def _lines_table(doc: Document, c: _Ctx) -> None:
                 "Regimen and drugs",
                 "Start",
                 "End",
-                "Best response (recorded / computed)",
+                "Best (recorded / computed)",
                 "Why it ended",
                 "Refractory drugs",
                 "Transplant / CAR-T",
@@ -740,7 +740,7 @@ def _lab_table(doc: Document, c: _Ctx) -> None:
     doc.table(
         [["Date", *[h for _, h in LAB_COLUMNS], "Other"]],
         rows,
-        col_widths=[1.3, *[0.8] * len(LAB_COLUMNS), 4.4],
+        col_widths=[1.5, *[0.8] * len(LAB_COLUMNS), 4.2],
         small=True,
     )
 
