@@ -68,6 +68,16 @@ LABELS: dict[str, str] = {
     "value": "result",
     "text_value": "result",
     "reason": "reason",
+    "cycles": "number of cycles",
+    "cycle_days": "cycle length in days",
+    "line_override": "line number",
+    "units": "number of units",
+    "size_mm": "size",
+    "percent": "percentage",
+    "bmpc_percent": "bone-marrow plasma cell percentage",
+    "beta2m_mg_l": "beta-2 microglobulin",
+    "albumin_g_dl": "albumin",
+    "part_of_id": "programme it belongs to",
 }
 
 TABLE_LABELS: dict[str, str] = {
@@ -114,8 +124,20 @@ class RowValues:
         return field.get_default(call_default_factory=True)
 
 
-def _label(field: str) -> str:
-    return LABELS.get(field, field.replace("_", " "))
+# Where a field's plain name depends on its table.
+TABLE_FIELD_LABELS: dict[tuple[type[SQLModel], str], str] = {
+    (m.Question, "text"): "question",
+    (m.Note, "text"): "note",
+    (m.Procedure, "end"): "end date",
+    (m.DiseaseFeature, "date"): "date it was found",
+    (m.DiseaseFeature, "resolved"): "date it went away",
+    (m.SupportiveCare, "name"): "name of the medicine",
+    (m.Override, "value"): "corrected value",
+}
+
+
+def _label(field: str, cls: type[SQLModel] | None = None) -> str:
+    return TABLE_FIELD_LABELS.get((cls, field)) or LABELS.get(field, field.replace("_", " "))
 
 
 DATE_FIELDS: dict[type[SQLModel], tuple[str, ...]] = {
@@ -247,14 +269,12 @@ def _fmt(d: PartialDate) -> str:
 
 
 def _plain_enum(values: type[StrEnum]) -> str:
-    vals = [v.value for v in values]
-    if len(vals) > 8:
-        return ", ".join(vals[:8]) + ", ..."
-    return ", ".join(vals)
+    return ", ".join(v.value for v in values)
 
 
 def _check_types(record: SQLModel, errors: list[FieldError], ignore=()) -> None:
     table = record.__table__
+    cls = getattr(record, "model_class", None) or type(record)
     for col in table.columns:
         if col.name == "id" or col.name in ignore:
             continue
@@ -263,16 +283,20 @@ def _check_types(record: SQLModel, errors: list[FieldError], ignore=()) -> None:
             has_default = col.default is not None or col.server_default is not None
             if not col.nullable and not has_default:
                 errors.append(
-                    FieldError(col.name, f"The {_label(col.name)} is required; please fill it in.")
+                    FieldError(
+                        col.name, f"The {_label(col.name, cls)} is required; please fill it in."
+                    )
                 )
             continue
         if isinstance(col.type, Boolean):
             if not isinstance(value, bool):
-                errors.append(FieldError(col.name, f"The {_label(col.name)} must be yes or no."))
+                errors.append(
+                    FieldError(col.name, f"The {_label(col.name, cls)} must be yes or no.")
+                )
         elif isinstance(col.type, Integer):
             if isinstance(value, bool) or not isinstance(value, int):
                 errors.append(
-                    FieldError(col.name, f"The {_label(col.name)} must be a whole number.")
+                    FieldError(col.name, f"The {_label(col.name, cls)} must be a whole number.")
                 )
         elif isinstance(col.type, Float):
             if (
@@ -281,9 +305,11 @@ def _check_types(record: SQLModel, errors: list[FieldError], ignore=()) -> None:
                 or value != value
                 or value in (float("inf"), float("-inf"))
             ):
-                errors.append(FieldError(col.name, f"The {_label(col.name)} must be a number."))
+                errors.append(
+                    FieldError(col.name, f"The {_label(col.name, cls)} must be a number.")
+                )
         elif not isinstance(value, str):
-            errors.append(FieldError(col.name, f"The {_label(col.name)} must be text."))
+            errors.append(FieldError(col.name, f"The {_label(col.name, cls)} must be text."))
 
 
 def validate(
@@ -316,7 +342,7 @@ def validate(
             errors.append(
                 FieldError(
                     f,
-                    f"The {_label(f)} ({raw!r}) is not a date this app can read. "
+                    f"The {_label(f, cls)} ({raw!r}) is not a date this app can read. "
                     "Type it like 2019, May 2019 or 14 May 2019.",
                 )
             )
@@ -326,11 +352,15 @@ def validate(
             errors.append(
                 FieldError(
                     f,
-                    f"The {_label(f)} ({_fmt(d)}) is more than a year in the future. "
+                    f"The {_label(f, cls)} ({_fmt(d)}) is more than a year in the future. "
                     "Check the year.",
                 )
             )
-    if cls is m.Person and "birth_date" in dates and dates["birth_date"].earliest() > today:
+    if (
+        cls is m.Person
+        and "birth_date" in dates
+        and today < dates["birth_date"].earliest() <= today + dt.timedelta(days=FUTURE_SLACK_DAYS)
+    ):
         errors.append(
             FieldError(
                 "birth_date",
@@ -344,8 +374,8 @@ def validate(
             errors.append(
                 FieldError(
                     end_f,
-                    f"{_label(end_f).capitalize()} ({_fmt(e)}) is before the "
-                    f"{_label(start_f)} ({_fmt(s)}). Check both dates.",
+                    f"{_label(end_f, cls).capitalize()} ({_fmt(e)}) is before the "
+                    f"{_label(start_f, cls)} ({_fmt(s)}). Check both dates.",
                 )
             )
 
@@ -356,7 +386,8 @@ def validate(
         if raw not in {v.value for v in enum}:
             errors.append(
                 FieldError(
-                    f, f"{raw!r} is not a known {_label(f)}. Choose one of: {_plain_enum(enum)}."
+                    f,
+                    f"{raw!r} is not a known {_label(f, cls)}. Choose one of: {_plain_enum(enum)}.",
                 )
             )
 
@@ -365,12 +396,12 @@ def validate(
         if v is None or f in bad:
             continue
         if (lo is not None and v < lo) or (hi is not None and v > hi):
-            errors.append(FieldError(f, f"The {_label(f)} ({v:g}) is out of range. {hint}"))
+            errors.append(FieldError(f, f"The {_label(f, cls)} ({v:g}) is out of range. {hint}"))
 
     for f in REQUIRED_TEXT.get(cls, ()):
         v = getattr(record, f, None)
         if f not in bad and (v is None or not str(v).strip()):
-            errors.append(FieldError(f, f"The {_label(f)} is empty; please fill it in."))
+            errors.append(FieldError(f, f"The {_label(f, cls)} is empty; please fill it in."))
 
     check = _SPECIFIC.get(cls)
     if check:
