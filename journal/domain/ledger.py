@@ -453,9 +453,14 @@ def compute_ledger(
     responses: Iterable[tuple[PartialDate, ResponseCategory | str, str]] | None = None,
     progressions: Iterable[tuple[PartialDate, str]] | None = None,
     catalog: Catalog | None = None,
+    celmod_as_imid: bool = False,
 ) -> Ledger:
     """Per-drug and per-class exposure/refractoriness/intolerance, class labels,
-    disease status and early relapse as of ``as_of`` (default: everything recorded)."""
+    disease status and early relapse as of ``as_of`` (default: everything recorded).
+
+    ``celmod_as_imid``: count CELMoDs (iberdomide, mezigdomide) as IMiDs in the class
+    labels, for a trial that does (rules doc 2.3: trial-specific, unconfirmed); the
+    per-class answers keep CELMoD as its own class either way."""
     if rule_set not in RULE_SETS:
         raise ValueError(f"unknown rule set {rule_set!r}; choose one of: {', '.join(RULE_SETS)}")
     cat = catalog or get_catalog()
@@ -502,7 +507,7 @@ def compute_ledger(
             drugs[found.id] = _override_only_status(found, history)
     classes = _classes(drugs, cat, history)
     procs = [p for p in history.procedures if in_range(p.date)]
-    labels = _labels(drugs, classes, cat, procs, lines, as_of)
+    labels = _labels(drugs, classes, cat, procs, lines, as_of, celmod_as_imid)
     status = _disease_status(admins, resp, progs, cutoff)
     early = _early_relapse(lines, procs, progs, as_of)
     car_t = _car_t_outcomes(admins, resp, progs, cat, lines)
@@ -1001,7 +1006,9 @@ def _classes(
     return out
 
 
-def _labels(drugs, classes, cat, procs, lines: LinesResult, as_of) -> dict[str, Label]:
+def _labels(
+    drugs, classes, cat, procs, lines: LinesResult, as_of, celmod_as_imid=False
+) -> dict[str, Label]:
     def dn(ids):
         return ", ".join(_cat_name(cat, x) for x in ids) or "none"
 
@@ -1048,6 +1055,18 @@ def _labels(drugs, classes, cat, procs, lines: LinesResult, as_of) -> dict[str, 
         )
 
     pi, imid, cd38 = cls("PI"), cls("IMiD"), cls("anti-CD38")
+    if celmod_as_imid:
+        cel = cls("CELMoD")
+        imid = ClassStatus(
+            "IMiD",
+            imid.exposed or cel.exposed,
+            imid.refractory or cel.refractory,
+            imid.intolerant or cel.intolerant,
+            imid.exposed_drugs + cel.exposed_drugs,
+            imid.refractory_drugs + cel.refractory_drugs,
+            imid.intolerant_drugs + cel.intolerant_drugs,
+            imid.traces + cel.traces,
+        )
     yes = {True: "yes", False: "no"}
     # Double-refractory: an IMiD and a PI.
     add(

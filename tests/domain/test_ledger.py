@@ -737,3 +737,33 @@ def test_every_label_has_a_plain_sentence(hb):
     for label in lg.labels.values():
         assert label.plain.endswith("."), label.id
         assert label.to_json()["plain"] == label.plain
+
+
+def test_celmod_counts_as_imid_only_when_asked(hb):
+    h = hb.hist(
+        regimens=[
+            hb.reg(1, "KRd", "2019-01-01", "2019-12-01"),
+            hb.reg(2, "MeziKd", "2020-01-01", "2020-06-01"),
+            hb.reg(3, "DVd", "2020-07-01", "2020-12-01"),
+        ],
+        progressions=[hb.prog(1, "2019-12-15"), hb.prog(2, "2020-06-15"), hb.prog(3, "2020-12-15")],
+        responses=[hb.resp(1, "2019-06-01", "VGPR")],
+    )
+    # lenalidomide refractory anyway; pomalidomide never given
+    lg = ledger(h)
+    assert lg.classes["CELMoD"].refractory_drugs == ("mezigdomide",)
+    assert lg.labels["quad_refractory_mammoth"].applies  # 2 PIs + 1 IMiD + anti-CD38
+    h2 = hb.hist(
+        regimens=[
+            hb.reg(1, "VRd", "2019-01-01", "2019-12-01"),
+            hb.reg(2, "MeziKd", "2020-01-01", "2020-06-01"),
+            hb.reg(3, "DPd", "2020-07-01", "2020-12-01"),
+        ],
+        progressions=h.progressions,
+    )
+    plain = ledger(h2)
+    assert set(plain.labels["double_refractory"].drugs) >= {"lenalidomide", "pomalidomide"}
+    assert "mezigdomide" not in plain.labels["double_refractory"].drugs
+    mapped = compute_ledger(h2, compute_lines(h2), celmod_as_imid=True)
+    assert "mezigdomide" in mapped.labels["double_refractory"].drugs
+    assert mapped.classes["IMiD"].refractory_drugs == ("lenalidomide", "pomalidomide")
