@@ -351,3 +351,18 @@ def test_dose_change_inside_the_drugs_dates(store):
         actions.add_dose_change(store, m.DoseChange(regimen_drug_id=bor.id, date="2017-08-01"))
     assert "after the last dose (25 Jun 2017)" in exc.value.errors[0].message
     actions.add_dose_change(store, m.DoseChange(regimen_drug_id=bor.id, date="2017-05"))
+
+
+def test_undo_and_redo_are_published_with_their_kind(store):
+    kinds = []
+    bus_for(store).subscribe(lambda c: kinds.append((c.kind, c.label, c.tables)))
+    ch = actions.record_ecog(store, m.Ecog(date="2024-03-04", score=2))
+    actions.undo(store, ch)
+    actions.redo(store, ch)
+    assert kinds == [
+        ("do", "Record ECOG 2", {"ecog"}),
+        ("undo", "Undo Record ECOG 2", {"ecog"}),
+        ("redo", "Redo Record ECOG 2", {"ecog"}),
+    ]
+    with pytest.raises(actions.UndoConflictError):
+        actions.redo(store, ch)  # already there: refusing beats duplicating
