@@ -99,6 +99,7 @@ class JournalContext(QObject):
         self.visit_range = None
         self._history = None
         self._summary = None
+        self._generation = 0  # bumped by every change; stale background results are dropped
         self._editor_opener: Callable[[str], bool] | None = None
 
     # -- reading ------------------------------------------------------------------
@@ -119,6 +120,36 @@ class JournalContext(QObject):
 
             self._summary = build_summary(self.history())
         return self._summary
+
+    @property
+    def summary_ready(self) -> bool:
+        return self._summary is not None
+
+    def load_summary_in_background(
+        self, on_ready: Callable[[], None], on_error: Callable[[BaseException], None] | None = None
+    ):
+        """Work out history and summary off the UI thread (the first screen draws at once);
+        ``on_ready()`` runs on the UI thread when ``summary()`` is cached. A result made
+        stale by a change meanwhile is not cached."""
+        from journal.ui.tasks import run_task
+
+        generation = self._generation
+
+        def work(_control):
+            from journal.domain.summary import build_summary
+            from journal.services.queries import load_history
+
+            history = load_history(self.store)
+            return history, build_summary(history)
+
+        def done(result) -> None:
+            if generation == self._generation:
+                self._history, self._summary = result
+            on_ready()
+
+        return run_task(
+            None, "Working out the overview", work, on_done=done, on_error=on_error, progress=False
+        )
 
     def rows(self, table_cls: type) -> list[dict]:
         from journal.services import queries
@@ -141,6 +172,7 @@ class JournalContext(QObject):
         return change
 
     def notify(self, change: Any = None) -> None:
+        self._generation += 1
         self._history = None
         self._summary = None
         self.changed.emit(change)
@@ -155,5 +187,10 @@ class JournalContext(QObject):
         return bool(self._editor_opener(ref))
 
     def close(self) -> None:
+        from PySide6.QtCore import QThreadPool
+
+        self._generation += 1
         self.undo_stack.clear()
+        # Background work (overview, export, backup) finishes before the file is closed.
+        QThreadPool.globalInstance().waitForDone(30000)
         self.store.close()

@@ -453,10 +453,46 @@ class OverviewPage(QScrollArea):
         self.value_labels: dict[str, QLabel] = {}
         self.why_buttons: dict[str, QPushButton] = {}
         self.correct_buttons: dict[str, QPushButton] = {}
+        self.ready = False
         ctx.changed.connect(lambda _c: self.refresh())
         self.refresh()
 
     def refresh(self) -> None:
+        """Show the facts; when the summary is not worked out yet, say so and work it out
+        in the background so the window appears at once."""
+        if not self.ctx.summary_ready:
+            self.ready = False
+            wait = QLabel("Working out the overview from your journal...")
+            wait.setAccessibleName("Working out the overview")
+            wait.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.setWidget(wait)
+            self.ctx.load_summary_in_background(self._loaded, self._failed)
+            return
+        self.render()
+
+    def _alive(self) -> bool:
+        import shiboken6
+
+        return shiboken6.isValid(self)
+
+    def _loaded(self) -> None:
+        if not self._alive():  # the window or journal was closed meanwhile
+            return
+        if self.ctx.summary_ready:
+            self.render()
+        else:  # the journal changed meanwhile: work it out again
+            self.refresh()
+
+    def _failed(self, exc: BaseException) -> None:
+        if not self._alive():
+            return
+        lab = QLabel(f"The overview could not be worked out: {exc}")
+        lab.setWordWrap(True)
+        lab.setProperty("role", "error")
+        self.setWidget(lab)
+        self.ready = True
+
+    def render(self) -> None:
         from journal.domain.summary import summary_to_json
 
         self.data = summary_to_json(self.ctx.summary())
@@ -556,6 +592,7 @@ class OverviewPage(QScrollArea):
         outer.addLayout(grid)
         outer.addStretch(1)
         self.setWidget(body)
+        self.ready = True
 
     def show_why(self, fact: Fact) -> None:
         WhyDialog(self.ctx, fact, self).exec()

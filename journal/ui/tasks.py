@@ -66,11 +66,30 @@ def run_task(
     on_error: Callable[[BaseException], None] | None = None,
     *,
     show_after_ms: int = 400,
+    progress: bool = True,
 ) -> TaskControl:
-    """Run ``fn(control)`` in the background; show a progress window if it takes a while."""
+    """Run ``fn(control)`` in the background; show a progress window if it takes a while
+    (``progress=False``: the caller shows its own "working" state instead)."""
     control = TaskControl()
     relay = _Relay()
     _RUNNING.add(relay)
+    if not progress:
+
+        def quiet_finished(result: Any, exc: BaseException | None) -> None:
+            _RUNNING.discard(relay)
+            if control.cancelled:
+                return
+            if exc is not None:
+                if on_error:
+                    on_error(exc)
+                else:
+                    raise exc
+            elif on_done:
+                on_done(result)
+
+        relay.finished.connect(quiet_finished, Qt.ConnectionType.QueuedConnection)
+        QThreadPool.globalInstance().start(_Runnable(fn, control, relay))
+        return control
     dlg = QProgressDialog(title, "Cancel", 0, 0, parent)
     dlg.setWindowTitle(title)
     dlg.setWindowModality(Qt.WindowModality.WindowModal)

@@ -13,13 +13,19 @@ from journal.store import models as m
 from journal.ui.overview import OverviewPage, WhyDialog, overview_facts, show_date
 
 
+def _page(qtbot, ctx):
+    page = OverviewPage(ctx)
+    qtbot.addWidget(page)
+    qtbot.waitUntil(lambda: page.ready, timeout=30000)
+    return page
+
+
 def _values(page) -> dict[str, str]:
     return {k: lab.accessibleName() for k, lab in page.value_labels.items()}
 
 
 def test_overview_matches_summary_cli_json(qtbot, demo_ctx):
-    page = OverviewPage(demo_ctx)
-    qtbot.addWidget(page)
+    page = _page(qtbot, demo_ctx)
     demo_ctx.store.close()  # let the CLI open the file on its own
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     out = subprocess.run(
@@ -65,8 +71,7 @@ def test_overview_matches_summary_cli_json(qtbot, demo_ctx):
 
 
 def test_why_shows_rule_records_and_source(qtbot, demo_ctx, monkeypatch):
-    page = OverviewPage(demo_ctx)
-    qtbot.addWidget(page)
+    page = _page(qtbot, demo_ctx)
     fact = next(f for f in page.facts if f.key == "lines")
     dlg = WhyDialog(demo_ctx, fact)
     qtbot.addWidget(dlg)
@@ -83,11 +88,12 @@ def test_why_shows_rule_records_and_source(qtbot, demo_ctx, monkeypatch):
 
 
 def test_correct_refractory_is_an_undoable_override_shown_as_such(qtbot, demo_ctx):
-    page = OverviewPage(demo_ctx)
-    qtbot.addWidget(page)
+    page = _page(qtbot, demo_ctx)
     data = summary_to_json(build_summary(demo_ctx.history()))
     first = next(d for d in data["ledger"]["drugs"].values() if d["refractory"])
     page.apply_refractory(first["drug_id"], "no", "clinic letter 3 May 2024 says otherwise")
+    assert not page.ready  # worked out again in the background
+    qtbot.waitUntil(lambda: page.ready, timeout=30000)
     shown = _values(page)
     assert first["name"] not in shown["refractory"].split(": ", 1)[1].split(", ")
     assert "[corrected by you]" in page.value_labels["refractory"].text()
@@ -95,13 +101,13 @@ def test_correct_refractory_is_an_undoable_override_shown_as_such(qtbot, demo_ct
     assert [(o.rule, o.subject, o.value) for o in ov] == [("refractory", first["drug_id"], "no")]
     assert demo_ctx.undo_stack.undoText() == f"Correct refractory: {first['drug_id']}"
     demo_ctx.undo_stack.undo()
+    qtbot.waitUntil(lambda: page.ready, timeout=30000)
     assert first["name"] in _values(page)["refractory"]
     assert queries.list_rows(demo_ctx.store, m.Override) == []
 
 
 def test_empty_journal_overview_gives_a_hint(qtbot, ctx):
-    page = OverviewPage(ctx)
-    qtbot.addWidget(page)
+    page = _page(qtbot, ctx)
     assert "0 lines of therapy" in _values(page)["lines"]
     labels = [w.text() for w in page.widget().findChildren(type(page.value_labels["lines"]))]
     assert any("Add your treatments under Treatments" in t for t in labels)
