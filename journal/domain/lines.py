@@ -31,6 +31,13 @@ Conventions where the rules doc says "(unconfirmed)"
 * A planned tandem transplant joins the line of the previous transplant whatever the
   interval; intervals over :data:`TANDEM_USUAL_MAX_DAYS` days are flagged.
 * Radiotherapy and other procedures are not lines.
+* A first transplant, or "maintenance"/"consolidation" known only by its intent, more
+  than :data:`FIRST_SCT_MAX_GAP_DAYS` / :data:`CONTINUATION_MAX_GAP_DAYS` days after the
+  line's last dose is not part of that line's plan (an explicit ``part_of_id`` link or
+  ``regimen_id`` on the procedure still wins).
+* Regimens started the same day are one combination. Fludarabine (+/- cyclophosphamide)
+  within :data:`LYMPHODEPLETION_WINDOW_DAYS` days before an infusion is lymphodepletion
+  whatever its recorded role; a CAR-T entered only as a regimen anchors its programme.
 
 Partial dates: order uses :meth:`PartialDate.sort_key` (midpoint of the span), day
 arithmetic uses midpoints (:func:`journal.domain.dates.days_between`); a decision that
