@@ -279,21 +279,9 @@ class AppController:
         from journal.ui.tasks import run_task
 
         def work(_c):
-            import json
-            import os
-            import tempfile
+            from journal.store.exchange import write_export
 
-            from journal.store.exchange import export_journal
-
-            data = export_journal(ctx.store)
-            target = Path(out)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".export-")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(data, fh, ensure_ascii=False, indent=1, sort_keys=False)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-            return target
+            return write_export(ctx.store, out)
 
         run_task(
             self.window,
@@ -316,16 +304,18 @@ class AppController:
             return
         from journal.ui.tasks import run_task
 
-        def work(_c):
-            import json
-
+        def work(control):
             from journal.store.db import create_journal
-            from journal.store.exchange import import_journal
+            from journal.store.exchange import import_journal, loads
 
-            data = json.loads(Path(src).read_text(encoding="utf-8"))
+            data = loads(Path(src).read_text(encoding="utf-8"))
+            if control.cancelled:
+                return None
             store = create_journal(dest)
             try:
-                import_journal(store, data)
+                import_journal(store, data, progress=control.report)
+                if control.cancelled:  # all-or-nothing: a cancelled import leaves no file
+                    raise InterruptedError("cancelled")
             except BaseException:
                 store.close()
                 Path(dest).unlink(missing_ok=True)
@@ -337,7 +327,7 @@ class AppController:
             self.window,
             "Importing...",
             work,
-            on_done=lambda p: self.open_path(p),
+            on_done=lambda p: p and self.open_path(p),
             on_error=lambda e: QMessageBox.warning(
                 self.window, "Import failed", f"Nothing was imported.\n\n{e}"
             ),
