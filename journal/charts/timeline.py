@@ -159,6 +159,7 @@ class TimelineArtists:
     lane_labels: list[Artist] = field(default_factory=list)  # "Line 2: DKd"
     options: TimelineOptions = field(default_factory=TimelineOptions)
     text_scale: float = 1.0
+    gridspec: Any = None
 
     @property
     def axes(self) -> list[Axes]:
@@ -273,6 +274,7 @@ def draw_timeline(
     fig.set_layout_engine("none")
     margins = _margins(fig, data, fs, labs, options)
     gs = fig.add_gridspec(len(heights), 1, height_ratios=heights, **margins)
+    arts.gridspec = gs
     lanes_ax = fig.add_subplot(gs[0])
     arts.lanes_ax = lanes_ax
     axes: list[Axes] = [lanes_ax]
@@ -356,8 +358,8 @@ def _margins(fig: Figure, data: TimelineData, fs: float, labs, options) -> dict[
     if options.show_legend:
         n, ncol = _legend_shape(fig, data, fs, options)
         bottom_in += _legend_rows(n, ncol) * fs * 0.85 * 1.45 / 72.0 + 0.12
-    top_in = 0.12 + (fs * 2.0 / 72.0 if data.title else fs * 0.6 / 72.0)
-    gap_in = fs * 0.9 / 72.0
+    top_in = 0.12 + (fs * 2.0 / 72.0 if data.title else fs * 1.2 / 72.0)
+    gap_in = fs * (2.2 if labs else 0.9) / 72.0  # room for each lab panel's title
     n_panels = 1 + (1 if options.show_side_effects and data.side_effects else 0) + len(labs)
     plot_h = max(0.5, height - bottom_in - top_in - gap_in * (n_panels - 1))
     return {
@@ -367,6 +369,29 @@ def _margins(fig: Figure, data: TimelineData, fs: float, labs, options) -> dict[
         "top": 1.0 - top_in / height,
         "hspace": gap_in / (plot_h / n_panels),
     }
+
+
+def relayout(arts: TimelineArtists) -> None:
+    """Fit the margins and the legend to the figure's current size (after a resize).
+
+    The margins are measured in inches from the label texts; when a canvas
+    resizes the figure, the fractions must be worked out again or the labels
+    are cut off and the gaps grow with the window.
+    """
+    fig, data, options = arts.fig, arts.data, arts.options
+    if arts.gridspec is None:
+        return
+    fs = BASE_FONT * arts.text_scale
+    labs = list(data.labs) if options.show_labs else []
+    arts.gridspec.update(**_margins(fig, data, fs, labs, options))
+    # GridSpec.update only moves axes of pyplot-managed figures; move ours here.
+    for ax in fig.axes:
+        spec = ax.get_subplotspec()
+        if spec is not None and spec.get_gridspec() is arts.gridspec:
+            ax.set_position(spec.get_position(fig))
+    if arts.legend is not None:
+        arts.legend.remove()
+        _legend(arts, fig, data, fs)
 
 
 def suggested_height(
@@ -569,7 +594,7 @@ def _draw_lanes(
                 fontsize=fs * 0.8,
                 color="#222222",
                 zorder=7,
-                clip_on=True,
+                clip_on=False,  # may rise above the panel; hidden when its mark is out of view
                 annotation_clip=True,
             )
 
@@ -726,18 +751,8 @@ def _draw_lab(arts, ax, series, data, fs, options) -> None:
                 )
             )
     ax.set_ylabel(series.unit, fontsize=fs * 0.85)
-    ax.text(
-        0.005,
-        0.97,
-        series.name,
-        transform=ax.transAxes,
-        ha="left",
-        va="top",
-        fontsize=fs * 0.9,
-        fontweight="bold",
-        color="#222222",
-        bbox=dict(facecolor="white", edgecolor="none", alpha=0.8, pad=1.0),
-    )
+    # The name above the panel, not inside it, so it never hides a value.
+    ax.set_title(series.name, loc="left", fontsize=fs * 0.9, fontweight="bold", pad=2.0)
 
 
 def _ncol(fig: Figure, labels: list[str], fs: float) -> int:

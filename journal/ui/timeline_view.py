@@ -50,6 +50,7 @@ from journal.charts.timeline import (
     TimelineArtists,
     TimelineOptions,
     draw_timeline,
+    relayout,
     set_date_range,
     shown_range,
     suggested_height,
@@ -73,8 +74,10 @@ def _results(ctx: Any) -> Any:
     """The rules' results for the chart: the summary, or lines + responses before it exists."""
     try:
         return ctx.summary()
-    except ImportError:
-        # journal.domain.summary not there yet: call the rules it would bundle.
+    except Exception:
+        # The summary bundles every rule; when one unrelated to the chart fails, the
+        # timeline still shows what the lines and response rules return.
+        log.exception("summary failed; the timeline uses the lines and response rules alone")
         from types import SimpleNamespace
 
         from journal.domain.lines import compute_lines
@@ -111,6 +114,7 @@ class TimelineView(QWidget):
         self.canvas.mpl_connect("button_press_event", self._on_press)
         self.canvas.mpl_connect("button_release_event", self._on_release)
         self.canvas.mpl_connect("scroll_event", self._on_scroll)
+        self.canvas.mpl_connect("resize_event", self._on_resize)
         self.canvas.mpl_connect("figure_leave_event", lambda _e: self._set_hover(None))
 
         self.scroll = QScrollArea()
@@ -267,6 +271,10 @@ class TimelineView(QWidget):
         self.canvas.setAccessibleDescription(self._describe(data))
         self._sync_dates()
         self.canvas.draw_idle()
+
+    def _on_resize(self, _event=None) -> None:
+        if self.artists is not None:
+            relayout(self.artists)
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         # The text size is a setting changed from the View menu; pick it up when shown.

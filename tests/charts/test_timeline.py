@@ -254,3 +254,26 @@ def test_charts_import_neither_qt_nor_pyplot():
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_relayout_fits_labels_after_a_resize(data):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from journal.charts.timeline import relayout
+
+    fig = Figure(figsize=(6, 4), dpi=72)
+    FigureCanvasAgg(fig)
+    arts = draw_timeline(fig, data, text_scale=1.75)
+    fig.set_size_inches(14, 12)  # what a canvas does when the window grows
+    relayout(arts)
+    renderer = fig.canvas.get_renderer()
+    axes_left = arts.lanes_ax.get_window_extent(renderer).x0
+    for text in arts.lane_labels + arts.row_labels:
+        box = text.get_window_extent(renderer)
+        assert box.x0 >= 0 and box.x1 <= axes_left + 1
+    # The gaps between panels stay a few points, not a share of a huge figure.
+    se_top = arts.side_effects_ax.get_window_extent(renderer).y1
+    lanes_bottom = arts.lanes_ax.get_window_extent(renderer).y0
+    assert 0 < lanes_bottom - se_top < 40
+    legend = arts.legend.get_window_extent(renderer)
+    assert legend.y0 >= 0 and legend.x0 >= 0 and legend.x1 <= fig.bbox.width

@@ -192,3 +192,17 @@ def test_buttons_have_accessible_names_and_take_focus(view):
     ):
         assert b.accessibleName() and b.focusPolicy() & Qt.TabFocus
     assert "3 lines of therapy" in view.canvas.accessibleDescription()
+
+
+def test_a_failing_summary_falls_back_to_the_lines_and_response_rules(qtbot):
+    ctx = FakeCtx()
+
+    def broken():
+        raise RuntimeError("staging rule failed")
+
+    ctx.summary = broken
+    v = TimelineView(ctx)
+    qtbot.addWidget(v)
+    # The fake lines are not real LinesResult objects; the real rules still draw one
+    # lane per line they find in the sample history.
+    assert v.data is not None and v.data.lanes
