@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -202,10 +203,12 @@ def chart_svg(chart: Chart, fig=None) -> bytes:
 
 # QtSvg turns every hatch-pattern fill into its own embedded image in the PDF (a
 # 25-year history with 1000 hatched side-effect bars gave 30 MB and 18 s). Above this
-# many pattern fills the chart is embedded as a 150-dpi picture instead; below it,
-# it stays vector with selectable text.
+# many pattern fills, the bars get the plain colour of their hatch (at that density a
+# hatch is too small to see anyway) while the legend keeps its hatches; the chart stays
+# vector with selectable text.
 MAX_PATTERN_FILLS = 40
-RASTER_DPI = 150
+_SVG_NS = "http://www.w3.org/2000/svg"
+_FILL_URL = re.compile(r"fill:\s*url\(#(h[0-9a-f]+)\)")
 
 
 def _pattern_fills(fig) -> int:
@@ -222,15 +225,39 @@ def _pattern_fills(fig) -> int:
     return n
 
 
+def flatten_hatches(svg: bytes) -> bytes:
+    """Replace hatch-pattern fills outside the legend by the hatch's base colour."""
+    import xml.etree.ElementTree as ET
+
+    ET.register_namespace("", _SVG_NS)
+    ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
+    root = ET.fromstring(svg)
+    base: dict[str, str] = {}
+    for pat in root.iter(f"{{{_SVG_NS}}}pattern"):
+        rect = pat.find(f"{{{_SVG_NS}}}rect")
+        if rect is not None and pat.get("id"):
+            base[pat.get("id")] = rect.get("fill", "#888888")
+
+    def walk(el, in_legend: bool) -> None:
+        in_legend = in_legend or (el.get("id") or "").startswith("legend")
+        style = el.get("style")
+        if style and not in_legend and "url(#h" in style:
+            el.set("style", _FILL_URL.sub(lambda m: f"fill: {base.get(m[1], '#888888')}", style))
+        for child in el:
+            walk(child, in_legend)
+
+    walk(root, False)
+    return ET.tostring(root, encoding="utf-8")
+
+
 def chart_bytes(chart: Chart) -> tuple[str, bytes]:
-    """("svg", data) normally; ("png", data) when vector would be too heavy. No Qt here,
-    so it can run on a worker thread while Qt lays the text out."""
+    """SVG of the chart, lightened when heavily hatched. No Qt here, so it can run on a
+    worker thread while Qt lays the text out."""
     fig = _figure(chart)
-    if _pattern_fills(fig) <= MAX_PATTERN_FILLS:
-        return "svg", chart_svg(chart, fig)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=RASTER_DPI)
-    return "png", buf.getvalue()
+    svg = chart_svg(chart, fig)
+    if _pattern_fills(fig) > MAX_PATTERN_FILLS:
+        svg = flatten_hatches(svg)
+    return "svg", svg
 
 
 _CHART_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-chart")
