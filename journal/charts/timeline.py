@@ -176,6 +176,15 @@ class TimelineArtists:
     def marks_for(self, ref: str) -> list[Mark]:
         return [m for m in self.marks if m.ref == ref]
 
+    def _marks_of(self, ax: Axes) -> tuple[list[Mark], np.ndarray]:
+        # Cached: hover asks on every mouse move, the marks only change on redraw.
+        cache = self.__dict__.setdefault("_hit_cache", {})
+        if ax not in cache or cache[ax][2] != len(self.marks):
+            marks = [m for m in self.marks if m.ax is ax]
+            pts = np.array([(m.x0, m.y0) for m in marks]).reshape(-1, 2)
+            cache[ax] = (marks, pts, len(self.marks))
+        return cache[ax][0], cache[ax][1]
+
     def hit(self, x_px: float, y_px: float, tolerance_px: float = 6.0) -> Mark | None:
         """The mark under a display position (pixels, origin bottom-left), if any.
 
@@ -186,12 +195,11 @@ class TimelineArtists:
         for ax in self.axes:
             if not ax.bbox.contains(x_px, y_px):
                 continue
-            marks = [m for m in self.marks if m.ax is ax]
+            marks, pts = self._marks_of(ax)
             if not marks:
                 return None
             inv = ax.transData.inverted()
             xd, yd = inv.transform((x_px, y_px))
-            pts = np.array([(m.x0, m.y0) for m in marks])
             disp = ax.transData.transform(pts)
             dist = np.hypot(disp[:, 0] - x_px, disp[:, 1] - y_px)
             for i, m in enumerate(marks):

@@ -102,6 +102,7 @@ class TimelineView(QWidget):
         self.hover_mark: Mark | None = None
         self._press: tuple[float, float, tuple[float, float]] | None = None
         self._dragged = False
+        self._stale = False
         self._text_scale = self._current_text_scale()
 
         self.setAccessibleName("Timeline")
@@ -242,7 +243,12 @@ class TimelineView(QWidget):
             return 1.0
 
     def _on_changed(self, _change: Any = None) -> None:
-        self.refresh(keep_range=True)
+        # A hidden page only notes the change: redrawing 25 years of data for a page
+        # nobody looks at would slow every edit made elsewhere.
+        if self.isVisible():
+            self.refresh(keep_range=True)
+        else:
+            self._stale = True
 
     def refresh(self, *, keep_range: bool = True) -> None:
         """Rebuild the drawing data from the journal and redraw on the same Figure."""
@@ -277,8 +283,11 @@ class TimelineView(QWidget):
             relayout(self.artists)
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if self._stale:
+            self._stale = False
+            self.refresh(keep_range=True)
         # The text size is a setting changed from the View menu; pick it up when shown.
-        if self.data is not None and self._current_text_scale() != self._text_scale:
+        elif self.data is not None and self._current_text_scale() != self._text_scale:
             self._text_scale = self._current_text_scale()
             self._draw(shown_range(self.artists) if self.artists else None)
         super().showEvent(event)

@@ -167,6 +167,16 @@ def test_redraws_on_change_on_the_same_figure(view):
     assert view.shown_range() == (dt.date(2022, 1, 1), dt.date(2023, 1, 1))  # zoom kept
 
 
+def test_hidden_view_redraws_when_shown_again(view, qtbot):
+    view.hide()
+    lines = view.ctx._results.lines
+    view.ctx._results.lines = replace(lines, lines=lines.lines[:1])
+    view.ctx.changed.emit(None)
+    assert len(view.data.lanes) == 3  # not redrawn while hidden
+    view.show()
+    qtbot.waitUntil(lambda: len(view.data.lanes) == 1)
+
+
 def test_blood_count_panels(view, qtbot):
     assert list(view.artists.lab_axes) == ["m_protein"]
     view.counts_box.setChecked(True)
