@@ -88,3 +88,30 @@ def test_text_is_searchable_without_ligatures(qapp, tmp_path):
     text = PdfReader(out).pages[0].extract_text()
     assert "confirmed" in text and "specific" in text and "office" in text and "fine" in text
     assert "\ufb01" not in text and "\ufb03" not in text
+
+
+def _hatched(fig, n):
+    from matplotlib.patches import Patch
+
+    ax = fig.add_subplot()
+    ax.barh(range(n), [1] * n, hatch="//", color="#e69f00", label="grade 2")
+    ax.set_title("Hatched chartlabel")
+    ax.legend(handles=[Patch(facecolor="#d55e00", hatch="xx", label="grade 3")])
+
+
+def test_heavily_hatched_chart_stays_vector_and_light(qapp, tmp_path):
+    from journal.reports.document import Chart
+    from journal.reports.qt_backend import MAX_PATTERN_FILLS, chart_bytes
+
+    kind, svg = chart_bytes(Chart(lambda f: _hatched(f, MAX_PATTERN_FILLS + 20)))
+    assert kind == "svg"
+    text = svg.decode()
+    legend = text[text.index('id="legend_1"') :]
+    assert text.count("url(#h") == legend.count("url(#h") >= 1  # only the legend keeps hatches
+    kind, svg = chart_bytes(Chart(lambda f: _hatched(f, 5)))
+    assert svg.decode().count("url(#h") >= 5  # light charts keep every hatch
+    out = tmp_path / "hatched.pdf"
+    doc = Document("t").chart(lambda f: _hatched(f, 300), (7, 4))
+    write_pdf(doc, out)
+    assert out.stat().st_size < 400_000
+    assert "Hatched chartlabel" in re.sub(r"\s+", " ", PdfReader(out).pages[0].extract_text())
