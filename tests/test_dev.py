@@ -104,3 +104,17 @@ def test_dev_py_parses_on_old_pythons_so_it_can_say_it_is_too_old():
         if isinstance(node, ast.List | ast.Tuple | ast.Set):
             assert not any(isinstance(e, ast.Starred) for e in node.elts), node.lineno
     assert "from __future__ import annotations" not in (ROOT / "dev.py").read_text()
+
+
+def test_run_passes_extra_words_to_python_m_journal(dev, monkeypatch):
+    seen = {}
+    monkeypatch.setattr(
+        dev, "ensure_qt_libraries", lambda window: seen.setdefault("window", window)
+    )
+    monkeypatch.setattr(dev, "ensure_venv", lambda: Path("/v/bin/python"))
+    monkeypatch.setattr(dev, "ensure_installed", lambda python: None)
+    monkeypatch.setattr(dev.os, "execv", lambda exe, argv: seen.setdefault("argv", argv))
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    dev.cmd_run(["--demo", "x.sqlite"])
+    assert seen["argv"] == ["/v/bin/python", "-m", "journal", "--demo", "x.sqlite"]
+    assert seen["window"] is True  # a real window needs the xcb libraries too
