@@ -96,3 +96,46 @@ def test_custom_period_is_used(view, qtbot):
     text = view.copy_text()
     assert "1 Nov 2026 to" in text
     assert "Stopped DKd" not in text  # 20 Oct is before the chosen period
+
+
+def test_print_dialog_previews_the_same_pages(view, qtbot):
+    from PySide6.QtPrintSupport import QPrintPreviewWidget
+
+    dlg = view.print_dialog()
+    qtbot.addWidget(dlg)
+    preview = dlg.findChild(QPrintPreviewWidget)
+    qtbot.waitUntil(lambda: preview.pageCount() > 0, timeout=10000)
+    assert preview.pageCount() == view.page_count()
+    dlg.reject()
+
+
+def test_period_chosen_on_the_timeline_is_offered(view, ctx):
+    assert not view.use_timeline.isEnabled()
+    ctx.visit_range = (dt.date(2026, 10, 1), dt.date(2026, 11, 20))
+    view._update_period_row()
+    assert view.use_timeline.isEnabled()
+    view.use_timeline.click()
+    view.refresh()
+    assert "Visit summary: 1 Oct 2026 to 20 Nov 2026" in view.copy_text()
+    view.default_period.click()
+    view.refresh()
+    assert "since the last clinic visit on 30 Sep 2026" in view.copy_text()
+
+
+def test_new_entries_refresh_the_summary(view, ctx, qtbot):
+    ctx.apply(actions.add_question, m.Question(created="2026-11-20", text="Ask about IVIG?"))
+    qtbot.waitUntil(lambda: "Ask about IVIG?" in view.copy_text(), timeout=5000)
+
+
+def test_screening_as_of_a_past_date(view):
+    view.set_report("screening")
+    view.as_of_today.setChecked(False)
+    view.as_of.setDate(dt.date(2026, 10, 15))
+    view.refresh()
+    assert view.last_error is None, view.last_error
+    text = view.copy_text()
+    assert "As of 15 Oct 2026" in text
+    assert "Stopped DKd" not in text  # a visit-summary line, not in this report
+    prior = view._inputs.summary.prior_lines  # the rules' count as of that day, printed as is
+    assert view._inputs.summary.as_of == dt.date(2026, 10, 15)
+    assert re.search(rf"Prior lines of therapy\s*: {prior} \[c\]", text)
