@@ -47,8 +47,8 @@ OKABE_ITO = {
 ROLE_STYLE = {
     # role: (face colour, hatch, legend text)
     "anti-myeloma": (OKABE_ITO["blue"], "", "Myeloma treatment"),
-    "conditioning": (OKABE_ITO["orange"], "..", "Conditioning before a transplant"),
-    "lymphodepletion": (OKABE_ITO["orange"], "..", "Conditioning before a transplant"),
+    "conditioning": (OKABE_ITO["orange"], "..", "Preparing for transplant or CAR-T"),
+    "lymphodepletion": (OKABE_ITO["orange"], "..", "Preparing for transplant or CAR-T"),
     "mobilisation": (OKABE_ITO["grey"], "..", "Stem-cell mobilisation"),
 }
 TRIAL_HATCH = "///"
@@ -86,7 +86,7 @@ EVENT_STYLE = {
     # kind: (marker, colour, size, legend text)
     "transplant": ("*", OKABE_ITO["blue"], 13, "stem-cell transplant"),
     "car_t": ("D", OKABE_ITO["purple"], 8, "CAR-T infusion"),
-    "trial": ("P", OKABE_ITO["green"], 9, "clinical trial start (bars hatched ///)"),
+    "trial": ("P", OKABE_ITO["green"], 9, "clinical trial start"),
     "progression": ("^", OKABE_ITO["vermillion"], 10, "progression (PD)"),
     "relapse_cr": ("p", OKABE_ITO["orange"], 9, "relapse from complete response"),
     "response": ("o", OKABE_ITO["sky"], 7, "response"),
@@ -858,7 +858,7 @@ def _legend_handles(arts: TimelineArtists, data: TimelineData) -> list[Artist]:
                 mec=colour,
                 mew=1.8,
                 ls="none",
-                label="possible progression, not yet confirmed",
+                label="possible progression (unconfirmed)",
             )
         )
     responses = [e for e in data.events if e.kind == "response"]
@@ -871,7 +871,7 @@ def _legend_handles(arts: TimelineArtists, data: TimelineData) -> list[Artist]:
                 mfc=OKABE_ITO["sky"],
                 mec="black",
                 ls="none",
-                label="response recorded by doctor (label = category)",
+                label="response recorded (text = category)",
             )
         )
     if any(e.computed for e in responses):

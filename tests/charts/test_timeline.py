@@ -159,14 +159,14 @@ def test_legend_explains_every_symbol(drawn):
     labels = set(drawn.legend_labels)
     for needed in [
         "Myeloma treatment",
-        "Conditioning before a transplant",
+        "Preparing for transplant or CAR-T",
         "given in a clinical trial",
         "still ongoing",
         "dose reduced",
         "drug stopped early",
         "stem-cell transplant",
         "progression (PD)",
-        "possible progression, not yet confirmed",
+        "possible progression (unconfirmed)",
         "response computed from labs",
         "side effect grade 4 (life-threatening)",
         "serious side effect (thick outline)",
