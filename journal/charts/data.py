@@ -463,7 +463,7 @@ def _events(
         )
 
     events += _computed_events(results, lane_of)
-    events.sort(key=lambda e: (e.date, EVENT_KINDS.index(e.kind)))
+    events.sort(key=lambda e: (e.date, EVENT_KINDS.index(e.kind), e.ref))
     return events
 
 
@@ -616,7 +616,7 @@ def _side_effects(history: History) -> list[SideEffectSpan]:
                 s.term, s.onset.as_date(), _d(s.resolved), s.grade, s.serious, s.ref, tip
             )
         )
-    spans.sort(key=lambda s: s.start)
+    spans.sort(key=lambda s: (s.start, s.ref))
     return spans
 
 

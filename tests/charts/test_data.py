@@ -140,3 +140,36 @@ def test_many_drugs_collapse_to_regimen_bars():
 def test_span_covers_everything(history, results):
     data = timeline_data_from(history, results, today=TODAY)
     assert data.span() == (dt.date(2019, 2, 15), TODAY)
+
+
+def test_input_order_never_changes_the_drawing_data(history, results):
+    import random
+    from dataclasses import replace
+
+    expected = timeline_data_from(history, results, today=TODAY, extra_labs=("hb",))
+    rng = random.Random(7)
+    for _ in range(5):
+
+        def shuffled(items):
+            items = list(items)
+            rng.shuffle(items)
+            return tuple(items)
+
+        h = replace(
+            history,
+            regimens=shuffled(history.regimens),
+            labs=shuffled(history.labs),
+            side_effects=shuffled(history.side_effects),
+            responses=shuffled(history.responses),
+            procedures=shuffled(history.procedures),
+        )
+        got = timeline_data_from(h, results, today=TODAY, extra_labs=("hb",))
+        assert got == expected
+
+
+def test_empty_journal():
+    from journal.domain.records import History
+
+    data = timeline_data_from(History(), FakeLines(()), today=TODAY)
+    assert data.lanes == () and data.events == () and data.labs == ()
+    assert data.span() == (TODAY - dt.timedelta(days=365), TODAY)
