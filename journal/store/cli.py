@@ -50,11 +50,21 @@ def cmd_create(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from journal.store.backup import check_journal
+    from journal.store.backup import check_journal, good_backups
 
-    report = check_journal(_path(args))
+    path = _path(args)
+    report = check_journal(path)
     print(report.text())
-    return 0 if report.ok else 1
+    if report.ok:
+        return 0
+    if report.kind not in ("missing", "newer"):
+        good = good_backups(path)
+        if good:
+            print(f"The newest good backup is from {good[0].describe()}. To go back to it:")
+            print(f'    journal restore "{good[0].path}" "{path}"')
+        else:
+            print("No good backup was found. Keep the file as it is and ask for help.")
+    return 1
 
 
 def cmd_backup(args) -> int:

@@ -56,11 +56,15 @@ def test_file_argument_defaults_to_the_app_journal(capsys):
 
 
 def test_check_reports_damage_and_exits_1_without_changing_it(journal_path, capsys):
+    from journal.store.backup import backup_file
+
+    saved = backup_file(journal_path, "manual")
     data = journal_path.read_bytes()
     journal_path.write_bytes(data[: len(data) // 2])
     before = file_hash(journal_path)
     assert main(["check", str(journal_path)]) == 1
-    assert "cut short" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "cut short" in out and f'journal restore "{saved}"' in out
     assert file_hash(journal_path) == before
     assert main(["backup", str(journal_path)]) == 1
     err = capsys.readouterr().err
