@@ -179,7 +179,7 @@ def _key_facts(doc: Document, c: _Ctx) -> None:
     lines_over = any(ln.overridden for ln in s.lines.lines)
     cur = c.current_line()
     prior: list[Inline] = [_mark(f"{s.prior_lines}", lines_over, bold=True)]
-    prior.append(f" (IMWG 2015; {len(s.lines.lines)} line(s) in all)")
+    prior.append(f" (lines started before {_d(c.as_of)}; IMWG 2015)")
     rows.append(("Prior lines of therapy", prior))
     if cur is not None:
         rows.append(
@@ -697,9 +697,48 @@ def _appendix(doc: Document, c: _Ctx) -> None:
     if draw is not None:
         doc.heading(2, "Timeline of treatment, responses and side effects")
         doc.chart(draw, (7.1, 6.2), alt_text="timeline chart of the whole history")
+    _how_computed(doc, c)
     _lab_table(doc, c)
     _side_effect_history(doc, c)
     _notes(doc, c)
+
+
+def _how_computed(doc: Document, c: _Ctx) -> None:
+    """The rule, data and source behind the computed facts of pages 1-2, so a reader
+    can check them against the medical record."""
+    s, ledger = c.s, c.ledger
+    from journal.domain.dates import PartialDate
+
+    rows: list[tuple[Inline, ...]] = []
+
+    def add(fact: str, t: Trace | None) -> None:
+        if t is None:
+            return
+        expl: list[Inline] = [t.explanation]
+        if t.unconfirmed:
+            expl.append(Span(" (default rule, unconfirmed)", italic=True))
+        if t.overridden_by:
+            expl.append(overridden(" corrected by the person"))
+        rows.append((fact, expl, t.source.short))
+
+    add("Prior lines", s.lines.prior_lines_trace(PartialDate.from_date(c.as_of)))
+    for ln in s.lines.lines:
+        if ln.traces:
+            add(f"Line {ln.number} starts", ln.traces[0])
+    for d in ledger.drugs.values():
+        for t in d.traces:
+            if t.rule.startswith(("ledger.refractory", "ledger.override", "ledger.intolerant")):
+                add(f"{d.name}", t)
+    add("Disease status", ledger.disease_status.trace)
+    add("Measurable disease", s.responses.current_measurable.trace)
+    add("High-risk", s.staging.high_risk.trace)
+    doc.heading(2, "How the computed facts were worked out")
+    doc.table(
+        [["Fact", "Rule and the data used", "Source"]],
+        rows,
+        col_widths=[1.6, 6.6, 2.6],
+        small=True,
+    )
 
 
 def _lab_table(doc: Document, c: _Ctx) -> None:

@@ -165,3 +165,15 @@ def test_deidentified_pdf_contains_no_name_or_birth_date(qapp, tmp_path, demo_in
     assert "Sam" not in whole and "Example" not in whole
     assert fmt_date(person.birth_date) not in whole
     assert person.birth_date.to_iso() not in whole
+
+
+def test_appendix_explains_each_computed_fact_with_its_source(text, demo_inputs):
+    part = text[text.index("How the computed facts were worked out") :]
+    s = demo_inputs.summary
+    assert "IMWG 2015 lines of therapy" in part
+    for ln in s.lines.lines:
+        assert f"Line {ln.number} starts" in part
+    for d in s.ledger.drugs.values():
+        if d.refractory:
+            assert f"Refractory to {d.name}" in part
+    assert "(default rule, unconfirmed)" in part  # defaults marked unconfirmed say so
