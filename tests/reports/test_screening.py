@@ -177,3 +177,17 @@ def test_appendix_explains_each_computed_fact_with_its_source(text, demo_inputs)
         if d.refractory:
             assert f"Refractory to {d.name}" in part
     assert "(default rule, unconfirmed)" in part  # defaults marked unconfirmed say so
+
+
+def test_an_empty_journal_gives_a_plain_summary(qapp, tmp_path):
+    from journal.domain.records import History
+    from journal.reports.visit import build_visit
+
+    h = History()
+    inputs = ReportInputs(h, build_summary(h, as_of=AS_OF), (), (), AS_OF)
+    text = render_text(build_screening(inputs, OPTS))
+    assert re.search(r"Prior lines of therapy\s*: 0 \[c\]", text)
+    assert "No treatment recorded." in text and "name not recorded" in text
+    assert "No ongoing side effects recorded." in text
+    out = tmp_path / "empty.pdf"
+    assert write_pdf(build_visit(inputs, OPTS), out) == 1

@@ -139,3 +139,13 @@ def test_screening_as_of_a_past_date(view):
     prior = view._inputs.summary.prior_lines  # the rules' count as of that day, printed as is
     assert view._inputs.summary.as_of == dt.date(2026, 10, 15)
     assert re.search(rf"Prior lines of therapy\s*: {prior} \[c\]", text)
+
+
+def test_empty_journal_shows_a_summary_not_an_error(ctx, qtbot):
+    from journal.ui.summary_view import SummaryView
+
+    v = SummaryView(ctx)
+    qtbot.addWidget(v)
+    assert v.last_error is None, v.last_error
+    assert v.page_count() >= 1
+    assert "No treatment recorded." in v.copy_text()
