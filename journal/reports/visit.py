@@ -17,7 +17,7 @@ from journal.domain.records import LabRec
 from journal.domain.vocab import NoteKind
 from journal.reports import common
 from journal.reports.charts import timeline_chart
-from journal.reports.document import Document, Inline
+from journal.reports.document import Document, Inline, computed
 from journal.reports.inputs import ReportInputs, ReportOptions
 
 DEFAULT_DAYS = 90  # period when no clinic visit has been recorded yet
@@ -142,6 +142,45 @@ def new_results(inputs: ReportInputs, lo: dt.date, hi: dt.date) -> list[tuple[In
     return rows
 
 
+def assessments(inputs: ReportInputs, lo: dt.date, hi: dt.date) -> list[tuple[Inline, ...]]:
+    """Responses, progressions (recorded and computed), ECOG and supportive care in the period."""
+    h = inputs.history
+    out: list[tuple[tuple, tuple[Inline, ...]]] = []
+
+    def add(d: PartialDate, what: Inline, by: str) -> None:
+        out.append((d.sort_key(), (common.fmt_date(d), what, by)))
+
+    for r in h.responses:
+        if _in(r.date, lo, hi):
+            mrd = f", MRD {r.mrd_result}" if r.mrd_result and r.mrd_result != "not done" else ""
+            add(r.date, f"Response: {r.category}{mrd}", f"recorded ({r.assessor})")
+    for p in h.progressions:
+        if _in(p.date, lo, hi):
+            sure = "" if p.confirmed else ", not confirmed"
+            add(p.date, f"Progression ({p.kind}{sure})", "recorded")
+    results = getattr(inputs.summary, "responses", None)
+    for p in getattr(results, "progressions", ()) or ():
+        day = PartialDate.from_date(p.date)
+        if _in(day, lo, hi):
+            add(
+                day, computed(f"Progression by {p.parameter} (line {p.line})"), "computed from labs"
+            )
+    for e in h.ecog:
+        if _in(e.date, lo, hi):
+            add(e.date, f"ECOG performance status {e.score}", "recorded")
+    for sc in h.supportive:
+        if sc.start and _in(sc.start, lo, hi):
+            add(
+                sc.start,
+                f"Started {sc.name}" + (f" ({sc.purpose})" if sc.purpose else ""),
+                "supportive care",
+            )
+        if sc.end and _in(sc.end, lo, hi):
+            add(sc.end, f"Stopped {sc.name}", "supportive care")
+    out.sort(key=lambda e: e[0])
+    return [r for _, r in out]
+
+
 def side_effect_changes(inputs: ReportInputs, lo: dt.date, hi: dt.date) -> list[tuple[str, ...]]:
     """New, worse or resolved side effects in the period."""
     out: list[tuple[tuple, tuple[str, ...]]] = []
@@ -227,6 +266,13 @@ def build_visit(inputs: ReportInputs, opts: ReportOptions) -> Document:
         )
     else:
         doc.paragraph("No new blood or urine results recorded in this period.")
+
+    doc.heading(2, "Responses, progressions and other changes")
+    rows = assessments(inputs, lo, hi)
+    if rows:
+        doc.table([["Date", "What", "From"]], rows, col_widths=[1.2, 4.6, 1.6])
+    else:
+        doc.paragraph("No response assessments or other changes recorded in this period.")
 
     doc.heading(2, "Side effects: new, worse or resolved")
     effects = side_effect_changes(inputs, lo, hi)

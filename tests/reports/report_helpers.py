@@ -7,6 +7,12 @@ import datetime as dt
 AS_OF = dt.date(2026, 11, 25)
 
 
+def P(text: str):
+    from journal.domain.dates import PartialDate
+
+    return PartialDate.from_iso(text)
+
+
 def pdf_pages_text(path) -> list[str]:
     """Text of each page, word gaps normalised (pypdf reports some as tabs)."""
     import re

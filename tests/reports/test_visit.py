@@ -77,3 +77,35 @@ def test_deidentified_visit_has_no_name_or_birth_date(small_inputs):
     text = render_text(build_visit(small_inputs, opts))
     assert "Jane" not in text and "Doe" not in text
     assert "1957" not in text and "age 69" in text
+
+
+def test_responses_progressions_ecog_and_supportive_changes(small_inputs):
+    import dataclasses
+
+    from report_helpers import P
+
+    from journal.domain.records import EcogRec, ProgressionRec, ResponseRec, SupportiveRec
+
+    h = small_inputs.history
+    small_inputs.history = dataclasses.replace(
+        h,
+        responses=(ResponseRec(1, P("2026-08-01"), "VGPR"), ResponseRec(2, P("2026-11-18"), "PR")),
+        progressions=(ProgressionRec(1, P("2026-10-15"), "biochemical", confirmed=False),),
+        ecog=(EcogRec(1, P("2026-11-02"), 2),),
+        supportive=(
+            SupportiveRec(1, "Aciclovir", purpose="shingles prevention", start=P("2026-11-02")),
+        ),
+    )
+    text = render_text(build_visit(small_inputs, OPTS), width=140)
+    part = text[text.index("Responses, progressions") : text.index("Side effects: new")]
+    assert "VGPR" not in part  # before the period
+    order = [
+        part.index(x)
+        for x in (
+            "Progression (biochemical, not confirmed)",
+            "ECOG performance status 2",
+            "Started Aciclovir (shingles prevention)",
+            "Response: PR",
+        )
+    ]
+    assert order == sorted(order)
