@@ -21,7 +21,9 @@ def fmt_date(d: PartialDate | dt.date | None, empty: str = "—") -> str:
 
 
 def initials(name: str | None) -> str:
-    parts = [p for p in re.split(r"[\s\-]+", name or "") if p and p[0].isalpha()]
+    """'Jane Q. Doe' -> 'JQD'; words in brackets ('(fictional demo)') are not part of a name."""
+    name = re.sub(r"\([^)]*\)", " ", name or "")
+    parts = [p for p in re.split(r"[\s\-]+", name) if p and p[0].isalpha()]
     return "".join(p[0].upper() for p in parts)
 
 

@@ -70,3 +70,26 @@ def test_text_table_wraps_long_cells_within_width():
     text = render_text(d, width=60)
     assert all(len(line) <= 60 for line in text.splitlines())
     assert text.count("progression") == 12
+
+
+def test_initials_and_file_names():
+    import datetime as dt
+
+    from journal.domain.records import PersonRec
+    from journal.reports.common import initials, suggested_filename
+    from journal.reports.inputs import ReportOptions
+
+    assert initials("Jane Q. Doe") == "JQD"
+    assert initials("Sam Example (fictional demo)") == "SE"
+    assert initials("Anne-Marie van Dijk") == "AMVD"
+    assert initials(None) == ""
+    p = PersonRec(display_name="Jane Doe")
+    day = dt.date(2026, 11, 25)
+    assert (
+        suggested_filename("screening", p, ReportOptions(as_of=day))
+        == "TreatmentJournal-screening-JD-2026-11-25.pdf"
+    )
+    assert (
+        suggested_filename("visit", p, ReportOptions(identity="none", as_of=day))
+        == "TreatmentJournal-visit-2026-11-25.pdf"
+    )
