@@ -54,6 +54,7 @@ class Bar:
     tip: str
     trial: bool = False
     marks: tuple[DoseMark, ...] = ()
+    approx: bool = False  # a start or end remembered only roughly ("spring 2019")
 
 
 @dataclass(frozen=True)
@@ -278,6 +279,10 @@ def _dose_marks(drug: DrugRec, regimen: RegimenRec) -> tuple[DoseMark, ...]:
     return tuple(marks)
 
 
+def _approx(start: PartialDate, end: PartialDate | None) -> bool:
+    return not start.is_exact_day or (end is not None and not end.is_exact_day)
+
+
 def _drug_bar(drug: DrugRec, regimen: RegimenRec) -> Bar:
     start = drug.start or regimen.start
     last = drug.last_dose if drug.last_dose is not None else regimen.end
@@ -298,6 +303,7 @@ def _drug_bar(drug: DrugRec, regimen: RegimenRec) -> Bar:
         tip=tip,
         trial=bool(regimen.trial_id),
         marks=_dose_marks(drug, regimen),
+        approx=_approx(start, last),
     )
 
 
@@ -314,6 +320,7 @@ def _regimen_bar(regimen: RegimenRec, drugs: Sequence[DrugRec]) -> Bar:
         ref=regimen.ref,
         tip=tip,
         trial=bool(regimen.trial_id),
+        approx=_approx(regimen.start, regimen.end),
     )
 
 

@@ -465,9 +465,12 @@ def _bar(
         width,
         BAR_HEIGHT,
         facecolor=face,
-        edgecolor="white",
+        # Dates remembered roughly are drawn at the middle of what they can mean;
+        # the dashed edge says "about", so nobody reads a precise day into it.
+        edgecolor="black" if bar.approx else "white",
+        linestyle="--" if bar.approx else "-",
         hatch=hatch,
-        lw=0.5,
+        lw=1.0 if bar.approx else 0.5,
         zorder=2,
     )
     ax.add_artist(rect)  # not add_patch: limits are set explicitly, autoscale is wasted work
@@ -807,6 +810,15 @@ def _legend_handles(arts: TimelineArtists, data: TimelineData) -> list[Artist]:
                 hatch=TRIAL_HATCH,
                 edgecolor="white",
                 label="given in a clinical trial",
+            )
+        )
+    if any(b.approx for b in bars):
+        handles.append(
+            Patch(
+                facecolor=OKABE_ITO["blue"],
+                edgecolor="black",
+                linestyle="--",
+                label="dates approximate (dashed edge)",
             )
         )
     if any(b.end is None for b in bars) or any(s.end is None for s in data.side_effects):

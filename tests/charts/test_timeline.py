@@ -277,3 +277,28 @@ def test_relayout_fits_labels_after_a_resize(data):
     assert 0 < lanes_bottom - se_top < 40
     legend = arts.legend.get_window_extent(renderer)
     assert legend.y0 >= 0 and legend.x0 >= 0 and legend.x1 <= fig.bbox.width
+
+
+def test_approximate_dates_get_a_dashed_edge(history, results):
+    from dataclasses import replace
+
+    from journal.domain.dates import PartialDate
+
+    dkd = next(r for r in history.regimens if r.id == 4)
+    rough = replace(
+        dkd,
+        start=PartialDate(2022, season="spring"),
+        drugs=tuple(replace(d, start=PartialDate(2022, season="spring")) for d in dkd.drugs),
+    )
+    h = replace(history, regimens=tuple(rough if r.id == 4 else r for r in history.regimens))
+    data = timeline_data_from(h, results, today=TODAY)
+    fig = Figure(figsize=(10, 7))
+    arts = draw_timeline(fig, data)
+    rough_bars = bar_marks(arts, "regimen:4")
+    exact_bars = bar_marks(arts, "regimen:1")
+    assert all(m.artist.get_linestyle() == "--" for m in rough_bars)
+    assert all(m.artist.get_linestyle() == "-" for m in exact_bars)
+    # Drawn from the middle of spring, and the hover says "spring 2022", not a day.
+    assert rough_bars[0].x0 == num(PartialDate(2022, season="spring").midpoint())
+    assert "spring 2022" in rough_bars[0].tip
+    assert "dates approximate (dashed edge)" in arts.legend_labels
