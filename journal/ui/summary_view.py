@@ -196,9 +196,10 @@ class SummaryView(QWidget):
         self.zoom_in.clicked.connect(lambda: self.preview.zoomIn())
         self.zoom_out.clicked.connect(lambda: self.preview.zoomOut())
         self.fit.clicked.connect(lambda: self.preview.fitToWidth())
+        self._stale = False
         changed = getattr(ctx, "changed", None)
         if changed is not None:
-            changed.connect(lambda *_: self._schedule())
+            changed.connect(self._data_changed)
         self._update_period_row()
         self.refresh()
 
@@ -221,6 +222,19 @@ class SummaryView(QWidget):
 
     def set_identity(self, identity: str) -> None:
         self.identity.setCurrentIndex(self.identity.findData(identity))
+
+    def _data_changed(self, *_: Any) -> None:
+        # Rebuilding a long summary takes a moment: do it only when it can be seen.
+        if self.isVisible():
+            self._schedule()
+        else:
+            self._stale = True
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self._stale:
+            self._stale = False
+            self._schedule()
 
     def _schedule(self, *_: Any) -> None:
         self._update_period_row()
@@ -288,6 +302,7 @@ class SummaryView(QWidget):
         return self._doc
 
     def refresh(self) -> None:
+        self._timer.stop()  # a rebuild already scheduled would only repeat this one
         self._doc = None
         self._built = None
         self.last_error = None

@@ -123,6 +123,7 @@ def test_period_chosen_on_the_timeline_is_offered(view, ctx):
 
 
 def test_new_entries_refresh_the_summary(view, ctx, qtbot):
+    view.show()
     ctx.apply(actions.add_question, m.Question(created="2026-11-20", text="Ask about IVIG?"))
     qtbot.waitUntil(lambda: "Ask about IVIG?" in view.copy_text(), timeout=5000)
 
@@ -149,3 +150,12 @@ def test_empty_journal_shows_a_summary_not_an_error(ctx, qtbot):
     assert v.last_error is None, v.last_error
     assert v.page_count() >= 1
     assert "No treatment recorded." in v.copy_text()
+
+
+def test_hidden_view_rebuilds_only_when_shown_again(view, ctx, qtbot):
+    view.hide()
+    ctx.apply(actions.add_question, m.Question(created="2026-11-21", text="Hidden change?"))
+    qtbot.wait(400)
+    assert "Hidden change?" not in view.copy_text()  # not rebuilt while hidden
+    view.show()
+    qtbot.waitUntil(lambda: "Hidden change?" in view.copy_text(), timeout=5000)
