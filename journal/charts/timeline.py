@@ -541,10 +541,15 @@ def _draw_lanes(
         x0 = _num(lane.start)
         x1 = _num(lane.end) if lane.end else today
         extents.append([(x0, top), (x1, top)])
-    ax.add_collection(
-        LineCollection(extents, colors="#666666", linewidths=1.2, capstyle="butt", zorder=1),
-        autolim=False,
+    lane_lines = LineCollection(
+        extents, colors="#666666", linewidths=1.2, capstyle="butt", zorder=1
     )
+    ax.add_collection(lane_lines, autolim=False)
+    for lane, ((x0, top), (x1, _)) in zip(data.lanes, extents, strict=True):
+        # Hovering the lane's line shows its full name, dates and any flag; a click
+        # opens its first regimen (a line is computed, it has no record of its own).
+        ref = f"regimen:{lane.regimen_ids[0]}" if lane.regimen_ids else ""
+        arts.marks.append(Mark(lane_lines, ref, lane.tip, "lane", ax, x0, x1, top, top))
     if not data.lanes:
         ax.text(
             0.5,

@@ -192,6 +192,11 @@ def test_hit_finds_bars_and_points(drawn):
     hit = drawn.hit(x + 1, y - 1)
     assert hit.ref == "lab:4" and "0.2 g/dL" in hit.tip
     assert drawn.hit(1, 1) is None
+    lane = next(m for m in drawn.marks if m.kind == "lane" and m.tip.startswith("Line 1"))
+    x, y = lane.ax.transData.transform((lane.x0 + 600, lane.y0))  # no event near
+    got = drawn.hit(x, y + 1)
+    assert got.kind == "lane" and "VRd → ASCT → lenalidomide maintenance" in got.tip
+    assert got.ref == "regimen:1"
     thr = next(m for m in drawn.marks if m.kind == "level:threshold" and m.y0 == 0.8)
     x, y = thr.ax.transData.transform(((thr.x0 + thr.x1) / 2, thr.y0))
     assert "Progression threshold: 0.8 g/dL" in drawn.hit(x, y + 2).tip
