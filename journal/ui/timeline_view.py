@@ -11,7 +11,9 @@ Interaction: hover shows what a mark is (also in the line under the chart, for
 screen readers and for people who cannot hold the mouse still); a click opens
 the record's editor through ``ctx.open_editor(ref)`` (a computed mark opens
 the lab results it rests on); the mouse wheel zooms around the pointer,
-dragging pans; buttons and keys do the same (+, -, Left, Right, Home).
+dragging pans; buttons and keys do the same (+, -, Left, Right, Home). Without a
+mouse, N and P step through the treatments, events and side effects in time
+order (the hover text shows in the line under the chart) and Enter opens one.
 "Use for visit summary" stores the shown period on ``ctx.visit_range`` and
 emits :attr:`TimelineView.rangeChosen`.
 """
@@ -223,6 +225,10 @@ class TimelineView(QWidget):
             ("Left", self.pan_earlier),
             ("Right", self.pan_later),
             ("Home", self.show_all),
+            ("N", self.next_mark),
+            ("P", self.previous_mark),
+            ("Return", self.open_current),
+            ("Enter", self.open_current),
         ):
             sc = QShortcut(QKeySequence(keys), self.canvas)
             sc.setContext(Qt.WidgetShortcut)
@@ -443,6 +449,46 @@ class TimelineView(QWidget):
         mark = self.artists.hit(event.x, event.y) if event.x is not None else None
         if mark is not None:
             self.open_mark(mark)
+
+    # -- keyboard: step through the marks without a mouse ---------------------------
+    def _keyboard_marks(self) -> list[Mark]:
+        # Bars, events and side effects in time order; lab points and levels are
+        # many and are read in the lab table.
+        kinds = ("bar", "side_effect")
+        marks = [m for m in self.artists.marks if m.kind in kinds or m.kind.startswith("event:")]
+        return sorted(marks, key=lambda m: (m.x0, m.y0))
+
+    def _step(self, direction: int) -> None:
+        if self.artists is None:
+            return
+        marks = self._keyboard_marks()
+        if not marks:
+            return
+        current = self.hover_mark
+        i = marks.index(current) if current in marks else (-1 if direction > 0 else len(marks))
+        mark = marks[(i + direction) % len(marks)]
+        lo, hi = self.artists.lanes_ax.get_xlim()
+        if not lo <= mark.x0 <= hi:  # bring it into view, keeping the zoom
+            half = (hi - lo) / 2
+            self.artists.lanes_ax.set_xlim(mark.x0 - half, mark.x0 + half)
+            self._sync_dates()
+            self.canvas.draw_idle()
+        self.hover_mark = mark
+        self.hover_text = mark.tip
+        self.status.setText(mark.tip.replace("\n", " · ") + "  (Enter opens it)")
+        x, y = mark.ax.transData.transform((mark.x0, mark.y0))
+        QToolTip.showText(self.canvas.mapToGlobal(self.widget_pos(x, y)), mark.tip, self.canvas)
+
+    def next_mark(self) -> None:
+        """N: the next treatment, event or side effect in time (shown like a hover)."""
+        self._step(1)
+
+    def previous_mark(self) -> None:
+        self._step(-1)
+
+    def open_current(self) -> None:
+        if self.hover_mark is not None:
+            self.open_mark(self.hover_mark)
 
     def open_mark(self, mark: Mark) -> bool:
         """Open the record behind a mark; a computed mark opens the first lab row it used."""

@@ -216,3 +216,26 @@ def test_a_failing_summary_falls_back_to_the_lines_and_response_rules(qtbot):
     # The fake lines are not real LinesResult objects; the real rules still draw one
     # lane per line they find in the sample history.
     assert v.data is not None and v.data.lanes
+
+
+def test_keyboard_steps_through_marks_and_opens_one(view, qtbot):
+    view.canvas.setFocus()
+    qtbot.keyClick(view.canvas, Qt.Key_N)
+    first = view.hover_mark
+    assert first is not None and first.x0 == min(
+        m.x0
+        for m in view.artists.marks
+        if m.kind in ("bar", "side_effect") or m.kind.startswith("event:")
+    )
+    assert first.tip.split("\n")[0] in view.status.text()
+    qtbot.keyClick(view.canvas, Qt.Key_N)
+    assert view.hover_mark is not first and view.hover_mark.x0 >= first.x0
+    qtbot.keyClick(view.canvas, Qt.Key_P)
+    assert view.hover_mark is first
+    # Walk to DKd's first bar and open it with Enter.
+    for _ in range(60):
+        if view.hover_mark.ref == "regimen:4" and view.hover_mark.kind == "bar":
+            break
+        qtbot.keyClick(view.canvas, Qt.Key_N)
+    qtbot.keyClick(view.canvas, Qt.Key_Return)
+    assert view.ctx.opened[-1] == "regimen:4"
