@@ -29,7 +29,7 @@ from typing import Any
 
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
-from PySide6.QtCore import QDate, QPoint, Qt, Signal
+from PySide6.QtCore import QDate, QEvent, QPoint, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QCursor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -288,6 +288,15 @@ class TimelineView(QWidget):
         if self.artists is not None:
             relayout(self.artists)
 
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        # View > Text size changes the application font: follow it at once.
+        if event.type() == QEvent.Type.FontChange and self.data is not None:
+            scale = self._current_text_scale()
+            if scale != self._text_scale:
+                self._text_scale = scale
+                self._draw(shown_range(self.artists) if self.artists else None)
+        super().changeEvent(event)
+
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         if self._stale:
             self._stale = False
@@ -524,8 +533,9 @@ class TimelineView(QWidget):
         return path
 
     def export_dialog(self) -> None:
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
         name, chosen = QFileDialog.getSaveFileName(
-            self, "Export the timeline chart", "timeline.png", EXPORT_FILTERS
+            self, "Export the timeline chart", str(Path(folder) / "timeline.png"), EXPORT_FILTERS
         )
         if not name:
             return

@@ -239,3 +239,15 @@ def test_keyboard_steps_through_marks_and_opens_one(view, qtbot):
         qtbot.keyClick(view.canvas, Qt.Key_N)
     qtbot.keyClick(view.canvas, Qt.Key_Return)
     assert view.ctx.opened[-1] == "regimen:4"
+
+
+def test_follows_the_text_size_setting(view, qtbot):
+    from PySide6.QtGui import QFont
+
+    assert view.artists.text_scale == 1.0
+    view.ctx.settings.text_scale = 175
+    font = QFont(view.font())
+    font.setPointSizeF(font.pointSizeF() * 1.75)
+    view.setFont(font)  # what View > Text size does through the application font
+    qtbot.waitUntil(lambda: view.artists.text_scale == 1.75)
+    assert view.canvas.minimumHeight() > 0
