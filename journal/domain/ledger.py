@@ -508,7 +508,7 @@ def compute_ledger(
     classes = _classes(drugs, cat, history)
     procs = [p for p in history.procedures if in_range(p.date)]
     labels = _labels(drugs, classes, cat, procs, lines, as_of, celmod_as_imid)
-    status = _disease_status(admins, resp, progs, cutoff)
+    status = _disease_status(admins, resp, progs, cutoff, lines)
     early = _early_relapse(lines, procs, progs, as_of)
     car_t = _car_t_outcomes(admins, resp, progs, cat, lines)
     for o in car_t:
@@ -1233,7 +1233,7 @@ def _labels(
     return labels
 
 
-def _disease_status(admins, resp, progs, cutoff) -> DiseaseStatus:
+def _disease_status(admins, resp, progs, cutoff, lines=None) -> DiseaseStatus:
     src = IMWG_PANEL1_2011
     treated = [a for a in admins if a.role == DrugRole.ANTI_MYELOMA.value]
     if not treated:
@@ -1306,13 +1306,35 @@ def _disease_status(admins, resp, progs, cutoff) -> DiseaseStatus:
     nonresp = bool(salvage) and all(
         response_rank(e.category) > response_rank("MR") for e in salvage
     )
-    if near or nonresp:
-        why = (
-            f"the latest progression ({last_pd.date.display()}) came on treatment or within "
-            f"{PD_WINDOW_DAYS} days of the last dose of {', '.join(sorted({a.name for a in near}))}"
-            if near
-            else "no response of MR or better on treatment after the first progression"
-        )
+    # Rules doc 2.1 "non-responsive on salvage therapy": one salvage line that never reached
+    # MR is enough, even if a later line responded. Only a line followed by another one is
+    # judged, so an early SD on the line still going on does not count yet.
+    failed_line = None
+    if not nonresp and lines is not None and salvage:
+        started = [ln for ln in lines.lines if ln.start.midpoint() >= first_pd]
+        latest = max((ln.start.sort_key() for ln in lines.lines), default=None)
+        for ln in sorted(started, key=lambda x: x.start.sort_key()):
+            if ln.start.sort_key() == latest:
+                continue
+            mine = [e for e in salvage if (at := lines.line_at(e.date)) and at.number == ln.number]
+            if mine and all(response_rank(e.category) > response_rank("MR") for e in mine):
+                failed_line = (ln, min((e.category for e in mine), key=response_rank), mine)
+                break
+    if near or nonresp or failed_line:
+        if near:
+            why = (
+                f"the latest progression ({last_pd.date.display()}) came on treatment or within "
+                f"{PD_WINDOW_DAYS} days of the last dose of "
+                f"{', '.join(sorted({a.name for a in near}))}"
+            )
+        elif nonresp:
+            why = "no response of MR or better on treatment after the first progression"
+        else:
+            ln, best, _ = failed_line
+            why = (
+                f"line {ln.number} (salvage, from {ln.start.display()}) never reached MR "
+                f"(best {best})"
+            )
         return DiseaseStatus(
             "relapsed and refractory",
             Trace(
@@ -1320,7 +1342,12 @@ def _disease_status(admins, resp, progs, cutoff) -> DiseaseStatus:
                 f"Reached at least MR (e.g. {responded[0].category} on "
                 f"{responded[0].date.display()}), then {why}.",
                 src,
-                (responded[0].ref, last_pd.ref, *[a.ref for a in near]),
+                (
+                    responded[0].ref,
+                    last_pd.ref,
+                    *[a.ref for a in near],
+                    *[e.ref for e in (failed_line[2] if failed_line else ())],
+                ),
             ),
         )
     return DiseaseStatus(

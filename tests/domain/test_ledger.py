@@ -462,6 +462,38 @@ def test_disease_status_nonresponsive_on_salvage(hb):
     assert ledger(h).disease_status.status == "relapsed and refractory"
 
 
+def test_disease_status_one_failed_salvage_line_is_enough(hb):
+    # Rules doc 2.1: non-responsive on a salvage therapy stays "relapsed and refractory"
+    # when a later line responds (independent case tests/cases/09).
+    base = dict(
+        responses=[
+            hb.resp(1, "2018-05-01", "VGPR"),
+            hb.resp(2, "2019-10-01", "SD"),
+            hb.resp(3, "2020-04-01", "PR"),
+        ],
+        progressions=[hb.prog(1, "2019-06-01")],
+    )
+    regs = [
+        hb.reg(1, "VRd", "2018-01-01", "2018-06-01", end_reason="plan completed"),
+        hb.reg(2, "Pd", "2019-07-01", "2019-12-01", end_reason="inadequate response"),
+        hb.reg(3, "Kd", "2020-01-01", None),
+    ]
+    st = ledger(hb.hist(regimens=regs, **base)).disease_status
+    assert st.status == "relapsed and refractory"
+    assert "line 2" in st.trace.explanation and "never reached MR" in st.trace.explanation
+    # The line still going on is not judged on an early SD: Pd responded (PR), Kd has
+    # just started and its first assessment is SD -> still "relapsed".
+    early = dict(
+        base,
+        responses=[
+            hb.resp(1, "2018-05-01", "VGPR"),
+            hb.resp(2, "2019-10-01", "PR"),
+            hb.resp(3, "2020-02-01", "SD"),
+        ],
+    )
+    assert ledger(hb.hist(regimens=regs, **early)).disease_status.status == "relapsed"
+
+
 def test_disease_status_unknown_without_responses(hb):
     h = hb.hist(
         regimens=[hb.reg(1, "VRd", "2018-01-01", "2018-06-01")],
