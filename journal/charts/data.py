@@ -28,7 +28,6 @@ from journal.domain.vocab import ProcedureKind
 # line (the lines rule ignores them) and would only add noise to the lanes.
 DRAWN_ROLES = ("anti-myeloma", "conditioning", "lymphodepletion", "mobilisation")
 
-DISEASE_MARKERS = ("m_protein", "urine_m_protein", "flc_kappa", "flc_lambda")
 EXTRA_LABS = ("hb", "platelets", "creatinine")
 
 EVENT_KINDS = ("transplant", "car_t", "trial", "response", "relapse_cr", "progression")
