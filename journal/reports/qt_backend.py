@@ -58,6 +58,7 @@ from journal.reports.document import (
 FONT_FAMILY = "DejaVu Sans"
 BASE_PT = 8.5
 PAGE_SIZES = {"A4": QPageSize.PageSizeId.A4, "Letter": QPageSize.PageSizeId.Letter}
+LAYOUT_DPI = 300  # every output is laid out at this resolution (see _prepare)
 MARGINS_MM = QMarginsF(14, 16, 14, 14)  # left, top (room for the header), right, bottom
 
 LEGEND_HTML = (
@@ -379,6 +380,10 @@ def _prepare(device: QPagedPaintDevice) -> tuple[QRectF, QRectF]:
         QPrinter = None  # noqa: N806
     if QPrinter is not None and isinstance(device, QPrinter):
         device.setFullPage(True)
+        # Lay out at the PDF's resolution: font metrics and pixel spacings differ with the
+        # resolution, and the preview, the printout and the PDF must break pages alike.
+        if device.resolution() != LAYOUT_DPI:
+            device.setResolution(LAYOUT_DPI)
     else:
         device.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter)
     res = device.resolution()
@@ -481,7 +486,7 @@ def page_layout(page_size: str = "A4") -> QPageLayout:
 
 
 def write_pdf(
-    doc: Document, path: Path | str, *, page_size: str = "A4", resolution: int = 300
+    doc: Document, path: Path | str, *, page_size: str = "A4", resolution: int = LAYOUT_DPI
 ) -> int:
     """Write ``doc`` as a PDF at ``path`` atomically. Returns the number of pages.
 
@@ -496,7 +501,7 @@ def write_pdf(
         )
     try:
         writer = QPdfWriter(sf)
-        writer.setResolution(resolution)
+        writer.setResolution(resolution or LAYOUT_DPI)
         writer.setPageLayout(page_layout(page_size))
         writer.setTitle(doc.title)
         writer.setCreator("Treatment Journal")

@@ -88,6 +88,7 @@ def test_save_pdf_in_background_writes_readable_pdf(view, qtbot, tmp_path):
     pages = PdfReader(out).pages
     text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in pages))
     assert "Visit summary" in text and f"page 1 of {len(pages)}" in text
+    assert len(pages) == view.page_count()  # the preview shows the pages the PDF gets
 
 
 def test_custom_period_is_used(view, qtbot):
@@ -159,3 +160,16 @@ def test_hidden_view_rebuilds_only_when_shown_again(view, ctx, qtbot):
     assert "Hidden change?" not in view.copy_text()  # not rebuilt while hidden
     view.show()
     qtbot.waitUntil(lambda: "Hidden change?" in view.copy_text(), timeout=5000)
+
+
+def test_demo_preview_has_the_pdfs_pages(demo_store, settings, qtbot, tmp_path):
+    from journal.ui.context import JournalContext
+    from journal.ui.summary_view import SummaryView
+
+    ctx = JournalContext(demo_store, settings)
+    v = SummaryView(ctx)
+    qtbot.addWidget(v)
+    assert v.last_error is None, v.last_error
+    out = tmp_path / "demo.pdf"
+    v.save_pdf(out, background=False)
+    assert v.page_count() == len(PdfReader(out).pages) >= 4
