@@ -561,6 +561,12 @@ def _administrations(history, lines, cat, in_range, as_of) -> list[Administratio
             stop = d.stop_reason if last is not None else None  # not stopped yet on as_of
             if stop is None and last is not None and r.end is not None and last == r.end:
                 stop = r.end_reason
+                # When another drug of the regimen carries the toxicity as its own stop
+                # reason, this one only stopped with the regimen: it was not "stopped because
+                # of toxicity" (rules doc 2.2), so it does not make the person intolerant.
+                tox = ChangeReason.TOXICITY.value
+                if stop == tox and any(o.stop_reason == tox for o in r.drugs if o is not d):
+                    stop = None
             out.append(
                 Administration(
                     drug_id=drug_key(d, cat),

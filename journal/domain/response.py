@@ -860,8 +860,25 @@ def compute_responses(
         for rid in ln.regimen_ids:
             regimen_line.setdefault(rid, ln.number)
 
+    # A regimen split over two lines (an unplanned addition to it opened a new line): its
+    # responses belong to the line going on at their date, not always to the first one.
+    lines_of: dict[int, list[int]] = {}
+    for ln in line_list:
+        for rid in ln.regimen_ids:
+            lines_of.setdefault(rid, []).append(ln.number)
+    split = {rid for rid, nums in lines_of.items() if len(set(nums)) > 1}
+
     series = _cut(marker_series(history), when)
     periods = _line_period(line_list, when)
+    split_line: dict[int, int] = {}
+    for r in history.responses:
+        if r.regimen_id in split:
+            started = [
+                ln.number
+                for ln, st, _ in periods
+                if ln.number in lines_of[r.regimen_id] and st <= day(r.date)
+            ]
+            split_line[r.id] = started[-1] if started else min(lines_of[r.regimen_id])
     results: list[LineResponse] = []
     entered = sorted(
         (r for r in history.responses if day(r.date) <= when),
@@ -876,7 +893,8 @@ def compute_responses(
         mine = tuple(
             r
             for r in entered
-            if (regimen_line.get(r.regimen_id) == ln.number)
+            if (r.regimen_id in split and split_line[r.id] == ln.number)
+            or (r.regimen_id not in split and regimen_line.get(r.regimen_id) == ln.number)
             or (
                 r.regimen_id not in regimen_line
                 and start <= day(r.date)

@@ -173,6 +173,23 @@ def test_intolerant(hb):
         regimens=[hb.reg(1, "Kd", "2020-01-01", "2020-03-01", end_reason="side effects (toxicity)")]
     )
     assert ledger(h2).drug("carfilzomib").intolerant
+    # ... unless another drug carries the toxicity itself: dexamethasone only stopped with
+    # Rd because of lenalidomide's rash (independent case tests/cases/02).
+    tox = "side effects (toxicity)"
+    h3 = hb.hist(
+        regimens=[
+            hb.reg(
+                1,
+                "Rd",
+                "2020-01-06",
+                "2020-02-20",
+                [hb.drug("lenalidomide", stop_reason=tox), "dexamethasone"],
+                end_reason=tox,
+            )
+        ]
+    )
+    lg3 = ledger(h3)
+    assert lg3.drug("lenalidomide").intolerant and not lg3.drug("dexamethasone").intolerant
 
 
 def test_per_drug_details(hb):

@@ -289,6 +289,26 @@ def test_clinician_responses_kept_beside_computed():
     assert "response:1" in refs and any(r.startswith("computed:") for r in refs)
 
 
+def test_entered_responses_of_a_regimen_split_over_two_lines_go_by_date():
+    # Rd, then bortezomib added to the same regimen record (unplanned addition = line 2):
+    # the MR was on Rd, the VGPR on VRd (independent case tests/cases/01).
+    responses = (
+        ResponseRec(1, D("2021-06-28"), "MR", assessor="clinician", regimen_id=1),
+        ResponseRec(2, D("2021-11-15"), "VGPR", assessor="clinician", regimen_id=1),
+        ResponseRec(3, D("2021-12-01"), "PR", assessor="clinician", regimen_id=2),
+    )
+    lines = [
+        line(1, "2021-03-01", "2021-07-05", regimen_ids=[1]),
+        line(2, "2021-07-05", regimen_ids=[1]),
+        line(3, "2021-09-01", regimen_ids=[2]),
+    ]
+    res = compute_responses(hist([], responses=responses), lines, as_of=D("2022-01-10"))
+    assert [r.id for r in res.line(1).clinician] == [1]
+    assert res.line(1).best_clinician.category == "MR"
+    assert [r.id for r in res.line(2).clinician] == [2]  # by date, inside its own lines
+    assert [r.id for r in res.line(3).clinician] == [3]  # an unsplit regimen keeps its line
+
+
 def test_as_of_ignores_later_labs():
     labs = serum(
         [
