@@ -241,7 +241,7 @@ class JournalStore:
         with self._monitor_mutex:
             m.execute("BEGIN IMMEDIATE")  # nobody may write between hashing and storing
             try:
-                seal = _backup.content_seal(m)
+                seal = _backup.sealed(m)
                 m.execute("UPDATE journal_meta SET content_seal=? WHERE id=1", (seal,))
                 m.execute("COMMIT")
             except BaseException:

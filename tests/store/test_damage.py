@@ -138,5 +138,26 @@ def test_no_seal_while_open_or_after_a_crash(journal_path):
         conn.close()
         assert seal is None  # a crash now leaves nothing stale to compare against
     conn = sqlite3.connect(journal_path)
-    assert len(conn.execute("SELECT content_seal FROM journal_meta").fetchone()[0]) == 64
+    method, digest = conn.execute("SELECT content_seal FROM journal_meta").fetchone()[0].split(":")
+    assert (method, len(digest)) == ("s1", 64)
     conn.close()
+
+
+@pytest.mark.parametrize("stored", ["0" * 64, "s0:" + "0" * 64, "s9:abc"])
+def test_a_seal_made_another_way_is_not_judged(journal_path, stored):
+    # An older or newer sealing method must never make a healthy journal look damaged.
+    conn = sqlite3.connect(journal_path)
+    conn.execute("UPDATE journal_meta SET content_seal = ?", (stored,))
+    conn.commit()
+    conn.close()
+    with open_journal(journal_path, auto_backup=False) as store:
+        assert store.path == journal_path
+
+
+def test_a_wrong_seal_of_this_method_is_caught(journal_path):
+    conn = sqlite3.connect(journal_path)
+    conn.execute("UPDATE journal_meta SET content_seal = ?", ("s1:" + "0" * 64,))
+    conn.commit()
+    conn.close()
+    err = _assert_refused_untouched(journal_path)
+    assert "changed after it was last closed" in str(err)
