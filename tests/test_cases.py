@@ -8,7 +8,7 @@ through the real command line: ``journal import`` into a fresh journal, then
 
 Fact paths: dot-separated keys; ``name[key=value]`` picks the list item whose ``key``
 equals ``value``; ``name[3]`` picks by position. A fact holds ``expect`` (equal),
-``members`` (the same items in any order: the rules say which records form a line, not
+``absent`` (the path leads nowhere), ``nonempty`` (a non-empty list), ``members`` (the same items in any order: the rules say which records form a line, not
 in which order their ids are listed), ``contains`` (a list holding every given item) or
 ``between`` ([low, high]).
 """
@@ -79,7 +79,14 @@ def check_fact(summary: dict, fact: dict) -> str | None:
     try:
         got = resolve(summary, path)
     except MissingError as e:
-        return f"{e} (why: {fact['why']})"
+        return None if fact.get("absent") else f"{e} (why: {fact['why']})"
+    if fact.get("absent"):
+        return f"{path}: expected nothing there, got {got!r} (why: {fact['why']})"
+    if fact.get("nonempty"):
+        ok = isinstance(got, list) and len(got) > 0
+        return (
+            None if ok else f"{path}: expected a non-empty list, got {got!r} (why: {fact['why']})"
+        )
     if "expect" in fact:
         ok = same(got, fact["expect"])
         wanted = f"{fact['expect']!r}"
@@ -100,18 +107,36 @@ def check_fact(summary: dict, fact: dict) -> str | None:
     return f"{path}: expected {wanted}, got {got!r} (why: {fact['why']})"
 
 
-def run_summary(case: str, tmp_path: Path, capsys) -> tuple[dict, dict]:
-    expected = json.loads((CASES_DIR / f"{case}.expected.json").read_text(encoding="utf-8"))
+def load_expected(case: str) -> dict:
+    return json.loads((CASES_DIR / f"{case}.expected.json").read_text(encoding="utf-8"))
+
+
+def import_case(case: str, tmp_path: Path, capsys) -> Path:
     journal = tmp_path / f"{case}.sqlite"
     assert main(["import", str(CASES_DIR / f"{case}.json"), str(journal)]) == 0, (
         capsys.readouterr().err
     )
     capsys.readouterr()
-    argv = ["summary", "--json", "--as-of", expected["as_of"]]
-    if expected.get("rule_set"):
-        argv += ["--rule-set", expected["rule_set"]]
+    return journal
+
+
+def summary_of(journal: Path, as_of: str, capsys, rule_set=None, measurable=None) -> dict:
+    argv = ["summary", "--json", "--as-of", as_of]
+    if rule_set:
+        argv += ["--rule-set", rule_set]
+    if measurable:
+        argv += ["--measurable", measurable]
     assert main([*argv, str(journal)]) == 0, capsys.readouterr().err
-    return json.loads(capsys.readouterr().out), expected
+    return json.loads(capsys.readouterr().out)
+
+
+def run_summary(case: str, tmp_path: Path, capsys) -> tuple[dict, dict]:
+    expected = load_expected(case)
+    journal = import_case(case, tmp_path, capsys)
+    summary = summary_of(
+        journal, expected["as_of"], capsys, expected.get("rule_set"), expected.get("measurable")
+    )
+    return summary, expected
 
 
 def test_every_case_has_its_history():
@@ -127,9 +152,20 @@ def test_case(case, tmp_path, capsys):
     summary, expected = run_summary(case, tmp_path, capsys)
     assert summary["as_of"] == expected["as_of"]
     wrong = [msg for f in expected["facts"] if (msg := check_fact(summary, f))]
-    assert not wrong, f"{case}: {len(wrong)} of {len(expected['facts'])} facts differ:\n" + (
-        "\n".join(wrong)
-    )
+    n = len(expected["facts"])
+    # "also": the same history under another refractoriness or measurable-disease rule.
+    for run in expected.get("also", ()):
+        other = summary_of(
+            tmp_path / f"{case}.sqlite",
+            expected["as_of"],
+            capsys,
+            run.get("rule_set"),
+            run.get("measurable"),
+        )
+        tag = f"[{run.get('rule_set') or ''}{run.get('measurable') or ''}] "
+        wrong += [tag + msg for f in run["facts"] if (msg := check_fact(other, f))]
+        n += len(run["facts"])
+    assert not wrong, f"{case}: {len(wrong)} of {n} facts differ:\n" + "\n".join(wrong)
 
 
 def test_units_never_change_answers(tmp_path, capsys):
@@ -159,4 +195,7 @@ def test_path_resolver():
     assert check_fact(data, {"path": "m.2", "between": [4, 6], "why": "-"}) is None
     assert check_fact({"b": [2, 1]}, {"path": "b", "members": [1, 2], "why": "-"}) is None
     assert check_fact({"b": [2, 1]}, {"path": "b", "members": [1], "why": "-"}) is not None
+    assert check_fact(data, {"path": "m.3", "absent": True, "why": "-"}) is None
+    assert check_fact(data, {"path": "m.2", "absent": True, "why": "-"}) is not None
+    assert check_fact({"b": []}, {"path": "b", "nonempty": True, "why": "-"}) is not None
     assert check_fact({"b": True}, {"path": "b", "expect": 1, "why": "-"}) is not None
