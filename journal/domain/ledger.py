@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -609,27 +610,45 @@ def _administrations(history, lines, cat, in_range, as_of) -> list[Administratio
         elif p.kind in (ProcedureKind.AUTO_SCT.value, ProcedureKind.ALLO_SCT.value):
             if any(0 <= (p.date.midpoint() - c).days <= 30 for c in conditioning_days):
                 continue  # its conditioning is recorded as a regimen already
-            found = cat.identify(p.conditioning) if p.conditioning else cat.get("melphalan")
-            if found is None or found.supportive:
-                continue
-            out.append(
-                Administration(
-                    found.id,
-                    found.generic,
-                    p.date,
-                    p.date,
-                    DrugRole.CONDITIONING.value,
-                    None,
-                    p.ref,
-                    1,
-                    p.conditioning is None,
-                    None,
-                    line_t,
-                    True,
+            for found in _conditioning_drugs(p.conditioning, cat):
+                out.append(
+                    Administration(
+                        found.id,
+                        found.generic,
+                        p.date,
+                        p.date,
+                        DrugRole.CONDITIONING.value,
+                        None,
+                        p.ref,
+                        1,
+                        p.conditioning is None,
+                        None,
+                        line_t,
+                        True,
+                    )
                 )
-            )
     out.sort(key=lambda a: (a.start.sort_key(), a.ref, a.drug_id))
     return out
+
+
+_CONDITIONING_SPLIT = re.compile(r"\s*(?:\+|/|,|;|&|\band\b|\bplus\b|\bwith\b)\s*", re.I)
+
+
+def _conditioning_drugs(text: str | None, cat: Catalog) -> list:
+    """The drugs of a transplant's conditioning as written ("fludarabine + melphalan"):
+    every one counts (melphalan in a Flu/Mel allo conditioning is alkylator exposure).
+    Nothing written: high-dose melphalan is assumed (flagged by the caller)."""
+    if not text:
+        return [cat.get("melphalan")]
+    found: list = []
+    for part in _CONDITIONING_SPLIT.split(text):
+        d = cat.identify(part) if part.strip() else None
+        if d is not None and not d.supportive and d not in found:
+            found.append(d)
+    if not found:
+        whole = cat.identify(text)
+        found = [whole] if whole is not None and not whole.supportive else []
+    return found
 
 
 def _cycles(r, d, start, last, as_of) -> tuple[int | None, bool]:

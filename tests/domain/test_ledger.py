@@ -419,6 +419,15 @@ def test_allo_and_alkylator_via_transplant(hb):
     assert not lg2.labels["alkylator_exposed"].trace.unconfirmed
     h3 = hb.hist(regimens=[hb.reg(1, "VRd", "2019-01-01", "2019-05-01")])
     assert not ledger(h3).labels["alkylator_exposed"].applies
+    # Every drug of a written multi-drug conditioning counts (independent case 18).
+    h4 = hb.hist(
+        regimens=h.regimens,
+        procedures=[hb.proc(1, "allo", "2021-01-01", conditioning="Fludarabine + Melphalan 140")],
+    )
+    lg4 = ledger(h4)
+    assert lg4.drug("melphalan").exposed and lg4.drug("fludarabine").exposed
+    assert lg4.labels["alkylator_exposed"].drugs == ("melphalan",)
+    assert not lg4.labels["alkylator_exposed"].trace.unconfirmed
 
 
 def test_double_refractory_kumar_benchmark(hb):
