@@ -143,6 +143,19 @@ class RecordEditor(QDialog):
             w, h = min(w, screen.width() - 40), min(h, screen.height() - 60)
         self.resize(w, h)
 
+    def initial_focus(self) -> QWidget | None:
+        """Where typing starts when the editor opens."""
+        first = next(iter(self.widgets.values()), None)
+        return _focus_widget(first) if first is not None else None
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if not getattr(self, "_focused_once", False):  # only when first shown
+            self._focused_once = True
+            target = self.initial_focus()
+            if target is not None:
+                target.setFocus(Qt.FocusReason.OtherFocusReason)
+
     # -- building -----------------------------------------------------------------
     def build_extra_top(self) -> None:
         """Subclasses add widgets above the generic fields."""

@@ -103,6 +103,9 @@ class RegimenEditor(RecordEditor):
                 d for d in self.ctx.rows(m.RegimenDrug) if d.get("regimen_id") == self.row["id"]
             ]
 
+    def initial_focus(self):
+        return self.search
+
     def build_extra_bottom(self) -> None:
         box = QWidget()
         lay = QVBoxLayout(box)
@@ -318,6 +321,9 @@ class SideEffectEditor(RecordEditor):
         self.term_list.currentItemChanged.connect(lambda cur, _p: self._choose_term(cur))
         self.term_search.returnPressed.connect(lambda: self.term_list.setFocus())
         self.form.addRow(box)
+
+    def initial_focus(self):
+        return getattr(self, "term_search", None) or super().initial_focus()
 
     def _search_terms(self, text: str) -> None:
         self.term_list.clear()
