@@ -174,8 +174,9 @@ class LinesResult:
         return max(started, key=lambda ln: (ln.start.sort_key(), ln.number), default=None)
 
     def prior_lines(self, as_of: PartialDate) -> int:
-        """Lines started BEFORE ``as_of`` (the line going on at ``as_of`` is not prior
-        if it started that day or later)."""
+        """Lines started BEFORE ``as_of``, including one still going on then (rules doc 1.2:
+        "lines started before that date"; the line that starts on ``as_of``, e.g. a trial's,
+        is the one that is not prior)."""
         return self._prior(as_of)[0]
 
     def prior_lines_trace(self, as_of: PartialDate) -> Trace:
@@ -184,8 +185,8 @@ class LinesResult:
         expl = (
             f"{n} prior line{'s' if n != 1 else ''} before {as_of.display()}"
             + (f": {listed}." if listed else ".")
-            + " A line counts as prior when it started before that date; the current line "
-            "is not prior."
+            + " A line counts as prior when it started before that date, even if it is still "
+            "going on then; a line starting that day (such as a trial's) is not prior."
         )
         if before and n != len(before):
             expl += " The numbering follows a line number you set yourself."
