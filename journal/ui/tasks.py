@@ -10,6 +10,7 @@ discarded when the person pressed Cancel, so nothing is left half-written.
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -40,6 +41,32 @@ class _Relay(QObject):
     finished = Signal(object, object)  # result, exception
 
 
+# Python's cyclic garbage collector runs in whichever thread happens to allocate; if that is
+# a worker, it may destroy Qt objects (widgets, dialogs) owned by the UI thread, which crashes
+# Qt. So automatic collection pauses while workers run and the UI thread collects afterwards.
+_GC_LOCK = threading.Lock()
+_GC_WORKERS = [0]
+
+
+def _gc_pause() -> None:
+    with _GC_LOCK:
+        if _GC_WORKERS[0] == 0:
+            gc.disable()
+        _GC_WORKERS[0] += 1
+
+
+def _gc_resume() -> None:
+    with _GC_LOCK:
+        _GC_WORKERS[0] -= 1
+        if _GC_WORKERS[0] == 0:
+            gc.enable()
+
+
+def _collect_on_ui_thread() -> None:
+    if _GC_WORKERS[0] == 0 and gc.isenabled():
+        gc.collect()
+
+
 class _Runnable(QRunnable):
     def __init__(self, fn: Callable[[TaskControl], Any], control: TaskControl, relay: _Relay):
         super().__init__()
@@ -47,15 +74,29 @@ class _Runnable(QRunnable):
         self.setAutoDelete(True)
 
     def run(self) -> None:
+        _gc_pause()
         try:
             result = self.fn(self.control)
-        except BaseException as exc:
+        except BaseException as exc:  # handed to the UI thread to show
+            _gc_resume()
             self.relay.finished.emit(None, exc)
         else:
+            _gc_resume()
             self.relay.finished.emit(result, None)
 
 
 _RUNNING: set[_Relay] = set()
+
+# Qt's pool threads get a small default stack on some platforms; SQLAlchemy's statement
+# compiler and the rules recurse deeply enough to overflow it (a crash, not an exception).
+WORKER_STACK_BYTES = 16 * 1024 * 1024
+
+
+def _pool() -> QThreadPool:
+    pool = QThreadPool.globalInstance()
+    if pool.stackSize() < WORKER_STACK_BYTES:
+        pool.setStackSize(WORKER_STACK_BYTES)
+    return pool
 
 
 def run_task(
@@ -77,6 +118,7 @@ def run_task(
 
         def quiet_finished(result: Any, exc: BaseException | None) -> None:
             _RUNNING.discard(relay)
+            _collect_on_ui_thread()
             if control.cancelled:
                 return
             if exc is not None:
@@ -88,7 +130,7 @@ def run_task(
                 on_done(result)
 
         relay.finished.connect(quiet_finished, Qt.ConnectionType.QueuedConnection)
-        QThreadPool.globalInstance().start(_Runnable(fn, control, relay))
+        _pool().start(_Runnable(fn, control, relay))
         return control
     dlg = QProgressDialog(title, "Cancel", 0, 0, parent)
     dlg.setWindowTitle(title)
@@ -107,6 +149,7 @@ def run_task(
 
     def finished(result: Any, exc: BaseException | None) -> None:
         _RUNNING.discard(relay)
+        _collect_on_ui_thread()
         dlg.hide()
         dlg.deleteLater()
         if control.cancelled:
@@ -123,5 +166,5 @@ def run_task(
     relay.finished.connect(finished, Qt.ConnectionType.QueuedConnection)
     # Start the indeterminate progress window's timer; shown only for slow work.
     QTimer.singleShot(0, lambda: dlg.setValue(0))
-    QThreadPool.globalInstance().start(_Runnable(fn, control, relay))
+    _pool().start(_Runnable(fn, control, relay))
     return control
