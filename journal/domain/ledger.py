@@ -781,7 +781,22 @@ def _drug_status(drug_id, admins, rs: RuleSet, resp, progs, cat, history, cutoff
                     tuple(a.ref for a in qualifying),
                 )
             )
-    intolerant_admins = [a for a in admins if a.stop_reason == ChangeReason.TOXICITY.value]
+    # A pause for side effects after which the same drug was resumed in the same line (the
+    # lines rule's short hold) is not "stopped because of toxicity" (rules doc 2.2).
+    intolerant_admins = [
+        a
+        for a in admins
+        if a.stop_reason == ChangeReason.TOXICITY.value
+        and not (
+            a.last_dose is not None
+            and any(
+                b is not a
+                and set(b.lines) & set(a.lines)
+                and b.start.sort_key() > a.last_dose.sort_key()
+                for b in admins
+            )
+        )
+    ]
     intolerant = bool(intolerant_admins)
     if intolerant:
         traces.append(

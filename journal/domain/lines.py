@@ -296,6 +296,17 @@ class _Reg:
     drugs: list[tuple[int, DrugRec, str]]  # line-forming (index, drug, key)
 
 
+def _keys_at_end(rg: _Reg) -> frozenset[str]:
+    """The drugs still taken when a regimen ended: after a planned drop (bortezomib stopped
+    after 8 cycles of DVd) a pause and resumption of daratumumab-dex is "the same drugs"."""
+    end = rg.rec.end
+    if end is None:
+        return rg.keys
+    return frozenset(
+        k for _, d, k in rg.drugs if d.last_dose is None or d.last_dose.sort_key() >= end.sort_key()
+    )
+
+
 @dataclass
 class _LineB:
     number: int
@@ -794,7 +805,7 @@ class _Walker:
                 ln.flag(FLAG_STEROID_ONLY)
             return ln
         prev = self.last_regimen(cur, r.id)
-        if prev is None or prev.keys != rg.keys:
+        if prev is None or rg.keys not in (prev.keys, _keys_at_end(prev)):
             prev_txt = (
                 f" after all drugs of {prev.rec.name} had stopped"
                 + (f" on {prev.rec.end.display()}" if prev.rec.end else "")

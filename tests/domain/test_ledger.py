@@ -192,6 +192,29 @@ def test_intolerant(hb):
     assert lg3.drug("lenalidomide").intolerant and not lg3.drug("dexamethasone").intolerant
 
 
+def test_paused_for_side_effects_and_resumed_is_not_intolerant(hb):
+    # Independent case tests/cases/22: DVd paused for pneumonia, Dd resumed 3 weeks later.
+    tox = "side effects (toxicity)"
+    bortezomib = hb.drug("bortezomib", last="2020-08-03", stop_reason="plan completed")
+    regs = [
+        hb.reg(
+            1,
+            "DVd",
+            "2020-02-24",
+            "2020-10-05",
+            ["daratumumab", bortezomib, "dexamethasone"],
+            end_reason=tox,
+        ),
+        hb.reg(2, "Dd", "2020-10-26", None, ["daratumumab", "dexamethasone"]),
+    ]
+    lg = ledger(hb.hist(regimens=regs))
+    assert not lg.drug("daratumumab").intolerant
+    assert not lg.drug("bortezomib").intolerant  # dropped as planned
+    # Stopped for toxicity and only restarted in a later line: still intolerant.
+    later = [regs[0], hb.reg(2, "Dd", "2021-06-01", None, ["daratumumab", "dexamethasone"])]
+    assert ledger(hb.hist(regimens=later)).drug("daratumumab").intolerant
+
+
 def test_per_drug_details(hb):
     h = hb.hist(
         regimens=[

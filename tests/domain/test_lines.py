@@ -382,6 +382,33 @@ def test_short_hold_then_resume_is_same_line_flagged(hb):
     assert t.unconfirmed and FLAG_HOLD in res.lines[0].flags
 
 
+def test_resume_after_planned_drop_and_hold_is_same_line(hb):
+    # DVd: bortezomib stopped after 8 cycles as planned, then DVd paused for pneumonia and
+    # daratumumab-dex resumed 3 weeks later: the same drugs that were being taken
+    # (independent case tests/cases/22).
+    dvd = hb.reg(
+        1,
+        "DVd",
+        "2020-02-24",
+        "2020-10-05",
+        [
+            "daratumumab",
+            hb.drug("bortezomib", last="2020-08-03", stop_reason="plan completed"),
+            "dexamethasone",
+        ],
+        end_reason="side effects (toxicity)",
+    )
+    h = hb.hist(
+        regimens=[dvd, hb.reg(2, "Dd", "2020-10-26", None, ["daratumumab", "dexamethasone"])]
+    )
+    res = compute_lines(h)
+    assert numbers(res) == [1] and res.regimen_line == {1: 1, 2: 1}
+    assert "lines.same_line.short_hold" in rules(res.lines[0])
+    # A genuinely different regimen after the pause is still a new line.
+    h2 = hb.hist(regimens=[dvd, hb.reg(2, "Kd", "2020-10-26", None)])
+    assert numbers(compute_lines(h2)) == [1, 2]
+
+
 def test_hold_recorded_as_dose_change_is_same_line(hb):
     h = hb.hist(
         regimens=[
