@@ -420,6 +420,22 @@ KINDS: dict[str, Kind] = {
             (
                 F("term", "Side effect", required=True, terms=("CTCAE",)),
                 F("grade", "Grade", "int", minimum=1, maximum=5, terms=("grade",)),
+                F(
+                    "grade_source",
+                    "Who graded it",
+                    "enum",
+                    choices=_e(vocab.GradeSource),
+                    required=True,
+                    help="Patient-reported grades are shown as 'to be confirmed' by the care team.",
+                ),
+                F(
+                    "scale",
+                    "Grading scale",
+                    "enum",
+                    choices=_e(vocab.GradingScale),
+                    required=True,
+                    terms=("CTCAE", "CRS", "ICANS"),
+                ),
                 F("onset", "Started", "date", required=True),
                 F("resolved", "Gone since (empty = still there)", "date"),
                 F("serious", "Serious (hospital stay or life-threatening)", "bool"),
@@ -436,6 +452,7 @@ KINDS: dict[str, Kind] = {
             ),
             "term",
             "onset",
+            {"grade_source": "clinician", "scale": "CTCAE v5.0"},
         ),
         Kind(
             "lab",

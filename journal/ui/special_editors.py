@@ -342,7 +342,7 @@ class SideEffectEditor(RecordEditor):
         t = self._ctcae.get_terms().get(item.data(Qt.ItemDataRole.UserRole))
         if t is None:
             return
-        scale = self.row.get("scale") or "CTCAE v5.0"
+        scale = self.widgets["scale"].value() or "CTCAE v5.0"
         self.widgets["term"].setText(t.name_in(scale))
         self.row["term_id"] = t.id
         while self.grade_layout.count():
@@ -400,6 +400,14 @@ class SideEffectEditor(RecordEditor):
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if key in chosen else Qt.CheckState.Unchecked)
             self.drug_choices.addItem(item)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if hasattr(self, "term_list") and not getattr(self, "_scale_hooked", False):
+            self._scale_hooked = True  # grades follow the chosen scale (v5, v6, ASTCT...)
+            self.widgets["scale"].currentIndexChanged.connect(
+                lambda _i: self._choose_term(self.term_list.currentItem())
+            )
 
     def attributed(self) -> list[dict]:
         out = []

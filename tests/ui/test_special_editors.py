@@ -182,3 +182,16 @@ def test_side_effect_found_by_plain_words_and_grade_by_description(qtbot, ctx):
     dlg.save_button.click()
     se = queries.list_rows(ctx.store, m.SideEffect)[0]
     assert se.term_id and "neuropathy" in se.term_id and se.grade == 2
+
+
+def test_patient_reported_grade_is_kept_as_such(qtbot, ctx):
+    dlg = SideEffectEditor(ctx, KINDS["side_effect"])
+    qtbot.addWidget(dlg)
+    assert dlg.widgets["grade_source"].value() == "clinician"  # the usual case preselected
+    qtbot.keyClicks(dlg.widgets["term"], "Fatigue")
+    qtbot.keyClicks(dlg.widgets["grade"], "2")
+    dlg.widgets["grade_source"].set_value("patient-reported")
+    qtbot.keyClicks(dlg.widgets["onset"].line, "Oct 2026")
+    dlg.save_button.click()
+    se = queries.list_rows(ctx.store, m.SideEffect)[0]
+    assert (se.grade, se.grade_source, se.scale) == (2, "patient-reported", "CTCAE v5.0")
