@@ -1346,12 +1346,13 @@ def _disease_status(admins, resp, progs, cutoff, lines=None) -> DiseaseStatus:
     nonresp = bool(salvage) and all(
         response_rank(e.category) > response_rank("MR") for e in salvage
     )
-    # Rules doc 2.1 "non-responsive on salvage therapy": one salvage line that never reached
+    # Rules doc 2.1 "non-responsive on salvage therapy": one salvage line since the latest
+    # progression (the episode this status describes, as in the 60-day arm) that never reached
     # MR is enough, even if a later line responded. Only a line followed by another one is
     # judged, so an early SD on the line still going on does not count yet.
     failed_line = None
     if not nonresp and lines is not None and salvage:
-        started = [ln for ln in lines.lines if ln.start.midpoint() >= first_pd]
+        started = [ln for ln in lines.lines if ln.start.midpoint() >= pm]
         latest = max((ln.start.sort_key() for ln in lines.lines), default=None)
         for ln in sorted(started, key=lambda x: x.start.sort_key()):
             if ln.start.sort_key() == latest:
