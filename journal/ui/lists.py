@@ -56,9 +56,12 @@ def lookups_for(ctx, kind: Kind) -> dict[str, dict]:
 
 
 class RecordList(QWidget):
-    def __init__(self, ctx, kind: Kind, title: str, hint: str = "", parent=None):
+    def __init__(
+        self, ctx, kind: Kind, title: str, hint: str = "", parent=None, *, where: dict | None = None
+    ):
         super().__init__(parent)
         self.ctx, self.kind = ctx, kind
+        self.where = dict(where or {})  # show only these rows; new rows start with these values
         self.setAccessibleName(title)
         lay = QVBoxLayout(self)
         head = QHBoxLayout()
@@ -129,7 +132,12 @@ class RecordList(QWidget):
 
     # -- data ---------------------------------------------------------------------
     def reload(self) -> None:
-        self.model.set_rows(self.ctx.rows(self.kind.table), lookups_for(self.ctx, self.kind))
+        rows = [
+            r
+            for r in self.ctx.rows(self.kind.table)
+            if all(r.get(k) == v for k, v in self.where.items())
+        ]
+        self.model.set_rows(rows, lookups_for(self.ctx, self.kind))
         self.view.resizeColumnsToContents()
 
     def _on_change(self, change) -> None:
@@ -158,7 +166,8 @@ class RecordList(QWidget):
         self.edit_current()
 
     def add(self) -> None:
-        open_record_editor(self.ctx, self.kind, None, self)
+        start = {**self.kind.defaults, **self.where} if self.where else None
+        open_record_editor(self.ctx, self.kind, start, self)
 
     def edit_current(self) -> None:
         row = self.current_row()

@@ -8,6 +8,8 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
+    QDialogButtonBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -123,7 +125,17 @@ class RegimenEditor(RecordEditor):
         self.add_drug_button = QPushButton("Add dru&g...")
         self.edit_drug_button = QPushButton("Edit d&rug...")
         self.remove_drug_button = QPushButton("Remo&ve drug")
-        for b in (self.add_drug_button, self.edit_drug_button, self.remove_drug_button):
+        self.dose_changes_button = QPushButton("Dose c&hanges...")
+        self.dose_changes_button.setToolTip(
+            "Dose changes and pauses of the chosen drug (for drugs already saved); "
+            "each change is saved at once and can be undone"
+        )
+        for b in (
+            self.add_drug_button,
+            self.edit_drug_button,
+            self.remove_drug_button,
+            self.dose_changes_button,
+        ):
             b.setAccessibleName(b.text().replace("&", "").rstrip("."))
             row.addWidget(b)
         row.addStretch(1)
@@ -135,6 +147,7 @@ class RegimenEditor(RecordEditor):
         self.add_drug_button.clicked.connect(lambda: self.edit_drug(None))
         self.edit_drug_button.clicked.connect(lambda: self.edit_drug(self.drug_list.currentRow()))
         self.remove_drug_button.clicked.connect(self.remove_drug)
+        self.dose_changes_button.clicked.connect(self.edit_dose_changes)
         self.drug_list.itemActivated.connect(lambda _i: self.edit_drug(self.drug_list.currentRow()))
         self._refresh_drugs()
 
@@ -222,6 +235,40 @@ class RegimenEditor(RecordEditor):
             else:
                 self.drugs[index] = values
             self._refresh_drugs()
+
+    def edit_dose_changes(self) -> QDialog | None:
+        """The chosen (saved) drug's dose changes, as a list with Add / Edit / Delete."""
+        from journal.ui.lists import RecordList
+
+        i = self.drug_list.currentRow()
+        drug = self.drugs[i] if 0 <= i < len(self.drugs) else None
+        if drug is None or not drug.get("id"):
+            self.drug_error.setText(
+                "Choose a saved drug first; for a new drug, save the regimen, then open it again."
+            )
+            self.drug_error.show()
+            return None
+        self.drug_error.hide()
+        dlg = QDialog(self)
+        dlg.setWindowTitle(f"Dose changes of {drug.get('name') or drug.get('drug_id')}")
+        lay = QVBoxLayout(dlg)
+        lst = RecordList(
+            self.ctx,
+            KINDS["dose_change"],
+            dlg.windowTitle(),
+            "",
+            dlg,
+            where={"regimen_drug_id": drug["id"]},
+        )
+        lay.addWidget(lst)
+        bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        bb.rejected.connect(dlg.reject)
+        lay.addWidget(bb)
+        dlg.resize(700, 420)
+        dlg.dose_list = lst
+        if not getattr(self, "_no_exec", False):
+            dlg.exec()
+        return dlg
 
     def remove_drug(self) -> None:
         i = self.drug_list.currentRow()

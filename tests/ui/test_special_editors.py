@@ -195,3 +195,42 @@ def test_patient_reported_grade_is_kept_as_such(qtbot, ctx):
     dlg.save_button.click()
     se = queries.list_rows(ctx.store, m.SideEffect)[0]
     assert (se.grade, se.grade_source, se.scale) == (2, "patient-reported", "CTCAE v5.0")
+
+
+def test_dose_changes_of_a_drug_from_the_regimen_editor(qtbot, ctx):
+    from journal.services import actions
+    from journal.ui.editors import RecordEditor
+
+    ctx.apply(
+        actions.add_regimen,
+        m.Regimen(name="Rd", start="2021-01"),
+        [m.RegimenDrug(drug_id="lenalidomide", name="lenalidomide", dose=25, dose_unit="mg")],
+    )
+    dlg = RegimenEditor(ctx, KINDS["regimen"], ctx.rows(m.Regimen)[0])
+    qtbot.addWidget(dlg)
+    dlg._no_exec = True
+    assert dlg.edit_dose_changes() is None  # nothing chosen yet: a plain hint instead
+    assert "Choose a saved drug" in dlg.drug_error.text()
+    dlg.drug_list.setCurrentRow(0)
+    changes = dlg.edit_dose_changes()
+    qtbot.addWidget(changes)
+    lst = changes.dose_list
+    assert lst.model.rowCount() == 0
+    drug_id = queries.list_rows(ctx.store, m.RegimenDrug)[0].id
+    ed = RecordEditor(ctx, KINDS["dose_change"], {**KINDS["dose_change"].defaults, **lst.where})
+    qtbot.addWidget(ed)
+    assert ed.widgets["regimen_drug_id"].value() == drug_id  # the drug is preselected
+    qtbot.keyClicks(ed.widgets["date"].line, "June 2021")
+    qtbot.keyClicks(ed.widgets["dose"], "15")
+    qtbot.keyClicks(ed.widgets["dose_unit"], "mg")
+    qtbot.keyClicks(ed.widgets["reason"], "low platelets")
+    ed.save_button.click()
+    assert ed.result() == ed.DialogCode.Accepted, ed.top_error.text()
+    assert lst.model.rowCount() == 1
+    dc = queries.list_rows(ctx.store, m.DoseChange)[0]
+    assert (dc.regimen_drug_id, dc.date, dc.dose, dc.reason) == (
+        drug_id,
+        "2021-06",
+        15.0,
+        "low platelets",
+    )
