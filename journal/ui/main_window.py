@@ -260,6 +260,9 @@ class MainWindow(QMainWindow):
         self.settings.text_scale = pct
         theme.apply_text_scale(QApplication.instance(), self.settings.text_scale)
         self._sync_size_menu()
+        for page in self._pages.values():  # pages with their own title fonts redraw
+            if getattr(page, "ready", False) and hasattr(page, "render"):
+                page.render()
 
     def _sync_size_menu(self) -> None:
         for a in self.size_group.actions():

@@ -89,6 +89,17 @@ class RecordTableModel(QAbstractTableModel):
     def headerData(  # noqa: N802 - Qt override
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
+        if (
+            role == Qt.ItemDataRole.ToolTipRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < len(self.kind.columns)
+        ):
+            # Column titles with medical words explain them, as the editors' fields do.
+            name = self.kind.columns[section][0]
+            spec = next((f for f in self.kind.fields if f.name == name), None)
+            from journal.ui.glossary import tip
+
+            return tip("", *spec.terms) or None if spec else None
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal:

@@ -268,3 +268,11 @@ def test_second_window_on_same_journal_is_refused_plainly(window, tmp_path, monk
     finally:
         holder.close()
     assert shown == ["This journal is already open"]
+
+
+def test_column_titles_explain_medical_words(ctx):
+    model = RecordTableModel(KINDS["response"])
+    col = [c[0] for c in KINDS["response"].columns].index("category")
+    text = model.headerData(col, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert "VGPR: Very good partial response" in text
+    assert model.headerData(0, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole) is None
