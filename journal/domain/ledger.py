@@ -1416,6 +1416,23 @@ def _early_relapse(lines: LinesResult, procs, progs, as_of) -> EarlyRelapse:
             (),
             Trace("ledger.early_relapse.none", "No line of therapy is recorded.", src),
         )
+    if first_line.number > 1:
+        # The person numbered the lines: line 1 (and a frontline ASCT) happened before this
+        # journal, so "months from the start of first-line treatment" cannot be counted here.
+        return EarlyRelapse(
+            None,
+            None,
+            None,
+            (),
+            Trace(
+                "ledger.early_relapse.first_line_missing",
+                f"Line 1 is not in this journal (the first line here is line "
+                f"{first_line.number}, as you numbered it), so the time from the start of "
+                "first-line treatment or from a frontline transplant cannot be counted.",
+                src,
+                tuple(f"regimen:{r}" for r in first_line.regimen_ids[:1]),
+            ),
+        )
     start = first_line.start.midpoint()
     pds = [p for p in progs if p.mid > start]
     first_asct = min(

@@ -597,6 +597,18 @@ def test_early_relapse_not_fired(hb):
     assert not ledger(hb.hist(regimens=h.regimens)).early_relapse.applies
 
 
+def test_early_relapse_not_counted_when_line_1_is_not_in_the_journal(hb):
+    # Independent case tests/cases/25: KRd set by the person as line 3 (earlier lines abroad);
+    # PD 7.6 months after KRd started is not "< 18 months from the start of treatment".
+    h = hb.hist(
+        regimens=[hb.reg(1, "KRd", "2022-01-10", "2022-09-12", line_override=3)],
+        progressions=[hb.prog(1, "2022-08-29")],
+    )
+    er = ledger(h).early_relapse
+    assert not er.applies and er.months_from_first_line is None
+    assert er.trace.rule == "ledger.early_relapse.first_line_missing"
+
+
 # -- inputs ------------------------------------------------------------------------------------
 def test_as_of_excludes_later_events(hb):
     h = _len_maint_then_pd(hb, "2021-02-15")
