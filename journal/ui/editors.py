@@ -256,6 +256,10 @@ class RecordEditor(QDialog):
         record = self.kind.table(
             **{k: v for k, v in values.items() if k in self.kind.table.model_fields}
         )
+        if self.kind.key == "person":  # one person and one diagnosis per journal
+            return self.ctx.apply(actions.set_person, record)
+        if self.kind.key == "diagnosis":
+            return self.ctx.apply(actions.set_diagnosis, record)
         label = self.kind.label("Add" if self.is_new else "Edit", values)
         return self.ctx.apply(actions.save, record, label=label)
 

@@ -558,6 +558,7 @@ class OverviewPage(QScrollArea):
                 else value
             )
             v.setWordWrap(True)
+            v.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
             v.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             v.setAccessibleName(f"{fact.question}: {fact.value}")
             explanation = tip("", *fact.glossary)

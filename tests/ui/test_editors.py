@@ -123,3 +123,18 @@ def test_keyboard_only_editor(qtbot, ctx):
     qtbot.keyClick(dlg.focusWidget(), Qt.Key.Key_Return)
     rows = queries.list_rows(ctx.store, m.Progression)
     assert [(r.date, r.kind) for r in rows] == [("2021-02", "clinical")]
+
+
+def test_person_is_one_row_even_when_added_twice(qtbot, ctx):
+    for name in ("Jean", "Jean M."):
+        dlg = RecordEditor(ctx, KINDS["person"])
+        qtbot.addWidget(dlg)
+        _type(qtbot, dlg.widgets["display_name"], name)
+        _type(qtbot, dlg.widgets["birth_date"], "1957")
+        dlg.save_button.click()
+        assert dlg.result() == dlg.DialogCode.Accepted, dlg.top_error.text()
+    rows = queries.list_rows(ctx.store, m.Person)
+    assert [(p.display_name, p.birth_date) for p in rows] == [("Jean M.", "1957")]
+    assert ctx.undo_stack.undoText() == "Edit personal details"
+    ctx.undo_stack.undo()
+    assert queries.list_rows(ctx.store, m.Person)[0].display_name == "Jean"
