@@ -153,16 +153,18 @@ def test_case(case, tmp_path, capsys):
     assert summary["as_of"] == expected["as_of"]
     wrong = [msg for f in expected["facts"] if (msg := check_fact(summary, f))]
     n = len(expected["facts"])
-    # "also": the same history under another refractoriness or measurable-disease rule.
+    # "also": the same history on another day or under another refractoriness or
+    # measurable-disease rule.
     for run in expected.get("also", ()):
         other = summary_of(
             tmp_path / f"{case}.sqlite",
-            expected["as_of"],
+            run.get("as_of", expected["as_of"]),
             capsys,
             run.get("rule_set"),
             run.get("measurable"),
         )
-        tag = f"[{run.get('rule_set') or ''}{run.get('measurable') or ''}] "
+        tag = "[" + " ".join(str(run[k]) for k in ("as_of", "rule_set", "measurable") if k in run)
+        tag += "] "
         wrong += [tag + msg for f in run["facts"] if (msg := check_fact(other, f))]
         n += len(run["facts"])
     assert not wrong, f"{case}: {len(wrong)} of {n} facts differ:\n" + "\n".join(wrong)
