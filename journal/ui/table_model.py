@@ -59,11 +59,13 @@ class RecordTableModel(QAbstractTableModel):
         self.kind = kind
         self._rows: list[dict] = []
         self.lookups: dict[str, dict] = {}
+        self._sort_keys: dict[tuple[int, int], Any] = {}
 
     def set_rows(self, rows: list[dict], lookups: dict[str, dict] | None = None) -> None:
         self.beginResetModel()
         self._rows = list(rows)
         self.lookups = lookups or {}
+        self._sort_keys: dict[tuple[int, int], Any] = {}
         self.endResetModel()
 
     def row_dict(self, row: int) -> dict:
@@ -109,8 +111,13 @@ class RecordTableModel(QAbstractTableModel):
         return str(section + 1)
 
     def sort_key(self, row: int, column: int) -> Any:
-        name = self.kind.columns[column][0]
-        return sort_value(self.kind, name, self._rows[row].get(name))
+        # Cached: sorting compares each row many times and dates are parsed for it.
+        key = self._sort_keys.get((row, column))
+        if key is None:
+            name = self.kind.columns[column][0]
+            key = sort_value(self.kind, name, self._rows[row].get(name))
+            self._sort_keys[(row, column)] = key
+        return key
 
 
 class RecordProxyModel(QSortFilterProxyModel):
