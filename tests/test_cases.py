@@ -26,6 +26,8 @@ from journal.cli import main
 
 CASES_DIR = Path(__file__).parent / "cases"
 CASES = sorted(p.name.removesuffix(".expected.json") for p in CASES_DIR.glob("*.expected.json"))
+# Dots split the path except inside a [key=value] selector (values such as rule ids hold dots).
+_PATH_SEGMENTS = re.compile(r"[^.\[\]]+(?:\[[^\]]*\])?")
 _SEGMENT = re.compile(r"^([^\[\]]+)(?:\[([^\]=]+)(?:=([^\]]*))?\])?$")
 
 
@@ -36,7 +38,7 @@ class MissingError(Exception):
 def resolve(data, path: str):
     """Follow a fact path through the summary JSON (see the module docstring)."""
     here = data
-    for seg in path.split("."):
+    for seg in _PATH_SEGMENTS.findall(path):
         m = _SEGMENT.match(seg)
         if not m:
             raise ValueError(f"bad path segment {seg!r} in {path!r}")
@@ -190,6 +192,7 @@ def test_path_resolver():
     assert resolve(data, "a[n=2].v.x") == 3
     assert resolve(data, "a[0].n") == 1
     assert resolve(data, "m.2") == 5
+    assert resolve({"t": [{"rule": "a.b", "v": 1}]}, "t[rule=a.b].v") == 1
     with pytest.raises(MissingError):
         resolve(data, "a[n=9].v")
     assert check_fact(data, {"path": "a[n=1].v.x", "expect": 2, "why": "-"}) is None
