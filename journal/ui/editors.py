@@ -107,6 +107,8 @@ class RecordEditor(QDialog):
         for spec in kind.fields:
             self.add_field(spec)
         self.build_extra_bottom()
+        if "product" in self.widgets:
+            self._complete_products(self.widgets["product"])
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
@@ -157,6 +159,23 @@ class RecordEditor(QDialog):
                 target.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # -- building -----------------------------------------------------------------
+    @staticmethod
+    def _complete_products(edit) -> None:
+        """Suggest cell-therapy products by any of their names (cilta-cel, Carvykti...)."""
+        from PySide6.QtWidgets import QCompleter
+
+        from journal.domain.catalog import get_catalog
+
+        names = []
+        for d in get_catalog().drugs:
+            if d.modality == "CAR-T":
+                names += [d.generic, *d.brands, *d.codes, *d.aliases]
+        completer = QCompleter(sorted(set(names), key=str.lower), edit)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        edit.setCompleter(completer)
+        edit.setToolTip(tip("Type the product's name, brand or short name", "CAR-T"))
+
     def build_extra_top(self) -> None:
         """Subclasses add widgets above the generic fields."""
 

@@ -48,6 +48,10 @@ def lookups_for(ctx, kind: Kind) -> dict[str, dict]:
         out["regimen_drug_id"] = {
             r["id"]: r.get("name") or r.get("drug_id") for r in ctx.rows(m.RegimenDrug)
         }
+    if "product" in names:
+        from journal.domain.catalog import get_catalog
+
+        out["product"] = {d.id: d.generic for d in get_catalog().drugs}
     if kind.key == "lab":
         from journal.domain.labs import LAB_TESTS
 

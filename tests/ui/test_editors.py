@@ -138,3 +138,24 @@ def test_person_is_one_row_even_when_added_twice(qtbot, ctx):
     assert ctx.undo_stack.undoText() == "Edit personal details"
     ctx.undo_stack.undo()
     assert queries.list_rows(ctx.store, m.Person)[0].display_name == "Jean"
+
+
+def test_car_t_product_is_suggested_by_its_short_name(qtbot, ctx):
+    dlg = RecordEditor(ctx, KINDS["procedure"])
+    qtbot.addWidget(dlg)
+    completer = dlg.widgets["product"].completer()
+    completer.setCompletionPrefix("cilta")
+    suggestions = [
+        completer.completionModel().index(i, 0).data() for i in range(completer.completionCount())
+    ]
+    assert "ciltacabtagene autoleucel" in suggestions
+    dlg.widgets["kind"].set_value("CAR-T infusion")
+    _type(qtbot, dlg.widgets["date"], "15 Jan 2024")
+    _type(qtbot, dlg.widgets["product"], "ciltacabtagene autoleucel")
+    dlg.save_button.click()
+    p = queries.list_rows(ctx.store, m.Procedure)[0]
+    assert (p.kind, p.date, p.product) == (
+        "CAR-T infusion",
+        "2024-01-15",
+        "ciltacabtagene autoleucel",
+    )
