@@ -15,16 +15,19 @@ in which order their ids are listed), ``contains`` (a list holding every given i
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from journal.cli import main
 
 CASES_DIR = Path(__file__).parent / "cases"
+SUMMARY_SCHEMA = Path(__file__).parent.parent / "resources" / "schema" / "summary.schema.json"
 CASES = sorted(p.name.removesuffix(".expected.json") for p in CASES_DIR.glob("*.expected.json"))
 # Dots split the path except inside a [key=value] selector (values such as rule ids hold dots).
 _PATH_SEGMENTS = re.compile(r"[^.\[\]]+(?:\[[^\]]*\])?")
@@ -109,6 +112,12 @@ def check_fact(summary: dict, fact: dict) -> str | None:
     return f"{path}: expected {wanted}, got {got!r} (why: {fact['why']})"
 
 
+@functools.cache
+def _summary_validator():
+    schema = json.loads(SUMMARY_SCHEMA.read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
 def load_expected(case: str) -> dict:
     return json.loads((CASES_DIR / f"{case}.expected.json").read_text(encoding="utf-8"))
 
@@ -153,6 +162,8 @@ def test_every_case_has_its_history():
 def test_case(case, tmp_path, capsys):
     summary, expected = run_summary(case, tmp_path, capsys)
     assert summary["as_of"] == expected["as_of"]
+    # The documented shape holds on every independent history, not only the demo.
+    _summary_validator().validate(summary)
     wrong = [msg for f in expected["facts"] if (msg := check_fact(summary, f))]
     n = len(expected["facts"])
     # "also": the same history on another day or under another refractoriness or
