@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -242,3 +242,22 @@ class ChoiceCombo(QComboBox):
         if not self.optional and self.currentData() is None:
             return "Choose one."
         return None
+
+
+class EnterDoes(QObject):
+    """Enter in a look-up field or list does that widget's job instead of pressing the
+    dialog's Save button (Qt passes an ignored Enter on to the default button)."""
+
+    def __init__(self, widget: QWidget, action):
+        super().__init__(widget)
+        self.action = action
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.KeyPress and event.key() in (
+            Qt.Key.Key_Return,
+            Qt.Key.Key_Enter,
+        ):
+            self.action()
+            return True
+        return False

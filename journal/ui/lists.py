@@ -7,7 +7,6 @@ step. The list reloads when the journal changes.
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from journal.store import models as m
+from journal.ui.fields import EnterDoes
 from journal.ui.kinds import Kind
 from journal.ui.table_model import ID_ROLE, RecordProxyModel, RecordTableModel
 
@@ -120,11 +120,7 @@ class RecordList(QWidget):
 
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
         self.view.doubleClicked.connect(self._open_index)
-        self.view.activated.connect(self._open_index)
-        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            sc = QShortcut(QKeySequence(key), self.view)
-            sc.setContext(Qt.ShortcutContext.WidgetShortcut)
-            sc.activated.connect(self.edit_current)
+        EnterDoes(self.view, self.edit_current)
         self.add_button.clicked.connect(self.add)
         self.edit_button.clicked.connect(self.edit_current)
         self.delete_button.clicked.connect(self.delete_current)

@@ -3,6 +3,7 @@ with attributed drugs and plain-language grades, a blood test's results."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from journal.store import models as m
 from journal.ui.editors import RecordEditor, explain_error
+from journal.ui.fields import EnterDoes
 from journal.ui.glossary import tip
 from journal.ui.kinds import KINDS
 
@@ -95,8 +97,9 @@ class RegimenEditor(RecordEditor):
         lay.addWidget(self.suggestions)
         lay.addWidget(self.use_button)
         self.search.textChanged.connect(self._suggest)
-        self.search.returnPressed.connect(self._first_suggestion)
-        self.suggestions.itemActivated.connect(lambda _i: self.use_suggestion())
+        EnterDoes(self.search, self._first_suggestion)
+        EnterDoes(self.suggestions, self.use_suggestion)
+        self.suggestions.itemDoubleClicked.connect(lambda _i: self.use_suggestion())
         self.use_button.clicked.connect(self.use_suggestion)
         self.form.addRow(box)
         self.drugs: list[dict] = []
@@ -148,7 +151,10 @@ class RegimenEditor(RecordEditor):
         self.edit_drug_button.clicked.connect(lambda: self.edit_drug(self.drug_list.currentRow()))
         self.remove_drug_button.clicked.connect(self.remove_drug)
         self.dose_changes_button.clicked.connect(self.edit_dose_changes)
-        self.drug_list.itemActivated.connect(lambda _i: self.edit_drug(self.drug_list.currentRow()))
+        self.drug_list.itemDoubleClicked.connect(
+            lambda _i: self.edit_drug(self.drug_list.currentRow())
+        )
+        EnterDoes(self.drug_list, lambda: self.edit_drug(self.drug_list.currentRow()))
         self._refresh_drugs()
 
     # -- catalog ------------------------------------------------------------------
@@ -366,11 +372,17 @@ class SideEffectEditor(RecordEditor):
         lay.addWidget(self.grade_box)
         self.term_search.textChanged.connect(self._search_terms)
         self.term_list.currentItemChanged.connect(lambda cur, _p: self._choose_term(cur))
-        self.term_search.returnPressed.connect(lambda: self.term_list.setFocus())
+        EnterDoes(self.term_search, self.term_list.setFocus)
+        EnterDoes(self.term_list, self._to_grades)
         self.form.addRow(box)
 
     def initial_focus(self):
         return getattr(self, "term_search", None) or super().initial_focus()
+
+    def _to_grades(self) -> None:
+        buttons = getattr(self, "grade_buttons", {})
+        if buttons:
+            buttons[min(buttons)].setFocus()
 
     def _search_terms(self, text: str) -> None:
         self.term_list.clear()
@@ -418,6 +430,11 @@ class SideEffectEditor(RecordEditor):
             rl.addWidget(text, 1)
             self.grade_layout.addWidget(row)
             self.grade_buttons[int(g)] = b
+        # Buttons made now would come last in the Tab order; put them after the term list.
+        chain = [self.term_list, *(self.grade_buttons[g] for g in sorted(self.grade_buttons))]
+        chain.append(self.widgets["term"])
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
     def build_extra_bottom(self) -> None:
         box = QWidget()

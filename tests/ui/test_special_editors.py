@@ -234,3 +234,42 @@ def test_dose_changes_of_a_drug_from_the_regimen_editor(qtbot, ctx):
         15.0,
         "low platelets",
     )
+
+
+def test_regimen_lookup_by_keyboard_does_not_save_early(qtbot, ctx):
+    dlg = RegimenEditor(ctx, KINDS["regimen"])
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    dlg.activateWindow()
+    qtbot.waitUntil(dlg.isActiveWindow, timeout=2000)
+    assert dlg.focusWidget() is dlg.search  # typing starts in the look-up field
+    qtbot.keyClicks(dlg.search, "VRd")
+    qtbot.keyClick(dlg.search, Qt.Key.Key_Return)  # to the suggestions
+    assert dlg.isVisible() and dlg.focusWidget() is dlg.suggestions
+    qtbot.keyClick(dlg.suggestions, Qt.Key.Key_Return)  # use the first suggestion
+    assert dlg.isVisible()
+    assert [d["drug_id"] for d in dlg.drugs] == ["bortezomib", "lenalidomide", "dexamethasone"]
+    assert queries.list_rows(ctx.store, m.Regimen) == []  # nothing saved yet
+
+
+def test_side_effect_by_keyboard_reaches_the_grades_without_saving(qtbot, ctx):
+    dlg = SideEffectEditor(ctx, KINDS["side_effect"])
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    dlg.activateWindow()
+    qtbot.waitUntil(dlg.isActiveWindow, timeout=2000)
+    assert dlg.focusWidget() is dlg.term_search
+    qtbot.keyClicks(dlg.term_search, "taste")
+    qtbot.keyClick(dlg.term_search, Qt.Key.Key_Return)
+    assert dlg.focusWidget() is dlg.term_list
+    qtbot.keyClick(dlg.term_list, Qt.Key.Key_Return)
+    qtbot.wait(20)  # new buttons are shown by the event loop, as between two key presses
+    assert dlg.isVisible()
+    assert dlg.focusWidget() is dlg.grade_buttons[1]
+    qtbot.keyClick(dlg.focusWidget(), Qt.Key.Key_Tab)
+    assert dlg.focusWidget() is dlg.grade_buttons[2], dlg.focusWidget()
+    qtbot.keyClick(dlg.focusWidget(), Qt.Key.Key_Space)  # "Grade 2"
+    assert dlg.widgets["grade"].value() == 2
+    assert queries.list_rows(ctx.store, m.SideEffect) == []
