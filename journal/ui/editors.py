@@ -36,6 +36,16 @@ def make_field_widget(ctx, spec: F, *, exclude_id: int | None = None) -> QWidget
         return fw.EnumCombo(list(spec.choices), optional=not spec.required)
     if spec.kind == "ecog":
         return fw.EnumCombo(list(ECOG_TEXT), optional=False, labels=ECOG_TEXT)
+    if spec.kind == "labtest":
+        from journal.domain.labs import LAB_TESTS
+
+        return fw.EnumCombo(
+            list(LAB_TESTS), optional=False, labels={c: t.name for c, t in LAB_TESTS.items()}
+        )
+    if spec.kind == "labunit":
+        from journal.domain.labs import KNOWN_UNITS
+
+        return fw.EnumCombo(sorted(KNOWN_UNITS, key=str.lower), optional=False)
     if spec.kind in ("int", "float"):
         return fw.NumberEdit(
             integer=spec.kind == "int",

@@ -460,10 +460,10 @@ KINDS: dict[str, Kind] = {
             "blood test result",
             (
                 F("date", "Date", "date", required=True),
-                F("test", "Test", required=True),
+                F("test", "Test", "labtest", required=True),
                 F("value", "Value", "float"),
-                F("text_value", "Result (text)"),
-                F("unit", "Unit", required=True),
+                F("text_value", "Result (text, e.g. positive)"),
+                F("unit", "Unit", "labunit", required=True),
                 F("context", "Context", "enum", choices=_e(vocab.LabContext), required=True),
                 F("notes", "Notes"),
             ),

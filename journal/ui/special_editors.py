@@ -554,6 +554,8 @@ class BloodTestForm(RecordEditor):
             value.textChanged.connect(lambda _t, c=code: self._convert(c))
             unit.currentTextChanged.connect(lambda _t, c=code: self._convert(c))
             self.value_edits[code], self.unit_boxes[code] = value, unit
+            # Enter moves down to the next test, as in a spreadsheet; Save stays a click away.
+            EnterDoes(value, lambda c=code: self._next_value(c))
             self.converted[code], self.row_errors[code] = conv, err
             r += 2
         self.paste_button = QPushButton("&Paste rows from a spreadsheet")
@@ -564,6 +566,14 @@ class BloodTestForm(RecordEditor):
         self.paste_button.clicked.connect(self.paste_clipboard)
         self.form.addRow(self.paste_button)
         self.form.addRow(grid_box)
+
+    def _next_value(self, code: str) -> None:
+        codes = list(self.value_edits)
+        i = codes.index(code)
+        if i + 1 < len(codes):
+            self.value_edits[codes[i + 1]].setFocus(Qt.FocusReason.TabFocusReason)
+        else:
+            self.save_button.setFocus(Qt.FocusReason.TabFocusReason)
 
     def _convert(self, code: str) -> None:
         from journal.domain.labs import LAB_TESTS

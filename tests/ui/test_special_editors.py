@@ -273,3 +273,49 @@ def test_side_effect_by_keyboard_reaches_the_grades_without_saving(qtbot, ctx):
     qtbot.keyClick(dlg.focusWidget(), Qt.Key.Key_Space)  # "Grade 2"
     assert dlg.widgets["grade"].value() == 2
     assert queries.list_rows(ctx.store, m.SideEffect) == []
+
+
+def test_blood_test_enter_moves_down_and_single_result_editor_uses_lists(qtbot, ctx):
+    from journal.ui.editors import RecordEditor
+
+    dlg = BloodTestForm(ctx)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    dlg.activateWindow()
+    qtbot.waitUntil(dlg.isActiveWindow, timeout=2000)
+    qtbot.keyClicks(dlg.widgets["date"].line, "2024-05-02")
+    dlg.value_edits["m_protein"].setFocus()
+    qtbot.keyClicks(dlg.value_edits["m_protein"], "0.4")
+    qtbot.keyClick(dlg.value_edits["m_protein"], Qt.Key.Key_Return)
+    assert dlg.isVisible()
+    codes = list(dlg.value_edits)
+    assert dlg.focusWidget() is dlg.value_edits[codes[1]]
+    dlg.save_button.click()
+    row = ctx.rows(m.LabResult)[0]
+    ed = RecordEditor(ctx, KINDS["lab"], row)
+    qtbot.addWidget(ed)
+    assert ed.widgets["test"].currentText() == "Serum M-protein (SPEP M-spike)"
+    ed.widgets["unit"].set_value("g/L")
+    ed.widgets["value"].set_value(4.0)
+    ed.save_button.click()
+    assert ed.result() == ed.DialogCode.Accepted, ed.top_error.text()
+    assert [(r.value, r.unit) for r in queries.list_rows(ctx.store, m.LabResult)] == [(4.0, "g/L")]
+
+
+def test_lab_unit_that_does_not_fit_the_test_is_named(qtbot, ctx):
+    from journal.ui.editors import RecordEditor
+
+    ed = RecordEditor(ctx, KINDS["lab"])
+    qtbot.addWidget(ed)
+    qtbot.keyClicks(ed.widgets["date"].line, "2024-05-02")
+    ed.widgets["test"].set_value("m_protein")
+    ed.widgets["unit"].set_value("10^9/L")
+    qtbot.keyClicks(ed.widgets["value"], "1.1")
+    ed.save_button.click()
+    assert ed.result() != ed.DialogCode.Accepted
+    assert ed.errors["unit"].text() == (
+        "Serum M-protein (SPEP M-spike) is not measured in '10^9/L'. Use g/dL or g/L or mg/dL."
+    )
+    assert not ed.errors["unit"].isHidden()
+    assert queries.list_rows(ctx.store, m.LabResult) == []
