@@ -20,6 +20,9 @@ constructor argument and use:
     cached until the next change.
 ``ctx.summary()``
     ``journal.domain.summary.build_summary(history)``, cached until the next change.
+``ctx.summary_ready`` / ``ctx.load_summary_in_background(on_ready)``
+    whether ``summary()`` is cached; work it out off the UI thread and call
+    ``on_ready()`` on the UI thread (the Overview uses this so the window draws at once).
 ``ctx.rows(table_cls)``
     the rows of one record table as plain dicts (through ``services.queries``).
 ``ctx.apply(action, *args, **kwargs)``
