@@ -87,6 +87,29 @@ LAB_COLUMNS = (
     ("creatinine", "Creat mg/dL"),
     ("calcium", "Ca mg/dL"),
 )
+# Short names for the "Other" column of the lab table (explained under the table).
+LAB_SHORT = {
+    "serum_ife": "sIFE",
+    "urine_m_protein": "UPEP",
+    "urine_ife": "uIFE",
+    "bmpc": "BMPC",
+    "bm_clonality": "clonality",
+    "circulating_pc": "circ PC",
+    "wbc": "WBC",
+    "lymphocytes": "Lymph",
+    "egfr": "eGFR",
+    "albumin": "Alb",
+    "b2m": "β2M",
+    "ldh": "LDH",
+    "bilirubin": "Bili",
+    "alt": "ALT",
+    "ast": "AST",
+    "igg": "IgG",
+    "iga": "IgA",
+    "igm": "IgM",
+    "weight": "Wt",
+    "lvef": "LVEF",
+}
 SUPPORT_MARK = "§"  # value may be transfusion- or G-CSF-supported
 
 
@@ -726,9 +749,13 @@ def _how_computed(doc: Document, c: _Ctx) -> None:
         if ln.traces:
             add(f"Line {ln.number} starts", ln.traces[0])
     for d in ledger.drugs.values():
-        for t in d.traces:
-            if t.rule.startswith(("ledger.refractory", "ledger.override", "ledger.intolerant")):
-                add(f"{d.name}", t)
+        # One reason per drug (a correction wins, else the latest refractory call) keeps a
+        # long history readable; every call is in the JSON summary and behind "Why?".
+        calls = [t for t in d.traces if t.rule.startswith("ledger.refractory")]
+        overrides = [t for t in d.traces if t.rule.startswith("ledger.override")]
+        for t in overrides or calls[-1:]:
+            add(d.name, t)
+        add(d.name, next((t for t in d.traces if t.rule.startswith("ledger.intolerant")), None))
     add("Disease status", ledger.disease_status.trace)
     add("Measurable disease", s.responses.current_measurable.trace)
     add("High-risk", s.staging.high_risk.trace)
@@ -754,6 +781,7 @@ def _lab_table(doc: Document, c: _Ctx) -> None:
         return
     doc.heading(2, "All lab results")
     rows = []
+    used_other: set[str] = set()
     for key in sorted(by_date):
         labs = by_date[key]
         row: list[Inline] = [_d(dates[key])]
@@ -770,10 +798,10 @@ def _lab_table(doc: Document, c: _Ctx) -> None:
         for code, lab in sorted(labs.items()):
             if code in col_codes:
                 continue
-            t = LAB_TESTS.get(code)
-            short = t.name if t else code
+            short = LAB_SHORT.get(code) or (LAB_TESTS[code].name if code in LAB_TESTS else code)
             val = _num(lab.value) if lab.value is not None else (lab.text_value or "")
             other.append(f"{short} {val}")
+            used_other.add(code)
         row.append("; ".join(other))
         rows.append(tuple(row))
     doc.table(
@@ -782,6 +810,20 @@ def _lab_table(doc: Document, c: _Ctx) -> None:
         col_widths=[1.5, *[0.8] * len(LAB_COLUMNS), 4.2],
         small=True,
     )
+    if used_other:
+        legend = "; ".join(
+            f"{LAB_SHORT.get(c, c)} = {LAB_TESTS[c].name}"
+            + (
+                f" ({common.unit_text(LAB_TESTS[c].unit)})"
+                if common.unit_text(LAB_TESTS[c].unit)
+                else ""
+            )
+            for c in sorted(used_other)
+            if c in LAB_TESTS and c in LAB_SHORT
+        )
+        doc.paragraph(
+            f"Other: {legend}. {SUPPORT_MARK} = may be transfusion- or G-CSF-supported.", "small"
+        )
 
 
 MAX_EPISODE_ROWS = 60  # above this, the history is summarised per side effect
