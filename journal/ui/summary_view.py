@@ -14,7 +14,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QStandardPaths, Qt, QTimer
+from PySide6.QtCore import QDate, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog, QPrintPreviewWidget
 from PySide6.QtWidgets import (
     QApplication,
@@ -56,8 +56,12 @@ def _pydate(q: QDate) -> dt.date:
 
 
 class SummaryView(QWidget):
+    preview_ready = Signal()  # the preview shows the current report
+
     def __init__(self, ctx: Any, parent: QWidget | None = None):
         super().__init__(parent)
+        self._generation = 0
+        self.is_ready = False
         self.ctx = ctx
         self.setAccessibleName("Summary")
         self._doc: Document | None = None
@@ -312,12 +316,28 @@ class SummaryView(QWidget):
             log.exception("summary could not be built")
             self.last_error = f"The summary could not be made: {exc}"
             self.status.setText(self.last_error)
+            self.is_ready = True
             return
         self.status.setText(
             f"{doc.title}. Blue values with a small c were computed by the app; "
             "values marked 'override' were corrected by you."
         )
+        # Charts are drawn on a worker thread (qt_backend); the pages are shown when they
+        # are ready, so the window keeps responding meanwhile.
+        self._built = build_qtextdocument(doc)
+        self._generation += 1
+        self.is_ready = False
+        self._show_when_ready(self._generation)
+
+    def _show_when_ready(self, generation: int) -> None:
+        if generation != self._generation:  # a newer rebuild took over
+            return
+        if self._built is not None and not all(c.future.done() for c in self._built.charts):
+            QTimer.singleShot(30, self, lambda: self._show_when_ready(generation))
+            return
         self.preview.updatePreview()
+        self.is_ready = True
+        self.preview_ready.emit()
 
     def _printer(self) -> QPrinter:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
@@ -335,6 +355,7 @@ class SummaryView(QWidget):
         paint_document(self._doc, printer, self._built)
 
     def page_count(self) -> int:
+        """Pages of the report shown (wait for ``is_ready`` / ``preview_ready`` first)."""
         return self.preview.pageCount()
 
     # -- actions --------------------------------------------------------------------

@@ -49,6 +49,7 @@ def view(ctx, qtbot, monkeypatch):
     qtbot.addWidget(v)
     v.set_report("visit")
     v.refresh()
+    qtbot.waitUntil(lambda: v.is_ready, timeout=10000)
     return v
 
 
@@ -148,6 +149,7 @@ def test_empty_journal_shows_a_summary_not_an_error(ctx, qtbot):
 
     v = SummaryView(ctx)
     qtbot.addWidget(v)
+    qtbot.waitUntil(lambda: v.is_ready, timeout=10000)
     assert v.last_error is None, v.last_error
     assert v.page_count() >= 1
     assert "No treatment recorded." in v.copy_text()
@@ -169,6 +171,8 @@ def test_demo_preview_has_the_pdfs_pages(demo_store, settings, qtbot, tmp_path):
     ctx = JournalContext(demo_store, settings)
     v = SummaryView(ctx)
     qtbot.addWidget(v)
+    # the chart is drawn on a worker thread; the pages appear when it is done
+    qtbot.waitUntil(lambda: v.is_ready, timeout=10000)
     assert v.last_error is None, v.last_error
     out = tmp_path / "demo.pdf"
     v.save_pdf(out, background=False)
