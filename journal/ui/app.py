@@ -69,6 +69,9 @@ class AppController:
         from journal.store.db import open_journal
 
         path = Path(path)
+        ctx = self.window.ctx
+        if ctx is not None and Path(ctx.path).resolve() == path.resolve():
+            return True  # already open in this window
         if not path.exists():
             if not quiet:
                 QMessageBox.warning(
@@ -358,8 +361,9 @@ def make_app(argv: list[str]) -> QApplication:
     return app
 
 
-def build_window(settings: Settings | None = None, path: str | None = None):
-    """Create the main window and its controller, open ``path`` or the usual journal."""
+def build_window(settings: Settings | None = None, path: str | None = None, *, demo: bool = False):
+    """Create the main window and its controller; open the demo journal, ``path``, or the
+    usual journal."""
     from journal.ui.main_window import MainWindow
 
     app = QApplication.instance()
@@ -368,7 +372,10 @@ def build_window(settings: Settings | None = None, path: str | None = None):
     theme.apply_theme(app, high_contrast=settings.high_contrast)
     window = MainWindow(settings)
     controller = AppController(window, settings)
-    controller.start(path)
+    if demo:
+        controller.open_demo()
+    else:
+        controller.start(path)
     return window, controller
 
 
@@ -379,9 +386,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--demo", action="store_true", help="open the demo journal")
     args, _qt_args = parser.parse_known_args(argv[1:])
     app = make_app(argv)
-    window, controller = build_window(path=args.file)
-    if args.demo:
-        controller.open_demo()
+    from journal.ui.tasks import collect_garbage_on_ui_thread_only
+
+    collect_garbage_on_ui_thread_only()
+    window, _controller = build_window(path=args.file, demo=args.demo)
     window.show()
     return app.exec()
 

@@ -46,11 +46,13 @@ class _Relay(QObject):
 # Qt. So automatic collection pauses while workers run and the UI thread collects afterwards.
 _GC_LOCK = threading.Lock()
 _GC_WORKERS = [0]
+_GC_WAS_ENABLED = [True]
 
 
 def _gc_pause() -> None:
     with _GC_LOCK:
         if _GC_WORKERS[0] == 0:
+            _GC_WAS_ENABLED[0] = gc.isenabled()
             gc.disable()
         _GC_WORKERS[0] += 1
 
@@ -58,13 +60,42 @@ def _gc_pause() -> None:
 def _gc_resume() -> None:
     with _GC_LOCK:
         _GC_WORKERS[0] -= 1
-        if _GC_WORKERS[0] == 0:
+        if _GC_WORKERS[0] == 0 and _GC_WAS_ENABLED[0]:
             gc.enable()
 
 
 def _collect_on_ui_thread() -> None:
-    if _GC_WORKERS[0] == 0 and gc.isenabled():
+    if _GC_WORKERS[0] == 0 and (gc.isenabled() or _UI_GC):
         gc.collect()
+
+
+_UI_GC: list[QTimer] = []
+
+
+def collect_garbage_on_ui_thread_only(interval_ms: int = 500) -> None:
+    """For the running app: automatic collection off; the UI thread collects on a timer.
+
+    Other Python threads (the store's background backups, our workers) then never run
+    a collection that could destroy Qt objects belonging to the UI thread.
+    """
+    if _UI_GC:
+        return
+    gc.disable()
+    _GC_WAS_ENABLED[0] = False
+    t0, t1, t2 = gc.get_threshold()
+
+    def tick() -> None:
+        if _GC_WORKERS[0]:
+            return
+        c0, c1, c2 = gc.get_count()
+        if c0 > t0:
+            gc.collect(2 if c2 > t2 else 1 if c1 > t1 else 0)
+
+    timer = QTimer()
+    timer.setInterval(interval_ms)
+    timer.timeout.connect(tick)
+    timer.start()
+    _UI_GC.append(timer)
 
 
 class _Runnable(QRunnable):

@@ -276,3 +276,11 @@ def test_column_titles_explain_medical_words(ctx):
     text = model.headerData(col, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
     assert "VGPR: Very good partial response" in text
     assert model.headerData(0, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole) is None
+
+
+def test_opening_the_journal_already_open_here_is_harmless(window, tmp_path):
+    w, controller = window
+    controller.create_path(tmp_path / "j.sqlite", None)
+    ctx = w.ctx
+    assert controller.open_path(tmp_path / "j.sqlite") is True
+    assert w.ctx is ctx  # not reopened (it would be refused as open elsewhere)

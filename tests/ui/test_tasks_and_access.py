@@ -109,3 +109,20 @@ def test_the_accessibility_check_catches_an_unnamed_field(qtbot):
     named = QLineEdit(box)
     named.setAccessibleName("Named")
     assert _unnamed(box) == ["QLineEdit ''"]
+
+
+def test_workers_never_collect_garbage(qtbot):
+    import gc
+
+    states = []
+
+    def work(_control):
+        states.append(gc.isenabled())  # a collection here could destroy UI-thread Qt objects
+        return 1
+
+    done = []
+    was = gc.isenabled()
+    run_task(None, "Working", work, on_done=done.append, progress=False)
+    qtbot.waitUntil(lambda: done == [1], timeout=5000)
+    assert states == [False]
+    assert gc.isenabled() == was  # restored afterwards
