@@ -65,6 +65,7 @@ SECTIONS = {
     "side_effect": "Side effects still going on",
     "lab": "Latest blood tests",
     "ecog": "Daily life",
+    "override": "Your corrections",
 }
 
 
@@ -306,6 +307,28 @@ def overview_facts(data: dict) -> list[Fact]:
                 glossary=("ECOG",),
             )
         )
+    for o in data.get("overrides") or []:
+        facts.append(
+            Fact(
+                f"override:{o['rule']}:{o['subject']}",
+                f"{o['rule'].capitalize()}: {o['subject']}",
+                f"set to '{o['value']}' by you - {o['reason']}",
+                "your correction (override)",
+                [
+                    {
+                        "rule": "override",
+                        "explanation": "Your correction replaces what the rule "
+                        "computed, everywhere: the Overview, the summary, the PDF and exports.",
+                        "source": {"short": "Treatment Journal convention (not from a guideline)"},
+                        "records": [o["ref"]] if o.get("ref") else [],
+                    }
+                ],
+                "remove_override",
+                [o["rule"], o["subject"]],
+                overridden=True,
+                glossary=("override",),
+            )
+        )
     for fact in facts:
         fact.section = SECTIONS.get(fact.key.split(":", 1)[0], "")
     return facts
@@ -379,7 +402,7 @@ class WhyDialog(QDialog):
 class RefractoryCorrection(QDialog):
     """Correct 'refractory' for one drug: yes/no and a reason (kept and shown everywhere)."""
 
-    def __init__(self, drugs: dict, parent=None):
+    def __init__(self, drugs: dict, parent=None, classes: dict | None = None):
         super().__init__(parent)
         self.setWindowTitle("Correct: refractory")
         lay = QVBoxLayout(self)
@@ -399,7 +422,11 @@ class RefractoryCorrection(QDialog):
             if d.get("exposed"):
                 now = "refractory" if d.get("refractory") else "not refractory"
                 self.drug.addItem(f"{d['name']} (now: {now})", d["drug_id"])
-        form.addRow("&Drug:", self.drug)
+        for name, c in sorted((classes or {}).items()):
+            if c.get("exposed"):
+                now = "refractory" if c.get("refractory") else "not refractory"
+                self.drug.addItem(f"drug group {name} (now: {now})", name)
+        form.addRow("&Drug or drug group:", self.drug)
         row = QHBoxLayout()
         self.yes = QRadioButton("&Refractory")
         self.no = QRadioButton("&Not refractory")
@@ -575,7 +602,9 @@ class OverviewPage(QScrollArea):
             buttons.addWidget(why)
             self.why_buttons[fact.key] = why
             if fact.correct:
-                c = QPushButton("Correct this...")
+                c = QPushButton(
+                    "Remove..." if fact.correct == "remove_override" else "Correct this..."
+                )
                 c.setAccessibleName(f"Correct: {fact.question}")
                 c.setAccessibleDescription(
                     "Record your correction (kept and shown as yours)"
@@ -600,9 +629,22 @@ class OverviewPage(QScrollArea):
 
     def correct(self, fact: Fact) -> None:
         if fact.correct == "refractory":
-            dlg = RefractoryCorrection((self.data.get("ledger") or {}).get("drugs", {}), self)
+            ledger = self.data.get("ledger") or {}
+            dlg = RefractoryCorrection(ledger.get("drugs", {}), self, ledger.get("classes"))
             if dlg.exec() == QDialog.DialogCode.Accepted:
                 self.apply_refractory(*dlg.values())
+        elif fact.correct == "remove_override":
+            from PySide6.QtWidgets import QMessageBox
+
+            rule, subject = fact.refs
+            answer = QMessageBox.question(
+                self,
+                "Remove my correction",
+                f"Go back to what the rule computes for {rule}: {subject}?\n\n"
+                "You can bring your correction back with Edit > Undo.",
+            )
+            if answer == QMessageBox.StandardButton.Yes:
+                self.remove_override(rule, subject)
         elif fact.correct == "lines":
             from journal.store import models as m
 
@@ -621,6 +663,11 @@ class OverviewPage(QScrollArea):
                 self.ctx.open_editor(f"regimen:{regs[names.index(choice)]['id']}")
         elif fact.refs:
             self.ctx.open_editor(fact.refs[0])
+
+    def remove_override(self, rule: str, subject: str) -> None:
+        from journal.services import actions
+
+        self.ctx.apply(actions.clear_override, rule, subject)
 
     def apply_refractory(self, drug_id: str, value: str, reason: str) -> None:
         from journal.services import actions

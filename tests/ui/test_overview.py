@@ -100,6 +100,16 @@ def test_correct_refractory_is_an_undoable_override_shown_as_such(qtbot, demo_ct
     ov = queries.list_rows(demo_ctx.store, m.Override)
     assert [(o.rule, o.subject, o.value) for o in ov] == [("refractory", first["drug_id"], "no")]
     assert demo_ctx.undo_stack.undoText() == f"Correct refractory: {first['drug_id']}"
+    key = f"override:refractory:{first['drug_id']}"
+    assert "clinic letter 3 May 2024 says otherwise" in _values(page)[key]  # listed as yours
+    assert page.correct_buttons[key].text() == "Remove..."
+    page.remove_override("refractory", first["drug_id"])
+    qtbot.waitUntil(lambda: page.ready, timeout=30000)
+    assert key not in _values(page)
+    assert first["name"] in _values(page)["refractory"]
+    demo_ctx.undo_stack.undo()  # the correction comes back
+    qtbot.waitUntil(lambda: page.ready, timeout=30000)
+    assert key in _values(page)
     demo_ctx.undo_stack.undo()
     qtbot.waitUntil(lambda: page.ready, timeout=30000)
     assert first["name"] in _values(page)["refractory"]
@@ -153,3 +163,30 @@ def test_facts_are_worded_from_json_only():
     assert facts["current_line"].value == "line 1: DKd, since 2 Jan 2024"
     assert facts["refractory"].value == "ixazomib" and facts["refractory"].overridden
     assert facts["last_dose:x"].value == "May 2024, 40 days ago"
+
+
+def test_correction_dialog_offers_drugs_and_groups_and_needs_a_reason(qtbot):
+    from journal.ui.overview import RefractoryCorrection
+
+    drugs = {
+        "lenalidomide": {
+            "drug_id": "lenalidomide",
+            "name": "lenalidomide",
+            "exposed": True,
+            "refractory": True,
+        },
+        "never": {"drug_id": "never", "name": "never given", "exposed": False},
+    }
+    classes = {"IMiD": {"exposed": True, "refractory": True}}
+    dlg = RefractoryCorrection(drugs, None, classes)
+    qtbot.addWidget(dlg)
+    items = [dlg.drug.itemText(i) for i in range(dlg.drug.count())]
+    assert items == ["lenalidomide (now: refractory)", "drug group IMiD (now: refractory)"]
+    dlg._ok()
+    assert dlg.result() != dlg.DialogCode.Accepted
+    assert dlg.error.text().startswith("Please say why")
+    dlg.drug.setCurrentIndex(1)
+    dlg.reason.setText("haematologist's letter")
+    dlg._ok()
+    assert dlg.result() == dlg.DialogCode.Accepted
+    assert dlg.values() == ("IMiD", "no", "haematologist's letter")
