@@ -115,3 +115,23 @@ def test_heavily_hatched_chart_stays_vector_and_light(qapp, tmp_path):
     write_pdf(doc, out)
     assert out.stat().st_size < 400_000
     assert "Hatched chartlabel" in re.sub(r"\s+", " ", PdfReader(out).pages[0].extract_text())
+
+
+def test_many_qt_calls_do_not_exhaust_none(tmp_path):
+    """PySide6 6.12 on Python 3.11 drops a reference to None on every void call; without
+    the guard, painting long PDFs ends in 'Fatal Python error: none_dealloc'."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+        "from PySide6.QtGui import QGuiApplication, QPen\n"
+        "app = QGuiApplication([])\n"
+        "import journal.reports.qt_backend\n"
+        "pen = QPen()\n"
+        "for _ in range(100000):\n"
+        "    pen.setWidthF(1.0)\n"
+        "print('ok')\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr[-500:]
