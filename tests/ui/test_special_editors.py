@@ -319,3 +319,28 @@ def test_lab_unit_that_does_not_fit_the_test_is_named(qtbot, ctx):
     )
     assert not ed.errors["unit"].isHidden()
     assert queries.list_rows(ctx.store, m.LabResult) == []
+
+
+def test_drug_outside_regimen_dates_is_named_under_the_drug_list(qtbot, ctx):
+    dlg = RegimenEditor(ctx, KINDS["regimen"])
+    qtbot.addWidget(dlg)
+    qtbot.keyClicks(dlg.widgets["name"], "Kd")
+    qtbot.keyClicks(dlg.widgets["start"].line, "March 2022")
+    qtbot.keyClicks(dlg.widgets["end"].line, "June 2022")
+    dlg.drugs.append(
+        {
+            "name": "carfilzomib",
+            "drug_id": "carfilzomib",
+            "id": None,
+            "start": "2021-01",
+            "addition": "part of the original plan",
+            "role": "anti-myeloma",
+        }
+    )
+    dlg._refresh_drugs()
+    dlg.save_button.click()
+    assert dlg.result() != dlg.DialogCode.Accepted
+    assert dlg.drug_error.text().startswith("carfilzomib: ")
+    assert not dlg.drug_error.isHidden()
+    assert queries.list_rows(ctx.store, m.Regimen) == []
+    assert dlg.widgets["name"].text() == "Kd" and len(dlg.drugs) == 1  # nothing lost
