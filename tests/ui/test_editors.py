@@ -159,3 +159,16 @@ def test_car_t_product_is_suggested_by_its_short_name(qtbot, ctx):
         "2024-01-15",
         "ciltacabtagene autoleucel",
     )
+
+
+def test_undo_that_no_longer_fits_says_so_and_changes_nothing(qtbot, ctx):
+    from journal.services import actions
+
+    ctx.apply(actions.add_note, m.Note(date="2026-01", title="Visit"))
+    note = queries.list_rows(ctx.store, m.Note)[0]
+    note.title = "Changed elsewhere"
+    actions.save(ctx.store, note)  # not through the undo stack, e.g. another tool
+    with qtbot.waitSignal(ctx.error, timeout=2000) as blocker:
+        ctx.undo_stack.undo()
+    assert "can no longer be undone" in blocker.args[0]
+    assert [n.title for n in queries.list_rows(ctx.store, m.Note)] == ["Changed elsewhere"]
