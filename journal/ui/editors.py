@@ -75,6 +75,17 @@ def make_field_widget(ctx, spec: F, *, exclude_id: int | None = None) -> QWidget
     return fw.TextEdit(required=spec.required)
 
 
+def _model_defaults(table: type) -> dict:
+    """The record's own defaults (e.g. sex "unknown"), so a new form starts from them."""
+    out = {}
+    for name, info in table.model_fields.items():
+        if info.is_required() or info.default_factory is not None or name == "id":
+            continue
+        if info.default is not None:
+            out[name] = info.default
+    return out
+
+
 def regimen_choice_text(r: dict) -> str:
     from journal.ui.kinds import KINDS
     from journal.ui.table_model import format_value
@@ -92,7 +103,7 @@ class RecordEditor(QDialog):
     def __init__(self, ctx, kind: Kind, row: dict | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx, self.kind = ctx, kind
-        self.row = dict(row) if row else dict(kind.defaults)
+        self.row = dict(row) if row else {**_model_defaults(kind.table), **kind.defaults}
         self.is_new = not (row and row.get("id"))
         self.saved_change: Any = None
         verb = "Add" if self.is_new else "Edit"

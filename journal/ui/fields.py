@@ -103,15 +103,16 @@ class PartialDateEdit(QWidget):
 
 
 class EnumCombo(QComboBox):
-    """Choose one of a vocabulary's values; optionally "not recorded" (None)."""
+    """Choose one of a vocabulary's values. Optional fields offer "(not recorded)"; required
+    ones without a usual value start at "(choose one)" so nothing is picked by accident."""
 
     NONE_TEXT = "(not recorded)"
+    CHOOSE_TEXT = "(choose one)"
 
     def __init__(self, values: list[str], *, optional: bool, labels: dict[str, str] | None = None):
         super().__init__()
         self.optional = optional
-        if optional:
-            self.addItem(self.NONE_TEXT, None)
+        self.addItem(self.NONE_TEXT if optional else self.CHOOSE_TEXT, None)
         for v in values:
             self.addItem((labels or {}).get(v, v), v)
 
@@ -126,6 +127,8 @@ class EnumCombo(QComboBox):
         self.setCurrentIndex(max(i, 0))
 
     def error(self) -> str | None:
+        if not self.optional and self.currentData() is None:
+            return "Choose one from the list."
         return None
 
 

@@ -119,7 +119,8 @@ def test_keyboard_only_editor(qtbot, ctx):
     qtbot.keyClicks(dlg.focusWidget(), "2021-02")
     qtbot.keyClick(dlg.focusWidget(), Qt.Key.Key_Tab)
     assert dlg.focusWidget() is dlg.widgets["kind"]
-    qtbot.keyClick(dlg.focusWidget(), Qt.Key.Key_Down)  # "biochemical" -> "clinical"
+    assert dlg.widgets["kind"].value() == "unknown"  # the record's usual value to start
+    qtbot.keyClicks(dlg.focusWidget(), "cl")  # typing picks "clinical"
     qtbot.keyClick(dlg.focusWidget(), Qt.Key.Key_Return)
     rows = queries.list_rows(ctx.store, m.Progression)
     assert [(r.date, r.kind) for r in rows] == [("2021-02", "clinical")]
@@ -172,3 +173,13 @@ def test_undo_that_no_longer_fits_says_so_and_changes_nothing(qtbot, ctx):
         ctx.undo_stack.undo()
     assert "can no longer be undone" in blocker.args[0]
     assert [n.title for n in queries.list_rows(ctx.store, m.Note)] == ["Changed elsewhere"]
+
+
+def test_required_choice_is_never_picked_by_accident(qtbot, ctx):
+    dlg = RecordEditor(ctx, KINDS["response"])
+    qtbot.addWidget(dlg)
+    assert dlg.widgets["category"].currentText() == "(choose one)"
+    _type(qtbot, dlg.widgets["date"], "May 2019")
+    dlg.save_button.click()
+    assert dlg.errors["category"].text() == "Choose one from the list."
+    assert queries.list_rows(ctx.store, m.Response) == []
