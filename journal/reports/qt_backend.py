@@ -20,7 +20,6 @@ from __future__ import annotations
 import html
 import io
 import re
-import sys
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,35 +54,6 @@ from journal.reports.document import (
     Table,
     spans,
 )
-
-
-def keep_none_alive() -> bool:
-    """Work around PySide6 6.12 on Python < 3.12: its void methods return ``None``
-    without taking a reference, so every call (``painter.save()``, ``setFont()``...)
-    lowers None's reference count by one, and after a few thousand calls Python aborts
-    with "none_dealloc". Painting a long PDF makes that many calls. Python 3.12 made
-    None immortal; here we give it a very large reference count instead, once, and
-    only when the leak is actually seen. Returns True when the guard was applied.
-    """
-    if sys.version_info >= (3, 12):
-        return False
-    from PySide6.QtGui import QPen
-
-    pen = QPen()
-    before = sys.getrefcount(None)
-    for _ in range(50):
-        pen.setWidthF(1.0)
-    if before - sys.getrefcount(None) < 50:
-        return False  # this PySide6 takes its references properly
-    import ctypes
-
-    refcnt = ctypes.c_ssize_t.from_address(id(None))  # ob_refcnt, the first field
-    if refcnt.value < 1 << 40:
-        refcnt.value += 1 << 40
-    return True
-
-
-NONE_GUARD = keep_none_alive()
 
 FONT_FAMILY = "DejaVu Sans"
 BASE_PT = 8.5
