@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, insert, select, update
 from sqlalchemy import delete as sa_delete
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import SQLModel
 
 from journal.domain.dates import PartialDate
@@ -30,6 +31,7 @@ from journal.domain.labs import LAB_TESTS
 from journal.services.events import bus_for
 from journal.store import exchange
 from journal.store import models as m
+from journal.store.errors import disk_full, is_disk_full
 from journal.store.validation import (
     DATE_FIELDS,
     TABLE_LABELS,
@@ -173,10 +175,24 @@ class _Batch:
 
 
 @contextmanager
+def _disk_full_is_plain(store, what: str = "the change"):
+    # SQLite rolls the transaction back when the disk fills up; say so plainly
+    # instead of letting "OperationalError: database or disk is full" reach the person.
+    try:
+        yield
+    except (SQLAlchemyError, OSError) as e:
+        if is_disk_full(e):
+            raise disk_full(
+                what, "Nothing was saved, and the journal is as it was before.", store.path
+            ) from e
+        raise
+
+
+@contextmanager
 def _transaction(store):
     b: _Batch | None = getattr(store, "_services_batch", None)
     if b is None:
-        with store.engine.begin() as conn:
+        with _disk_full_is_plain(store), store.engine.begin() as conn:
             yield _Writer(conn)
         return
     try:
@@ -194,7 +210,7 @@ def batch(store):
     """
     if getattr(store, "_services_batch", None) is not None:
         raise RuntimeError("batches do not nest")
-    with store.engine.begin() as conn:
+    with _disk_full_is_plain(store), store.engine.begin() as conn:
         b = _Batch(conn)
         store._services_batch = b
         try:
@@ -647,7 +663,7 @@ def bulk_insert(
         exchange.insert_rows(b.conn, {t: list(rows[t]) for t in order})
         b.changes.append(change)
         return change
-    with store.engine.begin() as conn:
+    with _disk_full_is_plain(store, label.lower()), store.engine.begin() as conn:
         exchange.insert_rows(conn, {t: list(rows[t]) for t in order})
     bus_for(store).publish(change)
     return change

@@ -34,9 +34,11 @@ from journal.store import migrate
 from journal.store.errors import (
     BackupError,
     DamagedJournalError,
+    FileAccessError,
     JournalNotFoundError,
     NewerVersionError,
     NotAJournalError,
+    is_disk_full,
 )
 from journal.store.lock import JournalLock
 
@@ -144,16 +146,41 @@ def backup_file(
     if reason not in REASONS:
         raise ValueError(f"unknown backup reason {reason!r}; use one of {sorted(REASONS)}")
     journal_path = Path(journal_path).resolve()
-    folder = ensure_private_dir(backups_dir(journal_path))
-    _remove_stale_temps(folder)
-    now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
-    while True:
-        dest = folder / f"{journal_path.stem}-{now.strftime(_STAMP)}-{reason}.sqlite"
-        if not dest.exists():
-            break
-        now += dt.timedelta(microseconds=1)
-    copy_database(journal_path, dest, journal_mode="DELETE")
+    folder = backups_dir(journal_path)
+    try:
+        ensure_private_dir(folder)
+        _remove_stale_temps(folder)
+        now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+        while True:
+            dest = folder / f"{journal_path.stem}-{now.strftime(_STAMP)}-{reason}.sqlite"
+            if not dest.exists():
+                break
+            now += dt.timedelta(microseconds=1)
+        copy_database(journal_path, dest, journal_mode="DELETE")
+    except (OSError, sqlite3.Error) as e:
+        raise _backup_failed(e, journal_path, folder) from e
     return dest
+
+
+def _backup_failed(e: Exception, journal_path: Path, folder: Path) -> BackupError:
+    # copy_database has already removed its temp file: there is no half backup.
+    safe = "The journal itself was not changed, and no unfinished backup was left behind."
+    if is_disk_full(e):
+        return BackupError(
+            f"The disk is full, so the backup could not be finished. {safe} "
+            "Free some space (empty the wastebasket, or move large files elsewhere) "
+            "and make the backup again.",
+            journal_path,
+        )
+    if isinstance(e, PermissionError):
+        why = "you do not have permission to write there"
+    else:
+        why = getattr(e, "strerror", None) or str(e) or type(e).__name__
+    return BackupError(
+        f"The backup could not be written to {folder} ({why}). {safe} "
+        "Check that the folder can be written to, then make the backup again.",
+        journal_path,
+    )
 
 
 def list_backups(journal_path: Path | str) -> list[BackupInfo]:
@@ -318,10 +345,14 @@ def _stored_seal(conn: sqlite3.Connection) -> str | None:
     return row[0] if row else None
 
 
+#: Kinds of report where the file was not even opened as a database.
+UNOPENED_KINDS = ("missing", "folder", "unreadable", "empty", "not_sqlite", "foreign")
+
+
 @dataclass
 class CheckReport:
-    """What ``journal check`` found. ``kind``: ok, missing, empty, not_sqlite, foreign,
-    damaged or newer."""
+    """What ``journal check`` found. ``kind``: ok, missing, folder, unreadable, empty,
+    not_sqlite, foreign, damaged or newer."""
 
     path: Path
     kind: str = "ok"
@@ -340,7 +371,7 @@ class CheckReport:
 
     def text(self) -> str:
         lines = [f"Journal: {self.path}"]
-        if self.kind in ("missing", "empty", "not_sqlite", "foreign"):
+        if self.kind in UNOPENED_KINDS:
             lines.append("Result: " + "; ".join(self.problems))
             return "\n".join(lines)
         lines += [
@@ -375,14 +406,21 @@ def inspect_file(path: Path | str, *, full: bool = False) -> CheckReport:
     """
     path = Path(path)
     r = CheckReport(path=path)
-    if not path.is_file():
-        return _problem(r, "missing", "the file does not exist")
-    r.size = path.stat().st_size
-    r.wal_present = Path(f"{path}-wal").exists() and Path(f"{path}-wal").stat().st_size > 0
-    if r.size == 0:
-        return _problem(r, "empty", "the file is empty")
-    with open(path, "rb") as f:
-        header = f.read(100)
+    try:
+        if path.is_dir():
+            return _problem(r, "folder", "it is a folder, not a journal file")
+        if not path.is_file():
+            return _problem(r, "missing", "the file does not exist")
+        r.size = path.stat().st_size
+        r.wal_present = Path(f"{path}-wal").exists() and Path(f"{path}-wal").stat().st_size > 0
+        if r.size == 0:
+            return _problem(r, "empty", "the file is empty")
+        with open(path, "rb") as f:
+            header = f.read(100)
+    except PermissionError:
+        return _problem(r, "unreadable", "you do not have permission to read it")
+    except OSError as e:
+        return _problem(r, "unreadable", f"it cannot be read ({e.strerror or e})")
     if not header.startswith(SQLITE_MAGIC):
         return _problem(r, "not_sqlite", "it is not a database file (its first bytes are wrong)")
     if len(header) < 100:
@@ -480,6 +518,18 @@ def verify_journal_file(path: Path | str) -> str:
         raise JournalNotFoundError(
             f"There is no journal at {path}. Check the name, or create a new journal.", path
         )
+    if r.kind == "folder":
+        raise FileAccessError(
+            f"{path} is a folder, not a journal file. Give the journal file itself "
+            "(its name usually ends in .sqlite).",
+            path,
+        )
+    if r.kind == "unreadable":
+        raise FileAccessError(
+            f"The journal {path} could not be opened: {r.problems[0]}. It was not changed. "
+            "Check the file's permissions (it must belong to you), then try again.",
+            path,
+        )
     if r.kind == "newer":
         raise NewerVersionError(
             f"The journal {path} was saved by a newer version of Treatment Journal (schema "
@@ -536,6 +586,12 @@ def restore(backup: Path | str, target: Path | str) -> Path | None:
             f"The backup {backup} cannot be used: {r.problems[0]}. Nothing was changed. "
             "Choose another backup ('journal backups' lists them).",
             backup,
+        )
+    if target.is_dir():
+        raise FileAccessError(
+            f"{target} is a folder, not a journal file. Nothing was changed. "
+            "Give the journal file to put the backup in place of.",
+            target,
         )
     with JournalLock(target):
         kept: Path | None = None

@@ -57,7 +57,7 @@ def cmd_check(args) -> int:
     print(report.text())
     if report.ok:
         return 0
-    if report.kind not in ("missing", "newer"):
+    if report.kind not in ("missing", "folder", "unreadable", "newer"):
         good = good_backups(path)
         if good:
             print(f"The newest good backup is from {good[0].describe()}. To go back to it:")

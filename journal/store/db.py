@@ -50,6 +50,7 @@ from journal.store.errors import (
     NewerVersionError,
     NotAJournalError,
     UpgradeError,
+    is_disk_full,
 )
 from journal.store.lock import JournalLock
 from journal.store.migrate import APPLICATION_ID
@@ -275,10 +276,11 @@ def _upgrade(path: Path) -> str:
     """Verified backup first, then every step in one transaction; plain errors."""
     try:
         saved = _backup.backup_file(path, "before-upgrade")
-    except (OSError, sqlite3.Error) as e:
+    except (OSError, sqlite3.Error, BackupError) as e:
+        why = "the disk is full" if is_disk_full(e) else f"{e.__class__.__name__}: {e}"
         raise BackupError(
             f"The journal {path} needs a format update, and the safety copy made before "
-            f"it could not be written ({e.__class__.__name__}: {e}). Nothing was changed. "
+            f"it could not be written ({why}). Nothing was changed. "
             "Free some disk space (or check the folder's permissions) and open it again.",
             path,
         ) from e

@@ -32,6 +32,7 @@ import journal
 from journal.domain.labs import KNOWN_UNITS, LAB_TESTS
 from journal.resources import resource_path
 from journal.store import models as m
+from journal.store.errors import disk_full, is_disk_full
 from journal.store.validation import (
     DATE_FIELDS,
     ENUM_FIELDS,
@@ -476,27 +477,31 @@ def import_journal(store, data: dict[str, Any], progress: Progress | None = None
                     r[col.name] = None
                 later.append((cls, col.name, links))
         rows[cls] = items
+    try:
+        _write_import(store, rows, later)
+    except SQLAlchemyError as e:  # also the COMMIT itself; rolled back: nothing was written
+        if is_disk_full(e):
+            raise disk_full("the import", "Nothing was written to the journal.", store.path) from e
+        raise ExchangeError(
+            f"The import failed and nothing was written ({type(e.orig or e).__name__}: "
+            f"{e.orig or e})."
+        ) from e
+    progress(4, 4, "Done")
+    return {EXCHANGE_NAMES[c]: len(v) for c, v in rows.items()}
+
+
+def _write_import(store, rows, later) -> None:
     with store.engine.begin() as conn:
         if not _is_empty(conn):
             raise JournalNotEmptyError(
                 "This journal already holds data, and importing would mix two histories. "
                 "Import into a new journal file instead (journal import FILE.json NEW.sqlite)."
             )
-        try:
-            insert_rows(conn, rows)
-            for cls, col, links in later:
-                if links:
-                    tb = cls.__table__
-                    conn.execute(
-                        update(tb)
-                        .where(tb.c.id == bindparam("_id"))
-                        .values({col: bindparam("_v")}),
-                        links,
-                    )
-        except SQLAlchemyError as e:  # rolled back: nothing was written
-            raise ExchangeError(
-                f"The import failed and nothing was written ({type(e.orig or e).__name__}: "
-                f"{e.orig or e})."
-            ) from e
-    progress(4, 4, "Done")
-    return {EXCHANGE_NAMES[c]: len(v) for c, v in rows.items()}
+        insert_rows(conn, rows)
+        for cls, col, links in later:
+            if links:
+                tb = cls.__table__
+                conn.execute(
+                    update(tb).where(tb.c.id == bindparam("_id")).values({col: bindparam("_v")}),
+                    links,
+                )
