@@ -98,6 +98,49 @@ class SideEffectSpan:
     serious: bool
     ref: str
     tip: str
+    short: str = ""  # the term as written on the chart ("Low neutrophils"); "" = the term
+
+    @property
+    def label(self) -> str:
+        return self.short or self.term
+
+
+# Chart words for the long CTCAE terms: what a doctor writes on a chart and a patient
+# can read. The official term stays in the hover text.
+SHORT_TERMS = {
+    "peripheral sensory neuropathy": "Neuropathy (sensory)",
+    "peripheral motor neuropathy": "Neuropathy (motor)",
+    "neutrophil count decreased": "Low neutrophils",
+    "platelet count decreased": "Low platelets",
+    "lymphocyte count decreased": "Low lymphocytes",
+    "white blood cell decreased": "Low white cells",
+    "upper respiratory infection": "Cold / chest infection",
+    "infusion related reaction": "Infusion reaction",
+    "cytokine release syndrome": "CRS",
+    "immune effector cell-associated neurotoxicity syndrome": "ICANS",
+    "palmar-plantar erythrodysesthesia syndrome": "Hand-foot syndrome",
+    "alanine aminotransferase increased": "ALT raised",
+    "aspartate aminotransferase increased": "AST raised",
+    "blood bilirubin increased": "Bilirubin raised",
+    "creatinine increased": "Creatinine raised",
+    "thromboembolic event": "Blood clot",
+    "rash maculo-papular": "Rash",
+    "keratopathy (belantamab)": "Keratopathy",
+    "dysgeusia": "Taste change",
+    "dysphagia": "Trouble swallowing",
+    "pruritus": "Itching",
+    "alopecia": "Hair loss",
+    "dyspnea": "Breathlessness",
+    "edema limbs": "Swollen limbs",
+    "herpes zoster": "Shingles",
+}
+SHORT_TERM_CHARS = 22
+
+
+def side_effect_short(term: str) -> str:
+    """The term shortly, for a row label or the text on a span."""
+    known = SHORT_TERMS.get(term.strip().lower())
+    return known or _short(term.strip(), SHORT_TERM_CHARS)
 
 
 @dataclass(frozen=True)
@@ -323,6 +366,125 @@ def _regimen_bar(regimen: RegimenRec, drugs: Sequence[DrugRec]) -> Bar:
     )
 
 
+# -- short lane labels: what defines the line, in the words a doctor writes ------------------
+
+# Regimens that prepare for the defining step; they stay rows inside the lane.
+_PREPARING_INTENTS = ("conditioning", "mobilisation", "bridging", "lymphodepletion")
+_PREPARING_ROLES = ("conditioning", "lymphodepletion", "mobilisation")
+_TRANSPLANT_SHORT = {
+    ProcedureKind.AUTO_SCT.value: "ASCT",
+    ProcedureKind.ALLO_SCT.value: "allo-SCT",
+}
+
+
+def _catalog():
+    from journal.domain.catalog import get_catalog
+
+    return get_catalog()
+
+
+def drug_short_name(name: str, drug_id: str | None = None, *, alone: bool = False) -> str:
+    """The name a doctor writes in a line summary: "len", "dara", "cilta-cel".
+
+    From the catalog: a CAR-T product's "-cel" name; otherwise the shortest alias
+    that begins the generic name ("len" for lenalidomide). ``alone`` = the drug is
+    the whole line, where the full generic name reads better than a clipped one.
+    """
+    cat = _catalog()
+    drug = cat.get(drug_id) or cat.identify(name)
+    if drug is None:
+        return name
+    if drug.drug_class == "CAR-T":
+        cel = [a for a in drug.aliases if a.endswith("-cel")]
+        return min(cel, key=len) if cel else drug.generic
+    if alone:
+        return drug.generic
+    generic = drug.generic.lower()
+    prefixes = [a for a in drug.aliases if len(a) >= 3 and generic.startswith(a.lower())]
+    return min(prefixes, key=len) if prefixes else drug.generic
+
+
+def _regimen_short(reg: RegimenRec, drugs: Sequence[DrugRec], alone: bool) -> str:
+    cat = _catalog()
+    template = cat.regimen(reg.name)
+    if template is None and len(drugs) > 1:
+        ids = {
+            d.drug_id or (cat.identify(d.name).id if cat.identify(d.name) else d.name)
+            for d in drugs
+        }
+        # Only a multi-drug set names a regimen; one drug alone reads better by its name.
+        template = next((t for t in cat.regimens if set(t.drug_ids) == ids), None)
+    if template is not None:
+        text = template.abbrev
+    elif len(drugs) == 1:
+        text = drug_short_name(drugs[0].name, drugs[0].drug_id, alone=alone)
+    elif len(reg.name) <= 16:
+        text = reg.name
+    else:
+        text = "+".join(drug_short_name(d.name, d.drug_id) for d in drugs)
+    maintenance = reg.intent == "maintenance" or "mainten" in reg.name.lower()
+    return f"{text} maint." if maintenance and "maint" not in text.lower() else text
+
+
+def _is_car_t(drugs: Sequence[DrugRec]) -> bool:
+    cat = _catalog()
+    found = [cat.get(d.drug_id) or cat.identify(d.name) for d in drugs]
+    return bool(found) and all(f is not None and f.drug_class == "CAR-T" for f in found)
+
+
+def short_line_label(
+    regimens: Sequence[RegimenRec], procedures: Sequence[Any], limit: int = 40
+) -> str:
+    """What defines a line, shortly: "VRd → ASCT → len maint.", "CAR-T cilta-cel".
+
+    Built from the line's records, not by clipping the rules' label: a transplant
+    stands for its conditioning, a CAR-T infusion for its bridging and
+    lymphodepletion (those stay rows inside the lane), regimens go by their catalog
+    abbreviation. The full wording stays in the lane's hover text.
+    """
+    parts: list[tuple[tuple, str]] = []
+    has_transplant = any(p.kind in _TRANSPLANT_SHORT for p in procedures)
+    car_t_procs = [p for p in procedures if p.kind == ProcedureKind.CAR_T.value]
+    for p in procedures:
+        if p.kind in _TRANSPLANT_SHORT:
+            parts.append((p.date.sort_key(), _TRANSPLANT_SHORT[p.kind]))
+        elif p.kind == ProcedureKind.CAR_T.value:
+            product = drug_short_name(p.product, p.product) if p.product else ""
+            parts.append((p.date.sort_key(), f"CAR-T {product}".strip()))
+    defining = []
+    for reg in regimens:
+        drugs = [d for d in reg.drugs if d.role in DRAWN_ROLES]
+        preparing = reg.intent in _PREPARING_INTENTS or (
+            drugs and all(d.role in _PREPARING_ROLES for d in drugs)
+        )
+        if _is_car_t(drugs):
+            if not car_t_procs:
+                parts.append(
+                    (
+                        reg.start.sort_key(),
+                        "CAR-T " + drug_short_name(drugs[0].name, drugs[0].drug_id),
+                    )
+                )
+            continue
+        if preparing and (car_t_procs or has_transplant or reg.intent == "bridging"):
+            continue
+        defining.append((reg, drugs))
+    alone = len(defining) == 1 and not parts
+    for reg, drugs in defining:
+        parts.append((reg.start.sort_key(), _regimen_short(reg, drugs, alone)))
+    if not parts:  # only preparation recorded (the CAR-T never happened): name what there is
+        parts = [(r.start.sort_key(), r.name) for r in regimens]
+    parts.sort(key=lambda p: p[0])
+    texts: list[str] = []
+    for _, text in parts:
+        if not texts or texts[-1] != text:
+            texts.append(text)
+    label = " → ".join(texts) or "(no regimen)"
+    if len(label) > limit and len(texts) > 2:
+        label = f"{texts[0]} → … → {texts[-1]}"
+    return _short(label, limit)
+
+
 def _lane_for(date: dt.date, lanes: Sequence[Lane], today: dt.date) -> int | None:
     """The line running on ``date``, else the last line started before it."""
     best = None
@@ -342,6 +504,7 @@ def _build_lanes(
     label_chars: int,
 ) -> list[Lane]:
     regimens = {r.id: r for r in history.regimens}
+    procedures = {p.id: p for p in history.procedures}
     lanes: list[Lane] = []
     for line in sorted(lines, key=lambda ln: (ln.start.sort_key(), ln.number)):
         regs = [regimens[i] for i in line.regimen_ids if i in regimens]
@@ -365,6 +528,10 @@ def _build_lanes(
         body = body.replace("->", "→")
         mark = "*" if getattr(line, "overridden", False) else ""
         full = f"Line {line.number}{mark}: {body}"
+        procs = [
+            procedures[i] for i in (getattr(line, "procedure_ids", ()) or ()) if i in procedures
+        ]
+        short = short_line_label(regs, procs, label_chars - len(f"Line {line.number}{mark}: "))
         trials = sorted({r.trial_id for r in regs if r.trial_id})
         tip = f"{full}\n{line.start.display()} – {_txt(line.end)}"
         if trials:
@@ -377,7 +544,7 @@ def _build_lanes(
         lanes.append(
             Lane(
                 number=line.number,
-                label=_short(full, label_chars),
+                label=_short(f"Line {line.number}{mark}: {short}", label_chars),
                 full_label=full,
                 start=line.start.as_date(),
                 end=_d(line.end),
@@ -619,7 +786,14 @@ def _side_effects(history: History) -> list[SideEffectSpan]:
             tip += "\nLinked to: " + ", ".join(s.drugs)
         spans.append(
             SideEffectSpan(
-                s.term, s.onset.as_date(), _d(s.resolved), s.grade, s.serious, s.ref, tip
+                s.term,
+                s.onset.as_date(),
+                _d(s.resolved),
+                s.grade,
+                s.serious,
+                s.ref,
+                tip,
+                side_effect_short(s.term),
             )
         )
     spans.sort(key=lambda s: (s.start, s.ref))

@@ -14,6 +14,7 @@ the common colour-vision deficiencies) and is explained in the legend.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -116,7 +117,8 @@ class TimelineOptions:
     show_labs: bool = True
     show_legend: bool = True
     show_progression_lines: bool = True  # a thin vertical line through every panel
-    max_side_effect_rows: int = 6
+    max_side_effect_rows: int = 6  # packed rows, when there are too many terms for one each
+    max_term_rows: int = 16  # up to this many different terms: one row per term, named
     lab_panel_height: float = 1.6  # relative to one lane row
     log_ratio: float = 30.0  # a lab panel switches to a log axis when max/min exceeds this
 
@@ -157,6 +159,8 @@ class TimelineArtists:
     legend: Artist | None = None
     row_labels: list[Artist] = field(default_factory=list)  # drug names beside the rows
     lane_labels: list[Artist] = field(default_factory=list)  # "Line 2: DKd"
+    event_labels: list[Artist] = field(default_factory=list)  # "VGPR", "ASCT" above markers
+    side_effect_labels: list[Artist] = field(default_factory=list)  # the terms, rows or spans
     options: TimelineOptions = field(default_factory=TimelineOptions)
     text_scale: float = 1.0
     gridspec: Any = None
@@ -230,6 +234,33 @@ def _num(d: dt.date) -> float:
     return float(d.toordinal() - _EPOCH)
 
 
+def side_effect_rows(
+    data: TimelineData, options: TimelineOptions
+) -> tuple[list[int], list[str] | None]:
+    """The row of each side-effect span, and the row labels when there is one row per term.
+
+    Up to ``options.max_term_rows`` different terms: one row per term, in order of
+    first onset, named like the drug rows (a doctor reads "Low neutrophils" twice on
+    one row). More than that (a long journal): spans packed into a few unnamed rows,
+    each span carrying its term as text where the term fits inside it.
+    """
+    if not data.side_effects:
+        return [], None
+    terms: list[str] = []
+    for span in data.side_effects:
+        if span.label not in terms:
+            terms.append(span.label)
+    if len(terms) <= options.max_term_rows:
+        return [terms.index(span.label) for span in data.side_effects], terms
+    spans = [(_num(s.start), _num(s.end or data.today)) for s in data.side_effects]
+    return _pack(spans, options.max_side_effect_rows), None
+
+
+def _se_panel_rows(n_rows: int, terms: list[str] | None) -> float:
+    """The side-effect panel's height in lane rows (named rows need room for their text)."""
+    return max(1.2, n_rows * (0.8 if terms is not None else 0.6))
+
+
 def _pack(spans: Sequence[tuple[float, float]], max_rows: int) -> list[int]:
     """Greedy interval packing: the row each span goes on (overlaps share the last row)."""
     ends: list[float] = []
@@ -268,13 +299,12 @@ def draw_timeline(
 
     # Rows of the lane panel: per lane one event row, then one row per drug.
     n_lane_rows = sum(1 + len(lane.rows) for lane in data.lanes) or 1
-    se_spans = [(_num(s.start), _num(s.end or data.today)) for s in data.side_effects]
-    se_rows = _pack(se_spans, options.max_side_effect_rows) if se_spans else []
+    se_rows, se_terms = side_effect_rows(data, options)
     n_se_rows = (max(se_rows) + 1) if se_rows else 0
     labs = list(data.labs) if options.show_labs else []
     heights = [float(n_lane_rows)]
     if options.show_side_effects and data.side_effects:
-        heights.append(max(1.2, n_se_rows * 0.6))
+        heights.append(_se_panel_rows(n_se_rows, se_terms))
     heights += [options.lab_panel_height * max(2.0, text_scale * 1.4)] * len(labs)
 
     # Margins measured from the label texts instead of a layout engine: constrained
@@ -294,9 +324,17 @@ def draw_timeline(
         arts.lab_axes[series.code] = ax
         axes.append(ax)
 
-    _draw_lanes(arts, lanes_ax, data, fs, today)
+    if date_range is not None:
+        xlim = (_num(date_range[0]), _num(date_range[1]))
+    else:
+        lo, hi = data.span()
+        pad = max(5.0, (_num(hi) - _num(lo)) * 0.02)
+        xlim = (_num(lo) - pad, _num(hi) + pad)
+    _draw_lanes(arts, lanes_ax, data, fs, today, xlim)
     if arts.side_effects_ax is not None:
-        _draw_side_effects(arts, arts.side_effects_ax, data, se_rows, n_se_rows, fs, today)
+        _draw_side_effects(
+            arts, arts.side_effects_ax, data, se_rows, n_se_rows, se_terms, fs, today, xlim
+        )
     for series in labs:
         _draw_lab(arts, arts.lab_axes[series.code], series, data, fs, options)
 
@@ -330,12 +368,7 @@ def draw_timeline(
     axes[-1].xaxis.set_major_locator(locator)
     axes[-1].xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
-    if date_range is not None:
-        lanes_ax.set_xlim(_num(date_range[0]), _num(date_range[1]))
-    else:
-        lo, hi = data.span()
-        pad = max(5.0, (_num(hi) - _num(lo)) * 0.02)
-        lanes_ax.set_xlim(_num(lo) - pad, _num(hi) + pad)
+    lanes_ax.set_xlim(*xlim)
     if data.title:
         fig.suptitle(data.title, fontsize=fs * 1.25, fontweight="bold")
     if options.show_legend:
@@ -343,6 +376,7 @@ def draw_timeline(
     return arts
 
 
+@functools.lru_cache(maxsize=4096)
 def _text_width_in(text: str, size: float, bold: bool = False) -> float:
     prop = FontProperties(size=size, weight="bold" if bold else "normal")
     width, _, _ = _TEXT_TO_PATH.get_text_width_height_descent(text, prop, ismath=False)
@@ -357,7 +391,11 @@ def _margins(fig: Figure, data: TimelineData, fs: float, labs, options) -> dict[
     width, height = fig.get_figwidth(), fig.get_figheight()
     labels = [(lane.label, fs, True) for lane in data.lanes]
     labels += [(row.label, fs * 0.85, False) for lane in data.lanes for row in lane.rows]
-    labels.append(("Side effects", fs, True))
+    se_terms = side_effect_rows(data, options)[1] if options.show_side_effects else None
+    if se_terms is None:
+        labels.append(("Side effects", fs, True))
+    else:
+        labels += [(t, fs * 0.85, False) for t in se_terms]
     # 10 % slack: at low dpi, hinted glyphs render wider than their outline width.
     left_in = max(_text_width_in(t, size, bold) for t, size, bold in labels) * 1.1 + 0.15
     if labs:  # numbers and the unit on the lab panels' y axes
@@ -367,7 +405,8 @@ def _margins(fig: Figure, data: TimelineData, fs: float, labs, options) -> dict[
         n, ncol = _legend_shape(fig, data, fs, options)
         bottom_in += _legend_rows(n, ncol) * fs * 0.85 * 1.45 / 72.0 + 0.12
     top_in = 0.12 + (fs * 2.0 / 72.0 if data.title else fs * 1.2 / 72.0)
-    gap_in = fs * (2.2 if labs else 0.9) / 72.0  # room for each lab panel's title
+    titled = labs or (se_terms is not None and options.show_side_effects)
+    gap_in = fs * (2.2 if titled else 0.9) / 72.0  # room for each lower panel's title
     n_panels = 1 + (1 if options.show_side_effects and data.side_effects else 0) + len(labs)
     plot_h = max(0.5, height - bottom_in - top_in - gap_in * (n_panels - 1))
     return {
@@ -411,7 +450,8 @@ def suggested_height(
     rows = sum(1 + len(lane.rows) for lane in data.lanes) or 1
     height = rows * row_in + 0.6
     if options.show_side_effects and data.side_effects:
-        height += max(1.2, min(len(data.side_effects), options.max_side_effect_rows) * 0.6) * row_in
+        se_rows, se_terms = side_effect_rows(data, options)
+        height += _se_panel_rows(max(se_rows) + 1, se_terms) * row_in
     if options.show_labs:
         height += len(data.labs) * options.lab_panel_height * 0.75 * text_scale
     if options.show_legend:
@@ -512,8 +552,62 @@ def _bar(
         arts.marks.append(Mark(art, mark.ref, mark.tip, f"dose:{mark.kind}", ax, x, x, y, y))
 
 
+LABELLED_EVENTS = ("response", "progression", "transplant", "car_t", "relapse_cr")
+LABEL_LEVELS = 3  # steps above a marker; a higher label would reach the lane above
+
+
+def event_label_levels(
+    labelled: Sequence[tuple[Any, float, float]], size: float, days_per_in: float
+) -> list[int | None]:
+    """The step above its marker each event label goes on, or None when it is left out.
+
+    ``labelled`` holds (event, x in days, lane y) in date order. A response label is
+    left out when the lane's previous response said the same (VGPR recorded, then
+    VGPR computed from the labs: the category did not change, the marker and its
+    hover text remain), and so is a label repeating a touching one ("PD" recorded
+    and computed on the same day). The others take the lowest step where they touch
+    no other label, measured with the font's real widths; a label with no free step
+    is left out rather than drawn over another (its marker and hover text remain).
+    """
+    pad = 0.06 * days_per_in
+    placed: dict[tuple[float, int], list[tuple[float, float, str]]] = {}
+    last_response: dict[float, str] = {}
+    out: list[int | None] = []
+    for ev, x, ey in labelled:
+        if ev.kind == "response":
+            if last_response.get(ey) == ev.label:
+                out.append(None)
+                continue
+            last_response[ey] = ev.label
+        half = _text_width_in(ev.label, size) * days_per_in / 2 + pad
+        lo, hi = x - half, x + half
+        level: int | None = None
+        repeat = False
+        for step in range(LABEL_LEVELS):
+            taken = placed.get((ey, step), [])
+            touching = [t for t in taken if t[0] < hi and lo < t[1]]
+            if any(t[2] == ev.label for t in touching):
+                repeat = True
+                break
+            if not touching:
+                level = step
+                break
+        if repeat:
+            out.append(None)
+            continue
+        if level is not None:
+            placed.setdefault((ey, level), []).append((lo, hi, ev.label))
+        out.append(level)
+    return out
+
+
 def _draw_lanes(
-    arts: TimelineArtists, ax: Axes, data: TimelineData, fs: float, today: float
+    arts: TimelineArtists,
+    ax: Axes,
+    data: TimelineData,
+    fs: float,
+    today: float,
+    xlim: tuple[float, float],
 ) -> None:
     lo, hi = data.span()
     min_width = max(1.0, (_num(hi) - _num(lo)) * 0.004)
@@ -563,12 +657,11 @@ def _draw_lanes(
         )
     first_y = event_y[data.lanes[0].number] if data.lanes else 0.0
 
-    # Labels of events close in time go up a step so "PR VGPR ASCT" stays legible.
-    # Days per inch at the whole-history scale, to know when two labels would touch.
+    # Labels of events close in time go up a step so "VGPR ASCT" stays legible; the
+    # widths are measured at the scale the chart opens with (whole history or the range).
     axes_in = max(0.5, ax.get_position().width * arts.fig.get_figwidth())
-    days_per_in = max(1.0, (_num(hi) - _num(lo)) * 1.04) / axes_in
-    char_in = fs * 0.8 * 0.62 / 72.0
-    last_label: dict[float, tuple[float, int, str]] = {}
+    days_per_in = max(1.0, xlim[1] - xlim[0]) / axes_in
+    labelled = []
     for ev in data.events:
         ey = event_y.get(ev.lane, first_y)
         x = _num(ev.date)
@@ -592,14 +685,14 @@ def _draw_lanes(
         arts.marks.append(
             Mark(art, ev.ref, ev.tip, f"event:{ev.kind}", ax, x, x, ey, ey, records=ev.records)
         )
-        if ev.kind in ("response", "progression", "transplant", "car_t", "relapse_cr"):
-            prev = last_label.get(ey)
-            close = (len(prev[2]) + len(ev.label)) / 2 * char_in * days_per_in if prev else 0
-            near = prev is not None and x - prev[0] < close + 0.1 * days_per_in
-            if near and prev[2] == ev.label:
-                continue  # "PD PD": recorded and computed on nearly the same day, one label
-            level = (prev[1] + 1) % 3 if near else 0
-            last_label[ey] = (x, level, ev.label)
+        if ev.kind in LABELLED_EVENTS:
+            labelled.append((ev, x, ey))
+    for (ev, x, ey), level in zip(
+        labelled, event_label_levels(labelled, fs * 0.8, days_per_in), strict=True
+    ):
+        if level is None:
+            continue
+        arts.event_labels.append(
             ax.annotate(
                 ev.label,
                 (x, ey),
@@ -613,6 +706,7 @@ def _draw_lanes(
                 clip_on=False,  # may rise above the panel; hidden when its mark is out of view
                 annotation_clip=True,
             )
+        )
 
     ax.set_ylim(max(y - 0.5, 0.5), -1.1)
     ax.set_yticks([])
@@ -650,14 +744,15 @@ def _draw_lanes(
     ax.spines["left"].set_visible(False)
 
 
-def _draw_side_effects(arts, ax, data, rows, n_rows, fs, today) -> None:
+def _draw_side_effects(arts, ax, data, rows, n_rows, terms, fs, today, xlim) -> None:
     # One PatchCollection per look (grade x serious): a 25-year journal has a
     # thousand spans, and one draw call per look keeps zoom and pan fluid.
     groups: dict[tuple[int | None, bool], list[tuple[Rectangle, Any]]] = {}
+    min_width = max(2.0, (xlim[1] - xlim[0]) * 0.003)  # a one-day reaction still shows
     for span, row in zip(data.side_effects, rows, strict=True):
         x0 = _num(span.start)
         x1 = _num(span.end) if span.end is not None else today
-        width = max(x1 - x0, 2.0)
+        width = max(x1 - x0, min_width)
         key = (span.grade if span.grade in GRADE_STYLE else None, span.serious)
         groups.setdefault(key, []).append(
             (Rectangle((x0, row - 0.35), width, 0.7), (span, x0, x1, row))
@@ -718,9 +813,50 @@ def _draw_side_effects(arts, ax, data, rows, n_rows, fs, today) -> None:
                 )
             )
     ax.set_ylim(n_rows - 0.5, -0.5)
-    ax.set_yticks([(n_rows - 1) / 2], ["Side effects"], fontsize=fs, fontweight="bold")
     ax.tick_params(axis="y", length=0)
     ax.spines["left"].set_visible(False)
+    if terms is not None:
+        ax.set_yticks([])
+        label_tf = ax.get_yaxis_transform()
+        for row, text in enumerate(terms):
+            arts.side_effect_labels.append(
+                ax.text(
+                    -0.006,
+                    row,
+                    text,
+                    transform=label_tf,
+                    ha="right",
+                    va="center",
+                    fontsize=fs * 0.85,
+                    color="#333333",
+                    clip_on=False,
+                )
+            )
+        ax.set_title("Side effects", loc="left", fontsize=fs * 0.9, fontweight="bold", pad=2.0)
+        return
+    ax.set_yticks([(n_rows - 1) / 2], ["Side effects"], fontsize=fs, fontweight="bold")
+    # Too many terms for a row each: the term goes on its span wherever it fits inside.
+    axes_in = max(0.5, ax.get_position().width * arts.fig.get_figwidth())
+    days_per_in = max(1.0, xlim[1] - xlim[0]) / axes_in
+    size = fs * 0.75
+    for span, row in zip(data.side_effects, rows, strict=True):
+        x0 = _num(span.start)
+        x1 = _num(span.end) if span.end is not None else today
+        if (x1 - x0) / days_per_in < _text_width_in(span.label, size) + 0.1:
+            continue
+        arts.side_effect_labels.append(
+            ax.text(
+                x0 + 0.05 * days_per_in,
+                row,
+                span.label,
+                ha="left",
+                va="center",
+                fontsize=size,
+                color="black",
+                clip_on=True,
+                zorder=5,
+            )
+        )
 
 
 def _draw_lab(arts, ax, series, data, fs, options) -> None:

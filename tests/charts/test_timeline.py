@@ -68,7 +68,7 @@ def test_one_lane_per_line_with_labels(drawn, data):
         major
         == [lane.label for lane in data.lanes]
         == [
-            "Line 1: VRd → ASCT → lenalidomide maint…",
+            "Line 1: VRd → ASCT → len maint.",
             "Line 2: DKd",
             "Line 3*: Tec",
         ]
