@@ -23,8 +23,9 @@ constructor argument and use:
 ``ctx.summary_ready`` / ``ctx.load_summary_in_background(on_ready)``
     whether ``summary()`` is cached; work it out off the UI thread and call
     ``on_ready()`` on the UI thread (the Overview uses this so the window draws at once).
-``ctx.rows(table_cls)``
-    the rows of one record table as plain dicts (through ``services.queries``).
+``ctx.rows(table_cls, where=None)``
+    the rows of one record table as plain dicts (``services.queries.list_dicts``);
+    ``where`` is column -> value equality.
 ``ctx.apply(action, *args, **kwargs)``
     run a services action ``action(store, *args, **kwargs) -> Change`` as one
     undoable step whose undo text is ``change.label``; returns the Change.
@@ -46,14 +47,6 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 log = logging.getLogger(__name__)
-
-
-def _as_dict(row: Any) -> dict:
-    if isinstance(row, dict):
-        return dict(row)
-    if hasattr(row, "model_dump"):
-        return row.model_dump()
-    return dict(row._mapping) if hasattr(row, "_mapping") else dict(vars(row))
 
 
 class ChangeCommand(QUndoCommand):
@@ -154,16 +147,16 @@ class JournalContext(QObject):
             None, "Working out the overview", work, on_done=done, on_error=on_error, progress=False
         )
 
-    def rows(self, table_cls: type) -> list[dict]:
+    def rows(self, table_cls: type, where: dict | None = None) -> list[dict]:
+        # Plain dicts straight from the query: building one model object per row made
+        # the Labs and Side effects pages take a second to open on a long history.
         from journal.services import queries
 
-        return [_as_dict(r) for r in queries.list_rows(self.store, table_cls)]
+        return queries.list_dicts(self.store, table_cls, where=where)
 
     def row(self, table_cls: type, row_id: int) -> dict | None:
-        for r in self.rows(table_cls):
-            if r.get("id") == row_id:
-                return r
-        return None
+        rows = self.rows(table_cls, {"id": row_id})
+        return rows[0] if rows else None
 
     # -- writing ------------------------------------------------------------------
     def apply(self, action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

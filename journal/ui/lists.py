@@ -97,6 +97,8 @@ class RecordList(QWidget):
         self.view.setTabKeyNavigation(False)  # Tab leaves the table, arrows move inside
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.view.horizontalHeader().setStretchLastSection(True)
+        # Column widths fit the rows on screen and the next 100, not all 5000 lab rows.
+        self.view.horizontalHeader().setResizeContentsPrecision(100)
         self.view.verticalHeader().hide()
         self.view.setAccessibleName(f"{title} list")
         self.view.setAccessibleDescription("Arrow keys choose a row; Enter opens it.")
@@ -125,18 +127,14 @@ class RecordList(QWidget):
         self.edit_button.clicked.connect(self.edit_current)
         self.delete_button.clicked.connect(self.delete_current)
         ctx.changed.connect(self._on_change)
-        self.reload()
-        if kind.sort_field:
+        if kind.sort_field:  # chosen before the rows arrive, so they are sorted once
             col = next((i for i, c in enumerate(kind.columns) if c[0] == kind.sort_field), 0)
             self.view.sortByColumn(col, Qt.SortOrder.DescendingOrder)
+        self.reload()
 
     # -- data ---------------------------------------------------------------------
     def reload(self) -> None:
-        rows = [
-            r
-            for r in self.ctx.rows(self.kind.table)
-            if all(r.get(k) == v for k, v in self.where.items())
-        ]
+        rows = self.ctx.rows(self.kind.table, self.where or None)
         self.model.set_rows(rows, lookups_for(self.ctx, self.kind))
         self.view.resizeColumnsToContents()
 

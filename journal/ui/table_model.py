@@ -60,12 +60,15 @@ class RecordTableModel(QAbstractTableModel):
         self._rows: list[dict] = []
         self.lookups: dict[str, dict] = {}
         self._sort_keys: dict[tuple[int, int], Any] = {}
+        self._sort: tuple[int, Qt.SortOrder] | None = None  # kept across reloads
 
     def set_rows(self, rows: list[dict], lookups: dict[str, dict] | None = None) -> None:
         self.beginResetModel()
+        self._sort_keys = {}
         self._rows = list(rows)
+        if self._sort is not None:
+            self._rows = self._sorted(self._rows, *self._sort)
         self.lookups = lookups or {}
-        self._sort_keys: dict[tuple[int, int], Any] = {}
         self.endResetModel()
 
     def row_dict(self, row: int) -> dict:
@@ -111,27 +114,55 @@ class RecordTableModel(QAbstractTableModel):
         return str(section + 1)
 
     def sort_key(self, row: int, column: int) -> Any:
-        # Cached: sorting compares each row many times and dates are parsed for it.
-        key = self._sort_keys.get((row, column))
+        return self._key(self._rows[row], column)
+
+    def _key(self, row: dict, column: int) -> Any:
+        # Cached per row object (cleared on reload): dates are parsed once per cell.
+        key = self._sort_keys.get((id(row), column))
         if key is None:
             name = self.kind.columns[column][0]
-            key = sort_value(self.kind, name, self._rows[row].get(name))
-            self._sort_keys[(row, column)] = key
+            key = sort_value(self.kind, name, row.get(name))
+            self._sort_keys[(id(row), column)] = key
         return key
+
+    def _sorted(self, rows: list[dict], column: int, order: Qt.SortOrder) -> list[dict]:
+        if not 0 <= column < len(self.kind.columns):
+            return rows
+        desc = order == Qt.SortOrder.DescendingOrder
+        try:
+            return sorted(rows, key=lambda r: self._key(r, column), reverse=desc)
+        except TypeError:  # numbers and words mixed in one column: compare as text
+            return sorted(rows, key=lambda r: str(self._key(r, column)), reverse=desc)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort in Python with one key per row. Sorting in the proxy instead called a
+        Python ``lessThan`` from C++ tens of thousands of times on a long lab list."""
+        self._sort = (column, order) if column >= 0 else None
+        if self._sort is None or not self._rows:
+            return
+        self.layoutAboutToBeChanged.emit()
+        old = self._rows
+        self._rows = self._sorted(old, column, order)
+        new_pos = {id(r): i for i, r in enumerate(self._rows)}
+        before = self.persistentIndexList()
+        after = [self.index(new_pos[id(old[i.row()])], i.column()) for i in before]
+        self.changePersistentIndexList(before, after)
+        self.layoutChanged.emit()
 
 
 class RecordProxyModel(QSortFilterProxyModel):
-    """Sorts dates by when they happened (not alphabetically); filters on every column."""
+    """Filters on every column. Sorting (dates by when they happened, not
+    alphabetically) is passed to the :class:`RecordTableModel` underneath, which
+    keeps that order across reloads; the proxy keeps the source order."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setFilterKeyColumn(-1)
 
-    def lessThan(self, left: _Index, right: _Index) -> bool:  # noqa: N802 - Qt override
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         src = self.sourceModel()
         if isinstance(src, RecordTableModel):
-            return src.sort_key(left.row(), left.column()) < src.sort_key(
-                right.row(), right.column()
-            )
-        return super().lessThan(left, right)
+            src.sort(column, order)
+        else:
+            super().sort(column, order)

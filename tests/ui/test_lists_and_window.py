@@ -56,6 +56,42 @@ def test_dates_sort_by_when_they_happened_and_filter(qtbot, ctx):
     assert resp.proxy.index(0, 3).data() == "VRd"
 
 
+def test_lists_hold_plain_rows_not_model_objects(qtbot, ctx, monkeypatch):
+    _fill(ctx)
+
+    def no_model_objects(*_a, **_k):
+        raise AssertionError("lists must read plain rows (queries.list_dicts)")
+
+    monkeypatch.setattr(queries, "list_rows", no_model_objects)
+    lst = RecordList(ctx, KINDS["response"], "Responses", where={"regimen_id": 1})
+    qtbot.addWidget(lst)
+    assert [type(r) for r in lst.model._rows] == [dict]
+    assert lst.model._rows == queries.list_dicts(ctx.store, m.Response)
+    assert ctx.row(m.Regimen, 2)["name"] == "DKd"
+    assert ctx.row(m.Regimen, 99) is None
+
+
+def test_sorting_is_kept_when_the_list_reloads(qtmodeltester, qtbot, ctx):
+    _fill(ctx)
+    lst = RecordList(ctx, KINDS["regimen"], "Regimens")
+    qtbot.addWidget(lst)
+
+    def names():
+        return [lst.proxy.index(r, 0).data() for r in range(lst.proxy.rowCount())]
+
+    lst.view.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+    assert names() == ["Tal", "DKd", "VRd"]
+    lst.view.setCurrentIndex(lst.proxy.index(2, 0))
+    lst.view.sortByColumn(1, Qt.SortOrder.AscendingOrder)
+    assert names() == ["VRd", "DKd", "Tal"]
+    assert lst.current_row()["name"] == "VRd"  # the chosen row moved with the sort
+    ctx.apply(actions.add_regimen, m.Regimen(name="KRd", start="2019-02"), [])
+    assert names() == ["VRd", "KRd", "DKd", "Tal"]
+    lst.filter.setText("d")
+    assert names() == ["VRd", "KRd", "DKd"]
+    qtmodeltester.check(lst.proxy, force_py=True)
+
+
 def test_delete_asks_and_is_undoable(qtbot, ctx, monkeypatch):
     _fill(ctx)
     lst = RecordList(ctx, KINDS["regimen"], "Regimens")
