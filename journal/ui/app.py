@@ -161,7 +161,9 @@ class AppController:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(path.name + ".building")
             tmp.unlink(missing_ok=True)
-            store = create_journal(tmp)
+            # No automatic backups while building: closing the half-named file would
+            # otherwise leave a backup folder named after it (backups/demo-journal.sqlite/).
+            store = create_journal(tmp, auto_backup=False)
             try:
                 build_demo(store)
             finally:
@@ -281,9 +283,12 @@ class AppController:
             return
         from journal.ui.tasks import run_task
 
-        def work(_c):
+        def work(control):
             from journal.store.exchange import write_export
 
+            control.report(0, 0, "Writing the export file...")
+            # Atomic (temporary file, fsync, rename, folder fsync): a failed export never
+            # leaves half a file, and an older file of that name stays as it was.
             return write_export(ctx.store, out)
 
         run_task(
@@ -309,12 +314,17 @@ class AppController:
 
         def work(control):
             from journal.store.db import create_journal
-            from journal.store.exchange import import_journal, loads
+            from journal.store.exchange import import_journal, read_file
 
-            data = loads(Path(src).read_text(encoding="utf-8"))
+            control.report(0, 4, "Reading the file...")
+            # Read and parse before any file is made: a damaged file gives the exchange
+            # module's plain message and leaves nothing behind.
+            data = read_file(src)
             if control.cancelled:
                 return None
-            store = create_journal(dest)
+            # No automatic backups while it is being filled: a failed import must leave no
+            # backup folder behind. The finished journal is opened with backups on.
+            store = create_journal(dest, auto_backup=False)
             try:
                 import_journal(store, data, progress=control.report)
                 if control.cancelled:  # all-or-nothing: a cancelled import leaves no file

@@ -42,7 +42,7 @@ def ctx(qapp, store, settings):
 def demo_master(tmp_path_factory):
     demo = pytest.importorskip("journal.demo")
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
-    s = create_journal(path)
+    s = create_journal(path, auto_backup=False)
     demo.build_demo(s)
     s.close()
     return path

@@ -84,7 +84,8 @@ def test_backup_and_check(window, qtbot, tmp_path):
     assert "no problems found" in text
 
 
-def test_open_demo_builds_it_in_the_background(window, qtbot):
+def test_open_demo_builds_it_in_the_background_without_backups(window, qtbot):
+    from journal.paths import BACKUPS_DIR_NAME
     from journal.ui.app import demo_path
 
     w, controller = window
@@ -92,3 +93,36 @@ def test_open_demo_builds_it_in_the_background(window, qtbot):
     qtbot.waitUntil(lambda: w.ctx is not None, timeout=60000)
     assert w.ctx.path == demo_path()
     assert len(queries.list_rows(w.ctx.store, m.Regimen)) >= 5
+    folder = demo_path().parent
+    assert not (folder / BACKUPS_DIR_NAME).exists()  # building made no backup
+    assert [p.name for p in folder.iterdir() if "building" in p.name] == []
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b'{"format": "treatment-journal", "version": 1, "records": {', b"\xff\xfe not text"],
+    ids=["cut-short", "not-utf8"],
+)
+def test_malformed_import_file_gives_the_exchange_message(
+    window, qtbot, tmp_path, monkeypatch, content
+):
+    from journal.store.exchange import ExchangeError, read_file
+
+    w, controller = window
+    src = tmp_path / "bad.json"
+    src.write_bytes(content)
+    with pytest.raises(ExchangeError) as expected:
+        read_file(src)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    dest = tmp_path / "new.sqlite"
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(src), ""))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(dest), ""))
+    controller.import_journal()
+    qtbot.waitUntil(lambda: bool(w.messages), timeout=10000)
+    assert w.messages[-1] == (
+        "warning",
+        "Import failed",
+        f"Nothing was imported.\n\n{expected.value}",
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # no journal, lock or backup
+    assert w.ctx is None
