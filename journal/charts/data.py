@@ -451,6 +451,9 @@ def short_line_label(
         elif p.kind == ProcedureKind.CAR_T.value:
             product = drug_short_name(p.product, p.product) if p.product else ""
             parts.append((p.date.sort_key(), f"CAR-T {product}".strip()))
+    car_t_line = bool(car_t_procs) or any(
+        _is_car_t([d for d in r.drugs if d.role in DRAWN_ROLES]) for r in regimens
+    )
     defining = []
     for reg in regimens:
         drugs = [d for d in reg.drugs if d.role in DRAWN_ROLES]
@@ -466,7 +469,7 @@ def short_line_label(
                     )
                 )
             continue
-        if preparing and (car_t_procs or has_transplant or reg.intent == "bridging"):
+        if preparing and (car_t_line or has_transplant or reg.intent == "bridging"):
             continue
         defining.append((reg, drugs))
     alone = len(defining) == 1 and not parts

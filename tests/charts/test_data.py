@@ -173,3 +173,137 @@ def test_empty_journal():
     data = timeline_data_from(History(), FakeLines(()), today=TODAY)
     assert data.lanes == () and data.events == () and data.labs == ()
     assert data.span() == (TODAY - dt.timedelta(days=365), TODAY)
+
+
+# -- short lane labels: what defines the line, from its records ----------------------------
+
+
+def _car_t_history():
+    from chart_samples import drug
+
+    from journal.domain.records import History, ProcedureRec, RegimenRec
+
+    bridging = RegimenRec(
+        1,
+        "Cyclophosphamide + dexamethasone (bridging)",
+        d("2023-09-18"),
+        d("2023-12-18"),
+        intent="bridging",
+        drugs=(
+            drug("cyclophosphamide", "2023-09-18", "2023-12-18"),
+            drug("dexamethasone", "2023-09-18", "2023-12-18"),
+        ),
+    )
+    flu_cy = RegimenRec(
+        2,
+        "Fludarabine + cyclophosphamide (lymphodepletion)",
+        d("2024-01-08"),
+        d("2024-01-10"),
+        drugs=(
+            drug("fludarabine", "2024-01-08", "2024-01-10", role="lymphodepletion"),
+            drug("cyclophosphamide", "2024-01-08", "2024-01-10", role="lymphodepletion"),
+        ),
+    )
+    cilta = RegimenRec(
+        3,
+        "Cilta-cel (CAR-T)",
+        d("2024-01-15"),
+        d("2024-01-15"),
+        drugs=(drug("ciltacabtagene-autoleucel", "2024-01-15", "2024-01-15"),),
+    )
+    infusion = ProcedureRec(
+        7, "CAR-T infusion", d("2024-01-15"), regimen_id=3, product="ciltacabtagene-autoleucel"
+    )
+    return History(regimens=(bridging, flu_cy, cilta), procedures=(infusion,))
+
+
+def test_car_t_lane_is_named_by_its_product_not_its_bridging():
+    history = _car_t_history()
+    rules_label = (
+        "Cyclophosphamide + dexamethasone (bridging) -> Fludarabine + cyclophosphamide "
+        "(lymphodepletion) -> CAR-T (ciltacabtagene autoleucel)"
+    )
+    lines = FakeLines(
+        (FakeLine(4, d("2023-09-11"), d("2024-01-29"), (1, 2, 3), (7,), rules_label),)
+    )
+    (lane,) = timeline_data_from(history, lines, today=TODAY).lanes
+    assert lane.label == "Line 4: CAR-T cilta-cel"
+    # The rules' wording is kept whole for the hover text; nothing is clipped.
+    assert lane.full_label == "Line 4: " + rules_label.replace("->", "→")
+    assert lane.full_label in lane.tip
+    # Bridging and lymphodepletion are still drawn, as rows inside the lane.
+    assert [r.label for r in lane.rows] == [
+        "cyclophosphamide",
+        "dexamethasone",
+        "fludarabine",
+        "ciltacabtagene-autoleucel",
+    ]
+    # Without the infusion record the CAR-T drug itself names the line.
+    from dataclasses import replace
+
+    no_proc = replace(history, procedures=())
+    lines = FakeLines((FakeLine(4, d("2023-09-11"), d("2024-01-29"), (1, 2, 3)),))
+    assert timeline_data_from(no_proc, lines, today=TODAY).lanes[0].label == (
+        "Line 4: CAR-T cilta-cel"
+    )
+
+
+def test_short_label_uses_catalog_abbreviations_and_drug_short_names():
+    from chart_samples import drug
+
+    from journal.charts.data import short_line_label
+    from journal.domain.records import ProcedureRec, RegimenRec
+
+    # A regimen typed by its drugs is named by the catalog template with the same drugs.
+    dpd = RegimenRec(
+        1,
+        "Daratumumab with pomalidomide and dexamethasone",
+        d("2021-01-01"),
+        drugs=(
+            drug("daratumumab", "2021-01-01"),
+            drug("pomalidomide", "2021-01-01"),
+            drug("dexamethasone", "2021-01-01"),
+        ),
+    )
+    assert short_line_label([dpd], []) == "DPd"
+    # An alias is written the catalog's way; maintenance by intent gets "maint.".
+    rvd = RegimenRec(2, "RVd", d("2019-01-01"), drugs=(drug("bortezomib", "2019-01-01"),))
+    mel = RegimenRec(
+        3, "HDM", d("2019-06-01"), intent="conditioning", drugs=(drug("melphalan", "2019-06-01"),)
+    )
+    len_m = RegimenRec(
+        4,
+        "Revlimid",
+        d("2019-09-01"),
+        intent="maintenance",
+        drugs=(drug("lenalidomide", "2019-09-01"),),
+    )
+    asct = ProcedureRec(1, "autologous stem-cell transplant", d("2019-06-03"))
+    assert short_line_label([rvd, mel, len_m], [asct]) == "VRd → ASCT → len maint."
+    # Without a transplant record the conditioning regimen is what shows the transplant.
+    assert short_line_label([rvd, mel, len_m], []) == "VRd → HDM/ASCT → len maint."
+    # A line that is one drug is named by the drug in full.
+    alone = RegimenRec(5, "Talvey", d("2025-06-02"), drugs=(drug("talquetamab", "2025-06-02"),))
+    assert short_line_label([alone], []) == "talquetamab"
+    # Too long: first and last step, never a word cut in the middle of the defining one.
+    many = [
+        RegimenRec(10 + i, name, d(f"201{i}-01-01"), drugs=(drug(n, f"201{i}-01-01"),))
+        for i, (name, n) in enumerate(
+            [("A", "bortezomib"), ("B", "carfilzomib"), ("C", "ixazomib"), ("D", "selinexor")]
+        )
+    ]
+    assert short_line_label(many, [], limit=30) == "bortezomib → … → selinexor"
+
+
+def test_side_effect_terms_are_shortened_for_the_chart(history, results):
+    from journal.charts.data import side_effect_short
+
+    data = timeline_data_from(history, results, today=TODAY)
+    neuropathy = data.side_effects[0]
+    assert neuropathy.term == "Peripheral sensory neuropathy"
+    assert neuropathy.label == "Neuropathy (sensory)"
+    assert neuropathy.term in neuropathy.tip  # the official term stays in the hover text
+    assert side_effect_short("Cytokine release syndrome") == "CRS"
+    assert side_effect_short("Rash") == "Rash"
+    long_term = "Some very long unlisted adverse event name"
+    assert side_effect_short(long_term).endswith("…") and len(side_effect_short(long_term)) <= 22

@@ -75,3 +75,43 @@ def test_demo_timeline_draws_what_the_rules_return(demo):
     assert len(levels) == 2 * steps  # a nadir and a threshold step for each rule step
     procs = [p for p in history.procedures if p.kind == "CAR-T infusion"]
     assert len(event_marks("car_t")) == len(procs) >= 1
+
+
+def test_demo_timeline_reads_at_a_glance(demo):
+    """The three things a doctor stumbled on: clipped lane names, unnamed side effects,
+    response labels stacked over each other near the transplant."""
+    history, summary = demo
+    data = timeline_data_from(history, summary)
+    labels = [lane.label for lane in data.lanes]
+    assert labels[0] == "Line 1: VRd → ASCT → len maint."
+    assert labels[3] == "Line 4: CAR-T cilta-cel"
+    assert not any(label.endswith("…") for label in labels)
+    for lane, line in zip(data.lanes, summary.lines.lines, strict=True):
+        assert line.label.replace("->", "→") in lane.tip  # the rules' full wording on hover
+
+    fig = Figure(figsize=(12, suggested_height(data)), dpi=72)
+    canvas = FigureCanvasAgg(fig)
+    arts = draw_timeline(fig, data)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+
+    terms = {s.label for s in data.side_effects}
+    names = [t.get_text() for t in arts.side_effect_labels]
+    assert set(names) == terms and len(names) == len(terms)
+    assert "Low neutrophils" in names and "CRS" in names
+
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in arts.event_labels]
+    clashes = [
+        (a, b)
+        for i, (a, abox) in enumerate(boxes)
+        for b, bbox in boxes[i + 1 :]
+        if abox.overlaps(bbox)
+    ]
+    assert not clashes
+    line1_top, line1_bottom = arts.lane_rows[1]
+    line1 = [
+        t.get_text()
+        for t in arts.event_labels
+        if line1_top < t.xy[1] < line1_bottom  # annotations anchor at their marker
+    ]
+    assert line1.count("VGPR") == 1 and "ASCT" in line1

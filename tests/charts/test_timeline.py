@@ -9,6 +9,7 @@ import sys
 import matplotlib.dates as mdates
 import pytest
 from chart_samples import TODAY
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
@@ -39,6 +40,12 @@ def drawn(data):
     arts = draw_timeline(fig, data)
     fig.canvas.draw()
     return arts
+
+
+def agg_renderer(fig):
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return canvas.get_renderer()
 
 
 def bar_marks(arts, ref):
@@ -271,7 +278,7 @@ def test_relayout_fits_labels_after_a_resize(data):
     arts = draw_timeline(fig, data, text_scale=1.75)
     fig.set_size_inches(14, 12)  # what a canvas does when the window grows
     relayout(arts)
-    renderer = fig.canvas.get_renderer()
+    renderer = agg_renderer(fig)
     axes_left = arts.lanes_ax.get_window_extent(renderer).x0
     for text in arts.lane_labels + arts.row_labels:
         box = text.get_window_extent(renderer)
@@ -307,3 +314,110 @@ def test_approximate_dates_get_a_dashed_edge(history, results):
     assert rough_bars[0].x0 == num(PartialDate(2022, season="spring").midpoint())
     assert "spring 2022" in rough_bars[0].tip
     assert "dates approximate (dashed edge)" in arts.legend_labels
+
+
+def test_side_effect_rows_are_named_by_term(drawn, data):
+    ax = drawn.side_effects_ax
+    names = [t.get_text() for t in drawn.side_effect_labels]
+    assert names == ["Neuropathy (sensory)", "Rash", "Heart failure", "Neutropenia"]
+    # Each term's span sits on the row its name is written beside.
+    for label in drawn.side_effect_labels:
+        (span,) = [s for s in data.side_effects if s.label == label.get_text()]
+        (mark,) = [m for m in drawn.marks if m.kind == "side_effect" and m.ref == span.ref]
+        assert mark.y0 < label.get_position()[1] < mark.y1
+    assert ax.get_title(loc="left") == "Side effects"
+    # The names are inside the figure, left of the panel, not cut off.
+    renderer = agg_renderer(drawn.fig)
+    panel = ax.get_window_extent(renderer)
+    for label in drawn.side_effect_labels:
+        box = label.get_window_extent(renderer)
+        assert box.x0 >= 0 and box.x1 <= panel.x0
+
+
+def test_many_side_effect_terms_pack_rows_and_write_the_term_where_it_fits(history, results):
+    from dataclasses import replace
+
+    from chart_samples import d
+
+    from journal.domain.records import SideEffectRec
+
+    effects = [
+        SideEffectRec(
+            10 + i,
+            f"Term number {i}",
+            d(f"{2019 + i % 5}-0{1 + i % 9}-01"),
+            grade=1 + i % 3,
+            resolved=d(f"{2019 + i % 5}-{'0' if i % 9 < 8 else ''}{2 + i % 9}-01")
+            if i % 4
+            else d(f"{2019 + i % 5 + 1}-06-01"),
+        )
+        for i in range(20)
+    ]
+    h = replace(history, side_effects=tuple(effects))
+    data = timeline_data_from(h, results, today=TODAY)
+    options = TimelineOptions(max_term_rows=8, max_side_effect_rows=4)
+    fig = Figure(figsize=(12, suggested_height(data, options=options)), dpi=72)
+    arts = draw_timeline(fig, data, options=options)
+    fig.canvas.draw()
+    ax = arts.side_effects_ax
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Side effects"]
+    rows = {m.y0 for m in arts.marks if m.kind == "side_effect"}
+    assert 1 < len(rows) <= 4
+    # Long spans carry their term, written inside the span; short ones only hover.
+    assert arts.side_effect_labels
+    renderer = agg_renderer(fig)
+    spans = {s.label: s for s in data.side_effects}
+    for text in arts.side_effect_labels:
+        span = spans[text.get_text()]
+        (mark,) = [m for m in arts.marks if m.kind == "side_effect" and m.ref == span.ref]
+        box = text.get_window_extent(renderer)
+        x0, _ = ax.transData.transform((mark.x0, 0))
+        x1, _ = ax.transData.transform((mark.x1, 0))
+        assert x0 <= box.x0 and box.x1 <= x1
+    written = {t.get_text() for t in arts.side_effect_labels}
+    assert any(
+        s.end is not None and s.end.year - s.start.year >= 1
+        for s in data.side_effects
+        if s.label in written
+    )
+
+
+def _overlaps(boxes):
+    return [
+        (a, b)
+        for i, (a, abox) in enumerate(boxes)
+        for b, bbox in boxes[i + 1 :]
+        if abox.overlaps(bbox)
+    ]
+
+
+def test_event_labels_never_overlap_and_an_unchanged_response_is_not_relabelled(drawn):
+    renderer = agg_renderer(drawn.fig)
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in drawn.event_labels]
+    assert boxes and not _overlaps(boxes)
+    texts = [t.get_text() for t in drawn.event_labels]
+    # Line 1: PR computed, VGPR recorded, ASCT: all three named, close in time.
+    assert texts[:3] == ["PR", "VGPR", "ASCT"]
+
+
+def test_event_label_levels_step_up_only_when_labels_touch():
+    from types import SimpleNamespace
+
+    from journal.charts.timeline import event_label_levels
+
+    def ev(kind, label):
+        return SimpleNamespace(kind=kind, label=label)
+
+    days_per_in = 100.0
+    labelled = [
+        (ev("response", "VGPR"), 0.0, 0.0),
+        (ev("transplant", "ASCT"), 20.0, 0.0),  # touches VGPR: a step up
+        (ev("response", "VGPR"), 40.0, 0.0),  # same category as before: no label
+        (ev("progression", "PD"), 500.0, 0.0),  # far away: back on the first step
+        (ev("progression", "PD"), 501.0, 0.0),  # recorded and computed together: one label
+        (ev("response", "VGPR"), 20.0, 5.0),  # another lane: its own steps
+    ]
+    assert event_label_levels(labelled, 8.0, days_per_in) == [0, 1, None, 0, None, 0]
+    # Four different labels on one day: three steps, the fourth is left to its hover text.
+    crowd = [(ev("progression", t), 0.0, 0.0) for t in ("PD", "CR", "ASCT", "CAR-T")]
+    assert event_label_levels(crowd, 8.0, days_per_in) == [0, 1, 2, None]
