@@ -9,9 +9,14 @@ written yet are skipped. Exit codes: 0 ok, 1 a problem the person can fix
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
+import sqlite3
 import sys
 from collections.abc import Sequence
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from journal import __version__
 
@@ -92,11 +97,46 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe or a full disk shows here, not at exit
+        return code
+    except BrokenPipeError:
+        return _reader_went_away()
     except JournalError as e:
         return error(str(e))
     except KeyboardInterrupt:
         return error("Stopped.")
+    except (OSError, sqlite3.Error, SQLAlchemyError) as e:
+        return error(plain_error(e))
+
+
+def _reader_went_away() -> int:
+    # `journal summary | head -3`: the reader stopped reading on purpose. Point stdout
+    # at nothing so Python's own flush at exit does not print a second traceback.
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return 0
+
+
+def plain_error(e: BaseException) -> str:
+    """The last resort: one sentence for a file or database error no command expected."""
+    from journal.store.errors import explain_os_error, is_disk_full
+
+    if is_disk_full(e):
+        return (
+            "The disk is full, so the command could not finish. Nothing saved before was "
+            "changed. Free some space and try again."
+        )
+    if isinstance(e, OSError):
+        target = e.filename if e.filename is not None else "a file"
+        return str(explain_os_error(e, target, "use"))
+    detail = getattr(e, "orig", None) or e
+    return (
+        f"The journal file could not be read or written ({detail}). Nothing was changed. "
+        "Run 'journal check FILE' to look for damage."
+    )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ out for the target device and paints each page with a header and a
 "page i of N" footer; the same function feeds ``QPdfWriter`` (PDF),
 ``QPrinter`` (printing) and ``QPrintPreviewWidget``/``QPrintPreviewDialog``.
 
-PDFs are written through ``QSaveFile`` so a crash never leaves half a file.
+PDFs are drawn in memory and written through a temp file, fsync and atomic rename
+(journal.store.exchange.write_atomic), so a crash or full disk never leaves half a file.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QMarginsF, QRectF, QSaveFile, QSizeF, Qt, QUrl
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSizeF, Qt, QUrl
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
     QFont,
@@ -490,29 +491,29 @@ def write_pdf(
 ) -> int:
     """Write ``doc`` as a PDF at ``path`` atomically. Returns the number of pages.
 
-    Raises OSError with a plain message when the file cannot be written; the
-    previous file at ``path`` (if any) is then left as it was.
+    Raises OSError (a :class:`journal.store.errors.DiskFullError` or
+    ``FileAccessError``) with a plain message when the file cannot be written; the
+    previous file at ``path`` (if any) is then left as it was, and no temporary
+    file is left behind.
     """
+    from journal.store.exchange import write_atomic
+
     path = Path(path)
-    sf = QSaveFile(str(path))
-    if not sf.open(QSaveFile.OpenModeFlag.WriteOnly):
-        raise OSError(
-            f"Cannot write {path}: {sf.errorString()}. Choose a folder you can save into."
-        )
-    try:
-        writer = QPdfWriter(sf)
-        writer.setResolution(resolution or LAYOUT_DPI)
-        writer.setPageLayout(page_layout(page_size))
-        writer.setTitle(doc.title)
-        writer.setCreator("Treatment Journal")
-        pages = paint_document(doc, writer)
-        del writer  # flushes the PDF trailer into the save file
-    except BaseException:
-        sf.cancelWriting()
-        sf.commit()
-        raise
-    if not sf.commit():
-        raise OSError(f"Cannot finish writing {path}: {sf.errorString()}. Nothing was replaced.")
+    # Drawn in memory, then written by the same temp-file + fsync + rename writer as
+    # exports: a full disk or a missing folder is reported in one plain sentence
+    # (QSaveFile only says "No space left on device").
+    data = QByteArray()
+    buf = QBuffer(data)
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buf)
+    writer.setResolution(resolution or LAYOUT_DPI)
+    writer.setPageLayout(page_layout(page_size))
+    writer.setTitle(doc.title)
+    writer.setCreator("Treatment Journal")
+    pages = paint_document(doc, writer)
+    del writer  # flushes the PDF trailer into the buffer
+    buf.close()
+    write_atomic(path, data.data())
     return pages
 
 

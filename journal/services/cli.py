@@ -96,8 +96,8 @@ def cmd_export(args) -> int:
         return 0
     try:
         out = write_atomic(Path(args.output), text)
-    except OSError as e:
-        return _err(f"Cannot write {args.output}: {e.strerror}. Choose another place.")
+    except OSError as e:  # DiskFullError / FileAccessError: already one plain sentence
+        return _err(str(e))
     print(f"Exported to {out}", file=sys.stderr)
     return 0
 
@@ -129,6 +129,8 @@ def cmd_import(args) -> int:
         return _err(f"Nothing was imported. {e}")
     except ExchangeError as e:
         return _err(f"Nothing was imported. Problems in {args.input}:\n{e}")
+    except JournalError as e:  # a full disk while writing: rolled back
+        return _err(str(e))
     finally:
         store.auto_backup = store.auto_backup and ok
         store.close()

@@ -43,6 +43,7 @@ from journal.store import meta, migrate, models  # noqa: F401 - register every t
 from journal.store.errors import (
     BackupError,
     DamagedJournalError,
+    FileAccessError,
     JournalError,
     JournalExistsError,
     JournalLockedError,
@@ -50,6 +51,8 @@ from journal.store.errors import (
     NewerVersionError,
     NotAJournalError,
     UpgradeError,
+    disk_full,
+    explain_os_error,
     is_disk_full,
 )
 from journal.store.lock import JournalLock
@@ -336,14 +339,23 @@ def create_journal(path: Path | str | None = None, *, auto_backup: bool = True) 
     never leaves a half-made journal under the real name.
     """
     path = _resolve(path)
+    if path.is_dir():
+        raise FileAccessError(
+            f"{path} is a folder. Give a name for the new journal file inside it "
+            f"(for example {path / 'journal.sqlite'}).",
+            path,
+        )
     if path.exists() and path.stat().st_size > 0:
         raise JournalExistsError(
             f"There is already a file at {path}; open it, or choose another name.", path
         )
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    lock = JournalLock(path).acquire()
     try:
-        tmp = path.with_name(f".{path.name}.creating")
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        lock = JournalLock(path).acquire()
+    except OSError as e:
+        raise _create_failed(e, path) from e
+    tmp = path.with_name(f".{path.name}.creating")
+    try:
         for p in (tmp, Path(f"{tmp}-journal")):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(p)
@@ -372,9 +384,22 @@ def create_journal(path: Path | str | None = None, *, auto_backup: bool = True) 
         os.replace(tmp, path)
         _backup._fsync_path(path.parent, directory=True)
         return JournalStore(path, auto_backup=auto_backup, _lock=lock)
-    except BaseException:
+    except BaseException as e:
         lock.release()
-        raise
+        if isinstance(e, JournalError) or not isinstance(e, (OSError, sqlite3.Error)):
+            raise
+        for p in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+            with contextlib.suppress(OSError):
+                os.unlink(p)
+        raise _create_failed(e, path) from e
+
+
+def _create_failed(e: Exception, path: Path) -> JournalError:
+    if is_disk_full(e):
+        return disk_full(f"creating the journal {path}", "No journal file was made.", path)
+    if isinstance(e, OSError):
+        return explain_os_error(e, path, "create")
+    return JournalError(f"The journal {path} could not be created ({e}). No file was made.", path)
 
 
 def open_journal(

@@ -69,12 +69,13 @@ class UpgradeError(JournalError):
     """The file's format could not be brought up to date; it was left as it was."""
 
 
-class DiskFullError(JournalError):
+class DiskFullError(JournalError, OSError):
     """The disk (or the person's quota) ran out while writing. Whatever was being
-    written was abandoned; what was saved before is unchanged."""
+    written was abandoned; what was saved before is unchanged. Also an OSError, so
+    callers that guard file writes with ``except OSError`` still catch it."""
 
 
-class FileAccessError(JournalError):
+class FileAccessError(JournalError, OSError):
     """A file or folder could not be read or written (permissions, a folder where a
     file was expected, a read-only disk)."""
 
@@ -126,21 +127,20 @@ def explain_os_error(exc: OSError, path: Path | str, doing: str) -> JournalError
     code = exc.errno
     if code in _DISK_FULL_ERRNOS:
         return disk_full(f"writing {p}", "Nothing saved before was changed.", p)
+    writing = doing.startswith("write")
+    elsewhere = "Choose a folder you can save into." if writing else "Check the name."
     if code in (errno.EACCES, errno.EPERM):
         return FileAccessError(
-            f"You do not have permission to {doing} {p}. Check the file's permissions, "
-            "or choose a file in a folder of your own.",
+            f"You do not have permission to {doing} {p}. "
+            + (elsewhere if writing else "Check the file's permissions (it must be yours)."),
             p,
         )
     if code == errno.EISDIR or (code is None and p.is_dir()):
         return FileAccessError(f"{p} is a folder, not a file. Give the name of a file.", p)
     if code == errno.ENOENT:
-        return FileAccessError(
-            f"{p} was not found (or its folder does not exist). Check the name.", p
-        )
+        where = f"The folder {p.parent} does not exist" if writing else f"{p} was not found"
+        return FileAccessError(f"{where}. {elsewhere}", p)
     if code == errno.EROFS:
-        return FileAccessError(
-            f"{p} is on a disk that cannot be written to. Choose another place.", p
-        )
+        return FileAccessError(f"{p} is on a disk that cannot be written to. {elsewhere}", p)
     reason = exc.strerror or type(exc).__name__
-    return FileAccessError(f"Could not {doing} {p}: {reason}.", p)
+    return FileAccessError(f"Could not {doing} {p} ({reason}). {elsewhere}", p)
