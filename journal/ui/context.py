@@ -28,7 +28,10 @@ constructor argument and use:
     ``where`` is column -> value equality.
 ``ctx.apply(action, *args, **kwargs)``
     run a services action ``action(store, *args, **kwargs) -> Change`` as one
-    undoable step whose undo text is ``change.label``; returns the Change.
+    undoable step whose undo text is ``change.label``; returns the Change. A full
+    disk raises ``DiskFullError`` with a plain message (``DISK_FULL_MESSAGE``).
+``ctx.try_apply(action, *args, **kwargs)``
+    the same for changes made without an editor: store errors go to ``ctx.error``.
 ``ctx.open_editor(ref)``
     open the editor of a record given its ref (``"regimen:3"``, ``"lab:17"``);
     returns False when the ref is unknown.
@@ -47,6 +50,26 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 log = logging.getLogger(__name__)
+
+#: Shown in the editor (which stays open with everything typed) when a save hits a full disk.
+DISK_FULL_MESSAGE = (
+    "Your computer's disk is full, so this change was not saved. Free some space and "
+    "press Save again; what you typed is still here."
+)
+#: The same for a change made without an editor (delete, undo, remove a correction).
+DISK_FULL_ACTION_MESSAGE = (
+    "Your computer's disk is full, so this change was not made. Free some space and try again."
+)
+
+
+def plain_save_error(exc: BaseException, message: str = DISK_FULL_MESSAGE) -> Exception | None:
+    """The error to show instead of ``exc`` when it is a write failure the person can fix
+    (a full disk: SQLite's "database or disk is full", ENOSPC, a quota), else None."""
+    from journal.store.errors import DiskFullError, is_disk_full
+
+    if is_disk_full(exc):
+        return DiskFullError(message)
+    return None
 
 
 class ChangeCommand(QUndoCommand):
@@ -68,7 +91,8 @@ class ChangeCommand(QUndoCommand):
             actions.redo(self.ctx.store, self.change)
         except Exception as exc:
             self.setObsolete(True)
-            self.ctx.error.emit(f"Could not redo {self.text()!r}: {exc}")
+            plain = plain_save_error(exc, DISK_FULL_ACTION_MESSAGE)
+            self.ctx.error.emit(str(plain) if plain else f"Could not redo {self.text()!r}: {exc}")
         self.ctx.notify(self.change)
 
     def undo(self) -> None:
@@ -78,7 +102,8 @@ class ChangeCommand(QUndoCommand):
             actions.undo(self.ctx.store, self.change)
         except Exception as exc:
             self.setObsolete(True)
-            self.ctx.error.emit(f"Could not undo {self.text()!r}: {exc}")
+            plain = plain_save_error(exc, DISK_FULL_ACTION_MESSAGE)
+            self.ctx.error.emit(str(plain) if plain else f"Could not undo {self.text()!r}: {exc}")
         self.ctx.notify(self.change)
 
 
@@ -161,11 +186,35 @@ class JournalContext(QObject):
     # -- writing ------------------------------------------------------------------
     def apply(self, action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run one services action as one undoable step. Errors (RecordError) propagate
-        unchanged so the editor can show them next to the fields; nothing is pushed."""
-        change = action(self.store, *args, **kwargs)
+        unchanged so the editor can show them next to the fields; nothing is pushed.
+
+        A full disk (SQLite "database or disk is full", ENOSPC) is raised as a
+        ``journal.store.errors.DiskFullError`` whose text is :data:`DISK_FULL_MESSAGE`,
+        for the editor to show while it stays open; the services rolled the change back.
+        """
+        try:
+            change = action(self.store, *args, **kwargs)
+        except Exception as exc:
+            plain = plain_save_error(exc)
+            if plain is None:
+                raise
+            log.warning("save failed, disk full: %s", type(exc).__name__)
+            raise plain from exc
         self.undo_stack.push(ChangeCommand(self, change))
         self.notify(change)
         return change
+
+    def try_apply(self, action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """:meth:`apply` for changes made without an editor (delete, remove a correction):
+        a store error is shown through ``error`` in plain words; returns None then."""
+        from journal.store.errors import JournalError
+
+        try:
+            return self.apply(action, *args, **kwargs)
+        except JournalError as exc:
+            plain = plain_save_error(exc, DISK_FULL_ACTION_MESSAGE)
+            self.error.emit(str(plain or exc))
+            return None
 
     def notify(self, change: Any = None) -> None:
         self._generation += 1

@@ -265,10 +265,10 @@ class RecordEditor(QDialog):
                 lab.hide()
         other = list(general or []) + [f"{k}: {v}" for k, v in errs.items() if k not in self.errors]
         if errs or other:
-            self.top_error.setText(
-                "Not saved yet. "
-                + (" ".join(other) if other else "Please check the fields marked below.")
-            )
+            text = " ".join(other) if other else "Please check the fields marked below."
+            if "not saved" not in text.lower():
+                text = "Not saved yet. " + text
+            self.top_error.setText(text)
             self.top_error.show()
         else:
             self.top_error.hide()
@@ -306,6 +306,10 @@ class RecordEditor(QDialog):
 
 def explain_error(exc: Exception) -> tuple[dict[str, str], list[str]]:
     """Split a save failure into messages per field and general ones, in plain words."""
+    from journal.store.errors import JournalError
+
+    if isinstance(exc, JournalError):  # already one plain message (e.g. the disk is full)
+        return {}, [str(exc)]
     errors = getattr(exc, "errors", None)
     if errors and all(hasattr(e, "field") for e in errors):
         per: dict[str, str] = {}

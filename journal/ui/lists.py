@@ -190,6 +190,6 @@ class RecordList(QWidget):
     def delete_row(self, row: dict) -> None:
         from journal.services import actions
 
-        self.ctx.apply(
+        self.ctx.try_apply(
             actions.delete, self.kind.table, row["id"], label=self.kind.label("Delete", row)
         )

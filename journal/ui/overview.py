@@ -11,7 +11,9 @@ and the source; "Correct this..." records an override where the rules take one
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -402,8 +404,15 @@ class WhyDialog(QDialog):
 class RefractoryCorrection(QDialog):
     """Correct 'refractory' for one drug: yes/no and a reason (kept and shown everywhere)."""
 
-    def __init__(self, drugs: dict, parent=None, classes: dict | None = None):
+    def __init__(
+        self,
+        drugs: dict,
+        parent=None,
+        classes: dict | None = None,
+        save: Callable[[str, str, str], Any] | None = None,
+    ):
         super().__init__(parent)
+        self.save = save  # called with values() on Save; the dialog stays open if it fails
         self.setWindowTitle("Correct: refractory")
         lay = QVBoxLayout(self)
         intro = QLabel(
@@ -466,6 +475,15 @@ class RefractoryCorrection(QDialog):
             self.error.show()
             self.reason.setFocus()
             return
+        if self.save is not None:
+            from journal.store.errors import JournalError
+
+            try:
+                self.save(*self.values())
+            except JournalError as exc:  # e.g. a full disk: keep what was typed
+                self.error.setText(str(exc))
+                self.error.show()
+                return
         self.accept()
 
 
@@ -630,9 +648,10 @@ class OverviewPage(QScrollArea):
     def correct(self, fact: Fact) -> None:
         if fact.correct == "refractory":
             ledger = self.data.get("ledger") or {}
-            dlg = RefractoryCorrection(ledger.get("drugs", {}), self, ledger.get("classes"))
-            if dlg.exec() == QDialog.DialogCode.Accepted:
-                self.apply_refractory(*dlg.values())
+            dlg = RefractoryCorrection(
+                ledger.get("drugs", {}), self, ledger.get("classes"), save=self._save_refractory
+            )
+            dlg.exec()
         elif fact.correct == "remove_override":
             from PySide6.QtWidgets import QMessageBox
 
@@ -667,9 +686,15 @@ class OverviewPage(QScrollArea):
     def remove_override(self, rule: str, subject: str) -> None:
         from journal.services import actions
 
-        self.ctx.apply(actions.clear_override, rule, subject)
+        self.ctx.try_apply(actions.clear_override, rule, subject)
 
     def apply_refractory(self, drug_id: str, value: str, reason: str) -> None:
+        from journal.services import actions
+
+        self.ctx.try_apply(actions.set_override, "refractory", drug_id, value, reason)
+
+    def _save_refractory(self, drug_id: str, value: str, reason: str) -> None:
+        # Errors reach the dialog, which stays open with the reason typed.
         from journal.services import actions
 
         self.ctx.apply(actions.set_override, "refractory", drug_id, value, reason)
