@@ -556,48 +556,64 @@ LABELLED_EVENTS = ("response", "progression", "transplant", "car_t", "relapse_cr
 LABEL_LEVELS = 3  # steps above a marker; a higher label would reach the lane above
 
 
+# Where a label may go beside its marker, in order of preference: centred above it,
+# starting at it (reaching right), ending at it (reaching left).
+LABEL_ALIGNS = ("center", "left", "right")
+
+
 def event_label_levels(
     labelled: Sequence[tuple[Any, float, float]], size: float, days_per_in: float
-) -> list[int | None]:
-    """The step above its marker each event label goes on, or None when it is left out.
+) -> list[tuple[int, str] | None]:
+    """Where each event label goes: (step above its marker, alignment), or None = left out.
 
     ``labelled`` holds (event, x in days, lane y) in date order. A response label is
     left out when the lane's previous response said the same (VGPR recorded, then
     VGPR computed from the labs: the category did not change, the marker and its
     hover text remain), and so is a label repeating a touching one ("PD" recorded
-    and computed on the same day). The others take the lowest step where they touch
-    no other label, measured with the font's real widths; a label with no free step
-    is left out rather than drawn over another (its marker and hover text remain).
+    and computed on the same day). The others take the first free place, lowest step
+    first, centred before shifted aside, measured with the font's real widths; a
+    label with no free place is left out rather than drawn over another (its marker
+    and hover text remain).
     """
     pad = 0.06 * days_per_in
+    nudge = 3.0 / 72.0 * days_per_in  # the shifted labels start 3 pt before the marker
     placed: dict[tuple[float, int], list[tuple[float, float, str]]] = {}
     last_response: dict[float, str] = {}
-    out: list[int | None] = []
+    out: list[tuple[int, str] | None] = []
     for ev, x, ey in labelled:
         if ev.kind == "response":
             if last_response.get(ey) == ev.label:
                 out.append(None)
                 continue
             last_response[ey] = ev.label
-        half = _text_width_in(ev.label, size) * days_per_in / 2 + pad
-        lo, hi = x - half, x + half
-        level: int | None = None
+        width = _text_width_in(ev.label, size) * days_per_in
+        spans = {
+            "center": (x - width / 2 - pad, x + width / 2 + pad),
+            "left": (x - nudge - pad, x - nudge + width + pad),
+            "right": (x + nudge - width - pad, x + nudge + pad),
+        }
+        where: tuple[int, str] | None = None
         repeat = False
         for step in range(LABEL_LEVELS):
             taken = placed.get((ey, step), [])
-            touching = [t for t in taken if t[0] < hi and lo < t[1]]
-            if any(t[2] == ev.label for t in touching):
-                repeat = True
-                break
-            if not touching:
-                level = step
+            for align in LABEL_ALIGNS:
+                lo, hi = spans[align]
+                touching = [t for t in taken if t[0] < hi and lo < t[1]]
+                if any(t[2] == ev.label for t in touching):
+                    repeat = True
+                    break
+                if not touching:
+                    where = (step, align)
+                    break
+            if repeat or where is not None:
                 break
         if repeat:
             out.append(None)
             continue
-        if level is not None:
-            placed.setdefault((ey, level), []).append((lo, hi, ev.label))
-        out.append(level)
+        if where is not None:
+            lo, hi = spans[where[1]]
+            placed.setdefault((ey, where[0]), []).append((lo, hi, ev.label))
+        out.append(where)
     return out
 
 
@@ -687,18 +703,19 @@ def _draw_lanes(
         )
         if ev.kind in LABELLED_EVENTS:
             labelled.append((ev, x, ey))
-    for (ev, x, ey), level in zip(
+    for (ev, x, ey), where in zip(
         labelled, event_label_levels(labelled, fs * 0.8, days_per_in), strict=True
     ):
-        if level is None:
+        if where is None:
             continue
+        level, align = where
         arts.event_labels.append(
             ax.annotate(
                 ev.label,
                 (x, ey),
-                xytext=(0, 4 + level * fs),
+                xytext=({"center": 0, "left": -3, "right": 3}[align], 4 + level * fs),
                 textcoords="offset points",
-                ha="center",
+                ha=align,
                 va="bottom",
                 fontsize=fs * 0.8,
                 color="#222222",

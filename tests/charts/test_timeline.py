@@ -411,13 +411,33 @@ def test_event_label_levels_step_up_only_when_labels_touch():
     days_per_in = 100.0
     labelled = [
         (ev("response", "VGPR"), 0.0, 0.0),
-        (ev("transplant", "ASCT"), 20.0, 0.0),  # touches VGPR: a step up
-        (ev("response", "VGPR"), 40.0, 0.0),  # same category as before: no label
+        (ev("transplant", "ASCT"), 40.0, 0.0),  # centred it would touch VGPR
+        (ev("response", "VGPR"), 60.0, 0.0),  # same category as before: no label
         (ev("progression", "PD"), 500.0, 0.0),  # far away: back on the first step
         (ev("progression", "PD"), 501.0, 0.0),  # recorded and computed together: one label
         (ev("response", "VGPR"), 20.0, 5.0),  # another lane: its own steps
     ]
-    assert event_label_levels(labelled, 8.0, days_per_in) == [0, 1, None, 0, None, 0]
-    # Four different labels on one day: three steps, the fourth is left to its hover text.
-    crowd = [(ev("progression", t), 0.0, 0.0) for t in ("PD", "CR", "ASCT", "CAR-T")]
-    assert event_label_levels(crowd, 8.0, days_per_in) == [0, 1, 2, None]
+    assert event_label_levels(labelled, 8.0, days_per_in) == [
+        (0, "center"),
+        (0, "left"),  # touches VGPR centred: starts at its own marker instead
+        None,
+        (0, "center"),
+        None,
+        (0, "center"),
+    ]
+    # Seven different labels on one day: three places per step, three steps; the
+    # rest are left to their markers' hover text.
+    crowd = [
+        (ev("progression", t), 0.0, 0.0) for t in ("PD", "CR", "ASCT", "CAR-T", "PR", "MR", "SD")
+    ]
+    # Centred, then shifted aside; a shifted label clashes with the centred one on the same
+    # day, so each further label goes a step up.
+    assert event_label_levels(crowd, 8.0, days_per_in) == [
+        (0, "center"),
+        (1, "center"),
+        (2, "center"),
+        None,
+        None,
+        None,
+        None,
+    ]
