@@ -291,6 +291,11 @@ def loads(text: str) -> dict[str, Any]:
     """Parse exchange-file text; malformed JSON gives a plain message with line/column."""
     try:
         data = json.loads(text)
+    except RecursionError:  # junk such as {"a":{"a":{... nested 100,000 deep
+        raise ExchangeError(
+            "The file is nested far too deeply to be a Treatment Journal export; "
+            "it is not an exchange file. Export the journal again."
+        ) from None
     except json.JSONDecodeError as e:
         raise ExchangeError(
             f"The file is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg}). "
@@ -322,6 +327,18 @@ def json_path(parts: Iterable[Any]) -> str:
     return out or "(top level)"
 
 
+#: JSON Schema type names in words a person reading the message knows.
+_JSON_TYPE_WORDS = {
+    "string": 'text in quotes (like "VRd")',
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list in [ ]",
+    "object": "a group of fields in { }",
+    "null": "null (empty)",
+}
+
+
 def _schema_message(err) -> tuple[list[Any], str]:
     path = list(err.absolute_path)
     v, inst = err.validator, err.instance
@@ -335,8 +352,11 @@ def _schema_message(err) -> tuple[list[Any], str]:
         return path, f"unknown field(s) {', '.join(map(repr, extra))}; remove or rename them"
     if v == "type":
         want = err.validator_value
-        want = " or ".join(want) if isinstance(want, list) else want
-        return path, f"should be {want}, not {json.dumps(inst)}"
+        wants = want if isinstance(want, list) else [want]
+        words = " or ".join(_JSON_TYPE_WORDS.get(w, w) for w in wants)
+        shown = json.dumps(inst)
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        return path, f"should be {words}, not {shown}; change the value"
     if v == "enum":
         allowed = [x for x in err.validator_value if x is not None]
         shown = ", ".join(map(str, allowed[:10])) + (", ..." if len(allowed) > 10 else "")
@@ -402,11 +422,18 @@ def check_exchange(data: Any, progress: Progress | None = None) -> list[str]:
         return [f"{p}: {msg}" for p, msg in errors]
 
     ids: dict[type[SQLModel], dict[int, dict]] = {}
+    # Ids of every row in the file, the flawed ones too: a regimen with a bad date is
+    # reported once, not again at every drug and procedure that points to it.
+    present: dict[type[SQLModel], set] = {}
+    unusable: set[type[SQLModel]] = set()  # "regimens" is not even a list
     for key, rows in records.items():
         cls = _BY_KEY.get(key)
+        if cls is not None and not isinstance(rows, list):
+            unusable.add(cls)
         if cls is None or not isinstance(rows, list):
             continue
         seen: dict[int, dict] = {}
+        present[cls] = {r.get("id") for r in rows if isinstance(r, dict)}
         for i, row in enumerate(rows):
             if not isinstance(row, dict) or (key, i) in bad_rows:
                 continue
@@ -438,7 +465,9 @@ def check_exchange(data: Any, progress: Progress | None = None) -> list[str]:
                 for fk in col.foreign_keys:
                     target = _class_of(fk.column.table.name)
                     ref = row.get(col.name)
-                    if ref is not None and ref not in ids.get(target, {}):
+                    if target in unusable:
+                        continue
+                    if ref is not None and ref not in present.get(target, set()):
                         errors.append(
                             (
                                 f"records.{key}[{i}].{col.name}",
