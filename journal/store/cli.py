@@ -62,6 +62,8 @@ def cmd_check(args) -> int:
         if good:
             print(f"The newest good backup is from {good[0].describe()}. To go back to it:")
             print(f'    journal restore "{good[0].path}" "{path}"')
+        elif report.kind in ("not_sqlite", "foreign"):
+            print("Choose a journal made by this app, or create a new one ('journal create').")
         else:
             print("No good backup was found. Keep the file as it is and ask for help.")
     return 1

@@ -45,3 +45,13 @@ def demo_file(tmp_path_factory):
     with create_journal(path, auto_backup=False) as s:
         build_demo(s)
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_export(demo_file):
+    """The demo journal as an exchange dict (read once per session)."""
+    from journal.store import exchange
+    from journal.store.db import open_journal
+
+    with open_journal(demo_file, readonly=True) as s:
+        return exchange.export_journal(s)
