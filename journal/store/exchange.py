@@ -297,6 +297,12 @@ def loads(text: str) -> dict[str, Any]:
             "it is not an exchange file. Export the journal again."
         ) from None
     except json.JSONDecodeError as e:
+        if text.lstrip().startswith("{") and not text.rstrip().endswith("}"):
+            raise ExchangeError(
+                f"The file ends before its content is complete (line {e.lineno}, column "
+                f"{e.colno}: {e.msg}): it was probably cut short, for example by a copy "
+                "or download that did not finish. Export the journal again."
+            ) from None
         raise ExchangeError(
             f"The file is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg}). "
             "It may be damaged or not an exchange file; export it again."
@@ -308,10 +314,31 @@ def loads(text: str) -> dict[str, Any]:
     return data
 
 
+#: Far beyond any real journal (a 25-year synthetic journal exports to a few MB): a
+#: bigger file is refused before it is read into memory.
+MAX_IMPORT_BYTES = 256 * 1024 * 1024
+
+
 def read_file(path: Path | str) -> dict[str, Any]:
+    path = Path(path)
     try:
-        raw = Path(path).read_bytes()
+        if path.is_dir():
+            raise ExchangeError(f"{path} is a folder. Give the exchange file (.json) itself.")
+        size = path.stat().st_size
+        if size > MAX_IMPORT_BYTES:
+            raise ExchangeError(
+                f"The file is {size / 2**20:,.0f} MB, far larger than any journal export "
+                f"(at most {MAX_IMPORT_BYTES // 2**20} MB), so it was not read. "
+                "Check that you chose the right file."
+            )
+        raw = path.read_bytes()
     except OSError as e:
+        if isinstance(e, PermissionError):
+            raise ExchangeError(
+                f"You do not have permission to read {path}. Check the file's permissions."
+            ) from None
+        if isinstance(e, FileNotFoundError):
+            raise ExchangeError(f"There is no file at {path}. Check the name.") from None
         raise ExchangeError(f"Cannot read {path}: {e.strerror}.") from None
     try:
         text = raw.decode("utf-8-sig")
