@@ -297,11 +297,12 @@ def loads(text: str) -> dict[str, Any]:
             "it is not an exchange file. Export the journal again."
         ) from None
     except json.JSONDecodeError as e:
-        if text.lstrip().startswith("{") and not text.rstrip().endswith("}"):
+        at_end = e.pos >= len(text.rstrip()) or e.msg.startswith("Unterminated string")
+        if text.strip() and at_end:
             raise ExchangeError(
-                f"The file ends before its content is complete (line {e.lineno}, column "
-                f"{e.colno}: {e.msg}): it was probably cut short, for example by a copy "
-                "or download that did not finish. Export the journal again."
+                f"The file is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg}): "
+                "it ends before its content is complete, so it was probably cut short, for "
+                "example by a copy or download that did not finish. Export the journal again."
             ) from None
         raise ExchangeError(
             f"The file is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg}). "
