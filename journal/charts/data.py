@@ -483,6 +483,8 @@ def short_line_label(
         if not texts or texts[-1] != text:
             texts.append(text)
     label = " → ".join(texts) or "(no regimen)"
+    if len(label) > limit:  # narrow (a printed page): the same steps, set closer
+        label = "→".join(texts)
     if len(label) > limit and len(texts) > 2:
         label = f"{texts[0]} → … → {texts[-1]}"
     return _short(label, limit)

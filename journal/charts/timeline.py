@@ -161,6 +161,7 @@ class TimelineArtists:
     lane_labels: list[Artist] = field(default_factory=list)  # "Line 2: DKd"
     event_labels: list[Artist] = field(default_factory=list)  # "VGPR", "ASCT" above markers
     side_effect_labels: list[Artist] = field(default_factory=list)  # the terms, rows or spans
+    side_effect_terms: list[str] | None = None  # row names when there is one row per term
     options: TimelineOptions = field(default_factory=TimelineOptions)
     text_scale: float = 1.0
     gridspec: Any = None
@@ -235,14 +236,15 @@ def _num(d: dt.date) -> float:
 
 
 def side_effect_rows(
-    data: TimelineData, options: TimelineOptions
+    data: TimelineData, options: TimelineOptions, *, named: bool = True
 ) -> tuple[list[int], list[str] | None]:
     """The row of each side-effect span, and the row labels when there is one row per term.
 
     Up to ``options.max_term_rows`` different terms: one row per term, in order of
     first onset, named like the drug rows (a doctor reads "Low neutrophils" twice on
-    one row). More than that (a long journal): spans packed into a few unnamed rows,
-    each span carrying its term as text where the term fits inside it.
+    one row). More than that (a long journal), or ``named=False`` (a figure too small
+    for a readable row per term): spans packed into a few unnamed rows, each span
+    carrying its term as text where the term fits inside it.
     """
     if not data.side_effects:
         return [], None
@@ -250,7 +252,7 @@ def side_effect_rows(
     for span in data.side_effects:
         if span.label not in terms:
             terms.append(span.label)
-    if len(terms) <= options.max_term_rows:
+    if named and len(terms) <= options.max_term_rows:
         return [terms.index(span.label) for span in data.side_effects], terms
     spans = [(_num(s.start), _num(s.end or data.today)) for s in data.side_effects]
     return _pack(spans, options.max_side_effect_rows), None
@@ -299,18 +301,25 @@ def draw_timeline(
 
     # Rows of the lane panel: per lane one event row, then one row per drug.
     n_lane_rows = sum(1 + len(lane.rows) for lane in data.lanes) or 1
-    se_rows, se_terms = side_effect_rows(data, options)
-    n_se_rows = (max(se_rows) + 1) if se_rows else 0
     labs = list(data.labs) if options.show_labs else []
+    lab_rows = options.lab_panel_height * max(2.0, text_scale * 1.4)
+    se_rows, se_terms = side_effect_rows(data, options)
+    if se_terms is not None and options.show_side_effects:
+        # A fixed-size figure (a PDF page) may have no room for a readable row per term.
+        room = _row_room_pt(fig, data, fs, labs, options, se_terms, n_lane_rows, lab_rows)
+        if room * _se_panel_rows(len(se_terms), se_terms) / len(se_terms) < fs * 0.85 * 1.25:
+            se_rows, se_terms = side_effect_rows(data, options, named=False)
+    arts.side_effect_terms = se_terms
+    n_se_rows = (max(se_rows) + 1) if se_rows else 0
     heights = [float(n_lane_rows)]
     if options.show_side_effects and data.side_effects:
         heights.append(_se_panel_rows(n_se_rows, se_terms))
-    heights += [options.lab_panel_height * max(2.0, text_scale * 1.4)] * len(labs)
+    heights += [lab_rows] * len(labs)
 
     # Margins measured from the label texts instead of a layout engine: constrained
     # layout measured every tick of every panel on each draw and doubled the time.
     fig.set_layout_engine("none")
-    margins = _margins(fig, data, fs, labs, options)
+    margins = _margins(fig, data, fs, labs, options, se_terms)
     gs = fig.add_gridspec(len(heights), 1, height_ratios=heights, **margins)
     arts.gridspec = gs
     lanes_ax = fig.add_subplot(gs[0])
@@ -387,11 +396,25 @@ def _legend_rows(n: int, ncol: int) -> int:
     return -(-n // max(1, ncol))
 
 
-def _margins(fig: Figure, data: TimelineData, fs: float, labs, options) -> dict[str, float]:
+def _row_room_pt(fig, data, fs, labs, options, se_terms, n_lane_rows, lab_rows) -> float:
+    """Points of height one lane row gets in this figure with one named row per term."""
+    m = _margins(fig, data, fs, labs, options, se_terms)
+    height = fig.get_figheight()
+    n_panels = 2 + len(labs)
+    plot_h = height * (m["top"] - m["bottom"])
+    panel_h = plot_h / (n_panels + m["hspace"] * (n_panels - 1))
+    units = n_lane_rows + _se_panel_rows(len(se_terms), se_terms) + lab_rows * len(labs)
+    return panel_h * n_panels / units * 72.0
+
+
+def _margins(
+    fig: Figure, data: TimelineData, fs: float, labs, options, se_terms: list[str] | None
+) -> dict[str, float]:
     width, height = fig.get_figwidth(), fig.get_figheight()
     labels = [(lane.label, fs, True) for lane in data.lanes]
     labels += [(row.label, fs * 0.85, False) for lane in data.lanes for row in lane.rows]
-    se_terms = side_effect_rows(data, options)[1] if options.show_side_effects else None
+    if not options.show_side_effects:
+        se_terms = None
     if se_terms is None:
         labels.append(("Side effects", fs, True))
     else:
@@ -430,7 +453,7 @@ def relayout(arts: TimelineArtists) -> None:
         return
     fs = BASE_FONT * arts.text_scale
     labs = list(data.labs) if options.show_labs else []
-    arts.gridspec.update(**_margins(fig, data, fs, labs, options))
+    arts.gridspec.update(**_margins(fig, data, fs, labs, options, arts.side_effect_terms))
     # GridSpec.update only moves axes of pyplot-managed figures; move ours here.
     for ax in fig.axes:
         spec = ax.get_subplotspec()
@@ -727,6 +750,12 @@ def _draw_lanes(
 
     ax.set_ylim(max(y - 0.5, 0.5), -1.1)
     ax.set_yticks([])
+    # A fixed-size figure (a PDF page) can give a row less height than the text size:
+    # smaller names rather than names printed over each other.
+    row_pt = ax.get_position().height * arts.fig.get_figheight() * 72.0 / (max(y, 1.0) + 0.6)
+    # Never below 60 %: a name too small to read helps nobody.
+    lane_fs = max(fs * 0.6, min(fs, row_pt * 0.95))
+    row_fs = max(fs * 0.6, min(fs * 0.85, row_pt * 0.85))
     # Drug names as plain texts left of the axis: 150 minor ticks cost more than the bars.
     label_tf = ax.get_yaxis_transform()
     for y_row, text in zip(major_y, major_labels, strict=True):
@@ -738,7 +767,7 @@ def _draw_lanes(
                 transform=label_tf,
                 ha="right",
                 va="center",
-                fontsize=fs,
+                fontsize=lane_fs,
                 fontweight="bold",
                 clip_on=False,
             )
@@ -752,7 +781,7 @@ def _draw_lanes(
                 transform=label_tf,
                 ha="right",
                 va="center",
-                fontsize=fs * 0.85,
+                fontsize=row_fs,
                 color="#333333",
                 clip_on=False,
             )
@@ -855,8 +884,11 @@ def _draw_side_effects(arts, ax, data, rows, n_rows, terms, fs, today, xlim) -> 
     # Too many terms for a row each: the term goes on its span wherever it fits inside.
     axes_in = max(0.5, ax.get_position().width * arts.fig.get_figwidth())
     days_per_in = max(1.0, xlim[1] - xlim[0]) / axes_in
-    size = fs * 0.75
+    row_pt = ax.get_position().height * arts.fig.get_figheight() * 72.0 / max(n_rows, 1)
+    size = min(fs * 0.75, row_pt * 0.8)  # within its row, or it would cover the next one
     for span, row in zip(data.side_effects, rows, strict=True):
+        if size < fs * 0.55:
+            break  # rows too thin to carry readable words: the hover text names the span
         x0 = _num(span.start)
         x1 = _num(span.end) if span.end is not None else today
         if (x1 - x0) / days_per_in < _text_width_in(span.label, size) + 0.1:

@@ -441,3 +441,24 @@ def test_event_label_levels_step_up_only_when_labels_touch():
         None,
         None,
     ]
+
+
+def test_a_small_fixed_figure_packs_side_effects_and_shrinks_names_instead_of_overlapping(data):
+    # A PDF page gives the chart a fixed size; one row per term would not be readable.
+    fig = Figure(figsize=(7.1, 5.5), dpi=100)
+    arts = draw_timeline(fig, data)
+    renderer = agg_renderer(fig)
+    assert arts.side_effect_terms is None
+    assert [t.get_text() for t in arts.side_effects_ax.get_yticklabels()] == ["Side effects"]
+    names = arts.lane_labels + arts.row_labels
+    assert min(t.get_fontsize() for t in names) < 9 * 0.85  # shrunk to fit its row
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in names]
+    assert not _overlaps(boxes)
+    # The same data on a figure of the suggested height: one named row per term.
+    tall = draw_timeline(Figure(figsize=(7.1, suggested_height(data)), dpi=100), data)
+    assert tall.side_effect_terms == [
+        "Neuropathy (sensory)",
+        "Rash",
+        "Heart failure",
+        "Neutropenia",
+    ]
