@@ -150,9 +150,16 @@ def cmd_demo(args) -> int:
 
     target = Path(args.file) if args.file else ensure_private_dir(data_dir()) / DEMO_FILE_NAME
     try:
-        with create_journal(target) as store:
-            counts = build_demo(store)
+        store = create_journal(target)
     except JournalError as e:
+        return _err(str(e))
+    try:
+        with store:
+            counts = build_demo(store)
+    except JournalError as e:  # a full disk: the half-made demo journal is of no use
+        for p in (store.path, Path(f"{store.path}-wal"), Path(f"{store.path}-shm")):
+            with contextlib.suppress(FileNotFoundError):
+                p.unlink()
         return _err(str(e))
     print(
         f"Demo journal created at {target} ({counts['regimen']} regimens, "

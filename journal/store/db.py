@@ -149,8 +149,13 @@ class JournalStore:
                 )
                 self._ticker.start()
                 weakref.finalize(self, self._stop.set)
-        except BaseException:
+        except BaseException as e:
             self._release()
+            if is_disk_full(e) and not isinstance(e, JournalError):
+                # Opening writes a line of bookkeeping (which version opened it last).
+                raise disk_full(
+                    f"opening the journal {self.path}", "The journal was not changed.", self.path
+                ) from e
             raise
 
     def _make_engine(self):

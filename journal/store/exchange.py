@@ -341,6 +341,11 @@ def read_file(path: Path | str) -> dict[str, Any]:
         if isinstance(e, FileNotFoundError):
             raise ExchangeError(f"There is no file at {path}. Check the name.") from None
         raise ExchangeError(f"Cannot read {path}: {e.strerror}.") from None
+    if raw.startswith(b"SQLite format 3\x00"):
+        raise ExchangeError(
+            f"{path} is a journal (database) file, not an exchange file. Import reads the "
+            ".json file that 'journal export' writes; a journal file can be opened as it is."
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

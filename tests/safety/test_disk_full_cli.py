@@ -5,7 +5,9 @@ exit code 1."""
 import errno
 import json
 import os
+import sqlite3
 
+import pytest
 from sqlalchemy import event
 
 from journal.cli import main
@@ -14,6 +16,7 @@ from journal.store import backup as backup_mod
 from journal.store import db as db_mod
 from journal.store import exchange
 from journal.store.db import create_journal, open_journal
+from journal.store.errors import DiskFullError
 
 from .conftest import page_count
 
@@ -127,3 +130,29 @@ def test_backup_command_on_full_disk(tmp_path, demo_file, monkeypatch, capsys):
     assert list((tmp_path / "backups" / "j").iterdir()) == []
     monkeypatch.undo()
     assert main(["check", str(journal)]) == 0
+
+
+def test_demo_on_full_disk_leaves_no_half_journal(tmp_path, monkeypatch, capsys):
+    _cap_every_new_engine(monkeypatch, extra_pages=2)
+    target = tmp_path / "demo.sqlite"
+    assert main(["demo", str(target)]) == 1
+    _assert_plain_disk_full(capsys.readouterr().err)
+    assert not target.exists()
+
+
+def test_opening_on_full_disk(tmp_path, monkeypatch, capsys):
+    journal = tmp_path / "j.sqlite"
+    with create_journal(journal, auto_backup=False):
+        pass
+    before = journal.read_bytes()
+
+    def full(self):  # the one write an open makes: which version opened it last
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(db_mod.JournalStore, "_note_version_opened", full)
+    with pytest.raises(DiskFullError, match="opening the journal"):
+        open_journal(journal, auto_backup=False)
+    assert journal.read_bytes() == before
+    monkeypatch.undo()
+    with open_journal(journal, auto_backup=False) as s:  # not left locked
+        assert queries.is_empty(s)

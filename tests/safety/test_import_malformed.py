@@ -138,3 +138,9 @@ def test_oversized_file_is_not_read(tmp_path, capsys, monkeypatch):
     err, target = _import(tmp_path, capsys, " " * 2000)
     assert "far larger than any journal export" in err
     assert not target.exists()
+
+
+def test_a_journal_file_given_to_import(tmp_path, capsys, demo_file):
+    err, target = _import(tmp_path, capsys, demo_file.read_bytes())
+    assert "is a journal (database) file, not an exchange file" in err
+    assert not target.exists()
