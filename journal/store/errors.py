@@ -127,7 +127,7 @@ def explain_os_error(exc: OSError, path: Path | str, doing: str) -> JournalError
     code = exc.errno
     if code in _DISK_FULL_ERRNOS:
         return disk_full(f"writing {p}", "Nothing saved before was changed.", p)
-    writing = doing.startswith("write")
+    writing = doing.startswith(("write", "create", "save"))
     elsewhere = "Choose a folder you can save into." if writing else "Check the name."
     if code in (errno.EACCES, errno.EPERM):
         return FileAccessError(
@@ -138,7 +138,12 @@ def explain_os_error(exc: OSError, path: Path | str, doing: str) -> JournalError
     if code == errno.EISDIR or (code is None and p.is_dir()):
         return FileAccessError(f"{p} is a folder, not a file. Give the name of a file.", p)
     if code == errno.ENOENT:
-        where = f"The folder {p.parent} does not exist" if writing else f"{p} was not found"
+        if not writing:
+            where = f"{p} was not found"
+        elif p.parent.is_dir():  # e.g. a system folder such as /proc that takes no new files
+            where = f"{p.name} cannot be made in the folder {p.parent}"
+        else:
+            where = f"The folder {p.parent} does not exist"
         return FileAccessError(f"{where}. {elsewhere}", p)
     if code == errno.EROFS:
         return FileAccessError(f"{p} is on a disk that cannot be written to. {elsewhere}", p)
