@@ -11,16 +11,19 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QTabWidget,
     QTextBrowser,
@@ -72,6 +75,48 @@ TABBED: dict[str, list[tuple[str, str, str]]] = {
 }
 
 
+class PageHolder(QScrollArea):
+    """Holds one page in the stack. The page fills the window; only when the window is
+    narrower or shorter than the page can be (a large text size) does it scroll,
+    instead of forcing the whole window wider than the screen."""
+
+    def __init__(self, page: QWidget | None = None):
+        super().__init__()
+        # Sized by hand: QScrollArea's own resizing also scrolls whenever a page with
+        # wrapped text would *like* to be taller, giving two scroll bars on one page.
+        self.setWidgetResizable(False)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no extra Tab stop around the page
+        self.viewport().installEventFilter(self)
+        if page is not None:
+            self.set_page(page)
+
+    def set_page(self, page: QWidget) -> None:
+        self.setWidget(page)
+        self.setFocusProxy(page)
+        self.setAccessibleName(page.accessibleName())
+        page.installEventFilter(self)
+        self.fit_page()
+
+    def page(self) -> QWidget | None:
+        return self.widget()
+
+    def fit_page(self) -> None:
+        page = self.widget()
+        if page is None:
+            return
+        need = page.minimumSizeHint().expandedTo(page.minimumSize())
+        room = self.viewport().size()
+        page.resize(max(room.width(), need.width()), max(room.height(), need.height()))
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+        if (obj is self.viewport() and event.type() == QEvent.Type.Resize) or (
+            obj is self.widget() and event.type() == QEvent.Type.LayoutRequest
+        ):
+            self.fit_page()
+        return super().eventFilter(obj, event)
+
+
 def placeholder(text: str) -> QWidget:
     w = QWidget()
     lay = QVBoxLayout(w)
@@ -103,6 +148,8 @@ class MainWindow(QMainWindow):
             item.setToolTip(f"{desc} (Ctrl+{i + 1})")
         self.nav.setMaximumWidth(340)
         self.nav.setSizeAdjustPolicy(QListWidget.SizeAdjustPolicy.AdjustToContents)
+        # As wide as its longest name at every text size: a wide page never squeezes it.
+        self.nav.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
         self.stack = QStackedWidget()
         row.addWidget(self.nav)
         row.addWidget(self.stack, 1)
@@ -302,7 +349,8 @@ class MainWindow(QMainWindow):
     # -- journal ------------------------------------------------------------------
     def set_context(self, ctx) -> None:
         old = self.ctx
-        for w in self._pages.values():
+        while self.stack.count():
+            w = self.stack.widget(0)
             self.stack.removeWidget(w)
             w.deleteLater()
         self._pages.clear()
@@ -314,7 +362,7 @@ class MainWindow(QMainWindow):
             self._set_journal_actions_enabled(False)
             return
         for _ in PAGES:
-            self.stack.addWidget(QWidget())  # filled on first show
+            self.stack.addWidget(PageHolder())  # filled on first show
         self.undo_group.addStack(ctx.undo_stack)
         self.undo_group.setActiveStack(ctx.undo_stack)
         ctx.set_editor_opener(self.open_editor)
@@ -345,17 +393,15 @@ class MainWindow(QMainWindow):
         """The page widget at ``n``, built on first use."""
         if n not in self._pages:
             w = self._build_page(PAGES[n][1])
-            old = self.stack.widget(n)
-            self.stack.insertWidget(n, w)
-            self.stack.removeWidget(old)
-            old.deleteLater()
+            self.stack.widget(n).set_page(w)
             self._pages[n] = w
         return self._pages[n]
 
     def show_page(self, n: int) -> None:
         if self.ctx is None or n < 0:
             return
-        self.stack.setCurrentWidget(self.page(n))
+        self.page(n)
+        self.stack.setCurrentIndex(n)
 
     def _build_page(self, key: str) -> QWidget:
         ctx = self.ctx

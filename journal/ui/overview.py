@@ -550,6 +550,7 @@ class OverviewPage(QScrollArea):
             f"Overview{' for ' + name if name else ''}, as of {show_date(self.data.get('as_of'))}"
         )
         title.setProperty("role", "title")
+        title.setWordWrap(True)  # at large text sizes it would make the page scroll sideways
         f = title.font()
         f.setPointSizeF(f.pointSizeF() * 1.3)
         f.setBold(True)
@@ -582,6 +583,7 @@ class OverviewPage(QScrollArea):
                 section = fact.section
                 head = QLabel(html.escape(section))
                 head.setProperty("role", "title")
+                head.setWordWrap(True)
                 hf = head.font()
                 hf.setBold(True)
                 hf.setPointSizeF(hf.pointSizeF() * 1.15)

@@ -90,6 +90,13 @@ class SummaryView(QWidget):
         self.page_size = QComboBox()
         self.page_size.addItems(["A4", "Letter"])
         self.page_size.setAccessibleName("Paper size")
+        for combo in (self.kind, self.identity):
+            # May get narrower than their longest choice (the list still shows it whole),
+            # so the options fit beside each other at large text sizes.
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(12)
 
         self.as_of_today = QCheckBox("As of today")
         self.as_of_today.setChecked(True)
@@ -137,30 +144,36 @@ class SummaryView(QWidget):
             lab.setBuddy(w)
             return lab
 
-        # Two compact rows of options, so the pages get most of the height.
+        # Options in two columns of label + choice; the visit period (only for the visit
+        # summary) gets its own rows. One long row pushed the page wider than the window
+        # at large text sizes.
         grid = QGridLayout()
         grid.addWidget(labelled("&Summary:", self.kind), 0, 0)
         grid.addWidget(self.kind, 0, 1)
         grid.addWidget(labelled("&Name on it:", self.identity), 0, 2)
         grid.addWidget(self.identity, 0, 3)
-        grid.addWidget(labelled("&Paper:", self.page_size), 0, 4)
-        grid.addWidget(self.page_size, 0, 5)
         grid.addWidget(labelled("&Date:", self.as_of), 1, 0)
         asof = QHBoxLayout()
         asof.addWidget(self.as_of_today)
         asof.addWidget(self.as_of, 1)
         grid.addLayout(asof, 1, 1)
+        grid.addWidget(labelled("&Paper:", self.page_size), 1, 2)
+        grid.addWidget(self.page_size, 1, 3, Qt.AlignmentFlag.AlignLeft)
         self.period_row = QWidget()
-        pr = QHBoxLayout(self.period_row)
+        pr = QGridLayout(self.period_row)
         pr.setContentsMargins(0, 0, 0, 0)
-        pr.addWidget(self.since)
-        pr.addWidget(QLabel("to"))
-        pr.addWidget(self.until)
-        pr.addWidget(self.default_period)
-        pr.addWidget(self.use_timeline)
+        pr.addWidget(self.since, 0, 0)
+        pr.addWidget(QLabel("to"), 0, 1)
+        pr.addWidget(self.until, 0, 2)
+        period_buttons = QHBoxLayout()
+        period_buttons.addWidget(self.default_period)
+        period_buttons.addWidget(self.use_timeline)
+        period_buttons.addStretch(1)
+        pr.addLayout(period_buttons, 1, 0, 1, 4)
+        pr.setColumnStretch(3, 1)
         self.period_label = labelled("&Visit period:", self.since)
-        grid.addWidget(self.period_label, 1, 2)
-        grid.addWidget(self.period_row, 1, 3, 1, 3)
+        grid.addWidget(self.period_label, 2, 0, Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(self.period_row, 2, 1, 1, 3)
         grid.setColumnStretch(1, 2)
         grid.setColumnStretch(3, 3)
 

@@ -320,3 +320,41 @@ def test_opening_the_journal_already_open_here_is_harmless(window, tmp_path):
     ctx = w.ctx
     assert controller.open_path(tmp_path / "j.sqlite") is True
     assert w.ctx is ctx  # not reopened (it would be refused as open elsewhere)
+
+
+@pytest.mark.parametrize("scale", [175, 200])
+def test_every_page_fits_a_laptop_window_at_large_text(window, qtbot, demo_master, tmp_path, scale):
+    import shutil
+
+    from journal.ui.main_window import PAGES
+
+    w, controller = window
+    path = tmp_path / "demo.sqlite"
+    shutil.copy(demo_master, path)
+    assert controller.open_path(path)
+    w.set_text_scale(scale)
+    try:
+        w.resize(1280, 800)
+        w.show()
+        qtbot.waitExposed(w)
+        overflowing = []
+        for i, (_title, key, _desc) in enumerate(PAGES):
+            w.go_to(i)
+            QApplication.processEvents()
+            holder = w.stack.currentWidget()
+            page = w.page(i)
+            assert holder.widget() is page
+            room = holder.viewport().size()
+            if holder.horizontalScrollBar().isVisible() or page.width() > room.width():
+                overflowing.append(key)
+            # The page fills the window and is never taller than it without reason.
+            assert page.height() == max(room.height(), page.minimumSizeHint().height())
+        # The window never grows past the screen: a page too wide scrolls inside it.
+        assert w.width() <= 1280
+        # Every part's name is readable in full in the navigation.
+        widest = max(w.nav.sizeHintForColumn(0), 1)
+        assert w.nav.viewport().width() >= widest
+        # Pages owned here fit; the Timeline's own toolbar is known to be wide at 175 %+.
+        assert set(overflowing) <= {"timeline"}
+    finally:
+        w.set_text_scale(100)
