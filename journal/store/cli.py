@@ -85,6 +85,8 @@ def cmd_backups(args) -> int:
     from journal.store.backup import list_backups
 
     path = _path(args)
+    if path.is_dir():
+        return error(f"{path} is a folder, not a journal file. Give the journal file itself.")
     found = list_backups(path)
     if not found:
         print(f"No backups of {path} yet (they go to {backups_dir(path)}).")

@@ -110,6 +110,12 @@ def test_import_from_bad_input(make, tmp_path, capsys):
     assert not target.exists()
 
 
+def test_backups_of_a_folder(tmp_path, capsys):
+    folder = _folder(tmp_path)
+    assert main(["backups", str(folder)]) == 1
+    assert "is a folder" in capsys.readouterr().err
+
+
 def test_create_on_a_folder(tmp_path, capsys):
     folder = _folder(tmp_path)
     assert main(["create", str(folder)]) == 1
