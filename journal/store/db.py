@@ -33,6 +33,7 @@ import weakref
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, SQLModel
 
@@ -391,7 +392,9 @@ def create_journal(path: Path | str | None = None, *, auto_backup: bool = True) 
         return JournalStore(path, auto_backup=auto_backup, _lock=lock)
     except BaseException as e:
         lock.release()
-        if isinstance(e, JournalError) or not isinstance(e, (OSError, sqlite3.Error)):
+        if isinstance(e, JournalError) or not isinstance(
+            e, (OSError, sqlite3.Error, SQLAlchemyError)
+        ):
             raise
         for p in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
             with contextlib.suppress(OSError):

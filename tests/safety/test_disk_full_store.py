@@ -102,3 +102,20 @@ def test_backup_copy_refused_by_sqlite_for_space(store, monkeypatch):
     with pytest.raises(BackupError, match=r"^The disk is full"):
         backup_mod.backup_now(store, "manual")
     assert list(store.backups_dir.iterdir()) == []
+
+
+def test_create_on_full_disk_leaves_nothing(tmp_path, monkeypatch):
+    from journal.store import db as db_mod
+    from journal.store.db import create_journal
+
+    def full(path, directory=False):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(db_mod._backup, "_fsync_path", full)
+    target = tmp_path / "new.sqlite"
+    with pytest.raises(DiskFullError, match="No journal file was made"):
+        create_journal(target, auto_backup=False)
+    assert not target.exists()
+    assert [p.name for p in tmp_path.iterdir() if "creating" in p.name] == []
+    monkeypatch.undo()
+    create_journal(target, auto_backup=False).close()  # the lock was released
