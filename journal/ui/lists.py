@@ -6,7 +6,7 @@ step. The list reloads when the journal changes.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -127,6 +127,7 @@ class RecordList(QWidget):
         self.edit_button.clicked.connect(self.edit_current)
         self.delete_button.clicked.connect(self.delete_current)
         ctx.changed.connect(self._on_change)
+        self._fitted = False
         if kind.sort_field:  # chosen before the rows arrive, so they are sorted once
             col = next((i for i, c in enumerate(kind.columns) if c[0] == kind.sort_field), 0)
             self.view.sortByColumn(col, Qt.SortOrder.DescendingOrder)
@@ -137,6 +138,35 @@ class RecordList(QWidget):
         rows = self.ctx.rows(self.kind.table, self.where or None)
         self.model.set_rows(rows, lookups_for(self.ctx, self.kind))
         self.view.resizeColumnsToContents()
+        if self.view.isVisible():
+            self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Narrow the widest columns (their text then ends in '...', whole in the tooltip)
+        until the table fits its width, so no column hides past the right edge at a
+        large text size. Columns keep at least ten letters."""
+        header = self.view.horizontalHeader()
+        room = self.view.viewport().width()
+        widths = [header.sectionSize(i) for i in range(header.count())]
+        if room < 50 or sum(widths) <= room:
+            return
+        floor = self.view.fontMetrics().horizontalAdvance("x") * 10
+        lo, hi = floor, max(widths)
+        while hi - lo > 1:  # the largest cap at which everything fits
+            mid = (lo + hi) // 2
+            if sum(min(w, mid) for w in widths) <= room:
+                lo = mid
+            else:
+                hi = mid
+        for i, w in enumerate(widths):
+            if w > lo:
+                header.resizeSection(i, lo)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if not self._fitted:  # the first time the table has its real width
+            self._fitted = True
+            QTimer.singleShot(0, self.fit_columns)
 
     def _on_change(self, change) -> None:
         tables = getattr(change, "tables", None)

@@ -87,6 +87,9 @@ class RecordTableModel(QAbstractTableModel):
         row = self._rows[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return format_value(self.kind, name, row.get(name), self.lookups)
+        if role == Qt.ItemDataRole.ToolTipRole:  # whole text of a cell cut short with '...'
+            text = format_value(self.kind, name, row.get(name), self.lookups)
+            return text if len(text) > 20 else None
         if role == ID_ROLE:
             return row.get("id")
         return None

@@ -358,3 +358,22 @@ def test_every_page_fits_a_laptop_window_at_large_text(window, qtbot, demo_maste
         assert set(overflowing) <= {"timeline"}
     finally:
         w.set_text_scale(100)
+
+
+def test_wide_columns_are_narrowed_to_fit_and_keep_their_text_in_a_tooltip(qtbot, ctx):
+    long_name = "Fludarabine + cyclophosphamide (lymphodepletion before CAR-T)"
+    ctx.apply(actions.add_regimen, m.Regimen(name=long_name, start="2024-01-08"), [])
+    lst = RecordList(ctx, KINDS["regimen"], "Regimens")
+    qtbot.addWidget(lst)
+    lst.resize(420, 300)
+    lst.show()
+    qtbot.waitExposed(lst)
+    header = lst.view.horizontalHeader()
+    qtbot.waitUntil(
+        lambda: (
+            sum(header.sectionSize(i) for i in range(header.count())) <= lst.view.viewport().width()
+        )
+    )
+    assert header.sectionSize(0) >= lst.view.fontMetrics().horizontalAdvance("x") * 10
+    assert lst.proxy.index(0, 0).data(Qt.ItemDataRole.ToolTipRole) == long_name
+    assert lst.proxy.index(0, 1).data(Qt.ItemDataRole.ToolTipRole) is None  # short: no tip
