@@ -426,6 +426,14 @@ def _regimen_short(reg: RegimenRec, drugs: Sequence[DrugRec], alone: bool) -> st
     return f"{text} maint." if maintenance and "maint" not in text.lower() else text
 
 
+def _row_name(name: str, drug_id: str | None) -> str:
+    """A drug row's name; a CAR-T product by the name doctors use ("cilta-cel (CAR-T)"),
+    its 25-letter generic name would set the width of every label column."""
+    if _is_car_t([DrugRec(name=name, drug_id=drug_id)]):
+        return f"{drug_short_name(name, drug_id)} (CAR-T)"
+    return name
+
+
 def _is_car_t(drugs: Sequence[DrugRec]) -> bool:
     cat = _catalog()
     found = [cat.get(d.drug_id) or cat.identify(d.name) for d in drugs]
@@ -525,10 +533,12 @@ def _build_lanes(
             rows = tuple(Row(r.name, (_regimen_bar(r, drugs),)) for r, drugs in drawn)
         else:
             by_name: dict[str, list[Bar]] = {n: [] for n in names}
+            ids: dict[str, str | None] = {}
             for r, drugs in drawn:
                 for d in drugs:
                     by_name[d.name].append(_drug_bar(d, r))
-            rows = tuple(Row(n, tuple(by_name[n])) for n in names)
+                    ids.setdefault(d.name, d.drug_id)
+            rows = tuple(Row(_row_name(n, ids.get(n)), tuple(by_name[n])) for n in names)
         body = line.label or " + ".join(r.name for r in regs) or "(no regimen)"
         body = body.replace("->", "→")
         mark = "*" if getattr(line, "overridden", False) else ""

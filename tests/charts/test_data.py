@@ -236,8 +236,9 @@ def test_car_t_lane_is_named_by_its_product_not_its_bridging():
         "cyclophosphamide",
         "dexamethasone",
         "fludarabine",
-        "ciltacabtagene-autoleucel",
+        "cilta-cel (CAR-T)",  # the product's 25-letter generic name is in the hover text
     ]
+    assert "ciltacabtagene-autoleucel" in lane.rows[3].bars[0].tip
     # Without the infusion record the CAR-T drug itself names the line.
     from dataclasses import replace
 
