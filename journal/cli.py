@@ -98,7 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         code = int(args.func(args) or 0)
-        sys.stdout.flush()  # a closed pipe or a full disk shows here, not at exit
+        if sys.stdout is not None:
+            sys.stdout.flush()  # a closed pipe or a full disk shows here, not at exit
         return code
     except BrokenPipeError:
         return _reader_went_away()
