@@ -719,7 +719,9 @@ def _appendix(doc: Document, c: _Ctx) -> None:
     draw = timeline_chart(c.inputs, extra_labs=("hb", "platelets"), label_chars=30)
     if draw is not None:
         doc.heading(2, "Timeline of treatment, responses and side effects")
-        doc.chart(draw, (7.1, 6.2), alt_text="timeline chart of the whole history")
+        # Most of a page: at half a page the lanes and side-effect names become too
+        # small to read on paper.
+        doc.chart(draw, (7.1, 9.0), alt_text="timeline chart of the whole history")
     _how_computed(doc, c)
     _lab_table(doc, c)
     _side_effect_history(doc, c)
