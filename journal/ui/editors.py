@@ -157,14 +157,9 @@ class RecordEditor(QDialog):
 
     def fit_to_screen(self, width: int, height: int) -> None:
         """Grow with the text size, but never beyond the screen."""
-        from journal.ui.theme import text_scale
+        from journal.ui.theme import fit_to_screen
 
-        scale = text_scale()
-        w, h = int(width * scale), int(height * scale)
-        screen = self.screen().availableGeometry() if self.screen() else None
-        if screen is not None:
-            w, h = min(w, screen.width() - 40), min(h, screen.height() - 60)
-        self.resize(w, h)
+        fit_to_screen(self, width, height)
 
     def initial_focus(self) -> QWidget | None:
         """Where typing starts when the editor opens."""

@@ -332,7 +332,7 @@ class MainWindow(QMainWindow):
         bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         bb.rejected.connect(dlg.reject)
         lay.addWidget(bb)
-        dlg.resize(640, 560)
+        theme.fit_to_screen(dlg, 640, 560)  # grows with the text size
         dlg.exec()
 
     def show_about(self) -> None:

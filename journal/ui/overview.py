@@ -389,7 +389,9 @@ class WhyDialog(QDialog):
         bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         bb.rejected.connect(self.reject)
         lay.addWidget(bb)
-        self.resize(720, 520)
+        from journal.ui.theme import fit_to_screen
+
+        fit_to_screen(self, 720, 520)  # grows with the text size
 
     def _link(self, url) -> None:
         s = url.toString()

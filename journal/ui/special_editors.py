@@ -270,7 +270,9 @@ class RegimenEditor(RecordEditor):
         bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         bb.rejected.connect(dlg.reject)
         lay.addWidget(bb)
-        dlg.resize(700, 420)
+        from journal.ui.theme import fit_to_screen
+
+        fit_to_screen(dlg, 700, 420)  # grows with the text size
         dlg.dose_list = lst
         if not getattr(self, "_no_exec", False):
             dlg.exec()

@@ -9,7 +9,7 @@ because the default Fusion focus frame is hard to see for tired eyes.
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QFont, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 _BASE_POINT_SIZE: list[float] = []
 
@@ -61,6 +61,16 @@ def apply_text_scale(app: QApplication, percent: int) -> None:
         if f.pointSizeF() > 0 and w.property("fontRole") == "title":
             f.setPointSizeF(font.pointSizeF() * 1.3)
             w.setFont(f)
+
+
+def fit_to_screen(widget: QWidget, width: int, height: int) -> None:
+    """Size a dialog for 100 % text, grown with the text size, but never beyond the screen."""
+    scale = text_scale()
+    w, h = int(width * scale), int(height * scale)
+    screen = widget.screen().availableGeometry() if widget.screen() else None
+    if screen is not None:
+        w, h = min(w, screen.width() - 40), min(h, screen.height() - 60)
+    widget.resize(w, h)
 
 
 def high_contrast_palette() -> QPalette:

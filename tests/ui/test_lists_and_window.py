@@ -377,3 +377,29 @@ def test_wide_columns_are_narrowed_to_fit_and_keep_their_text_in_a_tooltip(qtbot
     assert header.sectionSize(0) >= lst.view.fontMetrics().horizontalAdvance("x") * 10
     assert lst.proxy.index(0, 0).data(Qt.ItemDataRole.ToolTipRole) == long_name
     assert lst.proxy.index(0, 1).data(Qt.ItemDataRole.ToolTipRole) is None  # short: no tip
+
+
+def test_dialogs_grow_with_the_text_size_but_stay_on_the_screen(window):
+    from PySide6.QtWidgets import QDialog
+
+    from journal.ui.theme import fit_to_screen
+
+    w, _ = window
+    dlg = QDialog(w)
+    screen = dlg.screen().availableGeometry()
+    sizes = []
+    try:
+        for scale in (100, 175):
+            w.set_text_scale(scale)
+            fit_to_screen(dlg, 400, 300)
+            sizes.append(dlg.size())
+    finally:
+        w.set_text_scale(100)
+    small, large = sizes
+    assert (small.width(), small.height()) == (
+        min(400, screen.width() - 40),
+        min(300, screen.height() - 60),
+    )
+    assert large.width() >= small.width() and large.height() >= small.height()
+    assert large.width() == min(700, screen.width() - 40)
+    assert large.height() <= screen.height() - 60
