@@ -48,6 +48,17 @@ def demo_path() -> Path:
     return data_dir() / "demo-journal.sqlite"
 
 
+def _demo_failed_text(exc: BaseException) -> str:
+    from journal.store.errors import is_disk_full
+
+    if is_disk_full(exc):
+        return (
+            "Your computer's disk is full, so the demo journal could not be made. "
+            "Free some space and try again."
+        )
+    return f"The demo journal could not be made: {exc}"
+
+
 class AppController:
     """Opens, creates and closes journals for one main window."""
 
@@ -166,8 +177,12 @@ class AppController:
             store = create_journal(tmp, auto_backup=False)
             try:
                 build_demo(store)
-            finally:
+            except BaseException:
                 store.close()
+                for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+                    leftover.unlink(missing_ok=True)  # a failed build leaves nothing
+                raise
+            store.close()
             tmp.replace(path)
             return path
 
@@ -177,7 +192,7 @@ class AppController:
             build,
             on_done=lambda p: self.open_path(p),
             on_error=lambda e: QMessageBox.warning(
-                self.window, "Demo journal", f"The demo journal could not be made: {e}"
+                self.window, "Demo journal", _demo_failed_text(e)
             ),
         )
 

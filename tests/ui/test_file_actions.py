@@ -126,3 +126,26 @@ def test_malformed_import_file_gives_the_exchange_message(
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # no journal, lock or backup
     assert w.ctx is None
+
+
+def test_demo_that_cannot_be_built_leaves_no_file(window, qtbot, monkeypatch):
+    import errno
+
+    import journal.demo
+    from journal.ui.app import demo_path
+
+    def no_space(_store):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(journal.demo, "build_demo", no_space)
+    w, controller = window
+    controller.open_demo()
+    qtbot.waitUntil(lambda: bool(w.messages), timeout=10000)
+    kind, title, text = w.messages[-1]
+    assert (kind, title) == ("warning", "Demo journal")
+    assert text == (
+        "Your computer's disk is full, so the demo journal could not be made. "
+        "Free some space and try again."
+    )
+    assert w.ctx is None
+    assert sorted(p.name for p in demo_path().parent.iterdir()) == []
