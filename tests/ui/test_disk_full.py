@@ -125,3 +125,38 @@ def test_correction_on_a_full_disk_stays_open_with_the_reason(qtbot, ctx, full_d
     dlg._ok()
     assert dlg.result() == dlg.DialogCode.Accepted
     assert len(queries.list_dicts(ctx.store, m.Override)) == 1
+
+
+def test_regimen_and_blood_test_editors_keep_everything_on_a_full_disk(qtbot, ctx, monkeypatch):
+    import sqlite3
+
+    from journal.ui.special_editors import BloodTestForm, RegimenEditor
+
+    def full(*_a, **_k):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(actions, "add_regimen", full)
+    monkeypatch.setattr(actions, "add_lab_results", full)
+
+    reg = RegimenEditor(ctx, KINDS["regimen"])
+    qtbot.addWidget(reg)
+    qtbot.keyClicks(reg.search, "VRd")
+    reg.use_button.click()
+    qtbot.keyClicks(reg.widgets["start"].line, "May 2019")
+    reg.save_button.click()
+    assert reg.result() != reg.DialogCode.Accepted
+    assert reg.top_error.text() == DISK_FULL_MESSAGE
+    assert reg.widgets["name"].text() == "VRd"
+    assert reg.widgets["start"].line.text() == "May 2019"
+    assert [d["drug_id"] for d in reg.drugs] == ["bortezomib", "lenalidomide", "dexamethasone"]
+
+    labs = BloodTestForm(ctx)
+    qtbot.addWidget(labs)
+    qtbot.keyClicks(labs.widgets["date"].line, "3 March 2024")
+    qtbot.keyClicks(labs.value_edits["m_protein"], "1.2")
+    labs.save_button.click()
+    assert labs.result() != labs.DialogCode.Accepted
+    assert labs.top_error.text() == DISK_FULL_MESSAGE
+    assert labs.value_edits["m_protein"].text() == "1.2"
+    assert ctx.undo_stack.count() == 0
+    assert queries.list_dicts(ctx.store, m.Regimen) == []
