@@ -336,7 +336,32 @@ def overview_facts(data: dict) -> list[Fact]:
     return facts
 
 
-def traces_html(fact: Fact) -> str:
+def describe_ref(ctx, ref: str) -> str | None:
+    """A record named for people ("response VGPR, 4 Nov 2025") instead of "response:3"."""
+    from journal.ui.kinds import parse_ref
+
+    parsed = parse_ref(ref)
+    if parsed is None or ctx is None:
+        return None
+    kind, row_id = parsed
+    row = ctx.row(kind.table, row_id)
+    if row is None:
+        return None
+    title = kind.title(row) or str(row.get("name") or row.get("drug_id") or "")
+    when = next((row[f] for f in ("date", "start", "onset") if row.get(f)), None)
+    text = f"{kind.noun} {title}".strip()
+    return f"{text}, {show_date(when)}" if when else text
+
+
+def traces_html(fact: Fact, describe: Callable[[str], str | None] | None = None) -> str:
+    """The Why? text; ``describe(ref)`` names a record for its link (else the ref)."""
+    names: dict[str, str] = {}
+
+    def name(ref: str) -> str:
+        if ref not in names:
+            names[ref] = (describe(ref) if describe else None) or ref
+        return names[ref]
+
     out = [f"<h3>{html.escape(fact.question)}: {html.escape(fact.value)}</h3>"]
     if fact.term:
         out.append(f"<p><i>Clinical term:</i> {html.escape(fact.term)}</p>")
@@ -355,7 +380,7 @@ def traces_html(fact: Fact) -> str:
         recs = t.get("records") or []
         if recs:
             links = ", ".join(
-                f'<a href="ref:{html.escape(r)}">{html.escape(r)}</a>'
+                f'<a href="ref:{html.escape(r)}">{html.escape(name(r))}</a>'
                 if ":" in r and not r.startswith("computed:")
                 else html.escape(r)
                 for r in recs
@@ -383,7 +408,7 @@ class WhyDialog(QDialog):
         self.text = QTextBrowser()
         self.text.setOpenLinks(False)
         self.text.setAccessibleName("The rule, the records used and the source")
-        self.text.setHtml(traces_html(fact))
+        self.text.setHtml(traces_html(fact, lambda ref: describe_ref(ctx, ref)))
         self.text.anchorClicked.connect(self._link)
         lay.addWidget(self.text)
         bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)

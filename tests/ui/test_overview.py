@@ -78,7 +78,11 @@ def test_why_shows_rule_records_and_source(qtbot, demo_ctx, monkeypatch):
     text = dlg.text.toPlainText()
     assert "IMWG 2015 lines of therapy" in text
     assert "Rule: lines.prior_lines" in text
-    assert "regimen:1" in text
+    # Records are named as people know them; the link still carries the ref.
+    first = demo_ctx.row(m.Regimen, 1)
+    assert f"regimen {first['name']}, {show_date(first['start'])}" in text
+    assert "regimen:1" not in text
+    assert 'href="ref:regimen:1"' in dlg.text.toHtml()
     opened = []
     monkeypatch.setattr(demo_ctx, "open_editor", lambda ref: opened.append(ref) or True)
     from PySide6.QtCore import QUrl
