@@ -7,6 +7,7 @@ step. The list reloads when the journal changes.
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -59,6 +60,25 @@ def lookups_for(ctx, kind: Kind) -> dict[str, dict]:
     return out
 
 
+class RecordTable(QTableView):
+    """The list's table; when it shows no rows it says why, instead of an empty grid."""
+
+    empty_text = ""
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().paintEvent(event)
+        model = self.model()
+        if model is None or model.rowCount() or not self.empty_text:
+            return
+        painter = QPainter(self.viewport())
+        painter.setPen(self.palette().color(QPalette.ColorRole.Text))  # full contrast
+        rect = self.viewport().rect().adjusted(12, 12, -12, -12)
+        painter.drawText(
+            rect, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.empty_text
+        )
+        painter.end()
+
+
 class RecordList(QWidget):
     def __init__(
         self, ctx, kind: Kind, title: str, hint: str = "", parent=None, *, where: dict | None = None
@@ -87,7 +107,7 @@ class RecordList(QWidget):
         self.model = RecordTableModel(kind, self)
         self.proxy = RecordProxyModel(self)
         self.proxy.setSourceModel(self.model)
-        self.view = QTableView()
+        self.view = RecordTable()
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -121,6 +141,7 @@ class RecordList(QWidget):
         lay.addLayout(buttons)
 
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.filter.textChanged.connect(self._update_empty_text)
         self.view.doubleClicked.connect(self._open_index)
         EnterDoes(self.view, self.edit_current)
         self.add_button.clicked.connect(self.add)
@@ -138,8 +159,23 @@ class RecordList(QWidget):
         rows = self.ctx.rows(self.kind.table, self.where or None)
         self.model.set_rows(rows, lookups_for(self.ctx, self.kind))
         self.view.resizeColumnsToContents()
+        self._update_empty_text()
         if self.view.isVisible():
             self.fit_columns()
+
+    def _update_empty_text(self) -> None:
+        add = self.add_button.text().replace("&", "")
+        if self.filter.text() and self.model.rowCount():
+            text = (
+                f"Nothing matches \u201c{self.filter.text()}\u201d. Clear the Find box to see all."
+            )
+        else:
+            text = f"Nothing recorded here yet. Press \u201c{add}\u201d below to add one."
+        self.view.empty_text = text
+        self.view.setAccessibleDescription(
+            "Arrow keys choose a row; Enter opens it." if self.proxy.rowCount() else text
+        )
+        self.view.viewport().update()
 
     def fit_columns(self) -> None:
         """Narrow the widest columns (their text then ends in '...', whole in the tooltip)

@@ -403,3 +403,27 @@ def test_dialogs_grow_with_the_text_size_but_stay_on_the_screen(window):
     assert large.width() >= small.width() and large.height() >= small.height()
     assert large.width() == min(700, screen.width() - 40)
     assert large.height() <= screen.height() - 60
+
+
+def test_an_empty_list_says_how_to_add_and_a_fruitless_search_says_so(qtbot, ctx):
+    lst = RecordList(ctx, KINDS["feature"], "Disease features")
+    qtbot.addWidget(lst)
+    add = lst.add_button.text().replace("&", "")
+    assert (
+        lst.view.empty_text
+        == f"Nothing recorded here yet. Press \u201c{add}\u201d below to add one."
+    )
+    assert lst.view.accessibleDescription() == lst.view.empty_text
+    _fill(ctx)
+    regs = RecordList(ctx, KINDS["regimen"], "Regimens")
+    qtbot.addWidget(regs)
+    regs.filter.setText("zzz")
+    assert regs.proxy.rowCount() == 0
+    assert regs.view.empty_text.startswith("Nothing matches \u201czzz\u201d")
+    regs.filter.clear()
+    assert regs.view.accessibleDescription() == "Arrow keys choose a row; Enter opens it."
+    regs.show()
+    qtbot.waitExposed(regs)
+    regs.view.grab()  # paints with rows and without, without error
+    regs.filter.setText("zzz")
+    regs.view.grab()
