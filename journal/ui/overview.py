@@ -569,6 +569,10 @@ class OverviewPage(QScrollArea):
 
         self.data = summary_to_json(self.ctx.summary())
         self.facts = overview_facts(self.data)
+        # The clinical term is quieter than the answer but still easy to read (plain
+        # gray was too faint on the light background): darker on light, lighter on dark.
+        dark = self.palette().color(self.backgroundRole()).lightness() < 128
+        term_color = "#c8c8c8" if dark else "#505050"
         body = QWidget()
         outer = QVBoxLayout(body)
         outer.setContentsMargins(16, 12, 16, 12)
@@ -627,7 +631,7 @@ class OverviewPage(QScrollArea):
             if fact.overridden:
                 value += " <b>[corrected by you]</b>"
             v = QLabel(
-                f"{value}<br><span style='color:gray'>{html.escape(fact.term)}</span>"
+                f"{value}<br><span style='color:{term_color}'>{html.escape(fact.term)}</span>"
                 if fact.term
                 else value
             )
@@ -642,6 +646,7 @@ class OverviewPage(QScrollArea):
             grid.addWidget(q, r, 0)
             grid.addWidget(v, r, 1)
             buttons = QHBoxLayout()
+            buttons.setContentsMargins(0, 0, 0, 0)  # level with the fact's first line
             why = QPushButton("Why?")
             why.setAccessibleName(f"Why: {fact.question}")
             why.setAccessibleDescription("Shows the rule, the records it used and the source")
