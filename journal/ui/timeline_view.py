@@ -29,7 +29,7 @@ from typing import Any
 
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
-from PySide6.QtCore import QDate, QEvent, QPoint, QStandardPaths, Qt, Signal
+from PySide6.QtCore import QDate, QEvent, QPoint, QRect, QSize, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QCursor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QMessageBox,
     QPushButton,
     QScrollArea,
@@ -88,6 +89,97 @@ def _results(ctx: Any) -> Any:
         history = ctx.history()
         lines = compute_lines(history)
         return SimpleNamespace(lines=lines, responses=compute_responses(history, lines))
+
+
+class FlowLayout(QLayout):
+    """Lays widgets left to right and wraps them onto the next row when the width runs out.
+
+    The toolbar needs ~1,400 px in one row at 200 % text size; wrapping keeps every
+    button visible (and in the same Tab order) instead of scrolling the page sideways.
+    """
+
+    def __init__(self, parent: QWidget | None = None, spacing: int = 6):
+        super().__init__(parent)
+        self._items: list = []
+        self.setContentsMargins(0, 0, 0, 0)
+        self.setSpacing(spacing)
+
+    def addItem(self, item) -> None:  # noqa: N802 - Qt override
+        self._items.append(item)
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int):  # noqa: N802 - Qt override
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int):  # noqa: N802 - Qt override
+        return self._items.pop(index) if 0 <= index < len(self._items) else None
+
+    def expandingDirections(self) -> Qt.Orientation:  # noqa: N802 - Qt override
+        return Qt.Orientation(0)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt override
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt override
+        return self._arrange(QRect(0, 0, width, 0), move=False)
+
+    def setGeometry(self, rect: QRect) -> None:  # noqa: N802 - Qt override
+        super().setGeometry(rect)
+        self._arrange(rect, move=True)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        # One row when there is room: the widest the toolbar ever wants to be.
+        m = self.contentsMargins()
+        visible = [i for i in self._items if not i.isEmpty()]
+        w = sum(i.sizeHint().width() for i in visible) + self.spacing() * max(len(visible) - 1, 0)
+        h = max((i.sizeHint().height() for i in visible), default=0)
+        return QSize(w + m.left() + m.right(), h + m.top() + m.bottom())
+
+    def minimumSize(self) -> QSize:  # noqa: N802 - Qt override
+        # As narrow as the widest single control: everything else wraps.
+        m = self.contentsMargins()
+        size = QSize()
+        for item in self._items:
+            size = size.expandedTo(item.minimumSize())
+        return size + QSize(m.left() + m.right(), m.top() + m.bottom())
+
+    def _arrange(self, rect: QRect, *, move: bool) -> int:
+        m = self.contentsMargins()
+        area = rect.adjusted(m.left(), m.top(), -m.right(), -m.bottom())
+        gap = self.spacing()
+        rows: list[list[tuple]] = [[]]
+        x = area.x()
+        for item in self._items:
+            if item.isEmpty():
+                continue
+            hint = item.sizeHint()
+            w = min(hint.width(), max(area.width(), item.minimumSize().width()))
+            if rows[-1] and x + w > area.x() + area.width():
+                rows.append([])
+                x = area.x()
+            rows[-1].append((item, x, w, hint.height()))
+            x += w + gap
+        y = area.y()
+        for row in rows:
+            row_h = max((h for *_, h in row), default=0)
+            if move:
+                # Centred in the row: a check box is shorter than the buttons beside it.
+                for item, ix, w, h in row:
+                    item.setGeometry(QRect(ix, y + (row_h - h) // 2, w, h))
+            y += row_h + gap
+        return max(y - gap - rect.y(), 0) + m.bottom()
+
+
+def _group(*widgets: QWidget) -> QWidget:
+    """Widgets that must stay on one row together (a label and its field)."""
+    box = QWidget()
+    lay = QHBoxLayout(box)
+    lay.setContentsMargins(0, 0, 0, 0)
+    for w in widgets:
+        lay.addWidget(w)
+    return box
 
 
 class TimelineView(QWidget):
@@ -191,7 +283,9 @@ class TimelineView(QWidget):
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
 
-        row1 = QHBoxLayout()
+        # Two groups that each wrap onto more rows when the window is narrow or the
+        # text large; the order (and so the Tab order) is the same as one long row.
+        row1 = FlowLayout()
         for w in (
             self.whole_button,
             self.year_button,
@@ -199,19 +293,19 @@ class TimelineView(QWidget):
             self.zoom_out_button,
             self.earlier_button,
             self.later_button,
+            self.counts_box,
+            self.export_button,
         ):
             row1.addWidget(w)
-        row1.addStretch(1)
-        row1.addWidget(self.counts_box)
-        row1.addWidget(self.export_button)
-        row2 = QHBoxLayout()
-        row2.addWidget(QLabel("Period from"))
-        row2.addWidget(self.from_edit)
-        row2.addWidget(QLabel("to"))
-        row2.addWidget(self.to_edit)
+        from_label = QLabel("Period from")
+        from_label.setBuddy(self.from_edit)
+        to_label = QLabel("to")
+        to_label.setBuddy(self.to_edit)
+        row2 = FlowLayout()
+        row2.addWidget(_group(from_label, self.from_edit))
+        row2.addWidget(_group(to_label, self.to_edit))
         row2.addWidget(self.show_period_button)
         row2.addWidget(self.use_button)
-        row2.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(row1)
         layout.addLayout(row2)

@@ -58,6 +58,16 @@ def view(qtbot):
     return v
 
 
+@pytest.fixture
+def window(qtbot, settings):
+    from journal.ui.app import build_window, make_app
+
+    make_app(["test"])
+    w, controller = build_window(settings)
+    qtbot.addWidget(w)
+    return w, controller
+
+
 def centre_of(view, mark):
     x = (mark.x0 + mark.x1) / 2
     y = (mark.y0 + mark.y1) / 2
@@ -251,3 +261,66 @@ def test_follows_the_text_size_setting(view, qtbot):
     view.setFont(font)  # what View > Text size does through the application font
     qtbot.waitUntil(lambda: view.artists.text_scale == 1.75)
     assert view.canvas.minimumHeight() > 0
+
+
+def test_toolbar_wraps_to_fit_an_1100_px_window_at_200_percent(
+    window, qtbot, demo_master, tmp_path
+):
+    import shutil
+
+    from PySide6.QtWidgets import QAbstractButton, QApplication
+
+    from journal.ui.main_window import PAGES
+
+    w, controller = window
+    path = tmp_path / "demo.sqlite"
+    shutil.copy(demo_master, path)
+    assert controller.open_path(path)
+    w.set_text_scale(200)
+    try:
+        w.resize(1100, 800)
+        w.show()
+        qtbot.waitExposed(w)
+        i = next(n for n, p in enumerate(PAGES) if p[1] == "timeline")
+        w.go_to(i)
+        QApplication.processEvents()
+        holder = w.stack.currentWidget()
+        page = w.page(i)
+        assert isinstance(page, TimelineView)
+        # One row would need ~1,400 px here; wrapped, the page fits beside the navigation.
+        assert page.minimumSizeHint().width() <= holder.viewport().width() <= 1100
+        assert not holder.horizontalScrollBar().isVisible()
+        assert page.width() <= holder.viewport().width()
+        controls = [
+            page.whole_button,
+            page.year_button,
+            page.zoom_in_button,
+            page.zoom_out_button,
+            page.earlier_button,
+            page.later_button,
+            page.counts_box,
+            page.export_button,
+            page.from_edit,
+            page.to_edit,
+            page.show_period_button,
+            page.use_button,
+        ]
+        rows = set()
+        for c in controls:
+            # Every action is still shown whole inside the page, named and reachable by Tab.
+            assert c.isVisible() and c.accessibleName()
+            assert c.focusPolicy() & Qt.TabFocus
+            top_left = c.mapTo(page, c.rect().topLeft())
+            assert top_left.x() >= 0 and top_left.x() + c.width() <= page.width()
+            assert c.width() >= c.sizeHint().width() or not isinstance(c, QAbstractButton)
+            rows.add(top_left.y())
+        assert len(rows) > 2  # it did wrap
+        # Tab walks the toolbar in reading order.
+        order, widget = [], controls[0]
+        for _ in range(40):
+            if widget in controls and widget not in order:
+                order.append(widget)
+            widget = widget.nextInFocusChain()
+        assert order == controls
+    finally:
+        w.set_text_scale(100)
