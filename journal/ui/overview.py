@@ -161,7 +161,17 @@ def overview_facts(data: dict) -> list[Fact]:
                 "Drug groups",
                 "; ".join(lab["name"] for lab in labels) or "none of the usual labels",
                 "class exposure / refractoriness",
-                [lab["trace"] for lab in labels if lab.get("trace")],
+                # Every label's rule has the same id prefix: the label's own name and
+                # plain meaning tell the reasons apart.
+                [
+                    {
+                        **lab["trace"],
+                        "title": f"{RULE_TITLES['ledger.label']}: {lab['name']}",
+                        "plain": lab.get("plain") or "",
+                    }
+                    for lab in labels
+                    if lab.get("trace")
+                ],
                 "refractory",
                 glossary=("triple-class refractory", "exposed"),
             )
@@ -353,8 +363,83 @@ def describe_ref(ctx, ref: str) -> str | None:
     return f"{text}, {show_date(when)}" if when else text
 
 
-def traces_html(fact: Fact, describe: Callable[[str], str | None] | None = None) -> str:
-    """The Why? text; ``describe(ref)`` names a record for its link (else the ref)."""
+# Plain titles for the rules' ids, matched by the longest prefix: patients read
+# "Refractory to a drug", not "ledger.refractory.progression" (the id stays, small,
+# for the curious and for anyone checking the rules document).
+RULE_TITLES: dict[str, str] = {
+    "ledger.exposed": "Exposure to a drug",
+    "ledger.not_exposed": "Exposure to a drug",
+    "ledger.refractory": "Refractory to a drug",
+    "ledger.not_refractory": "Refractory to a drug",
+    "ledger.car_t_no_refractory": "Refractory to a drug",
+    "ledger.intolerant": "Stopped a drug because of side effects",
+    "ledger.best_response": "Best response to a drug",
+    "ledger.class": "Exposure and refractoriness by drug group",
+    "ledger.label": "Label used by clinical trials",
+    "ledger.status": "Where the disease stands (relapsed or refractory)",
+    "ledger.early_relapse": "Early relapse after the first treatment",
+    "ledger.car_t_outcome": "Result of CAR-T treatment",
+    "ledger.override": "Your correction",
+    "ledger": "Drugs received",
+    "lines.prior_lines": "Number of lines of therapy",
+    "lines.ignored": "Not counted as a line of therapy",
+    "lines.flag": "Line of therapy: worth checking",
+    "lines.override": "Your correction",
+    "lines.new_line": "Line of therapy: a new line starts",
+    "lines.same_line": "Line of therapy: the same line goes on",
+    "lines": "Line of therapy",
+    "response.entered": "Response as entered",
+    "response.override": "Your correction",
+    "response.pd": "Progression from blood tests",
+    "response.relapse_from_cr": "Relapse after a complete response",
+    "response.best_confirmed": "Best confirmed response",
+    "response": "Response from blood tests",
+    "measurable": "Disease that blood or urine tests can measure",
+    "washout": "Time since the last treatment",
+    "staging.crcl": "Kidney function (creatinine clearance)",
+    "staging.corrected_calcium": "Calcium corrected for albumin",
+    "staging.high_risk": "High-risk features",
+    "staging": "Stage of the disease",
+    "astct.crs": "Grade of cytokine release syndrome",
+    "astct.icans": "Grade of nerve side effects after CAR-T (ICANS)",
+    "kva.grade": "Grade of eye (cornea) side effects",
+    "ctcae.lab": "Side effect grade from a blood test",
+    "ctcae": "Side effect grade",
+    "labs.latest": "Latest blood test",
+    "ecog.entered": "Daily activity level, as entered",
+    "override": "Your correction",
+    "summary.notice": "About these results",
+}
+
+
+def rule_title(rule: str, explanation: str = "") -> str:
+    """A plain title for a Trace's rule id (longest known prefix wins).
+
+    For an id not listed, the explanation's first sentence names what happened, so a
+    patient never gets an internal id as the heading.
+    """
+    parts = (rule or "").split(".")
+    for n in range(len(parts), 0, -1):
+        title = RULE_TITLES.get(".".join(parts[:n]))
+        if title:
+            return title
+    first = (explanation or "").split(". ", 1)[0].strip().rstrip(".")
+    if first and len(first) <= 80:
+        return first
+    return "How this was worked out"
+
+
+def traces_html(
+    fact: Fact,
+    describe: Callable[[str], str | None] | None = None,
+    *,
+    muted: str = "#505050",
+) -> str:
+    """The Why? text; ``describe(ref)`` names a record for its link (else the ref).
+
+    Each trace is headed by a plain title (its ``title`` key, else :func:`rule_title`)
+    and its ``plain`` meaning when given; the rule id follows in small ``muted`` text.
+    """
     names: dict[str, str] = {}
 
     def name(ref: str) -> str:
@@ -368,8 +453,12 @@ def traces_html(fact: Fact, describe: Callable[[str], str | None] | None = None)
     if not fact.traces:
         out.append("<p>No rule was needed: this is what was entered.</p>")
     for t in fact.traces:
-        out.append(f"<p>{html.escape(t.get('explanation', ''))}</p><ul>")
-        out.append(f"<li><i>Rule:</i> {html.escape(t.get('rule', ''))}</li>")
+        rule, explanation = t.get("rule", ""), t.get("explanation", "")
+        title = t.get("title") or rule_title(rule, explanation)
+        out.append(f"<h4>{html.escape(title)}</h4>")
+        if t.get("plain"):
+            out.append(f"<p>{html.escape(t['plain'])}</p>")
+        out.append(f"<p>{html.escape(explanation)}</p><ul>")
         src = t.get("source") or {}
         s = html.escape(src.get("short", ""))
         if src.get("url"):
@@ -396,6 +485,12 @@ def traces_html(fact: Fact, describe: Callable[[str], str | None] | None = None)
         for flag in t.get("flags") or []:
             out.append(f"<li>Note: {html.escape(flag)}</li>")
         out.append("</ul>")
+        if rule:
+            # Small and muted (but readable on either theme): for checking against the
+            # rules document, not something a patient needs to read.
+            out.append(
+                f"<p style='font-size:small; color:{muted}'>Rule id: {html.escape(rule)}</p>"
+            )
     return "".join(out)
 
 
@@ -408,7 +503,14 @@ class WhyDialog(QDialog):
         self.text = QTextBrowser()
         self.text.setOpenLinks(False)
         self.text.setAccessibleName("The rule, the records used and the source")
-        self.text.setHtml(traces_html(fact, lambda ref: describe_ref(ctx, ref)))
+        dark = self.text.palette().color(self.text.backgroundRole()).lightness() < 128
+        self.text.setHtml(
+            traces_html(
+                fact,
+                lambda ref: describe_ref(ctx, ref),
+                muted="#c8c8c8" if dark else "#505050",
+            )
+        )
         self.text.anchorClicked.connect(self._link)
         lay.addWidget(self.text)
         bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)

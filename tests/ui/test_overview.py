@@ -77,7 +77,9 @@ def test_why_shows_rule_records_and_source(qtbot, demo_ctx, monkeypatch):
     qtbot.addWidget(dlg)
     text = dlg.text.toPlainText()
     assert "IMWG 2015 lines of therapy" in text
-    assert "Rule: lines.prior_lines" in text
+    # A plain title leads; the rule id follows, small, for the curious.
+    assert "Number of lines of therapy" in text
+    assert "Rule id: lines.prior_lines" in text
     # Records are named as people know them; the link still carries the ref.
     first = demo_ctx.row(m.Regimen, 1)
     assert f"regimen {first['name']}, {show_date(first['start'])}" in text
@@ -194,3 +196,49 @@ def test_correction_dialog_offers_drugs_and_groups_and_needs_a_reason(qtbot):
     dlg._ok()
     assert dlg.result() == dlg.DialogCode.Accepted
     assert dlg.values() == ("IMiD", "no", "haematologist's letter")
+
+
+def test_rule_titles_are_plain_words_with_the_longest_prefix_winning():
+    from journal.ui.overview import rule_title
+
+    assert rule_title("ledger.exposed") == "Exposure to a drug"
+    assert rule_title("ledger.refractory.progression") == "Refractory to a drug"
+    assert rule_title("ledger.label.triple_class_refractory") == "Label used by clinical trials"
+    assert rule_title("lines.prior_lines") == "Number of lines of therapy"
+    assert rule_title("lines.new_line.first") == "Line of therapy: a new line starts"
+    assert rule_title("lines.something_new") == "Line of therapy"
+    assert rule_title("response.imwg2016.vgpr") == "Response from blood tests"
+    assert rule_title("response.pd.m_protein") == "Progression from blood tests"
+    assert rule_title("ctcae.lab.anaemia") == "Side effect grade from a blood test"
+    # An id nobody mapped yet: the explanation's first sentence says what happened.
+    assert rule_title("newrule.x", "Given in a trial. Details follow.") == "Given in a trial"
+    assert rule_title("newrule.x", "") == "How this was worked out"
+
+
+def test_why_heads_each_reason_with_a_plain_title_and_keeps_the_id_small(qtbot, demo_ctx):
+    from journal.ui.overview import RULE_TITLES, rule_title, traces_html
+
+    page = _page(qtbot, demo_ctx)
+    fact = next(f for f in page.facts if f.key == "refractory")
+    dlg = WhyDialog(demo_ctx, fact)
+    qtbot.addWidget(dlg)
+    lines = [ln.strip() for ln in dlg.text.toPlainText().splitlines() if ln.strip()]
+    assert "Exposure to a drug" in lines and "Refractory to a drug" in lines
+    ids = {t["rule"] for t in fact.traces}
+    assert "ledger.exposed" in ids
+    for rule in ids:
+        # The id only ever appears on its own small "Rule id:" line, never as a heading.
+        assert f"Rule id: {rule}" in lines
+        assert rule not in [ln for ln in lines if not ln.startswith("Rule id:")]
+    html_text = traces_html(fact)
+    assert html_text.count("<h4>") == len(fact.traces)
+    assert "font-size:small" in html_text and "Rule id: ledger.exposed" in html_text
+    # Every reason on the demo journal's Overview has a written title, not a fallback.
+    for f in page.facts:
+        for t in f.traces:
+            assert rule_title(t["rule"], t.get("explanation", "")) in RULE_TITLES.values()
+    # The drug-group labels share one id prefix: each is titled with its own name.
+    labels = next(f for f in page.facts if f.key == "labels")
+    text = traces_html(labels)
+    assert "<h4>Label used by clinical trials: triple-class exposed" in text
+    assert "You have had at least one drug from each of the three main families" in text
