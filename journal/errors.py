@@ -8,10 +8,7 @@ from __future__ import annotations
 import errno
 import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from journal.store.backup import BackupInfo
+from typing import Any
 
 
 class JournalError(Exception):
