@@ -19,7 +19,6 @@ from journal.services.actions import (
     _finish,
     _prepare,
     _transaction,
-    _with_item,
     values_of,
 )
 from journal.store import models as m
@@ -35,7 +34,9 @@ def import_lab_results(store, rows: Sequence[m.LabResult], source: str = "a file
         try:
             validate(_prepare(r))
         except RecordError as err:
-            raise _with_item(err, f"result {i + 1}") from None
+            # Name the row in the message: the person fixes the file, not a form.
+            where = f"result {i + 1} of {len(rows)}"
+            raise RecordError(err.errors, f"{where}; nothing was imported", where) from None
         v = values_of(r)
         v.pop("id", None)
         values.append(v)
