@@ -32,6 +32,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -107,20 +108,20 @@ class Preview:
             parts.append(f"{len(self.suggestions)} medicines or procedures to look at")
         return f"{self.source} ({self.kind}): " + ", ".join(parts) + "."
 
-    def rows(self):
-        from journal.store import models as m
-
+    def rows(self) -> list[dict[str, Any]]:
+        """The "to add" results as lab-result field dicts, for the importer."""
         return [
-            m.LabResult(
-                date=c.date,
-                test=c.test,
-                value=c.value,
-                text_value=c.text_value,
-                unit=c.unit,
-                lln=c.lln,
-                uln=c.uln,
-                notes=c.note,
-            )
+            {
+                "date": c.date,
+                "test": c.test,
+                "value": c.value,
+                "text_value": c.text_value,
+                "unit": c.unit,
+                "context": "none",
+                "lln": c.lln,
+                "uln": c.uln,
+                "notes": c.note,
+            }
             for c in self.to_add
         ]
 
@@ -334,6 +335,7 @@ def _unit_norm(u: str | None) -> str:
     return re.sub(r"\s+", " ", t).lower()
 
 
+@cache
 def match_unit(test: str, unit: str | None) -> str | None:
     """The journal's spelling of ``unit`` for ``test``, or None when it is not one of its units."""
     t = LAB_TESTS[test]
@@ -437,6 +439,7 @@ _ISO_DT = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:[T ].*)?$")
 _NUMERIC_DATE = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{2}|\d{4})(?:[ T].*)?$")
 
 
+@cache
 def fhir_day(text: str | None) -> str | None:
     """A FHIR date/dateTime as the journal's date text (the day; time and zone dropped)."""
     m = _ISO_DT.match((text or "").strip())
@@ -667,6 +670,11 @@ def _text_of(cc: Any) -> str:
     return ""
 
 
+@cache
+def _ucum_to_journal(test: str) -> dict[str, str]:
+    return {v: k for k, v in get_code_tables().labs[test].ucum.items()}
+
+
 def _observation(col: _Collector, where: str, obs: dict, loinc: dict[str, str]) -> None:
     code = obs.get("code") or {}
     test = None
@@ -710,8 +718,7 @@ def _observation(col: _Collector, where: str, obs: dict, loinc: dict[str, str]) 
             raw = q.get("value", "")
         unit = q.get("unit") or q.get("code")
         if q.get("code") and UCUM in str(q.get("system", "")):
-            ucum_to_journal = {v: k for k, v in get_code_tables().labs[test].ucum.items()}
-            unit = ucum_to_journal.get(q["code"], unit)
+            unit = _ucum_to_journal(test).get(q["code"], unit)
         for rr in obs.get("referenceRange") or []:
             lo, hi = (rr.get("low") or {}).get("value"), (rr.get("high") or {}).get("value")
             lln = float(lo) if isinstance(lo, (int, float)) else None
@@ -967,7 +974,7 @@ def existing_results(store) -> list[dict[str, Any]]:
     from journal.services import queries
     from journal.store import models as m
 
-    return queries.list_dicts(store, m.LabResult)
+    return queries.list_dicts(store, m.LabResult, order_by="id")  # no date sort needed
 
 
 def preview_file(store, path: Path | str, *, date_order: str = "auto") -> Preview:
