@@ -272,3 +272,24 @@ def test_round_trip_labs_to_fhir_and_back(store, history, tmp_path):
     # Into the same journal: everything is a duplicate.
     same = read_results(data, "export.json", queries.list_dicts(store, m.LabResult))
     assert same.to_add == [] and len(same.duplicates) == len(before)
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ({"value": -1.0}, "cannot be negative"),
+        ({"value": float("nan")}, "must be a number"),
+        ({"date": "2024-02-30"}, "not a date this app can read"),
+        ({"unit": "mmol/L", "test": "platelets"}, "not measured in"),
+    ],
+)
+def test_every_row_is_checked_even_when_many_share_a_shape(store, bad, message):
+    from journal.services.results import import_lab_results
+    from journal.store.validation import RecordError
+
+    good = {"date": "2024-02-01", "test": "hb", "value": 11.0, "unit": "g/dL"}
+    rows = [good, {**good, "value": 12.0}, {**good, "date": "2024-02-02"}, {**good, **bad}]
+    with pytest.raises(RecordError, match=message) as err:
+        import_lab_results(store, rows)
+    assert "result 4 of 4; nothing was imported" in str(err.value)
+    assert lab_rows(store) == []
