@@ -94,7 +94,7 @@ class Suggestion:
 @dataclass
 class Preview:
     source: str
-    kind: str  # "FHIR Bundle", "NDJSON", "CSV (long)", ...
+    kind: str  # "FHIR Bundle", "NDJSON", "CSV, one result per row", ...
     to_add: list[Candidate] = field(default_factory=list)
     duplicates: list[tuple[Candidate, str]] = field(default_factory=list)
     unreadable: list[Unreadable] = field(default_factory=list)
@@ -106,7 +106,7 @@ class Preview:
         parts.append(f"{len(self.unreadable)} could not be read")
         if self.suggestions:
             parts.append(f"{len(self.suggestions)} medicines or procedures to look at")
-        return f"{self.source} ({self.kind}): " + ", ".join(parts) + "."
+        return f"{self.source} - {self.kind}: " + ", ".join(parts) + "."
 
     def rows(self) -> list[dict[str, Any]]:
         """The "to add" results as lab-result field dicts, for the importer."""
@@ -849,6 +849,13 @@ def _range(text: str) -> tuple[float | None, float | None]:
     return _number(m.group(1)), _number(m.group(2))
 
 
+CSV_LAYOUTS = {
+    "long": "CSV, one result per row",
+    "wide": "CSV, one column per test",
+    "by test": "CSV, one row per test",
+}
+
+
 def _read_csv(text: str, source: str, existing, date_order: str) -> Preview:
     sample = text[:20000]
     try:
@@ -887,7 +894,7 @@ def _read_csv(text: str, source: str, existing, date_order: str) -> Preview:
             "Value and Unit, or a Date column with one column per test (e.g. 'Hb (g/dL)')."
         )
     order = date_order
-    p = Preview(source, f"CSV ({layout})")
+    p = Preview(source, CSV_LAYOUTS[layout])
     if order == "auto":
         order, note = _date_order(date_cells)
         if note:

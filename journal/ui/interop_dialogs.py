@@ -59,12 +59,16 @@ class ResultsPreviewDialog(QDialog):
             lay.addWidget(n)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("What the file holds")
-        add_rows = [[c.date, c.test_name, _value(c), c.note or "", c.where] for c in preview.to_add]
+        add_rows = [
+            [_day(c.date), c.test_name, _value(c), c.note or "", c.where] for c in preview.to_add
+        ]
         self.tabs.addTab(
             _table(["Date", "Test", "Result", "Note", "In the file"], add_rows, "Results to add"),
             f"To add ({len(add_rows)})",
         )
-        dup_rows = [[c.date, c.test_name, _value(c), why, c.where] for c, why in preview.duplicates]
+        dup_rows = [
+            [_day(c.date), c.test_name, _value(c), why, c.where] for c, why in preview.duplicates
+        ]
         self.tabs.addTab(
             _table(["Date", "Test", "Result", "Why", "In the file"], dup_rows, "Already there"),
             f"Already there ({len(dup_rows)})",
@@ -75,7 +79,7 @@ class ResultsPreviewDialog(QDialog):
             f"Cannot be read ({len(bad_rows)})",
         )
         sug_rows = [
-            [s.name, s.kind, s.start or "", s.end or "", s.where] for s in preview.suggestions
+            [s.name, s.kind, _day(s.start), _day(s.end), s.where] for s in preview.suggestions
         ]
         self.tabs.addTab(
             _table(
@@ -104,6 +108,12 @@ class ResultsPreviewDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         lay.addWidget(self.buttons)
         self.resize(760, 480)
+
+
+def _day(text: str | None) -> str:
+    from journal.domain.dates import PartialDate
+
+    return PartialDate.from_iso(text).display() if text else ""
 
 
 def _value(c) -> str:

@@ -133,24 +133,27 @@ def test_ndjson_and_a_single_observation():
             "Datum;Untersuchung;Wert;Einheit;Referenzbereich\n"
             "05.03.2024;Hämoglobin;11,2;g/dl;12,0 - 16,0\n"
             "05.03.2024;Thrombozyten;150;G/l;150 - 400\n",
-            "long",
+            "one result per row",
         ),
         # long, comma, LOINC column, US dates with a day above 12
         (
             "Collected,Test Name,LOINC,Result,Units\n"
             "03/05/2024,Hgb,718-7,11.2,g/dL\n"
             "03/13/2024,Plt,777-3,150,x10^9/L\n",
-            "long",
+            "one result per row",
         ),
         # wide: one row per date, unit in the column name
-        ("Date,Hb (g/dL),Platelets [10^9/L],Notes\n2024-03-05,11.2,150,ok\n", "wide"),
+        (
+            "Date,Hb (g/dL),Platelets [10^9/L],Notes\n2024-03-05,11.2,150,ok\n",
+            "one column per test",
+        ),
         # by test: one row per test, one column per date
-        ("Test\tUnit\t2024-03-05\nHaemoglobin\tg/dL\t11.2\nPLT\t10^9/L\t150\n", "by test"),
+        ("Test\tUnit\t2024-03-05\nHaemoglobin\tg/dL\t11.2\nPLT\t10^9/L\t150\n", "one row per test"),
     ],
 )
 def test_csv_layouts(text, layout):
     p = read_results(text.encode("utf-8"), "results.csv")
-    assert p.kind == f"CSV ({layout})"
+    assert p.kind == f"CSV, {layout}"
     hb = next(c for c in p.to_add if c.test == "hb")
     assert (hb.value, hb.unit) == (11.2, "g/dL")
     assert any(c.test == "platelets" and c.value == 150 for c in p.to_add)
