@@ -268,7 +268,12 @@ def test_round_trip_labs_to_fhir_and_back(store, history, tmp_path):
         import_preview(other, p)
         assert lab_rows(other) == before  # same tests, dates, values, units, text results
         # ...and the medicines of the export come back as suggestions only.
-        assert {s.name for s in p.suggestions} >= {"bortezomib", "lenalidomide"}
+        drugs = {s.name: (s.start, s.end) for s in p.suggestions if s.kind == "regimen"}
+        assert drugs["bortezomib"] == ("2019-06-03", "2019-10")  # partial end date kept
+        assert drugs["daratumumab"] == ("2022-02-01", None)  # still going
+        assert [s.name for s in p.suggestions if s.kind == "procedure"] == [
+            "autologous stem-cell transplant"
+        ]
         assert queries.list_dicts(other, m.Regimen) == []
     finally:
         other.close()
