@@ -739,10 +739,8 @@ def _observation(col: _Collector, where: str, obs: dict, loinc: dict[str, str]) 
 
 
 def _med_suggestion(where: str, res: dict) -> Suggestion:
-    name = _text_of(res.get("medicationCodeableConcept")) or _text_of(
-        (res.get("medicationReference") or {})
-        and {"text": res["medicationReference"].get("display")}
-    )
+    ref = res.get("medicationReference") or {}
+    name = _text_of(res.get("medicationCodeableConcept")) or str(ref.get("display") or "")
     period = res.get("effectivePeriod") or {}
     start = fhir_day(period.get("start") or res.get("effectiveDateTime") or res.get("authoredOn"))
     end = fhir_day(period.get("end"))
