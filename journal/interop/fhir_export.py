@@ -358,7 +358,7 @@ def build_bundle(
     if summary is not None:
         for lr in summary.responses.lines:
             for what, best in (("best", lr.best), ("progression", lr.progression)):
-                if best is None:
+                if best is None or best.date is None:  # no date: nothing FHIR can place
                     continue
                 cat = "PD" if what == "progression" else best.category
                 trace = best.trace
