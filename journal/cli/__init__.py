@@ -67,7 +67,7 @@ def _where(args) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from journal.store.errors import JournalError
+    from journal.errors import JournalError
 
     if argv is None:  # the `journal` script, not a test calling main([...])
         from journal.paths import protect_new_files
