@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import random
 import statistics
 import tempfile
@@ -118,6 +119,8 @@ def main() -> None:
     print(f"read + match + duplicate check: {statistics.median(read_t):.2f} s")
     print(f"validate + import (one transaction): {statistics.median(write_t):.2f} s")
     print(f"total: {statistics.median(total_t):.2f} s (target < 2 s)")
+    # The machine is shared: say how busy it was, so a figure can be read fairly.
+    print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":
