@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMessageBox,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -43,9 +44,10 @@ def _table(headers: list[str], rows: list[list[str]], name: str) -> QTableWidget
 class ResultsPreviewDialog(QDialog):
     """The preview of a portal download; Import adds the "to add" results in one step."""
 
-    def __init__(self, preview, parent: QWidget | None = None):
+    def __init__(self, preview, parent: QWidget | None = None, ctx=None):
         super().__init__(parent)
         self.preview = preview
+        self.ctx = ctx
         self.setWindowTitle("Import results from portal")
         self.setAccessibleName("Import results preview")
         lay = QVBoxLayout(self)
@@ -81,14 +83,12 @@ class ResultsPreviewDialog(QDialog):
         sug_rows = [
             [s.name, s.kind, _day(s.start), _day(s.end), s.where] for s in preview.suggestions
         ]
-        self.tabs.addTab(
-            _table(
-                ["Name", "Add as", "From", "To", "In the file"],
-                sug_rows,
-                "Medicines and procedures found",
-            ),
-            f"Medicines and procedures ({len(sug_rows)})",
+        self.suggestion_table = _table(
+            ["Name", "Add as", "From", "To", "In the file"],
+            sug_rows,
+            "Medicines and procedures found",
         )
+        self.tabs.addTab(self.suggestion_table, f"Medicines and procedures ({len(sug_rows)})")
         lay.addWidget(self.tabs)
         if preview.suggestions:
             hint = QLabel(
@@ -97,6 +97,19 @@ class ResultsPreviewDialog(QDialog):
             )
             hint.setWordWrap(True)
             lay.addWidget(hint)
+            self.add_suggestion = QPushButton("&Add the chosen one yourself...")
+            self.add_suggestion.setAccessibleName("Add the chosen medicine or procedure")
+            self.add_suggestion.setToolTip(
+                "Opens the regimen or procedure form filled in from the file, to check and save"
+            )
+            self.add_suggestion.setEnabled(False)
+            self.suggestion_table.itemSelectionChanged.connect(
+                lambda: self.add_suggestion.setEnabled(
+                    ctx is not None and bool(self.suggestion_table.selectedItems())
+                )
+            )
+            self.add_suggestion.clicked.connect(self._add_chosen)
+            lay.addWidget(self.add_suggestion)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         n = len(preview.to_add)
         self.import_button = self.buttons.addButton(
@@ -108,6 +121,29 @@ class ResultsPreviewDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         lay.addWidget(self.buttons)
         self.resize(760, 480)
+
+    def _add_chosen(self) -> None:
+        rows = {i.row() for i in self.suggestion_table.selectedItems()}
+        if rows and self.ctx is not None:
+            open_suggestion(self.ctx, self.preview.suggestions[min(rows)], self)
+
+
+def open_suggestion(ctx, suggestion, parent=None) -> bool:
+    """The regimen or procedure form, filled in from a suggestion; the person saves it."""
+    from journal.ui.editors import _model_defaults
+    from journal.ui.kinds import KINDS
+    from journal.ui.lists import editor_class
+
+    kind = KINDS[suggestion.kind]
+    row = {**_model_defaults(kind.table), **kind.defaults}
+    if suggestion.kind == "regimen":
+        row.update(name=suggestion.name, start=suggestion.start, end=suggestion.end)
+    else:
+        row.update(kind="other", date=suggestion.start, end=suggestion.end, notes=suggestion.name)
+    dlg = editor_class(kind)(ctx, kind, row, parent)
+    if suggestion.kind == "regimen" and hasattr(dlg, "search"):
+        dlg.search.setText(suggestion.name)  # the catalog offers the matching drug
+    return dlg.exec() == QDialog.DialogCode.Accepted
 
 
 def _day(text: str | None) -> str:
@@ -139,7 +175,7 @@ def import_results(window, ctx, path: str | None = None) -> None:
         return preview_file(ctx.store, path)
 
     def done(preview) -> None:
-        dlg = ResultsPreviewDialog(preview, window)
+        dlg = ResultsPreviewDialog(preview, window, ctx)
         if dlg.exec() == QDialog.DialogCode.Accepted and preview.to_add:
             apply_preview(window, ctx, preview)
 
@@ -207,5 +243,6 @@ __all__ = [
     "apply_preview",
     "export_as",
     "import_results",
+    "open_suggestion",
     "write_export_file",
 ]

@@ -147,3 +147,51 @@ def test_export_as_csv_and_fhir(window, qtbot, tmp_path, monkeypatch, fmt):
         assert "treatment-journal/README.csv" in zipfile.ZipFile(out).namelist()
     else:
         assert json.loads(out.read_text())["resourceType"] == "Bundle"
+
+
+def test_a_suggested_medicine_opens_the_regimen_form_filled_in(qtbot, ctx, monkeypatch):
+    bundle = {
+        "resourceType": "Bundle",
+        "entry": [
+            {
+                "resource": {
+                    "resourceType": "MedicationStatement",
+                    "medicationCodeableConcept": {"text": "Pomalidomide"},
+                    "effectivePeriod": {"start": "2024-01-02", "end": "2024-05-30"},
+                }
+            },
+            {
+                "resource": {
+                    "resourceType": "Procedure",
+                    "code": {"text": "Marrow biopsy"},
+                    "performedDateTime": "2024-02-01",
+                }
+            },
+        ],
+    }
+    preview = read_results(json.dumps(bundle), "p.json", [])
+    from journal.ui import interop_dialogs
+    from journal.ui.editors import RecordEditor
+
+    opened = []
+
+    def fake_exec(dlg):
+        opened.append(dlg)
+        return QDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(RecordEditor, "exec", fake_exec)
+    dlg = interop_dialogs.ResultsPreviewDialog(preview, None, ctx)
+    qtbot.addWidget(dlg)
+    assert not dlg.add_suggestion.isEnabled()
+    dlg.suggestion_table.selectRow(0)
+    assert dlg.add_suggestion.isEnabled()
+    dlg.add_suggestion.click()
+    reg = opened[-1]
+    assert reg.is_new and reg.row["name"] == "Pomalidomide"
+    assert (reg.row["start"], reg.row["end"]) == ("2024-01-02", "2024-05-30")
+    assert reg.search.text() == "Pomalidomide"
+    dlg.suggestion_table.selectRow(1)
+    dlg.add_suggestion.click()
+    proc = opened[-1]
+    assert proc.row["kind"] == "other" and proc.row["notes"] == "Marrow biopsy"
+    assert queries.list_dicts(ctx.store, m.Regimen) == []  # nothing added by itself
