@@ -809,6 +809,7 @@ _VALUE_COLS = (
     "observation value",
     "numeric value",
 )
+_TEXT_COLS = ("text_value", "text value", "text result", "qualitative result")
 _UNIT_COLS = ("unit", "units", "uom", "einheit", "unite", "unit of measure")
 _LOINC_COLS = ("loinc", "loinc code", "code", "loinc number")
 _LOW_COLS = ("low", "lln", "lower limit", "ref low", "reference low", "normal low")
@@ -907,6 +908,7 @@ def _read_csv(text: str, source: str, existing, date_order: str) -> Preview:
 
     if layout == "long":
         i_unit = _find(header, _UNIT_COLS)
+        i_text = _find(header, _TEXT_COLS)
         i_low, i_high, i_range = (
             _find(header, _LOW_COLS),
             _find(header, _HIGH_COLS),
@@ -918,7 +920,7 @@ def _read_csv(text: str, source: str, existing, date_order: str) -> Preview:
             code = cell(r, i_loinc)
             test = loinc.get(code) if code else None
             test = test or _NAMES.get(norm(name)) or _header_test(name)[0]
-            raw = cell(r, i_value)
+            raw = cell(r, i_value) or cell(r, i_text)
             if not raw:
                 continue
             if test is None:

@@ -301,3 +301,23 @@ def test_every_row_is_checked_even_when_many_share_a_shape(store, bad, message):
         import_lab_results(store, rows)
     assert "result 4 of 4; nothing was imported" in str(err.value)
     assert lab_rows(store) == []
+
+
+def test_round_trip_through_the_csv_export(store, history, tmp_path):
+    """The labs.csv of the journal's own CSV export reads back as the same results."""
+    import io
+    import zipfile
+
+    from journal.interop.csv_export import export_csv_zip
+    from journal.store.db import create_journal
+
+    before = lab_rows(store)
+    labs_csv = zipfile.ZipFile(io.BytesIO(export_csv_zip(store))).read("treatment-journal/labs.csv")
+    other = create_journal(tmp_path / "other.sqlite", auto_backup=False)
+    try:
+        p = read_results(labs_csv, "labs.csv", [])
+        assert p.unreadable == [] and len(p.to_add) == len(before)
+        import_preview(other, p)
+        assert lab_rows(other) == before
+    finally:
+        other.close()
