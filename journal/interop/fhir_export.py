@@ -64,6 +64,9 @@ PROCEDURE_CODE = {
     "radiotherapy": "radiotherapy",
 }
 ICD10CM_RULE = "interop.icd10cm_remission_status"
+#: Override(rule=ICD10CM_OVERRIDE, subject="diagnosis", value=one of ICD10CM_STATES)
+ICD10CM_OVERRIDE = "icd10cm_status"
+ICD10CM_STATES = ("not_in_remission", "in_remission", "in_relapse")
 ICD10CM_EXPLAINED = (
     "ICD-10-CM fifth character computed by Treatment Journal (rule "
     f"{ICD10CM_RULE}): 'in remission' after an entered CR or sCR with no later "
@@ -167,6 +170,14 @@ def build_bundle(
     condition = b.ref("Condition", "myeloma")
     diag = (rows.get("diagnosis") or [{}])[0]
     status = icd10cm_status(rows.get("response", []), rows.get("progression", []))
+    # The person may correct the computed remission status (Override rule below).
+    status_note = ICD10CM_EXPLAINED
+    for o in rows.get("override", []):
+        if o["rule"] == ICD10CM_OVERRIDE and o["value"] in ICD10CM_STATES:
+            status_note += (
+                f" Corrected by the person from '{status}' to '{o['value']}' ({o['reason']})."
+            )
+            status = o["value"]
     isotype = " ".join(
         x for x in (diag.get("heavy_chain"), diag.get("light_chain")) if x and x != "unknown"
     )
@@ -181,7 +192,7 @@ def build_bundle(
             c.myeloma_codings(status), "Multiple myeloma" + (f", {isotype}" if isotype else "")
         ),
         "subject": patient,
-        "note": _notes(ICD10CM_EXPLAINED, _when("Diagnosis date", diag.get("date"))),
+        "note": _notes(status_note, _when("Diagnosis date", diag.get("date"))),
     }
     if fhir_date(diag.get("date")):
         cond["onsetDateTime"] = fhir_date(diag.get("date"))
@@ -194,6 +205,8 @@ def build_bundle(
     # A person's corrections of computed results go where they apply, always visible.
     corrections: dict[int | None, list[str]] = {}
     for o in rows.get("override", []):
+        if o["rule"] == ICD10CM_OVERRIDE:
+            continue
         text = f"Corrected by the person: {o['rule']} of {o['subject']} set to {o['value']} ({o['reason']})."
         subject = str(o["subject"])
         rid = (

@@ -205,3 +205,16 @@ def test_partial_and_qualified_dates_keep_their_words(store):
     assert ms["effectivePeriod"] == {"start": "2015-03", "end": "2015"}
     notes = " ".join(n["text"] for n in ms["note"])
     assert "before Mar 2015" in notes and "about autumn 2015" in notes
+
+
+def test_the_remission_status_can_be_corrected_and_says_so(store, history):
+    actions.set_override(store, "icd10cm_status", "diagnosis", "in_remission", "letter of May")
+    cond = _by_type(export_fhir(store, timestamp=TS))["Condition"][0]
+    codes = {x["system"]: x["code"] for x in cond["code"]["coding"]}
+    assert codes[c.ICD10CM] == "C90.01"
+    assert cond["clinicalStatus"]["coding"][0]["code"] == "remission"
+    assert any(
+        "Corrected by the person from 'not_in_remission' to 'in_remission' (letter of May)"
+        in n["text"]
+        for n in cond["note"]
+    )
