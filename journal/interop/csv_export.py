@@ -244,6 +244,53 @@ def sheets(include_meddra: bool = False) -> tuple[Sheet, ...]:
             ),
         ),
         Sheet(
+            "supportive_care.csv",
+            "Supportive medicines (bone agents, antivirals, growth factors...).",
+            (
+                Column("id", "the row's number", _f("id")),
+                Column("name", "medicine", _f("name")),
+                Column("drug_id", "the journal's catalog id", _f("drug_id")),
+                Column("rxnorm", "RxNorm ingredient code (empty = not confirmed)", _code("rxnorm")),
+                Column("atc", "WHO ATC code (empty = not confirmed)", _code("atc")),
+                Column("purpose", "what it is for", _f("purpose")),
+                Column("dose", "dose as written", _f("dose")),
+                Column("start", "first day", _f("start"), date=True),
+                Column("end", "last day (empty = ongoing)", _f("end"), date=True),
+                Column("notes", "notes", _f("notes")),
+            ),
+        ),
+        Sheet(
+            "cytogenetics.csv",
+            "FISH and other genetic findings of the myeloma cells.",
+            (
+                Column("id", "the row's number", _f("id")),
+                Column("date", "date of the sample", _f("date"), date=True),
+                Column("abnormality", "e.g. del(17p), t(4;14), 1q gain/amp", _f("abnormality")),
+                Column("detail", "details for 'other'", _f("detail")),
+                Column("present", "found (1) or looked for and not found (0)", _f("present")),
+                Column("percent", "share of cells with it (%)", _f("percent")),
+                Column("copy_number", "copies (1q)", _f("copy_number")),
+                Column("sample", "sample", _f("sample")),
+                Column(
+                    "at_relapse", "found at a relapse (1) or at diagnosis (0)", _f("at_relapse")
+                ),
+                Column("notes", "notes", _f("notes")),
+            ),
+        ),
+        Sheet(
+            "disease_features.csv",
+            "Extramedullary disease, plasma cell leukaemia, amyloidosis and the like.",
+            (
+                Column("id", "the row's number", _f("id")),
+                Column("flag", "what was found", _f("flag")),
+                Column("date", "when found", _f("date"), date=True),
+                Column("resolved", "when it went away", _f("resolved"), date=True),
+                Column("site", "where", _f("site")),
+                Column("size_mm", "size (mm)", _f("size_mm")),
+                Column("notes", "notes", _f("notes")),
+            ),
+        ),
+        Sheet(
             "ecog.csv",
             "ECOG performance status (0 = fully active ... 4 = bed-bound).",
             (
@@ -277,6 +324,9 @@ _TABLE_OF = {
     "side_effects.csv": "sideeffect",
     "labs.csv": "labresult",
     "ecog.csv": "ecog",
+    "supportive_care.csv": "supportivecare",
+    "cytogenetics.csv": "cytogeneticresult",
+    "disease_features.csv": "diseasefeature",
     "notes.csv": "note",
 }
 

@@ -291,6 +291,27 @@ def build_bundle(
         res = b.add("MedicationStatement", d["id"], ms)
         statements.append((d, res["id"]))
 
+    for sc in rows.get("supportivecare", []):
+        codes = c.drug_codes(sc.get("drug_id"))
+        codings = [x for x in ((codes.rxnorm, codes.atc) if codes else ()) if x]
+        ms = {
+            "status": "completed" if sc.get("end") else "active",
+            "medicationCodeableConcept": _cc(codings, sc.get("name") or _drug_label(sc)),
+            "subject": patient,
+            "informationSource": patient,
+        }
+        if _period(sc.get("start"), sc.get("end")):
+            ms["effectivePeriod"] = _period(sc.get("start"), sc.get("end"))
+        if sc.get("dose"):
+            ms["dosage"] = [{"text": sc["dose"]}]
+        ms["note"] = _notes(
+            "Supportive care" + (f": {sc['purpose']}" if sc.get("purpose") else "") + ".",
+            sc.get("notes"),
+            _when("Start", sc.get("start")),
+            _when("End", sc.get("end")),
+        )
+        b.add("MedicationStatement", f"supportive/{sc['id']}", ms)
+
     # -- procedures ---------------------------------------------------------------------
     for p in rows.get("procedure", []):
         key = PROCEDURE_CODE.get(p["kind"])

@@ -20,6 +20,9 @@ def test_every_record_kind_gets_a_sheet_and_the_readme_explains_every_column(sto
         "labs.csv",
         "ecog.csv",
         "notes.csv",
+        "supportive_care.csv",
+        "cytogenetics.csv",
+        "disease_features.csv",
     }
     explained = {(r[0], r[1]) for r in files["README.csv"][1:]}
     for name, rows in files.items():
@@ -86,4 +89,33 @@ def test_bom_is_an_option(store, history):
 def test_an_empty_journal_gives_headers_only(store):
     files = build_csv_files({})
     assert files["labs.csv"].count("\r\n") == 1
-    assert len(sheets()) == 10
+    assert len(sheets()) == 13
+
+
+def test_supportive_care_in_csv_and_fhir(store, history):
+    from journal.interop.fhir_export import export_fhir
+    from journal.services import actions
+    from journal.store import models as m
+
+    actions.add_supportive_care(
+        store,
+        m.SupportiveCare(
+            drug_id="zoledronic-acid",
+            name="zoledronic acid",
+            purpose="bone protection",
+            start="2019-06",
+            dose="4 mg monthly",
+        ),
+    )
+    files = read_zip(export_csv_zip(store))
+    sc = dict(zip(*files["supportive_care.csv"][:2], strict=True))
+    assert (sc["atc"], sc["start"], sc["end"]) == ("M05BA08", "2019-06", "")
+    meds = [
+        e["resource"]
+        for e in export_fhir(store)["entry"]
+        if e["resource"]["resourceType"] == "MedicationStatement"
+        and e["resource"]["medicationCodeableConcept"]["text"] == "zoledronic acid"
+    ]
+    assert meds[0]["status"] == "active"
+    assert meds[0]["medicationCodeableConcept"]["coding"][0]["code"] == "M05BA08"
+    assert "bone protection" in meds[0]["note"][0]["text"]
