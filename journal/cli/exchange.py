@@ -1,9 +1,9 @@
 """Command-line subcommands for the exchange format and the demo journal.
 
-``journal/cli.py`` calls :func:`register` with its ``subparsers``; each command
+``journal/cli/__init__.py`` calls :func:`register` with its ``subparsers``; each command
 sets ``func`` (``func(args) -> int`` exit code: 0 done, 1 refused/failed with a
 plain message on stderr). :func:`main` runs these commands on their own
-(``python -m journal.services.cli export ...``).
+(``python -m journal.cli.exchange export ...``).
 
     journal export [-o OUT] [FILE]   whole journal as JSON (stdout when no -o)
     journal import IN [FILE]         JSON export into a new or empty journal
