@@ -210,6 +210,8 @@ def _colon_groups(tops: list[_Item]) -> list[_Item]:
     (numbered lists say their nesting themselves)."""
     if len({t.mtype for t in tops}) > 1 or len({t.indent for t in tops}) > 1:
         return tops
+    if any(c.marker in "∙‣⁃◦▪" for t in tops for c in t.children):
+        return tops  # the list shows its nesting with its own glyphs
     if tops and tops[0].mtype == "num":
         return tops
     out: list[_Item] = []

@@ -129,7 +129,9 @@ def recognise(text: str, full: str | None = None) -> list[tuple[Recogniser, dict
     """Every recogniser that understands ``text`` (``full`` = with its sub-items)."""
     out = []
     for r in RECOGNISERS:
-        params = r.parse(full if (r.reads_children and full) else text)
+        params = r.parse(text)
+        if params is not None and r.reads_children and full and full != text:
+            params = r.parse(full) or params
         if params is not None:
             out.append((r, params))
     return out
@@ -194,6 +196,13 @@ def parse_age(text: str) -> dict | None:
     )
     if m:
         return {"min": int(m.group("a")), "min_op": ">=", "max": int(m.group("b")), "max_op": "<="}
+    m = re.search(
+        _OP.replace("op>", "op1>") + r"\s*(?P<a>\d{2})\s*(?:years?\s*)?(?:and|to|-)\s*" + _OP.replace("op>", "op2>") + r"\s*(?P<b>\d{2,3})\s*years",
+        t,
+        re.I,
+    )
+    if m and op_of(m.group("op1")) in (">=", ">") and op_of(m.group("op2")) in ("<=", "<"):
+        return {"min": int(m.group("a")), "min_op": op_of(m.group("op1")), "max": int(m.group("b")), "max_op": op_of(m.group("op2"))}
     out: dict = {}
     for m in re.finditer(_OP + r"\s*(?P<n>\d{2,3})\s*years?", t, re.I):
         op = op_of(m.group("op"))
@@ -209,6 +218,8 @@ def parse_age(text: str) -> dict | None:
     m = re.search(r"\bmust be (?P<n>\d{2}) years", t, re.I)
     if m and "min" not in out:
         out.update({"min": int(m.group("n")), "min_op": ">="})
+    if "min" in out and "max" in out and out["min"] >= out["max"]:
+        return None  # "≥ 65 ... or, for those < 65, ...": not one age range
     return out or None
 
 
@@ -291,7 +302,10 @@ def check_ecog(p: dict, f: ScreeningFacts) -> Finding:
 
 
 # --------------------------------------------------------------------------- prior lines
-_LINE_WORD = r"(?:prior\s+|previous\s+|different\s+prior\s+)?(?:anti-?myeloma\s+|systemic\s+)?(?:lines?|line\(s\)|regimens?|therap(?:y|ies)|treatment regimens)"
+_LINE_WORD = (
+    r"(?:prior\s+|previous\s+|different\s+prior\s+)?(?:systemic\s+)?(?:anti-?myeloma\s+|anti-?cancer\s+)?"
+    r"(?:lines?|line\(s\)|regimens?|therap(?:y|ies)|treatment regimens)"
+)
 
 
 def parse_prior_lines(text: str) -> dict | None:
@@ -325,8 +339,8 @@ def parse_prior_lines(text: str) -> dict | None:
     before = t[max(0, m.start() - 50) : m.start()].lower()
     if re.search(r"response|responded|mr or better", before):
         return None  # "a response to at least 1 prior therapy" is about response, not count
-    tail = t[m.end() : m.end() + 200]
-    inc = re.match(r"[^.;]{0,40}?\binclud\w*\s+(?P<what>[^.;]{0,160})", tail, re.I)
+    tail = _strip_parens(t[m.end() : m.end() + 400])
+    inc = re.match(r"[^.;]{0,80}?\binclud\w*\s+(?P<what>[^.;]{0,200})", tail, re.I)
     if inc:
         terms = find_terms(inc.group("what"))
         if terms:
@@ -363,9 +377,9 @@ def check_prior_lines(p: dict, f: ScreeningFacts) -> Finding:
 
 # --------------------------------------------------------------------------- drugs and classes
 _CLASS_TERMS = (
-    ("class:PI", r"proteasome inhibitors?|\bPIs?\b"),
+    ("class:PI", r"(?i:prote[ao]some inhibitors?)|\bPIs?\b"),
     ("class:IMiD", r"immunomodulatory (?:imide )?(?:drugs?|agents?)|\bIMiDs?\b|\bIMIDs?\b"),
-    ("class:anti-CD38", r"anti-?CD38|anti-cluster of differentiation \(?CD\)?38|CD38[- ](?:directed|targeted|monoclonal)|CD38 antibod"),
+    ("class:anti-CD38", r"anti-?CD38|anti-cluster of differentiation\s*(?:\(?CD\)?)?\s*38|CD38[- ](?:directed|targeted|monoclonal)|CD38 antibod"),
     ("class:alkylator", r"alkylating agents?|\balkylators?\b"),
     ("class:CELMoD", r"\bCELMoDs?\b|cereblon E3"),
 )
@@ -541,10 +555,14 @@ def _exposures(terms: list[str], f: ScreeningFacts, refractory: bool, any_of: bo
     return ok, facts, words
 
 
-_REFRACTORY = re.compile(r"refractor", re.I)
+# Refractory to a drug or class, not "relapsed or refractory myeloma" (the disease state).
+_REFRACTORY = re.compile(
+    r"[\w)]-refractory|refractor\w*\s+to\b|(?:double|triple[- ]class|penta[- ]\w*|quad\w*)[- ]refractory",
+    re.I,
+)
 _EXPOSED = re.compile(
     r"\bexposed\b|\bexposure\b|prior (?:treatment|therapy|exposure|\w+ therapy|[\w-]+ directed)|"
-    r"previous(?:ly)? (?:treated|treatment|received|therapy)|\breceived\b|pretreated|\bprior\b[^.]{0,30}\btherapy\b|"
+    r"previous(?:ly)? (?:treated|treatment|received|therapy)|\breceived\b|pretreated|\bprior\b(?!\s+to\b)[^.]{0,30}\btherapy\b|"
     r"treatment with|\bhave had\b",
     re.I,
 )
@@ -554,14 +572,16 @@ def parse_drug_status(text: str) -> dict | None:
     t = _strip_parens(text)
     if re.search(r"\b(?:permitted|allowed)\b", t, re.I) and not re.search(r"\bexcept\b", t, re.I):
         return None  # "prior X is permitted": says what does not count against you
-    refractory = bool(_REFRACTORY.search(t))
+    rm = _REFRACTORY.search(t)
+    refractory = bool(rm)
     if not refractory and not _EXPOSED.search(t):
         return None
     if re.search(r"\blast (?:line|regimen)|most recent (?:line|regimen|therapy)", t, re.I) and not find_terms(t):
         return None
     terms = find_terms(t)
-    if refractory and not terms and re.search(r"refractory to (?:a |the )?regimen", t, re.I):
-        return None
+    if rm is not None:
+        near = find_terms(t[max(0, rm.start() - 25) : rm.end() + 160])
+        terms = near or terms
     if not terms:
         return None
     if re.search(r"\b(?:including|including with)\b", t, re.I) and parse_prior_lines(text) and not refractory:
@@ -571,7 +591,11 @@ def parse_drug_status(text: str) -> dict | None:
     if re.search(r"\bor\b", t, re.I) and re.search(r"\b(?:prior|previous)\b", t, re.I) and not refractory:
         any_of = True
     negated = bool(
-        re.search(r"\b(?:not|cannot|never|no)\b[^.]{0,25}\b(?:be |been )?(?:refractory|received|exposed|prior|treated)", t, re.I)
+        re.search(
+            r"\b(?:not|cannot|never)\s+(?:be\s+|been\s+|have\s+|had\s+)*(?:refractory|received|exposed|treated)|\bno\s+prior\b",
+            t,
+            re.I,
+        )
     )
     window = re.search(r"within\s+(\d+)\s*(days?|weeks?|months?)", t, re.I)
     out = {
@@ -588,6 +612,10 @@ def parse_drug_status(text: str) -> dict | None:
         out["own_definition"] = "progression on or within 60 days, regardless of response"
     if re.search(r"best response|response achieved|due to toxicity|intoleran|discontinued", text, re.I):
         out["needs_more"] = "it also depends on the response reached or why the drug was stopped"
+    elif re.search(r"\b\d+\s+(?:complete\s+)?cycles?\b", text, re.I):
+        out["needs_more"] = "it also asks for a number of cycles"
+    elif re.search(r"\b(?:if|who have|who has|participants who|patients who|subjects who)\b", text, re.I):
+        out["needs_more"] = "it applies only to some participants"
     if "window_days" in out and out["window_days"] != 60:
         out["own_definition"] = f"progression within {out['window_days']} days of the last dose"
     return out
@@ -716,7 +744,7 @@ def check_last_line(p: dict, f: ScreeningFacts) -> Finding:
 # --------------------------------------------------------------------------- measurable
 _MEAS_UNIT = (
     r"(?P<unit>g\s*/\s*dL|g\s*/\s*dl|gm/dL|g/L|grams? per deciliter|mg\s*/\s*dL|mg\s*/\s*dl|"
-    r"mg per deciliter|mg/L|mg\s*/\s*24\s*h\w*|mg per 24|mg in 24|mg in a 24|mg/\s*24|milligrams? \(mg\) per 24|"
+    r"mg per deciliter|milligrams? per deciliter|mg/L|mg\s*/\s*24\s*h\w*|mg per 24|mg in 24|mg in a 24|mg/\s*24|milligrams? \(mg\) per 24|"
     r"milligram \(mg\)\s*(?:/|per)\s*24|g\s*/\s*24|mg\b)"
 )
 
@@ -727,7 +755,8 @@ def parse_measurable(text: str) -> dict | None:
     if meas and re.search(r"non-?measurable|measurable (?:extramedullary|lesion|plasmacytoma)", t, re.I) and not re.search(r"measurable disease", t, re.I):
         return None
     starts_with_marker = re.match(
-        r"^\W*(?:\(?[a-z0-9ivx]{1,3}[.)]\s*)?(?:serum|urine|urinary|involved|m[- ]protein|m protein|"
+        r"^\W*(?:\(?[a-z0-9ivx]{1,3}[.)]\s*)?(?:serum\s+(?:m[- ]?protein|monoclonal|paraprotein|free light|"
+        r"immunoglobulin free|involved)|urine|urinary|involved|m[- ]protein|m protein|"
         r"free light chain|abnormal free light chain|light chain multiple myeloma|iga multiple myeloma|igg multiple myeloma)",
         t,
         re.I,
@@ -736,8 +765,10 @@ def parse_measurable(text: str) -> dict | None:
         return None
     if not meas and re.search(r"bone marrow plasma|\bBMPC|plasma cells", t, re.I):
         return None
+    if re.search(r"ratio\s*(?:≥|>=|>)\s*\d|myeloma[- ]defining|\bSLiM\b|\bCRAB\b", t, re.I):
+        return None  # diagnostic biomarkers (involved:uninvolved ratio ≥ 100), not disease to follow
     serum, urine, flc = [], [], []
-    for m in re.finditer(_OP + r"\s*" + _NUM + r"\s*" + _MEAS_UNIT, t, re.I):
+    for m in re.finditer(_OP + r"\)?\s*" + _NUM + r"\s*" + _MEAS_UNIT, t, re.I):
         op = op_of(m.group("op"))
         v = num(m.group("num"))
         unit = re.sub(r"\s+", "", m.group("unit").lower())
@@ -863,8 +894,8 @@ LABS: tuple[tuple[str, str, str, str], ...] = (
     ("egfr", "eGFR", r"\beGFR\b|glomerular filtration rate", "flow"),
     ("creatinine", "Creatinine", r"creatinine(?!\s+clearance)", "creat"),
     ("bilirubin", "Bilirubin", r"bilirubin", "bili"),
-    ("ast", "AST", r"\bAST\b|aspartate (?:amino)?transaminase|aspartate aminotransferase|\bSGOT\b", "enzyme"),
-    ("alt", "ALT", r"\bALT\b|alanine (?:amino)?transaminase|alanine aminotransferase|\bSGPT\b", "enzyme"),
+    ("ast", "AST", r"\bAST\b|(?i:aspartate (?:amino)?transaminase|aspartate aminotransferase)|\bSGOT\b", "enzyme"),
+    ("alt", "ALT", r"\bALT\b|(?i:alanine (?:amino)?transaminase|alanine aminotransferase)|\bSGPT\b", "enzyme"),
     ("calcium", "Calcium", r"calcium", "calcium"),
     ("spo2", "Oxygen saturation", r"oxygen saturation|\bSpO[2₂]|\bSaO2\b", "pct"),
     ("lvef", "Heart pumping (LVEF)", r"ejection fraction|\bLVEF\b", "pct"),
@@ -923,7 +954,7 @@ def _convert(kind: str, v: float, unit: str) -> tuple[float | None, bool]:
 
 _UNITS = {
     "count": _COUNT_UNIT,
-    "hb": r"(?P<unit>\s*g\s*/\s*d[lL]|\s*g/L|\s*g / dl|\s*mmol/L)",
+    "hb": r"(?P<unit>\s*g\s*/\s*d[lL]|\s*g\s*/\s*L|\s*mmol/L)",
     "flow": r"(?P<unit>\s*m[lL]\s*/\s*min(?:/1\.73\s*m2)?)",
     "creat": r"(?P<unit>\s*mg\s*/\s*d[lL]|\s*[µμu]mol/L)",
     "bili": r"(?P<unit>\s*mg\s*/\s*d[lL]|\s*[µμu]mol/L)",
@@ -934,8 +965,14 @@ _UNITS = {
 }
 
 
+_RELATIVE = re.compile(
+    r"\b(?:decrease|increase|change in|rise|drop)\b|(?:above|higher than|below|lower than) the (?:upper|lower) limit",
+    re.I,
+)
+
+
 def parse_labs(text: str) -> dict | None:
-    if _CRAB.search(text):
+    if _CRAB.search(text) or _RELATIVE.search(text):
         return None
     t = text
     names = []
@@ -953,7 +990,7 @@ def parse_labs(text: str) -> dict | None:
         if code in ("ast", "alt"):
             seg = t[e : e + 90]
         m = re.search(
-            r"^[^0-9≥≤<>=]{0,45}?" + _OP + r"\s*" + _NUM + r"(?:" + _ULN + r"|" + _UNITS[kind] + r")?",
+            r"^[^0-9≥≤<>=]{0,45}?" + _OP + r"\)?\s*" + _NUM + r"\s*(?:" + _ULN + r"|" + _UNITS[kind] + r")?",
             seg,
             re.I,
         )
@@ -1080,6 +1117,12 @@ def parse_washout(text: str) -> dict | None:
         mode = "at_least"
     if not win:
         return None
+    if not re.search(
+        r"prior to|before|preceding|of (?:the )?(?:first|start)|of receiving|of starting|of enrol|of study|from",
+        t[win.start() : win.end() + 60] if mode == "within" else t,
+        re.I,
+    ):
+        return None  # a window that is not counted back from the study start
     whats = []
     for key, pat in _WASH_WHAT:
         if re.search(pat, t, re.I):
