@@ -33,7 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     tsub.required = True
 
     a = tsub.add_parser("add", help="bring a saved study record into the journal")
-    a.add_argument("record", metavar="RECORD", help="the saved record (.json, .xml or the bulk .zip)")
+    a.add_argument(
+        "record", metavar="RECORD", help="the saved record (.json, .xml or the bulk .zip)"
+    )
     a.add_argument("--nct", metavar="NCT", help="which study to take from a zip or search page")
     add_file_argument(a)
     a.set_defaults(func=cmd_add)
@@ -135,7 +137,12 @@ def cmd_list(args) -> int:
                 }
             )
     if args.json:
-        json.dump({"as_of": summary.as_of.isoformat(), "trials": rows}, sys.stdout, indent=args.indent, ensure_ascii=False)
+        json.dump(
+            {"as_of": summary.as_of.isoformat(), "trials": rows},
+            sys.stdout,
+            indent=args.indent,
+            ensure_ascii=False,
+        )
         sys.stdout.write("\n")
         return 0
     if not rows:
@@ -143,7 +150,9 @@ def cmd_list(args) -> int:
         return 0
     for r in rows:
         c = r["counts"]
-        age = f", record {r['record_age_days']} days old" if r["record_age_days"] is not None else ""
+        age = (
+            f", record {r['record_age_days']} days old" if r["record_age_days"] is not None else ""
+        )
         print(
             f"{r['nct_id']}  does not meet {c['does_not_meet']}, not recorded {c['not_recorded']}, "
             f"to discuss {c['to_discuss']}, meets {c['meets']}{age}  {r['title']}"
@@ -183,7 +192,9 @@ def cmd_check(args) -> int:
         from journal.reports.trial_checklist import write_checklist
 
         return write_checklist(cl, summary, args, brought)
-    json.dump(checklist_to_json(cl, brought=brought), sys.stdout, indent=args.indent, ensure_ascii=False)
+    json.dump(
+        checklist_to_json(cl, brought=brought), sys.stdout, indent=args.indent, ensure_ascii=False
+    )
     sys.stdout.write("\n")
     return 0
 

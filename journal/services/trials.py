@@ -183,16 +183,22 @@ def list_trials(store) -> list[StoredTrial]:
 def get_trial(store, nct_id: str) -> StoredTrial | None:
     tb = m.TrialStudy.__table__
     with store.engine.connect() as conn:
-        row = conn.execute(select(tb).where(tb.c.nct_id == nct_id.strip().upper())).mappings().first()
+        row = (
+            conn.execute(select(tb).where(tb.c.nct_id == nct_id.strip().upper())).mappings().first()
+        )
     return _stored(dict(row)) if row else None
 
 
 def trial_answers(store, trial_id: int) -> dict[int, Answer]:
     tb = m.TrialAnswer.__table__
     with store.engine.connect() as conn:
-        rows = conn.execute(select(tb).where(tb.c.trial_id == trial_id).order_by(tb.c.id)).mappings()
+        rows = conn.execute(
+            select(tb).where(tb.c.trial_id == trial_id).order_by(tb.c.id)
+        ).mappings()
         return {
-            r["criterion_index"]: Answer(r["criterion_index"], r["status"], r["note"] or "", r["answered_at"][:10])
+            r["criterion_index"]: Answer(
+                r["criterion_index"], r["status"], r["note"] or "", r["answered_at"][:10]
+            )
             for r in rows
         }
 

@@ -21,10 +21,17 @@ from typing import Any
 
 from journal.domain.summary import Summary
 from journal.domain.trace import APP_CONVENTION, Source, Trace
-from journal.trials.criteria import EXCLUSION, INCLUSION, Criterion, CriteriaText, full_text, split_criteria
+from journal.trials.criteria import (
+    EXCLUSION,
+    INCLUSION,
+    CriteriaText,
+    Criterion,
+    full_text,
+    split_criteria,
+)
 from journal.trials.facts import Fact, Finding, ScreeningFacts
-from journal.trials.record import TrialRecord, age_years
 from journal.trials.recognisers import recognise
+from journal.trials.record import TrialRecord, age_years
 
 SCHEMA_VERSION = 1
 MEETS = "meets"
@@ -40,7 +47,9 @@ STATUS_WORDS = {
 }
 # Worst first: a criterion with several parts shows its worst part.
 _RANK = {DOES_NOT_MEET: 0, TO_DISCUSS: 1, NOT_RECORDED: 2, MEETS: 3}
-TRIAL_SOURCE = Source("The trial's registry record (ClinicalTrials.gov eligibility criteria)", None, "8")
+TRIAL_SOURCE = Source(
+    "The trial's registry record (ClinicalTrials.gov eligibility criteria)", None, "8"
+)
 NOTICE = (
     "Prepared by the person from their own journal. Each line puts one criterion of the trial "
     "beside what the journal records; the study team decides who can take part."
@@ -123,13 +132,23 @@ def _kind(c: Criterion) -> str:
     return EXCLUSION if c.kind == EXCLUSION else INCLUSION
 
 
-def _evaluate(ct: CriteriaText, c: Criterion, facts: ScreeningFacts) -> tuple[str, tuple, str, tuple, str | None, tuple, list[Trace]]:
+def _evaluate(
+    ct: CriteriaText, c: Criterion, facts: ScreeningFacts
+) -> tuple[str, tuple, str, tuple, str | None, tuple, list[Trace]]:
     hits = recognise(c.text, full_text(ct, c))
     if len(hits) > 1:
         hits = [h for h in hits if h[0].name != "personal"]
     kind = _kind(c)
     if not hits:
-        return TO_DISCUSS, (), "Not recognised by the app: read it with the study team.", (), None, (), []
+        return (
+            TO_DISCUSS,
+            (),
+            "Not recognised by the app: read it with the study team.",
+            (),
+            None,
+            (),
+            [],
+        )
     statuses, expl, all_facts, missing, traces = [], [], [], [], []
     for r, params in hits:
         fd = r.check(params, facts)
@@ -142,10 +161,14 @@ def _evaluate(ct: CriteriaText, c: Criterion, facts: ScreeningFacts) -> tuple[st
     status = _worst(statuses)
     if len(hits) > 1 and len(set(statuses)) > 1 and re.search(r",\s*or\b", c.text):
         status = TO_DISCUSS
-        expl.append("The criterion joins alternatives with 'or' and its parts differ: read it with the study team.")
+        expl.append(
+            "The criterion joins alternatives with 'or' and its parts differ: read it with the study team."
+        )
     if c.kind == "unsplit" and status in (MEETS, DOES_NOT_MEET):
         status = TO_DISCUSS  # the text never says whether this is an inclusion or an exclusion
-        expl.append("The text has no inclusion/exclusion headings, so which way it counts is for the study team.")
+        expl.append(
+            "The text has no inclusion/exclusion headings, so which way it counts is for the study team."
+        )
     return (
         status,
         tuple(r.name for r, _ in hits),
@@ -157,7 +180,14 @@ def _evaluate(ct: CriteriaText, c: Criterion, facts: ScreeningFacts) -> tuple[st
     )
 
 
-def _trace(c: Criterion, checks: tuple[str, ...], status: str, expl: str, facts: tuple[Fact, ...], record: TrialRecord) -> Trace:
+def _trace(
+    c: Criterion,
+    checks: tuple[str, ...],
+    status: str,
+    expl: str,
+    facts: tuple[Fact, ...],
+    record: TrialRecord,
+) -> Trace:
     rule = "trials." + (checks[0] if checks else "not_recognised")
     refs = tuple(dict.fromkeys(r for x in facts for r in x.records))
     text = f"{'Exclusion' if c.kind == EXCLUSION else 'Criterion'} of {record.nct_id}: {STATUS_WORDS[status]}. {expl}"
@@ -194,7 +224,17 @@ def build_checklist(
     for c in ct.criteria:
         status, checks, expl, fs, missing, params = final[c.index]
         items.append(
-            Item(c, status, checks, expl, fs, missing, _trace(c, checks, status, expl, fs, record), params, answers.get(c.index))
+            Item(
+                c,
+                status,
+                checks,
+                expl,
+                fs,
+                missing,
+                _trace(c, checks, status, expl, fs, record),
+                params,
+                answers.get(c.index),
+            )
         )
     return Checklist(
         record,
@@ -215,28 +255,51 @@ def _age_item(record: TrialRecord, facts: ScreeningFacts, answer: Answer | None)
     c = Criterion(-1, INCLUSION, text, text, section="Record fields")
     age, fact = facts.age()
     if age is None:
-        status, expl, fs, missing = NOT_RECORDED, "The journal has no birth date.", (), "a birth date"
+        status, expl, fs, missing = (
+            NOT_RECORDED,
+            "The journal has no birth date.",
+            (),
+            "a birth date",
+        )
     else:
         ok = (lo is None or age >= lo) and (hi is None or age <= hi)
         status = MEETS if ok else DOES_NOT_MEET
         expl, fs, missing = f"You are {age}.", (fact,), None
-    return Item(c, status, ("record_age",), expl, fs, missing, _trace(c, ("record_age",), status, expl, fs, record), ({"min": lo, "max": hi},), answer)
+    return Item(
+        c,
+        status,
+        ("record_age",),
+        expl,
+        fs,
+        missing,
+        _trace(c, ("record_age",), status, expl, fs, record),
+        ({"min": lo, "max": hi},),
+        answer,
+    )
 
 
 def _notes(record: TrialRecord, ct: CriteriaText) -> tuple[str, ...]:
     notes = []
     if not record.criteria:
-        notes.append("This record has no eligibility text. Save the full record from clinicaltrials.gov.")
+        notes.append(
+            "This record has no eligibility text. Save the full record from clinicaltrials.gov."
+        )
     elif not ct.has_headings:
-        notes.append("The eligibility text has no inclusion/exclusion headings; it is shown unsplit.")
+        notes.append(
+            "The eligibility text has no inclusion/exclusion headings; it is shown unsplit."
+        )
     if record.expanded_access:
         from journal.trials.record import EXPANDED_ACCESS_PLAIN
 
         notes.append(EXPANDED_ACCESS_PLAIN)
     if record.overall_status == "UNKNOWN":
-        notes.append("The registry marks this study's status as unknown: the sponsor stopped updating it.")
+        notes.append(
+            "The registry marks this study's status as unknown: the sponsor stopped updating it."
+        )
     if record.legacy_xml:
-        notes.append("This is an old-format record from the retired classic site; a current one may differ.")
+        notes.append(
+            "This is an old-format record from the retired classic site; a current one may differ."
+        )
     return tuple(notes)
 
 

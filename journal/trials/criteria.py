@@ -38,7 +38,7 @@ _LINE_ITEM = re.compile(
 _INLINE_BULLET = re.compile(r"(?:(?<=\s)|^)(?<!\\)\*[ \t]+(?=\S)(?!ULN|upper|the upper)")
 _INLINE_NUMBER = re.compile(r"(?:(?<=\s)|^)(?P<n>\d{1,2})\.[ \t]+(?=\S)")
 _OR_WORDS = re.compile(
-    r"\b(any|one|either)\s+(of\s+)?(the\s+)?following|at\s+least\s+(one|1)\s+of|one\s+or\s+more\s+of",
+    r"\b(any|one|either)\s+(of\s+)?(the\s+)?following|(?:at\s+least|≥|>=)\s*(one|1)\s+of|one\s+or\s+more\s+of",
     re.IGNORECASE,
 )
 
@@ -157,7 +157,9 @@ def _split_inline(text: str) -> tuple[str, list[_Item]]:
         return text, []
     first_b = bullets[0].start() if bullets else len(text) + 1
     first_n = chain[0].start() if chain else len(text) + 1
-    outer, marker_of = (bullets, lambda m: "*") if first_b < first_n else (chain, lambda m: m.group("n") + ".")
+    outer, marker_of = (
+        (bullets, lambda m: "*") if first_b < first_n else (chain, lambda m: m.group("n") + ".")
+    )
     lead = text[: outer[0].start()].strip()
     items = []
     for i, m in enumerate(outer):
@@ -183,11 +185,11 @@ def _nest(items: list[_Item]) -> list[_Item]:
         parent = tops[-1] if tops else None
         child = False
         if parent is not None:
-            if it.indent > base_indent + 1:
-                child = True
-            elif it.mtype != top_type and top_type != "para":
-                child = True
-            elif top_type == "para" and it.mtype != "para":
+            if (
+                it.indent > base_indent + 1
+                or (it.mtype != top_type and top_type != "para")
+                or (top_type == "para" and it.mtype != "para")
+            ):
                 child = True
             elif (
                 it.mtype == "num"
@@ -196,7 +198,12 @@ def _nest(items: list[_Item]) -> list[_Item]:
                 and parent.number >= 1
             ):
                 child = True  # numbering starts again: a sub-list
-            elif it.mtype == "num" and parent.children and parent.children[-1].mtype == "num" and it.number != (parent.number or 0) + 1:
+            elif (
+                it.mtype == "num"
+                and parent.children
+                and parent.children[-1].mtype == "num"
+                and it.number != (parent.number or 0) + 1
+            ):
                 child = True  # continues the sub-list, not the outer numbering
         if child:
             parent.children.append(it)
@@ -264,7 +271,11 @@ def split_criteria(text: str | None) -> CriteriaText:
         preamble = body[: heads[0].start()]
         for i, h in enumerate(heads):
             end = heads[i + 1].start() if i + 1 < len(heads) else len(body)
-            kind = EXCLUSION if (h.group("non") or (h.group("kind") or "").lower() == "exclusion") else INCLUSION
+            kind = (
+                EXCLUSION
+                if (h.group("non") or (h.group("kind") or "").lower() == "exclusion")
+                else INCLUSION
+            )
             sections.append((kind, _clean(h.group("h")), body[h.end() : end]))
     else:
         preamble = ""
@@ -275,7 +286,9 @@ def split_criteria(text: str | None) -> CriteriaText:
     def add(item: _Item, kind: str, heading: str, level: int, parent: int | None) -> int:
         idx = len(criteria)
         criteria.append(
-            Criterion(idx, kind, _clean(item.raw), item.raw.strip(), level, parent, item.marker, heading)
+            Criterion(
+                idx, kind, _clean(item.raw), item.raw.strip(), level, parent, item.marker, heading
+            )
         )
         kids = []
         for ch in item.children:

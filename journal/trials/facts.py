@@ -149,7 +149,9 @@ class ScreeningFacts:
         as_of = PartialDate.from_date(self.as_of)
         n = self.summary.lines.prior_lines(as_of)
         trace = self.summary.lines.prior_lines_trace(as_of)
-        return n, Fact("Prior lines of therapy", str(n), self.as_of.isoformat(), 0, True, trace.records, trace)
+        return n, Fact(
+            "Prior lines of therapy", str(n), self.as_of.isoformat(), 0, True, trace.records, trace
+        )
 
     # -- ECOG ----------------------------------------------------------------------------
     def ecog(self) -> tuple[int | None, Fact | None]:
@@ -157,7 +159,9 @@ class ScreeningFacts:
         if e is None:
             return None, None
         days = (self.as_of - e.date.as_date()).days
-        return e.score, Fact("ECOG performance status", str(e.score), e.date.to_iso(), days, False, (e.ref,))
+        return e.score, Fact(
+            "ECOG performance status", str(e.score), e.date.to_iso(), days, False, (e.ref,)
+        )
 
     # -- labs ----------------------------------------------------------------------------
     def lab(self, test: str):
@@ -173,7 +177,9 @@ class ScreeningFacts:
             return None
         lab = max(rows, key=lambda x: (x.date.sort_key(), x.id))
         sup = self.summary.washouts.is_supported(lab.ref)
-        return LatestLab(lab, (self.as_of - lab.date.as_date()).days, sup.reason if sup else None, None)
+        return LatestLab(
+            lab, (self.as_of - lab.date.as_date()).days, sup.reason if sup else None, None
+        )
 
     def lab_fact(self, test: str, latest) -> Fact:
         t = LAB_TESTS.get(test)
@@ -185,7 +191,9 @@ class ScreeningFacts:
             value += f" (upper limit of normal {latest.lab.uln:g})"
         if latest.supported:
             value += f"; may be supported: {latest.supported}"
-        return Fact(name, value, latest.lab.date.to_iso(), latest.days_old, False, (latest.lab.ref,))
+        return Fact(
+            name, value, latest.lab.date.to_iso(), latest.days_old, False, (latest.lab.ref,)
+        )
 
     def value_result(self, name: str):
         """A computed value of the staging block: creatinine_clearance, corrected_calcium."""
@@ -200,7 +208,9 @@ class ScreeningFacts:
         return self.summary.washouts.get(key)
 
     def procedures(self, kind) -> list:
-        return [p for p in self.history.procedures if p.kind == kind and p.date.earliest() <= self.as_of]
+        return [
+            p for p in self.history.procedures if p.kind == kind and p.date.earliest() <= self.as_of
+        ]
 
     # -- side effects --------------------------------------------------------------------
     def side_effects(self, words: tuple[str, ...]) -> list:
@@ -251,7 +261,12 @@ def exclusion_fact(summary: Summary, topic: str) -> ExclusionFact:
     for f in summary.history.features:
         if _FLAG_TOPIC.get(_norm(f.flag)) == topic:
             return ExclusionFact(
-                topic, label, "yes", f.date.to_iso() if f.date else None, f.site, (f.ref,) if f.ref else ()
+                topic,
+                label,
+                "yes",
+                f.date.to_iso() if f.date else None,
+                f.site,
+                (f.ref,) if f.ref else (),
             )
     no = [f for f in found if f.status == "no"]
     if no:

@@ -57,7 +57,16 @@ _OPS = (
 )
 _OP = "(?P<op>" + "|".join(re.escape(w) for w, _ in _OPS) + ")"
 _OP_MAP = {w.lower(): sym for w, sym in _OPS}
-_WORD_NUM = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight": 8, "twelve": 12}
+_WORD_NUM = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "eight": 8,
+    "twelve": 12,
+}
 
 
 def num(text: str) -> float:
@@ -90,9 +99,9 @@ def _days(n: float, unit: str) -> int:
     if unit.startswith("week"):
         return int(n * 7)
     if unit.startswith("month"):
-        return int(round(n * 30.44))
+        return round(n * 30.44)
     if unit.startswith("year"):
-        return int(round(n * 365.25))
+        return round(n * 365.25)
     return int(n)
 
 
@@ -182,7 +191,9 @@ def check_personal(p: dict, f: ScreeningFacts) -> Finding:
 
 
 # --------------------------------------------------------------------------- age
-_AGE_CTX = re.compile(r"\bage[ds]?\b|years? old|years? of age|years? or (?:older|greater|above)", re.I)
+_AGE_CTX = re.compile(
+    r"\bage[ds]?\b|years? old|years? of age|years? or (?:older|greater|above)", re.I
+)
 
 
 def parse_age(text: str) -> dict | None:
@@ -197,12 +208,20 @@ def parse_age(text: str) -> dict | None:
     if m:
         return {"min": int(m.group("a")), "min_op": ">=", "max": int(m.group("b")), "max_op": "<="}
     m = re.search(
-        _OP.replace("op>", "op1>") + r"\s*(?P<a>\d{2})\s*(?:years?\s*)?(?:and|to|-)\s*" + _OP.replace("op>", "op2>") + r"\s*(?P<b>\d{2,3})\s*years",
+        _OP.replace("op>", "op1>")
+        + r"\s*(?P<a>\d{2})\s*(?:years?\s*)?(?:and|to|-)\s*"
+        + _OP.replace("op>", "op2>")
+        + r"\s*(?P<b>\d{2,3})\s*years",
         t,
         re.I,
     )
     if m and op_of(m.group("op1")) in (">=", ">") and op_of(m.group("op2")) in ("<=", "<"):
-        return {"min": int(m.group("a")), "min_op": op_of(m.group("op1")), "max": int(m.group("b")), "max_op": op_of(m.group("op2"))}
+        return {
+            "min": int(m.group("a")),
+            "min_op": op_of(m.group("op1")),
+            "max": int(m.group("b")),
+            "max_op": op_of(m.group("op2")),
+        }
     out: dict = {}
     for m in re.finditer(_OP + r"\s*(?P<n>\d{2,3})\s*years?", t, re.I):
         op = op_of(m.group("op"))
@@ -212,7 +231,11 @@ def parse_age(text: str) -> dict | None:
         else:
             out["max"] = int(m.group("n"))
             out["max_op"] = op
-    m = re.search(r"(?P<n>\d{2})\s*years?(?: of age)?\s*(?:or (?:older|greater|above)|and (?:older|above))", t, re.I)
+    m = re.search(
+        r"(?P<n>\d{2})\s*years?(?: of age)?\s*(?:or (?:older|greater|above)|and (?:older|above))",
+        t,
+        re.I,
+    )
     if m and "min" not in out:
         out.update({"min": int(m.group("n")), "min_op": ">="})
     m = re.search(r"\bmust be (?P<n>\d{2}) years", t, re.I)
@@ -303,7 +326,7 @@ def check_ecog(p: dict, f: ScreeningFacts) -> Finding:
 
 # --------------------------------------------------------------------------- prior lines
 _LINE_WORD = (
-    r"(?:prior\s+|previous\s+|different\s+prior\s+)?(?:systemic\s+)?(?:anti-?myeloma\s+|anti-?cancer\s+)?"
+    r"(?:prior\s+|previous\s+|different\s+prior\s+)?(?:systemic\s+|therapeutic\s+)?(?:anti-?myeloma\s+|anti-?cancer\s+)?"
     r"(?:lines?|line\(s\)|regimens?|therap(?:y|ies)|treatment regimens)"
 )
 
@@ -331,13 +354,21 @@ def parse_prior_lines(text: str) -> dict | None:
                 n += 1
             out = {"min": n, "max": None}
         else:
-            m = re.search(r"(?:received|had)\s+(?:only\s+)?(?P<a>\d|one|two|three)\s+(?:prior\s+)?lines?\b", t, re.I)
+            m = re.search(r"\b(?P<a>\d{1,2})\s+or\s+more\s+" + _LINE_WORD, t, re.I)
             if m:
-                out = {"min": _n(m.group("a")), "max": _n(m.group("a"))}
+                out = {"min": int(m.group("a")), "max": None}
+            else:
+                m = re.search(
+                    r"(?:received|had)\s+(?:only\s+)?(?P<a>\d|one|two|three)\s+(?:prior\s+)?lines?\b",
+                    t,
+                    re.I,
+                )
+                if m:
+                    out = {"min": _n(m.group("a")), "max": _n(m.group("a"))}
     if out is None:
         return None
-    before = t[max(0, m.start() - 50) : m.start()].lower()
-    if re.search(r"response|responded|mr or better", before):
+    before = t[: m.start()].lower()
+    if re.search(r"respons|responded|mr or better", before):
         return None  # "a response to at least 1 prior therapy" is about response, not count
     tail = _strip_parens(t[m.end() : m.end() + 400])
     inc = re.match(r"[^.;]{0,80}?\binclud\w*\s+(?P<what>[^.;]{0,200})", tail, re.I)
@@ -354,13 +385,19 @@ def check_prior_lines(p: dict, f: ScreeningFacts) -> Finding:
     n, fact = f.prior_lines()
     lo, hi = p["min"], p["max"]
     holds = n >= lo and (hi is None or n <= hi)
-    want = f"{lo} to {hi}" if hi is not None and hi != lo else (f"{lo}" if hi == lo else f"at least {lo}")
+    want = (
+        f"{lo} to {hi}"
+        if hi is not None and hi != lo
+        else (f"{lo}" if hi == lo else f"at least {lo}")
+    )
     facts = [fact]
     expl = f"The criterion asks for {want} prior lines; the journal counts {n} (IMWG line rules)."
     if p.get("including"):
         ex = _exposures(p["including"], f, refractory=False)
         if ex is None:
-            return _missing("drug exposure (the refractoriness ledger is not available)", "trials.prior_lines")
+            return _missing(
+                "drug exposure (the refractoriness ledger is not available)", "trials.prior_lines"
+            )
         ok, efacts, words = ex
         facts += efacts
         holds = holds and ok
@@ -379,7 +416,10 @@ def check_prior_lines(p: dict, f: ScreeningFacts) -> Finding:
 _CLASS_TERMS = (
     ("class:PI", r"(?i:prote[ao]some inhibitors?)|\bPIs?\b"),
     ("class:IMiD", r"immunomodulatory (?:imide )?(?:drugs?|agents?)|\bIMiDs?\b|\bIMIDs?\b"),
-    ("class:anti-CD38", r"anti-?CD38|anti-cluster of differentiation\s*(?:\(?CD\)?)?\s*38|CD38[- ](?:directed|targeted|monoclonal)|CD38 antibod"),
+    (
+        "class:anti-CD38",
+        r"anti-?CD38|anti-cluster of differentiation\s*(?:\(?CD\)?)?\s*38|CD38[- ](?:directed|targeted|monoclonal)|CD38 antibod",
+    ),
     ("class:alkylator", r"alkylating agents?|\balkylators?\b"),
     ("class:CELMoD", r"\bCELMoDs?\b|cereblon E3"),
 )
@@ -389,7 +429,10 @@ _TARGET_TERMS = (
     ("FcRH5", r"\bFcRH5\b"),
 )
 _MODALITY_TERMS = (
-    ("CAR-T", r"\bCAR[- ]?T\b|\bCAR T\b|chimeric antigen receptor|\bCAR therapy|genetically modified T[- ]cells"),
+    (
+        "CAR-T",
+        r"\bCAR[- ]?T\b|\bCAR T\b|chimeric antigen receptor|\bCAR therapy|genetically modified T[- ]cells",
+    ),
     ("bispecific", r"bispecific|T[- ]cell engager|T[- ]cell redirect"),
     ("BCMA-ADC", r"antibody[- ]drug conjugate|\bADC\b"),
 )
@@ -465,7 +508,11 @@ def _term_words(term: str) -> str:
         tgt, _, mod = rest.partition("/")
         return f"{tgt}-directed {mod or 'therapy'}"
     if kind == "modality":
-        return {"CAR-T": "CAR-T", "bispecific": "bispecific antibody", "BCMA-ADC": "antibody-drug conjugate"}[rest]
+        return {
+            "CAR-T": "CAR-T",
+            "bispecific": "bispecific antibody",
+            "BCMA-ADC": "antibody-drug conjugate",
+        }[rest]
     return term
 
 
@@ -507,7 +554,7 @@ def _term_status(term: str, f: ScreeningFacts, refractory: bool):
                 continue
             if mod and drug.drug_class != mod:
                 continue
-            if (d.refractory if refractory else d.exposed):
+            if d.refractory if refractory else d.exposed:
                 hits.append(d)
         return bool(hits), tuple(d.name for d in hits), tuple(t for d in hits for t in d.traces)
     if kind == "modality":
@@ -516,7 +563,7 @@ def _term_status(term: str, f: ScreeningFacts, refractory: bool):
             drug = cat.get(did)
             if drug is None or drug.drug_class != rest:
                 continue
-            if (d.refractory if refractory and rest != "CAR-T" else d.exposed):
+            if d.refractory if refractory and rest != "CAR-T" else d.exposed:
                 hits.append(d)
         return bool(hits), tuple(d.name for d in hits), tuple(t for d in hits for t in d.traces)
     return None, (), ()
@@ -548,9 +595,17 @@ def _exposures(terms: list[str], f: ScreeningFacts, refractory: bool, any_of: bo
             )
         )
     if any_of:
-        ok = True if any(a for a in answers) else (None if any(a is None for a in answers) else False)
+        ok = (
+            True
+            if any(a for a in answers)
+            else (None if any(a is None for a in answers) else False)
+        )
     else:
-        ok = False if any(a is False for a in answers) else (None if any(a is None for a in answers) else True)
+        ok = (
+            False
+            if any(a is False for a in answers)
+            else (None if any(a is None for a in answers) else True)
+        )
     words = (" or " if any_of else " and ").join(_term_words(t) for t in terms)
     return ok, facts, words
 
@@ -576,7 +631,9 @@ def parse_drug_status(text: str) -> dict | None:
     refractory = bool(rm)
     if not refractory and not _EXPOSED.search(t):
         return None
-    if re.search(r"\blast (?:line|regimen)|most recent (?:line|regimen|therapy)", t, re.I) and not find_terms(t):
+    if re.search(
+        r"\blast (?:line|regimen)|most recent (?:line|regimen|therapy)", t, re.I
+    ) and not find_terms(t):
         return None
     terms = find_terms(t)
     if rm is not None:
@@ -584,11 +641,21 @@ def parse_drug_status(text: str) -> dict | None:
         terms = near or terms
     if not terms:
         return None
-    if re.search(r"\b(?:including|including with)\b", t, re.I) and parse_prior_lines(text) and not refractory:
+    if (
+        re.search(r"\b(?:including|including with)\b", t, re.I)
+        and parse_prior_lines(text)
+        and not refractory
+    ):
         return None  # "N prior lines including X": the prior-lines check reads it
-    first, last = t.lower().find(_term_words(terms[0]).lower()[:4]), len(t)
-    any_of = bool(re.search(r"\bor\b", t[max(first, 0) :], re.I)) and not re.search(r"\band\b", t, re.I)
-    if re.search(r"\bor\b", t, re.I) and re.search(r"\b(?:prior|previous)\b", t, re.I) and not refractory:
+    first = t.lower().find(_term_words(terms[0]).lower()[:4])
+    any_of = bool(re.search(r"\bor\b", t[max(first, 0) :], re.I)) and not re.search(
+        r"\band\b", t, re.I
+    )
+    if (
+        re.search(r"\bor\b", t, re.I)
+        and re.search(r"\b(?:prior|previous)\b", t, re.I)
+        and not refractory
+    ):
         any_of = True
     negated = bool(
         re.search(
@@ -606,27 +673,37 @@ def parse_drug_status(text: str) -> dict | None:
     }
     if window and refractory:
         out["window_days"] = _days(float(window.group(1)), window.group(2))
-    if refractory and re.search(r"<\s*PR\b|less than (?:a )?partial response|no response \(< PR\)", text, re.I):
+    if refractory and re.search(
+        r"<\s*PR\b|less than (?:a )?partial response|no response \(< PR\)", text, re.I
+    ):
         out["own_definition"] = "less than a partial response counts as refractory"
     if refractory and re.search(r"regardless of response", text, re.I):
         out["own_definition"] = "progression on or within 60 days, regardless of response"
-    if re.search(r"best response|response achieved|due to toxicity|intoleran|discontinued", text, re.I):
+    if re.search(
+        r"best response|response achieved|due to toxicity|intoleran|discontinued", text, re.I
+    ):
         out["needs_more"] = "it also depends on the response reached or why the drug was stopped"
     elif re.search(r"\b\d+\s+(?:complete\s+)?cycles?\b", text, re.I):
         out["needs_more"] = "it also asks for a number of cycles"
-    elif re.search(r"\b(?:if|who have|who has|participants who|patients who|subjects who)\b", text, re.I):
+    elif re.search(
+        r"\b(?:if|who have|who has|participants who|patients who|subjects who)\b", t, re.I
+    ):
         out["needs_more"] = "it applies only to some participants"
     if "window_days" in out and out["window_days"] != 60:
         out["own_definition"] = f"progression within {out['window_days']} days of the last dose"
     return out
 
 
-@recogniser("drug_status", "Exposure or refractoriness to a drug, class or target", parse_drug_status)
+@recogniser(
+    "drug_status", "Exposure or refractoriness to a drug, class or target", parse_drug_status
+)
 def check_drug_status(p: dict, f: ScreeningFacts) -> Finding:
     refractory = p["mode"] == "refractory"
     ex = _exposures(p["terms"], f, refractory, p["any_of"])
     if ex is None:
-        return _missing("drug exposure (the refractoriness ledger is not available)", "trials.drug_status")
+        return _missing(
+            "drug exposure (the refractoriness ledger is not available)", "trials.drug_status"
+        )
     ok, facts, words = ex
     holds = ok if ok is None or not p["negated"] else not ok
     what = "refractory to" if refractory else "treated with"
@@ -662,7 +739,7 @@ def parse_untreated(text: str) -> dict | None:
 
 @recogniser("untreated", "No treatment for myeloma yet", parse_untreated)
 def check_untreated(p: dict, f: ScreeningFacts) -> Finding:
-    n, fact = f.prior_lines()
+    _, fact = f.prior_lines()
     started = [ln for ln in f.summary.lines.lines if ln.start.earliest() <= f.as_of]
     current = len(started)
     facts = (fact, Fact("Lines started", str(current), f.as_of.isoformat(), 0, True))
@@ -691,7 +768,11 @@ def parse_last_line(text: str) -> dict | None:
     ):
         return None
     out: dict = {"window_days": None}
-    w = re.search(r"within\s+(\d+)\s*(days?|weeks?|months?)", text[m.start() - 80 if m.start() > 80 else 0 :], re.I)
+    w = re.search(
+        r"within\s+(\d+)\s*(days?|weeks?|months?)",
+        text[m.start() - 80 if m.start() > 80 else 0 :],
+        re.I,
+    )
     if w:
         out["window_days"] = _days(float(w.group(1)), w.group(2))
     if re.search(r"failure to achieve|minimal response", text, re.I):
@@ -709,7 +790,9 @@ def check_last_line(p: dict, f: ScreeningFacts) -> Finding:
     last = lines[-1]
     progs = f.summary.responses.ledger_progressions(f.history)
     after = sorted(
-        (d, ref) for d, ref in progs if d.latest() >= last.start.earliest() and d.earliest() <= f.as_of
+        (d, ref)
+        for d, ref in progs
+        if d.latest() >= last.start.earliest() and d.earliest() <= f.as_of
     )
     line_fact = Fact(
         f"Last line (line {last.number})",
@@ -752,7 +835,11 @@ _MEAS_UNIT = (
 def parse_measurable(text: str) -> dict | None:
     t = text
     meas = re.search(r"\bmeasurable\b", t, re.I)
-    if meas and re.search(r"non-?measurable|measurable (?:extramedullary|lesion|plasmacytoma)", t, re.I) and not re.search(r"measurable disease", t, re.I):
+    if (
+        meas
+        and re.search(r"non-?measurable|measurable (?:extramedullary|lesion|plasmacytoma)", t, re.I)
+        and not re.search(r"measurable disease", t, re.I)
+    ):
         return None
     starts_with_marker = re.match(
         r"^\W*(?:\(?[a-z0-9ivx]{1,3}[.)]\s*)?(?:serum\s+(?:m[- ]?protein|monoclonal|paraprotein|free light|"
@@ -766,7 +853,9 @@ def parse_measurable(text: str) -> dict | None:
     if not meas and re.search(r"bone marrow plasma|\bBMPC|plasma cells", t, re.I):
         return None
     if re.search(r"ratio\s*(?:≥|>=|>)\s*\d|myeloma[- ]defining|\bSLiM\b|\bCRAB\b", t, re.I):
-        return None  # diagnostic biomarkers (involved:uninvolved ratio ≥ 100), not disease to follow
+        return (
+            None  # diagnostic biomarkers (involved:uninvolved ratio ≥ 100), not disease to follow
+        )
     serum, urine, flc = [], [], []
     for m in re.finditer(_OP + r"\)?\s*" + _NUM + r"\s*" + _MEAS_UNIT, t, re.I):
         op = op_of(m.group("op"))
@@ -790,7 +879,7 @@ def parse_measurable(text: str) -> dict | None:
         elif unit in ("mg",):
             continue
         else:
-            if "g/l" == unit:
+            if unit == "g/l":
                 gdl = v / 10
             elif unit.startswith("mg"):
                 gdl = v / 1000
@@ -812,7 +901,11 @@ def parse_measurable(text: str) -> dict | None:
 def _reading_fact(label: str, r, unit: str, as_of) -> Fact:
     value = f"{r.value:g} {unit}"
     if r.parameter == "flc":
-        value = f"involved {r.involved_chain} {r.involved:g} mg/L, ratio {r.ratio:g}" if r.ratio else f"involved {r.involved:g} mg/L"
+        value = (
+            f"involved {r.involved_chain} {r.involved:g} mg/L, ratio {r.ratio:g}"
+            if r.ratio
+            else f"involved {r.involved:g} mg/L"
+        )
     return Fact(label, value, r.date.isoformat(), (as_of - r.date).days, True, r.refs)
 
 
@@ -822,10 +915,21 @@ def check_measurable(p: dict, f: ScreeningFacts) -> Finding:
 
     m = f.measurable()
     if not p["thresholds_stated"]:
-        facts = [Fact("Measurable disease (IMWG)", "yes" if m.measurable else "no", m.at.isoformat(), 0, True, m.trace.records, m.trace)]
+        facts = [
+            Fact(
+                "Measurable disease (IMWG)",
+                "yes" if m.measurable else "no",
+                m.at.isoformat(),
+                0,
+                True,
+                m.trace.records,
+                m.trace,
+            )
+        ]
         return Finding(
             m.measurable,
-            "The text gives no thresholds; the journal's IMWG rule was used: " + m.trace.explanation,
+            "The text gives no thresholds; the journal's IMWG rule was used: "
+            + m.trace.explanation,
             tuple(facts),
             rule="trials.measurable",
         )
@@ -834,7 +938,11 @@ def check_measurable(p: dict, f: ScreeningFacts) -> Finding:
     serum_rules = p["serum"]
     if serum_rules:
         heavy = m.heavy_chain
-        chosen = [r for r in serum_rules if r.get("isotype") == heavy] or [r for r in serum_rules if not r.get("isotype")] or serum_rules
+        chosen = (
+            [r for r in serum_rules if r.get("isotype") == heavy]
+            or [r for r in serum_rules if not r.get("isotype")]
+            or serum_rules
+        )
         rule = chosen[0]
         r = base.get("serum")
         parts.append(f"serum M-protein {_OP_WORDS[rule['op']]} {_fmt(rule['value'])} g/dL")
@@ -842,7 +950,9 @@ def check_measurable(p: dict, f: ScreeningFacts) -> Finding:
             answers.append(None)
         else:
             facts.append(_reading_fact("Serum M-protein", r, "g/dL", f.as_of))
-            answers.append(None if rule["op"] == "=" else compare(r.value, rule["op"], rule["value"]))
+            answers.append(
+                None if rule["op"] == "=" else compare(r.value, rule["op"], rule["value"])
+            )
     for key, label, unit, name in (("urine", "Urine M-protein", "mg/24h", "urine M-protein"),):
         if p[key]:
             rule = p[key][0]
@@ -852,7 +962,9 @@ def check_measurable(p: dict, f: ScreeningFacts) -> Finding:
                 answers.append(None)
             else:
                 facts.append(_reading_fact(label, r, unit, f.as_of))
-                answers.append(None if rule["op"] == "=" else compare(r.value, rule["op"], rule["value"]))
+                answers.append(
+                    None if rule["op"] == "=" else compare(r.value, rule["op"], rule["value"])
+                )
     if p["flc"]:
         rule = p["flc"][0]
         r = base.get("flc")
@@ -868,7 +980,9 @@ def check_measurable(p: dict, f: ScreeningFacts) -> Finding:
             if ok and p["flc_ratio_abnormal"]:
                 ok = ratio_abnormal(r.ratio)
             answers.append(ok)
-    holds = True if any(a for a in answers) else (None if any(a is None for a in answers) else False)
+    holds = (
+        True if any(a for a in answers) else (None if any(a is None for a in answers) else False)
+    )
     unclear = any(x["op"] == "=" for k in ("serum", "urine", "flc") for x in p[k])
     return Finding(
         holds,
@@ -886,7 +1000,12 @@ _COUNT_UNIT = r"(?P<unit>(?:cells\s*)?/\s*[µμu]L|/\s*mm\s*\^?3|/\s*mm³|/mcL|\
 _ULN = r"\s*(?P<uln>[x×\*]|times)\s*(?:the\s+)?(?:institutional\s+)?(?:ULN|upper limit|normal upper limit|upper normal limit)"
 
 LABS: tuple[tuple[str, str, str, str], ...] = (
-    ("anc", "Neutrophils (ANC)", r"absolute neutrophil count|\bANC\b|neutrophils?(?: count)?", "count"),
+    (
+        "anc",
+        "Neutrophils (ANC)",
+        r"absolute neutrophil count|\bANC\b|neutrophils?(?: count)?",
+        "count",
+    ),
     ("platelets", "Platelets", r"platelets?(?: count)?", "count"),
     ("lymphocytes", "Lymphocytes (ALC)", r"absolute lymphocyte count|\bALC\b", "count"),
     ("hb", "Haemoglobin", r"ha?emoglobin|\bHg?b\b", "hb"),
@@ -894,8 +1013,18 @@ LABS: tuple[tuple[str, str, str, str], ...] = (
     ("egfr", "eGFR", r"\beGFR\b|glomerular filtration rate", "flow"),
     ("creatinine", "Creatinine", r"creatinine(?!\s+clearance)", "creat"),
     ("bilirubin", "Bilirubin", r"bilirubin", "bili"),
-    ("ast", "AST", r"\bAST\b|(?i:aspartate (?:amino)?transaminase|aspartate aminotransferase)|\bSGOT\b", "enzyme"),
-    ("alt", "ALT", r"\bALT\b|(?i:alanine (?:amino)?transaminase|alanine aminotransferase)|\bSGPT\b", "enzyme"),
+    (
+        "ast",
+        "AST",
+        r"\bAST\b|(?i:aspartate (?:amino)?transaminase|aspartate aminotransferase)|\bSGOT\b",
+        "enzyme",
+    ),
+    (
+        "alt",
+        "ALT",
+        r"\bALT\b|(?i:alanine (?:amino)?transaminase|alanine aminotransferase)|\bSGPT\b",
+        "enzyme",
+    ),
     ("calcium", "Calcium", r"calcium", "calcium"),
     ("spo2", "Oxygen saturation", r"oxygen saturation|\bSpO[2₂]|\bSaO2\b", "pct"),
     ("lvef", "Heart pumping (LVEF)", r"ejection fraction|\bLVEF\b", "pct"),
@@ -917,7 +1046,10 @@ _LAB_UNIT = {
     "lvef": "%",
     "inr": "",
 }
-_CRAB = re.compile(r"^\W*(?:\d+\W\s*)?(?:hypercalc|renal insufficiency|an(?:a)?emia|bone lesions)|myeloma[- ]defining|\bCRAB\b|SLiM", re.I)
+_CRAB = re.compile(
+    r"^\W*(?:\d+\W\s*)?(?:hypercalc|renal insufficiency|an(?:a)?emia|bone lesions)|myeloma[- ]defining|\bCRAB\b|SLiM",
+    re.I,
+)
 
 
 def _convert(kind: str, v: float, unit: str) -> tuple[float | None, bool]:
@@ -976,7 +1108,7 @@ def parse_labs(text: str) -> dict | None:
         return None
     t = text
     names = []
-    for code, label, pat, kind in LABS:
+    for code, _label, pat, kind in LABS:
         for m in re.finditer(pat, t, re.I if code not in ("ast", "alt", "inr") else 0):
             names.append((m.start(), m.end(), code, kind))
     if not names:
@@ -985,12 +1117,22 @@ def parse_labs(text: str) -> dict | None:
     checks = []
     for i, (s, e, code, kind) in enumerate(names):
         # the threshold of this lab is the first number after its name, before the next name
-        nxt = next((n[0] for n in names[i + 1 :] if n[0] > e and n[2] != code and n[0] - e > 12), len(t))
+        nxt = next(
+            (n[0] for n in names[i + 1 :] if n[0] > e and n[2] != code and n[0] - e > 12), len(t)
+        )
         seg = t[e : min(nxt if nxt - e > 4 else len(t), e + 90)]
         if code in ("ast", "alt"):
             seg = t[e : e + 90]
         m = re.search(
-            r"^[^0-9≥≤<>=]{0,45}?" + _OP + r"\)?\s*" + _NUM + r"\s*(?:" + _ULN + r"|" + _UNITS[kind] + r")?",
+            r"^[^0-9≥≤<>=]{0,45}?"
+            + _OP
+            + r"\)?\s*"
+            + _NUM
+            + r"\s*(?:"
+            + _ULN
+            + r"|"
+            + _UNITS[kind]
+            + r")?",
             seg,
             re.I,
         )
@@ -1003,15 +1145,17 @@ def parse_labs(text: str) -> dict | None:
             continue
         unit = (m.groupdict().get("unit") or "").strip()
         value, guessed = _convert(kind, v, unit)
-        if code == "calcium" and not re.search(r"corrected", t[max(0, s - 15) : e], re.I):
-            pass
         item = {"lab": code, "op": op, "value": round(value, 6)}
         if guessed:
             item["unit_guessed"] = True
-        if code == "calcium" and re.search(r"corrected", t[max(0, s - 15) : e + 5], re.I):
+        if code == "calcium" and re.search(r"corrected", t[max(0, s - 25) : e + 5], re.I):
             item["corrected"] = True
         rest = seg[m.end() : m.end() + 120]
-        if re.search(r"\bif\b|in whom|\bfor (?:subjects|patients|participants)\b", rest + seg[: m.start()], re.I) and re.search(_OP + r"\s*" + _NUM, rest):
+        if re.search(
+            r"\bif\b|in whom|\bfor (?:subjects|patients|participants)\b",
+            rest + seg[: m.start()],
+            re.I,
+        ) and re.search(_OP + r"\s*" + _NUM, rest):
             item["conditional"] = True
         checks.append(item)
     if not checks:
@@ -1023,7 +1167,11 @@ def parse_labs(text: str) -> dict | None:
             seen.add(k)
             uniq.append(c)
     out = {"checks": uniq}
-    w = re.search(r"(transfusion|G-CSF|growth factor|colony[- ]stimulating)[^.]{0,80}?(\d+)\s*(days?|weeks?)", t, re.I)
+    w = re.search(
+        r"(transfusion|G-CSF|growth factor|colony[- ]stimulating)[^.]{0,80}?(\d+)\s*(days?|weeks?)",
+        t,
+        re.I,
+    )
     if w:
         out["no_support_days"] = _days(float(w.group(2)), w.group(3))
     elif re.search(r"without (?:transfusion|growth factor|G-CSF)|transfusion", t, re.I):
@@ -1037,11 +1185,30 @@ def _lab_check(c: dict, f: ScreeningFacts, support_days: int | None):
     if code == "crcl" or (code == "calcium" and c.get("corrected")):
         vr = f.value_result("creatinine_clearance" if code == "crcl" else "corrected_calcium")
         if vr is None or vr.value is None:
-            return None, None, f"{label.lower()} (it needs creatinine, age, weight and sex)" if code == "crcl" else f"{label.lower()}", False
+            return (
+                None,
+                None,
+                f"{label.lower()} (it needs creatinine, age, weight and sex)"
+                if code == "crcl"
+                else f"{label.lower()}",
+                False,
+            )
         days = (f.as_of - vr.date.as_date()).days if vr.date else None
-        fact = Fact(label + (" (corrected)" if code == "calcium" else " (Cockcroft-Gault)"), f"{vr.value:.0f} {vr.unit}" if code == "crcl" else f"{vr.value:.1f} {vr.unit}",
-                    vr.date.to_iso() if vr.date else None, days, True, vr.trace.records, vr.trace)
-        return compare(vr.value, c["op"], c["value"]) if c["op"] != "=" else None, fact, None, c["op"] == "="
+        fact = Fact(
+            label + (" (corrected)" if code == "calcium" else " (Cockcroft-Gault)"),
+            f"{vr.value:.0f} {vr.unit}" if code == "crcl" else f"{vr.value:.1f} {vr.unit}",
+            vr.date.to_iso() if vr.date else None,
+            days,
+            True,
+            vr.trace.records,
+            vr.trace,
+        )
+        return (
+            compare(vr.value, c["op"], c["value"]) if c["op"] != "=" else None,
+            fact,
+            None,
+            c["op"] == "=",
+        )
     latest = f.lab(code)
     if latest is None or latest.lab.value is None:
         return None, None, f"a {label} result", False
@@ -1049,7 +1216,12 @@ def _lab_check(c: dict, f: ScreeningFacts, support_days: int | None):
     v = latest.lab.value
     if "uln_times" in c:
         if latest.lab.uln is None:
-            return None, fact, f"the upper limit of normal for {label} (enter it with the result)", False
+            return (
+                None,
+                fact,
+                f"the upper limit of normal for {label} (enter it with the result)",
+                False,
+            )
         limit = c["uln_times"] * latest.lab.uln
         return compare(v, c["op"], limit), fact, None, False
     ok = compare(v, c["op"], c["value"]) if c["op"] != "=" else None
@@ -1065,9 +1237,13 @@ def check_labs(p: dict, f: ScreeningFacts) -> Finding:
     for c in p["checks"]:
         label = next(x[1] for x in LABS if x[0] == c["lab"])
         if "uln_times" in c:
-            parts.append(f"{label} {_OP_WORDS[c['op']]} {_fmt(c['uln_times'])} × upper limit of normal")
+            parts.append(
+                f"{label} {_OP_WORDS[c['op']]} {_fmt(c['uln_times'])} × upper limit of normal"
+            )
         else:
-            parts.append(f"{label} {_OP_WORDS[c['op']]} {_fmt(c['value'])} {_LAB_UNIT[c['lab']]}".rstrip())
+            parts.append(
+                f"{label} {_OP_WORDS[c['op']]} {_fmt(c['value'])} {_LAB_UNIT[c['lab']]}".rstrip()
+            )
         ok, fact, miss, j = _lab_check(c, f, p.get("no_support_days"))
         answers.append(ok)
         if fact is not None:
@@ -1075,7 +1251,11 @@ def check_labs(p: dict, f: ScreeningFacts) -> Finding:
         if miss:
             missing.append(miss)
         judge = judge or j
-    holds_all = False if any(a is False for a in answers) else (None if any(a is None for a in answers) else True)
+    holds_all = (
+        False
+        if any(a is False for a in answers)
+        else (None if any(a is None for a in answers) else True)
+    )
     old = [x for x in facts if x.days_old is not None and x.days_old > 30]
     expl = "The criterion's values: " + "; ".join(parts) + "."
     if old:
@@ -1095,7 +1275,10 @@ def check_labs(p: dict, f: ScreeningFacts) -> Finding:
 
 # --------------------------------------------------------------------------- washouts
 _WASH_WHAT = (
-    ("any_anti_myeloma", r"anti-?myeloma (?:therapy|treatment|drug|regimen)s?|myeloma therapy|anti-?cancer (?:drug|therapy|treatment)s?|systemic (?:anti-?\w+ )?therapy|chemotherapy|small molecule|tyrosine kinase inhibitor|anticancer"),
+    (
+        "any_anti_myeloma",
+        r"anti-?myeloma (?:therapy|treatment|drug|regimen)s?|myeloma therapy|anti-?cancer (?:drug|therapy|treatment)s?|systemic (?:anti-?\w+ )?therapy|chemotherapy|small molecule|tyrosine kinase inhibitor|anticancer",
+    ),
     ("any_mab", r"monoclonal antibod(?:y|ies)|antibody (?:drug|therapy)"),
     ("any_steroid", r"(?:cortico)?steroids?|glucocorticoids?"),
     ("radiotherapy", r"radiation|radiotherapy"),
@@ -1108,12 +1291,22 @@ _WASH_WHAT = (
 
 def parse_washout(text: str) -> dict | None:
     t = text
-    if re.search(r"transplant|\bSCT\b|\bASCT\b|\bHSCT\b", t, re.I) and not re.search(r"therapy|radiation|antibod", t, re.I):
+    if re.search(r"transplant|\bSCT\b|\bASCT\b|\bHSCT\b", t, re.I) and not re.search(
+        r"therapy|radiation|antibod", t, re.I
+    ):
         return None
-    win = re.search(r"within\s+(?:the\s+(?:past|last)\s+)?(?P<n>\d+|two|three|four|five|six)\s*(?P<u>days?|weeks?|months?)", t, re.I)
+    win = re.search(
+        r"within\s+(?:the\s+(?:past|last)\s+)?(?P<n>\d+|two|three|four|five|six)\s*(?P<u>days?|weeks?|months?)",
+        t,
+        re.I,
+    )
     mode = "within"
     if not win:
-        win = re.search(r"at least\s+(?P<n>\d+|two|three|four)\s*(?P<u>days?|weeks?)\s+(?:from|since|after)", t, re.I)
+        win = re.search(
+            r"at least\s+(?P<n>\d+|two|three|four)\s*(?P<u>days?|weeks?)\s+(?:from|since|after)",
+            t,
+            re.I,
+        )
         mode = "at_least"
     if not win:
         return None
@@ -1180,16 +1373,33 @@ def check_washout(p: dict, f: ScreeningFacts) -> Finding:
         else:
             answers.append(item.days_since >= p["days"])
     if p["mode"] == "within":  # any recent treatment is what the words describe
-        holds = True if any(a for a in answers) else (None if any(a is None for a in answers) else False)
+        holds = (
+            True
+            if any(a for a in answers)
+            else (None if any(a is None for a in answers) else False)
+        )
         expl = f"The criterion is about treatment within {p['days']} days."
     else:
-        holds = False if any(a is False for a in answers) else (None if any(a is None for a in answers) else True)
+        holds = (
+            False
+            if any(a is False for a in answers)
+            else (None if any(a is None for a in answers) else True)
+        )
         expl = f"The criterion asks for at least {p['days']} days since treatment."
     expl += f" Days are counted to {f.as_of.isoformat()}; the trial counts to its own date (screening or first dose), which is later."
     judge = bool(p.get("half_lives"))
     if judge:
-        expl += " It also speaks of half-lives, which the journal does not know: ask the study team."
-    return Finding(holds, expl, tuple(facts), judgement=judge, missing=", ".join(missing) or None, rule="trials.washout")
+        expl += (
+            " It also speaks of half-lives, which the journal does not know: ask the study team."
+        )
+    return Finding(
+        holds,
+        expl,
+        tuple(facts),
+        judgement=judge,
+        missing=", ".join(missing) or None,
+        rule="trials.washout",
+    )
 
 
 # --------------------------------------------------------------------------- transplant
@@ -1225,7 +1435,16 @@ def check_transplant(p: dict, f: ScreeningFacts) -> Finding:
     for kind, procs in (("Autologous transplant", autos), ("Donor (allogeneic) transplant", allos)):
         if procs:
             last = max(procs, key=lambda x: x.date.sort_key())
-            facts.append(Fact(kind, f"{len(procs)} recorded, last {last.date.display()}", last.date.to_iso(), (f.as_of - last.date.as_date()).days, False, tuple(x.ref for x in procs)))
+            facts.append(
+                Fact(
+                    kind,
+                    f"{len(procs)} recorded, last {last.date.display()}",
+                    last.date.to_iso(),
+                    (f.as_of - last.date.as_date()).days,
+                    False,
+                    tuple(x.ref for x in procs),
+                )
+            )
         else:
             facts.append(Fact(kind, "none recorded", None, None, False))
     if p.get("allo"):
@@ -1233,23 +1452,51 @@ def check_transplant(p: dict, f: ScreeningFacts) -> Finding:
             answers.append(any((f.as_of - x.date.as_date()).days <= p["allo_days"] for x in allos))
         else:
             answers.append(bool(allos))
-        expl.append("a donor (allogeneic) transplant" + (f" within {p['allo_days']} days" if p.get("allo_days") else " at any time"))
+        expl.append(
+            "a donor (allogeneic) transplant"
+            + (f" within {p['allo_days']} days" if p.get("allo_days") else " at any time")
+        )
     if "auto_days" in p:
         pool = autos + (allos if p.get("any_sct") else [])
         answers.append(any((f.as_of - x.date.as_date()).days <= p["auto_days"] for x in pool))
-        expl.append(f"{'a stem-cell' if p.get('any_sct') else 'an autologous'} transplant within {p['auto_days']} days")
+        expl.append(
+            f"{'a stem-cell' if p.get('any_sct') else 'an autologous'} transplant within {p['auto_days']} days"
+        )
     if p.get("had_sct") and not answers:
         if autos:
             answers.append(True)
         else:
-            return Finding(None, "The criterion asks for a past transplant or transplant ineligibility; no transplant is recorded and ineligibility is the doctors' judgement.", tuple(facts), judgement=True, rule="trials.transplant")
+            return Finding(
+                None,
+                "The criterion asks for a past transplant or transplant ineligibility; no transplant is recorded and ineligibility is the doctors' judgement.",
+                tuple(facts),
+                judgement=True,
+                rule="trials.transplant",
+            )
         expl.append("a past autologous transplant")
     if p.get("eligibility_judgement") and not answers:
-        return Finding(None, "Whether someone is a transplant candidate is the doctors' judgement; the recorded transplants are shown.", tuple(facts), judgement=True, rule="trials.transplant")
+        return Finding(
+            None,
+            "Whether someone is a transplant candidate is the doctors' judgement; the recorded transplants are shown.",
+            tuple(facts),
+            judgement=True,
+            rule="trials.transplant",
+        )
     if not answers:
-        return Finding(None, "The transplant words were not specific enough to check.", tuple(facts), judgement=True, rule="trials.transplant")
+        return Finding(
+            None,
+            "The transplant words were not specific enough to check.",
+            tuple(facts),
+            judgement=True,
+            rule="trials.transplant",
+        )
     holds = any(answers)
-    return Finding(holds, "The criterion is about " + " or ".join(expl) + f"; counted to {f.as_of.isoformat()}.", tuple(facts), rule="trials.transplant")
+    return Finding(
+        holds,
+        "The criterion is about " + " or ".join(expl) + f"; counted to {f.as_of.isoformat()}.",
+        tuple(facts),
+        rule="trials.transplant",
+    )
 
 
 # --------------------------------------------------------------------------- neuropathy
@@ -1260,7 +1507,11 @@ def parse_neuropathy(text: str) -> dict | None:
         return None
     g = re.search(r"grade\s*(≥|>=|>|=>)?\s*(\d)", text, re.I)
     grade = int(g.group(2)) + (1 if g and g.group(1) == ">" else 0) if g else 1
-    return {"min_grade": grade, "history": bool(re.search(r"history", text, re.I)), "ongoing": bool(re.search(r"ongoing|current|active|persistent", text, re.I))}
+    return {
+        "min_grade": grade,
+        "history": bool(re.search(r"history", text, re.I)),
+        "ongoing": bool(re.search(r"ongoing|current|active|persistent", text, re.I)),
+    }
 
 
 @recogniser("neuropathy", "Neuropathy grade", parse_neuropathy)
@@ -1270,7 +1521,14 @@ def check_neuropathy(p: dict, f: ScreeningFacts) -> Finding:
         return _missing("any neuropathy (none was entered)", "trials.neuropathy")
     pool = seen if p["history"] and not p["ongoing"] else [v for v in seen if v.ongoing]
     facts = tuple(
-        Fact(v.plain_name or v.term, f"grade {v.grade}" + (" ongoing" if v.ongoing else ""), v.onset.to_iso(), (f.as_of - v.onset.as_date()).days, False, (v.ref,))
+        Fact(
+            v.plain_name or v.term,
+            f"grade {v.grade}" + (" ongoing" if v.ongoing else ""),
+            v.onset.to_iso(),
+            (f.as_of - v.onset.as_date()).days,
+            False,
+            (v.ref,),
+        )
         for v in seen
     )
     ungraded = [v for v in pool if v.grade is None]
@@ -1290,7 +1548,10 @@ _TOPICS = (
     ("cns", r"central nervous system|\bCNS\b|leptomeningeal|meningeal"),
     ("amyloidosis", r"amyloidosis"),
     ("poems", r"\bPOEMS\b"),
-    ("other_cancer", r"(?:other|another|prior|concurrent|second(?:ary)?|previous)\s+(?:\w+\s+){0,2}(?:malignanc\w*|cancers?)|malignanc\w* within"),
+    (
+        "other_cancer",
+        r"(?:other|another|prior|concurrent|second(?:ary)?|previous)\s+(?:\w+\s+){0,2}(?:malignanc\w*|cancers?)|malignanc\w* within",
+    ),
     ("hiv", r"\bHIV\b|human immunodeficiency virus"),
     ("hepatitis_b", r"hepatitis (?:A, )?B\b|\bHBV\b"),
     ("hepatitis_c", r"hepatitis (?:A, B,? or )?C\b|hepatitis A, B, or C|\bHCV\b"),
@@ -1301,8 +1562,13 @@ _TOPICS = (
     ("gvhd", r"graft[- ]versus[- ]host|\bGVHD\b"),
     ("active_infection", r"(?:active|uncontrolled|systemic)[^.;]{0,40}infections?"),
 )
-_QUALIFIER = re.compile(r"\b(active|symptomatic|current|uncontrolled|requiring|clinically significant|significant)\b", re.I)
-_ABSENCE = re.compile(r"\b(absence of|no evidence of|without|free of|no history of|no known)\b", re.I)
+_QUALIFIER = re.compile(
+    r"\b(active|symptomatic|current|uncontrolled|requiring|clinically significant|significant)\b",
+    re.I,
+)
+_ABSENCE = re.compile(
+    r"\b(absence of|no evidence of|without|free of|no history of|no known)\b", re.I
+)
 
 
 def parse_health(text: str) -> dict | None:
@@ -1312,7 +1578,11 @@ def parse_health(text: str) -> dict | None:
             topics.append(key)
     if not topics:
         return None
-    return {"topics": topics, "qualified": bool(_QUALIFIER.search(text)), "absence": bool(_ABSENCE.search(text))}
+    return {
+        "topics": topics,
+        "qualified": bool(_QUALIFIER.search(text)),
+        "absence": bool(_ABSENCE.search(text)),
+    }
 
 
 @recogniser("health", "Other conditions (health history)", parse_health)
@@ -1329,15 +1599,33 @@ def check_health(p: dict, f: ScreeningFacts) -> Finding:
         else:
             answers.append(None)
             words.append(f"{x.label}: not recorded")
-        facts.append(Fact(x.label, {"yes": "present", "no": "absent"}.get(x.status, "not recorded"), x.date, None, False, x.records))
+        facts.append(
+            Fact(
+                x.label,
+                {"yes": "present", "no": "absent"}.get(x.status, "not recorded"),
+                x.date,
+                None,
+                False,
+                x.records,
+            )
+        )
     present = True if any(answers) else (None if any(a is None for a in answers) else False)
     holds = present if present is None or not p["absence"] else not present
     judge = bool(present) and p["qualified"]
     expl = "; ".join(words) + "."
     if judge:
         expl += " Whether it is active or significant now is for the doctors to say."
-    missing = ", ".join(w.split(":")[0] for w, a in zip(words, answers, strict=True) if a is None) or None
-    return Finding(holds, expl, tuple(facts), judgement=judge, missing=missing if present is None else None, rule="trials.health")
+    missing = (
+        ", ".join(w.split(":")[0] for w, a in zip(words, answers, strict=True) if a is None) or None
+    )
+    return Finding(
+        holds,
+        expl,
+        tuple(facts),
+        judgement=judge,
+        missing=missing if present is None else None,
+        rule="trials.health",
+    )
 
 
 # --------------------------------------------------------------------------- disease type
@@ -1353,6 +1641,13 @@ def check_disease_type(p: dict, f: ScreeningFacts) -> Finding:
     heavy = dx.heavy_chain if dx else "unknown"
     if heavy == "unknown":
         return _missing("the myeloma's type (heavy chain)", "trials.disease_type")
-    fact = Fact("Myeloma type", heavy, dx.date.to_iso() if dx and dx.date else None, None, False, (dx.ref,))
+    fact = Fact(
+        "Myeloma type", heavy, dx.date.to_iso() if dx and dx.date else None, None, False, (dx.ref,)
+    )
     present = heavy == "non-secretory"
-    return Finding(present if not p["absence"] else not present, f"The record gives the type as {heavy}.", (fact,), rule="trials.disease_type")
+    return Finding(
+        present if not p["absence"] else not present,
+        f"The record gives the type as {heavy}.",
+        (fact,),
+        rule="trials.disease_type",
+    )

@@ -275,7 +275,9 @@ def zip_member_for(nct: str) -> str:
     return f"{nct[-2:]}/{nct}.json"
 
 
-def read_record_zip(fileobj: IO[bytes], nct: str | None = None, name: str = "the zip") -> TrialRecord:
+def read_record_zip(
+    fileobj: IO[bytes], nct: str | None = None, name: str = "the zip"
+) -> TrialRecord:
     """One study out of a zip: the bulk ``ctg-studies.json.zip`` (give ``nct``) or a zip
     that holds a single study file. Only that member is read."""
     try:
@@ -292,7 +294,11 @@ def read_record_zip(fileobj: IO[bytes], nct: str | None = None, name: str = "the
             if not NCT_RE.match(nct):
                 raise RecordError(f"{nct!r} is not an NCT number (NCT followed by 8 digits).")
             wanted = [
-                i for i in infos if i.filename == zip_member_for(nct) or i.filename.endswith(f"/{nct}.json") or i.filename == f"{nct}.json"
+                i
+                for i in infos
+                if i.filename == zip_member_for(nct)
+                or i.filename.endswith(f"/{nct}.json")
+                or i.filename == f"{nct}.json"
             ]
             if not wanted:
                 raise RecordError(f"{name} holds no record for {nct}.")
@@ -350,9 +356,7 @@ def _record_from_xml(text: str, name: str) -> TrialRecord:
 
     nct = t("id_info/nct_id")
     phase = (t("phase") or "").lower()
-    phases = tuple(
-        _XML_PHASE[p.strip()] for p in phase.split("/") if p.strip() in _XML_PHASE
-    )
+    phases = tuple(_XML_PHASE[p.strip()] for p in phase.split("/") if p.strip() in _XML_PHASE)
     status = _XML_STATUS.get((t("overall_status") or "").lower())
     stype = (t("study_type") or "").upper().replace(" ", "_") or None
     ages = {k: t(f"eligibility/{k}") for k in ("minimum_age", "maximum_age")}
