@@ -96,7 +96,7 @@ def cmd_add(args) -> int:
     for rec in records:
         line = f"Brought {rec.nct_id}: {rec.title}"
         if not rec.criteria:
-            line += " (this record has no eligibility text)"
+            line += " (this record has no criteria text)"
         print(line)
     return 0
 

@@ -48,7 +48,7 @@ STATUS_WORDS = {
 # Worst first: a criterion with several parts shows its worst part.
 _RANK = {DOES_NOT_MEET: 0, TO_DISCUSS: 1, NOT_RECORDED: 2, MEETS: 3}
 TRIAL_SOURCE = Source(
-    "The trial's registry record (ClinicalTrials.gov eligibility criteria)", None, "8"
+    "The trial's registry record (its criteria as published on ClinicalTrials.gov)", None, "8"
 )
 NOTICE = (
     "Prepared by the person from their own journal. Each line puts one criterion of the trial "
@@ -282,11 +282,11 @@ def _notes(record: TrialRecord, ct: CriteriaText) -> tuple[str, ...]:
     notes = []
     if not record.criteria:
         notes.append(
-            "This record has no eligibility text. Save the full record from clinicaltrials.gov."
+            "This record has no criteria text. Save the full record from clinicaltrials.gov."
         )
     elif not ct.has_headings:
         notes.append(
-            "The eligibility text has no inclusion/exclusion headings; it is shown unsplit."
+            "The criteria text has no inclusion/exclusion headings; it is shown unsplit."
         )
     if record.expanded_access:
         from journal.trials.record import EXPANDED_ACCESS_PLAIN

@@ -612,7 +612,8 @@ def _exposures(terms: list[str], f: ScreeningFacts, refractory: bool, any_of: bo
 
 # Refractory to a drug or class, not "relapsed or refractory myeloma" (the disease state).
 _REFRACTORY = re.compile(
-    r"[\w)]-refractory|refractor\w*\s+to\b|(?:double|triple[- ]class|penta[- ]\w*|quad\w*)[- ]refractory",
+    r"[\w)]-refractory|refractor\w*\s+to\b|(?:double|triple[- ]class|penta[- ]\w*|quad\w*)[- ]refractory|"
+    r"\b(?!(?:or|and|relapsed|is|be|been|are|was)\b)\w+ refractory\b(?!\s+(?:multiple|myeloma|MM|RRMM|disease|or|and|is)\b)",
     re.I,
 )
 _EXPOSED = re.compile(
@@ -945,7 +946,10 @@ def check_measurable(p: dict, f: ScreeningFacts) -> Finding:
         )
         rule = chosen[0]
         r = base.get("serum")
-        parts.append(f"serum M-protein {_OP_WORDS[rule['op']]} {_fmt(rule['value'])} g/dL")
+        parts.append(
+            f"serum M-protein {_OP_WORDS[rule['op']]} {_fmt(rule['value'])} g/dL"
+            + (f" (the threshold given for {rule['isotype']})" if rule.get("isotype") else "")
+        )
         if r is None:
             answers.append(None)
         else:
@@ -1328,6 +1332,13 @@ def parse_washout(text: str) -> dict | None:
     return out
 
 
+def _drug_list(drugs: tuple[str, ...]) -> str:
+    if not drugs:
+        return ""
+    shown = ", ".join(drugs[:4]) + (f" and {len(drugs) - 4} more" if len(drugs) > 4 else "")
+    return f" ({shown})"
+
+
 _WASH_LABEL = {
     "any_anti_myeloma": "any myeloma treatment",
     "any_mab": "an antibody-based myeloma drug",
@@ -1356,7 +1367,7 @@ def check_washout(p: dict, f: ScreeningFacts) -> Finding:
         facts.append(
             Fact(
                 f"Last {_WASH_LABEL[key]}",
-                item.display() + (f" since {', '.join(item.drugs)}" if item.drugs else ""),
+                item.display() + _drug_list(item.drugs),
                 item.last.to_iso() if item.last else None,
                 item.days_since,
                 True,
@@ -1421,7 +1432,7 @@ def parse_transplant(text: str) -> dict | None:
         out["auto_days"] = _days(float(w.group(1)), w.group(2))
         out["any_sct"] = not re.search(r"autologous|\bASCT\b", w.group(0), re.I)
     if re.search(r"ineligible|not (?:be )?(?:a )?candidates?|non[- ]candidate|no intent", t, re.I):
-        out["eligibility_judgement"] = True
+        out["candidate_judgement"] = True
     if re.search(r"(?:have|has) undergone\s+(?:an?\s+)?(?:autologous|stem cell|ASCT|SCT)", t, re.I):
         out["had_sct"] = True
     return out or None
@@ -1468,13 +1479,13 @@ def check_transplant(p: dict, f: ScreeningFacts) -> Finding:
         else:
             return Finding(
                 None,
-                "The criterion asks for a past transplant or transplant ineligibility; no transplant is recorded and ineligibility is the doctors' judgement.",
+                "The criterion asks for a past transplant, or that a transplant is not an option; no transplant is recorded, and whether one is an option is the doctors' judgement.",
                 tuple(facts),
                 judgement=True,
                 rule="trials.transplant",
             )
         expl.append("a past autologous transplant")
-    if p.get("eligibility_judgement") and not answers:
+    if p.get("candidate_judgement") and not answers:
         return Finding(
             None,
             "Whether someone is a transplant candidate is the doctors' judgement; the recorded transplants are shown.",
