@@ -27,7 +27,9 @@ from journal.trials.record import record_from_study
 
 
 def checklist(name, summary, **kw):
-    return build_checklist(record_from_study(study(text_of(name), min_age="18 Years", **kw)), summary)
+    return build_checklist(
+        record_from_study(study(text_of(name), min_age="18 Years", **kw)), summary
+    )
 
 
 def status_of(cl, starts: str) -> str:
@@ -79,9 +81,15 @@ def test_demo_against_belantamab_text(demo_summary):
 
 def test_demo_against_mezigdomide_text(demo_summary):
     cl = checklist("NCT06050512", demo_summary)
-    assert status_of(cl, "Patients must have a confirmed diagnosis") == DOES_NOT_MEET  # 5 lines, asked 1-3
-    assert status_of(cl, "Prior refractoriness to a proteasome inhibitor") == DOES_NOT_MEET  # carfilzomib
-    assert status_of(cl, "Estimated creatinine clearance") == MEETS  # Cockcroft-Gault from the record
+    assert (
+        status_of(cl, "Patients must have a confirmed diagnosis") == DOES_NOT_MEET
+    )  # 5 lines, asked 1-3
+    assert (
+        status_of(cl, "Prior refractoriness to a proteasome inhibitor") == DOES_NOT_MEET
+    )  # carfilzomib
+    assert (
+        status_of(cl, "Estimated creatinine clearance") == MEETS
+    )  # Cockcroft-Gault from the record
 
 
 # -- history 2: case 12, IgA myeloma after one line ------------------------------------------
@@ -95,7 +103,9 @@ def test_iga_case_isotype_threshold(iga_case):
 
 def test_iga_case_against_thresholds_it_does_not_reach(iga_case):
     cl = checklist("NCT00437034", iga_case)
-    assert status_of(cl, "Measurable disease, defined by") == DOES_NOT_MEET  # 0.7 < 1.0, urine 120 < 200
+    assert (
+        status_of(cl, "Measurable disease, defined by") == DOES_NOT_MEET
+    )  # 0.7 < 1.0, urine 120 < 200
     assert status_of(cl, "Must have received ≥ 2 prior therapies") == DOES_NOT_MEET  # 1 line
 
 
@@ -169,7 +179,12 @@ def test_a_record_without_criteria_says_so(demo_summary):
 
 
 def test_expanded_access_record_is_explained(demo_summary):
-    rec = record_from_study(study("Inclusion Criteria:\n\n* Multiple myeloma\n", designModule={"studyType": "EXPANDED_ACCESS"}))
+    rec = record_from_study(
+        study(
+            "Inclusion Criteria:\n\n* Multiple myeloma\n",
+            designModule={"studyType": "EXPANDED_ACCESS"},
+        )
+    )
     cl = build_checklist(rec, demo_summary)
     assert any("unapproved drug given outside a trial" in n for n in cl.notes)
 
@@ -178,12 +193,19 @@ def test_your_own_answer_is_shown_as_yours(demo_summary):
     rec = record_from_study(study(text_of("NCT03318861")))
     plain = build_checklist(rec, demo_summary)
     idx = item_of(plain, "Inadequate washout from prior therapy").criterion.index
-    cl = build_checklist(rec, demo_summary, {idx: Answer(idx, MEETS, "Last treatment ended in 2025; the study nurse agreed")})
+    cl = build_checklist(
+        rec,
+        demo_summary,
+        {idx: Answer(idx, MEETS, "Last treatment ended in 2025; the study nurse agreed")},
+    )
     item = item_of(cl, "Inadequate washout from prior therapy")
     assert item.status == TO_DISCUSS and item.shown_status == MEETS  # the computed one stays
     assert cl.counts()[MEETS] == plain.counts()[MEETS] + 1
-    js = [c for c in checklist_to_json(cl)["criteria"] if c["index"] == idx][0]
-    assert js["status"] == TO_DISCUSS and js["your_answer"]["note"] == "Last treatment ended in 2025; the study nurse agreed"
+    js = next(c for c in checklist_to_json(cl)["criteria"] if c["index"] == idx)
+    assert (
+        js["status"] == TO_DISCUSS
+        and js["your_answer"]["note"] == "Last treatment ended in 2025; the study nurse agreed"
+    )
 
 
 class _WithExclusions:
@@ -198,7 +220,12 @@ class _WithExclusions:
 
 def test_exclusion_facts_light_up_when_the_record_has_them(demo_summary):
     facts = [
-        {"key": "plasma_cell_leukaemia", "label": "plasma cell leukaemia", "status": "no", "date": "2026-10-01"},
+        {
+            "key": "plasma_cell_leukaemia",
+            "label": "plasma cell leukaemia",
+            "status": "no",
+            "date": "2026-10-01",
+        },
         {"key": "cns", "label": "CNS involvement", "status": "yes", "date": "2025-03"},
         {"key": "autoimmune", "label": "autoimmune disease", "status": "not_recorded"},
     ]
