@@ -189,13 +189,39 @@ def cmd_check(args) -> int:
             cl = trial_checklist(store, t, summary)
             brought = t.brought_at
     if args.pdf or args.text:
-        from journal.reports.trial_checklist import write_checklist
-
-        return write_checklist(cl, summary, args, brought)
+        return _write_checklist(cl, summary, args, brought)
     json.dump(
         checklist_to_json(cl, brought=brought), sys.stdout, indent=args.indent, ensure_ascii=False
     )
     sys.stdout.write("\n")
+    return 0
+
+
+def _write_checklist(cl, summary, args, brought) -> int:
+    """``--pdf OUT`` (a file, or a folder for a name that says which trial and when) or ``--text``."""
+    from journal.reports.inputs import ReportOptions
+    from journal.reports.trial_checklist import build_trial_checklist
+
+    opts = ReportOptions(identity="none" if args.deidentified else "full", as_of=summary.as_of)
+    doc = build_trial_checklist(cl, summary.history.person, opts, brought)
+    if args.text:
+        from journal.reports.text_backend import render_text
+
+        sys.stdout.write(render_text(doc))
+        return 0
+    from journal.reports.export import ensure_qt_headless
+
+    ensure_qt_headless()
+    from journal.reports.qt_backend import write_pdf
+
+    out = Path(args.pdf).expanduser()
+    if out.is_dir():
+        out = out / f"TreatmentJournal-trial-{cl.record.nct_id}-{summary.as_of.isoformat()}.pdf"
+    try:
+        pages = write_pdf(doc, out)
+    except OSError as e:
+        return error(str(e))
+    print(f"Wrote {out} ({pages} page{'' if pages == 1 else 's'}).")
     return 0
 
 

@@ -1215,7 +1215,7 @@ def _lab_check(c: dict, f: ScreeningFacts, support_days: int | None):
         )
     latest = f.lab(code)
     if latest is None or latest.lab.value is None:
-        return None, None, f"a {label} result", False
+        return None, None, f"a result for {label}", False
     fact = f.lab_fact(code, latest)
     v = latest.lab.value
     if "uln_times" in c:
