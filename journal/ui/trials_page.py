@@ -158,11 +158,15 @@ class TrialsPage(QWidget):
         )
         self.answer = QPushButton("Your answer…")
         self.answer.setAccessibleName("Give your own answer to the chosen criterion")
+        self.pdf = QPushButton("Checklist as PDF…")
+        self.pdf.setAccessibleName(
+            "Save the chosen trial's checklist as a PDF to bring to the call"
+        )
         self.remove = QPushButton("Remove trial")
         self.remove.setAccessibleName("Remove the chosen trial and your answers to it")
         bar = QWidget()
         flow = FlowLayout(bar)
-        for b in (self.bring, self.how, self.open_page, self.answer, self.remove):
+        for b in (self.bring, self.how, self.open_page, self.answer, self.pdf, self.remove):
             flow.addWidget(b)
 
         self.table = QTableWidget(0, len(COLUMNS))
@@ -231,6 +235,7 @@ class TrialsPage(QWidget):
         self.open_page.clicked.connect(self.open_study_page)
         self.answer.clicked.connect(self.answer_dialog)
         self.remove.clicked.connect(self.remove_trial)
+        self.pdf.clicked.connect(self.save_pdf_dialog)
         self.table.itemSelectionChanged.connect(self._show_selected_trial)
         self.tree.currentItemChanged.connect(lambda *_: self._show_detail())
         self.tree.itemDoubleClicked.connect(lambda *_: self.answer_dialog())
@@ -401,6 +406,7 @@ class TrialsPage(QWidget):
         has = self._checklist is not None
         self.open_page.setEnabled(has)
         self.remove.setEnabled(has)
+        self.pdf.setEnabled(has)
         self.answer.setEnabled(has and self.current_item() is not None)
 
     # -- actions --------------------------------------------------------------------------
@@ -482,6 +488,33 @@ class TrialsPage(QWidget):
             if ok != QMessageBox.StandardButton.Yes:
                 return
         self.ctx.try_apply(svc.remove_trial, nct)
+
+    def save_pdf_dialog(self) -> None:
+        if self._checklist is None:
+            return
+        name = f"TreatmentJournal-trial-{self._checklist.record.nct_id}-{self._checklist.as_of.isoformat()}.pdf"
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save the checklist", str(Path.home() / name), "PDF (*.pdf)"
+        )
+        if path:
+            self.save_pdf(path)
+
+    def save_pdf(self, path: str, identity: str = "full") -> int | None:
+        """Write the chosen trial's checklist (1-2 pages) atomically; None on failure."""
+        from journal.reports.inputs import ReportOptions
+        from journal.reports.qt_backend import write_pdf
+        from journal.reports.trial_checklist import build_trial_checklist
+
+        cl = self._checklist
+        if cl is None:
+            return None
+        opts = ReportOptions(identity=identity, as_of=cl.as_of)
+        doc = build_trial_checklist(cl, self.summary().history.person, opts, self._brought)
+        try:
+            return write_pdf(doc, path)
+        except OSError as e:
+            self._warn(str(e))
+            return None
 
     def _warn(self, text: str) -> None:
         self.last_error = text

@@ -170,3 +170,12 @@ def test_trials_is_a_page_of_the_window():
     from journal.ui.main_window import PAGES
 
     assert "trials" in [key for _t, key, _d in PAGES]
+
+
+def test_checklist_pdf_from_the_page(page, tmp_path):
+    page.bring_file(
+        _file(tmp_path, "a.json", _study("NCT04484623", "NCT04484623", "Belantamab + Pd"))
+    )
+    out = tmp_path / "checklist.pdf"
+    pages = page.save_pdf(str(out), identity="none")
+    assert pages in (1, 2) and out.read_bytes().startswith(b"%PDF")
