@@ -51,6 +51,7 @@ from journal.trials.checklist import (
     Item,
     record_age_days,
 )
+from journal.trials.criteria import unescape
 from journal.trials.record import EXPANDED_ACCESS_PLAIN, RecordError
 from journal.ui.timeline_view import FlowLayout
 
@@ -224,6 +225,9 @@ class TrialsPage(QWidget):
         main.setStretchFactor(0, 1)
         main.setStretchFactor(1, 4)
         main.setChildrenCollapsible(False)
+        rows = self.fontMetrics().height() * 7  # room for about five trials before scrolling
+        main.setSizes([rows, rows * 4])
+        lower.setSizes([rows * 3, rows])
 
         lay = QVBoxLayout(self)
         lay.addWidget(intro)
@@ -354,7 +358,10 @@ class TrialsPage(QWidget):
             f"to discuss {c[TO_DISCUSS]} · meets {c[MEETS]} (your facts as of {cl.as_of.isoformat()})"
         )
         self.info.setText("<br>".join(bits))
-        self.original.setPlainText(r.criteria or "This record has no criteria text.")
+        # As the registry's own page shows it: the stored Markdown escapes (\>) taken out.
+        self.original.setPlainText(
+            unescape(r.criteria) if r.criteria else "This record has no criteria text."
+        )
 
         nodes: dict[int, QTreeWidgetItem] = {}
         last_section = None

@@ -76,6 +76,7 @@ def test_bring_compare_and_read_a_checklist(page, tmp_path, demo_ctx):
     # the checklist beside the original text, and the facts behind a criterion
     page.select_trial("NCT03318861")
     assert "Key Inclusion Criteria" in page.original.toPlainText()
+    assert "saturation > 92%" in page.original.toPlainText()  # shown without the stored escape
     texts = [it.criterion.text for it in page._items]
     i = texts.index("Prior CAR therapy or other genetically modified T cells")
     node = next(
