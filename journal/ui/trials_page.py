@@ -244,6 +244,7 @@ class TrialsPage(QWidget):
         self.tree.currentItemChanged.connect(lambda *_: self._show_detail())
         self.tree.itemDoubleClicked.connect(lambda *_: self.answer_dialog())
         ctx.changed.connect(self._on_change)
+        self.setAcceptDrops(True)  # a saved record can be dropped on the page
         self.refresh()
 
     # -- data ---------------------------------------------------------------------------
@@ -415,6 +416,17 @@ class TrialsPage(QWidget):
         self.remove.setEnabled(has)
         self.pdf.setEnabled(has)
         self.answer.setEnabled(has and self.current_item() is not None)
+
+    # -- drag and drop -------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt override
+        for url in event.mimeData().urls():
+            if url.isLocalFile():
+                self.bring_file(url.toLocalFile())
+        event.acceptProposedAction()
 
     # -- actions --------------------------------------------------------------------------
     def show_how(self) -> None:

@@ -180,3 +180,21 @@ def test_checklist_pdf_from_the_page(page, tmp_path):
     out = tmp_path / "checklist.pdf"
     pages = page.save_pdf(str(out), identity="none")
     assert pages in (1, 2) and out.read_bytes().startswith(b"%PDF")
+
+
+def test_a_dropped_file_is_brought(page, tmp_path, demo_ctx):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    f = _file(tmp_path, "dropped.json", _study("NCT06050512", "NCT06050512", "Mezigdomide"))
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(f)])
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    page.dropEvent(event)
+    assert [t.nct_id for t in svc.list_trials(demo_ctx.store)] == ["NCT06050512"]
