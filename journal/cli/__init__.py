@@ -25,6 +25,8 @@ COMMAND_MODULES = (
     "journal.cli.exchange",  # import, export, demo
     "journal.cli.summary",  # summary
     "journal.cli.trial",  # trial add, list, check, remove
+    "journal.cli.interop",  # import-results (CSV and FHIR export: see exchange)
+    "journal.cli.desktop",  # install-desktop, uninstall-desktop
 )
 
 
@@ -66,12 +68,15 @@ def _where(args) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from journal.store.errors import JournalError
+    from journal.errors import JournalError
 
     if argv is None:  # the `journal` script, not a test calling main([...])
         from journal.paths import protect_new_files
 
         protect_new_files()
+    from journal.logs import setup_logging
+
+    setup_logging("command line")
     parser = build_parser()
     args = parser.parse_args(argv)  # exits 2 on wrong usage
     if getattr(args, "func", None) is None:
@@ -90,6 +95,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error("Stopped.")
     except (OSError, sqlite3.Error, SQLAlchemyError) as e:
         return error(plain_error(e))
+    except Exception as e:  # the last guard: a sentence and the log, never a traceback
+        from journal.logs import log_dir, log_unexpected
+
+        log_unexpected(type(e), e, e.__traceback__)
+        return error(
+            f"Something unexpected went wrong ({type(e).__name__}); nothing saved was lost. "
+            f"A note without health details was written to the log in {log_dir()}."
+        )
 
 
 if __name__ == "__main__":

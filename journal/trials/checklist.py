@@ -285,9 +285,7 @@ def _notes(record: TrialRecord, ct: CriteriaText) -> tuple[str, ...]:
             "This record has no criteria text. Save the full record from clinicaltrials.gov."
         )
     elif not ct.has_headings:
-        notes.append(
-            "The criteria text has no inclusion/exclusion headings; it is shown unsplit."
-        )
+        notes.append("The criteria text has no inclusion/exclusion headings; it is shown unsplit.")
     if record.expanded_access:
         from journal.trials.record import EXPANDED_ACCESS_PLAIN
 
