@@ -65,6 +65,7 @@ class ExclusionFact:
     date: str | None = None
     details: str | None = None
     records: tuple[str, ...] = ()
+    trace: Trace | None = None
 
 
 # The topics the exclusion checks ask about, and every spelling the record may use for them
@@ -244,7 +245,8 @@ def exclusion_fact(summary: Summary, topic: str) -> ExclusionFact:
             date = _get(item, "date")
             if isinstance(date, PartialDate):
                 date = date.to_iso()
-            ref = _get(item, "ref")
+            refs = _get(item, "records") or _get(item, "ref") or ()
+            trace = _get(item, "trace")
             found.append(
                 ExclusionFact(
                     topic,
@@ -252,7 +254,8 @@ def exclusion_fact(summary: Summary, topic: str) -> ExclusionFact:
                     status,
                     str(date) if date else None,
                     _get(item, "details"),
-                    (ref,) if isinstance(ref, str) else (),
+                    (refs,) if isinstance(refs, str) else tuple(refs),
+                    trace if isinstance(trace, Trace) else None,
                 )
             )
     yes = [f for f in found if f.status == "yes"]

@@ -1616,8 +1616,9 @@ def check_health(p: dict, f: ScreeningFacts) -> Finding:
                 {"yes": "present", "no": "absent"}.get(x.status, "not recorded"),
                 x.date,
                 None,
-                False,
+                True,  # the record's own rule combined the answers, checks and tests
                 x.records,
+                x.trace,
             )
         )
     present = True if any(answers) else (None if any(a is None for a in answers) else False)

@@ -237,3 +237,33 @@ def test_exclusion_facts_light_up_when_the_record_has_them(demo_summary):
     assert pcl.status == MEETS and "plasma cell leukaemia: recorded as absent" in pcl.explanation
     assert status_of(cl, "History of Central nervous system") == DOES_NOT_MEET
     assert status_of(cl, "History of active autoimmune disease") == NOT_RECORDED
+
+
+def test_exclusion_facts_as_objects_with_records_and_dates(demo_summary):
+    """The record work's ExclusionFact shape: attributes, a PartialDate, refs in records."""
+    from dataclasses import dataclass
+
+    from journal.domain.dates import PartialDate
+
+    @dataclass(frozen=True)
+    class Fact:
+        key: str
+        label: str
+        status: str
+        date: PartialDate | None
+        details: str | None
+        records: tuple[str, ...]
+
+    facts = [
+        Fact("hiv", "HIV", "no", PartialDate(2026, 5, 2), "HIV test negative", ("lab:901",)),
+        Fact("hepatitis_b", "Hepatitis B", "no", PartialDate(2026, 5, 2), None, ("lab:902",)),
+        Fact("hepatitis_c", "Hepatitis C", "yes", PartialDate(2019), "treated", ("health:3",)),
+    ]
+    s = _WithExclusions(demo_summary, facts)
+    x = exclusion_fact(s, "hiv")
+    assert (x.status, x.date, x.records) == ("no", "2026-05-02", ("lab:901",))
+    cl = checklist("NCT02272803", s)
+    item = item_of(cl, "Known Human Immunodeficiency Virus")
+    # present (hepatitis C), and the words say "active": the doctors judge that
+    assert item.status == TO_DISCUSS and "Hepatitis C: recorded as present" in item.explanation
+    assert "HIV: recorded as absent" in item.explanation
