@@ -274,8 +274,9 @@ class TrialsPage(QWidget):
         summary = self.summary()
         self.table.setSortingEnabled(False)
         self.table.setRowCount(len(self._trials))
+        self._built: dict[str, Checklist] = {}
         for row, t in enumerate(self._trials):
-            cl = svc.trial_checklist(self.ctx.store, t, summary)
+            cl = self._built[t.nct_id] = svc.trial_checklist(self.ctx.store, t, summary)
             counts = cl.counts()
             nct = QTableWidgetItem(t.nct_id)
             nct.setData(Qt.ItemDataRole.UserRole, t.nct_id)
@@ -313,9 +314,13 @@ class TrialsPage(QWidget):
     def _show_selected_trial(self) -> None:
         nct = self.current_nct()
         trial = next((t for t in self._trials if t.nct_id == nct), None)
-        self._checklist = (
-            svc.trial_checklist(self.ctx.store, trial, self.summary()) if trial else None
-        )
+        built = getattr(self, "_built", {})
+        if trial is None:
+            self._checklist = None
+        elif trial.nct_id in built:  # worked out for the list a moment ago
+            self._checklist = built[trial.nct_id]
+        else:
+            self._checklist = svc.trial_checklist(self.ctx.store, trial, self.summary())
         self._brought = trial.brought_at if trial else None
         self._fill_checklist()
         self._sync_buttons()
