@@ -79,7 +79,9 @@ def test_expanded_access_explained_on_paper(demo):
 
 
 @pytest.mark.parametrize("name", ["NCT04484623", "NCT06050512", "NCT03318861"])
-def test_pdf_is_one_or_two_pages(demo_path, tmp_path, capsys, name):
+def test_pdf_is_one_or_two_pages(qapp, demo_path, tmp_path, capsys, name):
+    # qapp: the widget application the rest of the suite shares (a bare QGuiApplication
+    # made here would abort the widget tests that follow)
     import shutil
 
     journal = tmp_path / "demo.sqlite"

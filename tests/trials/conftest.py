@@ -1,43 +1,13 @@
-"""Shared material for the trial tests: the real eligibility texts, study objects built
-around them, and summaries of three histories (the demo journal and two hand-written cases)."""
+"""Fixtures of the trial tests: summaries of three histories (the demo journal and two
+hand-written cases from tests/cases/)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 
 import pytest
-
-FIXTURES = Path(__file__).parent / "fixtures"
-EXCERPTS = FIXTURES / "excerpts"
-CASES = Path(__file__).parents[1] / "cases"
-
-
-def text_of(name: str) -> str:
-    """A fixture text by the start of its file name (e.g. "NCT03318861")."""
-    (path,) = [p for p in EXCERPTS.glob(f"{name}*.txt")]
-    return path.read_text(encoding="utf-8")
-
-
-def study(criteria: str | None, nct: str = "NCT00000001", **extra) -> dict:
-    """A study object in the API v2 shape with only the fields a test needs."""
-    proto: dict = {
-        "identificationModule": {"nctId": nct, "briefTitle": extra.pop("title", "Test study")}
-    }
-    if criteria is not None or extra.get("min_age"):
-        elig: dict = {}
-        if criteria is not None:
-            elig["eligibilityCriteria"] = criteria
-        if extra.get("min_age"):
-            elig["minimumAge"] = extra.pop("min_age")
-        if extra.get("max_age"):
-            elig["maximumAge"] = extra.pop("max_age")
-        proto["eligibilityModule"] = elig
-    for key in ("statusModule", "designModule"):
-        if key in extra:
-            proto[key] = extra.pop(key)
-    return {"protocolSection": proto, **extra}
+from trial_helpers import CASES
 
 
 def _summary_of_exchange(tmp_path_factory, name: str, as_of: dt.date):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import EXCERPTS, study, text_of
+from trial_helpers import EXCERPTS, study, text_of
 
 from journal.trials.checklist import (
     DOES_NOT_MEET,

@@ -8,7 +8,7 @@ import re
 from collections import Counter
 
 import pytest
-from conftest import EXCERPTS, text_of
+from trial_helpers import EXCERPTS, text_of
 
 from journal.trials.criteria import EXCLUSION, INCLUSION, UNSPLIT, split_criteria, unescape
 

@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import EXCERPTS
+from trial_helpers import EXCERPTS
 
 from journal.trials.criteria import full_text, split_criteria
 from journal.trials.recognisers import (

@@ -8,7 +8,7 @@ import json
 import zipfile
 
 import pytest
-from conftest import study, text_of
+from trial_helpers import study, text_of
 
 from journal.trials.record import (
     MAX_RECORD_BYTES,

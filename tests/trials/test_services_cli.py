@@ -7,7 +7,7 @@ import json
 import zipfile
 
 import pytest
-from conftest import study, text_of
+from trial_helpers import study, text_of
 
 from journal.cli import main
 from journal.services import actions
