@@ -42,6 +42,14 @@ from dataclasses import dataclass, field
 
 from journal.domain.catalog import ANTI_MYELOMA_CLASSES, Catalog, get_catalog
 from journal.domain.dates import PartialDate
+from journal.domain.events import (
+    ORIGIN_COMPUTED,
+    ORIGIN_ENTERED,
+    ProgressionEvent,
+    end_reason_events,
+    progression_events,
+    replaced_end_reasons,
+)
 from journal.domain.lines import LinesResult, catalog_drug, drug_key
 from journal.domain.records import History
 from journal.domain.trace import APP_CONVENTION, IMWG_PANEL1_2011, Source, Trace
@@ -49,7 +57,6 @@ from journal.domain.vocab import (
     ChangeReason,
     DrugRole,
     ProcedureKind,
-    ProgressionKind,
     ResponseCategory,
     response_rank,
 )
@@ -373,6 +380,40 @@ class CarTOutcome:
 
 
 @dataclass(frozen=True)
+class ProgressionUsed:
+    """A progression (or non-response) the rules counted, and where it came from."""
+
+    event: ProgressionEvent
+    trace: Trace
+
+    def to_json(self) -> dict:
+        return {**self.event.to_json(), "trace": self.trace.to_json()}
+
+
+@dataclass(frozen=True)
+class LastProgression:
+    """Time since the latest progression (screeners ask "progressed within N months?")."""
+
+    date: PartialDate | None
+    days_since: int | None
+    months_since: float | None
+    ref: str | None
+    origin: str | None
+    trace: Trace
+
+    def to_json(self) -> dict:
+        return {
+            "date": _iso(self.date),
+            "date_display": self.date.display() if self.date else None,
+            "days_since": self.days_since,
+            "months_since": self.months_since,
+            "ref": self.ref,
+            "origin": self.origin,
+            "trace": self.trace.to_json(),
+        }
+
+
+@dataclass(frozen=True)
 class Ledger:
     rule_set: str
     as_of: PartialDate | None
@@ -383,6 +424,8 @@ class Ledger:
     early_relapse: EarlyRelapse
     car_t: tuple[CarTOutcome, ...] = ()
     traces: tuple[Trace, ...] = field(default=())
+    progressions: tuple[ProgressionUsed, ...] = ()
+    last_progression: LastProgression | None = None
 
     def drug(self, drug_id: str) -> DrugStatus | None:
         return self.drugs.get(drug_id)
@@ -409,6 +452,10 @@ class Ledger:
             "disease_status": self.disease_status.to_json(),
             "early_relapse": self.early_relapse.to_json(),
             "car_t": [c.to_json() for c in self.car_t],
+            "progression_events": [p.to_json() for p in self.progressions],
+            "last_progression": (
+                self.last_progression.to_json() if self.last_progression else None
+            ),
         }
 
 
@@ -438,10 +485,32 @@ class _Event:
     date: PartialDate
     ref: str
     category: str | None = None
+    event: ProgressionEvent | None = None  # where a progression comes from
     mid: dt.date = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "mid", self.date.midpoint())  # computed once, used often
+
+    def describe(self) -> str:
+        return self.event.describe() if self.event is not None else self.date.display()
+
+    @property
+    def from_end_reason(self) -> bool:
+        return self.event is not None and self.event.from_end_reason
+
+    @property
+    def non_response(self) -> bool:
+        return self.event is not None and self.event.non_response
+
+    def counts_for(self, a: Administration) -> bool:
+        """An end reason says the disease progressed on *that* regimen: it counts for the
+        regimen's own drugs, and for another drug only when that drug surely started
+        before it (a month-precision end must not hit a regimen begun that month)."""
+        if not self.from_end_reason:
+            return True
+        if a.regimen_id is not None and a.regimen_id == self.event.regimen_id:
+            return True
+        return a.start.midpoint() < self.date.earliest()
 
 
 # -- the rule --------------------------------------------------------------------------------
@@ -452,7 +521,7 @@ def compute_ledger(
     as_of: PartialDate | None = None,
     rule_set: str = "imwg",
     responses: Iterable[tuple[PartialDate, ResponseCategory | str, str]] | None = None,
-    progressions: Iterable[tuple[PartialDate, str]] | None = None,
+    progressions: Iterable[tuple[PartialDate, str] | ProgressionEvent] | None = None,
     catalog: Catalog | None = None,
     celmod_as_imid: bool = False,
 ) -> Ledger:
@@ -476,15 +545,23 @@ def compute_ledger(
     else:
         resp = [_Event(d, ref, str(c)) for d, c, ref in responses]
     if progressions is None:
-        progs = [
-            _Event(p.date, p.ref)
-            for p in history.progressions
-            if p.confirmed and p.kind != ProgressionKind.RELAPSE_FROM_CR.value
-        ]
-    else:
-        progs = [_Event(d, ref) for d, ref in progressions]
+        # Entered progressions and the end reasons that state one (events.py).
+        progressions = progression_events(history)
+    progs = [
+        _Event(p.date, p.ref, event=p) if isinstance(p, ProgressionEvent) else _Event(p[0], p[1])
+        for p in progressions
+    ]
     resp = sorted((e for e in resp if in_range(e.date)), key=lambda e: (e.date.sort_key(), e.ref))
-    progs = sorted((e for e in progs if in_range(e.date)), key=lambda e: (e.date.sort_key(), e.ref))
+    all_progs = sorted(
+        (e for e in progs if in_range(e.date)), key=lambda e: (e.date.sort_key(), e.ref)
+    )
+    # "Ended for inadequate response" is a non-response, not a progression (events.py).
+    progs = [e for e in all_progs if not e.non_response]
+    nonresp = [e for e in all_progs if e.non_response]
+    status_resp = sorted(
+        resp + [_Event(e.date, e.ref, ResponseCategory.SD.value, event=e.event) for e in nonresp],
+        key=lambda e: (e.date.sort_key(), e.ref),
+    )
 
     admins = _administrations(history, lines, cat, in_range, as_of)
     by_drug: dict[str, list[Administration]] = {}
@@ -494,7 +571,7 @@ def compute_ledger(
     drugs: dict[str, DrugStatus] = {}
     for drug_id in sorted(by_drug):
         drugs[drug_id] = _drug_status(
-            drug_id, by_drug[drug_id], rs, resp, progs, cat, history, cutoff
+            drug_id, by_drug[drug_id], rs, resp, all_progs, cat, history, cutoff
         )
     for o in history.overrides:
         # A person's "yes" for a drug the journal has no record of (given abroad, before the
@@ -509,7 +586,7 @@ def compute_ledger(
     classes = _classes(drugs, cat, history)
     procs = [p for p in history.procedures if in_range(p.date)]
     labels = _labels(drugs, classes, cat, procs, lines, as_of, celmod_as_imid)
-    status = _disease_status(admins, resp, progs, cutoff, lines)
+    status = _disease_status(admins, status_resp, progs, cutoff, lines)
     early = _early_relapse(lines, procs, progs, as_of)
     car_t = _car_t_outcomes(admins, resp, progs, cat, lines)
     for o in car_t:
@@ -524,6 +601,7 @@ def compute_ledger(
             )
         ):
             drugs[o.drug_id] = dataclasses.replace(s, best_response=o.best_response)
+    used = _progressions_used(history, all_progs)
     return Ledger(
         rule_set=rule_set,
         as_of=as_of,
@@ -533,6 +611,112 @@ def compute_ledger(
         disease_status=status,
         early_relapse=early,
         car_t=car_t,
+        progressions=used,
+        last_progression=_last_progression(progs, as_of),
+    )
+
+
+def _event_of(p: _Event) -> ProgressionEvent:
+    if p.event is not None:
+        return p.event
+    origin = ORIGIN_COMPUTED if p.ref.startswith("computed:") else ORIGIN_ENTERED
+    return ProgressionEvent(p.date, p.ref, origin)
+
+
+def _progressions_used(history: History, progs: list[_Event]) -> tuple[ProgressionUsed, ...]:
+    out = []
+    computed = [(p.date, p.ref) for p in progs if p.ref.startswith("computed:")]
+    replaced = {ev.ref: by for ev, by in replaced_end_reasons(history, computed)}
+    for p in progs:
+        ev = _event_of(p)
+        if ev.from_end_reason:
+            expl = (
+                f"{ev.what} ended on {ev.date.display()} for {ev.reason}: counted as "
+                + ("a non-response" if ev.non_response else "a progression")
+                + " from the regimen's end reason, dated as entered. A progression record "
+                "for the same event would replace it."
+            )
+            src = APP_CONVENTION
+        elif ev.origin == ORIGIN_COMPUTED:
+            expl = f"Progression on {ev.date.display()} computed from the labs (IMWG 2016)."
+            src = IMWG_PANEL1_2011
+        else:
+            expl = f"Progression on {ev.date.display()} as entered."
+            src = APP_CONVENTION
+        out.append(
+            ProgressionUsed(
+                ev,
+                Trace(
+                    "ledger.progression." + ev.origin.replace(" ", "_"),
+                    expl,
+                    src,
+                    (ev.ref,),
+                    unconfirmed=ev.from_end_reason,
+                    flags=("imprecise date",) if not ev.date.is_exact_day else (),
+                ),
+            )
+        )
+    for ev in end_reason_events(history):
+        by = replaced.get(ev.ref)
+        if by is None:
+            continue
+        out.append(
+            ProgressionUsed(
+                dataclasses.replace(ev, origin="replaced"),
+                Trace(
+                    "ledger.progression.replaced",
+                    f"{ev.what} ended on {ev.date.display()} for {ev.reason}; the progression "
+                    f"on {by.date.display()} ({by.ref}) stands for the same event, so it is "
+                    "counted once.",
+                    APP_CONVENTION,
+                    (ev.ref, by.ref),
+                    unconfirmed=True,
+                ),
+            )
+        )
+    return tuple(sorted(out, key=lambda u: (u.event.date.sort_key(), u.event.ref, u.event.origin)))
+
+
+def _last_progression(progs: list[_Event], as_of: PartialDate | None) -> LastProgression:
+    src = Source("Treatment Journal: time since the last progression (rules doc 6)", None, "6")
+    if not progs:
+        return LastProgression(
+            None,
+            None,
+            None,
+            None,
+            None,
+            Trace("ledger.last_progression.none", "No progression is recorded.", src),
+        )
+    p = max(progs, key=lambda e: (e.date.sort_key(), e.ref))
+    ev = _event_of(p)
+    days = months = None
+    tail = ""
+    if as_of is not None:
+        days = (as_of.midpoint() - p.date.midpoint()).days
+        months = round(days / DAYS_PER_MONTH, 1)
+        approx = "" if p.date.is_exact_day else "about "
+        tail = f": {approx}{days} days ({approx}{months} months) before {as_of.display()}"
+    return LastProgression(
+        p.date,
+        days,
+        months,
+        p.ref,
+        ev.origin,
+        Trace(
+            "ledger.last_progression",
+            f"Latest progression on {p.describe()}{tail}."
+            + (
+                " The date is known only to the "
+                + str(p.date.precision)
+                + ", so the count is from its middle."
+                if not p.date.is_exact_day
+                else ""
+            ),
+            src,
+            (p.ref,),
+            flags=("imprecise date",) if not p.date.is_exact_day else (),
+        ),
     )
 
 
@@ -944,9 +1128,12 @@ def _refractory_admin(a, name, dclass, rs: RuleSet, resp, progs, cutoff) -> Trac
     if anti_cd38 and rs.anti_cd38_min_days and duration < rs.anti_cd38_min_days:
         return None
     window_end = last + dt.timedelta(days=PD_WINDOW_DAYS)
+    nonresp = [p for p in progs if p.non_response]
+    progs = [p for p in progs if not p.non_response]
     for p in progs:
         pm = p.mid
-        if lo < pm <= window_end:
+        own = p.from_end_reason and a.regimen_id == p.event.regimen_id
+        if (lo < pm <= window_end or (own and pm <= window_end)) and p.counts_for(a):
             on = pm <= last
             where = (
                 "while on it"
@@ -955,7 +1142,7 @@ def _refractory_admin(a, name, dclass, rs: RuleSet, resp, progs, cutoff) -> Trac
             )
             return Trace(
                 "ledger.refractory.progression",
-                f"Refractory to {name}: progression on {p.date.display()} {where} — within "
+                f"Refractory to {name}: progression on {p.describe()} {where} — within "
                 f"{PD_WINDOW_DAYS} days of the last dose counts (rule set {rs.name}"
                 + (
                     ", after at least 4 weeks of anti-CD38"
@@ -976,6 +1163,31 @@ def _refractory_admin(a, name, dclass, rs: RuleSet, resp, progs, cutoff) -> Trac
             # (an early stable-disease result is not a failure yet).
             return None
         best, ref = _best_between(resp, a.start, a.last_dose, cutoff)
+        ended = next(
+            (
+                p
+                for p in nonresp
+                if p.event.regimen_id == a.regimen_id
+                and a.last_dose is not None
+                and lo <= p.mid <= last
+                and p.counts_for(a)
+            ),
+            None,
+        )
+        if ended is not None and (
+            best is None or response_rank(best) > response_rank(rs.min_response)
+        ):
+            return Trace(
+                "ledger.refractory.no_response",
+                f"Refractory to {name}: stopped on {ended.describe()}; an inadequate response "
+                f"counts as not reaching {rs.min_response}"
+                + (f" (best recorded while on it: {best})" if best else "")
+                + f" (rule set {rs.name}).",
+                rs.source,
+                (a.ref, ended.ref, *((ref,) if ref else ())),
+                unconfirmed=True,
+                flags=("imprecise date",) if _coarse(ended.date) else (),
+            )
         if best is not None and response_rank(best) > response_rank(rs.min_response):
             return Trace(
                 "ledger.refractory.no_response",
@@ -1314,7 +1526,7 @@ def _disease_status(admins, resp, progs, cutoff, lines=None) -> DiseaseStatus:
             "progressed, response not recorded",
             Trace(
                 "ledger.status.unknown",
-                f"Progression on {last_pd.date.display()}, but no response assessment is recorded, "
+                f"Progression on {last_pd.describe()}, but no response assessment is recorded, "
                 "so primary refractory cannot be told from relapsed. Add the best response of each "
                 "line.",
                 src,
@@ -1337,7 +1549,11 @@ def _disease_status(admins, resp, progs, cutoff, lines=None) -> DiseaseStatus:
     near = [
         a
         for a in treated
-        if a.start.midpoint() < pm
+        if (
+            a.start.midpoint() < pm
+            or (last_pd.from_end_reason and a.regimen_id == last_pd.event.regimen_id)
+        )
+        and last_pd.counts_for(a)
         and (a.last_dose is None or (pm - a.last_dose.midpoint()).days <= PD_WINDOW_DAYS)
     ]
     # non-responsive on salvage: assessments after the first PD, none >= MR
@@ -1364,7 +1580,7 @@ def _disease_status(admins, resp, progs, cutoff, lines=None) -> DiseaseStatus:
     if near or nonresp or failed_line:
         if near:
             why = (
-                f"the latest progression ({last_pd.date.display()}) came on treatment or within "
+                f"the latest progression ({last_pd.describe()}) came on treatment or within "
                 f"{PD_WINDOW_DAYS} days of the last dose of "
                 f"{', '.join(sorted({a.name for a in near}))}"
             )
@@ -1395,7 +1611,7 @@ def _disease_status(admins, resp, progs, cutoff, lines=None) -> DiseaseStatus:
         "relapsed",
         Trace(
             "ledger.status.relapsed",
-            f"Reached at least MR, then progressed on {last_pd.date.display()} more than "
+            f"Reached at least MR, then progressed on {last_pd.describe()} more than "
             f"{PD_WINDOW_DAYS} days after the last dose of any treatment.",
             src,
             (responded[0].ref, last_pd.ref),
@@ -1474,7 +1690,7 @@ def _early_relapse(lines: LinesResult, procs, progs, as_of) -> EarlyRelapse:
     if m2 is not None and m2 < 12:
         fired.append("progression < 12 months from frontline ASCT")
     expl = (
-        f"First progression on {p.date.display()}: {m1} months after line 1 started "
+        f"First progression on {p.describe()}: {m1} months after line 1 started "
         f"({first_line.start.display()})"
         + (
             f", {m2} months after the frontline ASCT ({first_asct.date.display()})"

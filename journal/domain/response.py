@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from journal.domain.dates import PartialDate
+from journal.domain.events import ProgressionEvent, progression_events
 from journal.domain.measurable import (
     LOOKBACK_DAYS,
     MEASURABLE_VARIANTS,
@@ -283,11 +284,12 @@ class ResponseResult:
                     out.append((r.date, RC(r.category), r.ref))
         return out
 
-    def ledger_progressions(self, history: History) -> list[tuple[PartialDate, str]]:
-        """Computed confirmed progressions plus every entered progression, for the ledger."""
-        out = [(PartialDate.from_date(p.date), p.ref) for p in self.progressions]
-        out += [(p.date, p.ref) for p in history.progressions if p.confirmed]
-        return out
+    def ledger_progressions(self, history: History) -> list[ProgressionEvent]:
+        """Computed confirmed progressions, entered ones and the end reasons that state a
+        progression no other record stands for (events.py), for the ledger."""
+        return progression_events(
+            history, [(PartialDate.from_date(p.date), p.ref) for p in self.progressions]
+        )
 
 
 # --------------------------------------------------------------------------- helpers

@@ -395,6 +395,10 @@ def _ledger_json(ledger) -> dict | None:
             data[key]["overridden"] = bool(data[key].get("trace", {}).get("overridden_by"))
     for item in data.get("car_t", []):
         item["computed"] = True
+    for item in data.get("progression_events", []):
+        item["computed"] = True  # the rules' reading of the record, not the record itself
+    if isinstance(data.get("last_progression"), dict):
+        data["last_progression"]["computed"] = True
     return data
 
 

@@ -163,7 +163,7 @@ def test_every_rule_called_once(hb, monkeypatch):
         calls["compute_ledger"] = calls.get("compute_ledger", 0) + 1
         # computed responses and progressions are passed to the ledger
         assert any(ref.startswith("computed:") for _, _, ref in kw["responses"])
-        assert any(ref.startswith("computed:") for _, ref in kw["progressions"])
+        assert any(p.ref.startswith("computed:") for p in kw["progressions"])
         return real(*a, **kw)
 
     monkeypatch.setattr(ledger_mod, "compute_ledger", ledger_wrapper)
