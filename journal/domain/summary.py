@@ -357,6 +357,12 @@ def _lines_json(s: Summary) -> dict:
             ),
             "clinician": lr.best_clinician.to_json() if lr and lr.best_clinician else None,
             "patient": lr.best_patient.to_json() if lr and lr.best_patient else None,
+            "used": lr.best_used.to_json() if lr and lr.best_used else None,
+            "disagreement": (
+                {"computed": True, "trace": lr.disagreement.to_json()}
+                if lr and lr.disagreement
+                else None
+            ),
         }
         lj["progression"] = lr.progression.to_json() if lr and lr.progression else None
         out.append(lj)
