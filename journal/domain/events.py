@@ -164,9 +164,11 @@ def replaced_end_reasons(
 ) -> list[tuple[ProgressionEvent, ProgressionEvent]]:
     """(end-reason event, the record that replaced it) pairs, for "Why?"."""
     kept = {e.ref for e in progression_events(history, computed) if e.from_end_reason}
-    others = entered_events(history) + [
-        ProgressionEvent(d, ref, ORIGIN_COMPUTED) for d, ref in computed
-    ]
+    others = sorted(
+        entered_events(history)
+        + [ProgressionEvent(d, ref, ORIGIN_COMPUTED) for d, ref in computed],
+        key=lambda e: (e.date.sort_key(), e.ref),
+    )
     out = []
     for ev in end_reason_events(history):
         if ev.ref in kept:

@@ -199,6 +199,15 @@ class Administration:
     stop_reason: str | None
     lines: tuple[int, ...]
     from_procedure: bool = False
+    cycle_days: int | None = None  # the regimen's cycle length, when recorded
+    bridging: bool = False  # given as bridging to a CAR-T infusion
+
+
+#: The three answers to "refractory?" (issue 9 item 4), plus CAR-T's "not applicable".
+REFRACTORY = "refractory"
+NOT_REFRACTORY = "not refractory"
+NOT_ASSESSABLE = "not assessable"
+NOT_APPLICABLE = "not applicable"
 
 
 @dataclass(frozen=True)
@@ -208,7 +217,7 @@ class DrugStatus:
     drug_class: str | None
     target: str | None
     exposed: bool
-    refractory: bool | None  # None = not meaningful (CAR-T)
+    refractory: bool | None  # None = not assessable, or not meaningful (CAR-T): see state
     intolerant: bool
     first_dose: PartialDate | None
     last_dose: PartialDate | None
@@ -219,6 +228,7 @@ class DrugStatus:
     administrations: tuple[Administration, ...]
     traces: tuple[Trace, ...]
     overridden: tuple[str, ...] = ()  # which answers a person overrode
+    refractory_state: str = NOT_REFRACTORY  # REFRACTORY | NOT_REFRACTORY | NOT_ASSESSABLE | ...
 
     def to_json(self) -> dict:
         return {
@@ -228,6 +238,7 @@ class DrugStatus:
             "target": self.target,
             "exposed": self.exposed,
             "refractory": self.refractory,
+            "refractory_state": self.refractory_state,
             "intolerant": self.intolerant,
             "first_dose": _iso(self.first_dose),
             "last_dose": _iso(self.last_dose),
@@ -486,6 +497,7 @@ class _Event:
     ref: str
     category: str | None = None
     event: ProgressionEvent | None = None  # where a progression comes from
+    regimen_id: int | None = None  # the regimen a response was linked to
     mid: dt.date = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -540,10 +552,14 @@ def compute_ledger(
     def in_range(d: PartialDate) -> bool:
         return cutoff is None or d.midpoint() <= cutoff
 
+    linked = {r.ref: r.regimen_id for r in history.responses}
     if responses is None:
-        resp = [_Event(r.date, r.ref, str(r.category)) for r in history.responses]
+        resp = [
+            _Event(r.date, r.ref, str(r.category), regimen_id=r.regimen_id)
+            for r in history.responses
+        ]
     else:
-        resp = [_Event(d, ref, str(c)) for d, c, ref in responses]
+        resp = [_Event(d, ref, str(c), regimen_id=linked.get(ref)) for d, c, ref in responses]
     if progressions is None:
         # Entered progressions and the end reasons that state one (events.py).
         progressions = progression_events(history)
@@ -765,6 +781,8 @@ def _administrations(history, lines, cat, in_range, as_of) -> list[Administratio
                     cycles_estimated=estimated,
                     stop_reason=stop,
                     lines=lines.drug_lines.get((r.id, i), ()),
+                    cycle_days=r.cycle_days,
+                    bridging=lines.regimen_roles.get(r.id) == "bridging" or r.intent == "bridging",
                 )
             )
     for p in history.procedures:
@@ -901,7 +919,7 @@ def _drug_status(drug_id, admins, rs: RuleSet, resp, progs, cat, history, cutoff
     best = None
     best_ref = None
     for a in admins:
-        b, ref = _best_between(resp, a.start, a.last_dose, cutoff)
+        b, ref = _best_between(resp, a.start, a.last_dose, cutoff, a.regimen_id)
         if b is not None and (best is None or response_rank(b) < response_rank(best)):
             best, best_ref = b, ref
     if best is not None:
@@ -918,6 +936,7 @@ def _drug_status(drug_id, admins, rs: RuleSet, resp, progs, cat, history, cutoff
     refractory: bool | None
     if is_cart:
         refractory = None
+        state = NOT_APPLICABLE
         traces.append(
             Trace(
                 "ledger.car_t_no_refractory",
@@ -929,15 +948,39 @@ def _drug_status(drug_id, admins, rs: RuleSet, resp, progs, cat, history, cutoff
             )
         )
     else:
+        state = NOT_REFRACTORY
         refractory = False
         reasons: list[Trace] = []
         for a in qualifying:
             t = _refractory_admin(a, name, dclass, rs, resp, progs, cutoff)
             if t is not None:
                 reasons.append(t)
+        judged = [a for a in qualifying if a.role != DrugRole.CONDITIONING.value]
+        unknown = [
+            (a, why)
+            for a in judged
+            if (why := _not_assessable(a, dclass, rs, resp, cutoff)) is not None
+        ]
         if reasons:
             refractory = True
+            state = REFRACTORY
             traces.extend(reasons)
+        elif exposed and judged and len(unknown) == len(judged):
+            # Issue 9 item 4: "cannot tell" is its own answer, never a silent "no".
+            refractory = None
+            state = NOT_ASSESSABLE
+            traces.append(
+                Trace(
+                    "ledger.refractory.not_assessable",
+                    f"Refractory to {name} cannot be assessed under rule set {rs.name}: "
+                    + "; ".join(f"{_admin_text(a)}: {why}" for a, why in unknown)
+                    + f". No progression on it or within {PD_WINDOW_DAYS} days of its last "
+                    "dose is recorded. Add a response assessment, or set the answer yourself.",
+                    src,
+                    tuple(a.ref for a, _ in unknown),
+                    unconfirmed=True,
+                )
+            )
         elif exposed:
             skipped = [a for a in qualifying if a.role == DrugRole.CONDITIONING.value]
             traces.append(
@@ -1007,14 +1050,18 @@ def _drug_status(drug_id, admins, rs: RuleSet, resp, progs, cat, history, cutoff
             exposed = val
         elif rule == "refractory":
             refractory = val
+            state = REFRACTORY if val else NOT_REFRACTORY
         else:
             intolerant = val
         overridden.append(rule)
+        gave = "yes" if computed else "no" if computed is not None else "not applicable"
+        if rule == "refractory" and computed is None and not is_cart:
+            gave = NOT_ASSESSABLE
         traces.append(
             Trace(
                 f"ledger.override.{rule}",
                 f"You set {rule} for {name} to '{o.value}' ({o.reason}); the rule gave "
-                f"{'yes' if computed else 'no' if computed is not None else 'not applicable'}. "
+                f"{gave}. "
                 "Your answer is used everywhere, including class labels and exports.",
                 APP_CONVENTION,
                 (o.ref,),
@@ -1038,7 +1085,43 @@ def _drug_status(drug_id, admins, rs: RuleSet, resp, progs, cat, history, cutoff
         administrations=tuple(admins),
         traces=tuple(traces),
         overridden=tuple(overridden),
+        refractory_state=state,
     )
+
+
+def _not_assessable(a: Administration, dclass, rs: RuleSet, resp, cutoff) -> str | None:
+    """Why refractoriness of this stretch cannot be judged (None = it can), once neither
+    arm fired. Conventions (rules doc 1.2 "before one complete cycle" is ambiguous):
+    less than one cycle with no response recorded; stopped with no response assessment
+    while on it (the response arm cannot be checked); MAMMOTH anti-CD38 under 4 weeks;
+    Mayo under 2 cycles without a PR. A drug still being taken for a cycle or more with
+    no progression is "not refractory" so far. A PD-only rule set can always judge."""
+    if a.from_procedure:
+        return None
+    lo = a.start.midpoint()
+    hi = a.last_dose.midpoint() if a.last_dose is not None else (cutoff or lo)
+    days = (hi - lo).days + 1
+    length = a.cycle_days or DEFAULT_CYCLE_DAYS
+    if dclass == "anti-CD38" and rs.anti_cd38_min_days and days < rs.anti_cd38_min_days:
+        return f"less than the {rs.anti_cd38_min_days // 7} weeks of anti-CD38 the rule needs"
+    if rs.min_response is None or (dclass == "anti-CD38" and rs.anti_cd38_pd_only):
+        return None
+    best, _ = _best_between(resp, a.start, a.last_dose, cutoff, a.regimen_id)
+    reached = best is not None and response_rank(best) <= response_rank(rs.min_response)
+    if reached:
+        return None
+    if rs.min_cycles_for_response and (a.cycles or 0) < rs.min_cycles_for_response:
+        return f"fewer than {rs.min_cycles_for_response} cycles"
+    short = days < length
+    if a.last_dose is None:
+        return "less than one cycle so far" if short and best is None else None
+    if best is None:
+        return (
+            "less than one complete cycle and no response assessment while on it"
+            if short
+            else "no response assessment while on it"
+        )
+    return None
 
 
 def _override_only_status(d, history: History) -> DrugStatus:
@@ -1068,6 +1151,9 @@ def _override_only_status(d, history: History) -> DrugStatus:
         target=d.target,
         exposed=exposed,
         refractory=None if d.drug_class == "CAR-T" else refractory,
+        refractory_state=NOT_APPLICABLE
+        if d.drug_class == "CAR-T"
+        else (REFRACTORY if refractory else NOT_REFRACTORY),
         intolerant=answers.get("intolerant", False),
         first_dose=None,
         last_dose=None,
@@ -1105,15 +1191,24 @@ def _admin_text(a: Administration) -> str:
     return span + (f" ({'; '.join(extra)})" if extra else "")
 
 
-def _best_between(resp, start: PartialDate, last: PartialDate | None, cutoff):
+def _best_between(
+    resp, start: PartialDate, last: PartialDate | None, cutoff, regimen_id: int | None = None
+):
+    """Best response from the first to the last dose; a response the person linked to the
+    drug's regimen also counts up to 60 days after the last dose (the assessment of the
+    last cycle usually comes after it)."""
     lo = start.midpoint()
     hi = last.midpoint() if last is not None else (cutoff or _FAR)
+    linked_hi = hi + dt.timedelta(days=PD_WINDOW_DAYS) if last is not None else hi
     best = None
     ref = None
     for e in resp:
         if e.category == ResponseCategory.NE.value:
             continue
-        if lo <= e.mid <= hi and (best is None or response_rank(e.category) < response_rank(best)):
+        inside = lo <= e.mid <= hi or (
+            regimen_id is not None and e.regimen_id == regimen_id and lo <= e.mid <= linked_hi
+        )
+        if inside and (best is None or response_rank(e.category) < response_rank(best)):
             best, ref = e.category, e.ref
     return best, ref
 
@@ -1162,7 +1257,7 @@ def _refractory_admin(a, name, dclass, rs: RuleSet, resp, progs, cutoff) -> Trac
             # Still taking it: "failed to reach MR on it" can only be said once it stopped
             # (an early stable-disease result is not a failure yet).
             return None
-        best, ref = _best_between(resp, a.start, a.last_dose, cutoff)
+        best, ref = _best_between(resp, a.start, a.last_dose, cutoff, a.regimen_id)
         ended = next(
             (
                 p

@@ -34,7 +34,7 @@ from journal.domain.staging import Staging, compute_staging
 from journal.domain.trace import APP_CONVENTION, Trace
 from journal.domain.washout import Washouts, compute_washouts
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Labs shown in the "latest labs" block, in screening order.
 KEY_LABS = (

@@ -66,7 +66,7 @@ def test_summary_parts_and_json_valid(hb):
     j = summary_to_json(s)
     _validate(j)
     json.dumps(j)
-    assert j["schema_version"] == 1 and j["as_of"] == "2022-05-01"
+    assert j["schema_version"] == 2 and j["as_of"] == "2022-05-01"
     assert j["lines"]["lines_received"] == 2 and j["lines"]["current_line"] == 2
     l1 = j["lines"]["lines"][0]
     assert [r["name"] for r in l1["regimens"]] == ["VRd", "Rd"]
