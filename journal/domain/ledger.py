@@ -352,6 +352,8 @@ class EarlyRelapse:
     months_from_first_asct: float | None
     fired: tuple[str, ...]  # definitions that fired
     trace: Trace
+    frontline_asct: PartialDate | None = None  # first planned ASCT before any progression
+    days_from_first_asct: int | None = None  # frontline ASCT -> first progression
 
     @property
     def applies(self) -> bool:
@@ -362,6 +364,8 @@ class EarlyRelapse:
             "first_progression": _iso(self.first_progression),
             "months_from_first_line": self.months_from_first_line,
             "months_from_first_asct": self.months_from_first_asct,
+            "frontline_asct": _iso(self.frontline_asct),
+            "days_from_first_asct": self.days_from_first_asct,
             "fired": list(self.fired),
             "applies": self.applies,
             "trace": self.trace.to_json(),
@@ -425,6 +429,31 @@ class LastProgression:
 
 
 @dataclass(frozen=True)
+class LastLineStatus:
+    """Refractory to the last line? (KarMMa-3 style criterion; issue 9 item 5)."""
+
+    line: int | None
+    state: str | None  # REFRACTORY | NOT_REFRACTORY | NOT_ASSESSABLE; None = no line yet
+    refractory_drugs: tuple[str, ...]  # drugs of that line judged refractory in it
+    not_listed: tuple[str, ...]  # given in the line but not refractory drugs of it (why in trace)
+    trace: Trace
+
+    @property
+    def refractory(self) -> bool | None:
+        return {REFRACTORY: True, NOT_REFRACTORY: False}.get(self.state or "")
+
+    def to_json(self) -> dict:
+        return {
+            "line": self.line,
+            "state": self.state,
+            "refractory": self.refractory,
+            "refractory_drugs": list(self.refractory_drugs),
+            "not_listed": list(self.not_listed),
+            "trace": self.trace.to_json(),
+        }
+
+
+@dataclass(frozen=True)
 class Ledger:
     rule_set: str
     as_of: PartialDate | None
@@ -437,6 +466,7 @@ class Ledger:
     traces: tuple[Trace, ...] = field(default=())
     progressions: tuple[ProgressionUsed, ...] = ()
     last_progression: LastProgression | None = None
+    last_line: LastLineStatus | None = None
 
     def drug(self, drug_id: str) -> DrugStatus | None:
         return self.drugs.get(drug_id)
@@ -467,6 +497,7 @@ class Ledger:
             "last_progression": (
                 self.last_progression.to_json() if self.last_progression else None
             ),
+            "last_line": self.last_line.to_json() if self.last_line else None,
         }
 
 
@@ -629,7 +660,195 @@ def compute_ledger(
         car_t=car_t,
         progressions=used,
         last_progression=_last_progression(progs, as_of),
+        last_line=_last_line(lines, admins, resp, all_progs, rs, as_of, cutoff, cat),
     )
+
+
+KARMMA3 = Source(
+    "KarMMa-3 (EU CTR 2018-001023-38): refractory to the last line = PD on or within 60 days "
+    "of completing the last therapy",
+    "https://www.clinicaltrialsregister.eu/ctr-search/trial/2018-001023-38/ES",
+    "2.2",
+)
+
+
+def _last_line(lines: LinesResult, admins, resp, all_progs, rs: RuleSet, as_of, cutoff, cat):
+    src = KARMMA3
+    if not lines.lines:
+        return LastLineStatus(
+            None, None, (), (), Trace("ledger.last_line.none", "No line of therapy yet.", src)
+        )
+    ln = lines.line_at(as_of) if as_of is not None else None
+    if ln is None:
+        ln = max(lines.lines, key=lambda x: (x.start.sort_key(), x.number))
+    mine = [a for a in admins if ln.number in a.lines and a.role == DrugRole.ANTI_MYELOMA.value]
+    progs = [p for p in all_progs if not p.non_response]
+    nonresp = [p for p in all_progs if p.non_response]
+    lo = ln.start.midpoint()
+    ongoing = any(a.last_dose is None for a in mine) or (not mine and ln.end is None)
+    if ongoing:
+        last = None
+    elif mine:
+        last = max((a.last_dose for a in mine), key=lambda d: d.sort_key())
+    else:
+        last = ln.end
+    hi = last.midpoint() if last is not None else (cutoff or _FAR)
+    window_end = hi + dt.timedelta(days=PD_WINDOW_DAYS)
+    name = f"line {ln.number} (from {ln.start.display()})"
+    regs = set(ln.regimen_ids)
+
+    # Which drugs of the line are refractory in it; bridging drugs only when their own
+    # rule applies (item 8: _refractory_admin cuts their window at the infusion).
+    refr: list[str] = []
+    not_listed: list[str] = []
+    why_not: list[str] = []
+    for a in mine:
+        name_a = _cat_name(cat, a.drug_id)
+        if _refractory_admin(a, name_a, _class_of(cat, a.drug_id), rs, resp, all_progs, cutoff):
+            if a.drug_id not in refr:
+                refr.append(a.drug_id)
+        elif a.bridging and a.drug_id not in not_listed:
+            not_listed.append(a.drug_id)
+            why_not.append(f"{name_a} (bridging: no progression while on it)")
+    tail = (
+        " Not listed as refractory drugs of the line: " + "; ".join(why_not) + "."
+        if why_not
+        else ""
+    )
+
+    def own(p) -> bool:
+        return p.from_end_reason and p.event.regimen_id in regs
+
+    pds = [
+        p
+        for p in progs
+        if (lo < p.mid or own(p))
+        and p.mid <= window_end
+        and (not mine or any(p.counts_for(a) for a in mine))
+    ]
+    refs = tuple(f"regimen:{r}" for r in ln.regimen_ids) + tuple(
+        f"procedure:{x}" for x in ln.procedure_ids
+    )
+    if pds:
+        p = pds[0]
+        where = (
+            "while on it"
+            if last is None or p.mid <= hi
+            else f"{(p.mid - hi).days} days after its last dose ({last.display()})"
+        )
+        return LastLineStatus(
+            ln.number,
+            REFRACTORY,
+            tuple(refr),
+            tuple(not_listed),
+            Trace(
+                "ledger.last_line.progression",
+                f"Refractory to the last line, {name}: progression on {p.describe()} {where}; "
+                f"progression on it or within {PD_WINDOW_DAYS} days of completing it counts."
+                + tail,
+                src,
+                (*refs, p.ref),
+                flags=("imprecise date",) if _coarse(p.date, ln.start, last) else (),
+            ),
+        )
+    if rs.min_response and not ongoing:
+        ended = next((p for p in nonresp if p.event.regimen_id in regs), None)
+        best = best_ref = None
+        for a in mine:
+            b, r = _best_between(resp, a.start, a.last_dose, cutoff, a.regimen_id)
+            if b is not None and (best is None or response_rank(b) < response_rank(best)):
+                best, best_ref = b, r
+        if ended is not None and (
+            best is None or response_rank(best) > response_rank(rs.min_response)
+        ):
+            return LastLineStatus(
+                ln.number,
+                REFRACTORY,
+                tuple(refr),
+                tuple(not_listed),
+                Trace(
+                    "ledger.last_line.no_response",
+                    f"Refractory to the last line, {name}: it ended on {ended.describe()}, "
+                    f"which counts as not reaching {rs.min_response} (rule set {rs.name})." + tail,
+                    rs.source,
+                    (*refs, ended.ref),
+                    unconfirmed=True,
+                ),
+            )
+        if best is not None and response_rank(best) > response_rank(rs.min_response):
+            return LastLineStatus(
+                ln.number,
+                REFRACTORY,
+                tuple(refr),
+                tuple(not_listed),
+                Trace(
+                    "ledger.last_line.no_response",
+                    f"Refractory to the last line, {name}: best response in it was {best}, "
+                    f"below {rs.min_response} (rule set {rs.name})." + tail,
+                    rs.source,
+                    (*refs, best_ref),
+                ),
+            )
+        if best is None:
+            return LastLineStatus(
+                ln.number,
+                NOT_ASSESSABLE,
+                (),
+                tuple(not_listed),
+                Trace(
+                    "ledger.last_line.not_assessable",
+                    f"Refractory to the last line, {name}, cannot be assessed: no progression "
+                    f"on it or within {PD_WINDOW_DAYS} days of its end, but no response "
+                    "assessment in it either. Add the line's best response, or set the answer "
+                    "yourself.",
+                    src,
+                    refs,
+                    unconfirmed=True,
+                ),
+            )
+    if ongoing and mine:
+        length = mine[0].cycle_days or DEFAULT_CYCLE_DAYS
+        best, _ = _best_between(resp, ln.start, None, cutoff)
+        if (hi - lo).days + 1 < length and best is None:
+            return LastLineStatus(
+                ln.number,
+                NOT_ASSESSABLE,
+                (),
+                tuple(not_listed),
+                Trace(
+                    "ledger.last_line.not_assessable",
+                    f"The last line, {name}, has run less than one cycle with no response "
+                    "assessment yet: refractory to it cannot be assessed.",
+                    src,
+                    refs,
+                    unconfirmed=True,
+                ),
+            )
+    return LastLineStatus(
+        ln.number,
+        NOT_REFRACTORY,
+        (),
+        tuple(not_listed),
+        Trace(
+            "ledger.last_line.not_refractory",
+            f"Not refractory to the last line, {name}: no progression "
+            + ("on it so far" if ongoing else f"on it or within {PD_WINDOW_DAYS} days of its end")
+            + (
+                f", and a response of at least {rs.min_response}"
+                if rs.min_response and not ongoing
+                else ""
+            )
+            + f" (rule set {rs.name})."
+            + tail,
+            src,
+            refs,
+        ),
+    )
+
+
+def _class_of(cat: Catalog, drug_id: str) -> str | None:
+    d = cat.get(drug_id)
+    return d.drug_class if d else None
 
 
 def _event_of(p: _Event) -> ProgressionEvent:
@@ -983,6 +1202,7 @@ def _drug_status(drug_id, admins, rs: RuleSet, resp, progs, cat, history, cutoff
             )
         elif exposed:
             skipped = [a for a in qualifying if a.role == DrugRole.CONDITIONING.value]
+            bridged = [a for a in qualifying if a.bridging]
             traces.append(
                 Trace(
                     "ledger.not_refractory",
@@ -1001,6 +1221,12 @@ def _drug_status(drug_id, admins, rs: RuleSet, resp, progs, cat, history, cutoff
                     + (
                         "; conditioning before a transplant is not judged for refractoriness"
                         if skipped
+                        else ""
+                    )
+                    + (
+                        "; as bridging to a CAR-T it is judged only by progression while on "
+                        "it (the CAR-T given next answers for what follows)"
+                        if bridged
                         else ""
                     )
                     + ".",
@@ -1096,7 +1322,7 @@ def _not_assessable(a: Administration, dclass, rs: RuleSet, resp, cutoff) -> str
     while on it (the response arm cannot be checked); MAMMOTH anti-CD38 under 4 weeks;
     Mayo under 2 cycles without a PR. A drug still being taken for a cycle or more with
     no progression is "not refractory" so far. A PD-only rule set can always judge."""
-    if a.from_procedure:
+    if a.from_procedure or a.bridging:
         return None
     lo = a.start.midpoint()
     hi = a.last_dose.midpoint() if a.last_dose is not None else (cutoff or lo)
@@ -1223,6 +1449,10 @@ def _refractory_admin(a, name, dclass, rs: RuleSet, resp, progs, cutoff) -> Trac
     if anti_cd38 and rs.anti_cd38_min_days and duration < rs.anti_cd38_min_days:
         return None
     window_end = last + dt.timedelta(days=PD_WINDOW_DAYS)
+    if a.bridging:
+        # Bridging to a CAR-T (item 8): the infusion follows within weeks, so a progression
+        # after the last bridging dose belongs to what came next; only one while on it counts.
+        window_end = last
     nonresp = [p for p in progs if p.non_response]
     progs = [p for p in progs if not p.non_response]
     for p in progs:
@@ -1250,7 +1480,7 @@ def _refractory_admin(a, name, dclass, rs: RuleSet, resp, progs, cutoff) -> Trac
                 unconfirmed=rs.unconfirmed,
                 flags=("imprecise date",) if _coarse(p.date, a.start, a.last_dose) else (),
             )
-    if rs.min_response and not (anti_cd38 and rs.anti_cd38_pd_only):
+    if rs.min_response and not (anti_cd38 and rs.anti_cd38_pd_only) and not a.bridging:
         if rs.min_cycles_for_response and (a.cycles or 0) < rs.min_cycles_for_response:
             return None
         if a.last_dose is None and not rs.min_cycles_for_response:
@@ -1746,12 +1976,17 @@ def _early_relapse(lines: LinesResult, procs, progs, as_of) -> EarlyRelapse:
         )
     start = first_line.start.midpoint()
     pds = [p for p in progs if p.mid > start]
+    # Frontline ASCT (issue 9 item 5): the first planned autologous transplant after
+    # treatment began and before any progression, whichever line it fell in (induction
+    # switched for side effects before it opens line 2, the transplant is still frontline).
+    first_pd_mid = pds[0].mid if pds else _FAR
     first_asct = min(
         (
             p
             for p in procs
             if p.kind == ProcedureKind.AUTO_SCT.value
-            and lines.procedure_line.get(p.id) == first_line.number
+            and p.planned
+            and start <= p.date.midpoint() < first_pd_mid
         ),
         key=lambda p: p.date.sort_key(),
         default=None,
@@ -1767,7 +2002,8 @@ def _early_relapse(lines: LinesResult, procs, progs, as_of) -> EarlyRelapse:
             None,
             None,
             (),
-            Trace(
+            frontline_asct=first_asct.date if first_asct else None,
+            trace=Trace(
                 "ledger.early_relapse.no_progression",
                 f"No progression recorded after the start of line 1 on "
                 f"{first_line.start.display()}{follow}.",
@@ -1788,7 +2024,14 @@ def _early_relapse(lines: LinesResult, procs, progs, as_of) -> EarlyRelapse:
         f"First progression on {p.describe()}: {m1} months after line 1 started "
         f"({first_line.start.display()})"
         + (
-            f", {m2} months after the frontline ASCT ({first_asct.date.display()})"
+            f", {m2} months after the frontline ASCT ({first_asct.date.display()}; the first "
+            "planned transplant before any progression"
+            + (
+                f", in line {lines.procedure_line.get(first_asct.id)}"
+                if lines.procedure_line.get(first_asct.id, first_line.number) != first_line.number
+                else ""
+            )
+            + ")"
             if m2 is not None
             else ", no frontline ASCT before it"
         )
@@ -1807,7 +2050,11 @@ def _early_relapse(lines: LinesResult, procs, progs, as_of) -> EarlyRelapse:
         m1,
         m2,
         tuple(fired),
-        Trace(
+        frontline_asct=first_asct.date if first_asct else None,
+        days_from_first_asct=(
+            (p.date.midpoint() - first_asct.date.midpoint()).days if m2 is not None else None
+        ),
+        trace=Trace(
             "ledger.early_relapse",
             expl,
             src,

@@ -403,8 +403,10 @@ def _ledger_json(ledger) -> dict | None:
         item["computed"] = True
     for item in data.get("progression_events", []):
         item["computed"] = True  # the rules' reading of the record, not the record itself
-    if isinstance(data.get("last_progression"), dict):
-        data["last_progression"]["computed"] = True
+    for key in ("last_progression", "last_line"):
+        if isinstance(data.get(key), dict):
+            data[key]["computed"] = True
+            data[key]["overridden"] = False
     return data
 
 
