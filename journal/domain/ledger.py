@@ -285,16 +285,130 @@ class Label:
     drugs: tuple[str, ...]  # the drugs (or records) behind the answer
     trace: Trace
     plain: str = ""  # what the label means, in one plain sentence
+    implied_by: str | None = None  # a stronger applying label that says this one too
+
+    @property
+    def shown(self) -> bool:
+        """Print it? Labels implied by a stronger one that applies are not all printed."""
+        return self.applies and self.implied_by is None
 
     def to_json(self) -> dict:
         return {
             "id": self.id,
             "name": self.name,
             "applies": self.applies,
+            "implied_by": self.implied_by,
+            "shown": self.shown,
             "drugs": list(self.drugs),
             "plain": self.plain,
             "trace": self.trace.to_json(),
         }
+
+
+#: label -> the labels it implies (a person refractory to all five is also triple-class
+#: refractory, double-refractory, ... ; issue 9 item 6), strongest first.
+LABEL_IMPLIES: dict[str, tuple[str, ...]] = {
+    "penta_refractory": (
+        "quad_refractory_mammoth",
+        "quad_refractory_older",
+        "triple_class_refractory",
+        "double_refractory",
+        "penta_exposed",
+        "triple_class_exposed",
+    ),
+    "quad_refractory_mammoth": (
+        "triple_class_refractory",
+        "double_refractory",
+        "triple_class_exposed",
+    ),
+    "quad_refractory_older": ("double_refractory",),
+    "triple_class_refractory": ("double_refractory", "triple_class_exposed"),
+    "penta_exposed": ("triple_class_exposed",),
+    "prior_car_t": ("prior_t_cell_redirecting",),
+    "prior_bispecific": ("prior_t_cell_redirecting",),
+}
+
+#: MAMMOTH groups (Gandhi 2019) among people refractory to an anti-CD38, most specific first.
+MAMMOTH_GROUPS = (
+    ("penta_refractory", "penta-refractory"),
+    ("quad_refractory_mammoth", "quad-refractory"),
+    ("triple_class_refractory", "triple-refractory"),
+)
+
+
+@dataclass(frozen=True)
+class MammothGroup:
+    """Exactly one MAMMOTH group (or none: not refractory to an anti-CD38)."""
+
+    group: str | None  # "penta-refractory" | "quad-refractory" | "triple-refractory" |
+    #                   "not triple-refractory" | None
+    label: str | None  # the label id behind it
+    drugs: tuple[str, ...]
+    trace: Trace
+
+    def to_json(self) -> dict:
+        return {
+            "group": self.group,
+            "label": self.label,
+            "drugs": list(self.drugs),
+            "trace": self.trace.to_json(),
+        }
+
+
+def _implied(labels: dict[str, Label]) -> dict[str, Label]:
+    out = dict(labels)
+    for strong, weaker in LABEL_IMPLIES.items():
+        if strong not in labels or not labels[strong].applies:
+            continue
+        for w in weaker:
+            lab = out.get(w)
+            if lab is not None and lab.applies and lab.implied_by is None:
+                out[w] = dataclasses.replace(lab, implied_by=strong)
+    return out
+
+
+def _mammoth_group(labels: dict[str, Label], classes) -> MammothGroup:
+    cd38 = classes.get("anti-CD38")
+    if cd38 is None or not cd38.refractory:
+        return MammothGroup(
+            None,
+            None,
+            (),
+            Trace(
+                "ledger.mammoth_group.none",
+                "Not in a MAMMOTH group: not refractory to an anti-CD38 antibody.",
+                MAMMOTH,
+            ),
+        )
+    for lid, group in MAMMOTH_GROUPS:
+        lab = labels.get(lid)
+        if lab is not None and lab.applies:
+            return MammothGroup(
+                group,
+                lid,
+                lab.drugs,
+                Trace(
+                    "ledger.mammoth_group",
+                    f"MAMMOTH group: {group} (one group per person, the most specific that "
+                    f"applies): {lab.trace.explanation}",
+                    MAMMOTH,
+                    lab.drugs,
+                    overridden_by=lab.trace.overridden_by,
+                ),
+            )
+    return MammothGroup(
+        "not triple-refractory",
+        None,
+        cd38.refractory_drugs,
+        Trace(
+            "ledger.mammoth_group",
+            "MAMMOTH group: not triple-refractory — refractory to an anti-CD38 antibody ("
+            + ", ".join(cd38.refractory_drugs)
+            + ") but not to both a PI and an IMiD.",
+            MAMMOTH,
+            cd38.refractory_drugs,
+        ),
+    )
 
 
 #: One plain sentence per label, for people who are not clinicians.
@@ -467,6 +581,8 @@ class Ledger:
     progressions: tuple[ProgressionUsed, ...] = ()
     last_progression: LastProgression | None = None
     last_line: LastLineStatus | None = None
+    mammoth_group: MammothGroup | None = None
+    refractory_classes: tuple[str, ...] = ()  # anti-myeloma classes only (item 8)
 
     def drug(self, drug_id: str) -> DrugStatus | None:
         return self.drugs.get(drug_id)
@@ -498,6 +614,11 @@ class Ledger:
                 self.last_progression.to_json() if self.last_progression else None
             ),
             "last_line": self.last_line.to_json() if self.last_line else None,
+            "mammoth_group": self.mammoth_group.to_json() if self.mammoth_group else None,
+            "refractory_classes": {
+                "classes": list(self.refractory_classes),
+                "trace": _refractory_classes_trace(self).to_json(),
+            },
         }
 
 
@@ -632,7 +753,7 @@ def compute_ledger(
             drugs[found.id] = _override_only_status(found, history)
     classes = _classes(drugs, cat, history)
     procs = [p for p in history.procedures if in_range(p.date)]
-    labels = _labels(drugs, classes, cat, procs, lines, as_of, celmod_as_imid)
+    labels = _implied(_labels(drugs, classes, cat, procs, lines, as_of, celmod_as_imid))
     status = _disease_status(admins, status_resp, progs, cutoff, lines)
     early = _early_relapse(lines, procs, progs, as_of)
     car_t = _car_t_outcomes(admins, resp, progs, cat, lines)
@@ -661,6 +782,37 @@ def compute_ledger(
         progressions=used,
         last_progression=_last_progression(progs, as_of),
         last_line=_last_line(lines, admins, resp, all_progs, rs, as_of, cutoff, cat),
+        mammoth_group=_mammoth_group(labels, classes),
+        refractory_classes=tuple(
+            c for c, st in classes.items() if st.refractory and c in REFRACTORY_CLASS_NAMES
+        ),
+    )
+
+
+#: Classes a "refractory classes" list may name (issue 9 item 8): anti-myeloma classes.
+#: Steroids keep their per-drug answers but are not a refractory class; purine analogues
+#: (fludarabine) are lymphodepletion, not myeloma treatment.
+REFRACTORY_CLASS_NAMES = frozenset(ANTI_MYELOMA_CLASSES) - {"steroid", "purine-analogue"}
+
+
+def _refractory_classes_trace(lg: Ledger) -> Trace:
+    left = sorted(
+        c for c, st in lg.classes.items() if st.refractory and c not in REFRACTORY_CLASS_NAMES
+    )
+    return Trace(
+        "ledger.refractory_classes",
+        "Refractory anti-myeloma classes: "
+        + (", ".join(lg.refractory_classes) or "none")
+        + "."
+        + (
+            " Not named as refractory classes: "
+            + ", ".join(left)
+            + " (steroids and preparative agents keep their per-drug answers only)."
+            if left
+            else ""
+        ),
+        RULES_DOC_23,
+        tuple(d for c in lg.refractory_classes for d in lg.classes[c].refractory_drugs),
     )
 
 
@@ -758,6 +910,17 @@ def _last_line(lines: LinesResult, admins, resp, all_progs, rs: RuleSet, as_of, 
             b, r = _best_between(resp, a.start, a.last_dose, cutoff, a.regimen_id)
             if b is not None and (best is None or response_rank(b) < response_rank(best)):
                 best, best_ref = b, r
+        # The line's best response also counts assessments after its last dose up to the
+        # next line (a CAR-T's response is measured weeks after the infusion).
+        for e in resp:
+            at = lines.line_at(e.date)
+            if (
+                at is not None
+                and at.number == ln.number
+                and e.category != ResponseCategory.NE.value
+                and (best is None or response_rank(e.category) < response_rank(best))
+            ):
+                best, best_ref = e.category, e.ref
         if ended is not None and (
             best is None or response_rank(best) > response_rank(rs.min_response)
         ):

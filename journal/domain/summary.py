@@ -403,10 +403,10 @@ def _ledger_json(ledger) -> dict | None:
         item["computed"] = True
     for item in data.get("progression_events", []):
         item["computed"] = True  # the rules' reading of the record, not the record itself
-    for key in ("last_progression", "last_line"):
+    for key in ("last_progression", "last_line", "refractory_classes", "mammoth_group"):
         if isinstance(data.get(key), dict):
             data[key]["computed"] = True
-            data[key]["overridden"] = False
+            data[key]["overridden"] = bool(data[key].get("trace", {}).get("overridden_by"))
     return data
 
 

@@ -146,3 +146,102 @@ def test_bridging_drug_not_refractory_for_a_progression_after_the_infusion(hb):
 def test_bridging_drug_refractory_when_progressing_on_it(hb):
     s = ledger(_cart(hb, "2021-07-25"), as_of=hb.d("2021-12-01")).drug("carfilzomib")
     assert s.refractory is True
+
+
+# -- MAMMOTH groups are exclusive (item 6) ----------------------------------------------------
+def _refractory_to(hb, *drug_lists):
+    regs, progs = [], []
+    for i, drugs in enumerate(drug_lists, start=1):
+        start = f"{2015 + i}-01-01"
+        end = f"{2015 + i}-10-01"
+        regs.append(hb.reg(i, f"R{i}", start, end, list(drugs), end_reason="progression"))
+    return hb.hist(regimens=regs, progressions=progs)
+
+
+@pytest.mark.parametrize(
+    ("drugs", "group", "shown"),
+    [
+        (
+            (["daratumumab", "dexamethasone"],),
+            "not triple-refractory",
+            set(),
+        ),
+        (
+            (["daratumumab", "bortezomib", "lenalidomide", "dexamethasone"],),
+            "triple-refractory",
+            {"triple_class_refractory"},
+        ),
+        (
+            (
+                ["daratumumab", "bortezomib", "lenalidomide"],
+                ["pomalidomide", "dexamethasone"],
+            ),
+            "quad-refractory",
+            {"quad_refractory_mammoth"},
+        ),
+        (
+            (
+                ["daratumumab", "bortezomib", "lenalidomide"],
+                ["pomalidomide", "carfilzomib", "dexamethasone"],
+            ),
+            "penta-refractory",
+            {"penta_refractory"},
+        ),
+        ((["bortezomib", "lenalidomide"],), None, {"double_refractory"}),
+    ],
+)
+def test_exactly_one_mammoth_group_and_implied_labels_not_shown(hb, drugs, group, shown):
+    lg = ledger(_refractory_to(hb, *drugs), as_of=hb.d("2021-01-01"))
+    assert lg.mammoth_group.group == group
+    refractory_labels = {
+        k
+        for k, lab in lg.labels.items()
+        if lab.shown
+        and k
+        in (
+            "double_refractory",
+            "triple_class_refractory",
+            "quad_refractory_mammoth",
+            "quad_refractory_older",
+            "penta_refractory",
+        )
+    }
+    assert refractory_labels == shown
+    for lab in lg.labels.values():
+        if lab.implied_by:
+            assert lab.applies and lg.labels[lab.implied_by].applies
+
+
+def test_implied_labels_still_apply_in_json(hb):
+    drugs = (
+        ["daratumumab", "bortezomib", "lenalidomide"],
+        ["pomalidomide", "carfilzomib", "dexamethasone"],
+    )
+    j = ledger(_refractory_to(hb, *drugs), as_of=hb.d("2021-01-01")).to_json()
+    tcr = j["labels"]["triple_class_refractory"]
+    assert tcr["applies"] is True and tcr["shown"] is False
+    assert tcr["implied_by"] == "penta_refractory"
+    assert j["mammoth_group"]["group"] == "penta-refractory"
+
+
+# -- refractory classes name anti-myeloma classes only (item 8) -------------------------------
+def test_steroid_keeps_its_answer_but_is_not_a_refractory_class(hb):
+    lg = ledger(_refractory_to(hb, ["lenalidomide", "dexamethasone"]), as_of=hb.d("2021-01-01"))
+    assert lg.drug("dexamethasone").refractory is True
+    assert lg.refractory_classes == ("IMiD",)
+    j = lg.to_json()["refractory_classes"]
+    assert j["classes"] == ["IMiD"] and "steroid" in j["trace"]["explanation"]
+
+
+def test_lymphodepletion_agents_are_not_judged(hb):
+    h = hb.hist(
+        regimens=[
+            hb.reg(1, "Pd", "2021-01-01", "2021-06-01", end_reason="progression"),
+            hb.reg(2, "Flu/Cy", "2021-08-10", "2021-08-12", ["fludarabine", "cyclophosphamide"]),
+        ],
+        procedures=[hb.proc(1, "cart", "2021-08-15", product="idecabtagene-vicleucel")],
+        progressions=[hb.prog(1, "2021-09-01")],
+    )
+    lg = ledger(h, as_of=hb.d("2021-12-01"))
+    assert lg.drug("cyclophosphamide") is None and lg.drug("fludarabine") is None
+    assert "alkylator" not in lg.refractory_classes
