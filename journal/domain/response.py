@@ -76,6 +76,16 @@ class LineLike(Protocol):
     regimen_ids: Sequence[int]
 
 
+@dataclass(frozen=True)
+class NoLine:
+    """Stands for "no line recorded yet" (number 0) so labs alone can be read."""
+
+    number: int
+    start: PartialDate
+    end: PartialDate | None = None
+    regimen_ids: tuple[int, ...] = ()
+
+
 # --------------------------------------------------------------------------- results
 @dataclass(frozen=True)
 class Assessment:
@@ -597,8 +607,8 @@ def _assess_line(
             if is_cr and in_cr_since is None:
                 in_cr_since = zd
             for p in params:
-                if p not in pd_params or (p in nadir and nadir[p] <= 0.0):
-                    continue
+                if p not in pd_params or (p in nadir and nadir[p] <= 0.0) or not series.of(p):
+                    continue  # a fluid never measured needs no nadir (nor a chart step)
                 nadir[p] = 0.0
                 nadir_why[p] = why
                 steps.append(NadirStep(p, zd, 0.0, _pd_threshold(p, 0.0)))
@@ -926,6 +936,17 @@ def compute_responses(
     split = {rid for rid, nums in lines_of.items() if len(set(nums)) > 1}
 
     series = _cut(marker_series(history), when)
+    no_line = False
+    if not line_list:
+        # Issue 9 item 7: someone who starts by typing blood tests has no line yet; the
+        # labs still speak, read from the first disease-marker result as the baseline.
+        first = min(
+            (r.date for p in ("serum", "urine", "flc", "bmpc") for r in series.of(p)),
+            default=None,
+        )
+        if first is not None:
+            line_list = [NoLine(0, PartialDate.from_date(first))]
+            no_line = True
     periods = _line_period(line_list, when)
     split_line: dict[int, int] = {}
     for r in history.responses:
@@ -995,6 +1016,20 @@ def compute_responses(
                 best_patient=_best_entered([r for r in mine if r.assessor == "patient"]),
             )
         )
+    if no_line:
+        results = [
+            dataclasses.replace(
+                lr,
+                trace=dataclasses.replace(
+                    lr.trace,
+                    explanation="No line of therapy is recorded yet: the labs are read from "
+                    f"the first disease-marker result ({_d(lr.start)}) as the baseline. "
+                    + lr.trace.explanation,
+                    flags=(*lr.trace.flags, "no line of therapy recorded"),
+                ),
+            )
+            for lr in results
+        ]
     results = [_with_used(_override_best(history, lr)) for lr in results]
     results.sort(key=lambda lr: (lr.start, lr.line))
     all_assess = [a for lr in results for a in lr.assessments]

@@ -112,3 +112,41 @@ def test_recorded_responses_decide_refractoriness_without_labs(hb):
         lg = compute_ledger(hist_, compute_lines(hist_), as_of=hb.d("2020-12-01"))
         assert lg.drug("carfilzomib").refractory is refractory, cat
         assert lg.drug("carfilzomib").best_response == cat
+
+
+# -- item 7: labs without a line still speak -------------------------------------------------
+def test_labs_without_any_line_still_give_response_and_progression():
+    labs = serum(
+        [
+            ("2021-01-01", 2.0),
+            ("2021-02-01", 2.1),
+            ("2021-06-01", 2.8),
+            ("2021-07-01", 3.0),
+        ]
+    )
+    res = compute_responses(hist(labs), [], as_of=AS_OF)
+    (lr,) = res.lines
+    assert lr.line == 0 and lr.start.isoformat() == "2021-01-01"
+    assert lr.progression is not None and lr.progression.date.isoformat() == "2021-06-01"
+    assert "No line of therapy is recorded yet" in lr.trace.explanation
+    assert "no line of therapy recorded" in lr.trace.flags
+    assert [p.date.isoformat() for p in res.progressions] == ["2021-06-01"]
+
+
+def test_labs_without_a_line_reach_the_summary(hb):
+    import dataclasses
+
+    from journal.domain.summary import build_summary, summary_to_json
+
+    labs = serum([("2021-01-01", 2.0), ("2021-06-01", 2.8), ("2021-07-01", 3.0)])
+    h = dataclasses.replace(hist(labs), regimens=())
+    j = summary_to_json(build_summary(h, as_of=D("2021-09-01")))
+    assert j["response"]["per_line"][0]["line"] == 0
+    assert j["response"]["progressions"][0]["date"] == "2021-06-01"
+    assert j["ledger"]["last_progression"]["date"] == "2021-06-01"
+    assert j["ledger"]["disease_status"]["status"] == "not treated"
+    assert j["lines"]["lines"] == []
+
+
+def test_no_labs_and_no_line_gives_nothing():
+    assert compute_responses(hist([]), [], as_of=AS_OF).lines == ()
