@@ -201,6 +201,7 @@ class Administration:
     from_procedure: bool = False
     cycle_days: int | None = None  # the regimen's cycle length, when recorded
     bridging: bool = False  # given as bridging to a CAR-T infusion
+    continues: bool = False  # a line's part of a drug that goes on into the next line
 
 
 #: The three answers to "refractory?" (issue 9 item 4), plus CAR-T's "not applicable".
@@ -739,7 +740,7 @@ def compute_ledger(
     drugs: dict[str, DrugStatus] = {}
     for drug_id in sorted(by_drug):
         drugs[drug_id] = _drug_status(
-            drug_id, by_drug[drug_id], rs, resp, all_progs, cat, history, cutoff
+            drug_id, by_drug[drug_id], rs, resp, all_progs, cat, history, cutoff, lines
         )
     for o in history.overrides:
         # A person's "yes" for a drug the journal has no record of (given abroad, before the
@@ -754,7 +755,8 @@ def compute_ledger(
     classes = _classes(drugs, cat, history)
     procs = [p for p in history.procedures if in_range(p.date)]
     labels = _implied(_labels(drugs, classes, cat, procs, lines, as_of, celmod_as_imid))
-    status = _disease_status(admins, status_resp, progs, cutoff, lines)
+    parts = [x for a in admins for x in _per_line(a, lines)]
+    status = _disease_status(parts, status_resp, progs, cutoff, lines)
     early = _early_relapse(lines, procs, progs, as_of)
     car_t = _car_t_outcomes(admins, resp, progs, cat, lines)
     for o in car_t:
@@ -833,7 +835,12 @@ def _last_line(lines: LinesResult, admins, resp, all_progs, rs: RuleSet, as_of, 
     ln = lines.line_at(as_of) if as_of is not None else None
     if ln is None:
         ln = max(lines.lines, key=lambda x: (x.start.sort_key(), x.number))
-    mine = [a for a in admins if ln.number in a.lines and a.role == DrugRole.ANTI_MYELOMA.value]
+    mine = [
+        x
+        for a in admins
+        for x in _per_line(a, lines)
+        if ln.number in x.lines and x.role == DrugRole.ANTI_MYELOMA.value
+    ]
     progs = [p for p in all_progs if not p.non_response]
     nonresp = [p for p in all_progs if p.non_response]
     lo = ln.start.midpoint()
@@ -1247,7 +1254,42 @@ def _cycles(r, d, start, last, as_of) -> tuple[int | None, bool]:
     return max(1, 1 + (days - 1) // length), r.cycle_days is None or _coarse(start, end)
 
 
-def _drug_status(drug_id, admins, rs: RuleSet, resp, progs, cat, history, cutoff) -> DrugStatus:
+def _per_line(a: Administration, lines: LinesResult) -> list[Administration]:
+    """Issue 9 item 3: a drug running across a line boundary (an unplanned addition or
+    substitution opened a new line while it continued) is judged per line: one part per
+    line, the earlier ones ending the day before the next line starts. The answer then
+    does not depend on whether the history was typed as one regimen or two."""
+    if len(a.lines) < 2 or a.from_procedure:
+        return [a]
+    starts = sorted(
+        ((ln.start, ln.number) for n in a.lines if (ln := lines.line(n)) is not None),
+        key=lambda x: (x[0].sort_key(), x[1]),
+    )
+    out: list[Administration] = []
+    cur = a.start
+    for i, (_, number) in enumerate(starts):
+        nxt = starts[i + 1][0] if i + 1 < len(starts) else None
+        if nxt is None:
+            out.append(dataclasses.replace(a, start=cur, lines=(number,)))
+            break
+        if nxt.midpoint() <= cur.midpoint():
+            continue
+        if a.last_dose is not None and nxt.midpoint() > a.last_dose.midpoint():
+            out.append(dataclasses.replace(a, start=cur, lines=(number,)))
+            break
+        end = PartialDate.from_date(nxt.midpoint() - dt.timedelta(days=1))
+        out.append(
+            dataclasses.replace(
+                a, start=cur, last_dose=end, lines=(number,), stop_reason=None, continues=True
+            )
+        )
+        cur = nxt
+    return out or [a]
+
+
+def _drug_status(
+    drug_id, admins, rs: RuleSet, resp, progs, cat, history, cutoff, lines=None
+) -> DrugStatus:
     d = cat.get(drug_id)
     name = d.generic if d else admins[0].name
     dclass = d.drug_class if d else None
@@ -1333,11 +1375,12 @@ def _drug_status(drug_id, admins, rs: RuleSet, resp, progs, cat, history, cutoff
         state = NOT_REFRACTORY
         refractory = False
         reasons: list[Trace] = []
-        for a in qualifying:
+        parts = [x for a in qualifying for x in (_per_line(a, lines) if lines else [a])]
+        for a in parts:
             t = _refractory_admin(a, name, dclass, rs, resp, progs, cutoff)
             if t is not None:
                 reasons.append(t)
-        judged = [a for a in qualifying if a.role != DrugRole.CONDITIONING.value]
+        judged = [a for a in parts if a.role != DrugRole.CONDITIONING.value]
         unknown = [
             (a, why)
             for a in judged
@@ -1616,6 +1659,11 @@ def _refractory_admin(a, name, dclass, rs: RuleSet, resp, progs, cutoff) -> Trac
         # Bridging to a CAR-T (item 8): the infusion follows within weeks, so a progression
         # after the last bridging dose belongs to what came next; only one while on it counts.
         window_end = last
+    if a.continues:
+        # A line's part of a drug that goes on: a progression in that line, or on the day the
+        # next line began (the one that made it begin), is this line's; later ones are the
+        # next part's.
+        window_end = last + dt.timedelta(days=1)
     nonresp = [p for p in progs if p.non_response]
     progs = [p for p in progs if not p.non_response]
     for p in progs:
@@ -1624,8 +1672,12 @@ def _refractory_admin(a, name, dclass, rs: RuleSet, resp, progs, cutoff) -> Trac
         if (lo < pm <= window_end or (own and pm <= window_end)) and p.counts_for(a):
             on = pm <= last
             where = (
-                "while on it"
+                f"while on it (line {a.lines[0]})"
+                if on and a.continues
+                else "while on it"
                 if on
+                else "as the next line began"
+                if a.continues
                 else f"{(pm - last).days} days after its last dose ({a.last_dose.display()})"
             )
             return Trace(
