@@ -693,7 +693,9 @@ class RefractoryCorrection(QDialog):
         self.drug.setAccessibleName("Drug")
         for d in sorted(drugs.values(), key=lambda d: d["name"]):
             if d.get("exposed"):
-                now = "refractory" if d.get("refractory") else "not refractory"
+                now = d.get("refractory_state") or (
+                    "refractory" if d.get("refractory") else "not refractory"
+                )
                 self.drug.addItem(f"{d['name']} (now: {now})", d["drug_id"])
         for name, c in sorted((classes or {}).items()):
             if c.get("exposed"):

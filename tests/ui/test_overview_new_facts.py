@@ -42,3 +42,14 @@ def test_not_assessable_and_disagreement_are_said_in_words(tmp_path, capsys):
     data = _summary("29_letter_cr_then_mprotein_back", "2023-03-01", tmp_path, capsys)
     facts = {f.key: f for f in overview_facts(data)}
     assert facts["disagreement:1"].value == "labs: PR; clinic: CR; the rules use CR"
+
+
+def test_correct_dialog_says_not_assessable(qtbot, tmp_path, capsys):
+    from journal.ui.overview import RefractoryCorrection
+
+    data = _summary("02_rd_toxicity_vcd_planned_sct", "2021-01-15", tmp_path, capsys)
+    ledger = data["ledger"]
+    dlg = RefractoryCorrection(ledger["drugs"], None, ledger.get("classes"))
+    qtbot.addWidget(dlg)
+    items = [dlg.drug.itemText(i) for i in range(dlg.drug.count())]
+    assert "lenalidomide (now: not assessable)" in items
