@@ -34,7 +34,7 @@ from journal.domain.staging import Staging, compute_staging
 from journal.domain.trace import APP_CONVENTION, Trace
 from journal.domain.washout import Washouts, compute_washouts
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Labs shown in the "latest labs" block, in screening order.
 KEY_LABS = (
@@ -357,6 +357,12 @@ def _lines_json(s: Summary) -> dict:
             ),
             "clinician": lr.best_clinician.to_json() if lr and lr.best_clinician else None,
             "patient": lr.best_patient.to_json() if lr and lr.best_patient else None,
+            "used": lr.best_used.to_json() if lr and lr.best_used else None,
+            "disagreement": (
+                {"computed": True, "trace": lr.disagreement.to_json()}
+                if lr and lr.disagreement
+                else None
+            ),
         }
         lj["progression"] = lr.progression.to_json() if lr and lr.progression else None
         out.append(lj)
@@ -395,6 +401,12 @@ def _ledger_json(ledger) -> dict | None:
             data[key]["overridden"] = bool(data[key].get("trace", {}).get("overridden_by"))
     for item in data.get("car_t", []):
         item["computed"] = True
+    for item in data.get("progression_events", []):
+        item["computed"] = True  # the rules' reading of the record, not the record itself
+    for key in ("last_progression", "last_line", "refractory_classes", "mammoth_group"):
+        if isinstance(data.get(key), dict):
+            data[key]["computed"] = True
+            data[key]["overridden"] = bool(data[key].get("trace", {}).get("overridden_by"))
     return data
 
 
