@@ -789,7 +789,13 @@ def check_last_line(p: dict, f: ScreeningFacts) -> Finding:
     if not lines:
         return Finding(False, "The journal has no line of therapy yet.", rule="trials.last_line")
     last = lines[-1]
-    progs = f.summary.responses.ledger_progressions(f.history)
+    # Every progression the rules count (entered, computed from labs, or a regimen's end
+    # reason); an "ended for inadequate response" is a non-response, not a progression.
+    progs = [
+        (e.date, e.ref)
+        for e in f.summary.responses.ledger_progressions(f.history)
+        if not e.non_response
+    ]
     after = sorted(
         (d, ref)
         for d, ref in progs
