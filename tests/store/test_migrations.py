@@ -4,7 +4,6 @@ import re
 import sqlite3
 
 import pytest
-
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
