@@ -156,7 +156,8 @@ class TermCatalog:
                 elif c_words <= q_words:
                     score = 10.0 + 2.0 * len(c_words)
                 elif re.search(rf"\b{re.escape(q)}", c):
-                    score = 6.0
+                    # The shorter name wins: "ting" is tingling, not tingling with pain.
+                    score = 6.0 + 1.0 / len(c_words)
                 else:
                     overlap = q_words & c_words
                     if not overlap:

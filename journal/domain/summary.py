@@ -25,6 +25,8 @@ from journal.domain.ctcae import (
     side_effect_view,
 )
 from journal.domain.dates import PartialDate
+from journal.domain.exclusions import ExclusionFact, exclusion_facts
+from journal.domain.kidney import EgfrResult, latest_egfr
 from journal.domain.labs import LAB_TESTS
 from journal.domain.lines import LinesResult, compute_lines
 from journal.domain.measurable import heavy_chain_at
@@ -110,6 +112,9 @@ class Summary:
     ecog: EcogRec | None
     supportive: tuple[SupportiveRec, ...]  # going on at the as-of date
     overrides: tuple[OverrideRec, ...]
+    # Screening questions beyond treatment, each yes / no / not_recorded (exclusions.py).
+    exclusions: tuple[ExclusionFact, ...] = ()
+    egfr: EgfrResult | None = None  # CKD-EPI 2021 from the latest creatinine (kidney.py)
 
     @property
     def ongoing_side_effects(self) -> tuple[SideEffectView, ...]:
@@ -263,6 +268,8 @@ def build_summary(
         ecog,
         supportive,
         tuple(h.overrides),
+        exclusions=exclusion_facts(history, when),
+        egfr=latest_egfr(h, when),
     )
 
 
@@ -505,6 +512,22 @@ def summary_to_json(s: Summary) -> dict:
                 "ref": x.ref,
             }
             for x in s.supportive
+        ],
+        "exclusions": [f.to_json() for f in s.exclusions],
+        "egfr_computed": s.egfr.to_json() if s.egfr else None,
+        "mrd": [
+            {
+                "date": _iso(x.date),
+                "result": x.result,
+                "method": x.method,
+                "sensitivity": x.sensitivity,
+                "sample": x.sample,
+                "regimen_id": x.regimen_id,
+                "ref": x.ref,
+                "computed": False,
+            }
+            for x in h.mrd
+            if x.date.earliest() <= s.as_of
         ],
         "overrides": [
             {

@@ -44,9 +44,12 @@ from journal.store.validation import (
 )
 
 FORMAT = "treatment-journal"
-VERSION = 1
+VERSION = 2
+#: Versions this app imports. Version 2 only added record kinds and optional fields
+#: (MRD tests, health history, ...), so a version-1 file is read as it is.
+READABLE_VERSIONS = (1, 2)
 SCHEMA_PATH = resource_path("schema", "journal-exchange.schema.json")
-SCHEMA_ID = "https://treatment-journal.invalid/schema/journal-exchange-v1.schema.json"
+SCHEMA_ID = "https://treatment-journal.invalid/schema/journal-exchange-v2.schema.json"
 
 #: Table -> key under "records" in the file (plural, readable, stable).
 EXCHANGE_NAMES: dict[type[SQLModel], str] = {
@@ -66,6 +69,8 @@ EXCHANGE_NAMES: dict[type[SQLModel], str] = {
     m.LabResult: "lab_results",
     m.Ecog: "ecog",
     m.SupportiveCare: "supportive_care",
+    m.MrdResult: "mrd_results",
+    m.HealthHistory: "health_history",
     m.Note: "notes",
     m.Question: "questions",
     m.Override: "overrides",
@@ -161,7 +166,7 @@ def build_schema() -> dict[str, Any]:
         "type": "object",
         "properties": {
             "format": {"const": FORMAT},
-            "version": {"const": VERSION},
+            "version": {"enum": list(READABLE_VERSIONS)},
             "exported_at": {"type": "string"},
             "app_version": {"type": "string"},
             "records": {
@@ -436,7 +441,7 @@ def check_exchange(data: Any, progress: Progress | None = None) -> list[str]:
             f"version: the file uses format version {ver}, made by a newer Treatment "
             f"Journal; this version reads up to {VERSION}. Update the app to import it."
         ]
-    if ver < 1:
+    if ver not in READABLE_VERSIONS:
         return [f"version: {ver} is not a known format version"]
 
     import jsonschema
