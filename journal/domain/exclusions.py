@@ -15,6 +15,8 @@ Combining the sources (an app convention, stated in every fact's trace):
   **no**, dated when it was checked;
 - otherwise **not_recorded**.
 No threshold is applied (an LVEF value is shown beside heart failure, not judged).
+A person's correction (an override with rule ``exclusion``, subject the fact's key,
+value yes / no / not_recorded) replaces the status and is named in the trace.
 """
 
 from __future__ import annotations
@@ -166,6 +168,7 @@ class ExclusionFact:
             "ongoing": self.ongoing,
             "records": list(self.records),
             "computed": True,
+            "overridden": self.trace.overridden_by is not None,
             "trace": self.trace.to_json(),
         }
 
@@ -322,6 +325,12 @@ def _fact(q: Question, h: History, as_of: dt.date | None) -> ExclusionFact:
             refs.append(lref)
     if q.key == "allo_transplant" and status == NOT_RECORDED and h.regimens:
         details = "No transplant from a donor is among the recorded treatments; not answered."
+    override = h.overrides_for("exclusion", q.key)
+    overridden_by = None
+    if override is not None and override.value in STATUSES:
+        why += f"; corrected by hand to {override.value} ({override.reason})"
+        status, overridden_by = override.value, override.ref
+        refs.append(override.ref)
     return ExclusionFact(
         q.key,
         q.label,
@@ -336,6 +345,7 @@ def _fact(q: Question, h: History, as_of: dt.date | None) -> ExclusionFact:
             why + ". " + ("Evidence: " + details if details else "No record answers it."),
             APP_CONVENTION,
             tuple(refs),
+            overridden_by=overridden_by,
         ),
     )
 
