@@ -507,6 +507,26 @@ def record_health_answer(store, item: m.HealthHistory) -> Change:
     return save(store, item, f"{verb} health history: {item.topic} ({item.answer})")
 
 
+def record_health_answers(store, items: Sequence[m.HealthHistory]) -> Change:
+    """Several new answers at once (a screening checklist), one transaction, one undo step."""
+    if not items:
+        raise RecordError(
+            [FieldError("answer", "No question was answered; choose yes or no for at least one.")],
+            "health history answer",
+        )
+    for i, it in enumerate(items):
+        try:
+            validate(_prepare(it))
+        except RecordError as err:
+            raise _with_item(err, f"items[{i}]") from None
+    with _transaction(store) as w:
+        for it in items:
+            it.id = w.insert(m.HealthHistory, values_of(it))
+    n = len(items)
+    what = f"{items[0].topic} ({items[0].answer})" if n == 1 else f"{n} answers"
+    return _finish(store, w, f"Record health history: {what}")
+
+
 def record_health_no(
     store, topics: Iterable[str], checked_on: PartialDate | dt.date | str | None = None
 ) -> Change:

@@ -55,6 +55,8 @@ def make_field_widget(ctx, spec: F, *, exclude_id: int | None = None) -> QWidget
         )
     if spec.kind == "bool":
         return fw.CheckEdit(spec.label)
+    if spec.kind == "yesno":  # yes / no / not recorded, for a field that may be unknown
+        return fw.EnumCombo([True, False], optional=True, labels={True: "yes", False: "no"})
     if spec.kind == "longtext":
         return fw.LongTextEdit()
     if spec.kind == "regimen":
