@@ -532,6 +532,7 @@ class SideEffectView:
     serious: bool
     drugs: tuple[str, ...]
     trace: Trace
+    regimen_id: int | None = None  # blamed on this whole regimen
 
     def to_json(self) -> dict:
         return {
@@ -549,6 +550,7 @@ class SideEffectView:
             "ongoing": self.ongoing,
             "serious": self.serious,
             "drugs": list(self.drugs),
+            "regimen_id": self.regimen_id,
             "computed": False,
             "trace": self.trace.to_json(),
         }
@@ -596,6 +598,7 @@ def side_effect_view(se: SideEffectRec, *, as_of: dt.date | None = None) -> Side
             (se.ref,),
             flags=("patient-reported",) if se.grade_source == GradeSource.PATIENT else (),
         ),
+        se.regimen_id,
     )
 
 

@@ -33,6 +33,7 @@ from journal.domain.measurable import heavy_chain_at
 from journal.domain.records import EcogRec, History, LabRec, OverrideRec, SupportiveRec
 from journal.domain.response import ResponseResult, compute_responses
 from journal.domain.staging import Staging, compute_staging
+from journal.domain.supportive import SupportiveEvent, supportive_events
 from journal.domain.trace import APP_CONVENTION, Trace
 from journal.domain.washout import Washouts, compute_washouts
 
@@ -115,6 +116,7 @@ class Summary:
     # Screening questions beyond treatment, each yes / no / not_recorded (exclusions.py).
     exclusions: tuple[ExclusionFact, ...] = ()
     egfr: EgfrResult | None = None  # CKD-EPI 2021 from the latest creatinine (kidney.py)
+    supportive_events: tuple[SupportiveEvent, ...] = ()  # transfusions, growth factors
 
     @property
     def ongoing_side_effects(self) -> tuple[SideEffectView, ...]:
@@ -270,6 +272,7 @@ def build_summary(
         tuple(h.overrides),
         exclusions=exclusion_facts(history, when),
         egfr=latest_egfr(h, when),
+        supportive_events=supportive_events(h, when),
     )
 
 
@@ -473,6 +476,7 @@ def summary_to_json(s: Summary) -> dict:
                     "date": _iso(x.date),
                     "kind": x.kind,
                     "confirmed": x.confirmed,
+                    "confirmed_on": _iso(x.confirmed_on),
                     "regimen_id": x.regimen_id,
                     "ref": x.ref,
                     "computed": False,
@@ -513,6 +517,7 @@ def summary_to_json(s: Summary) -> dict:
             }
             for x in s.supportive
         ],
+        "supportive_events": [e.to_json(s.as_of) for e in s.supportive_events],
         "exclusions": [f.to_json() for f in s.exclusions],
         "egfr_computed": s.egfr.to_json() if s.egfr else None,
         "mrd": [
