@@ -353,3 +353,69 @@ def _fact(q: Question, h: History, as_of: dt.date | None) -> ExclusionFact:
 def exclusion_facts(history: History, as_of: dt.date | None = None) -> tuple[ExclusionFact, ...]:
     """One fact per screening question (order of :data:`QUESTIONS`), as known on ``as_of``."""
     return tuple(_fact(q, history, as_of) for q in QUESTIONS)
+
+
+# --------------------------------------------------------------------------- asked labs
+#: Values most trial texts ask for at screening, in the order a screener reads them.
+ASKED_LABS = (
+    "anc",
+    "platelets",
+    "hb",
+    "lymphocytes",
+    "creatinine",
+    "calcium",
+    "bilirubin",
+    "alt",
+    "ast",
+    "inr",
+    "aptt",
+    "spo2",
+    "lvef",
+    "m_protein",
+    "urine_m_protein",
+    "flc_kappa",
+    "flc_lambda",
+)
+#: Screening windows are usually 14-28 days; older values are named as such (issue 11).
+RECENT_DAYS = 30
+
+
+@dataclass(frozen=True)
+class AskedLab:
+    test: str
+    name: str
+    status: str  # "recent" / "older" (than RECENT_DAYS) / "not_recorded"
+    date: PartialDate | None
+    days_old: int | None
+    ref: str | None
+
+    def to_json(self) -> dict:
+        return {
+            "test": self.test,
+            "name": self.name,
+            "status": self.status,
+            "date": self.date.to_iso() if self.date else None,
+            "days_old": self.days_old,
+            "limit_days": RECENT_DAYS,
+            "ref": self.ref,
+        }
+
+
+def asked_labs(history: History, as_of: dt.date) -> tuple[AskedLab, ...]:
+    """Every commonly asked lab with its latest value's age, or "not_recorded": a missing
+    or old value is said, not left out."""
+    latest = {}
+    for lab in sorted(history.labs, key=lambda x: (x.date.sort_key(), x.id)):
+        if lab.date.earliest() <= as_of and (lab.value is not None or lab.text_value):
+            latest[lab.test] = lab
+    out = []
+    for test in ASKED_LABS:
+        name = LAB_TESTS[test].name
+        lab = latest.get(test)
+        if lab is None:
+            out.append(AskedLab(test, name, NOT_RECORDED, None, None, None))
+            continue
+        days = (as_of - lab.date.as_date()).days
+        status = "recent" if days <= RECENT_DAYS else "older"
+        out.append(AskedLab(test, name, status, lab.date, days, lab.ref))
+    return tuple(out)

@@ -25,7 +25,7 @@ from journal.domain.ctcae import (
     side_effect_view,
 )
 from journal.domain.dates import PartialDate
-from journal.domain.exclusions import ExclusionFact, exclusion_facts
+from journal.domain.exclusions import AskedLab, ExclusionFact, asked_labs, exclusion_facts
 from journal.domain.kidney import EgfrResult, latest_egfr
 from journal.domain.labs import LAB_TESTS
 from journal.domain.lines import LinesResult, compute_lines
@@ -120,6 +120,7 @@ class Summary:
     exclusions: tuple[ExclusionFact, ...] = ()
     egfr: EgfrResult | None = None  # CKD-EPI 2021 from the latest creatinine (kidney.py)
     supportive_events: tuple[SupportiveEvent, ...] = ()  # transfusions, growth factors
+    asked_labs: tuple[AskedLab, ...] = ()  # commonly asked labs: recent / older / not recorded
 
     @property
     def ongoing_side_effects(self) -> tuple[SideEffectView, ...]:
@@ -276,6 +277,7 @@ def build_summary(
         exclusions=exclusion_facts(history, when),
         egfr=latest_egfr(h, when),
         supportive_events=supportive_events(h, when),
+        asked_labs=asked_labs(h, when),
     )
 
 
@@ -499,7 +501,10 @@ def summary_to_json(s: Summary) -> dict:
             "worst_by_term": [v.to_json() for v in s.worst_side_effects],
             "lab_grades": [g.to_json() for g in s.lab_grades],
         },
-        "labs": {"latest": [x.to_json() for x in s.latest_labs]},
+        "labs": {
+            "latest": [x.to_json() for x in s.latest_labs],
+            "asked": [x.to_json() for x in s.asked_labs],
+        },
         "ecog": (
             {
                 "score": s.ecog.score,

@@ -169,3 +169,23 @@ def test_a_correction_replaces_the_status_and_is_visible():
     assert "corrected by hand" in f.trace.explanation and "override:7" in f.records
     assert f.to_json()["trace"]["overridden_by"] == "override:7"
     assert f.to_json()["overridden"] is True
+
+
+def test_asked_labs_say_missing_and_old_values():
+    from journal.domain.exclusions import ASKED_LABS, RECENT_DAYS, asked_labs
+
+    h = History(
+        labs=(
+            LabRec(1, P("2026-05-20"), "anc", 1.4),  # 12 days old
+            LabRec(2, P("2026-04-01"), "platelets", 160.0),  # 61 days old
+            LabRec(3, P("2026-07-01"), "hb", 11.0),  # after the as-of date: not known yet
+        )
+    )
+    got = {x.test: x for x in asked_labs(h, NOW)}
+    assert list(got) == list(ASKED_LABS)
+    assert (got["anc"].status, got["anc"].days_old, got["anc"].ref) == ("recent", 12, "lab:1")
+    assert (got["platelets"].status, got["platelets"].days_old) == ("older", 61)
+    assert got["hb"].status == "not_recorded" and got["hb"].date is None
+    assert got["inr"].to_json()["limit_days"] == RECENT_DAYS == 30
+    j = summary_to_json(build_summary(h, as_of=NOW))
+    assert [x["status"] for x in j["labs"]["asked"][:3]] == ["recent", "older", "not_recorded"]
