@@ -388,12 +388,17 @@ class AskedLab:
     date: PartialDate | None
     days_old: int | None
     ref: str | None
+    value: float | None = None  # canonical unit
+    text_value: str | None = None
 
     def to_json(self) -> dict:
         return {
             "test": self.test,
             "name": self.name,
             "status": self.status,
+            "value": None if self.value is None else round(self.value, 6),
+            "text_value": self.text_value,
+            "unit": LAB_TESTS[self.test].unit,
             "date": self.date.to_iso() if self.date else None,
             "days_old": self.days_old,
             "limit_days": RECENT_DAYS,
@@ -417,5 +422,5 @@ def asked_labs(history: History, as_of: dt.date) -> tuple[AskedLab, ...]:
             continue
         days = (as_of - lab.date.as_date()).days
         status = "recent" if days <= RECENT_DAYS else "older"
-        out.append(AskedLab(test, name, status, lab.date, days, lab.ref))
+        out.append(AskedLab(test, name, status, lab.date, days, lab.ref, lab.value, lab.text_value))
     return tuple(out)
