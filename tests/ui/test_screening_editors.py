@@ -161,3 +161,25 @@ def test_values_at_diagnosis_in_the_diagnosis_editor(qtbot, ctx):
     assert dlg.result() == dlg.DialogCode.Accepted, dlg.top_error.text()
     dx = queries.load_history(ctx.store).diagnosis
     assert (dx.creatinine_mg_dl, dx.ldh_u_l, dx.ldh_uln_u_l) == (1.4, 310, 250)
+
+
+def test_overview_shows_egfr_and_every_screening_question(qtbot, demo_store, settings):
+    import datetime as dt
+
+    from journal.domain.exclusions import QUESTIONS
+    from journal.domain.summary import build_summary, summary_to_json
+    from journal.ui.overview import overview_facts
+
+    data = summary_to_json(
+        build_summary(queries.load_history(demo_store), as_of=dt.date(2026, 11, 20))
+    )
+    facts = {f.key: f for f in overview_facts(data)}
+    assert facts["egfr"].value.startswith("81 mL/min/1.73m2, computed from the creatinine of")
+    assert facts["egfr"].traces[0]["rule"] == "kidney.egfr.ckd_epi_2021"
+    shown = " ".join(facts[k].value for k in ("exclusion_yes", "exclusion_no", "exclusion_missing"))
+    for q in QUESTIONS:  # every question appears under one of the three answers
+        assert q.label in shown, q.label
+    assert "Another cancer (besides myeloma) (May 2014)" in facts["exclusion_yes"].value
+    assert "POEMS syndrome" in facts["exclusion_missing"].value
+    assert facts["exclusion_missing"].section == "Health questions trial teams ask"
+    assert facts["exclusion_yes"].refs and facts["exclusion_yes"].correct == "record"
