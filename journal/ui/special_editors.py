@@ -764,6 +764,8 @@ class HealthChecklist(RecordEditor):
             name.setBuddy(combo)
             have = answered.get(topic.value)
             if have:
+                combo.clear()  # show the saved answer, not "(not recorded)"
+                combo.addItem(f"{', '.join(have)} (saved)")
                 combo.setEnabled(False)
                 detail.setEnabled(False)
                 detail.setPlaceholderText(f"already answered: {', '.join(have)}")
