@@ -623,7 +623,19 @@ def _health(h: m.HealthHistory, dates, errors, bad, parent) -> None:
         )
 
 
+def _progression(p: m.Progression, dates, errors, bad, parent) -> None:
+    if p.confirmed_on is not None and p.confirmed is False and "confirmed" not in bad:
+        errors.append(
+            FieldError(
+                "confirmed",
+                "A date confirmed is given, but 'confirmed' is not ticked. Tick it, or "
+                "clear the date confirmed.",
+            )
+        )
+
+
 _SPECIFIC = {
+    m.Progression: _progression,
     m.HealthHistory: _health,
     m.DoseChange: _dose_change,
     m.Regimen: _regimen,

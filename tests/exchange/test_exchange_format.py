@@ -368,12 +368,14 @@ def journals(draw):
     rows[m.Progression] = []
     for _ in range(draw(one)):
         first_met = draw(day)
+        confirmed = draw(st.booleans())
+        later = [iso(first_met), iso(first_met, 2)] if confirmed else []
         rows[m.Progression].append(
             {
                 "date": iso(first_met),
-                "confirmed": draw(st.booleans()),
+                "confirmed": confirmed,
                 "regimen_id": draw(maybe_reg),
-                "confirmed_on": draw(st.sampled_from([None, iso(first_met), iso(first_met, 2)])),
+                "confirmed_on": draw(st.sampled_from([None, *later])),
             }
         )
     for se in ses:

@@ -178,3 +178,12 @@ def test_new_lab_tests_with_their_units(store):
             [m.LabResult(date="2025-05-20", test="hcv_rna", text_value="negative", unit="result")],
         )
     assert "detected, not detected" in exc.value.for_field("text_value")[0]
+
+
+def test_a_confirmation_date_needs_confirmed_ticked(store):
+    with pytest.raises(RecordError) as exc:
+        actions.record_progression(
+            store, m.Progression(date="2020-01-07", confirmed=False, confirmed_on="2020-02-04")
+        )
+    assert "Tick it" in exc.value.for_field("confirmed")[0]
+    assert queries.list_dicts(store, m.Progression) == []
