@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "journal.cli.store",  # create, check, backup, backups, restore
     "journal.cli.exchange",  # import, export, demo
     "journal.cli.summary",  # summary
+    "journal.cli.interop",  # import-results (CSV and FHIR export: see exchange)
     "journal.cli.desktop",  # install-desktop, uninstall-desktop
 )
 
@@ -66,7 +67,7 @@ def _where(args) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from journal.store.errors import JournalError
+    from journal.errors import JournalError
 
     if argv is None:  # the `journal` script, not a test calling main([...])
         from journal.paths import protect_new_files
