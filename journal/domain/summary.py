@@ -438,6 +438,10 @@ def summary_to_json(s: Summary) -> dict:
             "heavy_chain": dx.heavy_chain if dx else None,
             "light_chain": dx.light_chain if dx else None,
             "heavy_chain_now": heavy,
+            # Measured at diagnosis, as typed on the diagnosis record (staging reads them).
+            "creatinine_mg_dl": dx.creatinine_mg_dl if dx else None,
+            "ldh_u_l": dx.ldh_u_l if dx else None,
+            "ldh_uln_u_l": dx.ldh_uln_u_l if dx else None,
             "isotypes": [
                 {"date": _iso(i.date), "heavy_chain": i.heavy_chain, "light_chain": i.light_chain}
                 for i in h.isotypes
