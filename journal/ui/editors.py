@@ -33,7 +33,9 @@ def make_field_widget(ctx, spec: F, *, exclude_id: int | None = None) -> QWidget
     if spec.kind == "date":
         return fw.PartialDateEdit(spec.label, optional=not spec.required)
     if spec.kind == "enum":
-        return fw.EnumCombo(list(spec.choices), optional=not spec.required)
+        return fw.EnumCombo(
+            list(spec.choices), optional=not spec.required, labels=dict(spec.labels) or None
+        )
     if spec.kind == "ecog":
         return fw.EnumCombo(list(ECOG_TEXT), optional=False, labels=ECOG_TEXT)
     if spec.kind == "labtest":

@@ -25,6 +25,7 @@ class F:
     terms: tuple[str, ...] = ()  # glossary words explained in the tooltip
     minimum: float | None = None
     maximum: float | None = None
+    labels: tuple[tuple[str, str], ...] = ()  # enum value -> plainer words shown instead
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,13 @@ class Kind:
 
 def _e(enum) -> tuple[str, ...]:
     return tuple(v.value for v in enum)
+
+
+def _question_labels() -> tuple[tuple[str, str], ...]:
+    # The same plain wording as the Overview and the summary use for each question.
+    from journal.domain.exclusions import QUESTIONS
+
+    return tuple((q.topic.value, q.label) for q in QUESTIONS if q.topic is not None)
 
 
 ECOG_TEXT = {score: f"{score} - {plain}" for score, (plain, _) in vocab.ECOG_SCALE.items()}
@@ -601,6 +609,7 @@ KINDS: dict[str, Kind] = {
                     "enum",
                     choices=_e(vocab.HealthTopic),
                     required=True,
+                    labels=_question_labels(),
                     help="One answer per question. A question with no answer shows as "
                     "'not recorded' on the summary, which is not the same as 'no'.",
                 ),

@@ -183,3 +183,18 @@ def test_overview_shows_egfr_and_every_screening_question(qtbot, demo_store, set
     assert "POEMS syndrome" in facts["exclusion_missing"].value
     assert facts["exclusion_missing"].section == "Health questions trial teams ask"
     assert facts["exclusion_yes"].refs and facts["exclusion_yes"].correct == "record"
+
+
+def test_question_shown_in_the_same_plain_words_as_the_summary(qtbot, ctx):
+    from journal.ui.table_model import format_value
+
+    dlg = RecordEditor(ctx, KINDS["health"])
+    qtbot.addWidget(dlg)
+    combo = dlg.widgets["topic"]
+    texts = [combo.itemText(i) for i in range(combo.count())]
+    assert "Myeloma in the brain or spinal fluid (CNS involvement)" in texts
+    dlg.widgets["topic"].set_value("CNS involvement")
+    assert combo.currentText() == "Myeloma in the brain or spinal fluid (CNS involvement)"
+    assert dlg.values()["topic"] == "CNS involvement"  # stored value unchanged
+    shown = format_value(KINDS["health"], "topic", "POEMS", {})
+    assert shown == "POEMS syndrome"
