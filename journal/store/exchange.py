@@ -41,9 +41,10 @@ from journal.store.validation import (
 )
 
 FORMAT = "treatment-journal"
+#: 2 added mrd_results and health_history (MRD tests, screening answers; new optional
+#: fields) and trial_studies and trial_answers (registry records and the person's answers).
+#: Version-1 files are still read: they are version-2 content without those lists.
 VERSION = 2
-#: Versions this app imports. Version 2 only added record kinds and optional fields
-#: (MRD tests, health history, ...), so a version-1 file is read as it is.
 READABLE_VERSIONS = (1, 2)
 SCHEMA_PATH = resource_path("schema", "journal-exchange.schema.json")
 SCHEMA_ID = "https://treatment-journal.invalid/schema/journal-exchange-v2.schema.json"
@@ -71,6 +72,8 @@ EXCHANGE_NAMES: dict[type[SQLModel], str] = {
     m.Note: "notes",
     m.Question: "questions",
     m.Override: "overrides",
+    m.TrialStudy: "trial_studies",
+    m.TrialAnswer: "trial_answers",
 }
 _BY_KEY = {v: k for k, v in EXCHANGE_NAMES.items()}
 
@@ -375,6 +378,9 @@ def check_exchange(data: Any, progress: Progress | None = None) -> list[str]:
         ]
     if ver not in READABLE_VERSIONS:
         return [f"version: {ver} is not a known format version"]
+    if ver < VERSION:
+        # An older file is checked as the current version: it only lacks newer lists.
+        data = {**data, "version": VERSION}
 
     import jsonschema
 

@@ -113,6 +113,8 @@ TABLE_LABELS: dict[str, str] = {
     "override": "correction",
     "mrdresult": "MRD test",
     "healthhistory": "health history answer",
+    "trial_study": "trial record",
+    "trial_answer": "answer to a trial criterion",
 }
 
 

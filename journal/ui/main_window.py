@@ -46,6 +46,7 @@ PAGES: list[tuple[str, str, str]] = [
     ("Side effects", "side_effects", "Side effects with their grade and what was done"),
     ("Labs", "labs", "Blood and urine test results, and the daily-life score"),
     ("Notes & questions", "notes", "Your notes and questions for the next visit"),
+    ("Trials", "trials", "A trial's criteria beside your own facts, to prepare the call"),
     ("Summary", "summary", "The printable summary for a trial team or a visit"),
     ("About me & diagnosis", "about", "Personal details, diagnosis and genetic tests"),
 ]
@@ -473,12 +474,15 @@ class MainWindow(QMainWindow):
     def _dropped_file(event) -> str | None:
         urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
         files = [u.toLocalFile() for u in urls if u.isLocalFile()]
-        if len(files) == 1 and files[0].lower().endswith((".json", ".sqlite", ".db")):
+        if len(files) == 1 and files[0].lower().endswith(
+            (".json", ".sqlite", ".db", ".xml", ".zip")
+        ):
             return files[0]
         return None
 
     def open_dropped(self, path: str) -> None:
-        """A journal file opens; an exchange file is imported into a new journal."""
+        """A journal file opens; an exchange file is imported into a new journal; a trial's
+        registry record is brought to the Trials page."""
         from journal.services.files import FileKind, sniff_file
 
         kind = sniff_file(path)
@@ -486,12 +490,16 @@ class MainWindow(QMainWindow):
             self.open_path(path)
         elif kind is FileKind.EXCHANGE:
             self._controller().import_journal(path)
+        elif kind is FileKind.TRIAL_RECORD and self.ctx is not None:
+            n = next(i for i, p in enumerate(PAGES) if p[1] == "trials")
+            self.go_to(n)
+            self.page(n).bring_file(path)
         elif kind is FileKind.TRIAL_RECORD:
             QMessageBox.information(
                 self,
                 "Treatment Journal",
-                "This is a clinical trial's registry record. Trial records can be brought "
-                "in from the Trials page.",
+                "This is a clinical trial's registry record. Open or start your journal "
+                "first, then drop it again: it is kept with your journal.",
             )
         else:
             QMessageBox.warning(
@@ -576,6 +584,10 @@ class MainWindow(QMainWindow):
             from journal.ui.overview import OverviewPage
 
             return OverviewPage(ctx)
+        if key == "trials":
+            from journal.ui.trials_page import TrialsPage
+
+            return TrialsPage(ctx)
         if key in ("timeline", "summary"):
             mod, cls, what = {
                 "timeline": (

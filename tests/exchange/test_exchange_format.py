@@ -40,7 +40,7 @@ def test_every_record_table_is_carried():
 
 def test_demo_round_trip_is_byte_identical(demo_data, new_store):
     text = dumps(demo_data)
-    assert demo_data["format"] == "treatment-journal" and demo_data["version"] == 2
+    assert demo_data["format"] == "treatment-journal" and demo_data["version"] == exchange.VERSION
     store = new_store()
     actions.import_exchange(store, json.loads(text))
     assert dumps(export_journal(store, exported_at=FIXED)) == text
@@ -84,6 +84,17 @@ def test_wrong_format_and_newer_version(demo_data):
     d["version"] = exchange.VERSION + 1
     (msg,) = check_exchange(d)
     assert "newer Treatment Journal" in msg and "Update the app" in msg
+
+
+def test_version_1_file_without_trial_lists_still_imports(demo_data, new_store):
+    d = copy.deepcopy(demo_data)
+    d["version"] = 1
+    del d["records"]["trial_studies"], d["records"]["trial_answers"]
+    assert check_exchange(d) == []
+    store = new_store()
+    counts = exchange.import_journal(store, d)
+    assert counts["regimens"] == len(demo_data["records"]["regimens"])
+    assert counts["trial_studies"] == 0
 
 
 def _bad(demo_data, mutate):
@@ -474,7 +485,7 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
 
 # -- version 1 files --------------------------------------------------------------------
 
-_V2_TABLES = ("mrd_results", "health_history")
+_V2_TABLES = ("mrd_results", "health_history", "trial_studies", "trial_answers")
 _V2_FIELDS = {
     "diagnosis": ("creatinine_mg_dl", "ldh_u_l", "ldh_uln_u_l"),
     "progressions": ("confirmed_on",),
