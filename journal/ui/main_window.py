@@ -62,7 +62,15 @@ TABBED: dict[str, list[tuple[str, str, str]]] = {
             "Medicines that protect bones, prevent infections and so on.",
         ),
     ],
-    "responses": [("response", "Responses", ""), ("progression", "Progressions and relapses", "")],
+    "responses": [
+        ("response", "Responses", ""),
+        ("progression", "Progressions and relapses", ""),
+        (
+            "mrd",
+            "MRD tests",
+            "Very sensitive marrow tests for myeloma cells left (minimal residual disease).",
+        ),
+    ],
     "side_effects": [("side_effect", "Side effects", "")],
     "labs": [("lab", "Test results", ""), ("ecog", "Daily-life score (ECOG)", "")],
     "notes": [("question", "Questions for the next visit", ""), ("note", "Notes", "")],
@@ -72,6 +80,13 @@ TABBED: dict[str, list[tuple[str, str, str]]] = {
         ("cytogenetic", "Genetic tests (FISH)", ""),
         ("isotype", "Type changes", ""),
         ("feature", "Disease features", ""),
+        (
+            "health",
+            "Health history for trials",
+            "What trial teams ask about besides the myeloma treatment: other cancers, heart, "
+            "clots, infections, eyes... Answer 'no' when it was checked; a question left "
+            "out shows as 'not recorded'.",
+        ),
     ],
 }
 

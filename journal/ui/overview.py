@@ -74,7 +74,17 @@ SECTIONS = {
     "side_effect": "Side effects still going on",
     "lab": "Latest blood tests",
     "ecog": "Daily life",
+    "egfr": "Latest blood tests",
+    "exclusion_yes": "Health questions trial teams ask",
+    "exclusion_no": "Health questions trial teams ask",
+    "exclusion_missing": "Health questions trial teams ask",
     "override": "Your corrections",
+}
+
+_STATUS_WORDS = {
+    "yes": ("exclusion_yes", "Answered yes"),
+    "no": ("exclusion_no", "Checked: no"),
+    "not_recorded": ("exclusion_missing", "Not recorded yet"),
 }
 
 
@@ -426,6 +436,8 @@ def overview_facts(data: dict) -> list[Fact]:
             )
         )
 
+    facts += _kidney_and_screening_facts(data)
+
     ecog = data.get("ecog")
     if ecog:
         facts.append(
@@ -472,6 +484,66 @@ def overview_facts(data: dict) -> list[Fact]:
     for fact in facts:
         fact.section = SECTIONS.get(fact.key.split(":", 1)[0], "")
     return facts
+
+
+def _kidney_and_screening_facts(data: dict) -> list[Fact]:
+    """The computed eGFR, then the screening questions grouped by answer: yes (with
+    dates), checked no, and not recorded, which is said rather than left out."""
+    out: list[Fact] = []
+    egfr = data.get("egfr_computed")
+    if egfr:
+        if egfr.get("value") is not None:
+            value = (
+                f"{egfr['value']} {egfr['unit']}, computed from the creatinine of "
+                f"{show_date(egfr.get('date'))}"
+            )
+        else:
+            value = egfr.get("missing") or "could not be computed"
+        out.append(
+            Fact(
+                "egfr",
+                "Kidney filtering (eGFR)",
+                value,
+                "eGFR, CKD-EPI 2021 (computed)",
+                [egfr["trace"]],
+                "record",
+                list(egfr["trace"].get("records", [])),
+            )
+        )
+    groups: dict[str, list[dict]] = {"yes": [], "no": [], "not_recorded": []}
+    for item in data.get("exclusions") or []:
+        groups.setdefault(item["status"], []).append(item)
+    for status, items in groups.items():
+        if not items:
+            continue
+        key, question = _STATUS_WORDS[status]
+        if status == "yes":
+            parts = [
+                f"{x['label']} ({show_date(x['date']) or 'date not recorded'}"
+                + ("; still going on" if x.get("ongoing") else "")
+                + ")"
+                for x in items
+            ]
+        elif status == "no":
+            parts = [f"{x['label']} ({show_date(x['date']) or 'date not recorded'})" for x in items]
+        else:
+            parts = [x["label"] for x in items]
+        refs = [r for x in items for r in x.get("records", [])]
+        out.append(
+            Fact(
+                key,
+                question,
+                "; ".join(parts),
+                "answer under About me & diagnosis > Health history for trials"
+                if status == "not_recorded"
+                else "screening exclusions",
+                [x["trace"] for x in items],
+                "record" if refs else None,
+                refs,
+                overridden=any(x.get("overridden") for x in items),
+            )
+        )
+    return out
 
 
 def describe_ref(ctx, ref: str) -> str | None:
@@ -541,6 +613,8 @@ RULE_TITLES: dict[str, str] = {
     "ctcae.lab": "Side effect grade from a blood test",
     "ctcae": "Side effect grade",
     "labs.latest": "Latest blood test",
+    "kidney.egfr": "Kidney filtering (eGFR) computed from creatinine",
+    "exclusions": "Health question trial teams ask",
     "ecog.entered": "Daily activity level, as entered",
     "override": "Your correction",
     "summary.notice": "About these results",
@@ -865,7 +939,8 @@ class OverviewPage(QScrollArea):
             q.setWordWrap(True)
             q.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
             value = html.escape(fact.value)
-            if fact.key == "labels":  # a long list reads better one label per line
+            if fact.key in ("labels", "exclusion_yes", "exclusion_no", "exclusion_missing"):
+                # a long list reads better one item per line
                 value = value.replace("; ", "<br>")
             if fact.overridden:
                 value += " <b>[corrected by you]</b>"

@@ -55,7 +55,9 @@ def test_demo_against_kite_car_t_trial(demo_summary):
     # the introducer of the lab list takes the worst of its sub-items
     assert status_of(cl, "Adequate bone marrow, renal") == TO_DISCUSS
     assert status_of(cl, "Non-secretory multiple myeloma") == MEETS  # IgG
-    assert status_of(cl, "Plasma cell leukemia") == NOT_RECORDED
+    # the demo's health history answers "no" (checked 20 May 2025): the exclusion is met
+    assert status_of(cl, "Plasma cell leukemia") == MEETS
+    assert exclusion_fact(demo_summary, "plasma_cell_leukaemia").date == "2025-05-20"
     # one ASCT in 2017 and no donor transplant: neither within 6 weeks nor allogeneic
     assert status_of(cl, "Autologous stem cell transplant within 6 weeks") == MEETS
 

@@ -1,14 +1,14 @@
 """trial_study and trial_answer: registry records brought by the person, and their answers
 
 Revision ID: 0004
-Revises: 0002 (the lead re-chains the parallel steps at merge)
+Revises: 0003 (re-chained after the record step 0003 when the branches met)
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
