@@ -670,13 +670,13 @@ def restore(
     is given, in which case a verified backup of it is made.
     """
     backup, target = Path(backup), Path(target).resolve()
-    if crypto.looks_encrypted(backup) and passphrase is None:
+    key = crypto.key_for(backup, passphrase, what="backup")
+    if key is None and crypto.looks_encrypted(backup):
         raise crypto.PassphraseNeededError(
             f"The backup {backup} is encrypted. Give the passphrase the journal had when "
             "the backup was made. Nothing was changed.",
             backup,
         )
-    key = crypto.key_for(backup, passphrase)
     r = inspect_file(backup, full=True, key=key)
     if r.kind == "newer":
         raise NewerVersionError(
@@ -701,7 +701,7 @@ def restore(
         kept: Path | None = None
         if target.exists():
             try:
-                target_key = crypto.key_for(target, target_passphrase)
+                target_key = crypto.key_for(target, target_passphrase, ask=False)
             except crypto.WrongPassphraseError:
                 target_key = None
             if inspect_file(target, key=target_key).kind in ("ok", "newer"):

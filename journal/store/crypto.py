@@ -21,10 +21,12 @@ their old passphrase.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,9 +54,9 @@ class WrongPassphraseError(JournalError):
     """The passphrase does not open this journal (or the file is not an encrypted journal)."""
 
 
-def passphrase_needed(path: Path | str) -> PassphraseNeededError:
+def passphrase_needed(path: Path | str, what: str = "journal") -> PassphraseNeededError:
     return PassphraseNeededError(
-        f"The journal {path} is encrypted. Give its passphrase to open it.", path
+        f"The {what} {path} is encrypted. Give its passphrase to open it.", path
     )
 
 
@@ -112,10 +114,7 @@ def looks_encrypted(path: Path | str) -> bool:
     # fractions 64/32/32 at offsets 21-23; in an encrypted file those bytes are random.
     plain_damaged = head[21:24] == b"\x40\x20\x20"
     return (
-        size >= 1024
-        and size % 512 == 0
-        and not head.startswith(SQLITE_MAGIC)
-        and not plain_damaged
+        size >= 1024 and size % 512 == 0 and not head.startswith(SQLITE_MAGIC) and not plain_damaged
     )
 
 
@@ -167,7 +166,7 @@ def wait_before_next_try(path: Path | str) -> float:
     return max(0.0, s.last + delay_after(s.count) - _clock())
 
 
-def unlock_key(path: Path | str, passphrase: str) -> Key:
+def unlock_key(path: Path | str, passphrase: str, what: str = "journal") -> Key:
     """The key of the encrypted journal at ``path``, checked; WrongPassphraseError otherwise.
 
     Repeated failures on the same file wait longer before each new try (in this process).
@@ -185,7 +184,7 @@ def unlock_key(path: Path | str, passphrase: str) -> Key:
         if key is None or not key_opens(path, key):
             slot.count += 1
             slot.last = _clock()
-            raise wrong_passphrase(path)
+            raise wrong_passphrase(path, what)
         slot.count = 0
         return key
 
@@ -236,13 +235,84 @@ def attach_sql(alias: str, key: Key | None) -> str:
     return f"ATTACH DATABASE ? AS {alias} KEY " + ("''" if key is None else key.pragma_value())
 
 
-def key_for(path: Path | str, passphrase: str | Key | None) -> Key | None:
+#: Asked for a passphrase when a journal is opened without one: ``(path, what, error)``
+#: -> the passphrase, or None to give up. ``what`` is "journal" or "backup"; ``error`` is
+#: the WrongPassphraseError of the previous try (None on the first), which a source that
+#: cannot ask again (a file, the environment) re-raises. Set by the command line.
+PassphraseSource = Callable[[Path, str, "WrongPassphraseError | None"], "str | None"]
+_source: PassphraseSource | None = None
+#: Tries of a source before the last wrong passphrase is reported.
+SOURCE_TRIES = 3
+
+
+def set_passphrase_source(source: PassphraseSource | None) -> PassphraseSource | None:
+    """Install where passphrases come from when none is given; returns the previous one."""
+    global _source
+    previous, _source = _source, source
+    return previous
+
+
+def key_for(
+    path: Path | str,
+    passphrase: str | Key | None,
+    *,
+    what: str = "journal",
+    ask: bool = True,
+) -> Key | None:
     """The key to open the journal at ``path`` with: None for a plain (or missing) file,
     whatever passphrase was given, so one passphrase setting serves plain journals too.
-    An encrypted file without a passphrase is left to the open-time check, which says so."""
+    An encrypted file without a passphrase is asked for through the installed source
+    (``ask``), or left to the open-time check, which says a passphrase is needed."""
     if isinstance(passphrase, Key):
         return passphrase
     path = Path(path)
-    if passphrase is None or not path.is_file() or not looks_encrypted(path):
+    if not path.is_file() or not looks_encrypted(path):
         return None
-    return unlock_key(path, passphrase)
+    if passphrase is not None:
+        return unlock_key(path, passphrase, what)
+    if _source is None or not ask:
+        return None
+    error: WrongPassphraseError | None = None
+    for _ in range(SOURCE_TRIES):
+        given = _source(path, what, error)
+        if given is None:
+            raise error or passphrase_needed(path, what)
+        try:
+            return unlock_key(path, given, what)
+        except WrongPassphraseError as e:
+            error = e
+    assert error is not None
+    raise error
+
+
+# --------------------------------------------------------------------------- strength hint
+
+
+_COMMON = frozenset(
+    {"password", "passwort", "letmein", "qwerty", "welcome", "admin", "myeloma", "iloveyou"}
+)
+
+
+def strength_hint(passphrase: str) -> tuple[str, str]:
+    """("weak" | "fair" | "strong", one sentence): a rough guess of how hard the passphrase
+    is to guess, with no rules imposed. Passphrases of plain words count by words."""
+    text = passphrase or ""
+    words = [w for w in text.replace("-", " ").split() if len(w) >= 3]
+    if text.strip("0123456789!.").lower() in _COMMON or len(set(text)) <= 3:
+        bits = 0.0
+    elif len(words) >= 2 and all(c.isalpha() or c in " -" for c in text):
+        bits = 13.0 * len(words)  # a word picked from a large word list
+    else:
+        pool = (
+            26 * any(c.islower() for c in text)
+            + 26 * any(c.isupper() for c in text)
+            + 10 * any(c.isdigit() for c in text)
+            + 33 * any(not c.isalnum() for c in text)
+        )
+        # Repeats ("abcabcabc") count for little.
+        bits = min(len(text), 2 * len(set(text))) * math.log2(pool) if pool else 0.0
+    if bits >= 50:
+        return "strong", "Strong: hard to guess. Write it down and keep it somewhere safe."
+    if bits >= 35:
+        return "fair", "Fair: a few more random words or characters would make it stronger."
+    return "weak", "Weak: easy to guess. Four or more random words make a strong passphrase."
