@@ -51,9 +51,16 @@ def add_to_every_journal_command(sub: argparse._SubParsersAction) -> None:
         has = any("--passphrase-file" in a.option_strings for a in parser._actions)
         if takes_file and not has:
             add_passphrase_option(parser)
+        if any("--pdf" in a.option_strings for a in parser._actions):
+            parser.add_argument(
+                "--pdf-password-file",
+                metavar="WFILE",
+                help="with --pdf: protect the PDF with the password on the first line of "
+                "WFILE (AES-256; a PDF viewer asks for it)",
+            )
 
 
-def _read_first_line(name: str) -> str:
+def read_first_line(name: str) -> str:
     p = Path(name).expanduser()
     try:
         text = p.read_text(encoding="utf-8")
@@ -79,12 +86,20 @@ def given_passphrase(args) -> str | None:
     """The passphrase given without asking (file, then environment), or None."""
     name = getattr(args, "passphrase_file", None)
     if name:
-        return _read_first_line(name)
+        return read_first_line(name)
     return os.environ.get(crypto.PASSPHRASE_ENV) or None
 
 
 def source_for(args) -> crypto.PassphraseSource:
+    # What was typed for each file, so a command that opens its journal twice (a PDF
+    # report) asks once. Held only while the command runs.
+    typed: dict[Path, str] = {}
+
     def source(path: Path, what: str, error: crypto.WrongPassphraseError | None) -> str | None:
+        here = path.resolve()
+        if error is None and here in typed:
+            return typed[here]
+        typed.pop(here, None)
         given = given_passphrase(args)
         if given is not None:
             if error is not None:  # the same text again would fail again
@@ -103,8 +118,10 @@ def source_for(args) -> crypto.PassphraseSource:
             if wait >= 1:
                 print(f"(The next try is possible in {wait:.0f} seconds.)", file=sys.stderr)
         label = "journal" if what == "journal" else "backup (its passphrase when it was made)"
-        typed = getpass.getpass(f"Passphrase for the {label} {path.name}: ")
-        return typed or None
+        text = getpass.getpass(f"Passphrase for the {label} {path.name}: ")
+        if text:
+            typed[here] = text
+        return text or None
 
     return source
 
@@ -123,7 +140,7 @@ def new_passphrase(args, *, file_attr: str = "passphrase_file", env: str = "") -
     """A new passphrase: from its file or environment variable, else typed twice."""
     name = getattr(args, file_attr, None)
     if name:
-        return _read_first_line(name)
+        return read_first_line(name)
     env = env or crypto.PASSPHRASE_ENV
     if os.environ.get(env):
         return os.environ[env]

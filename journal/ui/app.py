@@ -302,6 +302,9 @@ class AppController:
         )
         if not out:
             return
+        from journal.ui.privacy import note_plain_export
+
+        note_plain_export(self.window, self.settings)  # once: exports are not encrypted
         from journal.ui.tasks import run_task
 
         def work(control):

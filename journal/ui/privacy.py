@@ -422,8 +422,12 @@ class Locker(QObject):
             return False
         try:
             key = crypto.unlock_key(ctx.store.path, text) if text else None
-        except crypto.WrongPassphraseError as e:
-            self.page.message.setText(str(e).replace(" Nothing was changed.", ""))
+        except crypto.WrongPassphraseError:
+            # No file name on the lock page: it may be seen by anyone passing by.
+            self.page.message.setText(
+                "That passphrase does not open this journal. Check it (capital letters "
+                "count) and try again."
+            )
             return False
         if key is None:
             self.page.message.setText("Type the passphrase first.")
@@ -630,3 +634,77 @@ def decrypt_open_journal(window, *, passphrase: str | None = None) -> bool:
         return False
     _reopen(window, path, None)
     return True
+
+
+# --------------------------------------------------------------------------- exports
+
+EXPORT_NOTE_SETTING = "privacy/plain_export_note_shown"
+PLAIN_EXPORT_NOTE = (
+    "Exports and PDFs are ordinary files: they are not encrypted, even when the journal "
+    "is. Anyone who gets a copy can read them. Keep them where only you can reach them, "
+    "and delete the ones you no longer need. A PDF can be given a password when you save it."
+)
+
+
+def note_plain_export(parent, settings) -> None:
+    """Say once (ever, per user) that exports are plain."""
+    q = getattr(settings, "q", None)
+    if q is not None and str(q.value(EXPORT_NOTE_SETTING, "")).lower() in ("true", "1"):
+        return
+    QMessageBox.information(parent, "Exports are not encrypted", PLAIN_EXPORT_NOTE)
+    if q is not None:
+        q.setValue(EXPORT_NOTE_SETTING, True)
+
+
+class PdfPasswordDialog(QDialog):
+    """Save the PDF with or without a password."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Protect the PDF?")
+        self.setAccessibleName("Protect the PDF?")
+        lay = QVBoxLayout(self)
+        intro = QLabel(
+            "A password makes the PDF unreadable until it is typed (AES-256). Give the "
+            "password to the person you send it to by another way (for example by phone)."
+        )
+        intro.setWordWrap(True)
+        lay.addWidget(intro)
+        form = QFormLayout()
+        self.first = _password_field("PDF password")
+        self.second = _password_field("The same password again")
+        form.addRow("&Password:", self.first)
+        form.addRow("&Again:", self.second)
+        lay.addLayout(form)
+        self.message = QLabel("")
+        self.message.setAccessibleName("Message")
+        lay.addWidget(self.message)
+        row = QHBoxLayout()
+        self.with_button = QPushButton("Save &with this password")
+        self.with_button.clicked.connect(self._with)
+        self.without_button = QPushButton("Save with&out a password")
+        self.without_button.setDefault(True)
+        self.without_button.clicked.connect(self.accept)
+        cancel = QPushButton("Cancel")
+        cancel.clicked.connect(self.reject)
+        for b in (self.with_button, self.without_button, cancel):
+            row.addWidget(b)
+        lay.addLayout(row)
+        self.password: str | None = None
+
+    def _with(self) -> None:
+        a = self.first.text()
+        if not a or a != self.second.text():
+            self.message.setText("Type the same password twice, or save without one.")
+            return
+        self.password = a
+        self.accept()
+
+
+def ask_pdf_protection(parent, settings) -> tuple[bool, str | None]:
+    """(go ahead, password or None), after the one-time note that exports are plain."""
+    note_plain_export(parent, settings)
+    dlg = PdfPasswordDialog(parent)
+    if dlg.exec() != QDialog.DialogCode.Accepted:
+        return False, None
+    return True, dlg.password

@@ -173,3 +173,19 @@ def test_no_new_passphrase_without_a_terminal_is_a_plain_refusal(tmp_path, capsy
     assert main(["create", "--encrypt", str(path)]) == 1
     assert "A new passphrase is needed" in capsys.readouterr().err
     assert not path.exists()
+
+
+def test_summary_pdf_with_a_password(tmp_path, pfile, capsys):
+    import pypdf
+
+    path = tmp_path / "demo.sqlite"
+    assert main(["demo", str(path)]) == 0
+    out = tmp_path / "s.pdf"
+    pw = tmp_path / "pdfpw.txt"
+    pw.write_text("open sesame\n")
+    argv = ["summary", "--pdf", str(out), "--pdf-password-file", str(pw), str(path)]
+    assert main(argv) == 0
+    reader = pypdf.PdfReader(out)
+    assert reader.is_encrypted and reader.trailer["/Encrypt"]["/V"] == 5
+    assert reader.decrypt("open sesame") != 0
+    assert reader.pages[0].extract_text().strip()

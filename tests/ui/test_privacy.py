@@ -127,7 +127,8 @@ def test_lock_now_hides_everything_and_the_title_names_nothing(window, qtbot, en
     w.locker.page.field.setText("nope")
     w.locker.page.unlock_button.click()
     assert w.locker.locked
-    assert w.locker.page.message.text().startswith("That passphrase does not open the journal")
+    assert w.locker.page.message.text().startswith("That passphrase does not open this journal")
+    assert "secret" not in w.locker.page.message.text()
     assert w.locker.page.field.text() == ""
     w.locker.page.field.setText(PASS)
     w.locker.page.unlock_button.click()
@@ -198,3 +199,49 @@ def test_recovery_sheet_prints_the_passphrase(qapp, tmp_path):
     assert privacy.print_recovery_sheet(None, tmp_path / "j.sqlite", PASS, printer=printer)
     text = " ".join(pypdf.PdfReader(out).pages[0].extract_text().split())
     assert PASS in text and "recovery sheet" in text
+
+
+# --------------------------------------------------------------------------- exports
+
+
+def test_pdf_saved_with_a_password_is_aes256_encrypted(demo_ctx, qtbot, tmp_path):
+    import pypdf
+
+    from journal.ui.summary_view import SummaryView
+
+    v = SummaryView(demo_ctx)
+    qtbot.addWidget(v)
+    v.refresh()
+    qtbot.waitUntil(lambda: v.is_ready, timeout=20000)
+    out = tmp_path / "summary.pdf"
+    v.save_pdf(out, background=False, password="pdf pass 1")
+    assert v.last_saved == out
+    reader = pypdf.PdfReader(out)
+    assert reader.is_encrypted
+    enc = reader.trailer["/Encrypt"]
+    assert enc["/V"] == 5 and enc["/R"] == 6  # AES-256
+    assert reader.decrypt("wrong") == 0
+    assert reader.decrypt("pdf pass 1") != 0
+    assert len(reader.pages) >= 1 and reader.pages[0].extract_text().strip()
+
+
+def test_exports_are_said_to_be_plain_once(qapp, settings, monkeypatch):
+    shown = []
+    monkeypatch.setattr(
+        "journal.ui.privacy.QMessageBox.information", lambda *a: shown.append(a[1:])
+    )
+    privacy.note_plain_export(None, settings)
+    privacy.note_plain_export(None, settings)
+    assert len(shown) == 1
+    assert "not encrypted" in shown[0][1] and "password" in shown[0][1]
+
+
+def test_pdf_protection_dialog_needs_the_password_twice(qapp):
+    dlg = privacy.PdfPasswordDialog()
+    dlg.first.setText("abc")
+    dlg.second.setText("abd")
+    dlg.with_button.click()
+    assert dlg.result() == 0 and "twice" in dlg.message.text()
+    dlg.second.setText("abc")
+    dlg.with_button.click()
+    assert dlg.password == "abc"
