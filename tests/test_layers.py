@@ -76,6 +76,9 @@ LAYERS = {
     "journal": 0,  # the package's __init__ (name and version only)
     "journal.paths": 0,
     "journal.resources": 0,
+    "journal.errors": 0,  # plain-words error classes, named by every layer
+    "journal.fileio": 0,  # atomic file writing
+    "journal.logs": 0,
     "journal.domain": 1,
     "journal.trials": 2,  # registry records and criteria: pure, over the domain's Summary
     "journal.store": 3,

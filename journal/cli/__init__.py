@@ -69,7 +69,7 @@ def _where(args) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from journal.store.errors import DB_ERRORS, JournalError
+    from journal.errors import DB_ERRORS, JournalError
 
     if argv is None:  # the `journal` script, not a test calling main([...])
         from journal.paths import protect_new_files

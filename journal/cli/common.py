@@ -35,7 +35,7 @@ def reader_went_away() -> int:
 
 def plain_error(e: BaseException) -> str:
     """The last resort: one sentence for a file or database error no command expected."""
-    from journal.store.errors import explain_os_error, is_disk_full
+    from journal.errors import explain_os_error, is_disk_full
 
     if is_disk_full(e):
         return (

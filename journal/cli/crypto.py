@@ -20,9 +20,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from journal.cli.common import add_file_argument
+from journal.errors import JournalError, explain_os_error
 from journal.paths import default_journal_path
 from journal.store import crypto
-from journal.store.errors import JournalError, explain_os_error
 
 NEW_PASSPHRASE_ENV = "TREATMENT_JOURNAL_NEW_PASSPHRASE"
 FORGOTTEN = (

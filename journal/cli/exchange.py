@@ -16,7 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from journal.store.errors import JournalError
+from journal.errors import JournalError
 from journal.store.exchange import ExchangeError, JournalNotEmptyError
 
 DEMO_FILE_NAME = "demo-journal.sqlite"
@@ -81,8 +81,9 @@ def _err(msg: str) -> int:
 
 
 def cmd_export(args) -> int:
+    from journal.fileio import write_atomic
     from journal.store.db import open_journal
-    from journal.store.exchange import dumps, export_journal, write_atomic
+    from journal.store.exchange import dumps, export_journal
 
     try:
         # Read-only: works while the app has the journal open, and cannot harm it.

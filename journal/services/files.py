@@ -72,8 +72,8 @@ def _building_name(target: Path) -> Path:
 def _build_then_move(target: Path, fill: Callable[[Any], Any]) -> Any:
     """Create a journal under a temporary name, ``fill(store)``, then move it to
     ``target``. On any failure the temporary file goes and ``target`` is untouched."""
+    from journal.errors import FileAccessError, JournalExistsError
     from journal.store.db import create_journal
-    from journal.store.errors import FileAccessError, JournalExistsError
 
     target = Path(target)
     if target.is_dir():

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from sqlcipher3 import dbapi2 as sqlcipher
 
-from journal.store.errors import DB_ERRORS, JournalError
+from journal.errors import DB_ERRORS, JournalError
 
 __all__ = ["DB_ERRORS", "Key", "PassphraseNeededError", "WrongPassphraseError"]
 

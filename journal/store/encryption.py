@@ -21,9 +21,9 @@ from pathlib import Path
 
 from sqlcipher3 import dbapi2 as sqlcipher
 
+from journal.errors import DB_ERRORS, JournalError, is_disk_full
 from journal.store import backup as _backup
 from journal.store import crypto
-from journal.store.errors import DB_ERRORS, JournalError, is_disk_full
 from journal.store.lock import JournalLock
 from journal.store.migrate import APPLICATION_ID
 

@@ -49,7 +49,7 @@ def demo_path() -> Path:
 
 
 def _demo_failed_text(exc: BaseException) -> str:
-    from journal.store.errors import is_disk_full
+    from journal.errors import is_disk_full
 
     if is_disk_full(exc):
         return (

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
+from journal.errors import JournalExistsError
 from journal.services import files
 from journal.services.files import FileKind, build_demo_file, import_into_new_journal, sniff_file
 from journal.store.db import create_journal, open_journal
-from journal.store.errors import JournalExistsError
 from journal.store.exchange import export_journal
 
 

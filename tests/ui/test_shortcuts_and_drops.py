@@ -5,32 +5,13 @@ from __future__ import annotations
 
 import sys
 
-import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QApplication, QLineEdit
 
 from journal.services.files import build_demo_file
 from journal.store.db import open_journal
 from journal.store.exchange import dumps, export_journal
-
-
-@pytest.fixture
-def window(qtbot, settings, monkeypatch):
-    from journal.ui.app import build_window, make_app
-
-    make_app(["test"])
-    w, controller = build_window(settings)
-    qtbot.addWidget(w)
-    messages = []
-    for kind in ("information", "warning"):
-        monkeypatch.setattr(
-            QMessageBox,
-            kind,
-            lambda _p, title, text, *a, k=kind, **kw: messages.append((k, title, text)),
-        )
-    w.messages = messages
-    return w, controller
 
 
 def test_ctrl_f_focuses_find_on_a_list_page(window, qtbot, tmp_path):
