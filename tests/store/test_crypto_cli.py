@@ -175,7 +175,8 @@ def test_no_new_passphrase_without_a_terminal_is_a_plain_refusal(tmp_path, capsy
     assert not path.exists()
 
 
-def test_summary_pdf_with_a_password(tmp_path, pfile, capsys):
+def test_summary_pdf_with_a_password(qapp, tmp_path, pfile, capsys):
+    # qapp: a QApplication made first, so the report reuses it (not a QGuiApplication).
     import pypdf
 
     path = tmp_path / "demo.sqlite"
