@@ -304,7 +304,8 @@ class AppController:
             return
         from journal.ui.privacy import note_plain_export
 
-        note_plain_export(self.window, self.settings)  # once: exports are not encrypted
+        # Once: exports are not encrypted, even from an encrypted journal.
+        note_plain_export(self.window, self.settings, encrypted=ctx.store.key is not None)
         from journal.ui.tasks import run_task
 
         def work(control):

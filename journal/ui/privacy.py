@@ -646,8 +646,11 @@ PLAIN_EXPORT_NOTE = (
 )
 
 
-def note_plain_export(parent, settings) -> None:
-    """Say once (ever, per user) that exports are plain."""
+def note_plain_export(parent, settings, *, encrypted: bool = True) -> None:
+    """Say once (ever, per user) that exports are plain; only from an encrypted journal,
+    where a person may believe everything the app writes is protected."""
+    if not encrypted:
+        return
     q = getattr(settings, "q", None)
     if q is not None and str(q.value(EXPORT_NOTE_SETTING, "")).lower() in ("true", "1"):
         return
@@ -701,9 +704,9 @@ class PdfPasswordDialog(QDialog):
         self.accept()
 
 
-def ask_pdf_protection(parent, settings) -> tuple[bool, str | None]:
+def ask_pdf_protection(parent, settings, *, encrypted: bool = True) -> tuple[bool, str | None]:
     """(go ahead, password or None), after the one-time note that exports are plain."""
-    note_plain_export(parent, settings)
+    note_plain_export(parent, settings, encrypted=encrypted)
     dlg = PdfPasswordDialog(parent)
     if dlg.exec() != QDialog.DialogCode.Accepted:
         return False, None

@@ -404,7 +404,12 @@ class SummaryView(QWidget):
                 path += ".pdf"
             from journal.ui.privacy import ask_pdf_protection
 
-            go, password = ask_pdf_protection(self, getattr(self.ctx, "settings", None))
+            store = getattr(self.ctx, "store", None)
+            go, password = ask_pdf_protection(
+                self,
+                getattr(self.ctx, "settings", None),
+                encrypted=getattr(store, "key", None) is not None,
+            )
             if go:
                 self.save_pdf(Path(path), password=password)
 

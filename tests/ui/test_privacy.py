@@ -230,6 +230,8 @@ def test_exports_are_said_to_be_plain_once(qapp, settings, monkeypatch):
     monkeypatch.setattr(
         "journal.ui.privacy.QMessageBox.information", lambda *a: shown.append(a[1:])
     )
+    privacy.note_plain_export(None, settings, encrypted=False)  # nothing to say
+    assert shown == []
     privacy.note_plain_export(None, settings)
     privacy.note_plain_export(None, settings)
     assert len(shown) == 1
