@@ -252,7 +252,7 @@ class NewPassphraseDialog(QDialog):
         self.message.setAccessibleName("Message")
         lay.addWidget(self.message)
         row = QHBoxLayout()
-        self.use_button = QPushButton("&Encrypt with this passphrase")
+        self.use_button = QPushButton("&Use this passphrase")
         self.use_button.setDefault(True)
         self.use_button.clicked.connect(self._use)
         row.addWidget(self.use_button)
