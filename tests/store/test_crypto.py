@@ -296,3 +296,34 @@ def test_upgrade_of_an_encrypted_journal_backs_up_encrypted_first(tmp_path):
     c = crypto.connect(pre.path, key)
     assert migrate.read_revision(c) == "0001"
     c.close()
+
+
+# --------------------------------------------------------------------------- full disk
+
+
+def test_full_disk_on_an_encrypted_journal_is_one_plain_sentence(tmp_path):
+    from sqlalchemy import event
+
+    from journal.errors import DiskFullError
+    from journal.services import actions, queries
+
+    store = create_journal(tmp_path / "full.sqlite", passphrase=PASS, auto_backup=False)
+    _add_record(store, 1)
+    before = queries.row_counts(store)
+    c = crypto.connect(store.path, store.key)
+    limit = int(c.execute("PRAGMA page_count").fetchone()[0])
+    c.close()
+    # SQLCipher's errors are not sqlite3's: the store must still recognise "disk full".
+    event.listen(store.engine, "connect", lambda d, _r: d.execute(f"PRAGMA max_page_count={limit}"))
+    store.engine.dispose()
+    from journal.store.models import LabResult
+
+    labs = [
+        LabResult(test="hb", value=100 + i % 40, unit="g/L", date="2024-01-01", note="x" * 300)
+        for i in range(400)
+    ]
+    with pytest.raises(DiskFullError) as e:
+        actions.add_lab_results(store, labs)
+    assert str(e.value).startswith("The disk is full")
+    assert queries.row_counts(store) == before
+    store.close()

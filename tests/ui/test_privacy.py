@@ -247,3 +247,18 @@ def test_pdf_protection_dialog_needs_the_password_twice(qapp):
     dlg.second.setText("abc")
     dlg.with_button.click()
     assert dlg.password == "abc"
+
+
+def test_restore_asks_for_the_encrypted_backups_passphrase(window, qtbot, enc_path):
+    from journal.store.backup import backup_file, list_backups
+
+    w, controller = window
+    key = crypto.unlock_key(enc_path, PASS)
+    b = backup_file(enc_path, "manual", key=key)
+    seen: list[str] = []
+    _answer_dialog(qtbot, ["not it", PASS], seen)
+    controller.restore_into(enc_path, b)
+    assert seen[1].startswith(f"That passphrase does not open the backup {b}")
+    assert w.ctx is not None and w.ctx.store.key is not None  # reopened with that key
+    assert queries.person(w.ctx.store).display_name == NAME
+    assert any(x.reason == "before-restore" for x in list_backups(enc_path))
