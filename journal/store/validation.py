@@ -100,6 +100,8 @@ TABLE_LABELS: dict[str, str] = {
     "note": "note",
     "question": "question",
     "override": "correction",
+    "trial_study": "trial record",
+    "trial_answer": "answer to a trial criterion",
 }
 
 
