@@ -45,8 +45,12 @@ def add_passphrase_option(parser: argparse.ArgumentParser) -> None:
 
 
 def add_to_every_journal_command(sub: argparse._SubParsersAction) -> None:
-    """``--passphrase-file`` on every command that takes a journal FILE."""
+    """``--passphrase-file`` on every command that takes a journal FILE (also the actions
+    of a command group such as ``journal trial add``)."""
     for parser in sub.choices.values():
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                add_to_every_journal_command(action)
         takes_file = any(a.dest == "file" for a in parser._actions)
         has = any("--passphrase-file" in a.option_strings for a in parser._actions)
         if takes_file and not has:

@@ -60,6 +60,7 @@ def _commands(path, tmp_path):
         "decrypt": ["decrypt", str(path)],
         "rekey": ["rekey", str(path)],
         "restore": ["restore", str(backup), str(tmp_path / "other.sqlite")],
+        "trial list": ["trial", "list", str(path)],
     }
 
 
@@ -67,7 +68,8 @@ def test_every_command_refuses_a_wrong_passphrase_plainly(enc, tmp_path, wrong_f
     (tmp_path / "some-backup.sqlite").write_bytes(enc.read_bytes())
     before = enc.read_bytes()
     for name, argv in _commands(enc, tmp_path).items():
-        code = main([*argv[:1], "--passphrase-file", str(wrong_file), *argv[1:]])
+        n = 2 if argv[0] == "trial" else 1  # right after the command (and its action)
+        code = main([*argv[:n], "--passphrase-file", str(wrong_file), *argv[n:]])
         out, err = capsys.readouterr()
         assert code == 1, name
         assert err.startswith("That passphrase does not open the "), (name, err)
