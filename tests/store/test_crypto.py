@@ -289,7 +289,8 @@ def test_upgrade_of_an_encrypted_journal_backs_up_encrypted_first(tmp_path):
 
     with open_journal(path, passphrase=PASS, auto_backup=False) as store:
         assert store.revision == migrate.head_revision()
-    assert dump(path, store.key) == before
+    after = dump(path, store.key)
+    assert {t: after[t] for t in before} == before  # later steps may add empty tables
     (pre,) = list_backups(path)
     assert pre.reason == "before-upgrade"
     assert_no_plaintext(path, pre.path)
