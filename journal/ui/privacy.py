@@ -346,8 +346,14 @@ class Locker(QObject):
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self._idle)
+        # Watching every input event of the app costs a Python call per event, so the
+        # watch is on only while an encrypted journal is open and the idle lock is on.
+        self._watching = False
+        self.watch = QTimer(self)
+        self.watch.setInterval(2000)
+        self.watch.timeout.connect(self.sync_watch)
+        self.watch.start()
         self.apply_setting()
-        QApplication.instance().installEventFilter(self)
 
     # -- the setting ------------------------------------------------------------------
     def minutes(self) -> int:
@@ -366,6 +372,16 @@ class Locker(QObject):
             self.timer.start(m * 60_000)
         else:
             self.timer.stop()
+        self.sync_watch()
+
+    def sync_watch(self) -> None:
+        needed = self.can_lock() and self.minutes() > 0
+        if needed and not self._watching:
+            QApplication.instance().installEventFilter(self)
+            self.timer.start()  # idle counts from when the journal was opened
+        elif not needed and self._watching:
+            QApplication.instance().removeEventFilter(self)
+        self._watching = needed
 
     # -- idle -----------------------------------------------------------------------
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
@@ -374,7 +390,7 @@ class Locker(QObject):
         return False
 
     def _idle(self) -> None:
-        if QApplication.activeModalWidget() is not None:
+        if QApplication.activeModalWidget() is not None or not self.can_lock():
             # An editor or dialog is open: locking would close it and lose what is typed.
             self.apply_setting()
             return

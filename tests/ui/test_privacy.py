@@ -154,7 +154,10 @@ def test_idle_lock_setting_default_off_and_locking(window, qtbot, enc_path, sett
     assert not w.locker.timer.isActive()
     w.locker.set_minutes(3)
     assert settings.q.value(privacy.LOCK_SETTING) in (3, "3")  # a number, nothing else
+    assert not w.locker._watching  # no journal: input events are not watched at all
     assert controller.open_path(enc_path, passphrase=PASS)
+    w.locker.sync_watch()  # (the window does this every 2 s)
+    assert w.locker._watching
     w.locker.timer.start(30)  # as if the minutes had passed
     qtbot.waitUntil(lambda: w.locker.locked, timeout=3000)
     assert w.windowTitle() == privacy.LOCKED_TITLE
