@@ -487,9 +487,15 @@ def page_layout(page_size: str = "A4") -> QPageLayout:
 
 
 def write_pdf(
-    doc: Document, path: Path | str, *, page_size: str = "A4", resolution: int = LAYOUT_DPI
+    doc: Document,
+    path: Path | str,
+    *,
+    page_size: str = "A4",
+    resolution: int = LAYOUT_DPI,
+    password: str | None = None,
 ) -> int:
     """Write ``doc`` as a PDF at ``path`` atomically. Returns the number of pages.
+    With ``password`` the file is encrypted (AES-256, reports/protect.py).
 
     Raises OSError (a :class:`journal.errors.DiskFullError` or
     ``FileAccessError``) with a plain message when the file cannot be written; the
@@ -513,7 +519,12 @@ def write_pdf(
     pages = paint_document(doc, writer)
     del writer  # flushes the PDF trailer into the buffer
     buf.close()
-    write_atomic(path, data.data())
+    content = data.data()
+    if password:
+        from journal.reports.protect import protect_pdf
+
+        content = protect_pdf(bytes(content), password)
+    write_atomic(path, content)
     return pages
 
 

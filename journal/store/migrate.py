@@ -106,8 +106,18 @@ def read_revision(conn: sqlite3.Connection) -> str | None:
     return row[0] if row else None
 
 
-def _migration_engine(path: Path):
-    engine = create_engine(f"sqlite:///{path}", poolclass=NullPool)
+def _migration_engine(path: Path, key=None):
+    from journal.store import crypto
+
+    if key is None:
+        engine = create_engine(f"sqlite:///{path}", poolclass=NullPool)
+    else:  # an encrypted journal: SQLCipher, keyed on every connection
+        engine = create_engine(
+            "sqlite://",
+            module=crypto.engine_module(key),
+            creator=lambda: crypto.connect(path, key),
+            poolclass=NullPool,
+        )
 
     # pysqlite would otherwise run DDL outside any transaction, so a failed step
     # could leave half a schema; take control of BEGIN ourselves (SQLAlchemy's
@@ -127,14 +137,15 @@ def _migration_engine(path: Path):
     return engine
 
 
-def upgrade(path: Path | str, revision: str = "head") -> str:
+def upgrade(path: Path | str, revision: str = "head", *, key=None) -> str:
     """Bring the file at ``path`` to ``revision`` in ONE transaction; returns the new revision.
 
-    Callers must hold the journal's lock and have made a verified backup.
+    Callers must hold the journal's lock and have made a verified backup. ``key``: the
+    :class:`journal.store.crypto.Key` of an encrypted journal.
     """
     from alembic import command
 
-    engine = _migration_engine(Path(path))
+    engine = _migration_engine(Path(path), key)
     try:
         with engine.connect() as conn, conn.begin():
             command.upgrade(alembic_config(conn), revision)

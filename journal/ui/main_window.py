@@ -260,6 +260,10 @@ class MainWindow(QMainWindow):
         )
         self.journal_actions.append(self.print_action)
         f.addSeparator()
+        from journal.ui.privacy import install_menu
+
+        install_menu(self, f)  # Lock now, Lock when idle, Encrypt / Change passphrase / Decrypt
+        f.addSeparator()
         self._act(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
         e = mb.addMenu("&Edit")
@@ -648,9 +652,14 @@ class MainWindow(QMainWindow):
         return app.controller_for(self)
 
     def new_journal(self) -> None:
+        from journal.ui.privacy import NewPassphraseDialog
+
         path, _ = QFileDialog.getSaveFileName(self, "New journal", "", "Journal (*.sqlite)")
-        if path:
-            self._controller().create_path(path, None)
+        if not path:
+            return
+        offer = NewPassphraseDialog(Path(path), self, allow_none=True)  # recommended, not forced
+        if offer.exec():
+            self._controller().create_path(path, None, offer.result_passphrase)
 
     def open_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -663,7 +672,8 @@ class MainWindow(QMainWindow):
         return self._controller().open_path(path)
 
     def create_default(self, name: str) -> None:
-        self._controller().create_default(name)
+        passphrase = self.welcome.passphrase() if self.welcome is not None else None
+        self._controller().create_default(name, passphrase)
 
     def open_demo(self) -> None:
         self._controller().open_demo()
