@@ -10,7 +10,6 @@ file is never written to.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import sys
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
 
 from journal.ui import theme
+from journal.ui.arguments import window_parser
 from journal.ui.settings import APP, ORG, Settings
 
 log = logging.getLogger(__name__)
@@ -424,10 +424,7 @@ def main(argv: list[str] | None = None) -> int:
 
     setup_logging("window")
     sys.excepthook = _show_unexpected
-    parser = argparse.ArgumentParser(prog="treatment-journal", description="Treatment Journal")
-    parser.add_argument("file", nargs="?", help="journal file to open (default: your journal)")
-    parser.add_argument("--demo", action="store_true", help="open the demo journal")
-    args, _qt_args = parser.parse_known_args(argv[1:])
+    args = window_parser().parse_args(argv[1:])  # exits 2 on anything unknown
     app = make_app(argv)
     from journal.ui.tasks import collect_garbage_on_ui_thread_only
 
