@@ -39,7 +39,7 @@ from journal.errors import (
     is_disk_full,
 )
 from journal.paths import backups_dir, ensure_private_dir
-from journal.store import migrate
+from journal.store import integrity, migrate
 from journal.store.lock import JournalLock
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -428,6 +428,8 @@ def inspect_file(path: Path | str, *, full: bool = False) -> CheckReport:
     r.application_id_ok = int.from_bytes(header[68:72], "big") == migrate.APPLICATION_ID
     if not r.application_id_ok:
         return _problem(r, "foreign", "it is a database, but not one made by Treatment Journal")
+    for text in integrity.header_problems(header):
+        _problem(r, "damaged", text)
     page_size = int.from_bytes(header[16:18], "big")
     page_size = 65536 if page_size == 1 else page_size
     in_header_pages = int.from_bytes(header[28:32], "big")
@@ -469,6 +471,14 @@ def inspect_file(path: Path | str, *, full: bool = False) -> CheckReport:
             shown = "; ".join(r.integrity[:3]) + (" ..." if len(r.integrity) > 3 else "")
             _problem(r, "damaged", f"the structure check failed: {shown}")
         r.revision = migrate.read_revision(conn)
+        r.schema_number = conn.execute("PRAGMA user_version").fetchone()[0]
+        if r.kind == "ok" and integrity.schema_number_problem(conn, r.revision) is not None:
+            _problem(
+                r, "newer", f"it was saved by a newer version (schema number {r.schema_number})"
+            )
+        if r.kind == "ok":
+            for text in integrity.schema_problems(conn, r.revision):
+                _problem(r, "damaged", text)
         # A newer version may seal differently: only check a seal this version wrote.
         if r.kind == "ok" and r.revision in migrate.known_revisions():
             seal = _stored_seal(conn)
@@ -479,9 +489,10 @@ def inspect_file(path: Path | str, *, full: bool = False) -> CheckReport:
                     "its content changed after it was last closed (a disk error, or "
                     "another program wrote to it)",
                 )
-        r.schema_number = conn.execute("PRAGMA user_version").fetchone()[0]
-        if full:
-            r.foreign_key_problems = len(conn.execute("PRAGMA foreign_key_check").fetchall())
+        # Links are checked on every open too: a journal with dangling links opens,
+        # summarises and exports, but that export cannot be imported again.
+        if r.kind in ("ok", "damaged") and r.revision in migrate.known_revisions():
+            r.foreign_key_problems = integrity.broken_links(conn)
             if r.foreign_key_problems:
                 _problem(
                     r,
@@ -532,8 +543,13 @@ def verify_journal_file(path: Path | str) -> str:
         )
     if r.kind == "newer":
         raise NewerVersionError(
-            f"The journal {path} was saved by a newer version of Treatment Journal (schema "
-            f"step {r.revision}). This version cannot read it safely, so it was left "
+            f"The journal {path} was saved by a newer version of Treatment Journal ("
+            + (
+                f"schema step {r.revision}"
+                if r.revision not in migrate.known_revisions()
+                else f"schema number {r.schema_number}"
+            )
+            + "). This version cannot read it safely, so it was left "
             "untouched. Install the newer version of the app to open it.",
             path,
             r.revision,

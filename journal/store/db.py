@@ -55,6 +55,7 @@ from journal.errors import (
 )
 from journal.paths import data_dir, default_journal_path, ensure_private_dir
 from journal.store import backup as _backup
+from journal.store import integrity
 from journal.store import meta, migrate, models  # noqa: F401 - register every table
 from journal.store.lock import JournalLock
 from journal.store.migrate import APPLICATION_ID
@@ -157,6 +158,8 @@ class JournalStore:
                 raise disk_full(
                     f"opening the journal {self.path}", "The journal was not changed.", self.path
                 ) from e
+            if isinstance(e, sqlite3.Error | SQLAlchemyError):
+                raise integrity.open_failed(e, self.path) from e
             raise
 
     def _make_engine(self):
