@@ -55,8 +55,7 @@ from journal.errors import (
 )
 from journal.paths import data_dir, default_journal_path, ensure_private_dir
 from journal.store import backup as _backup
-from journal.store import integrity
-from journal.store import meta, migrate, models  # noqa: F401 - register every table
+from journal.store import integrity, meta, migrate, models  # noqa: F401 - register every table
 from journal.store.lock import JournalLock
 from journal.store.migrate import APPLICATION_ID
 

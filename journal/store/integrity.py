@@ -9,13 +9,12 @@ turns them into its report.
 from __future__ import annotations
 
 import sqlite3
-
 from pathlib import Path
 
 from sqlmodel import SQLModel
 
 from journal.store import meta, migrate, models  # noqa: F401 - every table registered
-from journal.store.errors import JournalError
+from journal.errors import JournalError
 
 
 def header_problems(header: bytes) -> list[str]:
