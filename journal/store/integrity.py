@@ -13,8 +13,8 @@ from pathlib import Path
 
 from sqlmodel import SQLModel
 
-from journal.store import meta, migrate, models  # noqa: F401 - every table registered
 from journal.errors import JournalError
+from journal.store import meta, migrate, models  # noqa: F401 - every table registered
 
 
 def header_problems(header: bytes) -> list[str]:
