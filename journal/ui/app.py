@@ -430,8 +430,74 @@ def main(argv: list[str] | None = None) -> int:
 
     collect_garbage_on_ui_thread_only()
     window, _controller = build_window(path=args.file, demo=args.demo)
+    install_shutdown_handlers(app, window)
     window.show()
     return app.exec()
+
+
+#: Signals that mean "the session is ending" (logout, shutdown, a closed terminal).
+SHUTDOWN_SIGNALS = ("SIGTERM", "SIGHUP")
+
+
+def install_shutdown_handlers(app: QApplication, window, *, signals: bool = True):
+    """Logout, shutdown and ``kill -TERM`` close the window the normal way: the
+    journal gets its content seal and the on-close backup, as when the person
+    closes the window. (Without this, Qt ends on SIGTERM without any of it.)
+
+    Python runs a signal handler only when the interpreter gets control, which it
+    does not inside Qt's event loop; so the handler only writes to a socket whose
+    other end a QSocketNotifier watches, and the close happens on the UI thread.
+    """
+    import contextlib
+    import signal
+    import socket
+
+    from PySide6.QtCore import QSocketNotifier
+
+    def close_window(*_args) -> None:
+        with contextlib.suppress(RuntimeError):  # the window itself may be gone already
+            window.close()
+        app.quit()
+
+    # The desktop's session manager asks before logging out: save = close cleanly.
+    app.commitDataRequest.connect(close_window)
+
+    # Anything else that ends the loop (app.quit from elsewhere) still closes the journal.
+    def close_journal() -> None:
+        with contextlib.suppress(RuntimeError):  # the window itself may be gone already
+            if window.ctx is not None:
+                window.set_context(None)
+
+    app.aboutToQuit.connect(close_journal)
+
+    names = [n for n in SHUTDOWN_SIGNALS if hasattr(signal, n)]
+    if not signals or not names or not hasattr(signal, "set_wakeup_fd"):
+        return close_window
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    try:
+        signal.set_wakeup_fd(writer.fileno())
+    except ValueError:  # not the main thread (tests building a window in a worker)
+        reader.close()
+        writer.close()
+        return close_window
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, app)
+
+    def on_wakeup() -> None:
+        with contextlib.suppress(OSError):
+            reader.recv(64)
+        if pending:
+            pending.clear()
+            close_window()
+
+    pending: list[int] = []
+    notifier.activated.connect(on_wakeup)
+    for name in names:
+        signal.signal(getattr(signal, name), lambda signum, _frame: pending.append(signum))
+    # Kept alive with the app: the notifier and both socket ends.
+    app._shutdown_wakeup = (notifier, reader, writer)
+    return close_window
 
 
 if __name__ == "__main__":
