@@ -401,10 +401,18 @@ def inspect_file(path: Path | str, *, full: bool = False) -> CheckReport:
     """Look at a journal file without changing it (read-only connection).
 
     On every open: header, size, integrity_check (quick_check above
-    FULL_CHECK_MAX_BYTES) and the content seal. ``full`` (for "Check journal")
-    adds foreign_key_check and always runs integrity_check.
+    FULL_CHECK_MAX_BYTES), the checks of :mod:`journal.store.integrity` and the
+    content seal. ``full`` (for "Check journal") always runs integrity_check.
     """
     path = Path(path)
+    had_side_files = integrity.side_files_present(path)
+    try:
+        return _inspect_file(path, full)
+    finally:
+        integrity.tidy_side_files(path, had_side_files)
+
+
+def _inspect_file(path: Path, full: bool) -> CheckReport:
     r = CheckReport(path=path)
     try:
         if path.is_dir():

@@ -124,6 +124,7 @@ class JournalStore:
         self._baseline: int | None = None
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
+        self._had_side_files = integrity.side_files_present(self.path)
         try:
             if not readonly and self._lock is None:
                 self._lock = JournalLock(self.path).acquire()
@@ -271,6 +272,8 @@ class JournalStore:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+        elif self.readonly:  # a read-only look leaves nothing behind (see integrity)
+            integrity.tidy_side_files(self.path, self._had_side_files)
 
     def __enter__(self) -> JournalStore:
         return self

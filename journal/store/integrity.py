@@ -82,3 +82,41 @@ def open_failed(e: BaseException, path: Path) -> JournalError:
         f'and run: journal check "{path}"',
         path,
     )
+
+
+def side_files_present(path: Path) -> bool:
+    return Path(f"{path}-wal").exists() or Path(f"{path}-shm").exists()
+
+
+def tidy_side_files(path: Path, existed_before: bool) -> None:
+    """Remove the empty ``-wal``/``-shm`` a read-only look created.
+
+    A read-only SQLite connection on a WAL journal creates both files but may not
+    delete them. When they were not there before, hold nothing unsaved (empty WAL)
+    and no window has the journal open (the writer lock is free), a plain
+    connection opened and closed lets SQLite itself remove them: it does so only
+    as the last connection, so a second reader is never pulled from under.
+    """
+    from journal.errors import JournalLockedError
+    from journal.store.lock import JournalLock
+
+    path = Path(path)
+    wal = Path(f"{path}-wal")
+    try:
+        if existed_before or not side_files_present(path):
+            return
+        if wal.exists() and wal.stat().st_size > 0:
+            return  # someone wrote meanwhile: not ours to tidy
+        lock = JournalLock(path).acquire()
+    except (OSError, JournalLockedError):
+        return
+    try:
+        conn = sqlite3.connect(path, timeout=0)
+        try:
+            conn.execute("PRAGMA schema_version").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        pass
+    finally:
+        lock.release()
