@@ -132,6 +132,9 @@ def _build_then_move(target: Path, fill: Callable[[Any], Any]) -> Any:
                 target,
             )
         tmp.replace(target)
+        from journal.store import integrity
+
+        integrity.forget_acknowledged(target)  # a count left by an older journal of this name
     except BaseException:
         remove_journal_files(tmp)
         raise

@@ -497,6 +497,8 @@ def _inspect_file(path: Path, full: bool) -> CheckReport:
                     "its content changed after it was last closed (a disk error, or "
                     "another program wrote to it)",
                 )
+        if full and r.kind == "ok" and (lost := integrity.lost_changes(conn, path)):
+            _problem(r, "damaged", lost)
         # Links are checked on every open too: a journal with dangling links opens,
         # summarises and exports, but that export cannot be imported again.
         if r.kind in ("ok", "damaged") and r.revision in migrate.known_revisions():
@@ -630,6 +632,7 @@ def restore(backup: Path | str, target: Path | str) -> Path | None:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(f"{target}{extra}")
         copy_database(backup, target, journal_mode="WAL")
+        integrity.forget_acknowledged(target)  # older on purpose: no lost-changes warning
     return kept
 
 

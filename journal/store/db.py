@@ -124,6 +124,9 @@ class JournalStore:
         self._baseline: int | None = None
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
+        #: A sentence when committed changes were lost with the WAL file (see
+        #: integrity.lost_changes): the journal opens, and the caller warns.
+        self.lost_changes: str | None = None
         self._had_side_files = integrity.side_files_present(self.path)
         try:
             if not readonly and self._lock is None:
@@ -135,9 +138,14 @@ class JournalStore:
                 _make_private(self.path)
             self.engine = self._make_engine()
             if not readonly:
+                integrity.count_commits(self.engine, self.path, record=self.auto_backup)
                 self._monitor = sqlite3.connect(
                     self.path, isolation_level=None, check_same_thread=False, timeout=5
                 )
+                lost = integrity.lost_changes(self._monitor, self.path)
+                if lost:
+                    log.warning("journal older than its last acknowledged change count")
+                    self.lost_changes = integrity.lost_changes_warning(self.path, lost)
                 self._note_version_opened()
                 self._baseline = self.data_version()
             if self.auto_backup:
@@ -394,6 +402,7 @@ def create_journal(path: Path | str | None = None, *, auto_backup: bool = True) 
         _backup._fsync_path(tmp)
         os.replace(tmp, path)
         _backup._fsync_path(path.parent, directory=True)
+        integrity.forget_acknowledged(path)  # a count left by an older journal of this name
         return JournalStore(path, auto_backup=auto_backup, _lock=lock)
     except BaseException as e:
         lock.release()

@@ -8,6 +8,9 @@ turns them into its report.
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -120,3 +123,126 @@ def tidy_side_files(path: Path, existed_before: bool) -> None:
         pass
     finally:
         lock.release()
+
+
+# -- lost WAL content -------------------------------------------------------------------
+#
+# SQLite keeps committed transactions in the -wal file until a checkpoint copies
+# them into the journal. A WAL deleted or damaged after a crash takes them away
+# without a word. So every write transaction through the store adds one to
+# journal_meta.change_count, and after each commit the store writes the count
+# (with the journal's created_at, to tell journals of the same name apart) to a
+# small file beside the backups, which the WAL cannot take with it. An open that
+# finds the journal's count below the acknowledged one warns.
+
+ACK_NAME = "last-acknowledged.json"
+
+
+def _ack_path(path: Path) -> Path:
+    from journal.paths import backups_dir
+
+    return backups_dir(Path(path)) / ACK_NAME
+
+
+def read_acknowledged(path: Path) -> dict | None:
+    try:
+        data = json.loads(_ack_path(path).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def write_acknowledged(path: Path, created_at: str, count: int) -> None:
+    """Best effort and without fsync (it runs after every commit): a power cut may
+    leave an older count, which only means less to compare, never a false alarm."""
+    from journal.paths import ensure_private_dir
+
+    target = _ack_path(path)
+    try:
+        ensure_private_dir(target.parent)
+        tmp = target.with_name(f".{ACK_NAME}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"created_at": created_at, "change_count": count}), "utf-8")
+        os.replace(tmp, target)
+    except OSError:
+        pass
+
+
+def forget_acknowledged(path: Path) -> None:
+    """A new or restored journal under this name: its count starts afresh."""
+    with contextlib.suppress(OSError):
+        _ack_path(path).unlink()
+
+
+def _meta_count(conn: sqlite3.Connection) -> tuple[str, int] | None:
+    cols = {r[1] for r in conn.execute("PRAGMA table_info(journal_meta)")}
+    if "change_count" not in cols:
+        return None
+    row = conn.execute("SELECT created_at, change_count FROM journal_meta WHERE id=1").fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def lost_changes(conn: sqlite3.Connection, path: Path) -> str | None:
+    """A sentence when the journal holds fewer changes than the app acknowledged."""
+    ack = read_acknowledged(path)
+    have = _meta_count(conn)
+    if ack is None or have is None or ack.get("created_at") != have[0]:
+        return None
+    acknowledged = ack.get("change_count")
+    if not isinstance(acknowledged, int) or acknowledged <= have[1]:
+        return None
+    missing = acknowledged - have[1]
+    return (
+        f"it is older than what the app last saved: {missing:,} saved change"
+        f"{'' if missing == 1 else 's'} are missing (the file that held the newest "
+        "changes, its -wal file, was lost or damaged after a crash)"
+    )
+
+
+def count_commits(engine, path: Path, *, record: bool) -> None:
+    """Count every write transaction of ``engine`` in journal_meta.change_count and,
+    with ``record``, acknowledge the count outside the file after each commit."""
+    from sqlalchemy import event
+
+    def begin(conn) -> None:
+        conn.info["tj_changes"] = conn.connection.driver_connection.total_changes
+
+    def commit(conn) -> None:
+        raw = conn.connection.driver_connection
+        if raw.total_changes != conn.info.pop("tj_changes", raw.total_changes):
+            raw.execute("UPDATE journal_meta SET change_count = change_count + 1 WHERE id = 1")
+            conn.connection.info["tj_counted"] = True
+
+    event.listen(engine, "begin", begin)
+    event.listen(engine, "commit", commit)
+    if not record:
+        return
+
+    def checkin(dbapi_conn, record_) -> None:
+        # After the commit returned: what is read here is what SQLite acknowledged.
+        if dbapi_conn is None or not record_.info.pop("tj_counted", False):
+            return
+        try:
+            have = _meta_count(dbapi_conn)
+        except sqlite3.Error:
+            return
+        if have is not None:
+            write_acknowledged(path, *have)
+
+    event.listen(engine, "checkin", checkin)
+
+
+def lost_changes_warning(path: Path, problem: str) -> str:
+    """The whole warning for the person: what happened, what is safe, what to do."""
+    from journal.store.backup import good_backups
+
+    backups = good_backups(path)
+    if backups:
+        newest = backups[0]
+        offer = (
+            f"The newest good backup is from {newest.describe()}; it may hold some of them. "
+            f'To go back to it, close the journal and run: journal restore "{newest.path}" '
+            f'"{path}"'
+        )
+    else:
+        offer = "No backup of it was found; check whether the missing entries matter."
+    return f"The journal {path} {problem}. What it still holds is intact. {offer}"

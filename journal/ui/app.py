@@ -75,6 +75,19 @@ class AppController:
         ctx.error.connect(lambda msg: QMessageBox.warning(self.window, "Treatment Journal", msg))
         self.window.set_context(ctx)
         self.settings.add_recent(str(store.path))
+        if getattr(store, "lost_changes", None):
+            from PySide6.QtCore import QTimer
+
+            # After the window is shown: the journal is open and usable either way.
+            QTimer.singleShot(
+                0,
+                lambda: QMessageBox.warning(
+                    self.window,
+                    "Some saved changes are missing",
+                    store.lost_changes
+                    + "\n\nFile > Restore from backup goes back to a backup if you choose to.",
+                ),
+            )
 
     def open_path(self, path: str | Path, *, quiet: bool = False) -> bool:
         from journal.store.db import open_journal
