@@ -233,6 +233,7 @@ class MainWindow(QMainWindow):
                 "Ctrl+I",
                 "Read a journal exchange file into a new journal",
             ),
+            *self._interop_actions(f),
         ]
         self.print_action = self._act(
             f,
@@ -651,6 +652,36 @@ class MainWindow(QMainWindow):
 
     def export_journal(self) -> None:
         self._controller().export_journal()
+
+    def _interop_actions(self, f) -> list[QAction]:
+        # CSV/FHIR out and portal results in: journal/ui/interop_dialogs.py.
+        from journal.ui import interop_dialogs as io
+
+        export = f.addMenu("E&xport as")
+        return [
+            export.menuAction(),
+            self._act(
+                export,
+                "&CSV for spreadsheets...",
+                lambda: io.export_as(self, self.ctx, "csv"),
+                None,
+                "One CSV file per kind of record, in a zip, for LibreOffice or Excel",
+            ),
+            self._act(
+                export,
+                "&FHIR R4 for health records...",
+                lambda: io.export_as(self, self.ctx, "fhir"),
+                None,
+                "One FHIR R4 Bundle for doctors' and research systems",
+            ),
+            self._act(
+                f,
+                "Import &results from portal...",
+                lambda: io.import_results(self, self.ctx),
+                None,
+                "Add lab results downloaded from a patient portal (FHIR or CSV)",
+            ),
+        ]
 
     def import_journal(self) -> None:
         self._controller().import_journal()
