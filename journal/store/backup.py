@@ -499,6 +499,14 @@ def _inspect_file(path: Path, full: bool) -> CheckReport:
                 )
         if full and r.kind == "ok" and (lost := integrity.lost_changes(conn, path)):
             _problem(r, "damaged", lost)
+        known = r.revision in migrate.known_revisions()
+        if (
+            full
+            and r.kind == "ok"
+            and known
+            and (bad := integrity.upgrade_problem(path, r.revision))
+        ):
+            _problem(r, "damaged", bad)
         # Links are checked on every open too: a journal with dangling links opens,
         # summarises and exports, but that export cannot be imported again.
         if r.kind in ("ok", "damaged") and r.revision in migrate.known_revisions():

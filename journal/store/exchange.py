@@ -438,8 +438,8 @@ def check_exchange(data: Any, progress: Progress | None = None) -> list[str]:
     alike: dict[int, int] = {}
     for err in validator.iter_errors(data):
         path, msg = _schema_message(err)
-        if (json_path(path), msg) in errors[-3:]:
-            continue  # one error per missing field, all saying the same
+        if any(p == json_path(path) for p, _ in errors[-3:]):
+            continue  # one problem per field is enough (too long AND not a date...)
         if len(path) >= 3 and path[0] == "records":
             bad_rows.add((path[1], path[2]))
             listed = listed_of_kind.setdefault((path[1], tuple(path[3:]), err.validator), [])

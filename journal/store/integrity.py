@@ -246,3 +246,39 @@ def lost_changes_warning(path: Path, problem: str) -> str:
     else:
         offer = "No backup of it was found; check whether the missing entries matter."
     return f"The journal {path} {problem}. What it still holds is intact. {offer}"
+
+
+def upgrade_problem(path: Path, revision: str | None) -> str | None:
+    """For ``journal check`` of a journal at an older schema step: would the update
+    that open makes succeed? Tried on a temporary copy (the file is not touched), so
+    check finds what open would refuse (a table dropped by another program, ...)."""
+    import shutil
+    import tempfile
+
+    if revision is None or revision == migrate.head_revision():
+        return None
+    with tempfile.TemporaryDirectory(prefix="tj-check-") as scratch:
+        copy = Path(scratch) / "copy.sqlite"
+        try:
+            src = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+            dest = sqlite3.connect(copy)
+            try:
+                src.backup(dest)
+            finally:
+                dest.close()
+                src.close()
+            migrate.upgrade(copy)
+        except (OSError, sqlite3.Error) as e:
+            if isinstance(e, OSError) and not isinstance(e, sqlite3.Error):
+                return None  # no room for a scratch copy: not the journal's fault
+            return f"it cannot be updated to this version's format ({_short(e)})"
+        except Exception as e:  # Alembic and SQLAlchemy wrap what SQLite said
+            return f"it cannot be updated to this version's format ({_short(e)})"
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return None
+
+
+def _short(e: BaseException) -> str:
+    detail = str(getattr(e, "orig", None) or e).splitlines()[0] if str(e) else type(e).__name__
+    return detail if len(detail) <= 120 else detail[:117] + "..."

@@ -294,6 +294,8 @@ def shown(value, limit: int = 60, *, quote=json.dumps) -> str:
             return str(value)
         return f"a number with {int(value.bit_length() * math.log10(2)) + 1:,} digits"
     if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e16:
+            return f"{int(value):,}"
         return repr(value)
     if isinstance(value, str):
         # Both quote styles escape broken characters instead of failing to print.
