@@ -282,3 +282,29 @@ def _dump_with(base, path, value) -> str:
     d = copy.deepcopy(base)
     _set(d, path, value)
     return json.dumps(d)  # NaN as the NaN literal, broken characters as \\ud800 escapes
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [(("records", "ecog", 0, "id"), 2**63), (("records", "notes", 0, "text"), "\ud800")],
+    ids=["2**63", "surrogate"],
+)
+def test_hostile_file_through_the_real_program(base, tmp_path, path, value):
+    """The same through `python -m journal import` in its own process."""
+    import subprocess
+    import sys
+
+    src = tmp_path / "bad.json"
+    src.write_text(_dump_with(base, path, value), "utf-8")
+    new = tmp_path / "new.sqlite"
+    run = subprocess.run(
+        [sys.executable, "-m", "journal", "import", str(src), str(new)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr and len(run.stderr.encode()) < 1024
+    assert json_path(path) + ":" in run.stderr
+    assert not new.exists()
