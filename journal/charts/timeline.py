@@ -401,7 +401,7 @@ def _install_culling(arts: TimelineArtists) -> None:
                 ext = np.array([p.get_extents().intervalx for p in paths]).reshape(-1, 2)
                 items.append(((coll, paths, ext), 0.0, 0.0, "collection"))
         for patch in ax.patches:
-            if isinstance(patch, Rectangle) and patch.get_transform() is ax.transData:
+            if isinstance(patch, Rectangle) and patch.get_data_transform() is ax.transData:
                 items.append((patch, patch.get_x(), patch.get_x() + patch.get_width(), "artist"))
         for line in ax.lines:
             xs = line.get_xdata()

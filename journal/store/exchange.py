@@ -47,7 +47,10 @@ from journal.store.validation import (
 )
 
 FORMAT = "treatment-journal"
-VERSION = 1
+#: 2 added trial_studies and trial_answers (registry records and the person's answers).
+#: Version-1 files are still read: they are version 2 files without those two lists.
+VERSION = 2
+READABLE_VERSIONS = (1, 2)
 SCHEMA_PATH = resource_path("schema", "journal-exchange.schema.json")
 SCHEMA_ID = "https://treatment-journal.invalid/schema/journal-exchange-v1.schema.json"
 
@@ -72,6 +75,8 @@ EXCHANGE_NAMES: dict[type[SQLModel], str] = {
     m.Note: "notes",
     m.Question: "questions",
     m.Override: "overrides",
+    m.TrialStudy: "trial_studies",
+    m.TrialAnswer: "trial_answers",
 }
 _BY_KEY = {v: k for k, v in EXCHANGE_NAMES.items()}
 
@@ -425,8 +430,11 @@ def check_exchange(data: Any, progress: Progress | None = None) -> list[str]:
             f"version: the file uses format version {shown(ver)}, made by a newer Treatment "
             f"Journal; this version reads up to {VERSION}. Update the app to import it."
         ]
-    if ver < 1:
+    if ver not in READABLE_VERSIONS:
         return [f"version: {shown(ver)} is not a known format version"]
+    if ver < VERSION:
+        # An older file is checked as the current version: it only lacks newer lists.
+        data = {**data, "version": VERSION}
 
     progress(0, 4, "Checking the file's structure")
     validator = _validator()

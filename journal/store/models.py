@@ -373,6 +373,48 @@ class Override(SQLModel, table=True):
     created_at: str = Field(default_factory=_now)
 
 
+class TrialStudy(SQLModel, table=True):
+    """A trial's registry record the person brought, kept exactly as downloaded.
+
+    ``record_updated`` is the registry's own last-update date, ``brought_at`` when it
+    was brought into the journal: together they say how old the record is.
+    """
+
+    __tablename__ = "trial_study"
+    __table_args__ = (
+        CheckConstraint("nct_id GLOB 'NCT[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]'", name="nct_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    nct_id: str = Field(unique=True)
+    title: str | None = None
+    # The study JSON as brought; a record may be far longer than any note (the
+    # registry file limit, journal.trials.record.MAX_RECORD_BYTES, bounds it).
+    raw_record: str = Field(
+        sa_column=Column(Text, nullable=False, info={"max_length": 16 * 1024 * 1024})
+    )
+    record_updated: str | None = None  # lastUpdatePostDateStruct.date (YYYY-MM[-DD])
+    brought_at: str = Field(default_factory=_now)  # UTC, ISO 8601
+    source_name: str | None = None  # the file it came from (name only)
+
+
+class TrialAnswer(SQLModel, table=True):
+    """A person's own answer to one criterion of a trial, shown as theirs."""
+
+    __tablename__ = "trial_answer"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('meets', 'does_not_meet', 'not_recorded', 'to_discuss')", name="status"
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    trial_id: int = Field(foreign_key="trial_study.id", ondelete="CASCADE")
+    criterion_index: int  # position in the checklist (-1 = the record's age fields)
+    criterion_text: str = Field(sa_column=Column(Text, nullable=False))  # words answered
+    status: str
+    note: str | None = _text()
+    answered_at: str = Field(default_factory=_now)
+
+
 #: Every table holding the person's data, parents before children (export order).
 RECORD_TABLES: tuple[type[SQLModel], ...] = (
     Person,
@@ -394,4 +436,6 @@ RECORD_TABLES: tuple[type[SQLModel], ...] = (
     Note,
     Question,
     Override,
+    TrialStudy,
+    TrialAnswer,
 )

@@ -103,6 +103,8 @@ TABLE_LABELS: dict[str, str] = {
     "note": "note",
     "question": "question",
     "override": "correction",
+    "trial_study": "trial record",
+    "trial_answer": "answer to a trial criterion",
 }
 
 
@@ -277,7 +279,11 @@ MAX_LONG_TEXT = 100_000
 
 
 def text_limit(col) -> int:
-    """Most characters a text column accepts (long free text vs. a line)."""
+    """Most characters a text column accepts: its own ``info["max_length"]`` when it
+    declares one (a registry record kept whole), else long free text vs. a line."""
+    declared = col.info.get("max_length")
+    if declared is not None:
+        return int(declared)
     return MAX_LONG_TEXT if isinstance(col.type, Text) else MAX_SHORT_TEXT
 
 

@@ -46,6 +46,7 @@ PAGES: list[tuple[str, str, str]] = [
     ("Side effects", "side_effects", "Side effects with their grade and what was done"),
     ("Labs", "labs", "Blood and urine test results, and the daily-life score"),
     ("Notes & questions", "notes", "Your notes and questions for the next visit"),
+    ("Trials", "trials", "A trial's criteria beside your own facts, to prepare the call"),
     ("Summary", "summary", "The printable summary for a trial team or a visit"),
     ("About me & diagnosis", "about", "Personal details, diagnosis and genetic tests"),
 ]
@@ -561,6 +562,10 @@ class MainWindow(QMainWindow):
             from journal.ui.overview import OverviewPage
 
             return OverviewPage(ctx)
+        if key == "trials":
+            from journal.ui.trials_page import TrialsPage
+
+            return TrialsPage(ctx)
         if key in ("timeline", "summary"):
             mod, cls, what = {
                 "timeline": (

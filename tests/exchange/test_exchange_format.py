@@ -40,7 +40,7 @@ def test_every_record_table_is_carried():
 
 def test_demo_round_trip_is_byte_identical(demo_data, new_store):
     text = dumps(demo_data)
-    assert demo_data["format"] == "treatment-journal" and demo_data["version"] == 1
+    assert demo_data["format"] == "treatment-journal" and demo_data["version"] == exchange.VERSION
     store = new_store()
     actions.import_exchange(store, json.loads(text))
     assert dumps(export_journal(store, exported_at=FIXED)) == text
@@ -81,9 +81,20 @@ def test_wrong_format_and_newer_version(demo_data):
         'expected "treatment-journal")'
     ]
     d = copy.deepcopy(demo_data)
-    d["version"] = 2
+    d["version"] = exchange.VERSION + 1
     (msg,) = check_exchange(d)
     assert "newer Treatment Journal" in msg and "Update the app" in msg
+
+
+def test_version_1_file_without_trial_lists_still_imports(demo_data, new_store):
+    d = copy.deepcopy(demo_data)
+    d["version"] = 1
+    del d["records"]["trial_studies"], d["records"]["trial_answers"]
+    assert check_exchange(d) == []
+    store = new_store()
+    counts = exchange.import_journal(store, d)
+    assert counts["regimens"] == len(demo_data["records"]["regimens"])
+    assert counts["trial_studies"] == 0
 
 
 def _bad(demo_data, mutate):

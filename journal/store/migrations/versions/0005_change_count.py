@@ -1,7 +1,7 @@
 """journal_meta.change_count: how many write transactions the journal has had
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004 (written against 0002; re-chained when main brought 0004)
 
 The store also records the last count it acknowledged outside the file (beside
 the backups), so an open can tell when committed changes were lost with the
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0002"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
