@@ -217,7 +217,8 @@ def test_one_hostile_field_is_refused_by_name_or_taken(base, target, data, value
             for err in e.errors
         ), (path, e.errors[:3])
         if not changed_id:
-            assert len(e.errors) <= 2, (path, e.errors[:5])
+            # A table given as a long list: three rows show the flaw, a count the rest.
+            assert len(e.errors) <= (3 if len(path) == 2 else 2), (path, e.errors[:5])
         assert _empty(target)
         return
     COUNTS["imported"] += 1
