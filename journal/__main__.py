@@ -67,6 +67,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             if first in command_names() or not looks_like_file:
                 # A command, or a typo that argparse will explain with the list of commands.
                 return _cli(argv)
+    # Only `python -m journal [--demo] [FILE]` opens the window: anything else (an
+    # unknown option, a second file) is a usage error (exit 2), never a window that
+    # silently ignored what was asked.
+    from journal.ui.arguments import window_parser  # no Qt: refused before any window
+
+    window_parser().parse_args(argv)
     return start_gui(argv)
 
 

@@ -47,3 +47,35 @@ def test_tests_calling_main_do_not_change_the_umask(fake_gui):
     entry.main([])
     after = os.umask(before)
     assert after == before
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--no-such-option", "x"],
+        ["--no-such-option"],
+        ["-x"],
+        ["--demo", "--nope"],
+        ["a.sqlite", "b.sqlite"],
+        ["a.sqlite", "--nope"],
+    ],
+)
+def test_anything_but_a_bare_file_is_a_usage_error_not_the_window(fake_gui, capsys, argv):
+    """Issue 17, item 9: an unknown option opened the window."""
+    with pytest.raises(SystemExit) as e:
+        entry.main(argv)
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert "usage:" in err and "Traceback" not in err
+    assert fake_gui == []
+
+
+def test_the_window_parser_refuses_unknown_options_too(monkeypatch):
+    # journal.ui.app.main is also reachable as the treatment-journal script.
+    pytest.importorskip("PySide6")
+    from journal.ui import app
+
+    monkeypatch.setattr(app, "make_app", lambda argv: pytest.fail("window started"))
+    with pytest.raises(SystemExit) as e:
+        app.main(["treatment-journal", "--no-such-option"])
+    assert e.value.code == 2

@@ -79,3 +79,25 @@ _UNIT_TEXT = {"10^9/L": "×10⁹/L", "10^12/L": "×10¹²/L", "ratio": "", "resu
 def unit_text(unit: str) -> str:
     """A unit as printed ('10^9/L' -> '×10⁹/L'; no unit for ratios and results)."""
     return _UNIT_TEXT.get(unit, unit)
+
+
+#: Words of one person-written text (a note, a question, a hospital stay) a report
+#: prints; the rest stays in the journal. A journal accepts 100,000 characters per
+#: text: printed whole, one such note is ~40 pages and minutes of layout.
+EXCERPT_WORDS = 300
+#: The same bound for text without spaces (a pasted URL, a run of one character).
+EXCERPT_CHARS = 2400
+
+
+def excerpt(text: str, words: int = EXCERPT_WORDS) -> str:
+    """``text`` as a report prints it: whole when short, else its first ``words``
+    words and how much more the journal holds ("… 3,200 more words in the journal")."""
+    parts = text.split(maxsplit=words)
+    if len(parts) > words:
+        rest = len(parts[words].split())
+        head = text[: len(text) - len(parts[words])].rstrip()
+        if len(head) <= EXCERPT_CHARS:
+            return f"{head} … {rest:,} more words in the journal"
+    if len(text) <= EXCERPT_CHARS:
+        return text
+    return f"{text[:EXCERPT_CHARS]} … {len(text) - EXCERPT_CHARS:,} more characters in the journal"

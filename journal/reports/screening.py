@@ -1001,7 +1001,7 @@ def _notes(doc: Document, c: _Ctx) -> None:
         title = f"{_d(n.date)} — {n.title}" if n.title else _d(n.date)
         doc.paragraph([Span(title, bold=True), f" ({n.kind})"])
         if n.text:
-            doc.paragraph(n.text)
+            doc.paragraph(common.excerpt(n.text))
 
 
 # --------------------------------------------------------------------------- the report

@@ -292,7 +292,10 @@ def build_visit(inputs: ReportInputs, opts: ReportOptions) -> Document:
             rows = [(common.fmt_date(n.date), n.title or "hospital stay") for n in stays]
         else:
             rows = [
-                (common.fmt_date(n.date), " — ".join(x for x in (n.title, n.text) if x))
+                (
+                    common.fmt_date(n.date),
+                    common.excerpt(" — ".join(x for x in (n.title, n.text) if x)),
+                )
                 for n in stays
             ]
         doc.table([["Date", "Hospital stay"]], rows, col_widths=[1, 6])
@@ -303,7 +306,7 @@ def build_visit(inputs: ReportInputs, opts: ReportOptions) -> Document:
     open_q = [q for q in inputs.questions if q.asked_on is None]
     if open_q:
         for i, q in enumerate(sorted(open_q, key=lambda q: q.created.sort_key()), 1):
-            doc.paragraph(f"{i}. {q.text}  (noted {common.fmt_date(q.created)})")
+            doc.paragraph(f"{i}. {common.excerpt(q.text)}  (noted {common.fmt_date(q.created)})")
     else:
         doc.paragraph("No open questions recorded.")
 

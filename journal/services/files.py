@@ -71,6 +71,31 @@ def _building_name(target: Path) -> Path:
     return target.with_name(f".{target.name}.building-{os.getpid()}")
 
 
+def _pid_alive(pid: int) -> bool:
+    if os.name != "posix":  # os.kill(pid, 0) would end the process on Windows
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, but belongs to someone else
+        return True
+    return True
+
+
+def _remove_stale_builds(target: Path) -> None:
+    """What a killed build left beside ``target`` (its temporary journal, the lock and
+    SQLite side files of it): only files of processes that no longer run."""
+    prefixes = (f".{target.name}.building-", f"..{target.name}.building-")
+    for p in target.parent.iterdir():
+        if not p.name.startswith(prefixes):
+            continue
+        pid = p.name.split(".building-", 1)[1].split(".")[0].split("-")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            with contextlib.suppress(OSError):
+                p.unlink()
+
+
 def _build_then_move(target: Path, fill: Callable[[Any], Any]) -> Any:
     """Create a journal under a temporary name, ``fill(store)``, then move it to
     ``target``. On any failure the temporary file goes and ``target`` is untouched."""
@@ -90,6 +115,7 @@ def _build_then_move(target: Path, fill: Callable[[Any], Any]) -> Any:
         )
     tmp = _building_name(target)
     remove_journal_files(tmp)
+    _remove_stale_builds(target)
     # No automatic backups while it is being filled: a failed build must leave no backup
     # folder named after the temporary file.
     store = create_journal(tmp, auto_backup=False)
@@ -108,6 +134,9 @@ def _build_then_move(target: Path, fill: Callable[[Any], Any]) -> Any:
                 target,
             )
         tmp.replace(target)
+        from journal.store import integrity
+
+        integrity.forget_acknowledged(target)  # a count left by an older journal of this name
     except BaseException:
         remove_journal_files(tmp)
         raise

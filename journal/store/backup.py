@@ -40,7 +40,7 @@ from journal.errors import (
     is_disk_full,
 )
 from journal.paths import backups_dir, ensure_private_dir
-from journal.store import crypto, migrate
+from journal.store import crypto, integrity, migrate
 from journal.store.lock import JournalLock
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -426,12 +426,21 @@ def inspect_file(
     """Look at a journal file without changing it (read-only connection).
 
     On every open: header, size, integrity_check (quick_check above
-    FULL_CHECK_MAX_BYTES) and the content seal. ``full`` (for "Check journal")
-    adds foreign_key_check and always runs integrity_check. An encrypted file is
-    looked at through ``key`` (its header is encrypted too, so the same checks are
-    made on what SQLCipher decrypts); without one it is reported as "encrypted".
+    FULL_CHECK_MAX_BYTES), the checks of :mod:`journal.store.integrity` and the
+    content seal. ``full`` (for "Check journal") always runs integrity_check. An
+    encrypted file is looked at through ``key`` (its header is encrypted too, so the
+    same checks are made on what SQLCipher decrypts); without one it is reported as
+    "encrypted".
     """
     path = Path(path)
+    had_side_files = integrity.side_files_present(path)
+    try:
+        return _inspect_file(path, full, key)
+    finally:
+        integrity.tidy_side_files(path, had_side_files)
+
+
+def _inspect_file(path: Path, full: bool, key: crypto.Key | None = None) -> CheckReport:
     r = CheckReport(path=path)
     try:
         if path.is_dir():
@@ -461,6 +470,8 @@ def inspect_file(
     r.application_id_ok = int.from_bytes(header[68:72], "big") == migrate.APPLICATION_ID
     if not r.application_id_ok:
         return _problem(r, "foreign", "it is a database, but not one made by Treatment Journal")
+    for text in integrity.header_problems(header):
+        _problem(r, "damaged", text)
     page_size = int.from_bytes(header[16:18], "big")
     page_size = 65536 if page_size == 1 else page_size
     in_header_pages = int.from_bytes(header[28:32], "big")
@@ -490,7 +501,7 @@ def inspect_file(
         if scratch is not None:
             scratch.cleanup()
         return _problem(r, "damaged", f"SQLite cannot read it ({e})")
-    return _inspect_tables(r, conn, full, scratch)
+    return _inspect_tables(r, conn, full, scratch, key)
 
 
 def _inspect_encrypted(r: CheckReport, key: crypto.Key, full: bool) -> CheckReport:
@@ -533,12 +544,17 @@ def _inspect_encrypted(r: CheckReport, key: crypto.Key, full: bool) -> CheckRepo
         return _problem(r, "foreign", "it is a database, but not one made by Treatment Journal")
     if not r.wal_present and (r.size % page_size or pages * page_size > r.size):
         _problem(r, "damaged", "the file is cut short (pages are missing at its end)")
-    return _inspect_tables(r, conn, full, scratch)
+    return _inspect_tables(r, conn, full, scratch, key)
 
 
 def _inspect_tables(
-    r: CheckReport, conn, full: bool, scratch: tempfile.TemporaryDirectory | None
+    r: CheckReport,
+    conn,
+    full: bool,
+    scratch: tempfile.TemporaryDirectory | None,
+    key: crypto.Key | None = None,
 ) -> CheckReport:
+    path = r.path
     # Damaged pages can hold text that is not valid UTF-8 (even in check messages).
     conn.text_factory = lambda b: b.decode("utf-8", "replace")
     try:
@@ -551,6 +567,14 @@ def _inspect_tables(
             shown = "; ".join(r.integrity[:3]) + (" ..." if len(r.integrity) > 3 else "")
             _problem(r, "damaged", f"the structure check failed: {shown}")
         r.revision = migrate.read_revision(conn)
+        r.schema_number = conn.execute("PRAGMA user_version").fetchone()[0]
+        if r.kind == "ok" and integrity.schema_number_problem(conn, r.revision) is not None:
+            _problem(
+                r, "newer", f"it was saved by a newer version (schema number {r.schema_number})"
+            )
+        if r.kind == "ok":
+            for text in integrity.schema_problems(conn, r.revision):
+                _problem(r, "damaged", text)
         # A newer version may seal differently: only check a seal this version wrote.
         if r.kind == "ok" and r.revision in migrate.known_revisions():
             seal = _stored_seal(conn)
@@ -561,9 +585,20 @@ def _inspect_tables(
                     "its content changed after it was last closed (a disk error, or "
                     "another program wrote to it)",
                 )
-        r.schema_number = conn.execute("PRAGMA user_version").fetchone()[0]
-        if full:
-            r.foreign_key_problems = len(conn.execute("PRAGMA foreign_key_check").fetchall())
+        if full and r.kind == "ok" and (lost := integrity.lost_changes(conn, path)):
+            _problem(r, "damaged", lost)
+        known = r.revision in migrate.known_revisions()
+        if (
+            full
+            and r.kind == "ok"
+            and known
+            and (bad := integrity.upgrade_problem(path, r.revision, key))
+        ):
+            _problem(r, "damaged", bad)
+        # Links are checked on every open too: a journal with dangling links opens,
+        # summarises and exports, but that export cannot be imported again.
+        if r.kind in ("ok", "damaged") and r.revision in migrate.known_revisions():
+            r.foreign_key_problems = integrity.broken_links(conn)
             if r.foreign_key_problems:
                 _problem(
                     r,
@@ -618,8 +653,13 @@ def verify_journal_file(path: Path | str, key: crypto.Key | None = None) -> str:
         )
     if r.kind == "newer":
         raise NewerVersionError(
-            f"The journal {path} was saved by a newer version of Treatment Journal (schema "
-            f"step {r.revision}). This version cannot read it safely, so it was left "
+            f"The journal {path} was saved by a newer version of Treatment Journal ("
+            + (
+                f"schema step {r.revision}"
+                if r.revision not in migrate.known_revisions()
+                else f"schema number {r.schema_number}"
+            )
+            + "). This version cannot read it safely, so it was left "
             "untouched. Install the newer version of the app to open it.",
             path,
             r.revision,
@@ -716,6 +756,7 @@ def restore(
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(f"{target}{extra}")
         copy_database(backup, target, journal_mode="WAL", key=key)
+        integrity.forget_acknowledged(target)  # older on purpose: no lost-changes warning
     return kept
 
 

@@ -56,7 +56,7 @@ from journal.errors import (
 )
 from journal.paths import data_dir, default_journal_path, ensure_private_dir
 from journal.store import backup as _backup
-from journal.store import crypto, meta, migrate, models  # noqa: F401 - register every table
+from journal.store import crypto, integrity, meta, migrate, models  # noqa: F401 - register every table
 from journal.store.lock import JournalLock
 from journal.store.migrate import APPLICATION_ID
 
@@ -128,6 +128,10 @@ class JournalStore:
         self._baseline: int | None = None
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
+        #: A sentence when committed changes were lost with the WAL file (see
+        #: integrity.lost_changes): the journal opens, and the caller warns.
+        self.lost_changes: str | None = None
+        self._had_side_files = integrity.side_files_present(self.path)
         try:
             if not readonly and self._lock is None:
                 self._lock = JournalLock(self.path).acquire()
@@ -139,9 +143,14 @@ class JournalStore:
                 _make_private(self.path)
             self.engine = self._make_engine()
             if not readonly:
+                integrity.count_commits(self.engine, self.path, record=self.auto_backup)
                 self._monitor = crypto.connect(
                     self.path, self.key, isolation_level=None, check_same_thread=False, timeout=5
                 )
+                lost = integrity.lost_changes(self._monitor, self.path)
+                if lost:
+                    log.warning("journal older than its last acknowledged change count")
+                    self.lost_changes = integrity.lost_changes_warning(self.path, lost)
                 self._note_version_opened()
                 self._baseline = self.data_version()
             if self.auto_backup:
@@ -162,6 +171,8 @@ class JournalStore:
                 raise disk_full(
                     f"opening the journal {self.path}", "The journal was not changed.", self.path
                 ) from e
+            if isinstance(e, sqlite3.Error | SQLAlchemyError):
+                raise integrity.open_failed(e, self.path) from e
             raise
 
     def _make_engine(self):
@@ -276,6 +287,8 @@ class JournalStore:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+        elif self.readonly:  # a read-only look leaves nothing behind (see integrity)
+            integrity.tidy_side_files(self.path, self._had_side_files)
 
     def __enter__(self) -> JournalStore:
         return self
@@ -402,6 +415,7 @@ def create_journal(
         _backup._fsync_path(tmp)
         os.replace(tmp, path)
         _backup._fsync_path(path.parent, directory=True)
+        integrity.forget_acknowledged(path)  # a count left by an older journal of this name
         return JournalStore(path, auto_backup=auto_backup, passphrase=key, _lock=lock)
     except BaseException as e:
         lock.release()

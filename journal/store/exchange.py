@@ -16,6 +16,7 @@ nothing is written and every problem is listed by its JSON path, e.g.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -34,9 +35,14 @@ from journal.store import models as m
 from journal.store.validation import (
     DATE_FIELDS,
     ENUM_FIELDS,
+    MAX_INT,
+    MAX_NUMBER,
+    MIN_INT,
     RANGES,
     RecordError,
     RowValues,
+    shown,
+    text_limit,
     validate,
 )
 
@@ -77,6 +83,9 @@ EXCHANGE_NAMES: dict[type[SQLModel], str] = {
 }
 _BY_KEY = {v: k for k, v in EXCHANGE_NAMES.items()}
 
+#: Tables that hold one row in any journal (the app reads the first only).
+SINGLE_ROW_TABLES: frozenset[type[SQLModel]] = frozenset({m.Person, m.Diagnosis})
+
 DATE_PATTERN = r"^[~<>]?[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?|-(SP|SU|AU|WI))?$"
 
 
@@ -99,14 +108,16 @@ class JournalNotEmptyError(ExchangeError):
 
 
 def _column_schema(cls: type[SQLModel], col) -> dict[str, Any]:
+    # Every field is bounded by its kind first (so a table added later is too):
+    # 64-bit integers, finite numbers of a real-world size, text of a set length.
     if isinstance(col.type, Boolean):
         s: dict[str, Any] = {"type": "boolean"}
     elif isinstance(col.type, Integer):
-        s = {"type": "integer"}
+        s = {"type": "integer", "minimum": MIN_INT, "maximum": MAX_INT}
     elif isinstance(col.type, Float):
-        s = {"type": "number"}
+        s = {"type": "number", "minimum": -MAX_NUMBER, "maximum": MAX_NUMBER}
     else:
-        s = {"type": "string"}
+        s = {"type": "string", "maxLength": text_limit(col)}
     if col.name in DATE_FIELDS.get(cls, ()):
         s["pattern"] = DATE_PATTERN
         s["description"] = "partial date: 2019, 2019-05, 2019-05-14, 2019-SP; prefix ~ < >"
@@ -151,6 +162,7 @@ def build_schema() -> dict[str, Any]:
         cols = list(cls.__table__.columns)
         tables[EXCHANGE_NAMES[cls]] = {
             "type": "array",
+            **({"maxItems": 1} if cls in SINGLE_ROW_TABLES else {}),
             "items": {
                 "type": "object",
                 "properties": {c.name: _column_schema(cls, c) for c in cols},
@@ -167,8 +179,8 @@ def build_schema() -> dict[str, Any]:
         "properties": {
             "format": {"const": FORMAT},
             "version": {"enum": list(READABLE_VERSIONS)},
-            "exported_at": {"type": "string"},
-            "app_version": {"type": "string"},
+            "exported_at": {"type": "string", "maxLength": 100},
+            "app_version": {"type": "string", "maxLength": 100},
             "records": {
                 "type": "object",
                 "properties": tables,
@@ -188,6 +200,13 @@ def load_schema() -> dict[str, Any]:
         return build_schema()
 
 
+@functools.cache
+def _validator():
+    import jsonschema  # imported when first needed: it is slow to import
+
+    return jsonschema.Draft202012Validator(load_schema())
+
+
 def schema_text() -> str:
     return json.dumps(build_schema(), indent=2, ensure_ascii=False) + "\n"
 
@@ -202,8 +221,17 @@ def export_journal(store, *, exported_at: str | None = None) -> dict[str, Any]:
         for cls in m.RECORD_TABLES:
             tb = cls.__table__
             cols = [c.name for c in tb.columns]
+            numbers = [c.name for c in tb.columns if isinstance(c.type, Float)]
             rows = conn.execute(select(tb).order_by(tb.c.id)).mappings()
-            records[EXCHANGE_NAMES[cls]] = [{c: r[c] for c in cols} for r in rows]
+            out = [{c: r[c] for c in cols} for r in rows]
+            for row in out:
+                # A dose typed as 25 comes back as 25, not 25.0 (SQLite's REAL
+                # returns floats): whole numbers stay whole through every round trip.
+                for c in numbers:
+                    v = row[c]
+                    if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
+                        row[c] = int(v)
+            records[EXCHANGE_NAMES[cls]] = out
     if exported_at is None:
         exported_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     return {
@@ -247,6 +275,11 @@ def loads(text: str) -> dict[str, Any]:
         raise ExchangeError(
             f"The file is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg}). "
             "It may be damaged or not an exchange file; export it again."
+        ) from None
+    except ValueError:  # Python reads no integer of more than 4,300 digits
+        raise ExchangeError(
+            "The file holds a number thousands of digits long, which no field of a journal "
+            "can hold; it is not a Treatment Journal export. Export the journal again."
         ) from None
     if not isinstance(data, dict):
         raise ExchangeError(
@@ -312,39 +345,63 @@ _JSON_TYPE_WORDS = {
 }
 
 
+#: No message line is longer than this, whatever the file holds.
+MAX_MESSAGE = 300
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "..."
+
+
 def _schema_message(err) -> tuple[list[Any], str]:
+    path, msg = _schema_message_full(err)
+    return path, _cut(msg)
+
+
+def _schema_message_full(err) -> tuple[list[Any], str]:
     path = list(err.absolute_path)
     v, inst = err.validator, err.instance
     if v == "required":
         missing = [p for p in err.validator_value if isinstance(inst, dict) and p not in inst]
-        name = missing[0] if missing else "?"
-        return [*path, name], "this field is missing; add it"
+        if len(missing) == 1:
+            return [*path, missing[0]], "this field is missing; add it"
+        return path, f"the fields {', '.join(missing)} are missing; add them"
     if v == "additionalProperties":
         allowed = set(err.schema.get("properties", {}))
         extra = sorted(k for k in inst if k not in allowed) if isinstance(inst, dict) else []
-        return path, f"unknown field(s) {', '.join(map(repr, extra))}; remove or rename them"
+        names = ", ".join(shown(k, 30, quote=repr) for k in extra[:3]) + (
+            ", ..." if len(extra) > 3 else ""
+        )
+        return path, f"unknown field(s) {names}; remove or rename them"
     if v == "type":
         want = err.validator_value
         wants = want if isinstance(want, list) else [want]
         words = " or ".join(_JSON_TYPE_WORDS.get(w, w) for w in wants)
-        shown = json.dumps(inst)
-        shown = shown if len(shown) <= 60 else shown[:57] + "..."
-        return path, f"should be {words}, not {shown}; change the value"
+        return path, f"should be {words}, not {shown(inst)}; change the value"
     if v == "enum":
         allowed = [x for x in err.validator_value if x is not None]
-        shown = ", ".join(map(str, allowed[:10])) + (", ..." if len(allowed) > 10 else "")
-        return path, f"{json.dumps(inst)} is not an allowed value; use one of: {shown}"
+        listed = ", ".join(map(str, allowed[:10])) + (", ..." if len(allowed) > 10 else "")
+        return path, f"{shown(inst)} is not an allowed value; use one of: {listed}"
     if v == "pattern":
         return path, (
-            f"{json.dumps(inst)} is not a date in the stored form "
+            f"{shown(inst)} is not a date in the stored form "
             "(2019, 2019-05, 2019-05-14, 2019-SP; optional ~ < > in front)"
         )
     if v in ("minimum", "maximum"):
         word = "below the lowest" if v == "minimum" else "above the highest"
-        return path, f"{inst} is {word} allowed value ({err.validator_value})"
+        return path, f"{shown(inst)} is {word} allowed value ({shown(err.validator_value)})"
+    if v == "maxLength":
+        return path, (
+            f"the text is {len(inst):,} characters long; this field holds at most "
+            f"{err.validator_value:,}. Shorten it"
+        )
+    if v == "maxItems":
+        return path, (
+            f"holds {len(inst):,} rows, but a journal has only one; keep one and remove the others"
+        )
     if v == "const":
-        return path, f"must be {json.dumps(err.validator_value)}, not {json.dumps(inst)}"
-    return path, err.message
+        return path, f"must be {shown(err.validator_value)}, not {shown(inst)}"
+    return path, f"{shown(inst)} is not acceptable here ({v})"
 
 
 Progress = Callable[[int, int, str], None]  # (done, total, text), like TaskControl.report
@@ -366,33 +423,47 @@ def check_exchange(data: Any, progress: Progress | None = None) -> list[str]:
     fmt, ver = data.get("format"), data.get("version")
     if fmt != FORMAT:
         return [
-            f"format: this is not a Treatment Journal export (format is {json.dumps(fmt)}, "
+            f"format: this is not a Treatment Journal export (format is {shown(fmt)}, "
             f"expected {json.dumps(FORMAT)})"
         ]
     if not isinstance(ver, int) or isinstance(ver, bool):
-        return [f"version: {json.dumps(ver)} is not a format version number"]
+        return [f"version: {shown(ver)} is not a format version number"]
     if ver > VERSION:
         return [
-            f"version: the file uses format version {ver}, made by a newer Treatment "
+            f"version: the file uses format version {shown(ver)}, made by a newer Treatment "
             f"Journal; this version reads up to {VERSION}. Update the app to import it."
         ]
     if ver not in READABLE_VERSIONS:
-        return [f"version: {ver} is not a known format version"]
+        return [f"version: {shown(ver)} is not a known format version"]
     if ver < VERSION:
         # An older file is checked as the current version: it only lacks newer lists.
         data = {**data, "version": VERSION}
 
-    import jsonschema
-
     progress(0, 4, "Checking the file's structure")
-    validator = jsonschema.Draft202012Validator(load_schema())
+    validator = _validator()
     errors: list[tuple[str, str]] = []
     bad_rows: set[tuple[str, int]] = set()
+    # The same flaw in many rows of one table (a list of 10,000 numbers given as
+    # "procedures") is listed once, with a count, not 10,000 times.
+    listed_of_kind: dict[tuple, list[int]] = {}
+    alike: dict[int, int] = {}
     for err in validator.iter_errors(data):
         path, msg = _schema_message(err)
-        errors.append((json_path(path), msg))
+        if any(p == json_path(path) for p, _ in errors[-3:]):
+            continue  # one problem per field is enough (too long AND not a date...)
         if len(path) >= 3 and path[0] == "records":
             bad_rows.add((path[1], path[2]))
+            listed = listed_of_kind.setdefault((path[1], tuple(path[3:]), err.validator), [])
+            if len(listed) == 3:  # three show the pattern; the rest are counted
+                alike[listed[-1]] += 1
+                continue
+            listed.append(len(errors))
+            alike[len(errors)] = 0
+        errors.append((json_path(path), msg))
+    for i, more in alike.items():
+        if more:
+            p, msg = errors[i]
+            errors[i] = (p, f"{msg} (and the same in {more:,} more rows of {p.split('[')[0][8:]})")
     records = data.get("records")
     if not isinstance(records, dict):
         return [f"{p}: {msg}" for p, msg in errors]
@@ -401,7 +472,9 @@ def check_exchange(data: Any, progress: Progress | None = None) -> list[str]:
     # Ids of every row in the file, the flawed ones too: a regimen with a bad date is
     # reported once, not again at every drug and procedure that points to it.
     present: dict[type[SQLModel], set] = {}
-    unusable: set[type[SQLModel]] = set()  # "regimens" is not even a list
+    # Tables whose rows cannot be told apart ("regimens" is not a list, or a row's id
+    # is not a number): a link into them may be right, so it is not reported again.
+    unusable: set[type[SQLModel]] = set()
     for key, rows in records.items():
         cls = _BY_KEY.get(key)
         if cls is not None and not isinstance(rows, list):
@@ -409,11 +482,18 @@ def check_exchange(data: Any, progress: Progress | None = None) -> list[str]:
         if cls is None or not isinstance(rows, list):
             continue
         seen: dict[int, dict] = {}
-        present[cls] = {r.get("id") for r in rows if isinstance(r, dict)}
+        present[cls] = set()
         for i, row in enumerate(rows):
-            if not isinstance(row, dict) or (key, i) in bad_rows:
+            if not isinstance(row, dict):
+                unusable.add(cls)
                 continue
             rid = row.get("id")
+            if not _is_id(rid):
+                unusable.add(cls)
+                continue
+            present[cls].add(rid)
+            if (key, i) in bad_rows:
+                continue
             if rid in seen:
                 errors.append((f"records.{key}[{i}].id", f"id {rid} is used twice in {key}"))
             seen[rid] = row
@@ -430,20 +510,20 @@ def check_exchange(data: Any, progress: Progress | None = None) -> list[str]:
                 continue
             parent = None
             if cls is m.RegimenDrug:
-                preg = ids.get(m.Regimen, {}).get(row.get("regimen_id"))
+                preg = ids.get(m.Regimen, {}).get(_id_or_none(row.get("regimen_id")))
                 parent = m.Regimen(**preg) if preg else None
             try:
                 validate(RowValues(cls, row), parent=parent)
             except RecordError as e:
                 for fe in e.errors:
-                    errors.append((f"records.{key}[{i}].{fe.field}", fe.message))
+                    errors.append((f"records.{key}[{i}].{fe.field}", _cut(fe.message)))
             for col in cls.__table__.columns:
                 for fk in col.foreign_keys:
                     target = _class_of(fk.column.table.name)
                     ref = row.get(col.name)
-                    if target in unusable:
+                    if target in unusable or ref is None or not _is_id(ref):
                         continue
-                    if ref is not None and ref not in present.get(target, set()):
+                    if ref not in present.get(target, set()):
                         errors.append(
                             (
                                 f"records.{key}[{i}].{col.name}",
@@ -451,7 +531,57 @@ def check_exchange(data: Any, progress: Progress | None = None) -> list[str]:
                                 "the file; fix the id or add that record",
                             )
                         )
+    if not errors:
+        errors += _cycles(ids)
     return [f"{p}: {msg}" for p, msg in errors]
+
+
+def _is_id(value: Any) -> bool:
+    # What the schema already demands of an id; checked again here because this pass
+    # also looks at rows the schema refused, and a list is not even hashable.
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and (isinstance(value, int) or value.is_integer())
+        and MIN_INT <= value <= MAX_INT
+    )
+
+
+def _id_or_none(value: Any) -> Any:
+    return value if _is_id(value) else None
+
+
+def _cycles(ids: dict[type[SQLModel], dict[int, dict]]) -> list[tuple[str, str]]:
+    """Rows of a table that point, through their own table, back to themselves (a
+    regimen part of a programme that is part of it): the timeline would loop."""
+    found = []
+    for cls, rows in ids.items():
+        key = EXCHANGE_NAMES[cls]
+        index = {rid: i for i, rid in enumerate(rows)}
+        for col in cls.__table__.columns:
+            if not any(fk.column.table is cls.__table__ for fk in col.foreign_keys):
+                continue
+            reported: set = set()
+            for rid in rows:
+                chain, at = [rid], rows[rid].get(col.name)
+                while _is_id(at) and at in rows and at not in chain:
+                    chain.append(at)
+                    at = rows[at].get(col.name)
+                if not _is_id(at) or at not in chain:
+                    continue
+                loop = chain[chain.index(at) :]
+                if reported.intersection(loop):  # the same circle, reached from outside
+                    continue
+                reported.update(loop)
+                first = min(loop, key=lambda r: index[r])
+                found.append(
+                    (
+                        f"records.{key}[{index[first]}].{col.name}",
+                        f"ids {' -> '.join(map(str, [*loop, loop[0]]))} point to each other in "
+                        "a circle; one of them must point to none",
+                    )
+                )
+    return found
 
 
 # -- import ----------------------------------------------------------------------------
@@ -511,6 +641,11 @@ def import_journal(store, data: dict[str, Any], progress: Progress | None = None
     later: list[tuple[type[SQLModel], str, list[dict]]] = []
     for cls in m.RECORD_TABLES:
         items = [dict(r) for r in records.get(EXCHANGE_NAMES[cls], [])]
+        whole = [c.name for c in cls.__table__.columns if isinstance(c.type, Integer)]
+        for r in items:
+            for c in whole:  # 6.0 in a whole-number field is 6 (JSON Schema agrees)
+                if isinstance(r.get(c), float):
+                    r[c] = int(r[c])
         # A row may point to a later row of its own table (a regimen planned as
         # part of one with a higher id): insert those links after all the rows.
         for col in cls.__table__.columns:
@@ -531,7 +666,16 @@ def import_journal(store, data: dict[str, Any], progress: Progress | None = None
             raise disk_full("the import", "Nothing was written to the journal.", store.path) from e
         raise ExchangeError(
             f"The import failed and nothing was written ({type(e.orig or e).__name__}: "
-            f"{e.orig or e})."
+            f"{_cut(str(e.orig or e))})."
+        ) from e
+    except ExchangeError:
+        raise
+    except (ValueError, TypeError, OverflowError) as e:
+        # The checks above should have named the field; if a value still slipped
+        # through, the transaction was rolled back and the person gets one sentence.
+        raise ExchangeError(
+            f"The import failed and nothing was written: a value in the file cannot be "
+            f"stored ({type(e).__name__}). Check the file, or export the journal again."
         ) from e
     progress(4, 4, "Done")
     return {EXCHANGE_NAMES[c]: len(v) for c, v in rows.items()}

@@ -23,3 +23,7 @@ class JournalMeta(SQLModel, table=True):
     # SHA-256 of the whole record, written on a clean close and cleared on open;
     # checked on the next open (see backup.content_seal). None = open or crashed.
     content_seal: str | None = None
+    # Write transactions so far, counted by the store (0005); the last count it
+    # acknowledged is also kept outside the file (see integrity.py), so committed
+    # changes lost with the WAL file are noticed.
+    change_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})

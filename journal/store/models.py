@@ -442,7 +442,11 @@ class TrialStudy(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     nct_id: str = Field(unique=True)
     title: str | None = None
-    raw_record: str = Field(sa_column=Column(Text, nullable=False))  # the study JSON as brought
+    # The study JSON as brought; a record may be far longer than any note (the
+    # registry file limit, journal.trials.record.MAX_RECORD_BYTES, bounds it).
+    raw_record: str = Field(
+        sa_column=Column(Text, nullable=False, info={"max_length": 16 * 1024 * 1024})
+    )
     record_updated: str | None = None  # lastUpdatePostDateStruct.date (YYYY-MM[-DD])
     brought_at: str = Field(default_factory=_now)  # UTC, ISO 8601
     source_name: str | None = None  # the file it came from (name only)

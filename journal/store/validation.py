@@ -10,13 +10,16 @@ line of defence; these messages exist so a person never sees an SQL error.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import math
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Float, Integer
+from sqlalchemy import Boolean, Float, Integer, Text
 from sqlmodel import SQLModel
 
 from journal.domain import vocab
+from journal.domain.catalog import get_catalog
 from journal.domain.dates import DateError, PartialDate
 from journal.domain.labs import LAB_TESTS
 from journal.store import models as m
@@ -292,6 +295,67 @@ GRADE_RANGES: dict[str, tuple[int, int]] = {
     vocab.GradingScale.KVA: (1, 4),
 }
 
+# Bounds every stored value keeps, whatever its field. The exchange schema is built
+# from the same numbers, so a table added later gets them without anyone listing it.
+MIN_INT, MAX_INT = -(2**63), 2**63 - 1  # SQLite's INTEGER
+#: Far beyond any real measurement (red cells per litre are ~5e12), far below
+#: where floats lose whole numbers or overflow when written out.
+MAX_NUMBER = 1e15
+#: Names, codes, reasons: a line of text.
+MAX_SHORT_TEXT = 1_000
+#: Notes, plans, answers: about 15 printed pages; a report prints less (see
+#: journal.reports.common) and says how much more the journal holds.
+MAX_LONG_TEXT = 100_000
+
+
+def text_limit(col) -> int:
+    """Most characters a text column accepts: its own ``info["max_length"]`` when it
+    declares one (a registry record kept whole), else long free text vs. a line."""
+    declared = col.info.get("max_length")
+    if declared is not None:
+        return int(declared)
+    return MAX_LONG_TEXT if isinstance(col.type, Text) else MAX_SHORT_TEXT
+
+
+def shown(value, limit: int = 60, *, quote=json.dumps) -> str:
+    """A value as quoted in a message: short, and safe to print whatever it holds.
+
+    Messages name what is wrong; they never repeat a 10 MB string or a number with
+    thousands of digits (Python refuses to print those) back to the person.
+    """
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, int):
+        if abs(value) < 10**30:
+            return str(value)
+        return f"a number with {int(value.bit_length() * math.log10(2)) + 1:,} digits"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e16:
+            return f"{int(value):,}"
+        return repr(value)
+    if isinstance(value, str):
+        # Both quote styles escape broken characters instead of failing to print.
+        if len(value) <= limit:
+            return quote(value)
+        return quote(value[: limit - 3])[:-1] + f"...{quote('')[0]} ({len(value):,} characters)"
+    if isinstance(value, list | tuple):
+        return f"a list of {len(value):,} item{'' if len(value) == 1 else 's'}"
+    if isinstance(value, dict):
+        return f"a group of {len(value):,} field{'' if len(value) == 1 else 's'}"
+    return type(value).__name__
+
+
+def _unstorable_text(value: str) -> bool:
+    # A lone surrogate (JSON "\ud800") is not a character: UTF-8 cannot hold it.
+    if value.isascii():
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 # How far ahead a date may lie: plans and appointments, not typing slips.
 FUTURE_SLACK_DAYS = 366
 
@@ -320,28 +384,56 @@ def _check_types(record: SQLModel, errors: list[FieldError], ignore=()) -> None:
                     )
                 )
             continue
+        label = _label(col.name, cls)
         if isinstance(col.type, Boolean):
             if not isinstance(value, bool):
-                errors.append(
-                    FieldError(col.name, f"The {_label(col.name, cls)} must be yes or no.")
-                )
+                errors.append(FieldError(col.name, f"The {label} must be yes or no."))
         elif isinstance(col.type, Integer):
+            if isinstance(value, float) and value.is_integer() and abs(value) <= MAX_NUMBER:
+                continue  # 6.0 is a whole number (JSON Schema agrees); stored as 6
             if isinstance(value, bool) or not isinstance(value, int):
+                errors.append(FieldError(col.name, f"The {label} must be a whole number."))
+            elif not MIN_INT <= value <= MAX_INT:
                 errors.append(
-                    FieldError(col.name, f"The {_label(col.name, cls)} must be a whole number.")
+                    FieldError(
+                        col.name,
+                        f"The {label} ({shown(value)}) is too large to store; check the number.",
+                    )
                 )
         elif isinstance(col.type, Float):
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, int | float)
-                or value != value
-                or value in (float("inf"), float("-inf"))
-            ):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                errors.append(FieldError(col.name, f"The {label} must be a number."))
+            elif not (isinstance(value, int) or math.isfinite(value)):
                 errors.append(
-                    FieldError(col.name, f"The {_label(col.name, cls)} must be a number.")
+                    FieldError(col.name, f"The {label} must be a number, not {shown(value)}.")
+                )
+            elif abs(value) > MAX_NUMBER:
+                errors.append(
+                    FieldError(
+                        col.name,
+                        f"The {label} ({shown(value)}) is far beyond any real value "
+                        f"(at most {MAX_NUMBER:g}); check the number.",
+                    )
                 )
         elif not isinstance(value, str):
-            errors.append(FieldError(col.name, f"The {_label(col.name, cls)} must be text."))
+            errors.append(FieldError(col.name, f"The {label} must be text."))
+        elif len(value) > (most := text_limit(col)):
+            errors.append(
+                FieldError(
+                    col.name,
+                    f"The {label} is {len(value):,} characters long; it can hold at most "
+                    f"{most:,}. Shorten it"
+                    + (", or split it into several entries." if most == MAX_LONG_TEXT else "."),
+                )
+            )
+        elif _unstorable_text(value):
+            errors.append(
+                FieldError(
+                    col.name,
+                    f"The {label} holds a broken character (a lone UTF-16 surrogate) that "
+                    "cannot be stored as text; retype that part.",
+                )
+            )
 
 
 def validate(
@@ -374,7 +466,7 @@ def validate(
             errors.append(
                 FieldError(
                     f,
-                    f"The {_label(f, cls)} ({raw!r}) is not a date this app can read. "
+                    f"The {_label(f, cls)} ({shown(raw, quote=repr)}) is not a date this app can read. "
                     "Type it like 2019, May 2019 or 14 May 2019.",
                 )
             )
@@ -419,7 +511,8 @@ def validate(
             errors.append(
                 FieldError(
                     f,
-                    f"{raw!r} is not a known {_label(f, cls)}. Choose one of: {_plain_enum(enum)}.",
+                    f"{shown(raw, quote=repr)} is not a known {_label(f, cls)}. "
+                    f"Choose one of: {_plain_enum(enum)}.",
                 )
             )
 
@@ -453,7 +546,21 @@ def _regimen(r: m.Regimen, dates, errors, bad, parent) -> None:
         )
 
 
+def _known_drug(record, errors, bad) -> None:
+    drug_id = record.drug_id
+    if drug_id is None or "drug_id" in bad or get_catalog().get(drug_id) is not None:
+        return
+    errors.append(
+        FieldError(
+            "drug_id",
+            f"{shown(drug_id, quote=repr)} is not a drug in this app's catalog. Choose the drug from "
+            "the list, or leave the catalog id empty and type its name.",
+        )
+    )
+
+
 def _drug(d: m.RegimenDrug, dates, errors, bad, parent) -> None:
+    _known_drug(d, errors, bad)
     if not (d.drug_id or (d.name or "").strip()) and "name" not in bad:
         errors.append(
             FieldError("name", "The drug has no name. Choose it from the list or type its name.")
@@ -521,7 +628,8 @@ def _lab(lab: m.LabResult, dates, errors, bad, parent) -> None:
     if test is None:
         errors.append(
             FieldError(
-                "test", f"{lab.test!r} is not a test this app knows. Choose the test from the list."
+                "test",
+                f"{shown(lab.test, quote=repr)} is not a test this app knows. Choose the test from the list.",
             )
         )
         return
@@ -529,7 +637,7 @@ def _lab(lab: m.LabResult, dates, errors, bad, parent) -> None:
         errors.append(
             FieldError(
                 "unit",
-                f"{test.name} is not measured in {lab.unit!r}. Use {' or '.join(test.units)}.",
+                f"{test.name} is not measured in {shown(lab.unit, quote=repr)}. Use {' or '.join(test.units)}.",
             )
         )
     if test.qualitative:
@@ -568,6 +676,7 @@ def _lab(lab: m.LabResult, dates, errors, bad, parent) -> None:
 
 
 def _side_effect_drug(sd: m.SideEffectDrug, dates, errors, bad, parent) -> None:
+    _known_drug(sd, errors, bad)
     if not (sd.drug_id or (sd.name or "").strip()):
         errors.append(
             FieldError(

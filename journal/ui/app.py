@@ -10,7 +10,6 @@ file is never written to.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import sys
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
 
 from journal.ui import theme
+from journal.ui.arguments import window_parser
 from journal.ui.settings import APP, ORG, Settings
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,19 @@ class AppController:
         ctx.error.connect(lambda msg: QMessageBox.warning(self.window, "Treatment Journal", msg))
         self.window.set_context(ctx)
         self.settings.add_recent(str(store.path))
+        if getattr(store, "lost_changes", None):
+            from PySide6.QtCore import QTimer
+
+            # After the window is shown: the journal is open and usable either way.
+            QTimer.singleShot(
+                0,
+                lambda: QMessageBox.warning(
+                    self.window,
+                    "Some saved changes are missing",
+                    store.lost_changes
+                    + "\n\nFile > Restore from backup goes back to a backup if you choose to.",
+                ),
+            )
 
     def open_path(self, path: str | Path, *, quiet: bool = False, passphrase=None) -> bool:
         from journal.store.crypto import PassphraseNeededError
@@ -448,17 +461,80 @@ def main(argv: list[str] | None = None) -> int:
 
     setup_logging("window")
     sys.excepthook = _show_unexpected
-    parser = argparse.ArgumentParser(prog="treatment-journal", description="Treatment Journal")
-    parser.add_argument("file", nargs="?", help="journal file to open (default: your journal)")
-    parser.add_argument("--demo", action="store_true", help="open the demo journal")
-    args, _qt_args = parser.parse_known_args(argv[1:])
+    args = window_parser().parse_args(argv[1:])  # exits 2 on anything unknown
     app = make_app(argv)
     from journal.ui.tasks import collect_garbage_on_ui_thread_only
 
     collect_garbage_on_ui_thread_only()
     window, _controller = build_window(path=args.file, demo=args.demo)
+    install_shutdown_handlers(app, window)
     window.show()
     return app.exec()
+
+
+#: Signals that mean "the session is ending" (logout, shutdown, a closed terminal).
+SHUTDOWN_SIGNALS = ("SIGTERM", "SIGHUP")
+
+
+def install_shutdown_handlers(app: QApplication, window, *, signals: bool = True):
+    """Logout, shutdown and ``kill -TERM`` close the window the normal way: the
+    journal gets its content seal and the on-close backup, as when the person
+    closes the window. (Without this, Qt ends on SIGTERM without any of it.)
+
+    Python runs a signal handler only when the interpreter gets control, which it
+    does not inside Qt's event loop; so the handler only writes to a socket whose
+    other end a QSocketNotifier watches, and the close happens on the UI thread.
+    """
+    import contextlib
+    import signal
+    import socket
+
+    from PySide6.QtCore import QSocketNotifier
+
+    def close_window(*_args) -> None:
+        with contextlib.suppress(RuntimeError):  # the window itself may be gone already
+            window.close()
+        app.quit()
+
+    # The desktop's session manager asks before logging out: save = close cleanly.
+    app.commitDataRequest.connect(close_window)
+
+    # Anything else that ends the loop (app.quit from elsewhere) still closes the journal.
+    def close_journal() -> None:
+        with contextlib.suppress(RuntimeError):  # the window itself may be gone already
+            if window.ctx is not None:
+                window.set_context(None)
+
+    app.aboutToQuit.connect(close_journal)
+
+    names = [n for n in SHUTDOWN_SIGNALS if hasattr(signal, n)]
+    if not signals or not names or not hasattr(signal, "set_wakeup_fd"):
+        return close_window
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    try:
+        signal.set_wakeup_fd(writer.fileno())
+    except ValueError:  # not the main thread (tests building a window in a worker)
+        reader.close()
+        writer.close()
+        return close_window
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, app)
+
+    def on_wakeup() -> None:
+        with contextlib.suppress(OSError):
+            reader.recv(64)
+        if pending:
+            pending.clear()
+            close_window()
+
+    pending: list[int] = []
+    notifier.activated.connect(on_wakeup)
+    for name in names:
+        signal.signal(getattr(signal, name), lambda signum, _frame: pending.append(signum))
+    # Kept alive with the app: the notifier and both socket ends.
+    app._shutdown_wakeup = (notifier, reader, writer)
+    return close_window
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from journal.domain.dates import DateError, PartialDate
+from journal.store.validation import MAX_LONG_TEXT, MAX_SHORT_TEXT
 
 
 def _hint_label() -> QLabel:
@@ -132,10 +133,19 @@ class EnumCombo(QComboBox):
         return None
 
 
+def _too_long(text: str, most: int) -> str | None:
+    # The record's own limit (journal.store.validation), said before saving. Nothing
+    # is cut silently: the person decides what to keep.
+    if len(text) <= most:
+        return None
+    return f"This text is {len(text):,} characters long; it can hold at most {most:,}. Shorten it."
+
+
 class TextEdit(QLineEdit):
     def __init__(self, *, required: bool = False):
         super().__init__()
         self.required = required
+        self.setMaxLength(10 * MAX_SHORT_TEXT)  # Qt's default (32,767) would cut silently
 
     def value(self) -> str | None:
         t = self.text().strip()
@@ -147,7 +157,7 @@ class TextEdit(QLineEdit):
     def error(self) -> str | None:
         if self.required and not self.text().strip():
             return "This is needed."
-        return None
+        return _too_long(self.text().strip(), MAX_SHORT_TEXT)
 
 
 class LongTextEdit(QPlainTextEdit):
@@ -156,6 +166,10 @@ class LongTextEdit(QPlainTextEdit):
         self.setTabChangesFocus(True)  # Tab moves on, as in every other field
         self.setMinimumHeight(60)
         self.setMaximumHeight(140)
+        self.setToolTip(
+            f"Up to {MAX_LONG_TEXT:,} characters (about 15 pages). A summary prints "
+            "the beginning and says how much more the journal holds."
+        )
 
     def value(self) -> str | None:
         t = self.toPlainText().strip()
@@ -165,7 +179,7 @@ class LongTextEdit(QPlainTextEdit):
         self.setPlainText("" if v is None else str(v))
 
     def error(self) -> str | None:
-        return None
+        return _too_long(self.toPlainText().strip(), MAX_LONG_TEXT)
 
 
 class NumberEdit(QLineEdit):
