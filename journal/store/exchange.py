@@ -542,6 +542,7 @@ def check_exchange(data: Any, progress: Progress | None = None) -> list[str]:
 
     # Field rules the schema cannot say (dates in order, units per test, grades per scale).
     progress(1, 4, "Checking each record")
+    today = dt.date.today()  # once, not once per row
     for key, rows in records.items():
         cls = _BY_KEY.get(key)
         if cls is None or not isinstance(rows, list):
@@ -554,27 +555,35 @@ def check_exchange(data: Any, progress: Progress | None = None) -> list[str]:
                 preg = ids.get(m.Regimen, {}).get(_id_or_none(row.get("regimen_id")))
                 parent = m.Regimen(**preg) if preg else None
             try:
-                validate(RowValues(cls, row), parent=parent)
+                validate(RowValues(cls, row), parent=parent, today=today)
             except RecordError as e:
                 for fe in e.errors:
                     errors.append((f"records.{key}[{i}].{fe.field}", _cut(fe.message)))
-            for col in cls.__table__.columns:
-                for fk in col.foreign_keys:
-                    target = _class_of(fk.column.table.name)
-                    ref = row.get(col.name)
-                    if target in unusable or ref is None or not _is_id(ref):
-                        continue
-                    if ref not in present.get(target, set()):
-                        errors.append(
-                            (
-                                f"records.{key}[{i}].{col.name}",
-                                f"points to {EXCHANGE_NAMES[target]} id {ref}, which is not in "
-                                "the file; fix the id or add that record",
-                            )
+            for name, target in _links(cls):
+                ref = row.get(name)
+                if target in unusable or ref is None or not _is_id(ref):
+                    continue
+                if ref not in present.get(target, set()):
+                    errors.append(
+                        (
+                            f"records.{key}[{i}].{name}",
+                            f"points to {EXCHANGE_NAMES[target]} id {ref}, which is not in "
+                            "the file; fix the id or add that record",
                         )
+                    )
     if not errors:
         errors += _cycles(ids)
     return [f"{p}: {msg}" for p, msg in errors]
+
+
+@functools.cache
+def _links(cls: type[SQLModel]) -> tuple[tuple[str, type[SQLModel]], ...]:
+    """(field, table it points to) of each foreign key of ``cls``, in column order."""
+    return tuple(
+        (col.name, _class_of(fk.column.table.name))
+        for col in cls.__table__.columns
+        for fk in col.foreign_keys
+    )
 
 
 def _is_id(value: Any) -> bool:
