@@ -7,6 +7,11 @@ insert), exporting it (query + JSON text), checking the file (JSON Schema +
 field rules + references), importing it (check + one-transaction insert), and
 reading it back for the rules (load_history); plus the ORM-vs-Core insert ratio
 for the lab rows, the reason bulk paths use Core.
+
+Then the issue-16 figure: importing the exported file (read + parse + check +
+insert into a new journal) against its floor, reading and parsing the same file
+with json.loads alone, measured alternately (--pairs times) so both see the same
+load; target: ratio <= 3x. The one-off compile of the schema is printed apart.
 """
 
 from __future__ import annotations
@@ -21,9 +26,16 @@ from pathlib import Path
 from sqlalchemy import delete
 
 from journal.services.queries import load_history
+from journal.store import exchange
 from journal.store import models as m
 from journal.store.db import create_journal
-from journal.store.exchange import check_exchange, dumps, export_journal, import_journal
+from journal.store.exchange import (
+    check_exchange,
+    dumps,
+    export_journal,
+    import_journal,
+    read_file,
+)
 from journal.synthetic import build_synthetic
 
 
@@ -40,7 +52,10 @@ def main() -> None:
     ap.add_argument("--regimens", type=int, default=40)
     ap.add_argument("--labs", type=int, default=5000)
     ap.add_argument("--side-effects", type=int, default=1000)
+    ap.add_argument("--pairs", type=int, default=5, help="alternate import / json.loads runs")
     a = ap.parse_args()
+    exchange._fast_validator.cache_clear()
+    t_compile, _ = timed(exchange._fast_validator)
     figures: dict[str, list[float]] = {}
     size = 0
     rows = {}
@@ -91,6 +106,16 @@ def main() -> None:
             figures.setdefault(f"insert {len(labs)} labs: Core executemany", []).append(t_core)
             src.close()
             dst.close()
+        path = Path(d) / "export.json"
+        path.write_text(text, encoding="utf-8")
+        imports, parses = [], []
+        for pair in range(a.pairs):
+            target = create_journal(Path(d) / f"import{pair}.sqlite", auto_backup=False)
+            t, _ = timed(lambda: json.loads(path.read_bytes()))
+            parses.append(t)
+            t, _ = timed(lambda target=target: import_journal(target, read_file(path)))
+            imports.append(t)
+            target.close()
     total = sum(rows.values())
     print(
         f"synthetic journal: {a.years} years, {total} rows "
@@ -104,6 +129,13 @@ def main() -> None:
     core_key = next(k for k in figures if k.endswith("Core executemany"))
     ratio = statistics.median(figures[orm_key]) / statistics.median(figures[core_key])
     print(f"  ORM / Core insert time ratio: {ratio:.1f}x")
+    t_imp, t_parse = statistics.median(imports), statistics.median(parses)
+    print(
+        f"import of the file vs its floor (read + json.loads), median of {a.pairs} "
+        f"alternate pairs:\n  import {t_imp * 1000:.0f} ms, floor {t_parse * 1000:.0f} ms, "
+        f"ratio {t_imp / t_parse:.2f}x (target <= 3x); compiling the schema, once per "
+        f"process: {t_compile * 1000:.0f} ms"
+    )
 
 
 if __name__ == "__main__":

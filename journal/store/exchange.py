@@ -207,6 +207,57 @@ def _validator():
     return jsonschema.Draft202012Validator(load_schema())
 
 
+#: Draft-07 means the same as draft 2020-12 for every keyword the schema uses
+#: (a test checks the list); fastjsonschema compiles draft-07, not 2020-12.
+FAST_SCHEMA_KEYWORDS = frozenset(
+    {"$schema", "$id", "title", "description", "type", "properties", "required",
+     "additionalProperties", "items", "maxItems", "const", "enum", "minimum", "maximum",
+     "maxLength", "pattern"}
+)  # fmt: skip
+
+
+def fast_schema() -> dict[str, Any]:
+    """The shipped schema as fastjsonschema compiles it: declared draft-07, and each
+    ``const`` written as a one-value ``enum`` (the same rule; fastjsonschema's
+    ``const`` fails to compile without detailed exceptions)."""
+
+    def convert(node: Any, names: bool = False) -> Any:
+        # ``names``: a "properties" map, whose keys are field names, not keywords.
+        if isinstance(node, dict):
+            out = {k: convert(v, not names and k == "properties") for k, v in node.items()}
+            if not names and "const" in out:
+                out["enum"] = [out.pop("const")]
+            return out
+        if isinstance(node, list):
+            return [convert(v) for v in node]
+        return node
+
+    schema = convert(load_schema())
+    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
+    return schema
+
+
+@functools.cache
+def _fast_validator() -> Callable[[Any], Any]:
+    # Compiled once per process, when the first file is checked: a quarter second
+    # that commands which never import do not pay.
+    import fastjsonschema
+
+    return fastjsonschema.compile(
+        fast_schema(), use_default=False, use_formats=False, detailed_exceptions=False
+    )
+
+
+def schema_valid(data: Any) -> bool:
+    """True if ``data`` meets the schema, by the compiled validator (many times quicker
+    than ``jsonschema``, which is kept for the messages of a file that does not)."""
+    try:
+        _fast_validator()(data)
+    except Exception:  # its refusal, or anything odd: the full check decides and explains
+        return False
+    return True
+
+
 def schema_text() -> str:
     return json.dumps(build_schema(), indent=2, ensure_ascii=False) + "\n"
 
@@ -440,14 +491,15 @@ def check_exchange(data: Any, progress: Progress | None = None) -> list[str]:
         data = {**data, "version": VERSION}
 
     progress(0, 4, "Checking the file's structure")
-    validator = _validator()
     errors: list[tuple[str, str]] = []
     bad_rows: set[tuple[str, int]] = set()
     # The same flaw in many rows of one table (a list of 10,000 numbers given as
     # "procedures") is listed once, with a count, not 10,000 times.
     listed_of_kind: dict[tuple, list[int]] = {}
     alike: dict[int, int] = {}
-    for err in validator.iter_errors(data):
+    # A file that meets the schema (every real export) skips the slow walk that
+    # names each problem; one that does not gets exactly the messages it always got.
+    for err in () if schema_valid(data) else _validator().iter_errors(data):
         path, msg = _schema_message(err)
         if any(p == json_path(path) for p, _ in errors[-3:]):
             continue  # one problem per field is enough (too long AND not a date...)
@@ -501,6 +553,7 @@ def check_exchange(data: Any, progress: Progress | None = None) -> list[str]:
 
     # Field rules the schema cannot say (dates in order, units per test, grades per scale).
     progress(1, 4, "Checking each record")
+    today = dt.date.today()  # once, not once per row
     for key, rows in records.items():
         cls = _BY_KEY.get(key)
         if cls is None or not isinstance(rows, list):
@@ -513,27 +566,35 @@ def check_exchange(data: Any, progress: Progress | None = None) -> list[str]:
                 preg = ids.get(m.Regimen, {}).get(_id_or_none(row.get("regimen_id")))
                 parent = m.Regimen(**preg) if preg else None
             try:
-                validate(RowValues(cls, row), parent=parent)
+                validate(RowValues(cls, row), parent=parent, today=today)
             except RecordError as e:
                 for fe in e.errors:
                     errors.append((f"records.{key}[{i}].{fe.field}", _cut(fe.message)))
-            for col in cls.__table__.columns:
-                for fk in col.foreign_keys:
-                    target = _class_of(fk.column.table.name)
-                    ref = row.get(col.name)
-                    if target in unusable or ref is None or not _is_id(ref):
-                        continue
-                    if ref not in present.get(target, set()):
-                        errors.append(
-                            (
-                                f"records.{key}[{i}].{col.name}",
-                                f"points to {EXCHANGE_NAMES[target]} id {ref}, which is not in "
-                                "the file; fix the id or add that record",
-                            )
+            for name, target in _links(cls):
+                ref = row.get(name)
+                if target in unusable or ref is None or not _is_id(ref):
+                    continue
+                if ref not in present.get(target, set()):
+                    errors.append(
+                        (
+                            f"records.{key}[{i}].{name}",
+                            f"points to {EXCHANGE_NAMES[target]} id {ref}, which is not in "
+                            "the file; fix the id or add that record",
                         )
+                    )
     if not errors:
         errors += _cycles(ids)
     return [f"{p}: {msg}" for p, msg in errors]
+
+
+@functools.cache
+def _links(cls: type[SQLModel]) -> tuple[tuple[str, type[SQLModel]], ...]:
+    """(field, table it points to) of each foreign key of ``cls``, in column order."""
+    return tuple(
+        (col.name, _class_of(fk.column.table.name))
+        for col in cls.__table__.columns
+        for fk in col.foreign_keys
+    )
 
 
 def _is_id(value: Any) -> bool:

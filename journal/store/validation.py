@@ -10,10 +10,13 @@ line of defence; these messages exist so a person never sees an SQL error.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Boolean, Float, Integer, Text
 from sqlmodel import SQLModel
@@ -140,6 +143,21 @@ class RowValues:
         if field is None:
             raise AttributeError(name)
         return field.get_default(call_default_factory=True)
+
+    def _read(self, name: str):
+        # getattr(row, name, None) without the trip through __getattr__ (the checks
+        # read every field of thousands of rows); no column name starts with "_".
+        values = self._values
+        if name in values:
+            return values[name]
+        field = self.model_class.model_fields.get(name)
+        return None if field is None else field.get_default(call_default_factory=True)
+
+
+def _reader(record) -> Callable[[str], Any]:
+    if isinstance(record, RowValues):
+        return record._read
+    return lambda name: getattr(record, name, None)
 
 
 # Where a field's plain name depends on its table.
@@ -368,72 +386,105 @@ def _plain_enum(values: type[StrEnum]) -> str:
     return ", ".join(v.value for v in values)
 
 
-def _check_types(record: SQLModel, errors: list[FieldError], ignore=()) -> None:
-    table = record.__table__
-    cls = getattr(record, "model_class", None) or type(record)
+_BOOL, _INT, _FLOAT, _TEXT = range(4)
+
+
+@functools.cache
+def _columns(table) -> tuple[tuple[str, int, bool, int], ...]:
+    """(name, kind, required, text limit) of each column but the id, worked out once
+    per table: import checks thousands of rows of the same few tables."""
+    out = []
     for col in table.columns:
-        if col.name == "id" or col.name in ignore:
+        if col.name == "id":
             continue
-        value = getattr(record, col.name, None)
+        if isinstance(col.type, Boolean):
+            kind = _BOOL
+        elif isinstance(col.type, Integer):
+            kind = _INT
+        elif isinstance(col.type, Float):
+            kind = _FLOAT
+        else:
+            kind = _TEXT
+        has_default = col.default is not None or col.server_default is not None
+        out.append((col.name, kind, not col.nullable and not has_default, text_limit(col)))
+    return tuple(out)
+
+
+def _check_types(record: SQLModel, errors: list[FieldError], ignore=()) -> None:
+    cls = getattr(record, "model_class", None) or type(record)
+    read = _reader(record)
+    for name, kind, required, most in _columns(record.__table__):
+        if name in ignore:
+            continue
+        value = read(name)
         if value is None:
-            has_default = col.default is not None or col.server_default is not None
-            if not col.nullable and not has_default:
+            if required:
                 errors.append(
-                    FieldError(
-                        col.name, f"The {_label(col.name, cls)} is required; please fill it in."
-                    )
+                    FieldError(name, f"The {_label(name, cls)} is required; please fill it in.")
                 )
             continue
-        label = _label(col.name, cls)
-        if isinstance(col.type, Boolean):
+        if kind == _BOOL:
             if not isinstance(value, bool):
-                errors.append(FieldError(col.name, f"The {label} must be yes or no."))
-        elif isinstance(col.type, Integer):
+                errors.append(FieldError(name, f"The {_label(name, cls)} must be yes or no."))
+        elif kind == _INT:
             if isinstance(value, float) and value.is_integer() and abs(value) <= MAX_NUMBER:
                 continue  # 6.0 is a whole number (JSON Schema agrees); stored as 6
             if isinstance(value, bool) or not isinstance(value, int):
-                errors.append(FieldError(col.name, f"The {label} must be a whole number."))
+                errors.append(FieldError(name, f"The {_label(name, cls)} must be a whole number."))
             elif not MIN_INT <= value <= MAX_INT:
                 errors.append(
                     FieldError(
-                        col.name,
-                        f"The {label} ({shown(value)}) is too large to store; check the number.",
+                        name,
+                        f"The {_label(name, cls)} ({shown(value)}) is too large to store; "
+                        "check the number.",
                     )
                 )
-        elif isinstance(col.type, Float):
+        elif kind == _FLOAT:
             if isinstance(value, bool) or not isinstance(value, int | float):
-                errors.append(FieldError(col.name, f"The {label} must be a number."))
+                errors.append(FieldError(name, f"The {_label(name, cls)} must be a number."))
             elif not (isinstance(value, int) or math.isfinite(value)):
                 errors.append(
-                    FieldError(col.name, f"The {label} must be a number, not {shown(value)}.")
+                    FieldError(
+                        name, f"The {_label(name, cls)} must be a number, not {shown(value)}."
+                    )
                 )
             elif abs(value) > MAX_NUMBER:
                 errors.append(
                     FieldError(
-                        col.name,
-                        f"The {label} ({shown(value)}) is far beyond any real value "
+                        name,
+                        f"The {_label(name, cls)} ({shown(value)}) is far beyond any real value "
                         f"(at most {MAX_NUMBER:g}); check the number.",
                     )
                 )
         elif not isinstance(value, str):
-            errors.append(FieldError(col.name, f"The {label} must be text."))
-        elif len(value) > (most := text_limit(col)):
+            errors.append(FieldError(name, f"The {_label(name, cls)} must be text."))
+        elif len(value) > most:
             errors.append(
                 FieldError(
-                    col.name,
-                    f"The {label} is {len(value):,} characters long; it can hold at most "
-                    f"{most:,}. Shorten it"
+                    name,
+                    f"The {_label(name, cls)} is {len(value):,} characters long; it can hold "
+                    f"at most {most:,}. Shorten it"
                     + (", or split it into several entries." if most == MAX_LONG_TEXT else "."),
                 )
             )
         elif _unstorable_text(value):
             errors.append(
                 FieldError(
-                    col.name,
-                    f"The {label} holds a broken character (a lone UTF-16 surrogate) that "
-                    "cannot be stored as text; retype that part.",
+                    name,
+                    f"The {_label(name, cls)} holds a broken character (a lone UTF-16 "
+                    "surrogate) that cannot be stored as text; retype that part.",
                 )
             )
+
+
+@functools.cache
+def _enum_values(enum: type[StrEnum]) -> frozenset[str]:
+    return frozenset(v.value for v in enum)
+
+
+#: Stored dates repeat (every lab of a day, every drug of a regimen); a PartialDate
+#: is immutable, so one parse per distinct text is enough.
+_parse_date = functools.lru_cache(maxsize=4096)(PartialDate.from_iso)
 
 
 def validate(
@@ -452,16 +503,17 @@ def validate(
     cls = getattr(record, "model_class", None) or type(record)
     today = today or dt.date.today()
     errors: list[FieldError] = []
+    read = _reader(record)
     _check_types(record, errors, ignore)
     bad = {e.field for e in errors}
 
     dates: dict[str, PartialDate] = {}
     for f in DATE_FIELDS.get(cls, ()):
-        raw = getattr(record, f, None)
+        raw = read(f)
         if raw is None or f in bad:
             continue
         try:
-            d = PartialDate.from_iso(raw)
+            d = _parse_date(raw)
         except DateError:
             errors.append(
                 FieldError(
@@ -504,10 +556,10 @@ def validate(
             )
 
     for f, enum in ENUM_FIELDS.get(cls, {}).items():
-        raw = getattr(record, f, None)
+        raw = read(f)
         if raw is None or f in bad:
             continue
-        if raw not in {v.value for v in enum}:
+        if raw not in _enum_values(enum):
             errors.append(
                 FieldError(
                     f,
@@ -517,14 +569,14 @@ def validate(
             )
 
     for f, (lo, hi, hint) in RANGES.get(cls, {}).items():
-        v = getattr(record, f, None)
+        v = read(f)
         if v is None or f in bad:
             continue
         if (lo is not None and v < lo) or (hi is not None and v > hi):
             errors.append(FieldError(f, f"The {_label(f, cls)} ({v:g}) is out of range. {hint}"))
 
     for f in REQUIRED_TEXT.get(cls, ()):
-        v = getattr(record, f, None)
+        v = read(f)
         if f not in bad and (v is None or not str(v).strip()):
             errors.append(FieldError(f, f"The {_label(f, cls)} is empty; please fill it in."))
 
