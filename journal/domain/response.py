@@ -313,41 +313,69 @@ class ResponseResult:
 
 
 # --------------------------------------------------------------------------- helpers
+@dataclass(frozen=True)
+class PdCriterion:
+    """IMWG 2016 progression from the nadir for one disease marker: a rise of at least
+    ``relative`` x |nadir| and at least (``strict``: more than) ``absolute``; for a
+    high nadir (``high_nadir`` or more) a rise of ``high_rise`` alone is enough."""
+
+    relative: float
+    absolute: float
+    text: str
+    strict: bool = False
+    high_nadir: float | None = None
+    high_rise: float | None = None
+    high_text: str = ""
+
+    def is_high(self, nadir: float) -> bool:
+        return self.high_nadir is not None and ge(nadir, self.high_nadir)
+
+
+#: The one table of IMWG progression criteria (Kumar et al., Lancet Oncol 2016, table 3);
+#: the threshold drawn on the chart, the test and the words in "Why?" all read it.
+PD_CRITERIA: dict[str, PdCriterion] = {
+    "serum": PdCriterion(
+        0.25,
+        0.5,
+        "a rise of at least 25% from the nadir and at least 0.5 g/dL",
+        high_nadir=5.0,
+        high_rise=1.0,
+        high_text="a rise of at least 1 g/dL is enough when the nadir was 5 g/dL or more",
+    ),
+    "urine": PdCriterion(
+        0.25, 200.0, "a rise of at least 25% from the nadir and at least 200 mg/24h"
+    ),
+    "flc": PdCriterion(
+        0.25,
+        100.0,
+        "a rise in dFLC of at least 25% from the nadir and more than 100 mg/L (10 mg/dL)",
+        strict=True,
+    ),
+    "bmpc": PdCriterion(
+        0.0, 10.0, "a rise of at least 10 percentage points in bone-marrow plasma cells"
+    ),
+}
+
+
 def _pd_threshold(param: str, nadir: float) -> float:
-    if param == "serum":
-        if ge(nadir, 5.0):
-            return nadir + 1.0
-        return max(nadir * 1.25, nadir + 0.5)
-    if param == "urine":
-        return max(nadir * 1.25, nadir + 200.0)
-    if param == "flc":
-        return max(nadir + abs(nadir) * 0.25, nadir + 100.0)
-    return nadir + 10.0  # bmpc: absolute +10 percentage points
+    c = PD_CRITERIA[param] if param in PD_CRITERIA else PD_CRITERIA["bmpc"]
+    if c.is_high(nadir):
+        return nadir + c.high_rise
+    return nadir + max(c.relative * abs(nadir), c.absolute)
 
 
 def _meets_pd(param: str, value: float, nadir: float) -> bool:
+    c = PD_CRITERIA[param] if param in PD_CRITERIA else PD_CRITERIA["bmpc"]
     inc = value - nadir
-    if param == "serum":
-        if ge(nadir, 5.0) and ge(inc, 1.0):
-            return True
-        return ge(inc, 0.25 * nadir) and ge(inc, 0.5)
-    if param == "urine":
-        return ge(inc, 0.25 * nadir) and ge(inc, 200.0)
-    if param == "flc":
-        return ge(inc, 0.25 * abs(nadir)) and gt(inc, 100.0)
-    return ge(inc, 10.0)
+    if c.is_high(nadir) and ge(inc, c.high_rise):
+        return True
+    enough = gt(inc, c.absolute) if c.strict else ge(inc, c.absolute)
+    return ge(inc, c.relative * abs(nadir)) and enough
 
 
 def _pd_rule_text(param: str, nadir: float) -> str:
-    if param == "serum":
-        if ge(nadir, 5.0):
-            return "a rise of at least 1 g/dL is enough when the nadir was 5 g/dL or more"
-        return "a rise of at least 25% from the nadir and at least 0.5 g/dL"
-    if param == "urine":
-        return "a rise of at least 25% from the nadir and at least 200 mg/24h"
-    if param == "flc":
-        return "a rise in dFLC of at least 25% from the nadir and more than 100 mg/L (10 mg/dL)"
-    return "a rise of at least 10 percentage points in bone-marrow plasma cells"
+    c = PD_CRITERIA[param] if param in PD_CRITERIA else PD_CRITERIA["bmpc"]
+    return c.high_text if c.is_high(nadir) else c.text
 
 
 def _latest(readings: Iterable[Reading], lo: dt.date, hi: dt.date) -> Reading | None:
