@@ -7,6 +7,7 @@ gets the same partial dates, inline messages and accessible names.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -693,6 +694,27 @@ KINDS: dict[str, Kind] = {
     ]
 }
 
+
+def _with_store_rules(kind: Kind) -> Kind:
+    """The store's own field rules (journal.store.validation: ranges, required text) are
+    the one registry; an editor shows and checks the same bounds the store enforces,
+    so a value the form accepts is never refused on save, nor the other way round."""
+    from journal.store.validation import RANGES, REQUIRED_TEXT
+
+    ranges = RANGES.get(kind.table, {})
+    required = set(REQUIRED_TEXT.get(kind.table, ()))
+    fields = []
+    for f in kind.fields:
+        if f.name in ranges:
+            lo, hi, _ = ranges[f.name]
+            f = dataclasses.replace(f, minimum=lo, maximum=hi)
+        if f.name in required and not f.required:
+            f = dataclasses.replace(f, required=True)
+        fields.append(f)
+    return dataclasses.replace(kind, fields=tuple(fields))
+
+
+KINDS = {key: _with_store_rules(k) for key, k in KINDS.items()}
 BY_TABLE: dict[type, Kind] = {k.table: k for k in KINDS.values()}
 
 
