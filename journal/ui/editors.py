@@ -216,6 +216,10 @@ class RecordEditor(QDialog):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
         lay.addWidget(w)
+        if isinstance(getattr(w, "reading", None), QLabel) and not isinstance(
+            w, fw.PartialDateEdit
+        ):
+            lay.addWidget(w.reading)  # a number as understood ("= 1200"), under the field
         lay.addWidget(err)
         if spec.kind == "bool":
             self.form.addRow("", box)

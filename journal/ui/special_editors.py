@@ -577,21 +577,45 @@ class BloodTestForm(RecordEditor):
         else:
             self.save_button.setFocus(Qt.FocusReason.TabFocusReason)
 
+    def _read(self, code: str):
+        """The typed value read with the locale's separators (journal.domain.numbers)."""
+        from journal.domain.numbers import read_number
+        from journal.ui.fields import locale_separators
+
+        if not hasattr(self, "separators"):
+            self.separators = locale_separators()
+        return read_number(self.value_edits[code].text(), **self.separators)
+
     def _convert(self, code: str) -> None:
+        """Echo the value as understood, in the rules' unit, or the question about it."""
         from journal.domain.labs import LAB_TESTS
+        from journal.domain.numbers import check_lab_value, format_number
 
         t = LAB_TESTS[code]
-        text = self.value_edits[code].text().strip().replace(",", ".")
         unit = self.unit_boxes[code].currentText()
-        try:
-            v = float(text)
-        except ValueError:
-            self.converted[code].setText("")
-            return
-        if unit != t.unit and unit in t.units:
-            self.converted[code].setText(f"= {t.to_canonical(v, unit):g} {t.unit}")
+        label = self.converted[code]
+        label.setProperty("role", "hint")
+        r = self._read(code)
+        if t.qualitative or r.empty:
+            text = ""
+        elif not r.ok:
+            text = r.problem or ""
+            label.setProperty("role", "error")
         else:
-            self.converted[code].setText("")
+            v = r.value
+            typed = self.value_edits[code].text().strip()
+            parts = [] if typed == format_number(v) else [f"= {format_number(v)} {unit}"]
+            if unit != t.unit and unit in t.units:
+                parts.append(f"= {format_number(round(t.to_canonical(v, unit), 6))} {t.unit}")
+            text = " ".join(parts)
+            doubt = check_lab_value(t, v, unit)
+            if doubt is not None:
+                text = doubt.question
+                label.setProperty("role", "error")
+        label.setText(text)
+        label.setWordWrap(True)
+        label.style().unpolish(label)
+        label.style().polish(label)
 
     def paste_text(self, text: str) -> list[str]:
         """Fill the form from pasted rows; returns the lines that were not understood."""
@@ -658,11 +682,11 @@ class BloodTestForm(RecordEditor):
                     )
                 )
                 continue
-            try:
-                value = float(text.replace(",", "."))
-            except ValueError:
-                errs[code] = f"{t.name}: {text!r} is not a number; type digits, e.g. 1.2."
+            reading = self._read(code)
+            if not reading.ok:
+                errs[code] = f"{t.name}: {reading.problem}"
                 continue
+            value = reading.value
             rows.append(m.LabResult(date=date, test=code, value=value, unit=unit, context=context))
         return rows, errs
 
@@ -682,6 +706,10 @@ class BloodTestForm(RecordEditor):
         if errs or row_errs:
             self.show_errors(errs, ["Please check the results marked below."] if row_errs else None)
             return
+        doubts = self.doubtful(rows)
+        if doubts and not self.confirm_doubtful(doubts):
+            self.show_errors({}, ["Not saved yet. " + " ".join(doubts)])
+            return
         try:
             self.saved_change = self.ctx.apply(actions.add_lab_results, rows)
         except Exception as exc:
@@ -696,6 +724,34 @@ class BloodTestForm(RecordEditor):
             self.show_errors(per, general or ["Please check the results marked below."])
             return
         self.accept()
+
+    @staticmethod
+    def doubtful(rows) -> list[str]:
+        """Questions about values far outside what their test can show."""
+        from journal.domain.labs import LAB_TESTS
+        from journal.domain.numbers import check_lab_value
+
+        out = []
+        for r in rows:
+            if r.value is not None:
+                q = check_lab_value(LAB_TESTS[r.test], r.value, r.unit)
+                if q is not None:
+                    out.append(q.question)
+        return out
+
+    def confirm_doubtful(self, questions: list[str]) -> bool:
+        """Ask before saving values that look like a slip; True = save them as typed."""
+        from PySide6.QtWidgets import QMessageBox
+
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Check these results")
+        box.setText("\n\n".join(questions))
+        keep = box.addButton("Save as typed", QMessageBox.ButtonRole.AcceptRole)
+        fix = box.addButton("Let me correct it", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(fix)
+        box.exec()
+        return box.clickedButton() is keep
 
 
 def lab_editor(ctx, kind, row=None, parent=None):
