@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -70,6 +70,57 @@ def drug_line(d: dict) -> str:
     return " - ".join(bits)
 
 
+def suggestion_text(match) -> str:
+    kind = {"regimen": "regimen", "combination": "these drugs"}.get(match.kind, "drug")
+    extra = f", {match.intent}" if match.intent else ""
+    return f"{match.label}  ({kind}{extra}; matched '{match.matched_on}')"
+
+
+def match_drug_ids(match) -> list[str]:
+    """The catalog drugs a lookup match stands for, in order."""
+    from journal.domain.catalog import get_catalog
+
+    if match.kind == "regimen":
+        return list(get_catalog().regimen(match.id).drug_ids)
+    if match.kind == "combination":
+        return list(match.drug_ids)
+    return [match.id]
+
+
+def match_regimen_name(match) -> str:
+    """The name a regimen gets from a match: its abbreviation, or the drugs' names
+    ("Lenalidomide maintenance", "Selinexor + pomalidomide")."""
+    from journal.domain.catalog import get_catalog
+
+    if match.kind == "regimen":
+        return get_catalog().regimen(match.id).abbrev
+    names = [get_catalog().drug(i).generic for i in match_drug_ids(match)]
+    name = " + ".join(names)
+    name = name[:1].upper() + name[1:]
+    return f"{name} {match.intent}" if match.intent in ("maintenance", "consolidation") else name
+
+
+class ArrowsMove(QObject):
+    """Up/Down in a look-up field move the highlight in its suggestion list."""
+
+    def __init__(self, edit: QWidget, listing: QListWidget):
+        super().__init__(edit)
+        self.listing = listing
+        edit.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.KeyPress and event.key() in (
+            Qt.Key.Key_Up,
+            Qt.Key.Key_Down,
+        ):
+            n = self.listing.count()
+            if n:
+                step = 1 if event.key() == Qt.Key.Key_Down else -1
+                self.listing.setCurrentRow(max(0, min(n - 1, self.listing.currentRow() + step)))
+            return True
+        return False
+
+
 class RegimenEditor(RecordEditor):
     """Regimen: type an abbreviation or any drug name, confirm the catalog's suggestion,
     then adjust each drug. Saved with its drugs as one undoable step."""
@@ -97,7 +148,10 @@ class RegimenEditor(RecordEditor):
         lay.addWidget(self.suggestions)
         lay.addWidget(self.use_button)
         self.search.textChanged.connect(self._suggest)
-        EnterDoes(self.search, self._first_suggestion)
+        # One Enter takes the highlighted suggestion; Up/Down choose another without
+        # leaving the field.
+        EnterDoes(self.search, self._enter_in_search)
+        ArrowsMove(self.search, self.suggestions)
         EnterDoes(self.suggestions, self.use_suggestion)
         self.suggestions.itemDoubleClicked.connect(lambda _i: self.use_suggestion())
         self.use_button.clicked.connect(self.use_suggestion)
@@ -162,17 +216,18 @@ class RegimenEditor(RecordEditor):
         from journal.domain.catalog import get_catalog
 
         self.suggestions.clear()
-        for match in get_catalog().search(text, limit=8):
-            kind = "regimen" if match.kind == "regimen" else "drug"
-            item = QListWidgetItem(f"{match.label}  ({kind}; matched '{match.matched_on}')")
-            item.setData(Qt.ItemDataRole.UserRole, (match.kind, match.id))
+        for match in get_catalog().lookup(text, limit=8):
+            item = QListWidgetItem(suggestion_text(match))
+            item.setData(Qt.ItemDataRole.UserRole, match)
             self.suggestions.addItem(item)
         if self.suggestions.count():
             self.suggestions.setCurrentRow(0)
 
-    def _first_suggestion(self) -> None:
-        if self.suggestions.count():
-            self.suggestions.setFocus()
+    def _enter_in_search(self) -> None:
+        if self.suggestions.currentItem() is not None:
+            self.use_suggestion()
+            nxt = self.widgets["start"] if self.widgets["name"].text() else self.widgets["name"]
+            getattr(nxt, "line", nxt).setFocus(Qt.FocusReason.OtherFocusReason)
 
     def use_suggestion(self) -> None:
         from journal.domain.catalog import get_catalog
@@ -180,15 +235,13 @@ class RegimenEditor(RecordEditor):
         item = self.suggestions.currentItem()
         if item is None:
             return
-        kind, ident = item.data(Qt.ItemDataRole.UserRole)
+        match = item.data(Qt.ItemDataRole.UserRole)
         cat = get_catalog()
-        if kind == "regimen":
-            tmpl = cat.regimen(ident)
-            if not self.widgets["name"].text().strip():
-                self.widgets["name"].setText(tmpl.abbrev)
-            ids = list(tmpl.drug_ids)
-        else:
-            ids = [ident]
+        ids = match_drug_ids(match)
+        if not self.widgets["name"].text().strip():
+            self.widgets["name"].setText(match_regimen_name(match))
+        if match.intent and self.widgets["intent"].value() is None:
+            self.widgets["intent"].set_value(match.intent)
         have = {d.get("drug_id") for d in self.drugs}
         for drug_id in ids:
             if drug_id in have:
