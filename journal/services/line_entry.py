@@ -19,6 +19,7 @@ rule reads.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -109,9 +110,12 @@ def complete_line(entry: LineEntry) -> LineEntry:
     for p in (entry.preparation, entry.cell_therapy):
         if p is not None and p.regimen.end is None:
             p.regimen.end = p.regimen.start
-    if entry.procedure is not None and entry.preparation is not None:
-        if entry.procedure.conditioning is None and entry.procedure.kind.startswith("auto"):
-            entry.procedure.conditioning = entry.preparation.regimen.name
+    proc = entry.procedure
+    prep = entry.preparation
+    # A CAR-T infusion has no conditioning text; a transplant names its preparation.
+    transplant = proc is not None and proc.kind.startswith("auto")
+    if transplant and prep is not None and proc.conditioning is None:
+        proc.conditioning = prep.regimen.name
     last = parts[-1]
     if entry.end is not None and last.regimen.end is None:
         last.regimen.end = entry.end
@@ -149,7 +153,7 @@ def _check_order(entry: LineEntry) -> None:
         seq.append(("procedure", "date", entry.procedure.date, "the transplant or infusion"))
     if entry.maintenance is not None:
         seq.append(("maintenance", "start", entry.maintenance.regimen.start, "maintenance"))
-    for (_, _, prev, prev_what), (item, fld, cur, what) in zip(seq, seq[1:], strict=False):
+    for (_, _, prev, prev_what), (item, fld, cur, what) in itertools.pairwise(seq):
         if _certainly_before(cur, prev):
             raise RecordError(
                 [FieldError(fld, f"This is before {prev_what}; {what} comes after it.")],
