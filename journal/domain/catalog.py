@@ -149,6 +149,9 @@ INTENT_WORDS: dict[str, str] = {
     "bridge": "bridging",
     "conditioning": "conditioning",
 }
+_TEXT_SPLIT = re.compile(r"\s*(?:\+|(?<!g)/|,|;|&|\band\b|\bplus\b|\bwith\b|\bthen\b)\s*", re.I)
+_DOSE = re.compile(r"(\d+(?:[.,]\d+)?)\s*(mg/m\u00b2|mg/m2|mg/kg|mg|g/m2|g)(?![a-z])", re.I)
+
 #: Words between drug names that mean nothing for the lookup ("len and dex", "dara + pd").
 _FILLER = frozenset({"and", "with", "plus", "then", "und", "et", "y"})
 
@@ -333,6 +336,24 @@ class Catalog:
                 seen.add((m.kind, m.id))
                 out.append(replace(m, intent=intent) if intent else m)
         return out[:limit]
+
+    def drugs_in_text(self, text: str) -> list[tuple[str, float | None, str | None]]:
+        """The drugs written in a short text with their doses, in order:
+        "melphalan 200 mg/m2" -> [("melphalan", 200.0, "mg/m2")],
+        "fludarabine + cyclophosphamide" -> two drugs without doses."""
+        out: list[tuple[str, float | None, str | None]] = []
+        for part in _TEXT_SPLIT.split(text or ""):
+            dose = _DOSE.search(part)
+            name = part[: dose.start()] if dose else part
+            drug_id = self._drug_for_word(name.strip()) if name.strip() else None
+            if drug_id is None or any(d == drug_id for d, _, _ in out):
+                continue
+            if dose:
+                unit = dose.group(2).replace("\u00b2", "2").replace(" ", "")
+                out.append((drug_id, float(dose.group(1).replace(",", ".")), unit))
+            else:
+                out.append((drug_id, None, None))
+        return out
 
     def _drug_for_word(self, word: str) -> str | None:
         """One word of a typed combination -> a drug id: a name, brand or code, the start

@@ -51,3 +51,18 @@ def test_a_combination_without_a_regimen_name_is_offered_as_typed():
 def test_nonsense_finds_nothing():
     assert get_catalog().lookup("xyzzy qqq") == []
     assert get_catalog().lookup("") == []
+
+
+def test_drugs_and_doses_in_a_short_text():
+    cat = get_catalog()
+    assert cat.drugs_in_text("melphalan 200 mg/m\u00b2") == [("melphalan", 200.0, "mg/m2")]
+    assert cat.drugs_in_text("fludarabine + cyclophosphamide") == [
+        ("fludarabine", None, None),
+        ("cyclophosphamide", None, None),
+    ]
+    assert cat.drugs_in_text("flu/cyclophosphamide 300 mg/m2")[1] == (
+        "cyclophosphamide",
+        300.0,
+        "mg/m2",
+    )
+    assert cat.drugs_in_text("something else") == []
