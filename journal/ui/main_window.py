@@ -247,6 +247,15 @@ class MainWindow(QMainWindow):
         self.redo_action.setShortcuts(redo_keys)
         e.addAction(self.undo_action)
         e.addAction(self.redo_action)
+        e.addSeparator()
+        self.line_action = self._act(
+            e,
+            "Add a &line of therapy...",
+            self.add_line_of_therapy,
+            "Ctrl+L",
+            "A treatment with everything that was part of it, in one step",
+        )
+        self.journal_actions.append(self.line_action)
 
         v = mb.addMenu("&View")
         self._act(
@@ -442,7 +451,23 @@ class MainWindow(QMainWindow):
         tabs.setAccessibleName(next(p[0] for p in PAGES if p[1] == key))
         for k, title, hint in tabs_spec:
             tabs.addTab(RecordList(ctx, KINDS[k], title, hint), title)
+        if key == "treatments":  # the usual way in: a whole line at once
+            from PySide6.QtWidgets import QPushButton
+
+            add_line = QPushButton("Add a line of therapy...")
+            add_line.setAccessibleName("Add a line of therapy")
+            add_line.setToolTip(self.line_action.statusTip() + " (Ctrl+L)")
+            add_line.clicked.connect(self.add_line_of_therapy)
+            tabs.setCornerWidget(add_line, Qt.Corner.TopRightCorner)
+            tabs.add_line_button = add_line
         return tabs
+
+    def add_line_of_therapy(self) -> bool:
+        if self.ctx is None:
+            return False
+        from journal.ui.line_wizard import open_line_wizard
+
+        return open_line_wizard(self.ctx, self)
 
     def open_editor(self, ref: str) -> bool:
         from journal.ui.kinds import KINDS, parse_ref
