@@ -16,6 +16,7 @@ anywhere else saves.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -44,6 +45,7 @@ from journal.ui.special_editors import (
     match_regimen_name,
     suggestion_text,
 )
+from journal.ui.unsaved import GuardedForm
 
 CONDITIONING_DEFAULT = "melphalan 200 mg/m\u00b2"
 LYMPHODEPLETION_DEFAULT = "fludarabine + cyclophosphamide"
@@ -157,7 +159,7 @@ def _car_t(match) -> bool:
     return get_catalog().drug(match.id).modality == "CAR-T"
 
 
-class LineOfTherapyDialog(QDialog):
+class LineOfTherapyDialog(GuardedForm, QDialog):
     """Add a line of therapy with everything that was part of it."""
 
     def __init__(self, ctx, parent=None):
@@ -352,6 +354,9 @@ class LineOfTherapyDialog(QDialog):
         from journal.ui.theme import fit_to_screen
 
         fit_to_screen(self, 720, 760)
+        for keys in ("Ctrl+Return", "Ctrl+Enter", "Ctrl+S"):
+            QShortcut(QKeySequence(keys), self, self.save)
+        self.mark_clean()
 
     # -- building helpers -------------------------------------------------------------
     @staticmethod

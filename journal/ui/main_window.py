@@ -541,6 +541,18 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        from journal.ui.unsaved import KEEP, SAVE, ask_unsaved, open_forms_with_changes
+
+        for form in open_forms_with_changes():  # nothing typed is lost on closing either
+            answer = ask_unsaved(form, form.windowTitle())
+            if answer == SAVE:
+                form.save()
+            if answer == KEEP or (answer == SAVE and form.isVisible()):
+                event.ignore()  # keep editing, or the save needs a correction first
+                form.raise_()
+                form.activateWindow()
+                return
+            form.done(0) if answer != SAVE else None
         self.settings.set("window/geometry", self.saveGeometry())
         self.settings.set("window/state", self.saveState())
         self.settings.sync()

@@ -173,6 +173,7 @@ class RegimenEditor(RecordEditor):
         self.drug_list = QListWidget()
         self.drug_list.setAccessibleName("Drugs in this regimen")
         self.drug_list.setMinimumHeight(90)
+        self.drug_list.setProperty("keeps_data", True)  # its drugs count as typed changes
         title.setBuddy(self.drug_list)
         self.drug_error = QLabel()
         self.drug_error.setProperty("role", "error")
@@ -499,6 +500,7 @@ class SideEffectEditor(RecordEditor):
         self.drug_choices = QListWidget()
         self.drug_choices.setAccessibleName("Drugs the side effect is blamed on")
         self.drug_choices.setMaximumHeight(140)
+        self.drug_choices.setProperty("keeps_data", True)
         lab.setBuddy(self.drug_choices)
         lay.addWidget(lab)
         lay.addWidget(self.drug_choices)
@@ -621,6 +623,9 @@ class BloodTestForm(RecordEditor):
         self.paste_button.clicked.connect(self.paste_clipboard)
         self.form.addRow(self.paste_button)
         self.form.addRow(grid_box)
+        # Enter after the date goes to the first result, as in a spreadsheet.
+        first = next(iter(self.value_edits.values()))
+        EnterDoes(self.widgets["date"].line, lambda: first.setFocus(Qt.FocusReason.TabFocusReason))
 
     def _next_value(self, code: str) -> None:
         codes = list(self.value_edits)
