@@ -481,7 +481,7 @@ class SideEffectEditor(RecordEditor):
             text = QLabel(gd.plain)
             text.setWordWrap(True)  # long descriptions wrap instead of running off the window
             text.setBuddy(b)
-            b.clicked.connect(lambda _=False, grade=int(g): self.widgets["grade"].set_value(grade))
+            b.clicked.connect(lambda _=False, grade=int(g): self._grade_chosen(grade))
             rl.addWidget(b, 0, Qt.AlignmentFlag.AlignTop)
             rl.addWidget(text, 1)
             self.grade_layout.addWidget(row)
@@ -491,6 +491,13 @@ class SideEffectEditor(RecordEditor):
         chain.append(self.widgets["term"])
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
+
+    def _grade_chosen(self, grade: int) -> None:
+        """Set the grade; typing goes on with when it started, if that is still empty."""
+        self.widgets["grade"].set_value(grade)
+        onset = self.widgets["onset"]
+        if not onset.line.text().strip() and self.isVisible():
+            onset.line.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def build_extra_bottom(self) -> None:
         box = QWidget()

@@ -271,6 +271,7 @@ def test_side_effect_by_keyboard_reaches_the_grades_without_saving(qtbot, ctx):
     assert dlg.focusWidget() is dlg.grade_buttons[2], dlg.focusWidget()
     qtbot.keyClick(dlg.focusWidget(), Qt.Key.Key_Space)  # "Grade 2"
     assert dlg.widgets["grade"].value() == 2
+    assert dlg.focusWidget() is dlg.widgets["onset"].line  # typing goes on with the date
     assert queries.list_rows(ctx.store, m.SideEffect) == []
 
 
