@@ -233,3 +233,24 @@ class NoteKind(StrEnum):
     VISIT = "clinic visit"
     HOSPITAL_STAY = "hospital stay"
     QUESTION = "question for next visit"
+
+
+#: The ECOG performance status (Oken et al., Am J Clin Oncol 1982), once for the whole
+#: app: score -> (the person's words, the screener's words). Editors and the Overview
+#: show the first, the printed summary the second.
+ECOG_SCALE: dict[int, tuple[str, str]] = {
+    0: ("Fully active, no restrictions", "fully active"),
+    1: (
+        "Can't do heavy work, but can walk and do light work (house or office)",
+        "restricted in strenuous activity, can do light work",
+    ),
+    2: (
+        "Up and about more than half the day; can look after myself but cannot work",
+        "can look after self, not able to work; up more than half the day",
+    ),
+    3: (
+        "In bed or a chair more than half the day; limited self-care",
+        "limited self-care; in bed or chair more than half the day",
+    ),
+    4: ("In bed or a chair all day; cannot look after myself", "completely disabled"),
+}

@@ -18,6 +18,7 @@ from typing import Any
 
 from journal.domain.labs import LAB_TESTS
 from journal.domain.trace import Trace
+from journal.domain.vocab import ECOG_SCALE
 from journal.reports import common
 from journal.reports.charts import timeline_chart
 from journal.reports.document import Document, Inline, Span, computed, overridden
@@ -68,13 +69,7 @@ CLASS_ORDER = (
     "anthracycline",
     "steroid",
 )
-ECOG_WORDS = {
-    0: "fully active",
-    1: "restricted in strenuous activity, can do light work",
-    2: "can look after self, not able to work; up more than half the day",
-    3: "limited self-care; in bed or chair more than half the day",
-    4: "completely disabled",
-}
+ECOG_WORDS = {score: words for score, (_, words) in ECOG_SCALE.items()}
 # Lab columns of the appendix table (code, short header); others go in "Other".
 LAB_COLUMNS = (
     ("m_protein", "M-prot g/dL"),

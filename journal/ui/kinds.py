@@ -53,13 +53,7 @@ def _e(enum) -> tuple[str, ...]:
     return tuple(v.value for v in enum)
 
 
-ECOG_TEXT = {
-    0: "0 - Fully active, no restrictions",
-    1: "1 - Can't do heavy work, but can walk and do light work (house or office)",
-    2: "2 - Up and about more than half the day; can look after myself but cannot work",
-    3: "3 - In bed or a chair more than half the day; limited self-care",
-    4: "4 - In bed or a chair all day; cannot look after myself",
-}
+ECOG_TEXT = {score: f"{score} - {plain}" for score, (plain, _) in vocab.ECOG_SCALE.items()}
 
 NOTES = F("notes", "Notes", "longtext")
 

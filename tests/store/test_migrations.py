@@ -151,7 +151,7 @@ def test_failed_migration_changes_nothing(tmp_path, monkeypatch):
 def test_open_reports_a_failed_upgrade_plainly_and_keeps_the_file(tmp_path):
     import pytest
 
-    from journal.store.errors import UpgradeError
+    from journal.errors import UpgradeError
 
     path = tmp_path / "old.sqlite"
     conn = sqlite3.connect(path)
@@ -171,3 +171,30 @@ def test_open_reports_a_failed_upgrade_plainly_and_keeps_the_file(tmp_path):
     from journal.store.lock import JournalLock
 
     JournalLock(path).acquire().release()  # and the lock was released
+
+
+def test_revision_chain_read_without_alembic_agrees_with_alembic():
+    """Opening a journal reads the revisions from the files (no Alembic import);
+    Alembic's own view of the same folder must be identical."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(migrate.alembic_config())
+    assert [migrate.head_revision()] == list(script.get_heads())
+    alembic_order = tuple(reversed([s.revision for s in script.walk_revisions("base", "heads")]))
+    assert migrate.known_revisions() == alembic_order
+
+
+def test_a_plain_read_only_open_does_not_import_alembic(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "j.sqlite"
+    create_journal(path).close()
+    code = (
+        "import sys; from journal.store.db import open_journal\n"
+        f"with open_journal({str(path)!r}, readonly=True) as s: pass\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"
