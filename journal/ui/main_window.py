@@ -265,6 +265,14 @@ class MainWindow(QMainWindow):
             "A treatment with everything that was part of it, in one step",
         )
         self.journal_actions.append(self.line_action)
+        self.lab_import_action = self._act(
+            e,
+            "Add blood tests from a &table...",
+            self.add_lab_table,
+            "Ctrl+Shift+L",
+            "Paste or open a table of blood test results and import them in one step",
+        )
+        self.journal_actions.append(self.lab_import_action)
         self.find_action = self._act(
             e, "&Find", self.focus_find, QKeySequence.StandardKey.Find, "Search the list shown"
         )
@@ -618,6 +626,13 @@ class MainWindow(QMainWindow):
         from journal.ui.line_wizard import open_line_wizard
 
         return open_line_wizard(self.ctx, self)
+
+    def add_lab_table(self) -> bool:
+        if self.ctx is None:
+            return False
+        from journal.ui.lab_import import open_lab_import
+
+        return open_lab_import(self.ctx, self)
 
     def open_editor(self, ref: str) -> bool:
         from journal.ui.kinds import KINDS, parse_ref
