@@ -71,6 +71,8 @@ class LabImportDialog(GuardedForm, QDialog):
         self.text.setTabChangesFocus(True)
         self.text.setPlaceholderText("Date, Test, Value, Unit\n14/02/2022, M-protein, 0.9, g/dL")
         self.text.setMaximumHeight(self.fontMetrics().height() * 7)
+        # Columns pasted from a spreadsheet line up under their titles.
+        self.text.setTabStopDistance(self.fontMetrics().horizontalAdvance("x") * 18)
         lay.addWidget(self.text)
         self.columns_box = QWidget()
         self.columns_grid = QGridLayout(self.columns_box)

@@ -237,7 +237,9 @@ class LineOfTherapyDialog(GuardedForm, QDialog):
         self.product_label.setBuddy(self.product.edit)
         err = _error_label("CAR-T product")
         self.errors["cell_therapy"] = err
-        cf.addRow(self.product_label, self._stack(self.product, err))
+        self.product_box = self._stack(self.product, err)
+        cf.addRow(self.product_label, self.product_box)
+        self.cell_form = cf
         self.cell_date = fw.PartialDateEdit("Transplant or infusion date", optional=False)
         self.cell_date_label = QLabel()
         self.cell_date_label.setBuddy(self.cell_date.line)
@@ -292,6 +294,7 @@ class LineOfTherapyDialog(GuardedForm, QDialog):
         dlab.setBuddy(self.response_date.line)
         of.addRow(dlab, self.response_date)
         self.response_date_label = dlab
+        self.out_form = of
         ending = QWidget()
         el = QVBoxLayout(ending)
         el.setContentsMargins(0, 0, 0, 0)
@@ -310,7 +313,8 @@ class LineOfTherapyDialog(GuardedForm, QDialog):
         self.prog_label.setBuddy(self.prog_date.line)
         err = _error_label("Progression")
         self.errors["progression"] = err
-        of.addRow(self.prog_label, self._stack(self.prog_date, err))
+        self.prog_box = self._stack(self.prog_date, err)
+        of.addRow(self.prog_label, self.prog_box)
         lay.addWidget(out)
         self.end_group.buttonToggled.connect(lambda *_: self._refresh())
         self.response.currentIndexChanged.connect(lambda *_: self._refresh())
@@ -388,8 +392,7 @@ class LineOfTherapyDialog(GuardedForm, QDialog):
     def _cell_changed(self, *_args) -> None:
         asct, cart = self.asct.isChecked(), self.cart.isChecked()
         self.cell_panel.setVisible(asct or cart)
-        self.product.setVisible(cart)
-        self.product_label.setVisible(cart)
+        self.cell_form.setRowVisible(self.product_box, cart)  # no gap where it was
         if asct:
             self.prep_label.setText("Conditioning (high-dose chemotherapy before it)")
             self.prep_date_label.setText("Conditioning given on (empty = the transplant month)")
@@ -423,6 +426,10 @@ class LineOfTherapyDialog(GuardedForm, QDialog):
             )
         self._refresh()
 
+    def has_cell(self) -> bool:
+        """A transplant or CAR-T is part of this line."""
+        return self.asct.isChecked() or self.cart.isChecked()
+
     def ending(self) -> str | None:
         for reason, b in self.end_buttons.items():
             if b.isChecked():
@@ -431,11 +438,9 @@ class LineOfTherapyDialog(GuardedForm, QDialog):
 
     def _refresh(self) -> None:
         prog = self.ending() == "progression"
-        self.prog_date.setVisible(prog)
-        self.prog_label.setVisible(prog)
+        self.out_form.setRowVisible(self.prog_box, prog)
         has_resp = self.response.value() is not None
-        self.response_date.setVisible(has_resp)
-        self.response_date_label.setVisible(has_resp)
+        self.out_form.setRowVisible(self.response_date, has_resp)
         self._cross_field_errors()
         self.preview.setText(self.preview_text())
 
@@ -446,11 +451,11 @@ class LineOfTherapyDialog(GuardedForm, QDialog):
         if s and e and not s.could_be_before(e):
             problems["end"] = "The stop is before the start; check both dates."
         c = self._date(self.cell_date)
-        if s and c and self.cell_panel.isVisible() and not s.could_be_before(c):
+        if s and c and self.has_cell() and not s.could_be_before(c):
             problems["procedure"] = "This is before the treatment started."
         ms = self._date(self.maint_start)
         if self.has_maint.isChecked() and ms:
-            before = c if c and self.cell_panel.isVisible() else s
+            before = c if c and self.has_cell() else s
             if before and not before.could_be_before(ms):
                 problems["maintenance"] = "Maintenance starts before the part it follows."
         for key in ("end", "procedure", "maintenance"):
@@ -474,7 +479,7 @@ class LineOfTherapyDialog(GuardedForm, QDialog):
         s, e = self._date(self.start), self._date(self.end)
         if s:
             rows.append((s, f"{s.display()}: {name} starts"))
-        if self.cell_panel.isVisible():
+        if self.has_cell():
             c = self._date(self.cell_date)
             p = self._date(self.prep_date) or c
             what = "transplant" if self.asct.isChecked() else "CAR-T infusion"
@@ -546,7 +551,7 @@ class LineOfTherapyDialog(GuardedForm, QDialog):
         )
         main.regimen.cycles = self.cycles.value()
         entry = LineEntry(main=main, end=self.end.value(), end_reason=self.ending())
-        if self.cell_panel.isVisible():
+        if self.has_cell():
             cdate = self.cell_date.value()
             pdate = self.prep_date.value() or cdate
             prep = self.prep_text.text().strip()
@@ -612,7 +617,7 @@ class LineOfTherapyDialog(GuardedForm, QDialog):
                 errs[key] = w.error()
         if self.cycles.error():
             errs["cycles"] = self.cycles.error()
-        if self.cell_panel.isVisible():
+        if self.has_cell():
             if self.cell_date.error():
                 errs["procedure"] = self.cell_date.error()
             if self.prep_date.error():
