@@ -334,7 +334,8 @@ class MainWindow(QMainWindow):
             a = self.recent_menu.addAction("(none yet)")
             a.setEnabled(False)
         for p in files:
-            self.recent_menu.addAction(p, lambda path=p: self.open_path(path))
+            # "&" in a file name would become a keyboard underline (and vanish): doubled.
+            self.recent_menu.addAction(p.replace("&", "&&"), lambda path=p: self.open_path(path))
 
     def _set_journal_actions_enabled(self, on: bool) -> None:
         for a in self.journal_actions:
@@ -696,9 +697,21 @@ class MainWindow(QMainWindow):
 
     # -- window state -----------------------------------------------------------------
     def _restore_window(self) -> None:
+        from journal.ui.window_fit import first_size, onto_screen
+
+        screen = self.screen() or QApplication.primaryScreen()
+        avail = screen.availableGeometry() if screen is not None else None
+        room = (avail.x(), avail.y(), avail.width(), avail.height()) if avail else None
         geo = self.settings.get("window/geometry")
         if geo is not None and not geo.isEmpty():
             self.restoreGeometry(geo)
+            if room is not None:  # saved on another screen: back onto this one, never larger
+                g = self.geometry()
+                x, y, w, h = onto_screen((g.x(), g.y(), g.width(), g.height()), room)
+                self.setGeometry(x, y, w, h)
+        elif room is not None:
+            x, y, w, h = first_size(room)
+            self.setGeometry(x, y, w, h)
         else:
             self.resize(QSize(1200, 800))
         state = self.settings.get("window/state")
