@@ -405,7 +405,12 @@ class RecordEditor(GuardedForm, QDialog):
             return self.ctx.apply(actions.set_person, record)
         if self.kind.key == "diagnosis":
             return self.ctx.apply(actions.set_diagnosis, record)
-        label = self.kind.label("Add" if self.is_new else "Edit", values)
+        from journal.ui.record_words import action_label
+
+        verb = "Add" if self.is_new else "Edit"
+        label = self.kind.label(verb, values)
+        if self.kind.key in ("lab", "ecog"):  # their titles are codes, not words
+            label = action_label(verb, self.kind, values)
         return self.ctx.apply(actions.save, record, label=label)
 
 
