@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
     QApplication,
@@ -146,7 +146,7 @@ class MainWindow(QMainWindow):
             self.nav.addItem(text)
             item = self.nav.item(i)
             item.setToolTip(f"{desc} (Ctrl+{i + 1})")
-        self.nav.setMaximumWidth(340)
+        self.nav.setMaximumWidth(self.nav.fontMetrics().horizontalAdvance("x") * 40)
         self.nav.setSizeAdjustPolicy(QListWidget.SizeAdjustPolicy.AdjustToContents)
         # As wide as its longest name at every text size: a wide page never squeezes it.
         self.nav.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
@@ -349,6 +349,25 @@ class MainWindow(QMainWindow):
         for page in self._pages.values():  # pages with their own title fonts redraw
             if getattr(page, "ready", False) and hasattr(page, "render"):
                 page.render()
+        self.refit_to_text()
+        # Widgets take the new font as its change events are handled: fit again after them.
+        QTimer.singleShot(0, self.refit_to_text)
+
+    def refit_to_text(self) -> None:
+        """After a change of text size: every list's columns, the sidebar and open pages
+        take the new size at once (no "3 No..." dates, no clipped names), no restart."""
+        from journal.ui.lists import RecordList
+
+        for lst in self.findChildren(RecordList):
+            lst.view.resizeColumnsToContents()
+            lst.fit_columns()
+        self.nav.setMaximumWidth(self.nav.fontMetrics().horizontalAdvance("x") * 40)
+        self.nav.updateGeometry()
+        self.nav.adjustSize()
+        for i in range(self.stack.count()):
+            holder = self.stack.widget(i)
+            if hasattr(holder, "fit_page"):
+                holder.fit_page()
 
     def _sync_size_menu(self) -> None:
         for a in self.size_group.actions():
@@ -357,6 +376,7 @@ class MainWindow(QMainWindow):
     def set_high_contrast(self, on: bool) -> None:
         self.settings.high_contrast = on
         theme.apply_theme(QApplication.instance(), high_contrast=on)
+        self.refit_to_text()  # the thicker borders need room too
 
     def show_glossary(self) -> None:
         from PySide6.QtWidgets import QDialog, QDialogButtonBox

@@ -37,6 +37,24 @@ QLabel[role="error"] { color: #ff8080; font-weight: bold; }
 QLabel[role="hint"] { color: #ffffff; }
 QLabel[role="title"] { font-weight: bold; }
 QTableView::item:selected, QListWidget::item:selected { background: #ffff00; color: #000000; }
+QCheckBox::indicator, QRadioButton::indicator, QGroupBox::indicator,
+QListView::indicator, QTableView::indicator {
+    width: 0.9em; height: 0.9em; background: #000000; border: 2px solid #ffffff;
+}
+QRadioButton::indicator { border-radius: 0.5em; }
+QCheckBox::indicator:checked, QRadioButton::indicator:checked, QGroupBox::indicator:checked,
+QListView::indicator:checked, QTableView::indicator:checked {
+    background: #ffff00; border: 2px solid #ffffff;
+}
+QTabBar::tab { background: #000000; color: #ffffff; border: 2px solid #ffffff; padding: 4px 10px; }
+QTabBar::tab:selected { background: #ffff00; color: #000000; border: 2px solid #ffff00; }
+QMenuBar::item:selected, QMenu::item:selected { background: #ffff00; color: #000000; }
+QMenu { border: 2px solid #ffffff; }
+QToolButton { color: #ffff00; border: 2px solid #ffff00; padding: 3px 8px; }
+QGroupBox { border: 1px solid #ffffff; margin-top: 1.4em; padding-top: 0.4em; }
+QGroupBox::title { subcontrol-origin: margin; left: 8px; padding: 0 4px; }
+QScrollBar { background: #000000; border: 1px solid #ffffff; }
+QScrollBar::handle { background: #ffffff; min-height: 20px; min-width: 20px; }
 """
 
 

@@ -10,8 +10,9 @@ widget computes nothing medical.
 Interaction: hover shows what a mark is (also in the line under the chart, for
 screen readers and for people who cannot hold the mouse still); a click opens
 the record's editor through ``ctx.open_editor(ref)`` (a computed mark opens
-the lab results it rests on); the mouse wheel zooms around the pointer,
-dragging pans; buttons and keys do the same (+, -, Left, Right, Home). Without a
+the lab results it rests on); the plain mouse wheel scrolls the page while
+Ctrl+wheel (or a pinch) zooms around the pointer, never wider than the whole
+history; dragging pans; buttons and keys do the same (+, -, Left, Right, Home). Without a
 mouse, N and P step through the treatments, events and side effects in time
 order (the hover text shows in the line under the chart) and Enter opens one.
 "Use for visit summary" stores the shown period on ``ctx.visit_range`` and
