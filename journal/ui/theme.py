@@ -73,6 +73,12 @@ def apply_text_scale(app: QApplication, percent: int) -> None:
     font = QFont(app.font())
     font.setPointSizeF(_BASE_POINT_SIZE[0] * percent / 100.0)
     app.setFont(font)
+    sheet = app.styleSheet()
+    if sheet:
+        # With a style sheet in force, widgets already on screen keep their old font until
+        # they are polished again: lists kept their old column widths until a restart.
+        app.setStyleSheet("")
+        app.setStyleSheet(sheet)
     # Widgets that already set their own font do not follow setFont; refresh them.
     for w in app.allWidgets():
         f = QFont(w.font())

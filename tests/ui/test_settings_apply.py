@@ -33,6 +33,7 @@ def test_text_size_applies_to_lists_and_sidebar_at_once(qtbot, ctx, settings, re
         actions.add_lab_results,
         [m.LabResult(date="2022-02-14", test="m_protein", value=0.9, unit="g/dL")],
     )
+    theme.apply_theme(QApplication.instance(), high_contrast=False)  # as the app starts
     w = MainWindow(settings)
     qtbot.addWidget(w)
     w.set_context(ctx)
