@@ -351,7 +351,7 @@ class MainWindow(QMainWindow):
                 page.render()
         self.refit_to_text()
         # Widgets take the new font as its change events are handled: fit again after them.
-        QTimer.singleShot(0, self.refit_to_text)
+        QTimer.singleShot(0, self, self.refit_to_text)  # dropped if the window is gone
 
     def refit_to_text(self) -> None:
         """After a change of text size: every list's columns, the sidebar and open pages

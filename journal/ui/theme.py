@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
 _BASE_POINT_SIZE: list[float] = []
+_SIZE_MARK = "\n/* text size "
 
 FOCUS_CSS = """
 QLineEdit:focus, QTextEdit:focus, QPlainTextEdit:focus, QComboBox:focus, QSpinBox:focus,
@@ -76,9 +77,11 @@ def apply_text_scale(app: QApplication, percent: int) -> None:
     sheet = app.styleSheet()
     if sheet:
         # With a style sheet in force, widgets already on screen keep their old font until
-        # they are polished again: lists kept their old column widths until a restart.
-        app.setStyleSheet("")
-        app.setStyleSheet(sheet)
+        # they are polished again: lists kept their old column widths until a restart. A
+        # changed sheet repolishes them (never via an empty sheet: that replaces the
+        # style object under widgets still using it).
+        base = sheet.split(_SIZE_MARK)[0]
+        app.setStyleSheet(f"{base}{_SIZE_MARK}{percent} */")
     # Widgets that already set their own font do not follow setFont; refresh them.
     for w in app.allWidgets():
         f = QFont(w.font())

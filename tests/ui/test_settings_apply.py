@@ -11,9 +11,26 @@ from journal.store import models as m
 from journal.ui import theme
 
 
+def _settle(qapp) -> None:
+    """Let widgets closed by earlier tests finish going away before every widget of the
+    application is restyled (a restyle must not reach half-deleted ones)."""
+    import gc
+
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    for w in qapp.topLevelWidgets():  # windows earlier tests closed but did not delete
+        if not w.isVisible() and w.parent() is None:
+            w.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+    qapp.processEvents()
+
+
 @pytest.fixture
 def restore_look(qapp):
+    _settle(qapp)
     yield
+    _settle(qapp)
     theme.apply_text_scale(qapp, 100)
     theme.apply_theme(qapp, high_contrast=False)
 
