@@ -146,9 +146,18 @@ PROCESS_FLOOR = textwrap.dedent(
     """
 )
 
-PEAK_WINDOW = textwrap.dedent(
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across fork+exec,
+# so every child would report this (large) benchmark process's peak.
+HWM = """
+def hwm():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+"""
+
+PEAK_WINDOW = HWM + textwrap.dedent(
     """
-    import resource, sys, os, time
+    import sys, os, time
     from PySide6.QtCore import QTimer
     from journal.ui.app import build_window, make_app
     app = make_app(["bench"])
@@ -162,7 +171,7 @@ PEAK_WINDOW = textwrap.dedent(
             for _ in range(50):
                 app.processEvents()
                 time.sleep(0.02)
-            print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, flush=True)
+            print(hwm(), flush=True)
             os._exit(0)
         QTimer.singleShot(10, poll)
     QTimer.singleShot(0, poll)
@@ -170,9 +179,9 @@ PEAK_WINDOW = textwrap.dedent(
     """
 )
 
-PEAK_FLOOR = textwrap.dedent(
+PEAK_FLOOR = HWM + textwrap.dedent(
     """
-    import resource, sys, os
+    import sys, os
     from PySide6.QtWidgets import QApplication, QMainWindow
     from matplotlib.figure import Figure
     from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
@@ -185,7 +194,7 @@ PEAK_FLOOR = textwrap.dedent(
     w.show()
     for _ in range(20):
         app.processEvents()
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, flush=True)
+    print(hwm(), flush=True)
     os._exit(0)
     """
 )

@@ -24,6 +24,8 @@ COMMAND_MODULES = (
     "journal.cli.store",  # create, check, backup, backups, restore
     "journal.cli.exchange",  # import, export, demo
     "journal.cli.summary",  # summary
+    "journal.cli.trial",  # trial add, list, check, remove
+    "journal.cli.interop",  # import-results (CSV and FHIR export: see exchange)
     "journal.cli.desktop",  # install-desktop, uninstall-desktop
 )
 

@@ -166,7 +166,8 @@ class TermCatalog:
                 elif c_words <= q_words:
                     score = 10.0 + 2.0 * len(c_words)
                 elif re.search(rf"\b{re.escape(q)}", c):
-                    score = 6.0
+                    # The shorter name wins: "ting" is tingling, not tingling with pain.
+                    score = 6.0 + 1.0 / len(c_words)
                 else:
                     overlap = q_words & c_words
                     if not overlap:
@@ -541,6 +542,7 @@ class SideEffectView:
     serious: bool
     drugs: tuple[str, ...]
     trace: Trace
+    regimen_id: int | None = None  # blamed on this whole regimen
 
     def to_json(self) -> dict:
         return {
@@ -558,6 +560,7 @@ class SideEffectView:
             "ongoing": self.ongoing,
             "serious": self.serious,
             "drugs": list(self.drugs),
+            "regimen_id": self.regimen_id,
             "computed": False,
             "trace": self.trace.to_json(),
         }
@@ -605,6 +608,7 @@ def side_effect_view(se: SideEffectRec, *, as_of: dt.date | None = None) -> Side
             (se.ref,),
             flags=("patient-reported",) if se.grade_source == GradeSource.PATIENT else (),
         ),
+        se.regimen_id,
     )
 
 

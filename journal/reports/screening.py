@@ -218,7 +218,8 @@ def _key_facts(doc: Document, c: _Ctx) -> None:
                 + (f" (last line {last.number} ended {_d(last.end)})" if last else ""),
             )
         )
-    refr = [cls for cls in _ordered_classes(ledger.classes) if ledger.classes[cls].refractory]
+    # Anti-myeloma classes only: a steroid keeps its per-drug answer (issue 9 item 8).
+    refr = [cls for cls in _ordered_classes(ledger.classes) if cls in ledger.refractory_classes]
     over_cls = any(ledger.classes[k].overridden for k in refr)
     rows.append(
         (
@@ -226,8 +227,9 @@ def _key_facts(doc: Document, c: _Ctx) -> None:
             _mark(", ".join(refr), over_cls, bold=True) if refr else computed("none"),
         )
     )
+    # A label implied by a stronger one that applies is not printed again (issue 9 item 6).
     applied = [
-        ledger.labels[k] for k in KEY_LABELS if k in ledger.labels and ledger.labels[k].applies
+        ledger.labels[k] for k in KEY_LABELS if k in ledger.labels and ledger.labels[k].shown
     ]
     # "exposed" is implied when the "refractory" label of the same group applies
     ids = {lab.id for lab in applied}
@@ -251,6 +253,7 @@ def _key_facts(doc: Document, c: _Ctx) -> None:
             _mark(ledger.disease_status.status, bool(ledger.disease_status.trace.overridden_by)),
         )
     )
+    rows += _issue9_rows(c)
     anti = _group(s.washouts, "any_anti_myeloma")
     if anti is not None:
         rows.append(("Last anti-myeloma dose", computed(_washout_text(anti))))
@@ -275,6 +278,61 @@ def _key_facts(doc: Document, c: _Ctx) -> None:
             )
         )
     doc.key_value(rows, columns=1)
+
+
+_LAST_LINE_WORDS = {
+    "refractory": "yes",
+    "not refractory": "no",
+    "not assessable": "not assessable",
+}
+
+
+def _issue9_rows(c: _Ctx) -> list[tuple[str, Inline]]:
+    """Key-fact rows for the facts screeners ask about (issue 9), from the Summary."""
+    ledger, rows = c.ledger, []
+    ll = ledger.last_line
+    if ll is not None and ll.line is not None:
+        drugs = ", ".join(c.name(x) for x in ll.refractory_drugs)
+        rows.append(
+            (
+                "Refractory to last line",
+                computed(
+                    f"{_LAST_LINE_WORDS.get(ll.state, ll.state)} (line {ll.line}"
+                    + (f"; {drugs}" if drugs else "")
+                    + ")"
+                ),
+            )
+        )
+    mg = ledger.mammoth_group
+    if mg is not None and mg.group:
+        rows.append(("MAMMOTH group", _mark(mg.group, bool(mg.trace.overridden_by))))
+    unknown = [d.name for d in ledger.drugs.values() if d.refractory_state == "not assessable"]
+    if unknown:
+        rows.append(("Cannot tell if refractory", computed(", ".join(unknown))))
+    lp = ledger.last_progression
+    er = ledger.early_relapse
+    if lp is not None and lp.date is not None:
+        approx = "" if lp.date.is_exact_day else "about "
+        text = f"{_d(lp.date)}, {approx}{lp.days_since} days ago ({lp.months_since} months)"
+        if er.frontline_asct is not None and er.months_from_first_asct is not None:
+            # One row keeps the first two pages to two pages.
+            text += (
+                f"; the first ({_d(er.first_progression)}) came {er.months_from_first_asct} "
+                f"months after the frontline ASCT ({_d(er.frontline_asct)})"
+            )
+        rows.append(("Last progression", computed(text)))
+    for lr in c.s.responses.lines:
+        if lr.disagreement is not None and lr.best and lr.best_clinician and lr.best_used:
+            rows.append(
+                (
+                    f"Response, line {lr.line}",
+                    computed(
+                        f"labs {lr.best.category}, clinic {lr.best_clinician.category}: "
+                        f"the rules use {lr.best_used.category}"
+                    ),
+                )
+            )
+    return rows
 
 
 def _ordered_classes(classes: dict) -> list[str]:
@@ -516,6 +574,7 @@ def _ledger(doc: Document, c: _Ctx) -> None:
         doc.paragraph("No anti-myeloma drug recorded.")
     label_rows = []
     not_applied = []
+    implied: list[str] = []
     # The screeners' usual labels first, then any other label the ledger gives.
     keys = [k for k in LABEL_ORDER if k in ledger.labels]
     keys += [k for k in ledger.labels if k not in LABEL_ORDER]
@@ -524,6 +583,9 @@ def _ledger(doc: Document, c: _Ctx) -> None:
         over = bool(lab.trace.overridden_by)
         if not lab.applies:
             not_applied.append(_mark(lab.name, over) if over else lab.name)
+            continue
+        if lab.implied_by:  # issue 9 item 6: said once, by the stronger label
+            implied.append(lab.name)
             continue
         behind = ", ".join(
             c.name(x) if not x.startswith("procedure:") else "transplant record" for x in lab.drugs
@@ -535,6 +597,14 @@ def _ledger(doc: Document, c: _Ctx) -> None:
             label_rows,
             col_widths=[6.0, 4.8],
             small=True,
+        )
+    if implied:
+        doc.paragraph(
+            [
+                Span("Also true, implied by the labels above: ", bold=True),
+                computed("; ".join(implied)),
+            ],
+            "small",
         )
     if not_applied:
         parts: list[Inline] = [Span("Labels that do not apply: ", bold=True)]
@@ -754,6 +824,14 @@ def _how_computed(doc: Document, c: _Ctx) -> None:
             add(d.name, t)
         add(d.name, next((t for t in d.traces if t.rule.startswith("ledger.intolerant")), None))
     add("Disease status", ledger.disease_status.trace)
+    if ledger.last_line is not None and ledger.last_line.line is not None:
+        add("Refractory to the last line", ledger.last_line.trace)
+    if ledger.mammoth_group is not None and ledger.mammoth_group.group:
+        add("MAMMOTH group", ledger.mammoth_group.trace)
+    if ledger.last_progression is not None and ledger.last_progression.date is not None:
+        add("Last progression", ledger.last_progression.trace)
+    for lr in s.responses.lines:
+        add(f"Response, line {lr.line}", lr.disagreement)
     add("Measurable disease", s.responses.current_measurable.trace)
     add("High-risk", s.staging.high_risk.trace)
     doc.heading(2, "How the computed facts were worked out")
