@@ -82,7 +82,7 @@ class Driver:
         def run():
             dlg = QApplication.activeModalWidget()
             if dlg is None:
-                if len(opened) < 100:  # two seconds
+                if len(opened) < 500:  # ten seconds on a busy machine
                     opened.append(None)
                     QTimer.singleShot(20, run)
                 return
@@ -117,8 +117,11 @@ class Driver:
 
 
 def enter_reference_history(d: Driver, window) -> None:
-    # -- diagnosis: About me & diagnosis (Ctrl+9), the Diagnosis tab, Add ---------------
-    d.key(K.Key_9, CTRL)
+    # -- diagnosis: About me & diagnosis (its Ctrl+digit), the Diagnosis tab, Add ----------
+    from journal.ui.main_window import PAGES, page_shortcut
+
+    about = next(i for i, p in enumerate(PAGES) if p[1] == "about")
+    d.key(getattr(K, f"Key_{page_shortcut(about)[-1]}"), CTRL)
     d.key(K.Key_Tab, CTRL)  # the next tab: Diagnosis
 
     def diagnosis(dlg):
@@ -174,10 +177,13 @@ def enter_reference_history(d: Driver, window) -> None:
         d.key(K.Key_Tab)  # grade 2
         d.key(K.Key_Space)  # chosen; on to when it started
         d.type("6/2019")
-        d.key(K.Key_Tab)  # gone since (still there)
-        d.key(K.Key_Tab)  # in your own words
-        d.key(K.Key_Tab)  # blamed on: bortezomib is the first drug
-        d.key(K.Key_Space)
+        # Tab on past the fields left empty (gone since, during which regimen, in your own
+        # words) to the drugs it is blamed on; every Tab counts.
+        for _ in range(12):
+            d.key(K.Key_Tab)
+            if d.target() is getattr(dlg, "drug_choices", None):
+                break
+        d.key(K.Key_Space)  # bortezomib is the first drug
         d.key(K.Key_Return, CTRL)
 
     d.in_dialog(lambda: d.key(K.Key_A, ALT), side_effect)

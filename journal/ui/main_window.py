@@ -91,6 +91,11 @@ TABBED: dict[str, list[tuple[str, str, str]]] = {
 }
 
 
+def page_shortcut(i: int) -> str | None:
+    """Ctrl+1 ... Ctrl+9, then Ctrl+0 for the tenth part ("Ctrl+10" is no key)."""
+    return f"Ctrl+{(i + 1) % 10}" if i < 10 else None
+
+
 class PageHolder(QScrollArea):
     """Holds one page in the stack. The page fills the window; only when the window is
     narrower or shorter than the page can be (a large text size) does it scroll,
@@ -161,7 +166,7 @@ class MainWindow(QMainWindow):
         for i, (text, _key, desc) in enumerate(PAGES):
             self.nav.addItem(text)
             item = self.nav.item(i)
-            item.setToolTip(f"{desc} (Ctrl+{i + 1})")
+            item.setToolTip(f"{desc} ({page_shortcut(i)})" if page_shortcut(i) else desc)
         self.nav.setMaximumWidth(self.nav.fontMetrics().horizontalAdvance("x") * 40)
         self.nav.setSizeAdjustPolicy(QListWidget.SizeAdjustPolicy.AdjustToContents)
         # As wide as its longest name at every text size: a wide page never squeezes it.
@@ -322,7 +327,7 @@ class MainWindow(QMainWindow):
         v.addAction(self.contrast_action)
         v.addSeparator()
         for i, (text, _k, _d) in enumerate(PAGES):
-            self._act(v, text, lambda _=False, n=i: self.go_to(n), f"Ctrl+{i + 1}")
+            self._act(v, text, lambda _=False, n=i: self.go_to(n), page_shortcut(i))
 
         h = mb.addMenu("&Help")
         self._act(

@@ -57,3 +57,16 @@ def test_menus_have_no_stray_ampersands(qtbot, settings):
             assert not shown.endswith("&"), a.text()
     [recent] = [a.text() for a in w.recent_menu.actions()]
     assert recent == "/tmp/Tom && Jerry.sqlite"  # shown as "Tom & Jerry", not "Tom _Jerry"
+
+
+def test_every_part_of_the_journal_has_a_real_shortcut():
+    from PySide6.QtGui import QKeySequence
+
+    from journal.ui.main_window import PAGES, page_shortcut
+
+    keys = [page_shortcut(i) for i in range(len(PAGES))]
+    assert keys[:3] == ["Ctrl+1", "Ctrl+2", "Ctrl+3"]
+    for k in keys:
+        if k is not None:  # "Ctrl+10" was no key at all once a tenth part came
+            assert QKeySequence(k).count() == 1 and len(k) == len("Ctrl+1")
+    assert len(set(keys)) == len(keys)
