@@ -16,7 +16,7 @@ import difflib
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -128,6 +128,32 @@ class Match:
     id: str  # drug id or regimen abbreviation
     label: str
     matched_on: str  # the name, brand, code or abbreviation that matched
+    #: For kind "combination" (drugs typed one by one, "dara pom dex", no regimen name):
+    #: the drugs understood; for other kinds empty (the regimen or drug says it).
+    drug_ids: tuple[str, ...] = ()
+    #: The purpose typed with it ("len maint" -> "maintenance"), else None.
+    intent: str | None = None
+
+
+#: Shorthand people write for a regimen's purpose (a RegimenIntent value).
+INTENT_WORDS: dict[str, str] = {
+    "maint": "maintenance",
+    "maintenance": "maintenance",
+    "mainteinance": "maintenance",
+    "induction": "induction",
+    "ind": "induction",
+    "consolidation": "consolidation",
+    "consol": "consolidation",
+    "salvage": "salvage",
+    "bridging": "bridging",
+    "bridge": "bridging",
+    "conditioning": "conditioning",
+}
+_TEXT_SPLIT = re.compile(r"\s*(?:\+|(?<!g)/|,|;|&|\band\b|\bplus\b|\bwith\b|\bthen\b)\s*", re.I)
+_DOSE = re.compile(r"(\d+(?:[.,]\d+)?)\s*(mg/m\u00b2|mg/m2|mg/kg|mg|g/m2|g)(?![a-z])", re.I)
+
+#: Words between drug names that mean nothing for the lookup ("len and dex", "dara + pd").
+_FILLER = frozenset({"and", "with", "plus", "then", "und", "et", "y"})
 
 
 def normalise(text: str) -> str:
@@ -248,6 +274,102 @@ class Catalog:
             if best is None or rank < best[0]:
                 ranked[(kind, ident)] = (rank, Match(kind, ident, label, shown))
         return [m for _, m in sorted(ranked.values(), key=lambda x: x[0])][:limit]
+
+    def lookup(self, text: str, limit: int = 8) -> list[Match]:
+        """Forgiving search for a lookup field: :meth:`search`, plus
+
+        - several drugs typed one after another ("dara pom dex", "len + dex"): the regimen
+          with exactly those drugs (DPd) first, else the combination as typed;
+        - a purpose word ("len maint") carried on the match as ``intent``;
+        - small misspellings of a drug ("revlimd", "daratumumb") or a regimen name.
+        Best match first; one entry per drug, regimen or combination."""
+        words = [w for w in re.split(r"[\s+,/&]+", text or "") if w]
+        intent = None
+        kept = []
+        for w in words:
+            key = normalise(w)
+            if key in INTENT_WORDS:
+                intent = INTENT_WORDS[key]
+            elif key and key not in _FILLER:
+                kept.append(w)
+        out: list[Match] = []
+        whole = " ".join(kept)
+        if len(kept) > 1:
+            ids = [self._drug_for_word(w) for w in kept]
+            if all(ids):
+                drug_ids = tuple(dict.fromkeys(ids))  # typed order, once each
+                for r in self._regimens.values():
+                    if set(r.drug_ids) == set(drug_ids) and len(r.drug_ids) == len(drug_ids):
+                        out.append(
+                            Match(
+                                "regimen",
+                                r.abbrev,
+                                self._label_regimen(r.abbrev),
+                                whole,
+                                (),
+                                intent,
+                            )
+                        )
+                label = " + ".join(self._drugs[i].generic for i in drug_ids)
+                out.append(Match("combination", "+".join(drug_ids), label, whole, drug_ids, intent))
+        found = self.search(whole, limit=limit) if whole else []
+        if not found and len(kept) == 1:
+            drug = self.identify(whole)
+            if drug is not None:
+                found = [Match("drug", drug.id, drug.generic, whole)]
+            else:
+                close = difflib.get_close_matches(
+                    normalise(whole), list(self._regimen_keys), n=3, cutoff=0.75
+                )
+                found = [
+                    Match(
+                        "regimen",
+                        self._regimen_keys[k],
+                        self._label_regimen(self._regimen_keys[k]),
+                        whole,
+                    )
+                    for k in close
+                ]
+        seen = {(m.kind, m.id) for m in out}
+        for m in found:
+            if (m.kind, m.id) not in seen:
+                seen.add((m.kind, m.id))
+                out.append(replace(m, intent=intent) if intent else m)
+        return out[:limit]
+
+    def drugs_in_text(self, text: str) -> list[tuple[str, float | None, str | None]]:
+        """The drugs written in a short text with their doses, in order:
+        "melphalan 200 mg/m2" -> [("melphalan", 200.0, "mg/m2")],
+        "fludarabine + cyclophosphamide" -> two drugs without doses."""
+        out: list[tuple[str, float | None, str | None]] = []
+        for part in _TEXT_SPLIT.split(text or ""):
+            dose = _DOSE.search(part)
+            name = part[: dose.start()] if dose else part
+            drug_id = self._drug_for_word(name.strip()) if name.strip() else None
+            if drug_id is None or any(d == drug_id for d, _, _ in out):
+                continue
+            if dose:
+                unit = dose.group(2).replace("\u00b2", "2").replace(" ", "")
+                out.append((drug_id, float(dose.group(1).replace(",", ".")), unit))
+            else:
+                out.append((drug_id, None, None))
+        return out
+
+    def _drug_for_word(self, word: str) -> str | None:
+        """One word of a typed combination -> a drug id: a name, brand or code, the start
+        of one ("pom", "dara"), or a close misspelling."""
+        key = normalise(word)
+        if not key:
+            return None
+        if key in self._drug_keys:
+            return self._drug_keys[key]
+        if len(key) >= 3:
+            starts = sorted({(len(n), d) for n, d in self._drug_keys.items() if n.startswith(key)})
+            anti = [d for _, d in starts if not self._drugs[d].supportive]
+            if anti or starts:
+                return (anti or [d for _, d in starts])[0]
+        drug = self.identify(word)
+        return drug.id if drug else None
 
     def _label_regimen(self, abbrev: str) -> str:
         r = self._regimens[abbrev]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QScrollArea,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -27,6 +29,7 @@ from journal.store import models as m
 from journal.ui import fields as fw
 from journal.ui.glossary import tip
 from journal.ui.kinds import ECOG_TEXT, F, Kind
+from journal.ui.unsaved import GuardedForm
 
 
 def make_field_widget(ctx, spec: F, *, exclude_id: int | None = None) -> QWidget:
@@ -101,7 +104,50 @@ def _focus_widget(w: QWidget) -> QWidget:
     return w.line if isinstance(w, fw.PartialDateEdit) else w
 
 
-class RecordEditor(QDialog):
+#: Fields most people do not know or need, folded under "More details" (opened by itself
+#: when the record already has something there, or a message concerns one of them).
+FOLDED: dict[str, frozenset[str]] = {
+    "diagnosis": frozenset({"beta2m_mg_l", "albumin_g_dl", "ldh_high", "bmpc_percent"}),
+    "cytogenetic": frozenset({"copy_number", "at_relapse", "sample", "detail"}),
+    "regimen": frozenset(
+        {
+            "plan",
+            "part_of_id",
+            "start_reason",
+            "end_reason_detail",
+            "trial_id",
+            "trial_arm",
+            "expanded_access",
+            "cycle_days",
+            "line_override",
+            "line_override_reason",
+        }
+    ),
+    "drug": frozenset({"addition", "role", "stop_reason_detail"}),
+    "procedure": frozenset(
+        {"planned_tandem", "site", "dose_text", "units", "reason", "trial_id", "notes"}
+    ),
+    "response": frozenset({"assessor", "mrd_method", "mrd_sensitivity", "notes"}),
+    "progression": frozenset({"confirmed", "notes"}),
+    "side_effect": frozenset({"grade_source", "scale", "serious", "action", "notes"}),
+    "lab": frozenset({"context", "notes"}),
+    "feature": frozenset({"size_mm", "notes"}),
+}
+
+#: (start field, end field, what the end is called) checked together as soon as both
+#: are filled: an end before its start is shown at once, not only when saving.
+DATE_PAIRS: dict[str, tuple[str, str, str]] = {
+    "regimen": ("start", "end", "The end"),
+    "drug": ("start", "last_dose", "The last dose"),
+    "procedure": ("date", "end", "The end"),
+    "side_effect": ("onset", "resolved", "'Gone since'"),
+    "feature": ("date", "resolved", "'Gone since'"),
+    "supportive": ("start", "end", "The stop"),
+    "question": ("created", "asked_on", "'Asked on'"),
+}
+
+
+class RecordEditor(GuardedForm, QDialog):
     """Add or edit one record of ``kind``; ``row`` is the existing record as a dict."""
 
     def __init__(self, ctx, kind: Kind, row: dict | None = None, parent: QWidget | None = None):
@@ -129,9 +175,32 @@ class RecordEditor(QDialog):
         self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.build_extra_top()
+        main_form = self.form
+        more = QWidget()
+        self.more_form = QFormLayout(more)
+        self.more_form.setContentsMargins(0, 0, 0, 0)
+        self.more_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+        self.more_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.folded = FOLDED.get(kind.key, frozenset())
         for spec in kind.fields:
+            self.form = self.more_form if spec.name in self.folded else main_form
             self.add_field(spec)
+        self.form = main_form
         self.build_extra_bottom()
+        self.more_button = QToolButton()
+        self.more_button.setCheckable(True)
+        self.more_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.more_button.setArrowType(Qt.ArrowType.RightArrow)
+        self.more_button.setText("More details (often not known)")
+        self.more_button.setAccessibleName("More details")
+        self.more_button.toggled.connect(self.show_more)
+        self.more_box = more
+        more.hide()
+        if self.more_form.rowCount():
+            self.form.addRow(self.more_button)
+            self.form.addRow(more)
+        else:
+            self.more_button.hide()
         if "product" in self.widgets:
             self._complete_products(self.widgets["product"])
         scroll = QScrollArea()
@@ -156,8 +225,43 @@ class RecordEditor(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         outer.addWidget(buttons)
+        # Ctrl+Enter saves from anywhere, also where Enter means something else (a long
+        # text, a list, the blood-test grid).
+        for keys in ("Ctrl+Return", "Ctrl+Enter", "Ctrl+S"):
+            QShortcut(QKeySequence(keys), self, self.save)
         self.load(self.row)
+        if any(self.row.get(n) not in (None, "", False) for n in self.folded if n in self.widgets):
+            self.more_button.setChecked(True)
+        pair = DATE_PAIRS.get(kind.key)
+        if pair and all(n in self.widgets for n in pair[:2]):
+            for n in pair[:2]:
+                self.widgets[n].edited.connect(self.check_date_pair)
         self.fit_to_screen(680, 640)
+        self.mark_clean()
+
+    def show_more(self, on: bool) -> None:
+        self.more_box.setVisible(on)
+        self.more_button.setChecked(on)
+        self.more_button.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+
+    def check_date_pair(self) -> None:
+        """End before start: said under the end field as soon as both are filled, in the
+        error colour, and gone as soon as it is fixed."""
+        start_name, end_name, what = DATE_PAIRS[self.kind.key]
+        start, end = self.widgets[start_name], self.widgets[end_name]
+        lab = self.errors[end_name]
+        try:
+            a, b = start.partial_date(), end.partial_date()
+        except Exception:
+            a = b = None
+        if a is not None and b is not None and not a.could_be_before(b):
+            lab.setText(f"{what} ({b.display()}) is before the start ({a.display()}).")
+            lab.setProperty("pair_error", True)
+            lab.show()
+        elif lab.property("pair_error"):
+            lab.setProperty("pair_error", False)
+            lab.clear()
+            lab.hide()
 
     def fit_to_screen(self, width: int, height: int) -> None:
         """Grow with the text size, but never beyond the screen."""
@@ -220,6 +324,10 @@ class RecordEditor(QDialog):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
         lay.addWidget(w)
+        if isinstance(getattr(w, "reading", None), QLabel) and not isinstance(
+            w, fw.PartialDateEdit
+        ):
+            lay.addWidget(w.reading)  # a number as understood ("= 1200"), under the field
         lay.addWidget(err)
         if spec.kind == "bool":
             self.form.addRow("", box)
@@ -271,6 +379,8 @@ class RecordEditor(QDialog):
             self.top_error.show()
         else:
             self.top_error.hide()
+        if any(n in self.folded for n in errs):
+            self.show_more(True)  # a message inside the folded part must be seen
         first = next((n for n in self.widgets if n in errs), None)
         if first:
             _focus_widget(self.widgets[first]).setFocus(Qt.FocusReason.OtherFocusReason)
@@ -299,7 +409,12 @@ class RecordEditor(QDialog):
             return self.ctx.apply(actions.set_person, record)
         if self.kind.key == "diagnosis":
             return self.ctx.apply(actions.set_diagnosis, record)
-        label = self.kind.label("Add" if self.is_new else "Edit", values)
+        from journal.ui.record_words import action_label
+
+        verb = "Add" if self.is_new else "Edit"
+        label = self.kind.label(verb, values)
+        if self.kind.key in ("lab", "ecog"):  # their titles are codes, not words
+            label = action_label(verb, self.kind, values)
         return self.ctx.apply(actions.save, record, label=label)
 
 

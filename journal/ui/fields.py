@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QLocale, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -182,48 +182,70 @@ class LongTextEdit(QPlainTextEdit):
         return _too_long(self.toPlainText().strip(), MAX_LONG_TEXT)
 
 
+def locale_separators(locale: QLocale | None = None) -> dict[str, str]:
+    """The decimal and group separators of ``locale`` (default: the system's)."""
+    loc = locale if locale is not None else QLocale()  # the system's unless set by the app
+    return {"decimal": loc.decimalPoint() or ".", "group": loc.groupSeparator() or ","}
+
+
 class NumberEdit(QLineEdit):
-    """A number typed freely ("1,5" accepted); empty = not recorded."""
+    """A number typed freely, read by the locale's separators ("1,200" is 1200 where a
+    comma groups thousands; "1,2" is 1.2 everywhere); a reading that could go either way
+    is asked about. How it was understood shows in :attr:`reading`, under the field.
+    Empty = not recorded."""
 
     def __init__(
-        self, *, integer: bool = False, required: bool = False, minimum=None, maximum=None
+        self,
+        *,
+        integer: bool = False,
+        required: bool = False,
+        minimum=None,
+        maximum=None,
+        locale: QLocale | None = None,
     ):
         super().__init__()
         self.integer, self.required = integer, required
         self.minimum, self.maximum = minimum, maximum
+        self.separators = locale_separators(locale)
+        self.reading = _hint_label()
+        self.reading.hide()
+        self.textChanged.connect(self._echo)
 
-    def _parse(self):
-        t = self.text().strip().replace(",", ".")
-        if not t:
-            return None
-        return int(t) if self.integer else float(t)
+    def read(self):
+        from journal.domain.numbers import read_number
+
+        return read_number(self.text(), integer=self.integer, **self.separators)
+
+    def _echo(self) -> None:
+        r = self.read()
+        text = r.display if r.ok else (r.problem or "")
+        if r.ok and r.value is not None and r.display[2:] == self.text().strip():
+            text = ""  # typed exactly as stored: nothing to explain
+        self.reading.setText(text)
+        self.reading.setVisible(bool(text))
 
     def value(self) -> Any:
-        try:
-            return self._parse()
-        except ValueError:
-            return None
+        return self.read().value
 
     def set_value(self, v: Any) -> None:
+        from journal.domain.numbers import format_number
+
         if v is None:
             self.setText("")
-        elif isinstance(v, float) and v.is_integer() and not self.integer:
-            self.setText(f"{v:g}")
         else:
-            self.setText(str(v))
+            self.setText(format_number(v, self.separators["decimal"]))
 
     def error(self) -> str | None:
-        try:
-            v = self._parse()
-        except ValueError:
-            kind = "a whole number" if self.integer else "a number"
-            return f"{self.text()!r} is not {kind}; type digits only, e.g. {'3' if self.integer else '1.5'}."
+        r = self.read()
+        if not r.ok:
+            return r.problem
+        v = r.value
         if v is None:
             return "This is needed." if self.required else None
         if self.minimum is not None and v < self.minimum:
-            return f"Must be at least {self.minimum}."
+            return f"Must be at least {self.minimum:g}."
         if self.maximum is not None and v > self.maximum:
-            return f"Must be at most {self.maximum}."
+            return f"Must be at most {self.maximum:g}."
         return None
 
 

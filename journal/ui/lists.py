@@ -244,10 +244,12 @@ class RecordList(QWidget):
         row = self.current_row()
         if row is None:
             return
-        label = self.kind.label("Delete", row)
+        from journal.ui.record_words import action_label
+
+        label = action_label("Delete", self.kind, row)
         answer = QMessageBox.question(
             self,
-            label,
+            f"Delete {self.kind.noun}",
             f"{label}?\n\nYou can bring it back with Edit > Undo.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
@@ -257,7 +259,8 @@ class RecordList(QWidget):
 
     def delete_row(self, row: dict) -> None:
         from journal.services import actions
+        from journal.ui.record_words import action_label
 
         self.ctx.try_apply(
-            actions.delete, self.kind.table, row["id"], label=self.kind.label("Delete", row)
+            actions.delete, self.kind.table, row["id"], label=action_label("Delete", self.kind, row)
         )

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
     QApplication,
@@ -91,6 +91,11 @@ TABBED: dict[str, list[tuple[str, str, str]]] = {
 }
 
 
+def page_shortcut(i: int) -> str | None:
+    """Ctrl+1 ... Ctrl+9, then Ctrl+0 for the tenth part ("Ctrl+10" is no key)."""
+    return f"Ctrl+{(i + 1) % 10}" if i < 10 else None
+
+
 class PageHolder(QScrollArea):
     """Holds one page in the stack. The page fills the window; only when the window is
     narrower or shorter than the page can be (a large text size) does it scroll,
@@ -161,8 +166,8 @@ class MainWindow(QMainWindow):
         for i, (text, _key, desc) in enumerate(PAGES):
             self.nav.addItem(text)
             item = self.nav.item(i)
-            item.setToolTip(f"{desc} (Ctrl+{i + 1})")
-        self.nav.setMaximumWidth(340)
+            item.setToolTip(f"{desc} ({page_shortcut(i)})" if page_shortcut(i) else desc)
+        self.nav.setMaximumWidth(self.nav.fontMetrics().horizontalAdvance("x") * 40)
         self.nav.setSizeAdjustPolicy(QListWidget.SizeAdjustPolicy.AdjustToContents)
         # As wide as its longest name at every text size: a wide page never squeezes it.
         self.nav.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
@@ -278,6 +283,22 @@ class MainWindow(QMainWindow):
         e.addAction(self.undo_action)
         e.addAction(self.redo_action)
         e.addSeparator()
+        self.line_action = self._act(
+            e,
+            "Add a &line of therapy...",
+            self.add_line_of_therapy,
+            "Ctrl+L",
+            "A treatment with everything that was part of it, in one step",
+        )
+        self.journal_actions.append(self.line_action)
+        self.lab_import_action = self._act(
+            e,
+            "Add blood tests from a &table...",
+            self.add_lab_table,
+            "Ctrl+Shift+L",
+            "Paste or open a table of blood test results and import them in one step",
+        )
+        self.journal_actions.append(self.lab_import_action)
         self.find_action = self._act(
             e, "&Find", self.focus_find, QKeySequence.StandardKey.Find, "Search the list shown"
         )
@@ -310,7 +331,7 @@ class MainWindow(QMainWindow):
         v.addAction(self.contrast_action)
         v.addSeparator()
         for i, (text, _k, _d) in enumerate(PAGES):
-            self._act(v, text, lambda _=False, n=i: self.go_to(n), f"Ctrl+{i + 1}")
+            self._act(v, text, lambda _=False, n=i: self.go_to(n), page_shortcut(i))
 
         h = mb.addMenu("&Help")
         self._act(
@@ -339,7 +360,8 @@ class MainWindow(QMainWindow):
             a = self.recent_menu.addAction("(none yet)")
             a.setEnabled(False)
         for p in files:
-            self.recent_menu.addAction(p, lambda path=p: self.open_path(path))
+            # "&" in a file name would become a keyboard underline (and vanish): doubled.
+            self.recent_menu.addAction(p.replace("&", "&&"), lambda path=p: self.open_path(path))
 
     def _set_journal_actions_enabled(self, on: bool) -> None:
         for a in self.journal_actions:
@@ -353,6 +375,25 @@ class MainWindow(QMainWindow):
         for page in self._pages.values():  # pages with their own title fonts redraw
             if getattr(page, "ready", False) and hasattr(page, "render"):
                 page.render()
+        self.refit_to_text()
+        # Widgets take the new font as its change events are handled: fit again after them.
+        QTimer.singleShot(0, self, self.refit_to_text)  # dropped if the window is gone
+
+    def refit_to_text(self) -> None:
+        """After a change of text size: every list's columns, the sidebar and open pages
+        take the new size at once (no "3 No..." dates, no clipped names), no restart."""
+        from journal.ui.lists import RecordList
+
+        for lst in self.findChildren(RecordList):
+            lst.view.resizeColumnsToContents()
+            lst.fit_columns()
+        self.nav.setMaximumWidth(self.nav.fontMetrics().horizontalAdvance("x") * 40)
+        self.nav.updateGeometry()
+        self.nav.adjustSize()
+        for i in range(self.stack.count()):
+            holder = self.stack.widget(i)
+            if hasattr(holder, "fit_page"):
+                holder.fit_page()
 
     def _sync_size_menu(self) -> None:
         for a in self.size_group.actions():
@@ -361,6 +402,7 @@ class MainWindow(QMainWindow):
     def set_high_contrast(self, on: bool) -> None:
         self.settings.high_contrast = on
         theme.apply_theme(QApplication.instance(), high_contrast=on)
+        self.refit_to_text()  # the thicker borders need room too
 
     def show_glossary(self) -> None:
         from PySide6.QtWidgets import QDialog, QDialogButtonBox
@@ -625,7 +667,30 @@ class MainWindow(QMainWindow):
         tabs.setAccessibleName(next(p[0] for p in PAGES if p[1] == key))
         for k, title, hint in tabs_spec:
             tabs.addTab(RecordList(ctx, KINDS[k], title, hint), title)
+        if key == "treatments":  # the usual way in: a whole line at once
+            from PySide6.QtWidgets import QPushButton
+
+            add_line = QPushButton("Add a line of therapy...")
+            add_line.setAccessibleName("Add a line of therapy")
+            add_line.setToolTip(self.line_action.statusTip() + " (Ctrl+L)")
+            add_line.clicked.connect(self.add_line_of_therapy)
+            tabs.setCornerWidget(add_line, Qt.Corner.TopRightCorner)
+            tabs.add_line_button = add_line
         return tabs
+
+    def add_line_of_therapy(self) -> bool:
+        if self.ctx is None:
+            return False
+        from journal.ui.line_wizard import open_line_wizard
+
+        return open_line_wizard(self.ctx, self)
+
+    def add_lab_table(self) -> bool:
+        if self.ctx is None:
+            return False
+        from journal.ui.lab_import import open_lab_import
+
+        return open_lab_import(self.ctx, self)
 
     def open_editor(self, ref: str) -> bool:
         from journal.ui.kinds import KINDS, parse_ref
@@ -725,9 +790,21 @@ class MainWindow(QMainWindow):
 
     # -- window state -----------------------------------------------------------------
     def _restore_window(self) -> None:
+        from journal.ui.window_fit import first_size, onto_screen
+
+        screen = self.screen() or QApplication.primaryScreen()
+        avail = screen.availableGeometry() if screen is not None else None
+        room = (avail.x(), avail.y(), avail.width(), avail.height()) if avail else None
         geo = self.settings.get("window/geometry")
         if geo is not None and not geo.isEmpty():
             self.restoreGeometry(geo)
+            if room is not None:  # saved on another screen: back onto this one, never larger
+                g = self.geometry()
+                x, y, w, h = onto_screen((g.x(), g.y(), g.width(), g.height()), room)
+                self.setGeometry(x, y, w, h)
+        elif room is not None:
+            x, y, w, h = first_size(room)
+            self.setGeometry(x, y, w, h)
         else:
             self.resize(QSize(1200, 800))
         state = self.settings.get("window/state")
@@ -735,6 +812,18 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        from journal.ui.unsaved import KEEP, SAVE, ask_unsaved, open_forms_with_changes
+
+        for form in open_forms_with_changes():  # nothing typed is lost on closing either
+            answer = ask_unsaved(form, form.windowTitle())
+            if answer == SAVE:
+                form.save()
+            if answer == KEEP or (answer == SAVE and form.isVisible()):
+                event.ignore()  # keep editing, or the save needs a correction first
+                form.raise_()
+                form.activateWindow()
+                return
+            form.done(0) if answer != SAVE else None
         self.settings.set("window/geometry", self.saveGeometry())
         self.settings.set("window/state", self.saveState())
         self.settings.sync()

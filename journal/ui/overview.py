@@ -18,6 +18,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -643,8 +644,11 @@ def traces_html(
     describe: Callable[[str], str | None] | None = None,
     *,
     muted: str = "#505050",
+    details: bool = True,
 ) -> str:
     """The Why? text; ``describe(ref)`` names a record for its link (else the ref).
+    Without ``details`` the reasons and records stay and the sources and rule ids are
+    left out (the Why? window folds them away until asked).
 
     Each trace is headed by a plain title (its ``title`` key, else :func:`rule_title`)
     and its ``plain`` meaning when given; the rule id follows in small ``muted`` text.
@@ -674,7 +678,8 @@ def traces_html(
             s += f' (<a href="{html.escape(src["url"])}">{html.escape(src["url"])}</a>)'
         if src.get("section"):
             s += f", rules document section {html.escape(str(src['section']))}"
-        out.append(f"<li><i>Source:</i> {s}</li>")
+        if details:
+            out.append(f"<li><i>Source:</i> {s}</li>")
         recs = t.get("records") or []
         if recs:
             links = ", ".join(
@@ -694,7 +699,7 @@ def traces_html(
         for flag in t.get("flags") or []:
             out.append(f"<li>Note: {html.escape(flag)}</li>")
         out.append("</ul>")
-        if rule:
+        if rule and details:
             # Small and muted (but readable on either theme): for checking against the
             # rules document, not something a patient needs to read.
             out.append(
@@ -712,22 +717,32 @@ class WhyDialog(QDialog):
         self.text = QTextBrowser()
         self.text.setOpenLinks(False)
         self.text.setAccessibleName("The rule, the records used and the source")
-        dark = self.text.palette().color(self.text.backgroundRole()).lightness() < 128
-        self.text.setHtml(
-            traces_html(
-                fact,
-                lambda ref: describe_ref(ctx, ref),
-                muted="#c8c8c8" if dark else "#505050",
-            )
-        )
+        self.fact = fact
+        # The reason first; where it comes from (sources, rule ids) on request.
+        self.details = QCheckBox("Show &sources and rule ids")
+        self.details.setAccessibleName("Show sources and rule ids")
+        self.details.toggled.connect(lambda _on: self.render())
+        self.render()
         self.text.anchorClicked.connect(self._link)
         lay.addWidget(self.text)
+        lay.addWidget(self.details)
         bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         bb.rejected.connect(self.reject)
         lay.addWidget(bb)
         from journal.ui.theme import fit_to_screen
 
         fit_to_screen(self, 720, 520)  # grows with the text size
+
+    def render(self) -> None:
+        dark = self.text.palette().color(self.text.backgroundRole()).lightness() < 128
+        self.text.setHtml(
+            traces_html(
+                self.fact,
+                lambda ref: describe_ref(self.ctx, ref),
+                muted="#c8c8c8" if dark else "#505050",
+                details=self.details.isChecked(),
+            )
+        )
 
     def _link(self, url) -> None:
         s = url.toString()

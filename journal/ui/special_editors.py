@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -70,6 +70,57 @@ def drug_line(d: dict) -> str:
     return " - ".join(bits)
 
 
+def suggestion_text(match) -> str:
+    kind = {"regimen": "regimen", "combination": "these drugs"}.get(match.kind, "drug")
+    extra = f", {match.intent}" if match.intent else ""
+    return f"{match.label}  ({kind}{extra}; matched '{match.matched_on}')"
+
+
+def match_drug_ids(match) -> list[str]:
+    """The catalog drugs a lookup match stands for, in order."""
+    from journal.domain.catalog import get_catalog
+
+    if match.kind == "regimen":
+        return list(get_catalog().regimen(match.id).drug_ids)
+    if match.kind == "combination":
+        return list(match.drug_ids)
+    return [match.id]
+
+
+def match_regimen_name(match) -> str:
+    """The name a regimen gets from a match: its abbreviation, or the drugs' names
+    ("Lenalidomide maintenance", "Selinexor + pomalidomide")."""
+    from journal.domain.catalog import get_catalog
+
+    if match.kind == "regimen":
+        return get_catalog().regimen(match.id).abbrev
+    names = [get_catalog().drug(i).generic for i in match_drug_ids(match)]
+    name = " + ".join(names)
+    name = name[:1].upper() + name[1:]
+    return f"{name} {match.intent}" if match.intent in ("maintenance", "consolidation") else name
+
+
+class ArrowsMove(QObject):
+    """Up/Down in a look-up field move the highlight in its suggestion list."""
+
+    def __init__(self, edit: QWidget, listing: QListWidget):
+        super().__init__(edit)
+        self.listing = listing
+        edit.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.KeyPress and event.key() in (
+            Qt.Key.Key_Up,
+            Qt.Key.Key_Down,
+        ):
+            n = self.listing.count()
+            if n:
+                step = 1 if event.key() == Qt.Key.Key_Down else -1
+                self.listing.setCurrentRow(max(0, min(n - 1, self.listing.currentRow() + step)))
+            return True
+        return False
+
+
 class RegimenEditor(RecordEditor):
     """Regimen: type an abbreviation or any drug name, confirm the catalog's suggestion,
     then adjust each drug. Saved with its drugs as one undoable step."""
@@ -97,7 +148,10 @@ class RegimenEditor(RecordEditor):
         lay.addWidget(self.suggestions)
         lay.addWidget(self.use_button)
         self.search.textChanged.connect(self._suggest)
-        EnterDoes(self.search, self._first_suggestion)
+        # One Enter takes the highlighted suggestion; Up/Down choose another without
+        # leaving the field.
+        EnterDoes(self.search, self._enter_in_search)
+        ArrowsMove(self.search, self.suggestions)
         EnterDoes(self.suggestions, self.use_suggestion)
         self.suggestions.itemDoubleClicked.connect(lambda _i: self.use_suggestion())
         self.use_button.clicked.connect(self.use_suggestion)
@@ -119,6 +173,7 @@ class RegimenEditor(RecordEditor):
         self.drug_list = QListWidget()
         self.drug_list.setAccessibleName("Drugs in this regimen")
         self.drug_list.setMinimumHeight(90)
+        self.drug_list.setProperty("keeps_data", True)  # its drugs count as typed changes
         title.setBuddy(self.drug_list)
         self.drug_error = QLabel()
         self.drug_error.setProperty("role", "error")
@@ -162,17 +217,18 @@ class RegimenEditor(RecordEditor):
         from journal.domain.catalog import get_catalog
 
         self.suggestions.clear()
-        for match in get_catalog().search(text, limit=8):
-            kind = "regimen" if match.kind == "regimen" else "drug"
-            item = QListWidgetItem(f"{match.label}  ({kind}; matched '{match.matched_on}')")
-            item.setData(Qt.ItemDataRole.UserRole, (match.kind, match.id))
+        for match in get_catalog().lookup(text, limit=8):
+            item = QListWidgetItem(suggestion_text(match))
+            item.setData(Qt.ItemDataRole.UserRole, match)
             self.suggestions.addItem(item)
         if self.suggestions.count():
             self.suggestions.setCurrentRow(0)
 
-    def _first_suggestion(self) -> None:
-        if self.suggestions.count():
-            self.suggestions.setFocus()
+    def _enter_in_search(self) -> None:
+        if self.suggestions.currentItem() is not None:
+            self.use_suggestion()
+            nxt = self.widgets["start"] if self.widgets["name"].text() else self.widgets["name"]
+            getattr(nxt, "line", nxt).setFocus(Qt.FocusReason.OtherFocusReason)
 
     def use_suggestion(self) -> None:
         from journal.domain.catalog import get_catalog
@@ -180,15 +236,13 @@ class RegimenEditor(RecordEditor):
         item = self.suggestions.currentItem()
         if item is None:
             return
-        kind, ident = item.data(Qt.ItemDataRole.UserRole)
+        match = item.data(Qt.ItemDataRole.UserRole)
         cat = get_catalog()
-        if kind == "regimen":
-            tmpl = cat.regimen(ident)
-            if not self.widgets["name"].text().strip():
-                self.widgets["name"].setText(tmpl.abbrev)
-            ids = list(tmpl.drug_ids)
-        else:
-            ids = [ident]
+        ids = match_drug_ids(match)
+        if not self.widgets["name"].text().strip():
+            self.widgets["name"].setText(match_regimen_name(match))
+        if match.intent and self.widgets["intent"].value() is None:
+            self.widgets["intent"].set_value(match.intent)
         have = {d.get("drug_id") for d in self.drugs}
         for drug_id in ids:
             if drug_id in have:
@@ -427,7 +481,7 @@ class SideEffectEditor(RecordEditor):
             text = QLabel(gd.plain)
             text.setWordWrap(True)  # long descriptions wrap instead of running off the window
             text.setBuddy(b)
-            b.clicked.connect(lambda _=False, grade=int(g): self.widgets["grade"].set_value(grade))
+            b.clicked.connect(lambda _=False, grade=int(g): self._grade_chosen(grade))
             rl.addWidget(b, 0, Qt.AlignmentFlag.AlignTop)
             rl.addWidget(text, 1)
             self.grade_layout.addWidget(row)
@@ -438,6 +492,13 @@ class SideEffectEditor(RecordEditor):
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
 
+    def _grade_chosen(self, grade: int) -> None:
+        """Set the grade; typing goes on with when it started, if that is still empty."""
+        self.widgets["grade"].set_value(grade)
+        onset = self.widgets["onset"]
+        if not onset.line.text().strip() and self.isVisible():
+            onset.line.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def build_extra_bottom(self) -> None:
         box = QWidget()
         lay = QVBoxLayout(box)
@@ -446,6 +507,7 @@ class SideEffectEditor(RecordEditor):
         self.drug_choices = QListWidget()
         self.drug_choices.setAccessibleName("Drugs the side effect is blamed on")
         self.drug_choices.setMaximumHeight(140)
+        self.drug_choices.setProperty("keeps_data", True)
         lab.setBuddy(self.drug_choices)
         lay.addWidget(lab)
         lay.addWidget(self.drug_choices)
@@ -568,6 +630,9 @@ class BloodTestForm(RecordEditor):
         self.paste_button.clicked.connect(self.paste_clipboard)
         self.form.addRow(self.paste_button)
         self.form.addRow(grid_box)
+        # Enter after the date goes to the first result, as in a spreadsheet.
+        first = next(iter(self.value_edits.values()))
+        EnterDoes(self.widgets["date"].line, lambda: first.setFocus(Qt.FocusReason.TabFocusReason))
 
     def _next_value(self, code: str) -> None:
         codes = list(self.value_edits)
@@ -577,21 +642,45 @@ class BloodTestForm(RecordEditor):
         else:
             self.save_button.setFocus(Qt.FocusReason.TabFocusReason)
 
+    def _read(self, code: str):
+        """The typed value read with the locale's separators (journal.domain.numbers)."""
+        from journal.domain.numbers import read_number
+        from journal.ui.fields import locale_separators
+
+        if not hasattr(self, "separators"):
+            self.separators = locale_separators()
+        return read_number(self.value_edits[code].text(), **self.separators)
+
     def _convert(self, code: str) -> None:
+        """Echo the value as understood, in the rules' unit, or the question about it."""
         from journal.domain.labs import LAB_TESTS
+        from journal.domain.numbers import check_lab_value, format_number
 
         t = LAB_TESTS[code]
-        text = self.value_edits[code].text().strip().replace(",", ".")
         unit = self.unit_boxes[code].currentText()
-        try:
-            v = float(text)
-        except ValueError:
-            self.converted[code].setText("")
-            return
-        if unit != t.unit and unit in t.units:
-            self.converted[code].setText(f"= {t.to_canonical(v, unit):g} {t.unit}")
+        label = self.converted[code]
+        label.setProperty("role", "hint")
+        r = self._read(code)
+        if t.qualitative or r.empty:
+            text = ""
+        elif not r.ok:
+            text = r.problem or ""
+            label.setProperty("role", "error")
         else:
-            self.converted[code].setText("")
+            v = r.value
+            typed = self.value_edits[code].text().strip()
+            parts = [] if typed == format_number(v) else [f"= {format_number(v)} {unit}"]
+            if unit != t.unit and unit in t.units:
+                parts.append(f"= {format_number(round(t.to_canonical(v, unit), 6))} {t.unit}")
+            text = " ".join(parts)
+            doubt = check_lab_value(t, v, unit)
+            if doubt is not None:
+                text = doubt.question
+                label.setProperty("role", "error")
+        label.setText(text)
+        label.setWordWrap(True)
+        label.style().unpolish(label)
+        label.style().polish(label)
 
     def paste_text(self, text: str) -> list[str]:
         """Fill the form from pasted rows; returns the lines that were not understood."""
@@ -658,11 +747,11 @@ class BloodTestForm(RecordEditor):
                     )
                 )
                 continue
-            try:
-                value = float(text.replace(",", "."))
-            except ValueError:
-                errs[code] = f"{t.name}: {text!r} is not a number; type digits, e.g. 1.2."
+            reading = self._read(code)
+            if not reading.ok:
+                errs[code] = f"{t.name}: {reading.problem}"
                 continue
+            value = reading.value
             rows.append(m.LabResult(date=date, test=code, value=value, unit=unit, context=context))
         return rows, errs
 
@@ -682,6 +771,10 @@ class BloodTestForm(RecordEditor):
         if errs or row_errs:
             self.show_errors(errs, ["Please check the results marked below."] if row_errs else None)
             return
+        doubts = self.doubtful(rows)
+        if doubts and not self.confirm_doubtful(doubts):
+            self.show_errors({}, ["Not saved yet. " + " ".join(doubts)])
+            return
         try:
             self.saved_change = self.ctx.apply(actions.add_lab_results, rows)
         except Exception as exc:
@@ -696,6 +789,34 @@ class BloodTestForm(RecordEditor):
             self.show_errors(per, general or ["Please check the results marked below."])
             return
         self.accept()
+
+    @staticmethod
+    def doubtful(rows) -> list[str]:
+        """Questions about values far outside what their test can show."""
+        from journal.domain.labs import LAB_TESTS
+        from journal.domain.numbers import check_lab_value
+
+        out = []
+        for r in rows:
+            if r.value is not None:
+                q = check_lab_value(LAB_TESTS[r.test], r.value, r.unit)
+                if q is not None:
+                    out.append(q.question)
+        return out
+
+    def confirm_doubtful(self, questions: list[str]) -> bool:
+        """Ask before saving values that look like a slip; True = save them as typed."""
+        from PySide6.QtWidgets import QMessageBox
+
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Check these results")
+        box.setText("\n\n".join(questions))
+        keep = box.addButton("Save as typed", QMessageBox.ButtonRole.AcceptRole)
+        fix = box.addButton("Let me correct it", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(fix)
+        box.exec()
+        return box.clickedButton() is keep
 
 
 def lab_editor(ctx, kind, row=None, parent=None):

@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
 _BASE_POINT_SIZE: list[float] = []
+_SIZE_MARK = "\n/* text size "
 
 FOCUS_CSS = """
 QLineEdit:focus, QTextEdit:focus, QPlainTextEdit:focus, QComboBox:focus, QSpinBox:focus,
@@ -37,6 +38,24 @@ QLabel[role="error"] { color: #ff8080; font-weight: bold; }
 QLabel[role="hint"] { color: #ffffff; }
 QLabel[role="title"] { font-weight: bold; }
 QTableView::item:selected, QListWidget::item:selected { background: #ffff00; color: #000000; }
+QCheckBox::indicator, QRadioButton::indicator, QGroupBox::indicator,
+QListView::indicator, QTableView::indicator {
+    width: 0.9em; height: 0.9em; background: #000000; border: 2px solid #ffffff;
+}
+QRadioButton::indicator { border-radius: 0.5em; }
+QCheckBox::indicator:checked, QRadioButton::indicator:checked, QGroupBox::indicator:checked,
+QListView::indicator:checked, QTableView::indicator:checked {
+    background: #ffff00; border: 2px solid #ffffff;
+}
+QTabBar::tab { background: #000000; color: #ffffff; border: 2px solid #ffffff; padding: 4px 10px; }
+QTabBar::tab:selected { background: #ffff00; color: #000000; border: 2px solid #ffff00; }
+QMenuBar::item:selected, QMenu::item:selected { background: #ffff00; color: #000000; }
+QMenu { border: 2px solid #ffffff; }
+QToolButton { color: #ffff00; border: 2px solid #ffff00; padding: 3px 8px; }
+QGroupBox { border: 1px solid #ffffff; margin-top: 1.4em; padding-top: 0.4em; }
+QGroupBox::title { subcontrol-origin: margin; left: 8px; padding: 0 4px; }
+QScrollBar { background: #000000; border: 1px solid #ffffff; }
+QScrollBar::handle { background: #ffffff; min-height: 20px; min-width: 20px; }
 """
 
 
@@ -55,6 +74,14 @@ def apply_text_scale(app: QApplication, percent: int) -> None:
     font = QFont(app.font())
     font.setPointSizeF(_BASE_POINT_SIZE[0] * percent / 100.0)
     app.setFont(font)
+    sheet = app.styleSheet()
+    if sheet:
+        # With a style sheet in force, widgets already on screen keep their old font until
+        # they are polished again: lists kept their old column widths until a restart. A
+        # changed sheet repolishes them (never via an empty sheet: that replaces the
+        # style object under widgets still using it).
+        base = sheet.split(_SIZE_MARK)[0]
+        app.setStyleSheet(f"{base}{_SIZE_MARK}{percent} */")
     # Widgets that already set their own font do not follow setFont; refresh them.
     for w in app.allWidgets():
         f = QFont(w.font())

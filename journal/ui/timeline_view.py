@@ -10,8 +10,9 @@ widget computes nothing medical.
 Interaction: hover shows what a mark is (also in the line under the chart, for
 screen readers and for people who cannot hold the mouse still); a click opens
 the record's editor through ``ctx.open_editor(ref)`` (a computed mark opens
-the lab results it rests on); the mouse wheel zooms around the pointer,
-dragging pans; buttons and keys do the same (+, -, Left, Right, Home). Without a
+the lab results it rests on); the plain mouse wheel scrolls the page while
+Ctrl+wheel (or a pinch) zooms around the pointer, never wider than the whole
+history; dragging pans; buttons and keys do the same (+, -, Left, Right, Home). Without a
 mouse, N and P step through the treatments, events and side effects in time
 order (the hover text shows in the line under the chart) and Enter opens one.
 "Use for visit summary" stores the shown period on ``ctx.visit_range`` and
@@ -211,6 +212,9 @@ class TimelineView(QWidget):
         self.canvas.mpl_connect("scroll_event", self._on_scroll)
         self.canvas.mpl_connect("resize_event", self._on_resize)
         self.canvas.mpl_connect("figure_leave_event", lambda _e: self._set_hover(None))
+        # The plain wheel scrolls the page as everywhere else; Ctrl+wheel and a pinch zoom.
+        self.canvas.installEventFilter(self)
+        self.canvas.grabGesture(Qt.GestureType.PinchGesture)
 
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
@@ -447,6 +451,16 @@ class TimelineView(QWidget):
         today = self.data.today
         self.set_range(today - dt.timedelta(days=365), today + dt.timedelta(days=10))
 
+    def _whole_span(self) -> tuple[float, float] | None:
+        """The whole history (padded as "Whole history" shows it) in axis units."""
+        if self.data is None:
+            return None
+        import matplotlib.dates as mdates
+
+        lo, hi = self.data.span()
+        pad = dt.timedelta(days=max(5, (hi - lo).days // 50))
+        return float(mdates.date2num(lo - pad)), float(mdates.date2num(hi + pad))
+
     def _zoom(self, factor: float, centre: float | None = None) -> None:
         if self.artists is None:
             return
@@ -456,6 +470,14 @@ class TimelineView(QWidget):
         new_lo, new_hi = mid - (mid - lo) * factor, mid + (hi - mid) * factor
         if new_hi - new_lo < 14:  # two weeks is as close as a timeline needs to go
             return
+        whole = self._whole_span()
+        if whole is not None and factor > 1:  # zooming out stops at the whole history
+            if new_hi - new_lo >= whole[1] - whole[0]:
+                new_lo, new_hi = whole
+            elif new_lo < whole[0]:
+                new_lo, new_hi = whole[0], whole[0] + (new_hi - new_lo)
+            elif new_hi > whole[1]:
+                new_lo, new_hi = whole[1] - (new_hi - new_lo), whole[1]
         ax.set_xlim(new_lo, new_hi)
         self._sync_dates()
         self.canvas.draw_idle()
@@ -604,10 +626,51 @@ class TimelineView(QWidget):
         return False
 
     def _on_scroll(self, event) -> None:
-        if self.artists is None or event.xdata is None:
+        if self.artists is None:
             return
-        # Mouse wheel zooms around the pointer so the thing looked at stays put.
-        self._zoom(0.8 if event.button == "up" else 1.25, centre=event.xdata)
+        gui = getattr(event, "guiEvent", None)
+        if gui is not None and hasattr(gui, "modifiers"):  # the wheel event's own keys
+            ctrl = bool(gui.modifiers() & Qt.KeyboardModifier.ControlModifier)
+        else:
+            held = set(getattr(event, "modifiers", None) or ()) | {event.key or ""}
+            ctrl = bool(held & {"ctrl", "control"})
+        if not ctrl:
+            return  # a plain wheel scrolls the page (see eventFilter)
+        # Ctrl+wheel zooms around the pointer so the thing looked at stays put.
+        centre = event.xdata if event.inaxes is self.artists.lanes_ax else None
+        self._zoom(0.8 if event.button == "up" else 1.25, centre=centre)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+        if obj is self.canvas and event.type() == QEvent.Type.Wheel:
+            if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+                return False  # matplotlib turns it into a zoom (_on_scroll)
+            return self._scroll_page(event.angleDelta().y() or event.angleDelta().x())
+        pinched = (
+            obj is self.canvas
+            and event.type() == QEvent.Type.NativeGesture
+            and event.gestureType() == Qt.NativeGestureType.ZoomNativeGesture
+        )
+        if pinched:  # a touchpad pinch (macOS, Wayland)
+            self._zoom(max(0.5, min(2.0, 1.0 - event.value())))
+            return True
+        if obj is self.canvas and event.type() == QEvent.Type.Gesture:
+            pinch = event.gesture(Qt.GestureType.PinchGesture)
+            if pinch is not None and pinch.scaleFactor() > 0:
+                self._zoom(max(0.5, min(2.0, 1.0 / pinch.scaleFactor())))
+                return True
+        return super().eventFilter(obj, event)
+
+    def _scroll_page(self, delta: int) -> bool:
+        """Scroll the nearest scroll area that can scroll (the chart's, then the page's)."""
+        w = self.canvas.parentWidget()
+        while w is not None:
+            if isinstance(w, QScrollArea):
+                bar = w.verticalScrollBar()
+                if bar.maximum() > bar.minimum():
+                    bar.setValue(bar.value() - delta)
+                    return True
+            w = w.parentWidget()
+        return True  # nothing to scroll: still never a zoom
 
     # -- export -------------------------------------------------------------------
     def export(self, path: str | os.PathLike) -> Path:

@@ -66,6 +66,14 @@ def demo_ctx(qapp, demo_store, settings):
     c.undo_stack.clear()
 
 
+@pytest.fixture(autouse=True)
+def _unsaved_forms_discard_at_teardown(monkeypatch):
+    """pytest-qt closes every widget after a test; a form with changes would then wait for
+    an answer to "Save / Discard / Keep editing" forever. Tests that check the question
+    replace this answer with their own."""
+    monkeypatch.setattr("journal.ui.unsaved.ask_unsaved", lambda parent, title: "discard")
+
+
 @pytest.fixture
 def window(qtbot, settings, monkeypatch):
     """A main window with its controller; message boxes are recorded in ``w.messages``

@@ -100,17 +100,17 @@ def test_delete_asks_and_is_undoable(qtbot, ctx, monkeypatch):
     lst.view.setCurrentIndex(lst.proxy.index(0, 0))
     asked = []
     monkeypatch.setattr(
-        QMessageBox, "question", lambda *a, **k: asked.append(a[1]) or QMessageBox.StandardButton.No
+        QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.No
     )
     lst.delete_current()
-    assert asked == ["Delete regimen VRd"]
+    assert asked[0].startswith("Delete regimen: VRd from Mar 2017?")  # as people know it
     assert len(queries.list_rows(ctx.store, m.Regimen)) == 3
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     lst.delete_current()
     assert [r.name for r in queries.list_rows(ctx.store, m.Regimen)] == ["DKd", "Tal"]
     assert lst.model.rowCount() == 2  # the list followed the change
     assert queries.list_rows(ctx.store, m.RegimenDrug) == []  # cascaded
-    assert ctx.undo_stack.undoText() == "Delete regimen VRd"
+    assert ctx.undo_stack.undoText() == "Delete regimen: VRd from Mar 2017"
     ctx.undo_stack.undo()
     assert lst.model.rowCount() == 3
     assert [d.drug_id for d in queries.list_rows(ctx.store, m.RegimenDrug)] == ["bortezomib"]

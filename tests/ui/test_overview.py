@@ -75,6 +75,10 @@ def test_why_shows_rule_records_and_source(qtbot, demo_ctx, monkeypatch):
     fact = next(f for f in page.facts if f.key == "lines")
     dlg = WhyDialog(demo_ctx, fact)
     qtbot.addWidget(dlg)
+    folded = dlg.text.toPlainText()  # the reason leads; sources and rule ids folded away
+    assert "Number of lines of therapy" in folded
+    assert "Rule id" not in folded and "Source:" not in folded
+    dlg.details.setChecked(True)
     text = dlg.text.toPlainText()
     assert "IMWG 2015 lines of therapy" in text
     # A plain title leads; the rule id follows, small, for the curious.
@@ -222,6 +226,7 @@ def test_why_heads_each_reason_with_a_plain_title_and_keeps_the_id_small(qtbot, 
     fact = next(f for f in page.facts if f.key == "refractory")
     dlg = WhyDialog(demo_ctx, fact)
     qtbot.addWidget(dlg)
+    dlg.details.setChecked(True)
     lines = [ln.strip() for ln in dlg.text.toPlainText().splitlines() if ln.strip()]
     assert "Exposure to a drug" in lines and "Refractory to a drug" in lines
     ids = {t["rule"] for t in fact.traces}

@@ -245,10 +245,9 @@ def test_regimen_lookup_by_keyboard_does_not_save_early(qtbot, ctx):
     qtbot.waitUntil(dlg.isActiveWindow, timeout=2000)
     assert dlg.focusWidget() is dlg.search  # typing starts in the look-up field
     qtbot.keyClicks(dlg.search, "VRd")
-    qtbot.keyClick(dlg.search, Qt.Key.Key_Return)  # to the suggestions
-    assert dlg.isVisible() and dlg.focusWidget() is dlg.suggestions
-    qtbot.keyClick(dlg.suggestions, Qt.Key.Key_Return)  # use the first suggestion
+    qtbot.keyClick(dlg.search, Qt.Key.Key_Return)  # one Enter takes the highlighted one
     assert dlg.isVisible()
+    assert dlg.focusWidget() is dlg.widgets["start"].line  # typing goes on with the date
     assert [d["drug_id"] for d in dlg.drugs] == ["bortezomib", "lenalidomide", "dexamethasone"]
     assert queries.list_rows(ctx.store, m.Regimen) == []  # nothing saved yet
 
@@ -272,6 +271,7 @@ def test_side_effect_by_keyboard_reaches_the_grades_without_saving(qtbot, ctx):
     assert dlg.focusWidget() is dlg.grade_buttons[2], dlg.focusWidget()
     qtbot.keyClick(dlg.focusWidget(), Qt.Key.Key_Space)  # "Grade 2"
     assert dlg.widgets["grade"].value() == 2
+    assert dlg.focusWidget() is dlg.widgets["onset"].line  # typing goes on with the date
     assert queries.list_rows(ctx.store, m.SideEffect) == []
 
 
@@ -344,3 +344,21 @@ def test_drug_outside_regimen_dates_is_named_under_the_drug_list(qtbot, ctx):
     assert not dlg.drug_error.isHidden()
     assert queries.list_rows(ctx.store, m.Regimen) == []
     assert dlg.widgets["name"].text() == "Kd" and len(dlg.drugs) == 1  # nothing lost
+
+
+def test_regimen_lookup_forgives_shorthand_and_arrows_choose(qtbot, ctx):
+    dlg = RegimenEditor(ctx, KINDS["regimen"])
+    qtbot.addWidget(dlg)
+    qtbot.keyClicks(dlg.search, "len maint")
+    assert dlg.suggestions.currentItem().text().startswith("lenalidomide")
+    qtbot.keyClick(dlg.search, Qt.Key.Key_Return)
+    assert dlg.widgets["name"].text() == "Lenalidomide maintenance"
+    assert dlg.widgets["intent"].value() == "maintenance"
+    assert [d["drug_id"] for d in dlg.drugs] == ["lenalidomide"]
+    other = RegimenEditor(ctx, KINDS["regimen"])
+    qtbot.addWidget(other)
+    qtbot.keyClicks(other.search, "dara pom dex")
+    qtbot.keyClick(other.search, Qt.Key.Key_Down)  # the combination as typed, not DPd
+    assert other.suggestions.currentRow() == 1
+    qtbot.keyClick(other.search, Qt.Key.Key_Return)
+    assert [d["drug_id"] for d in other.drugs] == ["daratumumab", "pomalidomide", "dexamethasone"]

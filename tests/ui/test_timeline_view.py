@@ -131,9 +131,50 @@ def test_wheel_zooms_around_the_pointer(view):
     ax = view.artists.lanes_ax
     before = ax.get_xlim()
     x, y = ax.transData.transform((ax.get_xlim()[0] + 100, 1.0))
-    MouseEvent("scroll_event", view.canvas, x, y, button="up", step=1)._process()
+    MouseEvent("scroll_event", view.canvas, x, y, button="up", step=1, key="control")._process()
     after = ax.get_xlim()
     assert after[1] - after[0] < before[1] - before[0]
+    # without Ctrl the wheel never zooms (it scrolls the page)
+    MouseEvent("scroll_event", view.canvas, x, y, button="up", step=1)._process()
+    assert ax.get_xlim() == after
+
+
+def _wheel(view, qtbot, dy, modifiers=Qt.KeyboardModifier.NoModifier):
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    pos = QPointF(view.canvas.width() / 2, view.canvas.height() / 2)
+    ev = QWheelEvent(
+        pos,
+        view.canvas.mapToGlobal(pos),
+        QPoint(0, 0),
+        QPoint(0, dy),
+        Qt.MouseButton.NoButton,
+        modifiers,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(view.canvas, ev)
+
+
+def test_plain_wheel_scrolls_the_page_ctrl_wheel_zooms_within_the_history(view, qtbot):
+    view.resize(900, 300)  # the chart is taller than the window: there is a page to scroll
+    qtbot.wait(50)
+    view.show_all()
+    bar = view.scroll.verticalScrollBar()
+    lim = view.artists.lanes_ax.get_xlim()
+    if bar.maximum() > 0:
+        _wheel(view, qtbot, -120)
+        assert bar.value() > 0  # scrolled down
+    assert view.artists.lanes_ax.get_xlim() == lim  # and not zoomed
+    _wheel(view, qtbot, 120, Qt.KeyboardModifier.ControlModifier)
+    zoomed = view.artists.lanes_ax.get_xlim()
+    assert zoomed[1] - zoomed[0] < lim[1] - lim[0]
+    for _ in range(10):  # zooming out stops at the whole history
+        _wheel(view, qtbot, -120, Qt.KeyboardModifier.ControlModifier)
+    assert view.artists.lanes_ax.get_xlim() == pytest.approx(lim)
+    assert view.whole_button.text() == "Whole history"
 
 
 def test_drag_pans(view, qtbot):
