@@ -9,7 +9,7 @@ history from a clinic letter into a new journal:
     neuropathy from bortezomib from June 2019; M-protein 3.1 g/dL at diagnosis, 0.2 in
     Jan 2020, 0.9 in Feb 2022.
 
-Every typed character is one action, every key chord (Ctrl+L, Alt+T, Tab, Enter) one
+Every typed character is one action, every key chord (Ctrl+T, Alt+T, Tab, Enter) one
 action, every click one action. Nothing is filled in behind the person's back: each
 field gets its text through key events sent to the widget that has the focus. At the
 end the Overview is opened (one more action) and checked: 2 lines; refractory to
@@ -151,7 +151,7 @@ def enter_reference_history(d: Driver, window) -> None:
         d.key(K.Key_P, ALT)  # ended by progression (on the stop date)
         d.key(K.Key_Return)
 
-    d.in_dialog(lambda: d.key(K.Key_L, CTRL), line_one)
+    d.in_dialog(lambda: d.key(K.Key_T, CTRL), line_one)
     d.step("line 1: VRd + ASCT (melphalan 200) + lenalidomide maintenance, progression")
 
     # -- line 2: DPd ----------------------------------------------------------------------
@@ -164,7 +164,7 @@ def enter_reference_history(d: Driver, window) -> None:
         d.key(K.Key_P, ALT)
         d.key(K.Key_Return)
 
-    d.in_dialog(lambda: d.key(K.Key_L, CTRL), line_two)
+    d.in_dialog(lambda: d.key(K.Key_T, CTRL), line_two)
     d.step("line 2: DPd until progression")
 
     # -- side effect: grade 2 peripheral neuropathy from bortezomib -----------------------

@@ -287,7 +287,7 @@ class MainWindow(QMainWindow):
             e,
             "Add a &line of therapy...",
             self.add_line_of_therapy,
-            "Ctrl+L",
+            "Ctrl+T",  # T for treatment; Ctrl+L locks the window (File > Lock now)
             "A treatment with everything that was part of it, in one step",
         )
         self.journal_actions.append(self.line_action)
@@ -295,7 +295,7 @@ class MainWindow(QMainWindow):
             e,
             "Add blood tests from a &table...",
             self.add_lab_table,
-            "Ctrl+Shift+L",
+            "Ctrl+Shift+T",
             "Paste or open a table of blood test results and import them in one step",
         )
         self.journal_actions.append(self.lab_import_action)
@@ -672,7 +672,7 @@ class MainWindow(QMainWindow):
 
             add_line = QPushButton("Add a line of therapy...")
             add_line.setAccessibleName("Add a line of therapy")
-            add_line.setToolTip(self.line_action.statusTip() + " (Ctrl+L)")
+            add_line.setToolTip(self.line_action.statusTip() + " (Ctrl+T)")
             add_line.clicked.connect(self.add_line_of_therapy)
             tabs.setCornerWidget(add_line, Qt.Corner.TopRightCorner)
             tabs.add_line_button = add_line

@@ -124,3 +124,19 @@ def test_dropping_a_trial_record_brings_it_to_the_trials_page(window, qtbot, tmp
     page = w.stack.currentWidget().page()
     assert getattr(page, "last_error", None) is None
     qtbot.waitUntil(lambda: page.current_nct() == "NCT09999999", timeout=10000)
+
+
+def test_no_two_menu_items_share_a_key(window, tmp_path):
+    from collections import Counter
+
+    w, controller = window
+    controller.create_path(tmp_path / "j.sqlite", None)
+    keys = Counter()
+    for keys_text, _what in w.shortcut_rows():
+        for k in keys_text.split(" or "):
+            keys[k] += 1
+    shared = {k: n for k, n in keys.items() if n > 1 and "Tab" not in k}
+    assert shared == {}, shared
+    rows = dict(w.shortcut_rows())
+    assert rows["Ctrl+L"].startswith("Lock now")
+    assert rows["Ctrl+T"].startswith("Add a line of therapy")
