@@ -93,7 +93,7 @@ class ChangeCommand(QUndoCommand):
             self.setObsolete(True)
             plain = plain_save_error(exc, DISK_FULL_ACTION_MESSAGE)
             self.ctx.error.emit(str(plain) if plain else f"Could not redo {self.text()!r}: {exc}")
-        self.ctx.notify(self.change)
+            self.ctx.notify(self.change)  # nothing was published: refresh all the same
 
     def undo(self) -> None:
         from journal.services import actions
@@ -104,7 +104,7 @@ class ChangeCommand(QUndoCommand):
             self.setObsolete(True)
             plain = plain_save_error(exc, DISK_FULL_ACTION_MESSAGE)
             self.ctx.error.emit(str(plain) if plain else f"Could not undo {self.text()!r}: {exc}")
-        self.ctx.notify(self.change)
+            self.ctx.notify(self.change)  # nothing was published: refresh all the same
 
 
 #: Tables whose changes leave the history (and so the summary) as it was.
@@ -114,6 +114,9 @@ _OUTSIDE_HISTORY = frozenset({"trial_study", "trial_answer"})
 class JournalContext(QObject):
     changed = Signal(object)
     error = Signal(str)  # a plain message for the window to show
+    # The journal's change bus calls back on the writer's thread; this hop brings a
+    # write made in a background task to the UI thread (direct when already there).
+    _published = Signal(object)
 
     def __init__(self, store: Any, settings: Any, parent: QObject | None = None):
         super().__init__(parent)
@@ -126,6 +129,12 @@ class JournalContext(QObject):
         self._summary = None
         self._generation = 0  # bumped by every change; stale background results are dropped
         self._editor_opener: Callable[[str], bool] | None = None
+        # Every committed write (an editor, undo/redo, an import in the background, a
+        # trial answer) reaches the views one way: the services' change bus.
+        from journal.services.events import bus_for
+
+        self._published.connect(self.notify)
+        self._unsubscribe = bus_for(store).subscribe(self._published.emit)
 
     # -- reading ------------------------------------------------------------------
     @property
@@ -204,8 +213,7 @@ class JournalContext(QObject):
                 raise
             log.warning("save failed, disk full: %s", type(exc).__name__)
             raise plain from exc
-        self.undo_stack.push(ChangeCommand(self, change))
-        self.notify(change)
+        self.undo_stack.push(ChangeCommand(self, change))  # the bus has told the views
         return change
 
     def try_apply(self, action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -242,6 +250,7 @@ class JournalContext(QObject):
         from PySide6.QtCore import QThreadPool
 
         self._generation += 1
+        self._unsubscribe()
         self.undo_stack.clear()
         # Background work (overview, export, backup) finishes before the file is closed.
         QThreadPool.globalInstance().waitForDone(30000)
