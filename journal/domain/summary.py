@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from journal.domain.ctcae import (
     GradeResult,
@@ -28,6 +27,7 @@ from journal.domain.dates import PartialDate
 from journal.domain.exclusions import AskedLab, ExclusionFact, asked_labs, exclusion_facts
 from journal.domain.kidney import EgfrResult, latest_egfr
 from journal.domain.labs import LAB_TESTS
+from journal.domain.ledger import Ledger, compute_ledger
 from journal.domain.lines import LinesResult, compute_lines
 from journal.domain.measurable import heavy_chain_at
 from journal.domain.records import EcogRec, History, LabRec, OverrideRec, SupportiveRec
@@ -103,7 +103,7 @@ class Summary:
     measurable_variant: str
     ctcae_scale: str
     lines: LinesResult
-    ledger: Any  # journal.domain.ledger.Ledger
+    ledger: Ledger
     responses: ResponseResult
     washouts: Washouts
     staging: Staging
@@ -278,13 +278,9 @@ def build_summary(
     )
 
 
-def _ledger(h: History, lines: LinesResult, responses: ResponseResult, when, rule_set: str):
-    try:
-        from journal.domain.ledger import compute_ledger
-    except ModuleNotFoundError as e:  # the ledger is written in parallel; say so, do not guess
-        if e.name != "journal.domain.ledger":
-            raise
-        return None
+def _ledger(
+    h: History, lines: LinesResult, responses: ResponseResult, when, rule_set: str
+) -> Ledger:
     # The ledger sees computed (confirmed) responses and progressions beside the entered ones.
     return compute_ledger(
         h,
@@ -391,12 +387,10 @@ def _lines_json(s: Summary) -> dict:
     return base
 
 
-def _ledger_json(ledger) -> dict | None:
+def _ledger_json(ledger: Ledger) -> dict:
     """The ledger's own JSON, with the summary's uniform markers added: ``computed: true``
     on every fact, ``overridden`` as a bool (the ledger's list of overridden answers is
     kept as ``overridden_fields``)."""
-    if ledger is None:
-        return None
     data = ledger.to_json()
     for group in ("drugs", "classes"):
         for item in data.get(group, {}).values():

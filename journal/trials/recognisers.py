@@ -570,8 +570,6 @@ def _term_status(term: str, f: ScreeningFacts, refractory: bool):
 
 
 def _exposures(terms: list[str], f: ScreeningFacts, refractory: bool, any_of: bool = False):
-    if f.ledger is None:
-        return None
     answers, facts = [], []
     for term in terms:
         ans, drugs, traces = _term_status(term, f, refractory)

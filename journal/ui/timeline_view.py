@@ -74,24 +74,6 @@ def _pydate(q: QDate) -> dt.date:
     return dt.date(q.year(), q.month(), q.day())
 
 
-def _results(ctx: Any) -> Any:
-    """The rules' results for the chart: the summary, or lines + responses before it exists."""
-    try:
-        return ctx.summary()
-    except Exception:
-        # The summary bundles every rule; when one unrelated to the chart fails, the
-        # timeline still shows what the lines and response rules return.
-        log.exception("summary failed; the timeline uses the lines and response rules alone")
-        from types import SimpleNamespace
-
-        from journal.domain.lines import compute_lines
-        from journal.domain.response import compute_responses
-
-        history = ctx.history()
-        lines = compute_lines(history)
-        return SimpleNamespace(lines=lines, responses=compute_responses(history, lines))
-
-
 class FlowLayout(QLayout):
     """Lays widgets left to right and wraps them onto the next row when the width runs out.
 
@@ -360,12 +342,18 @@ class TimelineView(QWidget):
         extra = EXTRA_LABS if self.counts_box.isChecked() else ()
         try:
             history = self.ctx.history()
-            results = _results(self.ctx)
+            # The same Summary as every other view: when the rules fail, the chart says
+            # so rather than drawing lines of therapy worked out some other way.
+            results = self.ctx.summary()
             self.data = timeline_data_from(history, results, extra_labs=extra)
         except Exception:
             # A chart must never take the window down; say so and keep the old drawing.
             log.exception("timeline data could not be built")
-            self.status.setText("The timeline could not be drawn; see the log for details.")
+            self.status.setText(
+                "The timeline could not be drawn, because the facts behind it could not be "
+                "worked out. Nothing you saved is lost; Help > Show log folder has a note "
+                "for the people who make the app."
+            )
             return
         self._text_scale = self._current_text_scale()
         self._draw(previous)
