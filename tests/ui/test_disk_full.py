@@ -105,14 +105,21 @@ def test_delete_on_a_full_disk_says_so_and_keeps_the_row(qtbot, ctx, monkeypatch
     assert ctx.undo_stack.count() == 1  # only the add
 
 
-def test_correction_on_a_full_disk_stays_open_with_the_reason(qtbot, ctx, full_disk):
+def test_correction_on_a_full_disk_stays_open_with_the_reason(qtbot, ctx, monkeypatch):
+    import sqlite3
+
     from journal.ui.overview import RefractoryCorrection
 
     drugs = {"lenalidomide": {"drug_id": "lenalidomide", "name": "lenalidomide", "exposed": True}}
+    real = actions.set_override
+
+    def full(*_a, **_k):  # a reason is at most 1,000 characters: too small to fill a page
+        raise sqlite3.OperationalError("database or disk is full")
 
     def save(drug_id, value, reason):
-        ctx.apply(actions.set_override, "refractory", drug_id, value, reason * 200)
+        ctx.apply(actions.set_override, "refractory", drug_id, value, reason)
 
+    monkeypatch.setattr(actions, "set_override", full)
     dlg = RefractoryCorrection(drugs, None, save=save)
     qtbot.addWidget(dlg)
     dlg.reason.setText("clinic letter of 3 May 2024 ")
@@ -121,7 +128,7 @@ def test_correction_on_a_full_disk_stays_open_with_the_reason(qtbot, ctx, full_d
     assert dlg.error.text() == DISK_FULL_MESSAGE
     assert dlg.reason.text() == "clinic letter of 3 May 2024 "
     assert queries.list_dicts(ctx.store, m.Override) == []
-    full_disk()
+    monkeypatch.setattr(actions, "set_override", real)  # space freed
     dlg._ok()
     assert dlg.result() == dlg.DialogCode.Accepted
     assert len(queries.list_dicts(ctx.store, m.Override)) == 1
