@@ -25,6 +25,7 @@ from journal.domain.ctcae import (
     side_effect_view,
 )
 from journal.domain.dates import PartialDate
+from journal.domain.events import CurrentResponse, current_response, procedure_date
 from journal.domain.labs import LAB_TESTS
 from journal.domain.lines import LinesResult, compute_lines
 from journal.domain.measurable import heavy_chain_at
@@ -110,6 +111,11 @@ class Summary:
     ecog: EcogRec | None
     supportive: tuple[SupportiveRec, ...]  # going on at the as-of date
     overrides: tuple[OverrideRec, ...]
+
+    @property
+    def current_response(self) -> CurrentResponse:
+        """The one "current response" screens, PDF and JSON show (journal.domain.events)."""
+        return current_response(self.history, self.responses, self.as_of)
 
     @property
     def ongoing_side_effects(self) -> tuple[SideEffectView, ...]:
@@ -334,6 +340,7 @@ def _procedure_json(p) -> dict:
         "kind": p.kind,
         "date": _iso(p.date),
         "end": _iso(p.end),
+        "event_date": _iso(procedure_date(p)),
         "planned": p.planned,
         "planned_tandem": p.planned_tandem,
         "product": p.product,
@@ -445,6 +452,7 @@ def summary_to_json(s: Summary) -> dict:
         "ledger": _ledger_json(s.ledger),
         "response": {
             "measurable_variant": r.variant,
+            "current": s.current_response.to_json(),
             "per_line": [lr.to_json() for lr in r.lines],
             "latest": r.latest.to_json() if r.latest else None,
             "latest_clinician": (
