@@ -39,6 +39,7 @@ from PySide6.QtGui import (
     QTextCursor,
     QTextDocument,
     QTextImageFormat,
+    QTextOption,
 )
 from PySide6.QtSvg import QSvgRenderer
 
@@ -57,26 +58,31 @@ from journal.reports.document import (
 )
 
 FONT_FAMILY = "DejaVu Sans"
-BASE_PT = 8.5
+BASE_PT = 9.0  # body and every table: nothing a screener reads is under 9 pt on paper
 PAGE_SIZES = {"A4": QPageSize.PageSizeId.A4, "Letter": QPageSize.PageSizeId.Letter}
 LAYOUT_DPI = 300  # every output is laid out at this resolution (see _prepare)
-MARGINS_MM = QMarginsF(14, 16, 14, 14)  # left, top (room for the header), right, bottom
+MARGINS_MM = QMarginsF(13, 14, 13, 12)  # left, top (room for the header), right, bottom
 
+# The marks after computed and corrected text are small pictures, not letters: copied
+# text then reads "steroid", never "steroidc" (issue 11).
+MARK_C = "<img src='mark:c' width='5' height='9'/>"
+MARK_O = "<img src='mark:o' width='9' height='9'/>"
 LEGEND_HTML = (
-    "<span class='c'>blue text<sup>c</sup></span> = computed by the app from the entries, "
+    f"<span class='c'>blue text</span>{MARK_C} = computed by the app from the entries, "
     "following the rule it names (check with the medical team). "
-    "<span class='o'>text<sup>override</sup></span> = the app's result corrected by the person."
+    f"<span class='o'>brown italic text</span>{MARK_O} = the app's result corrected by the "
+    "person."
 )
 
 _CSS = f"""
 body {{ font-family: '{FONT_FAMILY}'; font-size: {BASE_PT}pt; }}
 h1 {{ font-size: {BASE_PT + 4}pt; font-weight: bold; margin-top: 0px; margin-bottom: 3px; }}
-h2 {{ font-size: {BASE_PT + 1.5}pt; font-weight: bold; margin-top: 7px; margin-bottom: 2px;
+h2 {{ font-size: {BASE_PT + 1.5}pt; font-weight: bold; margin-top: 5px; margin-bottom: 1px;
       color: #1a1a1a; }}
 h3 {{ font-size: {BASE_PT + 0.5}pt; font-weight: bold; margin-top: 4px; margin-bottom: 1px; }}
 p {{ margin-top: 1px; margin-bottom: 2px; }}
-p.small, p.legend {{ font-size: {BASE_PT - 1}pt; }}
-p.muted {{ color: #555555; font-size: {BASE_PT - 1}pt; }}
+p.small, p.legend {{ font-size: {BASE_PT - 0.5}pt; }}
+p.muted {{ color: #555555; font-size: {BASE_PT - 0.5}pt; }}
 p.warning {{ font-weight: bold; }}
 p.note {{ font-style: italic; }}
 p.caption {{ font-size: {BASE_PT - 1}pt; color: #444444; margin-bottom: 1px; }}
@@ -84,7 +90,7 @@ table.t {{ border-color: #b0b0b0; margin-top: 1px;
            margin-bottom: 3px; }}
 table.t td, table.t th {{ padding: 1px 3px; }}
 table.t th {{ background-color: #e4e8ee; font-weight: bold; text-align: left; }}
-table.s {{ font-size: {BASE_PT - 1}pt; }}
+table.s {{ font-size: {BASE_PT}pt; }}
 table.kv td {{ padding: 0px 4px 0px 0px; vertical-align: top; }}
 td.k {{ color: #333333; font-weight: bold; }}
 span.c {{ color: #174a7c; }}
@@ -111,9 +117,9 @@ def _inline_html(value: Inline | None) -> str:
         if s.italic:
             t = f"<i>{t}</i>"
         if s.marker == COMPUTED:
-            t = f"<span class='c'>{t}<sup>c</sup></span>"
+            t = f"<span class='c'>{t}</span>{MARK_C}"
         elif s.marker == OVERRIDE:
-            t = f"<span class='o'>{t}<sup>override</sup></span>"
+            t = f"<span class='o'>{t}</span>{MARK_O}"
         out.append(t)
     return "".join(out)
 
@@ -139,8 +145,14 @@ def _table_html(t: Table) -> str:
             parts.append(f"<tr>{cells}</tr>")
         parts.append("</thead>" if t.repeat_header else "")
     parts.append("<tbody>")
-    for r in t.rows:
-        cells = "".join(f"<td>{_inline_html(c)}</td>" for c in r)
+    for k, r in enumerate(t.rows):
+        # Widths on the first body row too: Qt sizes columns from the cells it meets.
+        if k == 0 and not t.header_rows:
+            cells = "".join(
+                f"<td width='{pct[i]}%'>{_inline_html(c)}</td>" for i, c in enumerate(r)
+            )
+        else:
+            cells = "".join(f"<td>{_inline_html(c)}</td>" for c in r)
         cells += "<td></td>" * (n - len(r))
         parts.append(f"<tr>{cells}</tr>")
     parts.append("</tbody></table>")
@@ -309,11 +321,56 @@ class Built:
     charts: list[_ChartSlot]
 
 
+def _mark_image(text: str, color, w: int, h: int, italic: bool = False) -> QImage:
+    """A mark drawn as a picture (at 8x, so it stays sharp on paper), raised like a
+    superscript: it shows on the page and in print but is not part of copied text."""
+    scale = 8
+    img = QImage(w * scale, h * scale, QImage.Format.Format_ARGB32)
+    img.fill(Qt.GlobalColor.transparent)
+    p = QPainter(img)
+    try:
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        f = QFont(FONT_FAMILY)
+        f.setPixelSize(int(h * scale * (0.62 if text.isascii() else 0.85)))
+        f.setItalic(italic)
+        f.setBold(True)
+        p.setFont(f)
+        p.setPen(QPen(color))
+        p.drawText(
+            QRectF(0, 0, w * scale, h * scale * (0.62 if text.isascii() else 0.9)),
+            int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop),
+            text,
+        )
+    finally:
+        p.end()
+    return img
+
+
+_MARKS: dict[str, QImage] = {}
+
+
+def _marks() -> dict[str, QImage]:
+    if not _MARKS:
+        from PySide6.QtGui import QColor
+
+        _MARKS["mark:c"] = _mark_image("c", QColor("#174a7c"), 5, 9)
+        _MARKS["mark:o"] = _mark_image("\u270e", QColor("#8a3b00"), 9, 9)
+    return _MARKS
+
+
 def build_qtextdocument(doc: Document, *, legend: bool = True) -> Built:
     qdoc = QTextDocument()
     qdoc.setDefaultFont(_font(BASE_PT))
     qdoc.setDefaultStyleSheet(_CSS)
     qdoc.setDocumentMargin(0)
+    # Words are never broken inside (the default also breaks "anywhere" when a word is
+    # wider than its column, which printed "cyclophosphamid-ec").
+    opt = qdoc.defaultTextOption()
+    opt.setWrapMode(QTextOption.WrapMode.WordWrap)
+    qdoc.setDefaultTextOption(opt)
+    for name, img in _marks().items():
+        qdoc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), img)
     charts: list[_ChartSlot] = []
     blank = QImage(1, 1, QImage.Format.Format_ARGB32)
     blank.fill(Qt.GlobalColor.transparent)
@@ -513,7 +570,34 @@ def write_pdf(
     pages = paint_document(doc, writer)
     del writer  # flushes the PDF trailer into the buffer
     buf.close()
-    write_atomic(path, data.data())
+    out = data.data()
+    if doc.private:
+        from journal.reports.deid import deidentify_pdf_bytes
+
+        out = deidentify_pdf_bytes(out)
+    write_atomic(path, out)
+    return pages
+
+
+def count_pages(doc: Document, page_size: str = "A4") -> int:
+    """Pages ``doc`` takes on ``page_size`` paper, laid out as :func:`write_pdf` would
+    (used to fit the screening core on two pages). Charts are not drawn."""
+    data = QByteArray()
+    buf = QBuffer(data)
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buf)
+    writer.setResolution(LAYOUT_DPI)
+    writer.setPageLayout(page_layout(page_size))
+    built = build_qtextdocument(doc)
+    _full, body = _prepare(writer)
+    qdoc = built.qdoc
+    qdoc.documentLayout().setPaintDevice(writer)
+    qdoc.setPageSize(QSizeF(body.width(), body.height()))
+    pages = qdoc.pageCount()
+    for slot in built.charts:
+        slot.future.cancel()
+    del writer
+    buf.close()
     return pages
 
 

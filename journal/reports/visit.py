@@ -288,7 +288,9 @@ def build_visit(inputs: ReportInputs, opts: ReportOptions) -> Document:
     stays = [n for n in inputs.notes if n.kind == NoteKind.HOSPITAL_STAY and _in(n.date, lo, hi)]
     doc.heading(2, "Hospital stays")
     if stays:
-        if opts.deidentified:
+        if opts.deidentified:  # a title is free text too
+            rows = [(common.fmt_date(n.date), "hospital stay") for n in stays]
+        elif opts.no_free_text:
             rows = [(common.fmt_date(n.date), n.title or "hospital stay") for n in stays]
         else:
             rows = [

@@ -12,8 +12,8 @@ from journal.domain.records import OverrideRec
 from journal.domain.summary import build_summary
 from journal.reports.common import fmt_date
 from journal.reports.inputs import ReportInputs, ReportOptions
-from journal.reports.qt_backend import write_pdf
-from journal.reports.screening import build_screening
+from journal.reports.qt_backend import count_pages, write_pdf
+from journal.reports.screening import build_screening, fit_screening
 from journal.reports.text_backend import render_text
 
 OPTS = ReportOptions(as_of=AS_OF)
@@ -38,8 +38,10 @@ def test_header_names_the_person_and_says_verify(text, demo_inputs):
 def test_prior_line_count_is_the_summarys(text, demo_inputs):
     s = demo_inputs.summary
     assert re.search(rf"Prior lines of therapy\s*: {s.prior_lines} \[c\]", text)
+    regimens = {r.id: r for r in demo_inputs.history.regimens}
     for ln in s.lines.lines:
-        assert re.search(rf"^{ln.number} \[c\]\s+\| {re.escape(ln.label[:20])}", text, re.M)
+        first = regimens[ln.regimen_ids[0]].name
+        assert re.search(rf"^{ln.number} \[c\]\s+\| {re.escape(first[:20])}", text, re.M)
 
 
 def test_refractory_classes_and_labels_with_drugs_behind(text, demo_inputs):
@@ -57,13 +59,16 @@ def test_refractory_classes_and_labels_with_drugs_behind(text, demo_inputs):
 
 
 def test_every_last_dose_is_printed_with_days_since(text, demo_inputs):
+    from journal.reports.screening import _short_label
+
     w = demo_inputs.summary.washouts
     for item in (*w.drugs, *w.procedures):
+        label = _short_label(item.label)
         if item.ongoing:
-            assert re.search(rf"{re.escape(item.label)}\s*\| ongoing", text)
+            assert re.search(rf"{re.escape(label)}\s*\| ongoing", text)
         else:
             assert re.search(
-                rf"{re.escape(item.label)}\s*\| {fmt_date(item.last)}\s*\| "
+                rf"{re.escape(label)}\s*\| {fmt_date(item.last)}\s*\| "
                 rf"{re.escape(item.display())} \[c\]",
                 text,
             ), item.label
@@ -137,7 +142,7 @@ def test_deidentified_leaves_out_name_birth_date_and_notes(demo_inputs):
 
 def test_pdf_first_two_pages_hold_the_screening_facts(qapp, tmp_path, demo_inputs):
     out = tmp_path / "screening.pdf"
-    pages = write_pdf(build_screening(demo_inputs, OPTS), out)
+    pages = write_pdf(fit_screening(demo_inputs, OPTS, count_pages), out)
     texts = pdf_pages_text(out)
     assert len(texts) == pages
     front = " ".join(texts[:2])
@@ -159,7 +164,9 @@ def test_pdf_first_two_pages_hold_the_screening_facts(qapp, tmp_path, demo_input
 
 def test_deidentified_pdf_contains_no_name_or_birth_date(qapp, tmp_path, demo_inputs):
     out = tmp_path / "deid.pdf"
-    write_pdf(build_screening(demo_inputs, ReportOptions(identity="none", as_of=AS_OF)), out)
+    write_pdf(
+        build_screening(demo_inputs, ReportOptions(identity="without_name", as_of=AS_OF)), out
+    )
     whole = " ".join(pdf_pages_text(out))
     person = demo_inputs.history.person
     assert "Sam" not in whole and "Example" not in whole

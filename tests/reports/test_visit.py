@@ -73,7 +73,7 @@ def test_empty_period_says_so(small_inputs):
 
 
 def test_deidentified_visit_has_no_name_or_birth_date(small_inputs):
-    opts = ReportOptions(identity="none", as_of=dt.date(2026, 11, 25))
+    opts = ReportOptions(identity="without_name", as_of=dt.date(2026, 11, 25))
     text = render_text(build_visit(small_inputs, opts))
     assert "Jane" not in text and "Doe" not in text
     assert "1957" not in text and "age 69" in text
