@@ -11,18 +11,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from journal.paths import protect_new_files
+
 NO_DISPLAY_MESSAGE = (
     "Treatment Journal cannot open its window because this computer has no screen "
     "available (no DISPLAY); run it inside a virtual screen with "
     "'xvfb-run -a python3 dev.py run', or use the command line: 'python -m journal --help'."
 )
 _HEADLESS_PLATFORMS = {"offscreen", "minimal", "vnc", "eglfs", "linuxfb"}
-
-
-def protect_new_files() -> None:
-    """Everything the app writes (journals, exports, PDFs) is readable by the user only."""
-    if os.name == "posix":
-        os.umask(0o077)
 
 
 def has_display(env: dict[str, str] | None = None, platform: str | None = None) -> bool:

@@ -18,6 +18,12 @@ DEFAULT_JOURNAL_NAME = "journal.sqlite"
 BACKUPS_DIR_NAME = "backups"
 
 
+def protect_new_files() -> None:
+    """Everything the app writes (journals, exports, PDFs) is readable by the user only."""
+    if os.name == "posix":
+        os.umask(0o077)
+
+
 def data_dir() -> Path:
     """The folder holding the default journal (created on first use, user-only)."""
     override = os.environ.get(HOME_ENV)

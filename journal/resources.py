@@ -1,14 +1,21 @@
-"""Where the app's own data files live (catalog, icons, demo inputs, schema).
+"""Where the app's own data files live (catalog, CTCAE terms, schemas, icons).
 
-The top-level ``resources/`` folder of the checkout. This is the only place the
-pure ``domain`` layer may read files from.
+In a checkout they are the top-level ``resources/`` folder; an installed wheel carries
+the same files inside the package as ``journal/_resources`` (see setup.py). This is
+the only place the pure ``domain`` layer may read files from.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-RESOURCES_DIR = Path(__file__).resolve().parents[1] / "resources"
+_PACKAGE_DIR = Path(__file__).resolve().parent
+_SHIPPED = _PACKAGE_DIR / "_resources"
+_CHECKOUT = _PACKAGE_DIR.parent / "resources"
+
+# The shipped copy wins: beside an installed package, "../resources" is some other
+# project's folder in site-packages (or nothing at all).
+RESOURCES_DIR = _SHIPPED if _SHIPPED.is_dir() else _CHECKOUT
 
 
 def resource_path(*parts: str) -> Path:

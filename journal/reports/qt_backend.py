@@ -13,7 +13,7 @@ out for the target device and paints each page with a header and a
 ``QPrinter`` (printing) and ``QPrintPreviewWidget``/``QPrintPreviewDialog``.
 
 PDFs are drawn in memory and written through a temp file, fsync and atomic rename
-(journal.store.exchange.write_atomic), so a crash or full disk never leaves half a file.
+(journal.fileio.write_atomic), so a crash or full disk never leaves half a file.
 """
 
 from __future__ import annotations
@@ -548,12 +548,12 @@ def write_pdf(
 ) -> int:
     """Write ``doc`` as a PDF at ``path`` atomically. Returns the number of pages.
 
-    Raises OSError (a :class:`journal.store.errors.DiskFullError` or
+    Raises OSError (a :class:`journal.errors.DiskFullError` or
     ``FileAccessError``) with a plain message when the file cannot be written; the
     previous file at ``path`` (if any) is then left as it was, and no temporary
     file is left behind.
     """
-    from journal.store.exchange import write_atomic
+    from journal.fileio import write_atomic
 
     path = Path(path)
     # Drawn in memory, then written by the same temp-file + fsync + rename writer as

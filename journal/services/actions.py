@@ -28,10 +28,10 @@ from sqlmodel import SQLModel
 
 from journal.domain.dates import PartialDate
 from journal.domain.labs import LAB_TESTS
+from journal.errors import disk_full, is_disk_full
 from journal.services.events import bus_for
 from journal.store import exchange
 from journal.store import models as m
-from journal.store.errors import disk_full, is_disk_full
 from journal.store.validation import (
     DATE_FIELDS,
     TABLE_LABELS,

@@ -29,9 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from journal.paths import backups_dir, ensure_private_dir
-from journal.store import migrate
-from journal.store.errors import (
+from journal.errors import (
     BackupError,
     DamagedJournalError,
     FileAccessError,
@@ -40,6 +38,8 @@ from journal.store.errors import (
     NotAJournalError,
     is_disk_full,
 )
+from journal.paths import backups_dir, ensure_private_dir
+from journal.store import migrate
 from journal.store.lock import JournalLock
 
 SQLITE_MAGIC = b"SQLite format 3\x00"

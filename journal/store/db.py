@@ -3,7 +3,7 @@
 Public surface: :func:`create_journal`, :func:`open_journal`,
 :func:`open_or_create_journal`, :class:`JournalStore` (``.engine``, ``.path``,
 ``.session()``, ``.close()``, context manager) and the errors re-exported from
-:mod:`journal.store.errors`.
+:mod:`journal.errors`.
 
 What happens on open, in order (nothing writes to the file before step 3):
 
@@ -38,10 +38,7 @@ from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, SQLModel
 
 import journal
-from journal.paths import data_dir, default_journal_path, ensure_private_dir
-from journal.store import backup as _backup
-from journal.store import meta, migrate, models  # noqa: F401 - register every table
-from journal.store.errors import (
+from journal.errors import (
     BackupError,
     DamagedJournalError,
     FileAccessError,
@@ -56,6 +53,9 @@ from journal.store.errors import (
     explain_os_error,
     is_disk_full,
 )
+from journal.paths import data_dir, default_journal_path, ensure_private_dir
+from journal.store import backup as _backup
+from journal.store import meta, migrate, models  # noqa: F401 - register every table
 from journal.store.lock import JournalLock
 from journal.store.migrate import APPLICATION_ID
 

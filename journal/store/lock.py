@@ -12,8 +12,8 @@ import os
 import weakref
 from pathlib import Path
 
+from journal.errors import JournalLockedError
 from journal.paths import lock_path
-from journal.store.errors import JournalLockedError
 
 if os.name == "nt":  # pragma: no cover - exercised on Windows only
     import msvcrt

@@ -49,7 +49,7 @@ def demo_path() -> Path:
 
 
 def _demo_failed_text(exc: BaseException) -> str:
-    from journal.store.errors import is_disk_full
+    from journal.errors import is_disk_full
 
     if is_disk_full(exc):
         return (
@@ -166,24 +166,10 @@ class AppController:
         from journal.ui.tasks import run_task
 
         def build(_control) -> Path:
-            from journal.demo import build_demo
-            from journal.store.db import create_journal
+            from journal.services.files import build_demo_file
 
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(path.name + ".building")
-            tmp.unlink(missing_ok=True)
-            # No automatic backups while building: closing the half-named file would
-            # otherwise leave a backup folder named after it (backups/demo-journal.sqlite/).
-            store = create_journal(tmp, auto_backup=False)
-            try:
-                build_demo(store)
-            except BaseException:
-                store.close()
-                for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
-                    leftover.unlink(missing_ok=True)  # a failed build leaves nothing
-                raise
-            store.close()
-            tmp.replace(path)
+            build_demo_file(path)  # built aside, moved into place only when complete
             return path
 
         run_task(
@@ -314,10 +300,12 @@ class AppController:
             on_error=lambda e: QMessageBox.warning(self.window, "Export failed", str(e)),
         )
 
-    def import_journal(self) -> None:
-        src, _ = QFileDialog.getOpenFileName(
-            self.window, "Import a journal exchange file", "", "Journal exchange file (*.json)"
-        )
+    def import_journal(self, src: str | None = None) -> None:
+        """Read an exchange file into a new journal; ``src`` when a file was dropped."""
+        if not src:
+            src, _ = QFileDialog.getOpenFileName(
+                self.window, "Import a journal exchange file", "", "Journal exchange file (*.json)"
+            )
         if not src:
             return
         dest, _ = QFileDialog.getSaveFileName(
@@ -328,27 +316,17 @@ class AppController:
         from journal.ui.tasks import run_task
 
         def work(control):
-            from journal.store.db import create_journal
-            from journal.store.exchange import import_journal, read_file
+            from journal.services.files import import_into_new_journal, read_exchange_file
 
             control.report(0, 4, "Reading the file...")
-            # Read and parse before any file is made: a damaged file gives the exchange
+            # Read and check before any file is made: a damaged file gives the exchange
             # module's plain message and leaves nothing behind.
-            data = read_file(src)
+            data = read_exchange_file(src)
             if control.cancelled:
                 return None
-            # No automatic backups while it is being filled: a failed import must leave no
-            # backup folder behind. The finished journal is opened with backups on.
-            store = create_journal(dest, auto_backup=False)
-            try:
-                import_journal(store, data, progress=control.report)
-                if control.cancelled:  # all-or-nothing: a cancelled import leaves no file
-                    raise InterruptedError("cancelled")
-            except BaseException:
-                store.close()
-                Path(dest).unlink(missing_ok=True)
-                raise
-            store.close()
+            import_into_new_journal(
+                data, dest, progress=control.report, cancelled=lambda: control.cancelled
+            )
             return dest
 
         run_task(
@@ -383,7 +361,21 @@ def make_app(argv: list[str]) -> QApplication:
     app.setOrganizationName(ORG)
     app.setApplicationName(APP)
     app.setApplicationDisplayName(APP)
+    app.setDesktopFileName("treatment-journal")  # Wayland matches the window to its menu entry
+    app.setWindowIcon(app_icon())
     return app
+
+
+def app_icon():
+    """The app icon at every standard size (window, task bar, dialogs)."""
+    from PySide6.QtGui import QIcon
+
+    from journal.services.desktop import ICON_SIZES, icon_file
+
+    icon = QIcon()
+    for size in ICON_SIZES:
+        icon.addFile(str(icon_file(size)))
+    return icon
 
 
 def build_window(settings: Settings | None = None, path: str | None = None, *, demo: bool = False):
@@ -404,8 +396,34 @@ def build_window(settings: Settings | None = None, path: str | None = None, *, d
     return window, controller
 
 
+def unexpected_error_text() -> str:
+    from journal.logs import log_dir
+
+    return (
+        "Something unexpected went wrong in Treatment Journal. Everything you had saved is "
+        "safe. If it happens again, you can send the log file to the people who make the app: "
+        f"it holds no health details and is in {log_dir()} (Help > Show log folder)."
+    )
+
+
+def _show_unexpected(exc_type, exc, tb) -> None:
+    """sys.excepthook of the window: log the error (no health data), say so plainly."""
+    from journal.logs import log_unexpected
+
+    log_unexpected(exc_type, exc, tb)
+    if issubclass(exc_type, KeyboardInterrupt):
+        QApplication.quit()
+        return
+    if QApplication.instance() is not None:
+        QMessageBox.warning(None, "Treatment Journal", unexpected_error_text())
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
+    from journal.logs import setup_logging
+
+    setup_logging("window")
+    sys.excepthook = _show_unexpected
     parser = argparse.ArgumentParser(prog="treatment-journal", description="Treatment Journal")
     parser.add_argument("file", nargs="?", help="journal file to open (default: your journal)")
     parser.add_argument("--demo", action="store_true", help="open the demo journal")

@@ -65,7 +65,7 @@ DISK_FULL_ACTION_MESSAGE = (
 def plain_save_error(exc: BaseException, message: str = DISK_FULL_MESSAGE) -> Exception | None:
     """The error to show instead of ``exc`` when it is a write failure the person can fix
     (a full disk: SQLite's "database or disk is full", ENOSPC, a quota), else None."""
-    from journal.store.errors import DiskFullError, is_disk_full
+    from journal.errors import DiskFullError, is_disk_full
 
     if is_disk_full(exc):
         return DiskFullError(message)
@@ -189,7 +189,7 @@ class JournalContext(QObject):
         unchanged so the editor can show them next to the fields; nothing is pushed.
 
         A full disk (SQLite "database or disk is full", ENOSPC) is raised as a
-        ``journal.store.errors.DiskFullError`` whose text is :data:`DISK_FULL_MESSAGE`,
+        ``journal.errors.DiskFullError`` whose text is :data:`DISK_FULL_MESSAGE`,
         for the editor to show while it stays open; the services rolled the change back.
         """
         try:
@@ -207,7 +207,7 @@ class JournalContext(QObject):
     def try_apply(self, action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """:meth:`apply` for changes made without an editor (delete, remove a correction):
         a store error is shown through ``error`` in plain words; returns None then."""
-        from journal.store.errors import JournalError
+        from journal.errors import JournalError
 
         try:
             return self.apply(action, *args, **kwargs)

@@ -301,7 +301,7 @@ class RecordEditor(QDialog):
 
 def explain_error(exc: Exception) -> tuple[dict[str, str], list[str]]:
     """Split a save failure into messages per field and general ones, in plain words."""
-    from journal.store.errors import JournalError
+    from journal.errors import JournalError
 
     if isinstance(exc, JournalError):  # already one plain message (e.g. the disk is full)
         return {}, [str(exc)]

@@ -93,7 +93,9 @@ class RecordList(QWidget):
         self.filter.setPlaceholderText("Type to find...")
         self.filter.setAccessibleName(f"Find in {title}")
         self.filter.setClearButtonEnabled(True)
-        find_label = QLabel("&Find:")
+        # Ctrl+F (Edit > Find) reaches this box; an Alt+F mnemonic would open the File menu.
+        self.filter.setObjectName("find")
+        find_label = QLabel("Find (Ctrl+F):")
         find_label.setBuddy(self.filter)
         head.addWidget(find_label)
         head.addWidget(self.filter, 1)

@@ -158,6 +158,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.outer)
         self.welcome = None
         self.nav.currentRowChanged.connect(self.show_page)
+        self.setAcceptDrops(True)
         self._build_menus()
         self._restore_window()
 
@@ -233,6 +234,14 @@ class MainWindow(QMainWindow):
                 "Read a journal exchange file into a new journal",
             ),
         ]
+        self.print_action = self._act(
+            f,
+            "&Print summary...",
+            self.print_summary,
+            QKeySequence.StandardKey.Print,
+            "Print the summary shown on the Summary page",
+        )
+        self.journal_actions.append(self.print_action)
         f.addSeparator()
         self._act(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
@@ -247,6 +256,10 @@ class MainWindow(QMainWindow):
         self.redo_action.setShortcuts(redo_keys)
         e.addAction(self.undo_action)
         e.addAction(self.redo_action)
+        e.addSeparator()
+        self.find_action = self._act(
+            e, "&Find", self.focus_find, QKeySequence.StandardKey.Find, "Search the list shown"
+        )
 
         v = mb.addMenu("&View")
         self._act(
@@ -285,6 +298,15 @@ class MainWindow(QMainWindow):
             self.show_glossary,
             QKeySequence.StandardKey.HelpContents,
         )
+        self._act(h, "&Keyboard shortcuts", self.show_shortcuts)
+        self._act(
+            h,
+            "Show &log folder",
+            self.show_log_folder,
+            None,
+            "Open the folder of the app's log (it holds no health details)",
+        )
+        h.addSeparator()
         self._act(h, "&About Treatment Journal", self.show_about)
         self._sync_size_menu()
         self._set_journal_actions_enabled(False)
@@ -334,6 +356,135 @@ class MainWindow(QMainWindow):
         lay.addWidget(bb)
         theme.fit_to_screen(dlg, 640, 560)  # grows with the text size
         dlg.exec()
+
+    def shortcut_rows(self) -> list[tuple[str, str]]:
+        """(keys, what they do) for every menu action that has a shortcut, menu by menu."""
+        rows = []
+        for menu_action in self.menuBar().actions():
+            menu = menu_action.menu()
+            if menu is None:
+                continue
+            stack = [(menu, menu_action.text().replace("&", ""))]
+            while stack:
+                m, where = stack.pop(0)
+                for a in m.actions():
+                    if a.menu() is not None:
+                        stack.append((a.menu(), f"{where} > {a.text().replace('&', '')}"))
+                        continue
+                    keys = [
+                        k.toString(QKeySequence.SequenceFormat.NativeText) for k in a.shortcuts()
+                    ]
+                    keys = [k for k in keys if k]
+                    if keys:
+                        what = a.text().replace("&", "").rstrip(".").rstrip("\u2026")
+                        rows.append((" or ".join(keys), f"{what} ({where})"))
+        rows.append(("Tab / Shift+Tab", "Move to the next / previous control"))
+        rows.append(("Enter", "Open the selected record; save a form"))
+        rows.append(("Escape", "Close a form or dialog (you are asked before anything is lost)"))
+        return rows
+
+    def show_shortcuts(self) -> None:
+        from html import escape
+
+        from PySide6.QtWidgets import QDialog, QDialogButtonBox
+
+        dlg = QDialog(self)
+        dlg.setWindowTitle("Keyboard shortcuts")
+        lay = QVBoxLayout(dlg)
+        text = QTextBrowser()
+        body = "".join(
+            f"<tr><td><b>{escape(k)}</b></td><td>{escape(w)}</td></tr>"
+            for k, w in self.shortcut_rows()
+        )
+        text.setHtml(f"<table cellpadding='4'>{body}</table>")
+        text.setAccessibleName("Keyboard shortcuts")
+        lay.addWidget(text)
+        bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        bb.rejected.connect(dlg.reject)
+        lay.addWidget(bb)
+        theme.fit_to_screen(dlg, 620, 560)
+        dlg.open()
+        self._shortcuts_dialog = dlg
+
+    def show_log_folder(self) -> None:
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        from journal.logs import log_dir
+
+        folder = log_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            QMessageBox.information(
+                self, "Log folder", f"The app's log (no health details in it) is in:\n{folder}"
+            )
+
+    def focus_find(self) -> None:
+        """Ctrl+F: the Find box of the list shown, if the page has one."""
+        from PySide6.QtWidgets import QLineEdit
+
+        if self.ctx is None:
+            return
+        page = self.stack.currentWidget()
+        boxes = [b for b in page.findChildren(QLineEdit, "find") if b.isVisible()]
+        if boxes:
+            boxes[0].setFocus()
+            boxes[0].selectAll()
+
+    def print_summary(self) -> None:
+        """Ctrl+P: the Summary page's print dialog, for the report chosen there."""
+        if self.ctx is None:
+            return
+        n = next(i for i, p in enumerate(PAGES) if p[1] == "summary")
+        self.go_to(n)
+        view = self.page(n)
+        if hasattr(view, "print_dialog"):  # a placeholder when the view could not be built
+            view.print_dialog()
+
+    # -- files dropped on the window ---------------------------------------------------
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if self._dropped_file(event) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt override
+        path = self._dropped_file(event)
+        if path is None:
+            return
+        event.acceptProposedAction()
+        self.open_dropped(path)
+
+    @staticmethod
+    def _dropped_file(event) -> str | None:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        files = [u.toLocalFile() for u in urls if u.isLocalFile()]
+        if len(files) == 1 and files[0].lower().endswith((".json", ".sqlite", ".db")):
+            return files[0]
+        return None
+
+    def open_dropped(self, path: str) -> None:
+        """A journal file opens; an exchange file is imported into a new journal."""
+        from journal.services.files import FileKind, sniff_file
+
+        kind = sniff_file(path)
+        if kind is FileKind.JOURNAL:
+            self.open_path(path)
+        elif kind is FileKind.EXCHANGE:
+            self._controller().import_journal(path)
+        elif kind is FileKind.TRIAL_RECORD:
+            QMessageBox.information(
+                self,
+                "Treatment Journal",
+                "This is a clinical trial's registry record. Trial records can be brought "
+                "in from the Trials page.",
+            )
+        else:
+            QMessageBox.warning(
+                self,
+                "Treatment Journal",
+                f"{Path(path).name} is neither a journal, a journal exchange file nor a "
+                "trial record, so it was not opened. Drop a .sqlite journal or a .json file "
+                "exported by Treatment Journal.",
+            )
 
     def show_about(self) -> None:
         QMessageBox.about(

@@ -597,7 +597,7 @@ class RefractoryCorrection(QDialog):
             self.reason.setFocus()
             return
         if self.save is not None:
-            from journal.store.errors import JournalError
+            from journal.errors import JournalError
 
             try:
                 self.save(*self.values())

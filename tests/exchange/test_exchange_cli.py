@@ -1,7 +1,7 @@
 import json
 
+from journal.cli.exchange import main
 from journal.services import actions, queries
-from journal.services.cli import main
 from journal.store import models as m
 from journal.store.db import create_journal, open_journal
 from journal.store.exchange import FORMAT

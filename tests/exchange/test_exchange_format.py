@@ -429,7 +429,9 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
     def boom(_src, _dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(exchange.os, "replace", boom)
+    import journal.fileio
+
+    monkeypatch.setattr(journal.fileio.os, "replace", boom)
     with pytest.raises(OSError):
         exchange.write_atomic(target, "new\n")
     assert target.read_text() == "old\n"

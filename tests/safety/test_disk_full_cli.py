@@ -10,13 +10,13 @@ import sqlite3
 import pytest
 from sqlalchemy import event
 
+from journal import fileio
 from journal.cli import main
+from journal.errors import DiskFullError
 from journal.services import queries
 from journal.store import backup as backup_mod
 from journal.store import db as db_mod
-from journal.store import exchange
 from journal.store.db import create_journal, open_journal
-from journal.store.errors import DiskFullError
 
 from .conftest import page_count
 
@@ -35,7 +35,7 @@ def _enospc_after(monkeypatch, ok_bytes: int = 0):
         left[0] -= n
         return n
 
-    monkeypatch.setattr(exchange.os, "write", write)
+    monkeypatch.setattr(fileio.os, "write", write)
 
 
 def _assert_plain_disk_full(err: str):

@@ -7,12 +7,12 @@ import os
 
 import pytest
 
+from journal.errors import BackupError, DiskFullError, is_disk_full
 from journal.services import actions, queries
 from journal.store import backup as backup_mod
 from journal.store import exchange
 from journal.store import models as m
 from journal.store.db import open_journal
-from journal.store.errors import BackupError, DiskFullError, is_disk_full
 
 from .conftest import cap_pages
 

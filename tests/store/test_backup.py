@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from journal.errors import BackupError
 from journal.store import backup as bk
 from journal.store.backup import (
     backup_now,
@@ -19,7 +20,6 @@ from journal.store.backup import (
     thin,
 )
 from journal.store.db import JournalLockedError, create_journal, open_journal
-from journal.store.errors import BackupError
 from journal.store.models import Note
 
 from .conftest import file_hash, table_dump

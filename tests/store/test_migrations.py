@@ -151,7 +151,7 @@ def test_failed_migration_changes_nothing(tmp_path, monkeypatch):
 def test_open_reports_a_failed_upgrade_plainly_and_keeps_the_file(tmp_path):
     import pytest
 
-    from journal.store.errors import UpgradeError
+    from journal.errors import UpgradeError
 
     path = tmp_path / "old.sqlite"
     conn = sqlite3.connect(path)

@@ -7,9 +7,9 @@ import errno
 import pytest
 from sqlalchemy import event
 
+from journal.errors import DiskFullError
 from journal.services import actions, queries
 from journal.store import models as m
-from journal.store.errors import DiskFullError
 from journal.ui.context import DISK_FULL_ACTION_MESSAGE, DISK_FULL_MESSAGE
 from journal.ui.editors import RecordEditor
 from journal.ui.kinds import KINDS

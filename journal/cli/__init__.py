@@ -9,9 +9,7 @@ written yet are skipped. Exit codes: 0 ok, 1 a problem the person can fix
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib
-import os
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -19,32 +17,20 @@ from collections.abc import Sequence
 from sqlalchemy.exc import SQLAlchemyError
 
 from journal import __version__
+from journal.cli.common import error, plain_error, reader_went_away
 
 #: The command modules, in the order their commands are listed in --help.
 COMMAND_MODULES = (
-    "journal.store.cli",  # create, check, backup, backups, restore
-    "journal.services.cli",  # import, export, demo
-    "journal.summary_cli",  # summary
+    "journal.cli.store",  # create, check, backup, backups, restore
+    "journal.cli.exchange",  # import, export, demo
+    "journal.cli.summary",  # summary
+    "journal.cli.desktop",  # install-desktop, uninstall-desktop
 )
 
 
 def _load_modules():
     for name in COMMAND_MODULES:
-        try:
-            yield importlib.import_module(name)
-        except ModuleNotFoundError as e:
-            if e.name != name:  # a real missing dependency inside the module: say so
-                raise
-
-
-def add_file_argument(parser: argparse.ArgumentParser) -> None:
-    """The optional journal FILE every command takes (default: the app's own journal)."""
-    parser.add_argument(
-        "file",
-        nargs="?",
-        metavar="FILE",
-        help="the journal file (default: the app's own journal, see 'journal where')",
-    )
+        yield importlib.import_module(name)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,18 +65,16 @@ def _where(args) -> int:
     return 0
 
 
-def error(message: str) -> int:
-    print(message, file=sys.stderr)
-    return 1
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    from journal.store.errors import JournalError
+    from journal.errors import JournalError
 
     if argv is None:  # the `journal` script, not a test calling main([...])
-        from journal.__main__ import protect_new_files
+        from journal.paths import protect_new_files
 
         protect_new_files()
+    from journal.logs import setup_logging
+
+    setup_logging("command line")
     parser = build_parser()
     args = parser.parse_args(argv)  # exits 2 on wrong usage
     if getattr(args, "func", None) is None:
@@ -102,42 +86,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.flush()  # a closed pipe or a full disk shows here, not at exit
         return code
     except BrokenPipeError:
-        return _reader_went_away()
+        return reader_went_away()
     except JournalError as e:
         return error(str(e))
     except KeyboardInterrupt:
         return error("Stopped.")
     except (OSError, sqlite3.Error, SQLAlchemyError) as e:
         return error(plain_error(e))
+    except Exception as e:  # the last guard: a sentence and the log, never a traceback
+        from journal.logs import log_dir, log_unexpected
 
-
-def _reader_went_away() -> int:
-    # `journal summary | head -3`: the reader stopped reading on purpose. Point stdout
-    # at nothing so Python's own flush at exit does not print a second traceback.
-    with contextlib.suppress(OSError, ValueError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    return 0
-
-
-def plain_error(e: BaseException) -> str:
-    """The last resort: one sentence for a file or database error no command expected."""
-    from journal.store.errors import explain_os_error, is_disk_full
-
-    if is_disk_full(e):
-        return (
-            "The disk is full, so the command could not finish. Nothing saved before was "
-            "changed. Free some space and try again."
+        log_unexpected(type(e), e, e.__traceback__)
+        return error(
+            f"Something unexpected went wrong ({type(e).__name__}); nothing saved was lost. "
+            f"A note without health details was written to the log in {log_dir()}."
         )
-    if isinstance(e, OSError):
-        target = e.filename if e.filename is not None else "a file"
-        return str(explain_os_error(e, target, "use"))
-    detail = getattr(e, "orig", None) or e
-    return (
-        f"The journal file could not be read or written ({detail}). Nothing was changed. "
-        "Run 'journal check FILE' to look for damage."
-    )
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import argparse
 import json
 import sys
 
-from journal.cli import add_file_argument, error
+from journal.cli.common import add_file_argument, error
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -45,13 +45,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--indent", type=int, default=2, help=argparse.SUPPRESS)
     # -- Report options (--pdf OUT, --visit, --since DATE, --deidentified) are added here by
     # -- journal.reports (register_report_options), and handled in cmd_summary below.
-    try:
-        from journal.reports.cli import register_report_options
-    except ModuleNotFoundError as e:
-        if e.name not in ("journal.reports.cli",):
-            raise
-    else:
-        register_report_options(p)
+    from journal.cli.report_options import register_report_options
+
+    register_report_options(p)
     add_file_argument(p)
     p.set_defaults(func=cmd_summary)
 
@@ -112,8 +108,8 @@ def cmd_summary(args) -> int:
     if problem:
         return error(problem)
     if getattr(args, "pdf", None):
-        # Report output (added by journal.reports.cli): it builds the summary itself.
-        from journal.reports.cli import run_report
+        # Report output (journal.cli.report_options): it builds the summary itself.
+        from journal.cli.report_options import run_report
 
         return run_report(args, load_summary)
     from journal.domain.summary import summary_to_json

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from journal.cli import add_file_argument, error
+from journal.cli.common import add_file_argument, error
 from journal.paths import default_journal_path
 
 

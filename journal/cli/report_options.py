@@ -1,4 +1,4 @@
-"""Report options of ``journal summary`` (hooked in by journal/summary_cli.py).
+"""Report options of ``journal summary`` (registered by journal/cli/summary.py).
 
     journal summary --pdf OUT.pdf [--visit [--since DATE]]
                     [--initials | --without-name | --deidentified [--with-sex-weight]]
@@ -66,7 +66,7 @@ def register_report_options(p: argparse.ArgumentParser) -> None:
 
 
 def _since(text: str | None):
-    from journal.cli import error
+    from journal.cli.common import error
     from journal.domain.dates import DateError, PartialDate
 
     if not text:
@@ -79,7 +79,7 @@ def _since(text: str | None):
 
 def run_report(args, load_summary) -> int:
     """Build the summary with the caller's options, then write the chosen report as PDF."""
-    from journal.cli import error
+    from journal.cli.common import error
     from journal.paths import default_journal_path
     from journal.reports import build_report
     from journal.reports.common import suggested_filename

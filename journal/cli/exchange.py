@@ -1,9 +1,9 @@
 """Command-line subcommands for the exchange format and the demo journal.
 
-``journal/cli.py`` calls :func:`register` with its ``subparsers``; each command
+``journal/cli/__init__.py`` calls :func:`register` with its ``subparsers``; each command
 sets ``func`` (``func(args) -> int`` exit code: 0 done, 1 refused/failed with a
 plain message on stderr). :func:`main` runs these commands on their own
-(``python -m journal.services.cli export ...``).
+(``python -m journal.cli.exchange export ...``).
 
     journal export [-o OUT] [FILE]   whole journal as JSON (stdout when no -o)
     journal import IN [FILE]         JSON export into a new or empty journal
@@ -13,11 +13,10 @@ plain message on stderr). :func:`main` runs these commands on their own
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 from pathlib import Path
 
-from journal.store.errors import JournalError
+from journal.errors import JournalError
 from journal.store.exchange import ExchangeError, JournalNotEmptyError
 
 DEMO_FILE_NAME = "demo-journal.sqlite"
@@ -82,8 +81,9 @@ def _err(msg: str) -> int:
 
 
 def cmd_export(args) -> int:
+    from journal.fileio import write_atomic
     from journal.store.db import open_journal
-    from journal.store.exchange import dumps, export_journal, write_atomic
+    from journal.store.exchange import dumps, export_journal
 
     try:
         # Read-only: works while the app has the journal open, and cannot harm it.
@@ -103,63 +103,50 @@ def cmd_export(args) -> int:
 
 
 def cmd_import(args) -> int:
+    from journal.paths import default_journal_path
     from journal.services.actions import import_exchange
+    from journal.services.files import import_into_new_journal, read_exchange_file
     from journal.services.queries import row_counts
-    from journal.store.db import create_journal, open_journal
-    from journal.store.exchange import read_file
+    from journal.store.db import open_journal
 
     try:
-        data = read_file(args.input)
+        data = read_exchange_file(args.input)
     except ExchangeError as e:
         return _err(f"Cannot import {args.input}:\n{e}")
-    from journal.paths import default_journal_path
-
     target = Path(args.file) if args.file else default_journal_path()
-    created = not target.exists() or target.stat().st_size == 0
     try:
-        store = create_journal(target) if created else open_journal(target)
-    except JournalError as e:
-        return _err(str(e))
-    ok = False
-    try:
-        import_exchange(store, data)
-        total = sum(row_counts(store).values())
-        ok = True
+        if not target.exists() or target.stat().st_size == 0:
+            # Built beside the target and moved into place only when complete.
+            import_into_new_journal(data, target)
+            store = open_journal(target, readonly=True)
+        else:
+            store = open_journal(target)  # an existing, empty journal
+            ok = False
+            try:
+                import_exchange(store, data)
+                ok = True
+            finally:
+                store.auto_backup = store.auto_backup and ok
+        with store:
+            total = sum(row_counts(store).values())
     except JournalNotEmptyError as e:
         return _err(f"Nothing was imported. {e}")
     except ExchangeError as e:
         return _err(f"Nothing was imported. Problems in {args.input}:\n{e}")
-    except JournalError as e:  # a full disk while writing: rolled back
+    except JournalError as e:  # a full disk while writing: rolled back, nothing left
         return _err(str(e))
-    finally:
-        store.auto_backup = store.auto_backup and ok
-        store.close()
-        if created and not ok:
-            # All or nothing: the file this command made for the import goes too.
-            for p in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
-                with contextlib.suppress(FileNotFoundError):
-                    p.unlink()
-    print(f"Imported {total} records into {store.path}.", file=sys.stderr)
+    print(f"Imported {total} records into {target}.", file=sys.stderr)
     return 0
 
 
 def cmd_demo(args) -> int:
-    from journal.demo import build_demo
     from journal.paths import data_dir, ensure_private_dir
-    from journal.store.db import create_journal
+    from journal.services.files import build_demo_file
 
     target = Path(args.file) if args.file else ensure_private_dir(data_dir()) / DEMO_FILE_NAME
     try:
-        store = create_journal(target)
-    except JournalError as e:
-        return _err(str(e))
-    try:
-        with store:
-            counts = build_demo(store)
-    except JournalError as e:  # a full disk: the half-made demo journal is of no use
-        for p in (store.path, Path(f"{store.path}-wal"), Path(f"{store.path}-shm")):
-            with contextlib.suppress(FileNotFoundError):
-                p.unlink()
+        counts = build_demo_file(target)
+    except JournalError as e:  # a full disk: nothing half-made is left
         return _err(str(e))
     print(
         f"Demo journal created at {target} ({counts['regimen']} regimens, "
