@@ -59,7 +59,8 @@ class Deidentifier:
 
     def _day(self, d: dt.date, about: bool) -> str:
         n = (d - self.anchor).days
-        return f"{'about ' if about else ''}day {n}"
+        # A no-break space, as the report's own dates have in narrow columns.
+        return f"{'about ' if about else ''}day\u00a0{n}"
 
     def text(self, s: str) -> str:
         for old, new in self.replacements:
@@ -136,8 +137,11 @@ def free_text_replacements(history) -> dict[str, str]:
         for d in r.drugs:
             if not d.drug_id:
                 out[d.name] = "drug not in the catalogue"
+    from journal.domain.ctcae import get_terms
+
+    terms = get_terms()
     for se in history.side_effects:
-        if not se.term_id:
+        if not se.term_id and terms.identify(se.term) is None:
             out[se.term] = "side effect (free text)"
     for p in history.procedures:
         if p.site:

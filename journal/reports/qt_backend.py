@@ -38,8 +38,10 @@ from PySide6.QtGui import (
     QPen,
     QTextCursor,
     QTextDocument,
+    QTextFormat,
     QTextImageFormat,
     QTextOption,
+    QTextTable,
 )
 from PySide6.QtSvg import QSvgRenderer
 
@@ -426,6 +428,156 @@ def build_qtextdocument(doc: Document, *, legend: bool = True) -> Built:
     return Built(qdoc, charts)
 
 
+def _tables(frame) -> list[QTextTable]:
+    out = []
+    for child in frame.childFrames():
+        if isinstance(child, QTextTable):
+            out.append(child)
+        out.extend(_tables(child))
+    return out
+
+
+def _keep_items(qdoc: QTextDocument) -> list[tuple[int, str, object]]:
+    """(position, kind, what) of every body table row and every heading, in document
+    order (fixed by the text, so it is built once)."""
+    items: list[tuple[int, str, object]] = []
+    first_rows: dict[int, tuple] = {}  # block number just before a table -> (table, row)
+    for t in _tables(qdoc.rootFrame()):
+        header = t.format().headerRowCount()
+        for r in range(header, t.rows()):
+            items.append((t.cellAt(r, 0).firstPosition(), "row", (t, r)))
+        if t.rows() > header:
+            before = t.firstCursorPosition().block().previous()
+            first_rows[before.blockNumber()] = (t, header)
+    block = qdoc.begin()
+    while block.isValid():
+        if block.blockFormat().headingLevel() > 0:
+            items.append((block.position(), "heading", (block, first_rows)))
+        block = block.next()
+    items.sort(key=lambda x: x[0])
+    return items
+
+
+def _extent(lay, kind: str, what) -> tuple[float, float]:
+    """(top, bottom) now: a row's cells; a heading with the first line of what follows."""
+    if kind == "row":
+        t, r = what
+        top, bottom = float("inf"), 0.0
+        for c in range(t.columns()):
+            cell = t.cellAt(r, c)
+            if not cell.isValid():
+                continue
+            top = min(top, lay.blockBoundingRect(cell.firstCursorPosition().block()).top())
+            last = cell.lastCursorPosition().block()
+            bottom = max(bottom, lay.blockBoundingRect(last).bottom())
+        return top, bottom
+    block, first_rows = what
+    rect = lay.blockBoundingRect(block)
+    table_row = first_rows.get(block.blockNumber())
+    if table_row is not None:  # a table follows: its first body row must come along
+        top, bottom = _extent(lay, "row", table_row)
+        return rect.top(), min(bottom, top + rect.height())
+    nxt = block.next()
+    if not nxt.isValid():
+        return rect.top(), rect.bottom()
+    nr = lay.blockBoundingRect(nxt)
+    return rect.top(), nr.top() + min(nr.height(), rect.height())
+
+
+def _heading_before(table: QTextTable):
+    """The heading right above a table, if any (empty blocks in between are skipped)."""
+    before = table.firstCursorPosition().block().previous()
+    while before.isValid() and not before.text().strip():
+        if before.blockFormat().headingLevel() > 0:
+            return before
+        before = before.previous()
+    return before if before.isValid() and before.blockFormat().headingLevel() > 0 else None
+
+
+def _break_before(block) -> None:
+    fmt = block.blockFormat()
+    fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+    QTextCursor(block).setBlockFormat(fmt)
+
+
+def _fix(qdoc: QTextDocument, kind: str, what, delta: float) -> None:
+    if kind == "heading":
+        _break_before(what[0])
+        return
+    table, r = what
+    if r == table.format().headerRowCount():
+        # The first row would be cut: the table starts on the next page, with its
+        # heading when one is right above it.
+        heading = _heading_before(table)
+        if heading is not None:
+            _break_before(heading)
+        else:
+            tf = table.format()
+            tf.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+            table.setFormat(tf)
+        return
+    # The row above grows to the foot of the page (an empty strip inside a finished
+    # row), so this row starts whole on the next page.
+    for c in range(table.columns()):
+        cell = table.cellAt(r - 1, c)
+        fmt = cell.format().toTableCellFormat()
+        base = (
+            fmt.bottomPadding()
+            if fmt.hasProperty(QTextFormat.Property.TableCellBottomPadding)
+            else table.format().cellPadding()
+        )
+        fmt.setBottomPadding(base + delta + 1)
+        cell.setFormat(fmt)
+
+
+KEEP_TOGETHER_SECONDS = 6.0  # see keep_together
+
+
+def keep_together(qdoc: QTextDocument, budget_s: float = KEEP_TOGETHER_SECONDS) -> int:
+    """No table row split over two pages, no heading alone at the foot of a page.
+
+    Qt breaks pages line by line, inside table cells too. Before a row that would be
+    cut, the row above grows to the foot of the page, so the row starts whole on the
+    next page (under the repeated header); a heading whose content starts on the next
+    page gets a page break before it.
+
+    One fix at a time, in document order: a fix moves everything after it, and guessing
+    by how much proved wrong (Qt's own breaks absorb part of it). Every change makes Qt
+    lay the whole document out again (about a second for a 25-year appendix), so after
+    ``budget_s`` seconds the remaining pages keep Qt's breaks (a known limit, in
+    docs/reports.md). Returns the number of fixes.
+    """
+    import time
+
+    page_h = qdoc.pageSize().height()
+    if page_h <= 0:
+        return 0
+    lay = qdoc.documentLayout()
+    items = _keep_items(qdoc)
+    start = time.perf_counter()
+    fixes, i, last_fixed = 0, 0, -1
+    while i < len(items) and time.perf_counter() - start < budget_s:
+        _pos, kind, what = items[i]
+        top, bottom = _extent(lay, kind, what)
+        page = int(top // page_h)
+        split = int((bottom - 1) // page_h) != page and bottom - top < page_h * 0.8
+        if not split or i == last_fixed:
+            i += 1
+            continue
+        last_fixed = i
+        cursor = QTextCursor(qdoc)
+        cursor.beginEditBlock()  # one layout for the whole fix, not one per cell
+        _fix(qdoc, kind, what, (page + 1) * page_h - top)
+        cursor.endEditBlock()
+        fixes += 1
+        if kind == "row" and what[1] == what[0].format().headerRowCount():
+            # The heading above the table may have moved with it: look at it again.
+            while i > 0 and items[i - 1][1] == "heading" and items[i - 1][0] < _pos:
+                i -= 1
+                break
+    return fixes
+
+
 def _prepare(device: QPagedPaintDevice) -> tuple[QRectF, QRectF]:
     """Make the device paint from the page corner; return (full page, body) in pixels.
 
@@ -463,6 +615,7 @@ def paint_document(doc: Document, device: QPagedPaintDevice, built: Built | None
     qdoc = built.qdoc
     qdoc.documentLayout().setPaintDevice(device)
     qdoc.setPageSize(QSizeF(body.width(), body.height()))
+    keep_together(qdoc)
     pages = qdoc.pageCount()
     res = device.resolution()
     chart_rects = [(_chart_rect(qdoc, s, device), s) for s in built.charts]
@@ -593,6 +746,7 @@ def count_pages(doc: Document, page_size: str = "A4") -> int:
     qdoc = built.qdoc
     qdoc.documentLayout().setPaintDevice(writer)
     qdoc.setPageSize(QSizeF(body.width(), body.height()))
+    keep_together(qdoc)
     pages = qdoc.pageCount()
     for slot in built.charts:
         slot.future.cancel()

@@ -854,7 +854,7 @@ def _side_effects(doc: Document, c: _Ctx, budget: Budget) -> None:
     rows = []
     for v in views[: budget.max_side_effects]:
         grade = f"grade {v.grade}" if v.grade is not None else "not graded"
-        term = v.term if (v.term_id or not c.opts.deidentified) else "side effect (free text)"
+        term = v.term if (v.term_id or not c.opts.deidentified) else _known_term(v.term)
         rows.append(
             (
                 term + (" (serious)" if v.serious else ""),
@@ -879,6 +879,14 @@ def _side_effects(doc: Document, c: _Ctx, budget: Budget) -> None:
             )
     else:
         doc.paragraph("No ongoing side effects recorded.")
+
+
+def _known_term(term: str) -> str:
+    """A side-effect term typed by hand is printed only when it is a CTCAE term."""
+    from journal.domain.ctcae import get_terms
+
+    found = get_terms().identify(term)
+    return found.term if found is not None else "side effect (free text)"
 
 
 def _lab_value(c: _Ctx, lab, unit: str) -> str:
@@ -1148,8 +1156,10 @@ def _lab_table(doc: Document, c: _Ctx) -> None:
         return
     doc.heading(2, "All lab results")
     rows = []
+    years = []
     used_other: set[str] = set()
     for key in sorted(by_date):
+        years.append(dates[key].year)
         labs = by_date[key]
         row: list[Inline] = [_d(dates[key])]
         for code, _h in LAB_COLUMNS:
@@ -1171,12 +1181,28 @@ def _lab_table(doc: Document, c: _Ctx) -> None:
             used_other.add(code)
         row.append("; ".join(other))
         rows.append(tuple(row))
-    doc.table(
-        [["Date", *[h for _, h in LAB_COLUMNS], "Other"]],
-        rows,
-        col_widths=[1.5, *[0.8] * len(LAB_COLUMNS), 4.2],
-        small=True,
-    )
+    # One table per year (a de-identified summary: per 40 rows, as years would give the
+    # dates back): easier to find a date in, and Qt lays a short table out again quickly
+    # when a row has to move to the next page.
+    chunks: list[tuple[str | None, list]] = []
+    for year, row in zip(years, rows, strict=True):
+        label = None if c.opts.deidentified else str(year)
+        if (
+            not chunks
+            or chunks[-1][0] != label
+            or len(chunks[-1][1]) >= (40 if label is None else 10**6)
+        ):
+            chunks.append((label, []))
+        chunks[-1][1].append(row)
+    for label, part in chunks:
+        if label is not None and len(chunks) > 1:
+            doc.heading(3, label)
+        doc.table(
+            [["Date", *[h for _, h in LAB_COLUMNS], "Other"]],
+            part,
+            col_widths=[1.5, *[0.8] * len(LAB_COLUMNS), 4.2],
+            small=True,
+        )
     if used_other:
         legend = "; ".join(
             f"{LAB_SHORT.get(c, c)} = {LAB_TESTS[c].name}"
