@@ -36,6 +36,8 @@ from PySide6.QtGui import (
     QPainter,
     QPdfWriter,
     QPen,
+    QTextBlockFormat,
+    QTextCharFormat,
     QTextCursor,
     QTextDocument,
     QTextFormat,
@@ -416,6 +418,9 @@ def build_qtextdocument(doc: Document, *, legend: bool = True) -> Built:
             slot = _ChartSlot(cursor.position(), _CHART_POOL.submit(chart_bytes, b), w_in, h_in)
             charts.append(slot)
             cursor.insertImage(fmt)
+            # What follows starts a block of its own (else the next heading shares the
+            # chart's block and moves with it).
+            cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
             if b.caption:
                 chunk.append(f"<p class='caption'>{html.escape(b.caption)}</p>")
             continue
@@ -446,9 +451,9 @@ def _keep_items(qdoc: QTextDocument) -> list[tuple[int, str, object]]:
         header = t.format().headerRowCount()
         for r in range(header, t.rows()):
             items.append((t.cellAt(r, 0).firstPosition(), "row", (t, r)))
-        if t.rows() > header:
-            before = t.firstCursorPosition().block().previous()
-            first_rows[before.blockNumber()] = (t, header)
+        heading = _heading_before(t) if t.rows() > header else None
+        if heading is not None:
+            first_rows[heading.blockNumber()] = (t, header)
     block = qdoc.begin()
     while block.isValid():
         if block.blockFormat().headingLevel() > 0:
@@ -478,10 +483,17 @@ def _extent(lay, kind: str, what) -> tuple[float, float]:
         top, bottom = _extent(lay, "row", table_row)
         return rect.top(), min(bottom, top + rect.height())
     nxt = block.next()
+    while nxt.isValid() and not nxt.text().strip() and nxt.next().isValid():
+        nxt = nxt.next()  # empty blocks between a heading and its chart or paragraph
     if not nxt.isValid():
         return rect.top(), rect.bottom()
     nr = lay.blockBoundingRect(nxt)
-    return rect.top(), nr.top() + min(nr.height(), rect.height())
+    line = nxt.layout().lineAt(0) if nxt.layout().lineCount() else None
+    if line is None:
+        return rect.top(), nr.top() + min(nr.height(), rect.height())
+    # The first line's place: a chart too tall for the page's rest moves down as a line
+    # while its block stays put.
+    return rect.top(), nr.top() + line.y() + min(line.height(), rect.height())
 
 
 def _heading_before(table: QTextTable):
