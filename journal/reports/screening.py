@@ -937,7 +937,12 @@ def _labs(doc: Document, c: _Ctx) -> None:
         items.append(
             (vr.name[0].upper() + vr.name[1:], computed(f"{_num(vr.value)} {vr.unit}"), _d(vr.date))
         )
-        explained.append(vr.trace.explanation)
+        if c.opts.sex_and_weight:
+            explained.append(vr.trace.explanation)
+        elif vr is st.creatinine_clearance:  # the formula would print sex and weight
+            explained.append("Creatinine clearance by Cockcroft-Gault (its inputs not shown).")
+        else:
+            explained.append(vr.trace.explanation)
     doc.table(
         [["Test", "Value", "Date"] * 2],
         _side_by_side(items, 3),
