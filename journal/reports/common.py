@@ -98,3 +98,56 @@ _UNIT_TEXT = {"10^9/L": "×10⁹/L", "10^12/L": "×10¹²/L", "ratio": "", "resu
 def unit_text(unit: str) -> str:
     """A unit as printed ('10^9/L' -> '×10⁹/L'; no unit for ratios and results)."""
     return _UNIT_TEXT.get(unit, unit)
+
+
+def _unit(u: str | None) -> str:
+    return (u or "").replace("m2", "m²")
+
+
+def dose_text(d, as_of: dt.date, *, current: bool = False, deidentified: bool = False) -> str:
+    """A drug as given: "bortezomib 1.3 mg/m² SC twice weekly; from 8 May 2017: 1 mg/m²"
+    (``current``: "; now 1 mg/m² (since 8 May 2017)"). A name typed by hand is left out
+    of a de-identified summary."""
+    from journal.domain.numbers import fmt_number
+
+    parts = ["drug not in the catalogue" if deidentified and not d.drug_id else d.name]
+    if d.dose is not None:
+        parts.append(f"{fmt_number(d.dose)} {_unit(d.dose_unit)}".strip())
+    if d.route:
+        parts.append(d.route)
+    if d.schedule:
+        parts.append(d.schedule)
+    text = " ".join(parts)
+    changes = [ch for ch in d.dose_changes if ch.date.earliest() <= as_of]
+    if changes:
+        last = max(changes, key=lambda ch: ch.date.sort_key())
+        if last.held:
+            return text + f"; held from {fmt_date(last.date)}"
+        new = " ".join(
+            x
+            for x in (
+                f"{fmt_number(last.dose)} {_unit(last.dose_unit)}" if last.dose is not None else "",
+                last.schedule or "",
+            )
+            if x
+        )
+        if new and current:
+            text += f"; now {new} (since {fmt_date(last.date)})"
+        elif new:
+            text += f"; from {fmt_date(last.date)}: {new}"
+    return text
+
+
+def current_drugs(history, as_of: dt.date) -> list:
+    """(regimen, drug) of every anti-myeloma drug still being taken on ``as_of``."""
+    out = []
+    for r in history.regimens:
+        if r.start.earliest() > as_of or (r.end is not None and r.end.latest() <= as_of):
+            continue
+        for d in r.drugs:
+            if d.role != "anti-myeloma":
+                continue
+            if d.last_dose is not None and d.last_dose.latest() <= as_of:
+                continue
+            out.append((r, d))
+    return out

@@ -274,38 +274,7 @@ def _short_drug(c: _Ctx, d) -> str:
 
 
 def _dose_text(c: _Ctx, d, *, current: bool = False) -> str:
-    """ "bortezomib 1.3 mg/m² SC twice weekly, from 8 May 2017 1 mg/m²"."""
-    parts = [_short_drug(c, d)]
-    if d.dose is not None:
-        parts.append(f"{_num(d.dose)} {_unit(d.dose_unit)}".strip())
-    if d.route:
-        parts.append(d.route)
-    if d.schedule:
-        parts.append(d.schedule)
-    text = " ".join(parts)
-    changes = [ch for ch in d.dose_changes if ch.date.earliest() <= c.as_of]
-    if changes:
-        last = max(changes, key=lambda ch: ch.date.sort_key())
-        if last.held:
-            text += f"; held from {_d(last.date)}"
-        else:
-            new = " ".join(
-                x
-                for x in (
-                    f"{_num(last.dose)} {_unit(last.dose_unit)}" if last.dose is not None else "",
-                    last.schedule or "",
-                )
-                if x
-            )
-            if new:
-                text += f"; {'now' if current else 'from ' + _d(last.date) + ':'} {new}"
-                if current:
-                    text += f" (since {_d(last.date)})"
-    return text
-
-
-def _unit(u: str | None) -> str:
-    return (u or "").replace("m2", "m²")
+    return common.dose_text(d, c.as_of, current=current, deidentified=c.opts.deidentified)
 
 
 def _cycles(c: _Ctx, reg) -> Inline:
