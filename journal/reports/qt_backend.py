@@ -388,9 +388,14 @@ def build_qtextdocument(doc: Document, *, legend: bool = True) -> Built:
         want_legend = False
     pending_break = False
 
+    after_chart = [False]
+
     def flush() -> None:
         if chunk:
             cursor.movePosition(QTextCursor.MoveOperation.End)
+            if after_chart[0]:
+                cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
+                after_chart[0] = False
             cursor.insertHtml("".join(chunk))
             chunk.clear()
 
@@ -419,8 +424,8 @@ def build_qtextdocument(doc: Document, *, legend: bool = True) -> Built:
             charts.append(slot)
             cursor.insertImage(fmt)
             # What follows starts a block of its own (else the next heading shares the
-            # chart's block and moves with it).
-            cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
+            # chart's block and moves with it); nothing after a last chart (no blank page).
+            after_chart[0] = True
             if b.caption:
                 chunk.append(f"<p class='caption'>{html.escape(b.caption)}</p>")
             continue
