@@ -701,7 +701,7 @@ def _ledger(doc: Document, c: _Ctx) -> None:
         doc.table(
             [["Class", "Exposed to", "Refractory to", "Last dose (days)"]],
             rows,
-            col_widths=[1.1, 3.6, 3.8, 2.3],
+            col_widths=[1.1, 3.4, 3.6, 2.7],
             small=True,
         )
     else:
@@ -762,7 +762,7 @@ def _last_doses(doc: Document, c: _Ctx, budget: Budget) -> None:
     doc.table(
         [["Drug, group or event", "Last", "Days"] * 2],
         _side_by_side(items, 3),
-        col_widths=[2.9, 1.35, 1.15, 2.9, 1.35, 1.15],
+        col_widths=[2.65, 1.35, 1.4, 2.65, 1.35, 1.4],
         small=True,
     )
     doc.paragraph(
