@@ -227,6 +227,7 @@ BUDGETS = (
     Budget(1, 3, False, False),
 )
 CORE_PAGES = 2
+DETAIL_YEARS = 6  # a longer history's appendix chart shows only its recent years
 STALE_DAYS = 30  # a lab older than this is flagged: trials ask for recent values
 
 # Labs trial texts ask for, in the order printed; a missing one says "not recorded".
@@ -1008,9 +1009,17 @@ def _supportive_and_overrides(doc: Document, c: _Ctx) -> None:
 def _appendix(doc: Document, c: _Ctx, budget: Budget) -> None:
     doc.page_break()
     doc.heading(1, "Appendix")
+    # A long history drawn whole is unreadable on paper (30 lanes in 9 inches): the chart
+    # then shows the recent years in detail; the earlier years are the lines table above.
+    starts = [r.start.as_date() for r in c.h.regimens]
+    first = min(starts) if starts else c.as_of
+    detail_from = dt.date(c.as_of.year - DETAIL_YEARS, c.as_of.month, 1)
+    long_history = first < detail_from
     if (
-        budget.max_lines is not None and len(c.s.lines.lines) > budget.max_lines
-    ) or not budget.doses:
+        long_history
+        or (budget.max_lines is not None and len(c.s.lines.lines) > budget.max_lines)
+        or not budget.doses
+    ):
         doc.heading(2, "Every line of therapy")
         rows = [_line_row(c, ln, doses=True) for ln in c.s.lines.lines]
         doc.table([LINE_HEADER], rows, col_widths=LINE_WIDTHS, small=True)
@@ -1035,13 +1044,25 @@ def _appendix(doc: Document, c: _Ctx, budget: Budget) -> None:
     draw = (
         None
         if c.opts.deidentified
-        else timeline_chart(c.inputs, extra_labs=("hb", "platelets"), label_chars=30)
+        else timeline_chart(
+            c.inputs,
+            (detail_from, c.as_of) if long_history else None,
+            extra_labs=("hb", "platelets"),
+            label_chars=30,
+        )
     )
     if draw is not None:
-        doc.heading(2, "Timeline of treatment, responses and side effects")
+        if long_history:
+            doc.heading(
+                2,
+                f"Timeline of the last {DETAIL_YEARS} years (from {_d(detail_from)}; the "
+                "earlier years are in the table of every line above)",
+            )
+        else:
+            doc.heading(2, "Timeline of treatment, responses and side effects")
         # Most of a page: at half a page the lanes and side-effect names become too
         # small to read on paper.
-        doc.chart(draw, (7.1, 9.0), alt_text="timeline chart of the whole history")
+        doc.chart(draw, (7.1, 8.6), alt_text="timeline chart")
     elif c.opts.deidentified:
         doc.paragraph(
             "The timeline chart is left out of a de-identified summary: its time axis "
