@@ -36,8 +36,6 @@ from PySide6.QtGui import (
     QPainter,
     QPdfWriter,
     QPen,
-    QTextBlockFormat,
-    QTextCharFormat,
     QTextCursor,
     QTextDocument,
     QTextFormat,
@@ -394,7 +392,10 @@ def build_qtextdocument(doc: Document, *, legend: bool = True) -> Built:
         if chunk:
             cursor.movePosition(QTextCursor.MoveOperation.End)
             if after_chart[0]:
-                cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
+                # Qt pours the first HTML block into the block the cursor is in (the
+                # chart's), losing its heading level; a tiny no-break space takes that
+                # place, so what follows keeps its own blocks and formats.
+                chunk.insert(0, "<span style='font-size:1pt'>&nbsp;</span>")
                 after_chart[0] = False
             cursor.insertHtml("".join(chunk))
             chunk.clear()
@@ -543,7 +544,9 @@ def _fix(qdoc: QTextDocument, kind: str, what, delta: float) -> None:
             if fmt.hasProperty(QTextFormat.Property.TableCellBottomPadding)
             else table.format().cellPadding()
         )
-        fmt.setBottomPadding(base + delta + 1)
+        # Short of the foot by a hair: the row above ends on this page, and no line of
+        # the next row fits in what is left.
+        fmt.setBottomPadding(base + max(0.0, delta - 3))
         cell.setFormat(fmt)
 
 
@@ -586,6 +589,9 @@ def keep_together(qdoc: QTextDocument, budget_s: float = KEEP_TOGETHER_SECONDS) 
         cursor.beginEditBlock()  # one layout for the whole fix, not one per cell
         _fix(qdoc, kind, what, (page + 1) * page_h - top)
         cursor.endEditBlock()
+        # Lay out again now: asking a block for its place does not always do it, and a
+        # stale place would hide (or invent) the next problem.
+        qdoc.pageCount()
         fixes += 1
         if kind == "row" and what[1] == what[0].format().headerRowCount():
             # The heading above the table may have moved with it: look at it again.

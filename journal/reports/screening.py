@@ -1062,7 +1062,13 @@ def _appendix(doc: Document, c: _Ctx, budget: Budget) -> None:
             doc.heading(2, "Timeline of treatment, responses and side effects")
         # Most of a page: at half a page the lanes and side-effect names become too
         # small to read on paper.
-        doc.chart(draw, (7.1, 8.6), alt_text="timeline chart")
+        doc.chart(
+            draw,
+            (7.1, 8.6),
+            alt_text=f"timeline chart of the last {DETAIL_YEARS} years"
+            if long_history
+            else "timeline chart of the whole history",
+        )
     elif c.opts.deidentified:
         doc.paragraph(
             "The timeline chart is left out of a de-identified summary: its time axis "
