@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from journal.domain.dates import PartialDate
-from journal.domain.events import procedure_date
+from journal.domain.event_dates import procedure_date
 from journal.domain.labs import LAB_TESTS
 from journal.domain.records import DrugRec, History, LabRec, RegimenRec
 from journal.domain.vocab import ProcedureKind

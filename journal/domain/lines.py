@@ -58,7 +58,7 @@ from dataclasses import dataclass, field
 
 from journal.domain.catalog import Catalog, Drug, get_catalog, normalise
 from journal.domain.dates import PartialDate
-from journal.domain.events import procedure_date
+from journal.domain.event_dates import procedure_date
 from journal.domain.records import DrugRec, History, ProcedureRec, RegimenRec
 from journal.domain.trace import (
     APP_CONVENTION,

@@ -25,7 +25,7 @@ from journal.domain.ctcae import (
     side_effect_view,
 )
 from journal.domain.dates import PartialDate
-from journal.domain.events import CurrentResponse, current_response, procedure_date
+from journal.domain.event_dates import CurrentResponse, current_response, procedure_date
 from journal.domain.labs import LAB_TESTS
 from journal.domain.lines import LinesResult, compute_lines
 from journal.domain.measurable import heavy_chain_at
@@ -114,7 +114,7 @@ class Summary:
 
     @property
     def current_response(self) -> CurrentResponse:
-        """The one "current response" screens, PDF and JSON show (journal.domain.events)."""
+        """The one "current response" screens, PDF and JSON show (journal.domain.event_dates)."""
         return current_response(self.history, self.responses, self.as_of)
 
     @property

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from journal.domain.catalog import Drug, get_catalog
 from journal.domain.dates import PartialDate
-from journal.domain.events import procedure_date_as_of
+from journal.domain.event_dates import procedure_date_as_of
 from journal.domain.records import History
 from journal.domain.trace import APP_CONVENTION, Source, Trace
 from journal.domain.vocab import LabContext, ProcedureKind
@@ -306,7 +306,7 @@ def compute_washouts(history: History, *, as_of: PartialDate | dt.date | None = 
         found = [p for p in history.procedures if p.kind == kind and p.date.earliest() <= when]
         if not found:
             continue
-        # One date per event (journal.domain.events): a transplant counts from day 0,
+        # One date per event (journal.domain.event_dates): a transplant counts from day 0,
         # a course of sessions from its last day.
         last_p = max(found, key=lambda p: (procedure_date_as_of(p, when).latest(), p.id))
         last = procedure_date_as_of(last_p, when)

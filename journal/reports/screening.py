@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from journal.domain.events import describe_current_response, procedure_date
+from journal.domain.event_dates import describe_current_response, procedure_date
 from journal.domain.labs import LAB_TESTS
 from journal.domain.ledger import RULE_SETS
 from journal.domain.numbers import fmt_number
@@ -476,7 +476,7 @@ def _washout_text(w) -> str:
 
 
 def _current_response(c: _Ctx) -> list[Inline]:
-    """One wording with the Overview screen (journal.domain.events)."""
+    """One wording with the Overview screen (journal.domain.event_dates)."""
     parts: list[Inline] = []
     for text, is_computed in describe_current_response(c.s.current_response.to_json()):
         parts.append(computed(text) if is_computed else text)

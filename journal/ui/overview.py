@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from journal.domain.dates import DateError, PartialDate
-from journal.domain.events import describe_current_response
+from journal.domain.event_dates import describe_current_response
 from journal.ui.glossary import tip
 from journal.ui.kinds import ECOG_TEXT
 
@@ -193,7 +193,7 @@ def overview_facts(data: dict) -> list[Fact]:
     resp = data.get("response") or {}
     cur = resp.get("current") or {}
     if cur.get("latest"):
-        # One wording and one rule with the PDF (journal.domain.events): a response
+        # One wording and one rule with the PDF (journal.domain.event_dates): a response
         # older than a later progression is never shown as current.
         events = [e for e in (cur.get("latest"), cur.get("recorded")) if e]
         refs = [e["ref"] for e in events if e["source"] == "recorded"]
@@ -379,7 +379,7 @@ RULE_TITLES: dict[str, str] = {
     "lines.new_line": "Line of therapy: a new line starts",
     "lines.same_line": "Line of therapy: the same line goes on",
     "lines": "Line of therapy",
-    "events.current_response": "Current response",
+    "event_dates.current_response": "Current response",
     "response.entered": "Response as entered",
     "response.override": "Your correction",
     "response.pd": "Progression from blood tests",

@@ -166,7 +166,7 @@ def current_response(history: History, responses, when: dt.date) -> CurrentRespo
                 f"on {superseded_by.date.display()}, so it is not shown as current."
             )
     trace = Trace(
-        "events.current_response",
+        "event_dates.current_response",
         text,
         IMWG_RESPONSE_2016 if latest and latest.source == "computed" else APP_CONVENTION,
         tuple(e.ref for e in (latest, recorded) if e is not None),

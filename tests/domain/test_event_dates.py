@@ -1,11 +1,11 @@
-"""One date per event (journal.domain.events)."""
+"""One date per event (journal.domain.event_dates)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from journal.domain.dates import PartialDate
-from journal.domain.events import current_response, procedure_date
+from journal.domain.event_dates import current_response, procedure_date
 from journal.domain.records import History, ProcedureRec, ProgressionRec, ResponseRec
 from journal.domain.washout import compute_washouts
 
