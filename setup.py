@@ -12,11 +12,14 @@ from setuptools import find_packages, setup
 
 # Each folder of resources/ is a data-only package, named so setuptools ships it
 # without warning that it "would be ignored".
-RESOURCE_PACKAGES = ["journal._resources"] + sorted(
-    "journal._resources." + ".".join(d.relative_to("resources").parts)
-    for d in Path("resources").rglob("*")
-    if d.is_dir() and "__pycache__" not in d.parts
-)
+RESOURCE_PACKAGES = [
+    "journal._resources",
+    *sorted(
+        "journal._resources." + ".".join(d.relative_to("resources").parts)
+        for d in Path("resources").rglob("*")
+        if d.is_dir() and "__pycache__" not in d.parts
+    ),
+]
 
 setup(
     packages=[*find_packages(include=["journal", "journal.*"]), *RESOURCE_PACKAGES],

@@ -275,6 +275,9 @@ def build_demo(store) -> dict[str, int]:
                 albumin_g_dl=3.4,
                 ldh_high=False,
                 bmpc_percent=45,
+                creatinine_mg_dl=1.33,
+                ldh_u_l=185,
+                ldh_uln_u_l=250,
                 notes="Found after months of back pain and tiredness; anaemia and raised calcium at "
                 "diagnosis. No kidney damage.",
             ),
@@ -409,6 +412,7 @@ def build_demo(store) -> dict[str, int]:
                 kind="biochemical",
                 regimen_id=maint.id,
                 notes="M-protein rising on two tests in a row.",
+                confirmed_on=lab_day(2020, 2).isoformat(),
             ),
         )
 
@@ -627,10 +631,96 @@ def build_demo(store) -> dict[str, int]:
         _side_effects(store)
         _supportive(store)
         _visits(store)
+        _screening(store, cilta.id)
 
-        labs = _labs(rng)
+        labs = _labs(rng) + _screening_labs()
         actions.bulk_insert(store, {m.LabResult: labs}, label="Load demo labs")
     return queries.row_counts(store)
+
+
+def _screening(store, cilta_id: int) -> None:
+    """What trial teams asked before CAR-T (Dec 2023) and before talquetamab (May 2025).
+    Some questions are left unanswered on purpose: the summary shows "not recorded"."""
+    for topic, answer, date, resolved, detail, treated in [
+        (
+            "another cancer",
+            "yes",
+            "2014-05",
+            "2014-06",
+            "basal cell skin cancer on the back",
+            True,
+        ),
+        (
+            "irregular heartbeat (arrhythmia)",
+            "yes",
+            "2024-01-18",
+            "2024-01-20",
+            "atrial fibrillation for two days in hospital after the CAR-T infusion",
+            True,
+        ),
+        ("heart attack (myocardial infarction)", "no", "2023-12-12", None, None, None),
+        ("heart failure", "no", "2023-12-12", None, None, None),
+        ("blood clot in a vein or the lungs (DVT / PE)", "no", "2023-12-12", None, None, None),
+        ("autoimmune disease", "no", "2023-12-12", None, None, None),
+        ("transplant from a donor (allogeneic)", "no", "2023-12-12", None, None, None),
+        ("CNS involvement", "no", "2025-05-20", None, "brain MRI clear", None),
+        ("plasma cell leukaemia", "no", "2025-05-20", None, "no plasma cells in the blood", None),
+        ("AL amyloidosis", "no", "2023-12-12", None, None, None),
+        ("extramedullary disease", "no", "2025-05-20", None, "PET-CT: bone only", None),
+    ]:
+        actions.record_health_answer(
+            store,
+            m.HealthHistory(
+                topic=topic,
+                answer=answer,
+                date=date,
+                resolved=resolved,
+                detail=detail,
+                treated=treated,
+            ),
+        )
+    for date, sensitivity in [("2024-07-16", "10^-5"), ("2025-01-14", "10^-6")]:
+        actions.record_mrd(
+            store,
+            m.MrdResult(
+                date=date,
+                result="negative",
+                method="next-generation sequencing",
+                sensitivity=sensitivity,
+                sample="bone marrow",
+                regimen_id=cilta_id,
+            ),
+        )
+
+
+def _screening_labs() -> list[dict]:
+    """Tests trial teams order at screening, before CAR-T and before talquetamab."""
+    rows = []
+    for date in ("2023-12-12", "2025-05-20"):
+        for test, value, text, unit, lln, uln in [
+            # Liver tests, lymphocytes and LVEF are left out on purpose for now: the
+            # PDF's key-labs table would no longer fit its two pages (see report tests).
+            ("inr", 1.0, None, "ratio", 0.8, 1.2),
+            ("aptt", 29, None, "s", 25, 36),
+            ("spo2", 97, None, "%", 95, 100),
+            ("hiv", None, "negative", "result", None, None),
+            ("hbsag", None, "negative", "result", None, None),
+            ("anti_hbc", None, "negative", "result", None, None),
+            ("anti_hcv", None, "negative", "result", None, None),
+        ]:
+            rows.append(
+                {
+                    "date": date,
+                    "test": test,
+                    "value": value,
+                    "text_value": text,
+                    "unit": unit,
+                    "lln": lln,
+                    "uln": uln,
+                    "notes": "screening tests",
+                }
+            )
+    return rows
 
 
 def _side_effects(store) -> None:

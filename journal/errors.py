@@ -10,6 +10,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from sqlcipher3 import dbapi2 as _sqlcipher
+
 
 class JournalError(Exception):
     """Base of every store error; ``str(err)`` is the message to show the person."""
@@ -77,6 +79,10 @@ class FileAccessError(JournalError, OSError):
     file was expected, a read-only disk)."""
 
 
+#: Every error either SQLite library can raise: the standard one (plain journals) and
+#: SQLCipher's (encrypted journals, journal/store/crypto.py); they share no base class.
+DB_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, _sqlcipher.Error)
+
 _DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
 _SQLITE_FULL = 13  # SQLITE_FULL: "database or disk is full" (also PRAGMA max_page_count)
 
@@ -99,7 +105,7 @@ def is_disk_full(exc: BaseException) -> bool:
             return True
         if isinstance(e, OSError) and e.errno in _DISK_FULL_ERRNOS:
             return True
-        if isinstance(e, sqlite3.Error) and (
+        if isinstance(e, DB_ERRORS) and (
             getattr(e, "sqlite_errorcode", None) == _SQLITE_FULL
             or "database or disk is full" in str(e)
         ):

@@ -14,6 +14,7 @@ PACKAGES = [
     "journal.services",
     "journal.charts",
     "journal.reports",
+    "journal.interop",
 ]
 MODULES = ["journal", "journal.paths", "journal.resources", "journal.cli", "journal.__main__"]
 ALLOWED_QT = {

@@ -654,6 +654,7 @@ def _events(
             Event("progression", when, "PD", tip, prog.ref, lane_of(when, prog.regimen_id))
         )
 
+    events += _end_reason_events(results, lane_of)
     events += _computed_events(results, lane_of)
     events.sort(key=lambda e: (e.date, EVENT_KINDS.index(e.kind), e.ref))
     return events
@@ -695,6 +696,22 @@ PARAM_SERIES = {"serum": "m_protein", "urine": "urine_m_protein", "flc": "dflc",
 SERIES_NAMES = {
     "dflc": ("dFLC (involved minus uninvolved free light chain)", "mg/L"),
 }
+
+
+def _end_reason_events(results: Any, lane_of) -> list[Event]:
+    """Progressions the rules took from a regimen's "why it ended" (no separate record
+    was typed): drawn where the rules count them, with the rule's own explanation."""
+    ledger = _get(results, "ledger")
+    out = []
+    for used in _iter(_get(ledger, "progressions")):
+        ev = used.event
+        if not ev.from_end_reason:
+            continue
+        when = ev.date.as_date()
+        label = "no resp." if ev.non_response else "PD"
+        tip = f"{label if ev.non_response else 'Progression'}: {used.trace.explanation}"
+        out.append(Event("progression", when, label, tip, ev.ref, lane_of(when, ev.regimen_id)))
+    return out
 
 
 def _computed_events(results: Any, lane_of) -> list[Event]:

@@ -28,6 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.text import Annotation
 from matplotlib.textpath import TextToPath
 
 from journal.charts.data import Bar, TimelineData
@@ -377,12 +378,61 @@ def draw_timeline(
     axes[-1].xaxis.set_major_locator(locator)
     axes[-1].xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
+    _install_culling(arts)
     lanes_ax.set_xlim(*xlim)
     if data.title:
         fig.suptitle(data.title, fontsize=fs * 1.25, fontweight="bold")
     if options.show_legend:
         _legend(arts, fig, data, fs)
     return arts
+
+
+def _install_culling(arts: TimelineArtists) -> None:
+    """Whenever the shown dates change (zoom, pan, the view's buttons), leave out of the
+    drawing what lies outside them: a 25-year history zoomed to one year otherwise
+    lays out every label and hatches every side-effect span of all 25 years on each
+    frame. Hover and click use the marks, which keep everything."""
+    items: list[tuple[Any, float, float, str]] = []  # artist, x from, x to, kind
+    for ax in arts.axes:
+        data_x = (ax.transData, ax.get_xaxis_transform())
+        for coll in ax.collections:
+            if isinstance(coll, PatchCollection):
+                paths = list(coll.get_paths())
+                ext = np.array([p.get_extents().intervalx for p in paths]).reshape(-1, 2)
+                items.append(((coll, paths, ext), 0.0, 0.0, "collection"))
+        for patch in ax.patches:
+            if isinstance(patch, Rectangle) and patch.get_data_transform() is ax.transData:
+                items.append((patch, patch.get_x(), patch.get_x() + patch.get_width(), "artist"))
+        for line in ax.lines:
+            xs = line.get_xdata()
+            if line.get_transform() is ax.transData and 0 < len(xs) <= 2:
+                items.append((line, float(np.min(xs)), float(np.max(xs)), "artist"))
+        for text in ax.texts:
+            if isinstance(text, Annotation) and text.xycoords == "data":
+                x = float(text.xy[0])  # an event's label follows its marker
+            elif text.get_transform() in data_x:
+                x = float(text.get_position()[0])
+            else:
+                continue  # row names sit at the panel's edge whatever the dates
+            items.append((text, x, x, "artist"))
+    shown = {id(a): a.get_visible() for a, _x0, _x1, kind in items if kind == "artist"}
+
+    def cull(ax: Axes) -> None:
+        lo, hi = ax.get_xlim()
+        pad = (hi - lo) * 0.25  # a label anchored just outside may still reach in
+        lo, hi = lo - pad, hi + pad
+        for artist, x0, x1, kind in items:
+            if kind == "collection":
+                coll, paths, ext = artist
+                keep = (ext[:, 1] >= lo) & (ext[:, 0] <= hi)
+                # PatchCollection.set_paths wants patches and re-converts them; the
+                # already-converted paths are swapped in place instead.
+                coll._paths = [p for p, k in zip(paths, keep, strict=True) if k]
+                coll.stale = True
+            else:
+                artist.set_visible(shown[id(artist)] and x1 >= lo and x0 <= hi)
+
+    arts.lanes_ax.callbacks.connect("xlim_changed", cull)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import sqlite3
 import sys
 from collections.abc import Sequence
 
@@ -24,7 +23,10 @@ COMMAND_MODULES = (
     "journal.cli.store",  # create, check, backup, backups, restore
     "journal.cli.exchange",  # import, export, demo
     "journal.cli.summary",  # summary
+    "journal.cli.trial",  # trial add, list, check, remove
+    "journal.cli.interop",  # import-results (CSV and FHIR export: see exchange)
     "journal.cli.desktop",  # install-desktop, uninstall-desktop
+    "journal.cli.crypto",  # encrypt, decrypt, rekey
 )
 
 
@@ -45,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     where.set_defaults(func=_where)
     for module in _load_modules():
         module.register(sub)
+    from journal.cli.crypto import add_to_every_journal_command
+
+    add_to_every_journal_command(sub)
     return parser
 
 
@@ -66,7 +71,7 @@ def _where(args) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from journal.errors import JournalError
+    from journal.errors import DB_ERRORS, JournalError
 
     if argv is None:  # the `journal` script, not a test calling main([...])
         from journal.paths import protect_new_files
@@ -80,8 +85,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "func", None) is None:
         parser.print_help(sys.stderr)
         return 2
+    from journal.cli.crypto import passphrases_from
+
     try:
-        code = int(args.func(args) or 0)
+        with passphrases_from(args):
+            code = int(args.func(args) or 0)
         if sys.stdout is not None:
             sys.stdout.flush()  # a closed pipe or a full disk shows here, not at exit
         return code
@@ -91,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error(str(e))
     except KeyboardInterrupt:
         return error("Stopped.")
-    except (OSError, sqlite3.Error, SQLAlchemyError) as e:
+    except (OSError, *DB_ERRORS, SQLAlchemyError) as e:
         return error(plain_error(e))
     except Exception as e:  # the last guard: a sentence and the log, never a traceback
         from journal.logs import log_dir, log_unexpected

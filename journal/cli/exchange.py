@@ -5,7 +5,8 @@ sets ``func`` (``func(args) -> int`` exit code: 0 done, 1 refused/failed with a
 plain message on stderr). :func:`main` runs these commands on their own
 (``python -m journal.cli.exchange export ...``).
 
-    journal export [-o OUT] [FILE]   whole journal as JSON (stdout when no -o)
+    journal export [--format json|csv|fhir] [-o OUT] [FILE]
+                                     whole journal as JSON, CSV (zip) or FHIR R4
     journal import IN [FILE]         JSON export into a new or empty journal
     journal demo [FILE]              a new journal with the fictional demo history
 """
@@ -35,9 +36,27 @@ def _journal_arg(p: argparse.ArgumentParser, help_text: str) -> None:
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "export",
-        help="write the whole journal as a JSON exchange file",
-        description="Write every record of the journal to one JSON file in the open "
-        "exchange format (see docs/exchange-format.md).",
+        help="write the whole journal as JSON, CSV (zip) or FHIR R4",
+        description="Write every record of the journal to one file: the open JSON "
+        "exchange format (default), a zip of CSV files for spreadsheets, or a FHIR R4 "
+        "Bundle for health-record systems (see docs/exchange-format.md).",
+    )
+    p.add_argument(
+        "--format",
+        choices=("json", "csv", "fhir"),
+        default="json",
+        help="json: the journal's own format (can be imported again); csv: one CSV per "
+        "record kind, zipped, with a README; fhir: one FHIR R4 Bundle",
+    )
+    p.add_argument(
+        "--ips",
+        action="store_true",
+        help="with --format fhir: an International Patient Summary-shaped document instead",
+    )
+    p.add_argument(
+        "--no-bom",
+        action="store_true",
+        help="with --format csv: UTF-8 without the byte-order mark Excel needs",
     )
     p.add_argument(
         "-o",
@@ -85,10 +104,18 @@ def cmd_export(args) -> int:
     from journal.store.db import open_journal
     from journal.store.exchange import dumps, export_journal
 
+    fmt = getattr(args, "format", "json")
+    if fmt == "csv" and args.output in (None, "-"):
+        return _err("A CSV export is a zip of several files: name it with -o, e.g. -o labs.zip")
     try:
         # Read-only: works while the app has the journal open, and cannot harm it.
         with open_journal(args.file, readonly=True) as store:
-            text = dumps(export_journal(store))
+            if fmt == "json":
+                text = dumps(export_journal(store))
+            else:
+                from journal.cli.interop import export_other
+
+                text = export_other(store, fmt, args)
     except JournalError as e:
         return _err(str(e))
     if args.output in (None, "-"):

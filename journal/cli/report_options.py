@@ -77,6 +77,16 @@ def _since(text: str | None):
         raise SystemExit(error(f"--since: {e}")) from None
 
 
+def pdf_password(args) -> str | None:
+    """--pdf-password-file (added with the passphrase options, journal/cli/crypto.py)."""
+    name = getattr(args, "pdf_password_file", None)
+    if not name:
+        return None
+    from journal.cli.crypto import read_first_line
+
+    return read_first_line(name)
+
+
 def run_report(args, load_summary) -> int:
     """Build the summary with the caller's options, then write the chosen report as PDF."""
     from journal.cli.common import error
@@ -133,7 +143,7 @@ def run_report(args, load_summary) -> int:
         out = out / suggested_filename(kind, summary.history.person, opts)
 
     try:
-        pages = write_pdf(doc, out, page_size=args.paper)
+        pages = write_pdf(doc, out, page_size=args.paper, password=pdf_password(args))
     except OSError as e:
         return error(str(e))
     print(f"Wrote {out} ({pages} page{'' if pages == 1 else 's'}).")

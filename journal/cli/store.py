@@ -12,6 +12,12 @@ from journal.paths import default_journal_path
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("create", help="create a new, empty journal")
     add_file_argument(p)
+    p.add_argument(
+        "--encrypt",
+        action="store_true",
+        help="encrypt it with a passphrase (asked twice; or --passphrase-file / the "
+        "environment, see 'journal encrypt --help')",
+    )
     p.set_defaults(func=cmd_create)
 
     p = sub.add_parser(
@@ -44,21 +50,32 @@ def _path(args) -> Path:
 def cmd_create(args) -> int:
     from journal.store.db import create_journal
 
-    with create_journal(_path(args)) as store:
-        print(f"Created a new journal: {store.path}")
+    passphrase = None
+    if getattr(args, "encrypt", False):
+        from journal.cli.crypto import new_passphrase
+
+        passphrase = new_passphrase(args)
+    with create_journal(_path(args), passphrase=passphrase) as store:
+        print(f"Created a new {'encrypted ' if passphrase else ''}journal: {store.path}")
+    if passphrase:
+        from journal.cli.crypto import FORGOTTEN
+
+        print(FORGOTTEN)
     return 0
 
 
 def cmd_check(args) -> int:
     from journal.store.backup import check_journal, good_backups
+    from journal.store.crypto import key_for
 
     path = _path(args)
-    report = check_journal(path)
+    key = key_for(path, None)  # an encrypted journal: asked for (cli/crypto.py)
+    report = check_journal(path, key)
     print(report.text())
     if report.ok:
         return 0
     if report.kind not in ("missing", "folder", "unreadable", "newer"):
-        good = good_backups(path)
+        good = good_backups(path, key)
         if good:
             print(f"The newest good backup is from {good[0].describe()}. To go back to it:")
             print(f'    journal restore "{good[0].path}" "{path}"')

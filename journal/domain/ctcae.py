@@ -12,6 +12,7 @@ confirmed by the care team" and never mixed silently with clinician grades.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import unicodedata
@@ -98,7 +99,9 @@ class TermMatch:
     score: float
 
 
+@functools.lru_cache(maxsize=8192)
 def _norm(text: str) -> str:
+    # Cached: the same few hundred names are normalised for every side effect.
     decomposed = unicodedata.normalize("NFKD", text or "")
     ascii_ = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
     return re.sub(r"[^a-z0-9]+", " ", ascii_).strip()
@@ -123,13 +126,20 @@ class TermCatalog:
 
     def identify(self, text: str) -> Term | None:
         """Exact match on an id, a CTCAE term name (any version) or the plain name."""
-        key = _norm(text)
-        for t in self._terms.values():
-            names = [t.id.replace("_", " "), t.term, t.plain_name]
-            names += [name for name, _ in t.versions.values()]
-            if key in {_norm(n) for n in names}:
-                return t
-        return None
+        return self._by_name().get(_norm(text))
+
+    def _by_name(self) -> dict[str, Term]:
+        """Normalised name -> term, built once; the first term listed wins a shared name."""
+        index = self.__dict__.get("_index")
+        if index is None:
+            index = {}
+            for t in self._terms.values():
+                names = [t.id.replace("_", " "), t.term, t.plain_name]
+                names += [name for name, _ in t.versions.values()]
+                for n in names:
+                    index.setdefault(_norm(n), t)
+            self.__dict__["_index"] = index
+        return index
 
     def search(self, text: str, limit: int = 8) -> list[TermMatch]:
         """Find terms by plain words: "tingling" -> peripheral sensory neuropathy.
@@ -156,7 +166,8 @@ class TermCatalog:
                 elif c_words <= q_words:
                     score = 10.0 + 2.0 * len(c_words)
                 elif re.search(rf"\b{re.escape(q)}", c):
-                    score = 6.0
+                    # The shorter name wins: "ting" is tingling, not tingling with pain.
+                    score = 6.0 + 1.0 / len(c_words)
                 else:
                     overlap = q_words & c_words
                     if not overlap:
@@ -531,6 +542,7 @@ class SideEffectView:
     serious: bool
     drugs: tuple[str, ...]
     trace: Trace
+    regimen_id: int | None = None  # blamed on this whole regimen
 
     def to_json(self) -> dict:
         return {
@@ -548,6 +560,7 @@ class SideEffectView:
             "ongoing": self.ongoing,
             "serious": self.serious,
             "drugs": list(self.drugs),
+            "regimen_id": self.regimen_id,
             "computed": False,
             "trace": self.trace.to_json(),
         }
@@ -595,6 +608,7 @@ def side_effect_view(se: SideEffectRec, *, as_of: dt.date | None = None) -> Side
             (se.ref,),
             flags=("patient-reported",) if se.grade_source == GradeSource.PATIENT else (),
         ),
+        se.regimen_id,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -219,9 +220,7 @@ class PartialDate:
     def sort_key(self) -> tuple[int, int, int]:
         # Sort by midpoint so "2019" sits in the middle of 2019, then the coarser
         # date before the finer one at the same midpoint, then qualifier.
-        order = {Precision.YEAR: 0, Precision.SEASON: 1, Precision.MONTH: 2, Precision.DAY: 3}
-        qorder = {Qualifier.BEFORE: 0, Qualifier.ABOUT: 1, Qualifier.EXACT: 1, Qualifier.AFTER: 2}
-        return (self.midpoint().toordinal(), qorder[self.qualifier], order[self.precision])
+        return _sort_key(self)
 
     def __lt__(self, other: PartialDate) -> bool:
         return self.sort_key() < other.sort_key()
@@ -327,3 +326,22 @@ def days_between(earlier: PartialDate | dt.date, later: PartialDate | dt.date) -
     a = earlier.as_date() if isinstance(earlier, PartialDate) else earlier
     b = later.as_date() if isinstance(later, PartialDate) else later
     return (b - a).days
+
+
+_PRECISION_ORDER = {Precision.YEAR: 0, Precision.SEASON: 1, Precision.MONTH: 2, Precision.DAY: 3}
+_QUALIFIER_ORDER = {
+    Qualifier.BEFORE: 0,
+    Qualifier.ABOUT: 1,
+    Qualifier.EXACT: 1,
+    Qualifier.AFTER: 2,
+}
+
+
+@functools.lru_cache(maxsize=65536)
+def _sort_key(d: PartialDate) -> tuple[int, int, int]:
+    # Cached: the rules sort and compare the same few thousand dates again and again.
+    return (
+        d.midpoint().toordinal(),
+        _QUALIFIER_ORDER[d.qualifier],
+        _PRECISION_ORDER[d.precision],
+    )

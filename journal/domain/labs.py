@@ -35,6 +35,7 @@ class UnitError(ValueError):
 
 
 _POSNEG = ("positive", "negative", "equivocal")
+_DETECTED = ("detected", "not detected")
 
 
 def _t(code, name, plain, unit, units=None, qualitative=(), marker=False) -> LabTest:
@@ -146,8 +147,8 @@ LAB_TESTS: dict[str, LabTest] = {
         ),
         _t(
             "lymphocytes",
-            "Lymphocytes",
-            "White cells of the immune system.",
+            "Lymphocytes (absolute count, ALC)",
+            "White cells of the immune system; CAR-T and bispecific trials ask for a minimum.",
             "10^9/L",
             {"10^3/uL": 1.0, "/uL": 0.001},
         ),
@@ -175,9 +176,75 @@ LAB_TESTS: dict[str, LabTest] = {
             {"ug/mL": 1.0, "nmol/L": 1 / 84.7},
         ),
         _t("ldh", "LDH", "An enzyme; high can mean fast-growing disease.", "U/L"),
-        _t("bilirubin", "Bilirubin", "A liver test.", "mg/dL", {"umol/L": 1 / 17.1}),
-        _t("alt", "ALT", "A liver enzyme.", "U/L"),
-        _t("ast", "AST", "A liver enzyme.", "U/L"),
+        _t(
+            "bilirubin",
+            "Bilirubin (total)",
+            "A yellow waste product the liver clears; high can mean the liver works less well.",
+            "mg/dL",
+            {"umol/L": 1 / 17.1},
+        ),
+        _t("alt", "ALT", "A liver enzyme; high can mean liver strain.", "U/L"),
+        _t("ast", "AST", "A liver enzyme; high can mean liver strain.", "U/L"),
+        _t(
+            "inr",
+            "INR (clotting time)",
+            "How long the blood takes to clot compared with normal; blood thinners raise it.",
+            "ratio",
+        ),
+        _t(
+            "aptt",
+            "aPTT (clotting time)",
+            "Another clotting-time test, in seconds; heparin raises it.",
+            "s",
+        ),
+        _t(
+            "spo2",
+            "Oxygen saturation (SpO2)",
+            "How full of oxygen the blood is, from a finger clip; normal is about 95 to 100 %.",
+            "%",
+        ),
+        _t(
+            "hiv",
+            "HIV test (antibody/antigen)",
+            "Shows whether there is an HIV infection.",
+            "result",
+            qualitative=_POSNEG,
+        ),
+        _t(
+            "hbsag",
+            "Hepatitis B surface antigen (HBsAg)",
+            "Positive means a hepatitis B infection now.",
+            "result",
+            qualitative=_POSNEG,
+        ),
+        _t(
+            "anti_hbc",
+            "Hepatitis B core antibody (anti-HBc)",
+            "Positive means a hepatitis B infection at some time, perhaps long ago.",
+            "result",
+            qualitative=_POSNEG,
+        ),
+        _t(
+            "hbv_dna",
+            "Hepatitis B virus DNA",
+            "Whether the hepatitis B virus itself is found in the blood.",
+            "result",
+            qualitative=_DETECTED,
+        ),
+        _t(
+            "anti_hcv",
+            "Hepatitis C antibody (anti-HCV)",
+            "Positive means a hepatitis C infection at some time.",
+            "result",
+            qualitative=_POSNEG,
+        ),
+        _t(
+            "hcv_rna",
+            "Hepatitis C virus RNA",
+            "Whether the hepatitis C virus itself is found in the blood.",
+            "result",
+            qualitative=_DETECTED,
+        ),
         _t(
             "igg",
             "Immunoglobulin G",

@@ -42,6 +42,14 @@ from dataclasses import dataclass, field
 
 from journal.domain.catalog import ANTI_MYELOMA_CLASSES, Catalog, get_catalog
 from journal.domain.dates import PartialDate
+from journal.domain.events import (
+    ORIGIN_COMPUTED,
+    ORIGIN_ENTERED,
+    ProgressionEvent,
+    end_reason_events,
+    progression_events,
+    replaced_end_reasons,
+)
 from journal.domain.lines import LinesResult, catalog_drug, drug_key
 from journal.domain.records import History
 from journal.domain.trace import APP_CONVENTION, IMWG_PANEL1_2011, Source, Trace
@@ -49,7 +57,6 @@ from journal.domain.vocab import (
     ChangeReason,
     DrugRole,
     ProcedureKind,
-    ProgressionKind,
     ResponseCategory,
     response_rank,
 )
@@ -192,6 +199,16 @@ class Administration:
     stop_reason: str | None
     lines: tuple[int, ...]
     from_procedure: bool = False
+    cycle_days: int | None = None  # the regimen's cycle length, when recorded
+    bridging: bool = False  # given as bridging to a CAR-T infusion
+    continues: bool = False  # a line's part of a drug that goes on into the next line
+
+
+#: The three answers to "refractory?" (issue 9 item 4), plus CAR-T's "not applicable".
+REFRACTORY = "refractory"
+NOT_REFRACTORY = "not refractory"
+NOT_ASSESSABLE = "not assessable"
+NOT_APPLICABLE = "not applicable"
 
 
 @dataclass(frozen=True)
@@ -201,7 +218,7 @@ class DrugStatus:
     drug_class: str | None
     target: str | None
     exposed: bool
-    refractory: bool | None  # None = not meaningful (CAR-T)
+    refractory: bool | None  # None = not assessable, or not meaningful (CAR-T): see state
     intolerant: bool
     first_dose: PartialDate | None
     last_dose: PartialDate | None
@@ -212,6 +229,7 @@ class DrugStatus:
     administrations: tuple[Administration, ...]
     traces: tuple[Trace, ...]
     overridden: tuple[str, ...] = ()  # which answers a person overrode
+    refractory_state: str = NOT_REFRACTORY  # REFRACTORY | NOT_REFRACTORY | NOT_ASSESSABLE | ...
 
     def to_json(self) -> dict:
         return {
@@ -221,6 +239,7 @@ class DrugStatus:
             "target": self.target,
             "exposed": self.exposed,
             "refractory": self.refractory,
+            "refractory_state": self.refractory_state,
             "intolerant": self.intolerant,
             "first_dose": _iso(self.first_dose),
             "last_dose": _iso(self.last_dose),
@@ -267,16 +286,130 @@ class Label:
     drugs: tuple[str, ...]  # the drugs (or records) behind the answer
     trace: Trace
     plain: str = ""  # what the label means, in one plain sentence
+    implied_by: str | None = None  # a stronger applying label that says this one too
+
+    @property
+    def shown(self) -> bool:
+        """Print it? Labels implied by a stronger one that applies are not all printed."""
+        return self.applies and self.implied_by is None
 
     def to_json(self) -> dict:
         return {
             "id": self.id,
             "name": self.name,
             "applies": self.applies,
+            "implied_by": self.implied_by,
+            "shown": self.shown,
             "drugs": list(self.drugs),
             "plain": self.plain,
             "trace": self.trace.to_json(),
         }
+
+
+#: label -> the labels it implies (a person refractory to all five is also triple-class
+#: refractory, double-refractory, ... ; issue 9 item 6), strongest first.
+LABEL_IMPLIES: dict[str, tuple[str, ...]] = {
+    "penta_refractory": (
+        "quad_refractory_mammoth",
+        "quad_refractory_older",
+        "triple_class_refractory",
+        "double_refractory",
+        "penta_exposed",
+        "triple_class_exposed",
+    ),
+    "quad_refractory_mammoth": (
+        "triple_class_refractory",
+        "double_refractory",
+        "triple_class_exposed",
+    ),
+    "quad_refractory_older": ("double_refractory",),
+    "triple_class_refractory": ("double_refractory", "triple_class_exposed"),
+    "penta_exposed": ("triple_class_exposed",),
+    "prior_car_t": ("prior_t_cell_redirecting",),
+    "prior_bispecific": ("prior_t_cell_redirecting",),
+}
+
+#: MAMMOTH groups (Gandhi 2019) among people refractory to an anti-CD38, most specific first.
+MAMMOTH_GROUPS = (
+    ("penta_refractory", "penta-refractory"),
+    ("quad_refractory_mammoth", "quad-refractory"),
+    ("triple_class_refractory", "triple-refractory"),
+)
+
+
+@dataclass(frozen=True)
+class MammothGroup:
+    """Exactly one MAMMOTH group (or none: not refractory to an anti-CD38)."""
+
+    group: str | None  # "penta-refractory" | "quad-refractory" | "triple-refractory" |
+    #                   "not triple-refractory" | None
+    label: str | None  # the label id behind it
+    drugs: tuple[str, ...]
+    trace: Trace
+
+    def to_json(self) -> dict:
+        return {
+            "group": self.group,
+            "label": self.label,
+            "drugs": list(self.drugs),
+            "trace": self.trace.to_json(),
+        }
+
+
+def _implied(labels: dict[str, Label]) -> dict[str, Label]:
+    out = dict(labels)
+    for strong, weaker in LABEL_IMPLIES.items():
+        if strong not in labels or not labels[strong].applies:
+            continue
+        for w in weaker:
+            lab = out.get(w)
+            if lab is not None and lab.applies and lab.implied_by is None:
+                out[w] = dataclasses.replace(lab, implied_by=strong)
+    return out
+
+
+def _mammoth_group(labels: dict[str, Label], classes) -> MammothGroup:
+    cd38 = classes.get("anti-CD38")
+    if cd38 is None or not cd38.refractory:
+        return MammothGroup(
+            None,
+            None,
+            (),
+            Trace(
+                "ledger.mammoth_group.none",
+                "Not in a MAMMOTH group: not refractory to an anti-CD38 antibody.",
+                MAMMOTH,
+            ),
+        )
+    for lid, group in MAMMOTH_GROUPS:
+        lab = labels.get(lid)
+        if lab is not None and lab.applies:
+            return MammothGroup(
+                group,
+                lid,
+                lab.drugs,
+                Trace(
+                    "ledger.mammoth_group",
+                    f"MAMMOTH group: {group} (one group per person, the most specific that "
+                    f"applies): {lab.trace.explanation}",
+                    MAMMOTH,
+                    lab.drugs,
+                    overridden_by=lab.trace.overridden_by,
+                ),
+            )
+    return MammothGroup(
+        "not triple-refractory",
+        None,
+        cd38.refractory_drugs,
+        Trace(
+            "ledger.mammoth_group",
+            "MAMMOTH group: not triple-refractory — refractory to an anti-CD38 antibody ("
+            + ", ".join(cd38.refractory_drugs)
+            + ") but not to both a PI and an IMiD.",
+            MAMMOTH,
+            cd38.refractory_drugs,
+        ),
+    )
 
 
 #: One plain sentence per label, for people who are not clinicians.
@@ -334,6 +467,8 @@ class EarlyRelapse:
     months_from_first_asct: float | None
     fired: tuple[str, ...]  # definitions that fired
     trace: Trace
+    frontline_asct: PartialDate | None = None  # first planned ASCT before any progression
+    days_from_first_asct: int | None = None  # frontline ASCT -> first progression
 
     @property
     def applies(self) -> bool:
@@ -344,6 +479,8 @@ class EarlyRelapse:
             "first_progression": _iso(self.first_progression),
             "months_from_first_line": self.months_from_first_line,
             "months_from_first_asct": self.months_from_first_asct,
+            "frontline_asct": _iso(self.frontline_asct),
+            "days_from_first_asct": self.days_from_first_asct,
             "fired": list(self.fired),
             "applies": self.applies,
             "trace": self.trace.to_json(),
@@ -373,6 +510,65 @@ class CarTOutcome:
 
 
 @dataclass(frozen=True)
+class ProgressionUsed:
+    """A progression (or non-response) the rules counted, and where it came from."""
+
+    event: ProgressionEvent
+    trace: Trace
+
+    def to_json(self) -> dict:
+        return {**self.event.to_json(), "trace": self.trace.to_json()}
+
+
+@dataclass(frozen=True)
+class LastProgression:
+    """Time since the latest progression (screeners ask "progressed within N months?")."""
+
+    date: PartialDate | None
+    days_since: int | None
+    months_since: float | None
+    ref: str | None
+    origin: str | None
+    trace: Trace
+
+    def to_json(self) -> dict:
+        return {
+            "date": _iso(self.date),
+            "date_display": self.date.display() if self.date else None,
+            "days_since": self.days_since,
+            "months_since": self.months_since,
+            "ref": self.ref,
+            "origin": self.origin,
+            "trace": self.trace.to_json(),
+        }
+
+
+@dataclass(frozen=True)
+class LastLineStatus:
+    """Refractory to the last line? (KarMMa-3 style criterion; issue 9 item 5)."""
+
+    line: int | None
+    state: str | None  # REFRACTORY | NOT_REFRACTORY | NOT_ASSESSABLE; None = no line yet
+    refractory_drugs: tuple[str, ...]  # drugs of that line judged refractory in it
+    not_listed: tuple[str, ...]  # given in the line but not refractory drugs of it (why in trace)
+    trace: Trace
+
+    @property
+    def refractory(self) -> bool | None:
+        return {REFRACTORY: True, NOT_REFRACTORY: False}.get(self.state or "")
+
+    def to_json(self) -> dict:
+        return {
+            "line": self.line,
+            "state": self.state,
+            "refractory": self.refractory,
+            "refractory_drugs": list(self.refractory_drugs),
+            "not_listed": list(self.not_listed),
+            "trace": self.trace.to_json(),
+        }
+
+
+@dataclass(frozen=True)
 class Ledger:
     rule_set: str
     as_of: PartialDate | None
@@ -383,6 +579,11 @@ class Ledger:
     early_relapse: EarlyRelapse
     car_t: tuple[CarTOutcome, ...] = ()
     traces: tuple[Trace, ...] = field(default=())
+    progressions: tuple[ProgressionUsed, ...] = ()
+    last_progression: LastProgression | None = None
+    last_line: LastLineStatus | None = None
+    mammoth_group: MammothGroup | None = None
+    refractory_classes: tuple[str, ...] = ()  # anti-myeloma classes only (item 8)
 
     def drug(self, drug_id: str) -> DrugStatus | None:
         return self.drugs.get(drug_id)
@@ -409,6 +610,16 @@ class Ledger:
             "disease_status": self.disease_status.to_json(),
             "early_relapse": self.early_relapse.to_json(),
             "car_t": [c.to_json() for c in self.car_t],
+            "progression_events": [p.to_json() for p in self.progressions],
+            "last_progression": (
+                self.last_progression.to_json() if self.last_progression else None
+            ),
+            "last_line": self.last_line.to_json() if self.last_line else None,
+            "mammoth_group": self.mammoth_group.to_json() if self.mammoth_group else None,
+            "refractory_classes": {
+                "classes": list(self.refractory_classes),
+                "trace": _refractory_classes_trace(self).to_json(),
+            },
         }
 
 
@@ -438,10 +649,33 @@ class _Event:
     date: PartialDate
     ref: str
     category: str | None = None
+    event: ProgressionEvent | None = None  # where a progression comes from
+    regimen_id: int | None = None  # the regimen a response was linked to
     mid: dt.date = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "mid", self.date.midpoint())  # computed once, used often
+
+    def describe(self) -> str:
+        return self.event.describe() if self.event is not None else self.date.display()
+
+    @property
+    def from_end_reason(self) -> bool:
+        return self.event is not None and self.event.from_end_reason
+
+    @property
+    def non_response(self) -> bool:
+        return self.event is not None and self.event.non_response
+
+    def counts_for(self, a: Administration) -> bool:
+        """An end reason says the disease progressed on *that* regimen: it counts for the
+        regimen's own drugs, and for another drug only when that drug surely started
+        before it (a month-precision end must not hit a regimen begun that month)."""
+        if not self.from_end_reason:
+            return True
+        if a.regimen_id is not None and a.regimen_id == self.event.regimen_id:
+            return True
+        return a.start.midpoint() < self.date.earliest()
 
 
 # -- the rule --------------------------------------------------------------------------------
@@ -452,7 +686,7 @@ def compute_ledger(
     as_of: PartialDate | None = None,
     rule_set: str = "imwg",
     responses: Iterable[tuple[PartialDate, ResponseCategory | str, str]] | None = None,
-    progressions: Iterable[tuple[PartialDate, str]] | None = None,
+    progressions: Iterable[tuple[PartialDate, str] | ProgressionEvent] | None = None,
     catalog: Catalog | None = None,
     celmod_as_imid: bool = False,
 ) -> Ledger:
@@ -471,20 +705,32 @@ def compute_ledger(
     def in_range(d: PartialDate) -> bool:
         return cutoff is None or d.midpoint() <= cutoff
 
+    linked = {r.ref: r.regimen_id for r in history.responses}
     if responses is None:
-        resp = [_Event(r.date, r.ref, str(r.category)) for r in history.responses]
-    else:
-        resp = [_Event(d, ref, str(c)) for d, c, ref in responses]
-    if progressions is None:
-        progs = [
-            _Event(p.date, p.ref)
-            for p in history.progressions
-            if p.confirmed and p.kind != ProgressionKind.RELAPSE_FROM_CR.value
+        resp = [
+            _Event(r.date, r.ref, str(r.category), regimen_id=r.regimen_id)
+            for r in history.responses
         ]
     else:
-        progs = [_Event(d, ref) for d, ref in progressions]
+        resp = [_Event(d, ref, str(c), regimen_id=linked.get(ref)) for d, c, ref in responses]
+    if progressions is None:
+        # Entered progressions and the end reasons that state one (events.py).
+        progressions = progression_events(history)
+    progs = [
+        _Event(p.date, p.ref, event=p) if isinstance(p, ProgressionEvent) else _Event(p[0], p[1])
+        for p in progressions
+    ]
     resp = sorted((e for e in resp if in_range(e.date)), key=lambda e: (e.date.sort_key(), e.ref))
-    progs = sorted((e for e in progs if in_range(e.date)), key=lambda e: (e.date.sort_key(), e.ref))
+    all_progs = sorted(
+        (e for e in progs if in_range(e.date)), key=lambda e: (e.date.sort_key(), e.ref)
+    )
+    # "Ended for inadequate response" is a non-response, not a progression (events.py).
+    progs = [e for e in all_progs if not e.non_response]
+    nonresp = [e for e in all_progs if e.non_response]
+    status_resp = sorted(
+        resp + [_Event(e.date, e.ref, ResponseCategory.SD.value, event=e.event) for e in nonresp],
+        key=lambda e: (e.date.sort_key(), e.ref),
+    )
 
     admins = _administrations(history, lines, cat, in_range, as_of)
     by_drug: dict[str, list[Administration]] = {}
@@ -494,7 +740,7 @@ def compute_ledger(
     drugs: dict[str, DrugStatus] = {}
     for drug_id in sorted(by_drug):
         drugs[drug_id] = _drug_status(
-            drug_id, by_drug[drug_id], rs, resp, progs, cat, history, cutoff
+            drug_id, by_drug[drug_id], rs, resp, all_progs, cat, history, cutoff, lines
         )
     for o in history.overrides:
         # A person's "yes" for a drug the journal has no record of (given abroad, before the
@@ -508,8 +754,9 @@ def compute_ledger(
             drugs[found.id] = _override_only_status(found, history)
     classes = _classes(drugs, cat, history)
     procs = [p for p in history.procedures if in_range(p.date)]
-    labels = _labels(drugs, classes, cat, procs, lines, as_of, celmod_as_imid)
-    status = _disease_status(admins, resp, progs, cutoff, lines)
+    labels = _implied(_labels(drugs, classes, cat, procs, lines, as_of, celmod_as_imid))
+    parts = [x for a in admins for x in _per_line(a, lines)]
+    status = _disease_status(parts, status_resp, progs, cutoff, lines)
     early = _early_relapse(lines, procs, progs, as_of)
     car_t = _car_t_outcomes(admins, resp, progs, cat, lines)
     for o in car_t:
@@ -524,6 +771,7 @@ def compute_ledger(
             )
         ):
             drugs[o.drug_id] = dataclasses.replace(s, best_response=o.best_response)
+    used = _progressions_used(history, all_progs)
     return Ledger(
         rule_set=rule_set,
         as_of=as_of,
@@ -533,6 +781,347 @@ def compute_ledger(
         disease_status=status,
         early_relapse=early,
         car_t=car_t,
+        progressions=used,
+        last_progression=_last_progression(progs, as_of),
+        last_line=_last_line(lines, admins, resp, all_progs, rs, as_of, cutoff, cat),
+        mammoth_group=_mammoth_group(labels, classes),
+        refractory_classes=tuple(
+            c for c, st in classes.items() if st.refractory and c in REFRACTORY_CLASS_NAMES
+        ),
+    )
+
+
+#: Classes a "refractory classes" list may name (issue 9 item 8): anti-myeloma classes.
+#: Steroids keep their per-drug answers but are not a refractory class; purine analogues
+#: (fludarabine) are lymphodepletion, not myeloma treatment.
+REFRACTORY_CLASS_NAMES = frozenset(ANTI_MYELOMA_CLASSES) - {"steroid", "purine-analogue"}
+
+
+def _refractory_classes_trace(lg: Ledger) -> Trace:
+    left = sorted(
+        c for c, st in lg.classes.items() if st.refractory and c not in REFRACTORY_CLASS_NAMES
+    )
+    return Trace(
+        "ledger.refractory_classes",
+        "Refractory anti-myeloma classes: "
+        + (", ".join(lg.refractory_classes) or "none")
+        + "."
+        + (
+            " Not named as refractory classes: "
+            + ", ".join(left)
+            + " (steroids and preparative agents keep their per-drug answers only)."
+            if left
+            else ""
+        ),
+        RULES_DOC_23,
+        tuple(d for c in lg.refractory_classes for d in lg.classes[c].refractory_drugs),
+    )
+
+
+KARMMA3 = Source(
+    "KarMMa-3 (EU CTR 2018-001023-38): refractory to the last line = PD on or within 60 days "
+    "of completing the last therapy",
+    "https://www.clinicaltrialsregister.eu/ctr-search/trial/2018-001023-38/ES",
+    "2.2",
+)
+
+
+def _last_line(lines: LinesResult, admins, resp, all_progs, rs: RuleSet, as_of, cutoff, cat):
+    src = KARMMA3
+    if not lines.lines:
+        return LastLineStatus(
+            None, None, (), (), Trace("ledger.last_line.none", "No line of therapy yet.", src)
+        )
+    ln = lines.line_at(as_of) if as_of is not None else None
+    if ln is None:
+        ln = max(lines.lines, key=lambda x: (x.start.sort_key(), x.number))
+    mine = [
+        x
+        for a in admins
+        for x in _per_line(a, lines)
+        if ln.number in x.lines and x.role == DrugRole.ANTI_MYELOMA.value
+    ]
+    progs = [p for p in all_progs if not p.non_response]
+    nonresp = [p for p in all_progs if p.non_response]
+    lo = ln.start.midpoint()
+    ongoing = any(a.last_dose is None for a in mine) or (not mine and ln.end is None)
+    if ongoing:
+        last = None
+    elif mine:
+        last = max((a.last_dose for a in mine), key=lambda d: d.sort_key())
+    else:
+        last = ln.end
+    hi = last.midpoint() if last is not None else (cutoff or _FAR)
+    window_end = hi + dt.timedelta(days=PD_WINDOW_DAYS)
+    name = f"line {ln.number} (from {ln.start.display()})"
+    regs = set(ln.regimen_ids)
+
+    # Which drugs of the line are refractory in it; bridging drugs only when their own
+    # rule applies (item 8: _refractory_admin cuts their window at the infusion).
+    refr: list[str] = []
+    not_listed: list[str] = []
+    why_not: list[str] = []
+    for a in mine:
+        name_a = _cat_name(cat, a.drug_id)
+        if _refractory_admin(a, name_a, _class_of(cat, a.drug_id), rs, resp, all_progs, cutoff):
+            if a.drug_id not in refr:
+                refr.append(a.drug_id)
+        elif a.bridging and a.drug_id not in not_listed:
+            not_listed.append(a.drug_id)
+            why_not.append(f"{name_a} (bridging: no progression while on it)")
+    tail = (
+        " Not listed as refractory drugs of the line: " + "; ".join(why_not) + "."
+        if why_not
+        else ""
+    )
+
+    def own(p) -> bool:
+        return p.from_end_reason and p.event.regimen_id in regs
+
+    pds = [
+        p
+        for p in progs
+        if (lo < p.mid or own(p))
+        and p.mid <= window_end
+        and (not mine or any(p.counts_for(a) for a in mine))
+    ]
+    refs = tuple(f"regimen:{r}" for r in ln.regimen_ids) + tuple(
+        f"procedure:{x}" for x in ln.procedure_ids
+    )
+    if pds:
+        p = pds[0]
+        where = (
+            "while on it"
+            if last is None or p.mid <= hi
+            else f"{(p.mid - hi).days} days after its last dose ({last.display()})"
+        )
+        return LastLineStatus(
+            ln.number,
+            REFRACTORY,
+            tuple(refr),
+            tuple(not_listed),
+            Trace(
+                "ledger.last_line.progression",
+                f"Refractory to the last line, {name}: progression on {p.describe()} {where}; "
+                f"progression on it or within {PD_WINDOW_DAYS} days of completing it counts."
+                + tail,
+                src,
+                (*refs, p.ref),
+                flags=("imprecise date",) if _coarse(p.date, ln.start, last) else (),
+            ),
+        )
+    if rs.min_response and not ongoing:
+        ended = next((p for p in nonresp if p.event.regimen_id in regs), None)
+        best = best_ref = None
+        for a in mine:
+            b, r = _best_between(resp, a.start, a.last_dose, cutoff, a.regimen_id)
+            if b is not None and (best is None or response_rank(b) < response_rank(best)):
+                best, best_ref = b, r
+        # The line's best response also counts assessments after its last dose up to the
+        # next line (a CAR-T's response is measured weeks after the infusion).
+        for e in resp:
+            at = lines.line_at(e.date)
+            if (
+                at is not None
+                and at.number == ln.number
+                and e.category != ResponseCategory.NE.value
+                and (best is None or response_rank(e.category) < response_rank(best))
+            ):
+                best, best_ref = e.category, e.ref
+        if ended is not None and (
+            best is None or response_rank(best) > response_rank(rs.min_response)
+        ):
+            return LastLineStatus(
+                ln.number,
+                REFRACTORY,
+                tuple(refr),
+                tuple(not_listed),
+                Trace(
+                    "ledger.last_line.no_response",
+                    f"Refractory to the last line, {name}: it ended on {ended.describe()}, "
+                    f"which counts as not reaching {rs.min_response} (rule set {rs.name})." + tail,
+                    rs.source,
+                    (*refs, ended.ref),
+                    unconfirmed=True,
+                ),
+            )
+        if best is not None and response_rank(best) > response_rank(rs.min_response):
+            return LastLineStatus(
+                ln.number,
+                REFRACTORY,
+                tuple(refr),
+                tuple(not_listed),
+                Trace(
+                    "ledger.last_line.no_response",
+                    f"Refractory to the last line, {name}: best response in it was {best}, "
+                    f"below {rs.min_response} (rule set {rs.name})." + tail,
+                    rs.source,
+                    (*refs, best_ref),
+                ),
+            )
+        if best is None:
+            return LastLineStatus(
+                ln.number,
+                NOT_ASSESSABLE,
+                (),
+                tuple(not_listed),
+                Trace(
+                    "ledger.last_line.not_assessable",
+                    f"Refractory to the last line, {name}, cannot be assessed: no progression "
+                    f"on it or within {PD_WINDOW_DAYS} days of its end, but no response "
+                    "assessment in it either. Add the line's best response, or set the answer "
+                    "yourself.",
+                    src,
+                    refs,
+                    unconfirmed=True,
+                ),
+            )
+    if ongoing and mine:
+        length = mine[0].cycle_days or DEFAULT_CYCLE_DAYS
+        best, _ = _best_between(resp, ln.start, None, cutoff)
+        if (hi - lo).days + 1 < length and best is None:
+            return LastLineStatus(
+                ln.number,
+                NOT_ASSESSABLE,
+                (),
+                tuple(not_listed),
+                Trace(
+                    "ledger.last_line.not_assessable",
+                    f"The last line, {name}, has run less than one cycle with no response "
+                    "assessment yet: refractory to it cannot be assessed.",
+                    src,
+                    refs,
+                    unconfirmed=True,
+                ),
+            )
+    return LastLineStatus(
+        ln.number,
+        NOT_REFRACTORY,
+        (),
+        tuple(not_listed),
+        Trace(
+            "ledger.last_line.not_refractory",
+            f"Not refractory to the last line, {name}: no progression "
+            + ("on it so far" if ongoing else f"on it or within {PD_WINDOW_DAYS} days of its end")
+            + (
+                f", and a response of at least {rs.min_response}"
+                if rs.min_response and not ongoing
+                else ""
+            )
+            + f" (rule set {rs.name})."
+            + tail,
+            src,
+            refs,
+        ),
+    )
+
+
+def _class_of(cat: Catalog, drug_id: str) -> str | None:
+    d = cat.get(drug_id)
+    return d.drug_class if d else None
+
+
+def _event_of(p: _Event) -> ProgressionEvent:
+    if p.event is not None:
+        return p.event
+    origin = ORIGIN_COMPUTED if p.ref.startswith("computed:") else ORIGIN_ENTERED
+    return ProgressionEvent(p.date, p.ref, origin)
+
+
+def _progressions_used(history: History, progs: list[_Event]) -> tuple[ProgressionUsed, ...]:
+    out = []
+    computed = [(p.date, p.ref) for p in progs if p.ref.startswith("computed:")]
+    replaced = {ev.ref: by for ev, by in replaced_end_reasons(history, computed)}
+    for p in progs:
+        ev = _event_of(p)
+        if ev.from_end_reason:
+            expl = (
+                f"{ev.what} ended on {ev.date.display()} for {ev.reason}: counted as "
+                + ("a non-response" if ev.non_response else "a progression")
+                + " from the regimen's end reason, dated as entered. A progression record "
+                "for the same event would replace it."
+            )
+            src = APP_CONVENTION
+        elif ev.origin == ORIGIN_COMPUTED:
+            expl = f"Progression on {ev.date.display()} computed from the labs (IMWG 2016)."
+            src = IMWG_PANEL1_2011
+        else:
+            expl = f"Progression on {ev.date.display()} as entered."
+            src = APP_CONVENTION
+        out.append(
+            ProgressionUsed(
+                ev,
+                Trace(
+                    "ledger.progression." + ev.origin.replace(" ", "_"),
+                    expl,
+                    src,
+                    (ev.ref,),
+                    unconfirmed=ev.from_end_reason,
+                    flags=("imprecise date",) if not ev.date.is_exact_day else (),
+                ),
+            )
+        )
+    for ev in end_reason_events(history):
+        by = replaced.get(ev.ref)
+        if by is None:
+            continue
+        out.append(
+            ProgressionUsed(
+                dataclasses.replace(ev, origin="replaced"),
+                Trace(
+                    "ledger.progression.replaced",
+                    f"{ev.what} ended on {ev.date.display()} for {ev.reason}; the progression "
+                    f"on {by.date.display()} ({by.ref}) stands for the same event, so it is "
+                    "counted once.",
+                    APP_CONVENTION,
+                    (ev.ref, by.ref),
+                    unconfirmed=True,
+                ),
+            )
+        )
+    return tuple(sorted(out, key=lambda u: (u.event.date.sort_key(), u.event.ref, u.event.origin)))
+
+
+def _last_progression(progs: list[_Event], as_of: PartialDate | None) -> LastProgression:
+    src = Source("Treatment Journal: time since the last progression (rules doc 6)", None, "6")
+    if not progs:
+        return LastProgression(
+            None,
+            None,
+            None,
+            None,
+            None,
+            Trace("ledger.last_progression.none", "No progression is recorded.", src),
+        )
+    p = max(progs, key=lambda e: (e.date.sort_key(), e.ref))
+    ev = _event_of(p)
+    days = months = None
+    tail = ""
+    if as_of is not None:
+        days = (as_of.midpoint() - p.date.midpoint()).days
+        months = round(days / DAYS_PER_MONTH, 1)
+        approx = "" if p.date.is_exact_day else "about "
+        tail = f": {approx}{days} days ({approx}{months} months) before {as_of.display()}"
+    return LastProgression(
+        p.date,
+        days,
+        months,
+        p.ref,
+        ev.origin,
+        Trace(
+            "ledger.last_progression",
+            f"Latest progression on {p.describe()}{tail}."
+            + (
+                " The date is known only to the "
+                + str(p.date.precision)
+                + ", so the count is from its middle."
+                if not p.date.is_exact_day
+                else ""
+            ),
+            src,
+            (p.ref,),
+            flags=("imprecise date",) if not p.date.is_exact_day else (),
+        ),
     )
 
 
@@ -581,6 +1170,8 @@ def _administrations(history, lines, cat, in_range, as_of) -> list[Administratio
                     cycles_estimated=estimated,
                     stop_reason=stop,
                     lines=lines.drug_lines.get((r.id, i), ()),
+                    cycle_days=r.cycle_days,
+                    bridging=lines.regimen_roles.get(r.id) == "bridging" or r.intent == "bridging",
                 )
             )
     for p in history.procedures:
@@ -663,7 +1254,42 @@ def _cycles(r, d, start, last, as_of) -> tuple[int | None, bool]:
     return max(1, 1 + (days - 1) // length), r.cycle_days is None or _coarse(start, end)
 
 
-def _drug_status(drug_id, admins, rs: RuleSet, resp, progs, cat, history, cutoff) -> DrugStatus:
+def _per_line(a: Administration, lines: LinesResult) -> list[Administration]:
+    """Issue 9 item 3: a drug running across a line boundary (an unplanned addition or
+    substitution opened a new line while it continued) is judged per line: one part per
+    line, the earlier ones ending the day before the next line starts. The answer then
+    does not depend on whether the history was typed as one regimen or two."""
+    if len(a.lines) < 2 or a.from_procedure:
+        return [a]
+    starts = sorted(
+        ((ln.start, ln.number) for n in a.lines if (ln := lines.line(n)) is not None),
+        key=lambda x: (x[0].sort_key(), x[1]),
+    )
+    out: list[Administration] = []
+    cur = a.start
+    for i, (_, number) in enumerate(starts):
+        nxt = starts[i + 1][0] if i + 1 < len(starts) else None
+        if nxt is None:
+            out.append(dataclasses.replace(a, start=cur, lines=(number,)))
+            break
+        if nxt.midpoint() <= cur.midpoint():
+            continue
+        if a.last_dose is not None and nxt.midpoint() > a.last_dose.midpoint():
+            out.append(dataclasses.replace(a, start=cur, lines=(number,)))
+            break
+        end = PartialDate.from_date(nxt.midpoint() - dt.timedelta(days=1))
+        out.append(
+            dataclasses.replace(
+                a, start=cur, last_dose=end, lines=(number,), stop_reason=None, continues=True
+            )
+        )
+        cur = nxt
+    return out or [a]
+
+
+def _drug_status(
+    drug_id, admins, rs: RuleSet, resp, progs, cat, history, cutoff, lines=None
+) -> DrugStatus:
     d = cat.get(drug_id)
     name = d.generic if d else admins[0].name
     dclass = d.drug_class if d else None
@@ -717,7 +1343,7 @@ def _drug_status(drug_id, admins, rs: RuleSet, resp, progs, cat, history, cutoff
     best = None
     best_ref = None
     for a in admins:
-        b, ref = _best_between(resp, a.start, a.last_dose, cutoff)
+        b, ref = _best_between(resp, a.start, a.last_dose, cutoff, a.regimen_id)
         if b is not None and (best is None or response_rank(b) < response_rank(best)):
             best, best_ref = b, ref
     if best is not None:
@@ -734,6 +1360,7 @@ def _drug_status(drug_id, admins, rs: RuleSet, resp, progs, cat, history, cutoff
     refractory: bool | None
     if is_cart:
         refractory = None
+        state = NOT_APPLICABLE
         traces.append(
             Trace(
                 "ledger.car_t_no_refractory",
@@ -745,17 +1372,43 @@ def _drug_status(drug_id, admins, rs: RuleSet, resp, progs, cat, history, cutoff
             )
         )
     else:
+        state = NOT_REFRACTORY
         refractory = False
         reasons: list[Trace] = []
-        for a in qualifying:
+        parts = [x for a in qualifying for x in (_per_line(a, lines) if lines else [a])]
+        for a in parts:
             t = _refractory_admin(a, name, dclass, rs, resp, progs, cutoff)
             if t is not None:
                 reasons.append(t)
+        judged = [a for a in parts if a.role != DrugRole.CONDITIONING.value]
+        unknown = [
+            (a, why)
+            for a in judged
+            if (why := _not_assessable(a, dclass, rs, resp, cutoff)) is not None
+        ]
         if reasons:
             refractory = True
+            state = REFRACTORY
             traces.extend(reasons)
+        elif exposed and judged and len(unknown) == len(judged):
+            # Issue 9 item 4: "cannot tell" is its own answer, never a silent "no".
+            refractory = None
+            state = NOT_ASSESSABLE
+            traces.append(
+                Trace(
+                    "ledger.refractory.not_assessable",
+                    f"Refractory to {name} cannot be assessed under rule set {rs.name}: "
+                    + "; ".join(f"{_admin_text(a)}: {why}" for a, why in unknown)
+                    + f". No progression on it or within {PD_WINDOW_DAYS} days of its last "
+                    "dose is recorded. Add a response assessment, or set the answer yourself.",
+                    src,
+                    tuple(a.ref for a, _ in unknown),
+                    unconfirmed=True,
+                )
+            )
         elif exposed:
             skipped = [a for a in qualifying if a.role == DrugRole.CONDITIONING.value]
+            bridged = [a for a in qualifying if a.bridging]
             traces.append(
                 Trace(
                     "ledger.not_refractory",
@@ -774,6 +1427,12 @@ def _drug_status(drug_id, admins, rs: RuleSet, resp, progs, cat, history, cutoff
                     + (
                         "; conditioning before a transplant is not judged for refractoriness"
                         if skipped
+                        else ""
+                    )
+                    + (
+                        "; as bridging to a CAR-T it is judged only by progression while on "
+                        "it (the CAR-T given next answers for what follows)"
+                        if bridged
                         else ""
                     )
                     + ".",
@@ -823,14 +1482,18 @@ def _drug_status(drug_id, admins, rs: RuleSet, resp, progs, cat, history, cutoff
             exposed = val
         elif rule == "refractory":
             refractory = val
+            state = REFRACTORY if val else NOT_REFRACTORY
         else:
             intolerant = val
         overridden.append(rule)
+        gave = "yes" if computed else "no" if computed is not None else "not applicable"
+        if rule == "refractory" and computed is None and not is_cart:
+            gave = NOT_ASSESSABLE
         traces.append(
             Trace(
                 f"ledger.override.{rule}",
                 f"You set {rule} for {name} to '{o.value}' ({o.reason}); the rule gave "
-                f"{'yes' if computed else 'no' if computed is not None else 'not applicable'}. "
+                f"{gave}. "
                 "Your answer is used everywhere, including class labels and exports.",
                 APP_CONVENTION,
                 (o.ref,),
@@ -854,7 +1517,43 @@ def _drug_status(drug_id, admins, rs: RuleSet, resp, progs, cat, history, cutoff
         administrations=tuple(admins),
         traces=tuple(traces),
         overridden=tuple(overridden),
+        refractory_state=state,
     )
+
+
+def _not_assessable(a: Administration, dclass, rs: RuleSet, resp, cutoff) -> str | None:
+    """Why refractoriness of this stretch cannot be judged (None = it can), once neither
+    arm fired. Conventions (rules doc 1.2 "before one complete cycle" is ambiguous):
+    less than one cycle with no response recorded; stopped with no response assessment
+    while on it (the response arm cannot be checked); MAMMOTH anti-CD38 under 4 weeks;
+    Mayo under 2 cycles without a PR. A drug still being taken for a cycle or more with
+    no progression is "not refractory" so far. A PD-only rule set can always judge."""
+    if a.from_procedure or a.bridging:
+        return None
+    lo = a.start.midpoint()
+    hi = a.last_dose.midpoint() if a.last_dose is not None else (cutoff or lo)
+    days = (hi - lo).days + 1
+    length = a.cycle_days or DEFAULT_CYCLE_DAYS
+    if dclass == "anti-CD38" and rs.anti_cd38_min_days and days < rs.anti_cd38_min_days:
+        return f"less than the {rs.anti_cd38_min_days // 7} weeks of anti-CD38 the rule needs"
+    if rs.min_response is None or (dclass == "anti-CD38" and rs.anti_cd38_pd_only):
+        return None
+    best, _ = _best_between(resp, a.start, a.last_dose, cutoff, a.regimen_id)
+    reached = best is not None and response_rank(best) <= response_rank(rs.min_response)
+    if reached:
+        return None
+    if rs.min_cycles_for_response and (a.cycles or 0) < rs.min_cycles_for_response:
+        return f"fewer than {rs.min_cycles_for_response} cycles"
+    short = days < length
+    if a.last_dose is None:
+        return "less than one cycle so far" if short and best is None else None
+    if best is None:
+        return (
+            "less than one complete cycle and no response assessment while on it"
+            if short
+            else "no response assessment while on it"
+        )
+    return None
 
 
 def _override_only_status(d, history: History) -> DrugStatus:
@@ -884,6 +1583,9 @@ def _override_only_status(d, history: History) -> DrugStatus:
         target=d.target,
         exposed=exposed,
         refractory=None if d.drug_class == "CAR-T" else refractory,
+        refractory_state=NOT_APPLICABLE
+        if d.drug_class == "CAR-T"
+        else (REFRACTORY if refractory else NOT_REFRACTORY),
         intolerant=answers.get("intolerant", False),
         first_dose=None,
         last_dose=None,
@@ -921,15 +1623,24 @@ def _admin_text(a: Administration) -> str:
     return span + (f" ({'; '.join(extra)})" if extra else "")
 
 
-def _best_between(resp, start: PartialDate, last: PartialDate | None, cutoff):
+def _best_between(
+    resp, start: PartialDate, last: PartialDate | None, cutoff, regimen_id: int | None = None
+):
+    """Best response from the first to the last dose; a response the person linked to the
+    drug's regimen also counts up to 60 days after the last dose (the assessment of the
+    last cycle usually comes after it)."""
     lo = start.midpoint()
     hi = last.midpoint() if last is not None else (cutoff or _FAR)
+    linked_hi = hi + dt.timedelta(days=PD_WINDOW_DAYS) if last is not None else hi
     best = None
     ref = None
     for e in resp:
         if e.category == ResponseCategory.NE.value:
             continue
-        if lo <= e.mid <= hi and (best is None or response_rank(e.category) < response_rank(best)):
+        inside = lo <= e.mid <= hi or (
+            regimen_id is not None and e.regimen_id == regimen_id and lo <= e.mid <= linked_hi
+        )
+        if inside and (best is None or response_rank(e.category) < response_rank(best)):
             best, ref = e.category, e.ref
     return best, ref
 
@@ -944,18 +1655,34 @@ def _refractory_admin(a, name, dclass, rs: RuleSet, resp, progs, cutoff) -> Trac
     if anti_cd38 and rs.anti_cd38_min_days and duration < rs.anti_cd38_min_days:
         return None
     window_end = last + dt.timedelta(days=PD_WINDOW_DAYS)
+    if a.bridging:
+        # Bridging to a CAR-T (item 8): the infusion follows within weeks, so a progression
+        # after the last bridging dose belongs to what came next; only one while on it counts.
+        window_end = last
+    if a.continues:
+        # A line's part of a drug that goes on: a progression in that line, or on the day the
+        # next line began (the one that made it begin), is this line's; later ones are the
+        # next part's.
+        window_end = last + dt.timedelta(days=1)
+    nonresp = [p for p in progs if p.non_response]
+    progs = [p for p in progs if not p.non_response]
     for p in progs:
         pm = p.mid
-        if lo < pm <= window_end:
+        own = p.from_end_reason and a.regimen_id == p.event.regimen_id
+        if (lo < pm <= window_end or (own and pm <= window_end)) and p.counts_for(a):
             on = pm <= last
             where = (
-                "while on it"
+                f"while on it (line {a.lines[0]})"
+                if on and a.continues
+                else "while on it"
                 if on
+                else "as the next line began"
+                if a.continues
                 else f"{(pm - last).days} days after its last dose ({a.last_dose.display()})"
             )
             return Trace(
                 "ledger.refractory.progression",
-                f"Refractory to {name}: progression on {p.date.display()} {where} — within "
+                f"Refractory to {name}: progression on {p.describe()} {where} — within "
                 f"{PD_WINDOW_DAYS} days of the last dose counts (rule set {rs.name}"
                 + (
                     ", after at least 4 weeks of anti-CD38"
@@ -968,14 +1695,39 @@ def _refractory_admin(a, name, dclass, rs: RuleSet, resp, progs, cutoff) -> Trac
                 unconfirmed=rs.unconfirmed,
                 flags=("imprecise date",) if _coarse(p.date, a.start, a.last_dose) else (),
             )
-    if rs.min_response and not (anti_cd38 and rs.anti_cd38_pd_only):
+    if rs.min_response and not (anti_cd38 and rs.anti_cd38_pd_only) and not a.bridging:
         if rs.min_cycles_for_response and (a.cycles or 0) < rs.min_cycles_for_response:
             return None
         if a.last_dose is None and not rs.min_cycles_for_response:
             # Still taking it: "failed to reach MR on it" can only be said once it stopped
             # (an early stable-disease result is not a failure yet).
             return None
-        best, ref = _best_between(resp, a.start, a.last_dose, cutoff)
+        best, ref = _best_between(resp, a.start, a.last_dose, cutoff, a.regimen_id)
+        ended = next(
+            (
+                p
+                for p in nonresp
+                if p.event.regimen_id == a.regimen_id
+                and a.last_dose is not None
+                and lo <= p.mid <= last
+                and p.counts_for(a)
+            ),
+            None,
+        )
+        if ended is not None and (
+            best is None or response_rank(best) > response_rank(rs.min_response)
+        ):
+            return Trace(
+                "ledger.refractory.no_response",
+                f"Refractory to {name}: stopped on {ended.describe()}; an inadequate response "
+                f"counts as not reaching {rs.min_response}"
+                + (f" (best recorded while on it: {best})" if best else "")
+                + f" (rule set {rs.name}).",
+                rs.source,
+                (a.ref, ended.ref, *((ref,) if ref else ())),
+                unconfirmed=True,
+                flags=("imprecise date",) if _coarse(ended.date) else (),
+            )
         if best is not None and response_rank(best) > response_rank(rs.min_response):
             return Trace(
                 "ledger.refractory.no_response",
@@ -1314,7 +2066,7 @@ def _disease_status(admins, resp, progs, cutoff, lines=None) -> DiseaseStatus:
             "progressed, response not recorded",
             Trace(
                 "ledger.status.unknown",
-                f"Progression on {last_pd.date.display()}, but no response assessment is recorded, "
+                f"Progression on {last_pd.describe()}, but no response assessment is recorded, "
                 "so primary refractory cannot be told from relapsed. Add the best response of each "
                 "line.",
                 src,
@@ -1337,7 +2089,11 @@ def _disease_status(admins, resp, progs, cutoff, lines=None) -> DiseaseStatus:
     near = [
         a
         for a in treated
-        if a.start.midpoint() < pm
+        if (
+            a.start.midpoint() < pm
+            or (last_pd.from_end_reason and a.regimen_id == last_pd.event.regimen_id)
+        )
+        and last_pd.counts_for(a)
         and (a.last_dose is None or (pm - a.last_dose.midpoint()).days <= PD_WINDOW_DAYS)
     ]
     # non-responsive on salvage: assessments after the first PD, none >= MR
@@ -1364,7 +2120,7 @@ def _disease_status(admins, resp, progs, cutoff, lines=None) -> DiseaseStatus:
     if near or nonresp or failed_line:
         if near:
             why = (
-                f"the latest progression ({last_pd.date.display()}) came on treatment or within "
+                f"the latest progression ({last_pd.describe()}) came on treatment or within "
                 f"{PD_WINDOW_DAYS} days of the last dose of "
                 f"{', '.join(sorted({a.name for a in near}))}"
             )
@@ -1395,7 +2151,7 @@ def _disease_status(admins, resp, progs, cutoff, lines=None) -> DiseaseStatus:
         "relapsed",
         Trace(
             "ledger.status.relapsed",
-            f"Reached at least MR, then progressed on {last_pd.date.display()} more than "
+            f"Reached at least MR, then progressed on {last_pd.describe()} more than "
             f"{PD_WINDOW_DAYS} days after the last dose of any treatment.",
             src,
             (responded[0].ref, last_pd.ref),
@@ -1435,12 +2191,17 @@ def _early_relapse(lines: LinesResult, procs, progs, as_of) -> EarlyRelapse:
         )
     start = first_line.start.midpoint()
     pds = [p for p in progs if p.mid > start]
+    # Frontline ASCT (issue 9 item 5): the first planned autologous transplant after
+    # treatment began and before any progression, whichever line it fell in (induction
+    # switched for side effects before it opens line 2, the transplant is still frontline).
+    first_pd_mid = pds[0].mid if pds else _FAR
     first_asct = min(
         (
             p
             for p in procs
             if p.kind == ProcedureKind.AUTO_SCT.value
-            and lines.procedure_line.get(p.id) == first_line.number
+            and p.planned
+            and start <= p.date.midpoint() < first_pd_mid
         ),
         key=lambda p: p.date.sort_key(),
         default=None,
@@ -1456,7 +2217,8 @@ def _early_relapse(lines: LinesResult, procs, progs, as_of) -> EarlyRelapse:
             None,
             None,
             (),
-            Trace(
+            frontline_asct=first_asct.date if first_asct else None,
+            trace=Trace(
                 "ledger.early_relapse.no_progression",
                 f"No progression recorded after the start of line 1 on "
                 f"{first_line.start.display()}{follow}.",
@@ -1474,10 +2236,17 @@ def _early_relapse(lines: LinesResult, procs, progs, as_of) -> EarlyRelapse:
     if m2 is not None and m2 < 12:
         fired.append("progression < 12 months from frontline ASCT")
     expl = (
-        f"First progression on {p.date.display()}: {m1} months after line 1 started "
+        f"First progression on {p.describe()}: {m1} months after line 1 started "
         f"({first_line.start.display()})"
         + (
-            f", {m2} months after the frontline ASCT ({first_asct.date.display()})"
+            f", {m2} months after the frontline ASCT ({first_asct.date.display()}; the first "
+            "planned transplant before any progression"
+            + (
+                f", in line {lines.procedure_line.get(first_asct.id)}"
+                if lines.procedure_line.get(first_asct.id, first_line.number) != first_line.number
+                else ""
+            )
+            + ")"
             if m2 is not None
             else ", no frontline ASCT before it"
         )
@@ -1496,7 +2265,11 @@ def _early_relapse(lines: LinesResult, procs, progs, as_of) -> EarlyRelapse:
         m1,
         m2,
         tuple(fired),
-        Trace(
+        frontline_asct=first_asct.date if first_asct else None,
+        days_from_first_asct=(
+            (p.date.midpoint() - first_asct.date.midpoint()).days if m2 is not None else None
+        ),
+        trace=Trace(
             "ledger.early_relapse",
             expl,
             src,

@@ -59,6 +59,7 @@ from dataclasses import dataclass, field
 from journal.domain.catalog import Catalog, Drug, get_catalog, normalise
 from journal.domain.dates import PartialDate
 from journal.domain.event_dates import procedure_date
+from journal.domain.events import progression_events
 from journal.domain.records import DrugRec, History, ProcedureRec, RegimenRec
 from journal.domain.trace import (
     APP_CONVENTION,
@@ -385,7 +386,13 @@ class _Walker:
         self.not_lines: list[Trace] = []
         self.sct_done: list[tuple[ProcedureRec, _LineB]] = []
         self.roles: dict[int, str] = {}  # regimen id -> its part in a programme
-        self.progressions = sorted(history.progressions, key=lambda p: (_key(p.date), p.id))
+        # A regimen that ended "for progression" is a progression here too (events.py).
+        stated = [
+            e for e in progression_events(history) if e.from_end_reason and not e.non_response
+        ]
+        self.progressions = sorted(
+            [*history.progressions, *stated], key=lambda p: (_key(p.date), p.ref)
+        )
 
     # -- classification ------------------------------------------------------------
     def classify(self) -> None:

@@ -32,6 +32,9 @@ class DiagnosisRec:
     albumin_g_dl: float | None = None
     ldh_high: bool | None = None
     bmpc_percent: float | None = None
+    creatinine_mg_dl: float | None = None  # measured at diagnosis
+    ldh_u_l: float | None = None
+    ldh_uln_u_l: float | None = None  # the lab's upper limit for that LDH
     ref: str = "diagnosis:1"
 
 
@@ -162,6 +165,7 @@ class ProgressionRec:
     kind: str = "unknown"
     confirmed: bool = True
     regimen_id: int | None = None
+    confirmed_on: PartialDate | None = None  # ``date`` is the date first met
 
     @property
     def ref(self) -> str:
@@ -181,6 +185,7 @@ class SideEffectRec:
     serious: bool = False
     action: str | None = None
     drugs: tuple[str, ...] = ()  # catalog ids or names
+    regimen_id: int | None = None  # blamed on the whole regimen
 
     @property
     def ref(self) -> str:
@@ -229,6 +234,37 @@ class SupportiveRec:
 
 
 @dataclass(frozen=True)
+class MrdRec:
+    """One MRD test. ``ref`` is ``mrd:N`` for an MRD record, ``response:N`` when the
+    result was entered on a response (the older way)."""
+
+    date: PartialDate
+    result: str  # "negative" / "positive"
+    method: str | None = None
+    sensitivity: str | None = None  # "10^-5", "10^-6"
+    sample: str | None = None
+    regimen_id: int | None = None
+    ref: str = ""
+
+
+@dataclass(frozen=True)
+class HealthRec:
+    """An answer to a screening question: ``answer`` "yes" or "no" (a checked no)."""
+
+    id: int
+    topic: str  # a journal.domain.vocab.HealthTopic value
+    answer: str = "yes"
+    date: PartialDate | None = None
+    resolved: PartialDate | None = None
+    detail: str | None = None
+    treated: bool | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"health:{self.id}"
+
+
+@dataclass(frozen=True)
 class OverrideRec:
     id: int
     rule: str
@@ -257,6 +293,8 @@ class History:
     ecog: tuple[EcogRec, ...] = ()
     supportive: tuple[SupportiveRec, ...] = ()
     overrides: tuple[OverrideRec, ...] = ()
+    mrd: tuple[MrdRec, ...] = ()
+    health: tuple[HealthRec, ...] = ()
 
     def overrides_for(self, rule: str, subject: str) -> OverrideRec | None:
         found = [o for o in self.overrides if o.rule == rule and o.subject == subject]

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from journal.domain.dates import PartialDate
+from journal.domain.events import ProgressionEvent, progression_events
 from journal.domain.measurable import (
     LOOKBACK_DAYS,
     MEASURABLE_VARIANTS,
@@ -73,6 +74,16 @@ class LineLike(Protocol):
     start: PartialDate
     end: PartialDate | None
     regimen_ids: Sequence[int]
+
+
+@dataclass(frozen=True)
+class NoLine:
+    """Stands for "no line recorded yet" (number 0) so labs alone can be read."""
+
+    number: int
+    start: PartialDate
+    end: PartialDate | None = None
+    regimen_ids: tuple[int, ...] = ()
 
 
 # --------------------------------------------------------------------------- results
@@ -208,6 +219,10 @@ class LineResponse:
     nadir_steps: tuple[NadirStep, ...]
     trace: Trace
     best_patient: BestResponse | None = None  # best patient-reported response, kept apart
+    #: the best response the rules use (computed, entered by the care team, or yours)
+    best_used: BestResponse | None = None
+    #: set when the labs and the care team's record disagree: says which one is used
+    disagreement: Trace | None = None
 
     def to_json(self) -> dict:
         return {
@@ -223,6 +238,12 @@ class LineResponse:
             ),
             "best_clinician": self.best_clinician.to_json() if self.best_clinician else None,
             "best_patient": self.best_patient.to_json() if self.best_patient else None,
+            "best_used": self.best_used.to_json() if self.best_used else None,
+            "response_disagreement": (
+                {"computed": True, "trace": self.disagreement.to_json()}
+                if self.disagreement
+                else None
+            ),
             "clinician_responses": [_resp_json(r) for r in self.clinician],
             "progression": self.progression.to_json() if self.progression else None,
             "pending_progression": (
@@ -283,11 +304,12 @@ class ResponseResult:
                     out.append((r.date, RC(r.category), r.ref))
         return out
 
-    def ledger_progressions(self, history: History) -> list[tuple[PartialDate, str]]:
-        """Computed confirmed progressions plus every entered progression, for the ledger."""
-        out = [(PartialDate.from_date(p.date), p.ref) for p in self.progressions]
-        out += [(p.date, p.ref) for p in history.progressions if p.confirmed]
-        return out
+    def ledger_progressions(self, history: History) -> list[ProgressionEvent]:
+        """Computed confirmed progressions, entered ones and the end reasons that state a
+        progression no other record stands for (events.py), for the ledger."""
+        return progression_events(
+            history, [(PartialDate.from_date(p.date), p.ref) for p in self.progressions]
+        )
 
 
 # --------------------------------------------------------------------------- helpers
@@ -517,6 +539,7 @@ def _assess_line(
     series: MarkerSeries,
     variant: str,
     lookback_days: int,
+    recorded_cr: Sequence[ResponseRec] = (),
 ) -> LineResponse:
     baseline = measurable_disease(
         history, start, variant=variant, lookback_days=lookback_days, series=series
@@ -557,11 +580,44 @@ def _assess_line(
     relapses: list[RelapseFromCR] = []
     in_cr_since: dt.date | None = None
     cr_relapsed = False
+    nadir_why: dict[str, str] = {}
+
+    # Evidence of M-protein 0 (issue 9 item 1): a CR/sCR recorded by the care team means
+    # no M-protein in serum or urine, a negative immunofixation none in that fluid. From
+    # that day it is the nadir for progression (IMWG 2016: +25 % and +0.5 g/dL from the
+    # lowest response value), even with no baseline reading, and a CR arms relapse-from-CR.
+    zero: list[tuple[dt.date, tuple[str, ...], str, bool]] = []
+    for r in recorded_cr:
+        zero.append(
+            (day(r.date), ("serum", "urine"), f"{r.category} recorded on {r.date.display()}", True)
+        )
+    for rows, fluid in ((series.serum_ife, "serum"), (series.urine_ife, "urine")):
+        for dd, text, _ in rows:
+            if text == "negative" and lo <= dd <= until:
+                zero.append((dd, (fluid,), f"negative {fluid} immunofixation on {_d(dd)}", False))
+    zero.sort(key=lambda z: z[0])
+    zero_done: set[int] = set()
+
+    def apply_zero(upto: dt.date, strict: bool) -> None:
+        nonlocal in_cr_since
+        for i, (zd, params, why, is_cr) in enumerate(zero):
+            if i in zero_done or (zd >= upto if strict else zd > upto):
+                continue
+            zero_done.add(i)
+            if is_cr and in_cr_since is None:
+                in_cr_since = zd
+            for p in params:
+                if p not in pd_params or (p in nadir and nadir[p] <= 0.0) or not series.of(p):
+                    continue  # a fluid never measured needs no nadir (nor a chart step)
+                nadir[p] = 0.0
+                nadir_why[p] = why
+                steps.append(NadirStep(p, zd, 0.0, _pd_threshold(p, 0.0)))
 
     # With nothing followed no category can be given, but a serum or urine rise can still
     # meet the progression thresholds, so those readings are still walked.
 
     for d in assessment_days:
+        apply_zero(d, strict=True)
         today = {p: r for p in pd_params for r in series.of(p) if r.date == d}
         # Progression first: it overrides any response level.
         confirmed_now: Progression | None = None
@@ -572,12 +628,16 @@ def _assess_line(
             if p in pending:
                 first, n0 = pending.pop(p)
                 if _meets_pd(p, r.value, n0):
-                    confirmed_now = confirmed_now or _progression(number, p, first, n0, r)
+                    confirmed_now = confirmed_now or _progression(
+                        number, p, first, n0, r, nadir_why.get(p)
+                    )
                     continue
             if _meets_pd(p, r.value, nadir[p]):
                 if p == "bmpc":
                     # Marrow results need not be repeated (rules doc 3.3, unconfirmed).
-                    confirmed_now = confirmed_now or _progression(number, p, r, nadir[p], r)
+                    confirmed_now = confirmed_now or _progression(
+                        number, p, r, nadir[p], r, nadir_why.get(p)
+                    )
                 else:
                     pending[p] = (r, nadir[p])
         if confirmed_now is not None:
@@ -595,7 +655,7 @@ def _assess_line(
                 cur[p] = r
         if pending:
             p, (first, n0) = sorted(pending.items())[0]
-            pend = _progression(number, p, first, n0, None)
+            pend = _progression(number, p, first, n0, None, nadir_why.get(p))
             assessments.append(_pd_assessment(number, d, pend, False))
         elif followed:
             cat, facts, missing = _classify(
@@ -654,6 +714,7 @@ def _assess_line(
             if response_rank(a.category) <= 1 and response_rank(b.category) <= 1:
                 in_cr_since = a.date
         # Update nadirs after judging today's readings.
+        apply_zero(d, strict=False)
         for p, r in today.items():
             if (p in nadir and r.value < nadir[p]) or p not in nadir:
                 nadir[p] = r.value
@@ -665,7 +726,7 @@ def _assess_line(
     pending_prog = None
     if progression is None and pending:
         p, (first, n0) = sorted(pending.items())[0]
-        pending_prog = _progression(number, p, first, n0, None)
+        pending_prog = _progression(number, p, first, n0, None, nadir_why.get(p))
 
     explanation = f"Line {number} baseline: {baseline.trace.explanation}"
     if not followed:
@@ -738,9 +799,15 @@ def _cr_relapse_finding(series: MarkerSeries, d: dt.date) -> str | None:
 
 
 def _progression(
-    line: int, p: str, first: Reading, nadir: float, second: Reading | None
+    line: int,
+    p: str,
+    first: Reading,
+    nadir: float,
+    second: Reading | None,
+    why: str | None = None,
 ) -> Progression:
     unit = UNITS[p]
+    zero_from = f" ({why}: no M-protein, so the nadir is 0)" if why and nadir <= 0.0 else ""
     if second is not None and second is not first:
         how = (
             f"confirmed by the next reading {fmt(second.value, unit)} on {_d(second.date)}; "
@@ -762,7 +829,7 @@ def _progression(
         Trace(
             f"response.pd.{p}",
             f"Progression by {PARAM_LABELS[p]}: {fmt(first.value, unit)} on {_d(first.date)} "
-            f"against a nadir of {fmt(nadir, unit)} ({_pd_rule_text(p, nadir)}); {how}.",
+            f"against a nadir of {fmt(nadir, unit)}{zero_from} ({_pd_rule_text(p, nadir)}); {how}.",
             IMWG_RESPONSE_2016,
             refs,
             unconfirmed=True,  # which date of the pair is the PD date is a convention
@@ -869,6 +936,17 @@ def compute_responses(
     split = {rid for rid, nums in lines_of.items() if len(set(nums)) > 1}
 
     series = _cut(marker_series(history), when)
+    no_line = False
+    if not line_list:
+        # Issue 9 item 7: someone who starts by typing blood tests has no line yet; the
+        # labs still speak, read from the first disease-marker result as the baseline.
+        first = min(
+            (r.date for p in ("serum", "urine", "flc", "bmpc") for r in series.of(p)),
+            default=None,
+        )
+        if first is not None:
+            line_list = [NoLine(0, PartialDate.from_date(first))]
+            no_line = True
     periods = _line_period(line_list, when)
     split_line: dict[int, int] = {}
     for r in history.responses:
@@ -887,8 +965,22 @@ def compute_responses(
     for ln, start, until in periods:
         if start > when:
             continue
+        recorded_cr = [
+            r
+            for r in entered
+            if r.assessor != "patient"
+            and r.category in (RC.CR.value, RC.SCR.value)
+            and start < day(r.date) <= until
+        ]
         lr = _assess_line(
-            history, ln.number, start, until, series, measurable_variant, lookback_days
+            history,
+            ln.number,
+            start,
+            until,
+            series,
+            measurable_variant,
+            lookback_days,
+            recorded_cr,
         )
         mine = tuple(
             r
@@ -924,7 +1016,21 @@ def compute_responses(
                 best_patient=_best_entered([r for r in mine if r.assessor == "patient"]),
             )
         )
-    results = [_override_best(history, lr) for lr in results]
+    if no_line:
+        results = [
+            dataclasses.replace(
+                lr,
+                trace=dataclasses.replace(
+                    lr.trace,
+                    explanation="No line of therapy is recorded yet: the labs are read from "
+                    f"the first disease-marker result ({_d(lr.start)}) as the baseline. "
+                    + lr.trace.explanation,
+                    flags=(*lr.trace.flags, "no line of therapy recorded"),
+                ),
+            )
+            for lr in results
+        ]
+    results = [_with_used(_override_best(history, lr)) for lr in results]
     results.sort(key=lambda lr: (lr.start, lr.line))
     all_assess = [a for lr in results for a in lr.assessments]
     latest = max(all_assess, key=lambda a: a.date) if all_assess else None
@@ -945,6 +1051,43 @@ def compute_responses(
             for k, v in measurable_all_variants(history, when, series=series).items()
         },
     )
+
+
+def _with_used(lr: LineResponse) -> LineResponse:
+    """Which best response the rules use, and a trace when labs and record disagree.
+
+    Convention (issue 9 item 1): a person's override wins; otherwise the better of the
+    confirmed computed response and the care team's record, because a recorded response
+    is evidence of reaching that level (the team may have seen marrow or imaging results
+    that are not in the journal). The ledger reads every response the same way."""
+    comp, clin = lr.best, lr.best_clinician
+    if comp is not None and comp.trace is not None and comp.trace.overridden_by:
+        return dataclasses.replace(lr, best_used=comp)
+    if comp is None or clin is None:
+        return dataclasses.replace(lr, best_used=comp or clin)
+    if comp.category == clin.category:
+        return dataclasses.replace(lr, best_used=comp)
+    used = clin if response_rank(clin.category) < response_rank(comp.category) else comp
+    other = comp if used is clin else clin
+    entered = {r.ref: r for r in lr.clinician}
+
+    def when(b: BestResponse) -> str:
+        if b.ref in entered:  # as entered: "Jan 2022" stays a month
+            return f" on {entered[b.ref].date.display()}"
+        return f" on {_d(b.date)}" if b.date else ""
+
+    trace = Trace(
+        "response.disagreement",
+        f"Line {lr.line}: the labs give {comp.category}{when(comp)} (IMWG 2016, confirmed), "
+        f"the care team recorded {clin.category}{when(clin)}. The rules use {used.category}, "
+        f"the better of the two: a recorded response is evidence of reaching that level; "
+        f"{other.category} is shown beside it. Set the line's best response yourself if "
+        "one of them is wrong.",
+        APP_CONVENTION,
+        tuple(x for x in (comp.ref, clin.ref) if x),
+        unconfirmed=True,
+    )
+    return dataclasses.replace(lr, best_used=used, disagreement=trace)
 
 
 def _override_best(history: History, lr: LineResponse) -> LineResponse:

@@ -405,7 +405,10 @@ def compute_staging(history: History, *, as_of: PartialDate | dt.date | None = N
     b2m = dx.beta2m_mg_l if dx else None
     alb = dx.albumin_g_dl if dx else None
     ldh_high = dx.ldh_high if dx else None
-    creat_dx = None
+    # Measured values typed on the diagnosis record: LDH judged against the lab's own ULN.
+    if ldh_high is None and dx and dx.ldh_u_l is not None and dx.ldh_uln_u_l:
+        ldh_high = dx.ldh_u_l > dx.ldh_uln_u_l
+    creat_dx = dx.creatinine_mg_dl if dx else None
     # Diagnosis-time values must predate treatment, which changes β2M, albumin and LDH.
     first_tx = min((r.start.as_date() for r in history.regimens), default=None)
     if dx_day is not None:
@@ -420,7 +423,9 @@ def compute_staging(history: History, *, as_of: PartialDate | dt.date | None = N
         ):
             ldh_high = _ldh_high(lab)
             refs = [*refs, lab.ref]
-        if lab := _near(history, "creatinine", dx_day, DIAGNOSIS_WINDOW_DAYS, first_tx):
+        if creat_dx is None and (
+            lab := _near(history, "creatinine", dx_day, DIAGNOSIS_WINDOW_DAYS, first_tx)
+        ):
             creat_dx, refs = lab.value, [*refs, lab.ref]
     s_iss = iss(b2m, alb, refs)
     # A person's ISS override feeds R-ISS and R2-ISS, which are built on it.

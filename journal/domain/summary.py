@@ -26,16 +26,19 @@ from journal.domain.ctcae import (
 )
 from journal.domain.dates import PartialDate
 from journal.domain.event_dates import CurrentResponse, current_response, procedure_date
+from journal.domain.exclusions import AskedLab, ExclusionFact, asked_labs, exclusion_facts
+from journal.domain.kidney import EgfrResult, latest_egfr
 from journal.domain.labs import LAB_TESTS
 from journal.domain.lines import LinesResult, compute_lines
 from journal.domain.measurable import heavy_chain_at
 from journal.domain.records import EcogRec, History, LabRec, OverrideRec, SupportiveRec
 from journal.domain.response import ResponseResult, compute_responses
 from journal.domain.staging import Staging, compute_staging
+from journal.domain.supportive import SupportiveEvent, supportive_events
 from journal.domain.trace import APP_CONVENTION, Trace
 from journal.domain.washout import Washouts, compute_washouts
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Labs shown in the "latest labs" block, in screening order.
 KEY_LABS = (
@@ -111,6 +114,11 @@ class Summary:
     ecog: EcogRec | None
     supportive: tuple[SupportiveRec, ...]  # going on at the as-of date
     overrides: tuple[OverrideRec, ...]
+    # Screening questions beyond treatment, each yes / no / not_recorded (exclusions.py).
+    exclusions: tuple[ExclusionFact, ...] = ()
+    egfr: EgfrResult | None = None  # CKD-EPI 2021 from the latest creatinine (kidney.py)
+    supportive_events: tuple[SupportiveEvent, ...] = ()  # transfusions, growth factors
+    asked_labs: tuple[AskedLab, ...] = ()  # commonly asked labs: recent / older / not recorded
 
     @property
     def current_response(self) -> CurrentResponse:
@@ -269,6 +277,10 @@ def build_summary(
         ecog,
         supportive,
         tuple(h.overrides),
+        exclusions=exclusion_facts(history, when),
+        egfr=latest_egfr(h, when),
+        supportive_events=supportive_events(h, when),
+        asked_labs=asked_labs(h, when),
     )
 
 
@@ -364,6 +376,12 @@ def _lines_json(s: Summary) -> dict:
             ),
             "clinician": lr.best_clinician.to_json() if lr and lr.best_clinician else None,
             "patient": lr.best_patient.to_json() if lr and lr.best_patient else None,
+            "used": lr.best_used.to_json() if lr and lr.best_used else None,
+            "disagreement": (
+                {"computed": True, "trace": lr.disagreement.to_json()}
+                if lr and lr.disagreement
+                else None
+            ),
         }
         lj["progression"] = lr.progression.to_json() if lr and lr.progression else None
         out.append(lj)
@@ -402,6 +420,12 @@ def _ledger_json(ledger) -> dict | None:
             data[key]["overridden"] = bool(data[key].get("trace", {}).get("overridden_by"))
     for item in data.get("car_t", []):
         item["computed"] = True
+    for item in data.get("progression_events", []):
+        item["computed"] = True  # the rules' reading of the record, not the record itself
+    for key in ("last_progression", "last_line", "refractory_classes", "mammoth_group"):
+        if isinstance(data.get(key), dict):
+            data[key]["computed"] = True
+            data[key]["overridden"] = bool(data[key].get("trace", {}).get("overridden_by"))
     return data
 
 
@@ -433,6 +457,10 @@ def summary_to_json(s: Summary) -> dict:
             "heavy_chain": dx.heavy_chain if dx else None,
             "light_chain": dx.light_chain if dx else None,
             "heavy_chain_now": heavy,
+            # Measured at diagnosis, as typed on the diagnosis record (staging reads them).
+            "creatinine_mg_dl": dx.creatinine_mg_dl if dx else None,
+            "ldh_u_l": dx.ldh_u_l if dx else None,
+            "ldh_uln_u_l": dx.ldh_uln_u_l if dx else None,
             "isotypes": [
                 {"date": _iso(i.date), "heavy_chain": i.heavy_chain, "light_chain": i.light_chain}
                 for i in h.isotypes
@@ -474,6 +502,7 @@ def summary_to_json(s: Summary) -> dict:
                     "date": _iso(x.date),
                     "kind": x.kind,
                     "confirmed": x.confirmed,
+                    "confirmed_on": _iso(x.confirmed_on),
                     "regimen_id": x.regimen_id,
                     "ref": x.ref,
                     "computed": False,
@@ -493,7 +522,10 @@ def summary_to_json(s: Summary) -> dict:
             "worst_by_term": [v.to_json() for v in s.worst_side_effects],
             "lab_grades": [g.to_json() for g in s.lab_grades],
         },
-        "labs": {"latest": [x.to_json() for x in s.latest_labs]},
+        "labs": {
+            "latest": [x.to_json() for x in s.latest_labs],
+            "asked": [x.to_json() for x in s.asked_labs],
+        },
         "ecog": (
             {
                 "score": s.ecog.score,
@@ -513,6 +545,23 @@ def summary_to_json(s: Summary) -> dict:
                 "ref": x.ref,
             }
             for x in s.supportive
+        ],
+        "supportive_events": [e.to_json(s.as_of) for e in s.supportive_events],
+        "exclusions": [f.to_json() for f in s.exclusions],
+        "egfr_computed": s.egfr.to_json() if s.egfr else None,
+        "mrd": [
+            {
+                "date": _iso(x.date),
+                "result": x.result,
+                "method": x.method,
+                "sensitivity": x.sensitivity,
+                "sample": x.sample,
+                "regimen_id": x.regimen_id,
+                "ref": x.ref,
+                "computed": False,
+            }
+            for x in h.mrd
+            if x.date.earliest() <= s.as_of
         ],
         "overrides": [
             {

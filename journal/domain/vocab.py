@@ -186,6 +186,7 @@ class MRDResult(StrEnum):
 class MRDMethod(StrEnum):
     NGF = "next-generation flow"
     NGS = "next-generation sequencing"
+    FLOW = "flow cytometry (other)"
     PET_CT = "PET/CT"
     OTHER = "other"
 
@@ -233,3 +234,76 @@ class NoteKind(StrEnum):
     VISIT = "clinic visit"
     HOSPITAL_STAY = "hospital stay"
     QUESTION = "question for next visit"
+
+
+class HealthTopic(StrEnum):
+    """Health history trial screeners ask about besides the myeloma treatment.
+
+    The stored value is the plain name; the medical term follows in brackets where
+    the plain words alone would not be found in a trial text. The last five repeat
+    :class:`DiseaseFlag` so that a checked "no" can be recorded for them too.
+    """
+
+    OTHER_CANCER = "another cancer"
+    HEART_ATTACK = "heart attack (myocardial infarction)"
+    HEART_FAILURE = "heart failure"
+    ARRHYTHMIA = "irregular heartbeat (arrhythmia)"
+    DVT_PE = "blood clot in a vein or the lungs (DVT / PE)"
+    ANTICOAGULATION = "blood thinner (anticoagulation)"
+    AUTOIMMUNE = "autoimmune disease"
+    HIV = "HIV"
+    HEPATITIS_B = "hepatitis B"
+    HEPATITIS_C = "hepatitis C"
+    ACTIVE_INFECTION = "infection needing treatment now"
+    EYE = "eye or cornea problem"
+    ALLO_TRANSPLANT = "transplant from a donor (allogeneic)"
+    GVHD = "graft-versus-host disease (GVHD)"
+    CNS = "CNS involvement"
+    PLASMA_CELL_LEUKAEMIA = "plasma cell leukaemia"
+    AMYLOIDOSIS = "AL amyloidosis"
+    POEMS = "POEMS"
+    EXTRAMEDULLARY = "extramedullary disease"
+
+
+class HealthAnswer(StrEnum):
+    YES = "yes"
+    NO = "no"
+
+
+class MRDSensitivity(StrEnum):
+    E4 = "10^-4"
+    E5 = "10^-5"
+    E6 = "10^-6"
+
+
+class MRDSample(StrEnum):
+    BONE_MARROW = "bone marrow"
+    BLOOD = "blood"
+    IMAGING = "imaging (PET/CT)"
+    OTHER = "other"
+
+
+class MRDOutcome(StrEnum):
+    NEGATIVE = "negative"
+    POSITIVE = "positive"
+
+
+#: The ECOG performance status (Oken et al., Am J Clin Oncol 1982), once for the whole
+#: app: score -> (the person's words, the screener's words). Editors and the Overview
+#: show the first, the printed summary the second.
+ECOG_SCALE: dict[int, tuple[str, str]] = {
+    0: ("Fully active, no restrictions", "fully active"),
+    1: (
+        "Can't do heavy work, but can walk and do light work (house or office)",
+        "restricted in strenuous activity, can do light work",
+    ),
+    2: (
+        "Up and about more than half the day; can look after myself but cannot work",
+        "can look after self, not able to work; up more than half the day",
+    ),
+    3: (
+        "In bed or a chair more than half the day; limited self-care",
+        "limited self-care; in bed or chair more than half the day",
+    ),
+    4: ("In bed or a chair all day; cannot look after myself", "completely disabled"),
+}

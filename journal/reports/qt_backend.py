@@ -36,6 +36,8 @@ from PySide6.QtGui import (
     QPainter,
     QPdfWriter,
     QPen,
+    QTextBlockFormat,
+    QTextCharFormat,
     QTextCursor,
     QTextDocument,
     QTextFormat,
@@ -414,7 +416,8 @@ def build_qtextdocument(doc: Document, *, legend: bool = True) -> Built:
             fmt.setWidth(w_in * _SCREEN_DPI)
             fmt.setHeight(h_in * _SCREEN_DPI)
             cursor.movePosition(QTextCursor.MoveOperation.End)
-            cursor.insertBlock()
+            # A plain block: inheriting the heading above would make the chart a "heading".
+            cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
             if pending_break:
                 bf = cursor.blockFormat()
                 bf.setPageBreakPolicy(bf.PageBreakFlag.PageBreak_AlwaysBefore)
@@ -580,7 +583,10 @@ def keep_together(qdoc: QTextDocument, budget_s: float = KEEP_TOGETHER_SECONDS) 
         _pos, kind, what = items[i]
         top, bottom = _extent(lay, kind, what)
         page = int(top // page_h)
-        split = int((bottom - 1) // page_h) != page and bottom - top < page_h * 0.8
+        # A row taller than most of a page cannot be helped; a heading always can.
+        split = int((bottom - 1) // page_h) != page and (
+            kind == "heading" or bottom - top < page_h * 0.8
+        )
         if not split or i == last_fixed:
             i += 1
             continue
@@ -720,9 +726,15 @@ def page_layout(page_size: str = "A4") -> QPageLayout:
 
 
 def write_pdf(
-    doc: Document, path: Path | str, *, page_size: str = "A4", resolution: int = LAYOUT_DPI
+    doc: Document,
+    path: Path | str,
+    *,
+    page_size: str = "A4",
+    resolution: int = LAYOUT_DPI,
+    password: str | None = None,
 ) -> int:
     """Write ``doc`` as a PDF at ``path`` atomically. Returns the number of pages.
+    With ``password`` the file is encrypted (AES-256, reports/protect.py).
 
     Raises OSError (a :class:`journal.errors.DiskFullError` or
     ``FileAccessError``) with a plain message when the file cannot be written; the
@@ -746,12 +758,16 @@ def write_pdf(
     pages = paint_document(doc, writer)
     del writer  # flushes the PDF trailer into the buffer
     buf.close()
-    out = data.data()
-    if doc.private:
+    content = data.data()
+    if doc.private:  # de-identified: the file's own dates cut to the year
         from journal.reports.deid import deidentify_pdf_bytes
 
-        out = deidentify_pdf_bytes(out)
-    write_atomic(path, out)
+        content = deidentify_pdf_bytes(bytes(content))
+    if password:
+        from journal.reports.protect import protect_pdf
+
+        content = protect_pdf(bytes(content), password)
+    write_atomic(path, content)
     return pages
 
 

@@ -22,6 +22,7 @@ from journal.domain.labs import LAB_TESTS
 from journal.domain.ledger import RULE_SETS
 from journal.domain.numbers import fmt_number
 from journal.domain.trace import Trace
+from journal.domain.vocab import ECOG_SCALE
 from journal.reports import common
 from journal.reports.charts import timeline_chart
 from journal.reports.deid import deidentify_document
@@ -73,13 +74,7 @@ CLASS_ORDER = (
     "anthracycline",
     "steroid",
 )
-ECOG_WORDS = {
-    0: "fully active",
-    1: "restricted in strenuous activity, can do light work",
-    2: "can look after self, not able to work; up more than half the day",
-    3: "limited self-care; in bed or chair more than half the day",
-    4: "completely disabled",
-}
+ECOG_WORDS = {score: words for score, (_, words) in ECOG_SCALE.items()}
 # Lab columns of the appendix table (code, short header); others go in "Other".
 LAB_COLUMNS = (
     ("m_protein", "M-prot g/dL"),
@@ -213,6 +208,7 @@ class Budget:
     max_side_effects: int  # ongoing side effects listed (most severe first)
     drug_rows: bool  # one last-dose row per drug (else groups, classes, procedures)
     doses: bool  # doses and schedules in the lines table
+    notes: bool = True  # the how-to-read note under the last-dose table
 
 
 BUDGETS = (
@@ -225,6 +221,8 @@ BUDGETS = (
     Budget(2, 4, False, True),
     Budget(2, 3, False, False),
     Budget(1, 3, False, False),
+    Budget(1, 2, False, False, notes=False),
+    Budget(0, 2, False, False, notes=False),
 )
 CORE_PAGES = 2
 DETAIL_YEARS = 6  # a longer history's appendix chart shows only its recent years
@@ -376,7 +374,8 @@ def _key_facts(doc: Document, c: _Ctx) -> None:
                 + (f" (last line {last.number} ended {_d(last.end)})" if last else ""),
             )
         )
-    refr = [cls for cls in _ordered_classes(ledger.classes) if ledger.classes[cls].refractory]
+    # Anti-myeloma classes only: a steroid keeps its per-drug answer (issue 9 item 8).
+    refr = [cls for cls in _ordered_classes(ledger.classes) if cls in ledger.refractory_classes]
     over_cls = any(ledger.classes[k].overridden for k in refr)
     rows.append(
         (
@@ -386,7 +385,7 @@ def _key_facts(doc: Document, c: _Ctx) -> None:
     )
     keys = [k for k in LABEL_ORDER if k in ledger.labels]
     keys += [k for k in ledger.labels if k not in LABEL_ORDER]
-    applied = [ledger.labels[k] for k in keys if ledger.labels[k].applies]
+    applied = [ledger.labels[k] for k in keys if ledger.labels[k].shown]
     # "exposed" is implied when the "refractory" label of the same group applies
     ids = {lab.id for lab in applied}
     applied = [
@@ -409,12 +408,12 @@ def _key_facts(doc: Document, c: _Ctx) -> None:
             _mark(ledger.disease_status.status, bool(ledger.disease_status.trace.overridden_by)),
         )
     )
+    rows += _issue9_rows(c)
     anti = _group(s.washouts, "any_anti_myeloma")
     if anti is not None:
         rows.append(("Last anti-myeloma dose", computed(_washout_text(anti))))
     rows.append(("Current response", _current_response(c)))
     rows.append(("Measurable disease now", _measurable_brief(c)))
-    rows.extend(_rule_facts(c))
     if s.ecog is not None:
         days = (c.as_of - s.ecog.date.latest()).days
         rows.append(
@@ -436,23 +435,66 @@ def _key_facts(doc: Document, c: _Ctx) -> None:
     doc.key_value(rows, columns=1)
 
 
-def _rule_facts(c: _Ctx) -> list[tuple[str, Inline]]:
-    """Further computed key facts the ledger offers (refractory to the last line, time
-    since the last progression, ...): printed when the summary carries them."""
-    out: list[tuple[str, Inline]] = []
-    for fact in getattr(c.s, "key_facts", None) or ():
-        label = getattr(fact, "label", None) or getattr(fact, "name", "")
-        text = getattr(fact, "text", None) or getattr(fact, "value", None)
-        if label and text:
-            out.append((str(label), computed(str(text))))
-    return out
-
-
 def _line_label(c: _Ctx, ln) -> str:
     if not c.opts.deidentified:
         return ln.label
     regs = [c.regimens[i] for i in ln.regimen_ids if i in c.regimens]
     return " -> ".join(_regimen_name(c, r) for r in regs) or "treatment"
+
+
+_LAST_LINE_WORDS = {
+    "refractory": "yes",
+    "not refractory": "no",
+    "not assessable": "not assessable",
+}
+
+
+def _issue9_rows(c: _Ctx) -> list[tuple[str, Inline]]:
+    """Key-fact rows for the facts screeners ask about (issue 9), from the Summary."""
+    ledger, rows = c.ledger, []
+    ll = ledger.last_line
+    if ll is not None and ll.line is not None:
+        drugs = ", ".join(c.name(x) for x in ll.refractory_drugs)
+        rows.append(
+            (
+                "Refractory to last line",
+                computed(
+                    f"{_LAST_LINE_WORDS.get(ll.state, ll.state)} (line {ll.line}"
+                    + (f"; {drugs}" if drugs else "")
+                    + ")"
+                ),
+            )
+        )
+    mg = ledger.mammoth_group
+    if mg is not None and mg.group:
+        rows.append(("MAMMOTH group", _mark(mg.group, bool(mg.trace.overridden_by))))
+    unknown = [d.name for d in ledger.drugs.values() if d.refractory_state == "not assessable"]
+    if unknown:
+        rows.append(("Cannot tell if refractory", computed(", ".join(unknown))))
+    lp = ledger.last_progression
+    er = ledger.early_relapse
+    if lp is not None and lp.date is not None:
+        approx = "" if lp.date.is_exact_day else "about "
+        text = f"{_d(lp.date)}, {approx}{lp.days_since} days ago ({lp.months_since} months)"
+        if er.frontline_asct is not None and er.months_from_first_asct is not None:
+            # One row keeps the first two pages to two pages.
+            text += (
+                f"; the first ({_d(er.first_progression)}) came {er.months_from_first_asct} "
+                f"months after the frontline ASCT ({_d(er.frontline_asct)})"
+            )
+        rows.append(("Last progression", computed(text)))
+    for lr in c.s.responses.lines:
+        if lr.disagreement is not None and lr.best and lr.best_clinician and lr.best_used:
+            rows.append(
+                (
+                    f"Response, line {lr.line}",
+                    computed(
+                        f"labs {lr.best.category}, clinic {lr.best_clinician.category}: "
+                        f"the rules use {lr.best_used.category}"
+                    ),
+                )
+            )
+    return rows
 
 
 def _ordered_classes(classes: dict) -> list[str]:
@@ -645,7 +687,7 @@ def _lines_table(doc: Document, c: _Ctx, budget: Budget) -> None:
     if not lines:
         doc.paragraph("No treatment recorded.")
         return
-    shown = lines if budget.max_lines is None else lines[-budget.max_lines :]
+    shown = lines if budget.max_lines is None else lines[max(0, len(lines) - budget.max_lines) :]
     folded = lines[: len(lines) - len(shown)]
     rows = [_line_row(c, ln, doses=budget.doses) for ln in shown]
     if folded:
@@ -659,7 +701,8 @@ def _lines_table(doc: Document, c: _Ctx, budget: Budget) -> None:
                 italic=True,
             )
         )
-    doc.table([LINE_HEADER], rows, col_widths=LINE_WIDTHS, small=True)
+    if rows:
+        doc.table([LINE_HEADER], rows, col_widths=LINE_WIDTHS, small=True)
 
 
 def _ledger(doc: Document, c: _Ctx) -> None:
@@ -766,6 +809,8 @@ def _last_doses(doc: Document, c: _Ctx, budget: Budget) -> None:
         col_widths=[2.65, 1.35, 1.4, 2.65, 1.35, 1.4],
         small=True,
     )
+    if not budget.notes:
+        return
     doc.paragraph(
         "Counted to the date above; a transplant or CAR-T infusion from day 0, a course of "
         "sessions from its last day. Trials count washouts differently: compare with the "
@@ -949,26 +994,39 @@ def _exclusions(doc: Document, c: _Ctx) -> None:
             "small",
         )
         return
-    items = []
+    # Each "yes" gets its row (date and details); "no" and "not recorded" are one line
+    # each: every question is answered and the page stays two pages long.
+    yes_rows = []
+    by_status: dict[str, list[str]] = defaultdict(list)
     for f in facts:
         status = getattr(f, "status", "not_recorded")
-        answer = EXCLUSION_WORDS.get(status, str(status))
+        label = getattr(f, "label", getattr(f, "key", ""))
+        if status != "yes":
+            by_status[status].append(label)
+            continue
         extra = []
-        if getattr(f, "date", None) is not None and status == "yes":
+        if getattr(f, "date", None) is not None:
             extra.append(_d(f.date))
         details = getattr(f, "details", None)
-        if details and status == "yes" and not c.opts.no_free_text:
+        if details and not c.opts.no_free_text:
             extra.append(str(details))
-        text: Inline = [Span(answer, bold=status == "yes")]
-        if extra:
-            text.append(f" ({'; '.join(extra)})")
-        items.append((getattr(f, "label", getattr(f, "key", "")), text))
-    doc.table(
-        [["Condition", "Recorded"] * 2],
-        _side_by_side(items, 2),
-        col_widths=[2.3, 3.1, 2.3, 3.1],
-        small=True,
-    )
+        yes_rows.append(
+            (label, [Span("yes", bold=True), f" ({'; '.join(extra)})" if extra else ""])
+        )
+    if yes_rows:
+        doc.table([["Condition", "Recorded"]], yes_rows, col_widths=[2.6, 8.2], small=True)
+    for status in ("no", "not_recorded"):
+        if by_status.get(status):
+            doc.paragraph(
+                [
+                    Span(
+                        f"{EXCLUSION_WORDS[status][0].upper()}{EXCLUSION_WORDS[status][1:]}: ",
+                        bold=True,
+                    ),
+                    "; ".join(by_status[status]) + ".",
+                ],
+                "small",
+            )
 
 
 def _supportive_and_overrides(doc: Document, c: _Ctx) -> None:
@@ -1133,6 +1191,14 @@ def _how_computed(doc: Document, c: _Ctx) -> None:
             add(d.name, t)
         add(d.name, next((t for t in d.traces if t.rule.startswith("ledger.intolerant")), None))
     add("Disease status", ledger.disease_status.trace)
+    if ledger.last_line is not None and ledger.last_line.line is not None:
+        add("Refractory to the last line", ledger.last_line.trace)
+    if ledger.mammoth_group is not None and ledger.mammoth_group.group:
+        add("MAMMOTH group", ledger.mammoth_group.trace)
+    if ledger.last_progression is not None and ledger.last_progression.date is not None:
+        add("Last progression", ledger.last_progression.trace)
+    for lr in s.responses.lines:
+        add(f"Response, line {lr.line}", lr.disagreement)
     add("Measurable disease", s.responses.current_measurable.trace)
     add("High-risk", s.staging.high_risk.trace)
     doc.heading(2, "How the computed facts were worked out")

@@ -476,6 +476,80 @@ def record_progression(store, progression: m.Progression) -> Change:
     return save(store, progression, "Record progression")
 
 
+def confirm_progression(
+    store, progression_id: int, confirmed_on: PartialDate | dt.date | str
+) -> Change:
+    """The progression first met on its ``date`` was confirmed by a later test on
+    ``confirmed_on`` (IMWG: two consecutive assessments)."""
+    with _transaction(store) as w:
+        row = w.row(m.Progression, progression_id)
+        if row is None:
+            raise NotFoundError(f"progression {progression_id} is not in the journal")
+        prog = m.Progression(**row)
+        prog.confirmed_on, prog.confirmed = _as_date_text(confirmed_on), True
+        validate(prog)
+        w.update(
+            m.Progression,
+            progression_id,
+            {"confirmed_on": prog.confirmed_on, "confirmed": True},
+        )
+    return _finish(store, w, "Confirm progression")
+
+
+def record_mrd(store, mrd: m.MrdResult) -> Change:
+    """Add or edit one MRD test result."""
+    return save(store, mrd, f"Record MRD {mrd.result}")
+
+
+def record_health_answer(store, item: m.HealthHistory) -> Change:
+    """Add or edit an answer about health history ("yes" with details, or a checked "no")."""
+    verb = "Record" if item.id is None else "Edit"
+    return save(store, item, f"{verb} health history: {item.topic} ({item.answer})")
+
+
+def record_health_answers(store, items: Sequence[m.HealthHistory]) -> Change:
+    """Several new answers at once (a screening checklist), one transaction, one undo step."""
+    if not items:
+        raise RecordError(
+            [FieldError("answer", "No question was answered; choose yes or no for at least one.")],
+            "health history answer",
+        )
+    for i, it in enumerate(items):
+        try:
+            validate(_prepare(it))
+        except RecordError as err:
+            raise _with_item(err, f"items[{i}]") from None
+    with _transaction(store) as w:
+        for it in items:
+            it.id = w.insert(m.HealthHistory, values_of(it))
+    n = len(items)
+    what = f"{items[0].topic} ({items[0].answer})" if n == 1 else f"{n} answers"
+    return _finish(store, w, f"Record health history: {what}")
+
+
+def record_health_no(
+    store, topics: Iterable[str], checked_on: PartialDate | dt.date | str | None = None
+) -> Change:
+    """Several checked "no" answers at once (e.g. from a screening visit), one undo step.
+    A topic already answered "no" keeps its row; a "yes" is never overwritten."""
+    topics = list(dict.fromkeys(topics))
+    items = [m.HealthHistory(topic=t, answer="no", date=_as_date_text(checked_on)) for t in topics]
+    for i, it in enumerate(items):
+        try:
+            validate(it)
+        except RecordError as err:
+            raise _with_item(err, f"topics[{i}]") from None
+    with _transaction(store) as w:
+        tb = _table(m.HealthHistory)
+        for it in items:
+            have = w.conn.execute(select(tb.c.answer).where(tb.c.topic == it.topic)).scalars().all()
+            if have:
+                continue
+            it.id = w.insert(m.HealthHistory, values_of(it))
+    n = sum(1 for it in items if it.id is not None)
+    return _finish(store, w, f"Record {n} health history answer(s): no", {"healthhistory"})
+
+
 def _attribution(d: m.SideEffectDrug | Mapping[str, Any] | str) -> m.SideEffectDrug:
     if isinstance(d, m.SideEffectDrug):
         return d

@@ -37,6 +37,8 @@ def sniff_file(path: str | Path) -> FileKind:
         return FileKind.UNKNOWN
     if head.startswith(b"SQLite format 3\x00"):
         return FileKind.JOURNAL
+    if head.startswith(b"PK\x03\x04"):
+        return FileKind.TRIAL_RECORD  # the registry's bulk download (the reader checks)
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text.startswith(b"<") and b"clinical_study" in head:
         return FileKind.TRIAL_RECORD

@@ -35,6 +35,8 @@ _DATE_ORDER: dict[type[SQLModel], str] = {
     m.SupportiveCare: "start",
     m.Note: "date",
     m.Question: "created",
+    m.MrdResult: "date",
+    m.HealthHistory: "date",
 }
 
 
@@ -92,6 +94,9 @@ def load_history(store) -> r.History:
             albumin_g_dl=d["albumin_g_dl"],
             ldh_high=d["ldh_high"],
             bmpc_percent=d["bmpc_percent"],
+            creatinine_mg_dl=d["creatinine_mg_dl"],
+            ldh_u_l=d["ldh_u_l"],
+            ldh_uln_u_l=d["ldh_uln_u_l"],
             ref=f"diagnosis:{d['id']}",
         )
 
@@ -266,6 +271,7 @@ def load_history(store) -> r.History:
                         kind=x["kind"],
                         confirmed=bool(x["confirmed"]),
                         regimen_id=x["regimen_id"],
+                        confirmed_on=_pd(x["confirmed_on"]),
                     )
                     for x in data[m.Progression]
                 ]
@@ -286,6 +292,7 @@ def load_history(store) -> r.History:
                         serious=bool(x["serious"]),
                         action=x["action"],
                         drugs=tuple(se_drugs.get(x["id"], ())),
+                        regimen_id=x["regimen_id"],
                     )
                     for x in data[m.SideEffect]
                 ],
@@ -319,7 +326,56 @@ def load_history(store) -> r.History:
             )
             for x in data[m.Override]
         ),
+        mrd=tuple(_sorted_by_date(_mrd_records(data))),
+        health=tuple(
+            _sorted_by_date(
+                [
+                    r.HealthRec(
+                        id=x["id"],
+                        topic=x["topic"],
+                        answer=x["answer"],
+                        date=_pd(x["date"]),
+                        resolved=_pd(x["resolved"]),
+                        detail=x["detail"],
+                        treated=x["treated"],
+                    )
+                    for x in data[m.HealthHistory]
+                ]
+            )
+        ),
     )
+
+
+def _mrd_records(data: dict) -> list[r.MrdRec]:
+    """MRD tests entered as their own records, and those entered on a response (the
+    older way; "not done" is no result). The same test entered both ways (same date
+    and result) counts once, as the MRD record, which holds more."""
+    out = [
+        r.MrdRec(
+            date=_pd(x["date"]),
+            result=x["result"],
+            method=x["method"],
+            sensitivity=x["sensitivity"],
+            sample=x["sample"],
+            regimen_id=x["regimen_id"],
+            ref=f"mrd:{x['id']}",
+        )
+        for x in data[m.MrdResult]
+    ]
+    own = {(x["date"], x["result"]) for x in data[m.MrdResult]}
+    for x in data[m.Response]:
+        if x["mrd_result"] in ("negative", "positive") and (x["date"], x["mrd_result"]) not in own:
+            out.append(
+                r.MrdRec(
+                    date=_pd(x["date"]),
+                    result=x["mrd_result"],
+                    method=x["mrd_method"],
+                    sensitivity=x["mrd_sensitivity"],
+                    regimen_id=x["regimen_id"],
+                    ref=f"response:{x['id']}",
+                )
+            )
+    return out
 
 
 # -- simple queries for screens --------------------------------------------------------

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Protocol
 
 from journal.errors import (
+    DB_ERRORS,
     BackupError,
     DamagedJournalError,
     FileAccessError,
@@ -39,7 +40,7 @@ from journal.errors import (
     is_disk_full,
 )
 from journal.paths import backups_dir, ensure_private_dir
-from journal.store import migrate
+from journal.store import crypto, migrate
 from journal.store.lock import JournalLock
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -55,6 +56,7 @@ _STAMP = "%Y%m%d-%H%M%S-%f"
 
 class _Store(Protocol):  # what backup_now needs from journal.store.db.JournalStore
     path: Path
+    key: crypto.Key | None
 
     def data_version(self) -> int | None: ...
     def mark_backed_up(self, version: int | None) -> None: ...
@@ -93,17 +95,21 @@ def _fsync_path(path: Path, directory: bool = False) -> None:
         os.close(fd)
 
 
-def copy_database(src: Path, dest: Path, *, journal_mode: str = "DELETE") -> None:
+def copy_database(
+    src: Path, dest: Path, *, journal_mode: str = "DELETE", key: crypto.Key | None = None
+) -> None:
     """Snapshot ``src`` into ``dest`` safely: temp file, backup API, integrity_check,
-    fsync, atomic rename. ``dest`` is only ever replaced by a verified copy."""
+    fsync, atomic rename. ``dest`` is only ever replaced by a verified copy. The copy of
+    an encrypted journal (``key``) is encrypted with the same key and salt from its
+    first page on, so the same passphrase opens it."""
     src, dest = Path(src), Path(dest)
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     with contextlib.suppress(FileNotFoundError):
         os.unlink(tmp)
     os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     try:
-        source = sqlite3.connect(_ro_uri(src), uri=True)
-        target = sqlite3.connect(tmp, isolation_level=None)
+        source = crypto.connect(_ro_uri(src), key, uri=True)
+        target = crypto.connect(tmp, key, isolation_level=None)
         try:
             source.backup(target)
             target.execute(f"PRAGMA journal_mode={journal_mode}")
@@ -140,9 +146,14 @@ def _remove_stale_temps(folder: Path, older_than_s: float = 3600) -> None:
 
 
 def backup_file(
-    journal_path: Path | str, reason: str = "manual", now: dt.datetime | None = None
+    journal_path: Path | str,
+    reason: str = "manual",
+    now: dt.datetime | None = None,
+    *,
+    key: crypto.Key | None = None,
 ) -> Path:
-    """Make a verified backup of the journal file; returns its path."""
+    """Make a verified backup of the journal file (encrypted like it: ``key``); returns
+    its path."""
     if reason not in REASONS:
         raise ValueError(f"unknown backup reason {reason!r}; use one of {sorted(REASONS)}")
     journal_path = Path(journal_path).resolve()
@@ -156,8 +167,8 @@ def backup_file(
             if not dest.exists():
                 break
             now += dt.timedelta(microseconds=1)
-        copy_database(journal_path, dest, journal_mode="DELETE")
-    except (OSError, sqlite3.Error) as e:
+        copy_database(journal_path, dest, journal_mode="DELETE", key=key)
+    except (OSError, *DB_ERRORS) as e:
         raise _backup_failed(e, journal_path, folder) from e
     return dest
 
@@ -201,9 +212,10 @@ def list_backups(journal_path: Path | str) -> list[BackupInfo]:
     return sorted(found, key=lambda b: b.created, reverse=True)
 
 
-def good_backups(journal_path: Path | str) -> list[BackupInfo]:
-    """Backups that pass the open-time checks and that this version can open, newest first."""
-    return [b for b in list_backups(journal_path) if inspect_file(b.path).kind == "ok"]
+def good_backups(journal_path: Path | str, key: crypto.Key | None = None) -> list[BackupInfo]:
+    """Backups that pass the open-time checks and that this version can open, newest first
+    (encrypted ones: those that ``key`` opens)."""
+    return [b for b in list_backups(journal_path) if inspect_file(b.path, key=key).kind == "ok"]
 
 
 # --------------------------------------------------------------------------- thinning
@@ -260,7 +272,7 @@ def prune_backups(journal_path: Path | str) -> list[Path]:
 def backup_now(store: _Store, reason: str = "manual") -> Path:
     """Back up an open journal now (on demand, or automatic reasons); thins automatic ones."""
     version = store.data_version()
-    path = backup_file(store.path, reason)
+    path = backup_file(store.path, reason, key=getattr(store, "key", None))
     store.mark_backed_up(version)
     if reason in AUTO_REASONS:
         prune_backups(store.path)
@@ -346,13 +358,22 @@ def _stored_seal(conn: sqlite3.Connection) -> str | None:
 
 
 #: Kinds of report where the file was not even opened as a database.
-UNOPENED_KINDS = ("missing", "folder", "unreadable", "empty", "not_sqlite", "foreign")
+UNOPENED_KINDS = (
+    "missing",
+    "folder",
+    "unreadable",
+    "empty",
+    "not_sqlite",
+    "foreign",
+    "encrypted",  # an encrypted file and no passphrase given
+    "wrong_passphrase",
+)
 
 
 @dataclass
 class CheckReport:
     """What ``journal check`` found. ``kind``: ok, missing, folder, unreadable, empty,
-    not_sqlite, foreign, damaged or newer."""
+    not_sqlite, foreign, encrypted, wrong_passphrase, damaged or newer."""
 
     path: Path
     kind: str = "ok"
@@ -363,6 +384,7 @@ class CheckReport:
     revision: str | None = None
     schema_number: int | None = None
     wal_present: bool = False
+    encrypted: bool = False
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -377,6 +399,7 @@ class CheckReport:
         lines += [
             f"Size: {self.size:,} bytes"
             + (" (plus unsaved-to-main-file changes)" if self.wal_present else ""),
+            "Encrypted: " + ("yes (SQLCipher 4)" if self.encrypted else "no"),
             "Belongs to Treatment Journal: " + ("yes" if self.application_id_ok else "no"),
             "Structure check: " + ("passed" if self.integrity == ["ok"] else "FAILED"),
         ]
@@ -397,12 +420,16 @@ def _problem(report: CheckReport, kind: str, text: str) -> CheckReport:
     return report
 
 
-def inspect_file(path: Path | str, *, full: bool = False) -> CheckReport:
+def inspect_file(
+    path: Path | str, *, full: bool = False, key: crypto.Key | None = None
+) -> CheckReport:
     """Look at a journal file without changing it (read-only connection).
 
     On every open: header, size, integrity_check (quick_check above
     FULL_CHECK_MAX_BYTES) and the content seal. ``full`` (for "Check journal")
-    adds foreign_key_check and always runs integrity_check.
+    adds foreign_key_check and always runs integrity_check. An encrypted file is
+    looked at through ``key`` (its header is encrypted too, so the same checks are
+    made on what SQLCipher decrypts); without one it is reported as "encrypted".
     """
     path = Path(path)
     r = CheckReport(path=path)
@@ -422,7 +449,13 @@ def inspect_file(path: Path | str, *, full: bool = False) -> CheckReport:
     except OSError as e:
         return _problem(r, "unreadable", f"it cannot be read ({e.strerror or e})")
     if not header.startswith(SQLITE_MAGIC):
-        return _problem(r, "not_sqlite", "it is not a database file (its first bytes are wrong)")
+        if not crypto.looks_encrypted(path):
+            return _problem(
+                r, "not_sqlite", "it is not a database file (its first bytes are wrong)"
+            )
+        if key is None:
+            return _problem(r, "encrypted", "it is encrypted, and its passphrase is needed")
+        return _inspect_encrypted(r, key, full)
     if len(header) < 100:
         return _problem(r, "damaged", "the file is cut short")
     r.application_id_ok = int.from_bytes(header[68:72], "big") == migrate.APPLICATION_ID
@@ -457,6 +490,55 @@ def inspect_file(path: Path | str, *, full: bool = False) -> CheckReport:
         if scratch is not None:
             scratch.cleanup()
         return _problem(r, "damaged", f"SQLite cannot read it ({e})")
+    return _inspect_tables(r, conn, full, scratch)
+
+
+def _inspect_encrypted(r: CheckReport, key: crypto.Key, full: bool) -> CheckReport:
+    path = r.path
+    r.encrypted = True
+    scratch: tempfile.TemporaryDirectory | None = None
+    try:
+        hot = Path(f"{path}-journal")
+        if hot.exists() and hot.stat().st_size > 0:  # see inspect_file: check a copy
+            scratch = tempfile.TemporaryDirectory(prefix="tj-check-")
+            copy = Path(scratch.name) / path.name
+            shutil.copyfile(path, copy)
+            shutil.copyfile(hot, f"{copy}-journal")
+            conn = crypto.connect(copy, key)
+        else:
+            conn = crypto.connect(_ro_uri(path), key, uri=True)
+    except (*DB_ERRORS, OSError) as e:
+        if scratch is not None:
+            scratch.cleanup()
+        if crypto.is_wrong_key_error(e):
+            # A wrong key and a ruined first page look the same to SQLCipher.
+            return _problem(r, "wrong_passphrase", "the passphrase given does not open it")
+        return _problem(r, "damaged", f"SQLite cannot read it ({e})")
+    try:
+        r.application_id_ok = (
+            conn.execute("PRAGMA application_id").fetchone()[0] == migrate.APPLICATION_ID
+        )
+        # int(): SQLCipher answers some pragmas as text.
+        page_size = int(conn.execute("PRAGMA page_size").fetchone()[0])
+        pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
+    except (*DB_ERRORS, ValueError, TypeError) as e:
+        conn.close()
+        if scratch is not None:
+            scratch.cleanup()
+        return _problem(r, "damaged", f"SQLite cannot read it ({e})")
+    if not r.application_id_ok:
+        conn.close()
+        if scratch is not None:
+            scratch.cleanup()
+        return _problem(r, "foreign", "it is a database, but not one made by Treatment Journal")
+    if not r.wal_present and (r.size % page_size or pages * page_size > r.size):
+        _problem(r, "damaged", "the file is cut short (pages are missing at its end)")
+    return _inspect_tables(r, conn, full, scratch)
+
+
+def _inspect_tables(
+    r: CheckReport, conn, full: bool, scratch: tempfile.TemporaryDirectory | None
+) -> CheckReport:
     # Damaged pages can hold text that is not valid UTF-8 (even in check messages).
     conn.text_factory = lambda b: b.decode("utf-8", "replace")
     try:
@@ -488,7 +570,7 @@ def inspect_file(path: Path | str, *, full: bool = False) -> CheckReport:
                     "damaged",
                     f"{r.foreign_key_problems} records point to records that no longer exist",
                 )
-    except (sqlite3.Error, ValueError) as e:  # ValueError: undecodable text in a damaged page
+    except (*DB_ERRORS, ValueError) as e:  # ValueError: undecodable text in a damaged page
         _problem(r, "damaged", f"SQLite cannot read it ({type(e).__name__}: {e})")
     finally:
         conn.close()
@@ -502,18 +584,22 @@ def inspect_file(path: Path | str, *, full: bool = False) -> CheckReport:
     return r
 
 
-def check_journal(path: Path | str) -> CheckReport:
+def check_journal(path: Path | str, key: crypto.Key | None = None) -> CheckReport:
     """The full "Check journal" report. Read-only: it never repairs or rewrites anything."""
-    return inspect_file(path, full=True)
+    return inspect_file(path, full=True, key=key)
 
 
-def verify_journal_file(path: Path | str) -> str:
+def verify_journal_file(path: Path | str, key: crypto.Key | None = None) -> str:
     """Raise the right JournalError unless ``path`` is a healthy journal this version can
     open; returns its schema revision. Never writes to the file."""
     path = Path(path)
-    r = inspect_file(path)
+    r = inspect_file(path, key=key)
     if r.kind == "ok":
         return r.revision  # type: ignore[return-value]
+    if r.kind == "encrypted":
+        raise crypto.passphrase_needed(path)
+    if r.kind == "wrong_passphrase":
+        raise crypto.wrong_passphrase(path)
     if r.kind == "missing":
         raise JournalNotFoundError(
             f"There is no journal at {path}. Check the name, or create a new journal.", path
@@ -538,7 +624,7 @@ def verify_journal_file(path: Path | str) -> str:
             path,
             r.revision,
         )
-    backups = good_backups(path)
+    backups = good_backups(path, key)
     if r.kind in ("not_sqlite", "foreign") and not backups:
         raise NotAJournalError(
             f"{path} is not a Treatment Journal file ({r.problems[0]}), so it was not "
@@ -564,16 +650,34 @@ def verify_journal_file(path: Path | str) -> str:
 # --------------------------------------------------------------------------- restore
 
 
-def restore(backup: Path | str, target: Path | str) -> Path | None:
+def restore(
+    backup: Path | str,
+    target: Path | str,
+    *,
+    passphrase: str | crypto.Key | None = None,
+    target_passphrase: str | crypto.Key | None = None,
+) -> Path | None:
     """Put the backup's content in place of ``target`` (which must not be open).
 
     The file being replaced is kept first: a verified backup when it is healthy,
     or the untouched file itself (with its WAL) when it is not. Returns where it
     was kept, or None when there was no file. A backup from a newer version or a
     damaged backup is refused.
+
+    An encrypted backup needs ``passphrase``: the journal's passphrase when the backup
+    was made. The restored journal opens with that passphrase. An encrypted journal
+    being replaced is kept as it is (still encrypted) unless ``target_passphrase``
+    is given, in which case a verified backup of it is made.
     """
     backup, target = Path(backup), Path(target).resolve()
-    r = inspect_file(backup, full=True)
+    key = crypto.key_for(backup, passphrase, what="backup")
+    if key is None and crypto.looks_encrypted(backup):
+        raise crypto.PassphraseNeededError(
+            f"The backup {backup} is encrypted. Give the passphrase the journal had when "
+            "the backup was made. Nothing was changed.",
+            backup,
+        )
+    r = inspect_file(backup, full=True, key=key)
     if r.kind == "newer":
         raise NewerVersionError(
             f"The backup {backup} was made by a newer version of Treatment Journal; this "
@@ -596,8 +700,14 @@ def restore(backup: Path | str, target: Path | str) -> Path | None:
     with JournalLock(target):
         kept: Path | None = None
         if target.exists():
-            if inspect_file(target).kind in ("ok", "newer"):
-                kept = backup_file(target, "before-restore")
+            try:
+                target_key = crypto.key_for(target, target_passphrase, ask=False)
+            except crypto.WrongPassphraseError:
+                target_key = None
+            if inspect_file(target, key=target_key).kind in ("ok", "newer"):
+                kept = backup_file(target, "before-restore", key=target_key)
+            elif crypto.looks_encrypted(target):  # kept whole; it stays encrypted
+                kept = _set_aside(target, "before-restore")
             else:
                 kept = _set_aside(target)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -605,14 +715,14 @@ def restore(backup: Path | str, target: Path | str) -> Path | None:
         for extra in ("-wal", "-shm"):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(f"{target}{extra}")
-        copy_database(backup, target, journal_mode="WAL")
+        copy_database(backup, target, journal_mode="WAL", key=key)
     return kept
 
 
-def _set_aside(target: Path) -> Path:
+def _set_aside(target: Path, reason: str = "replaced-damaged") -> Path:
     folder = ensure_private_dir(backups_dir(target))
     stamp = dt.datetime.now(dt.UTC).strftime(_STAMP)
-    dest = folder / f"{target.stem}-{stamp}-replaced-damaged.sqlite"
+    dest = folder / f"{target.stem}-{stamp}-{reason}.sqlite"
     os.replace(target, dest)
     for extra in ("-wal", "-shm"):
         if Path(f"{target}{extra}").exists():

@@ -39,6 +39,7 @@ from sqlmodel import Session, SQLModel
 
 import journal
 from journal.errors import (
+    DB_ERRORS,
     BackupError,
     DamagedJournalError,
     FileAccessError,
@@ -55,7 +56,7 @@ from journal.errors import (
 )
 from journal.paths import data_dir, default_journal_path, ensure_private_dir
 from journal.store import backup as _backup
-from journal.store import meta, migrate, models  # noqa: F401 - register every table
+from journal.store import crypto, meta, migrate, models  # noqa: F401 - register every table
 from journal.store.lock import JournalLock
 from journal.store.migrate import APPLICATION_ID
 
@@ -111,6 +112,7 @@ class JournalStore:
         *,
         readonly: bool = False,
         auto_backup: bool = True,
+        passphrase: str | crypto.Key | None = None,
         _lock: JournalLock | None = None,
     ):
         self.path = Path(path).expanduser().resolve()
@@ -120,6 +122,8 @@ class JournalStore:
         self.last_backup_error: Exception | None = None
         self._lock = _lock
         self._monitor: sqlite3.Connection | None = None
+        #: The derived key of an encrypted journal (None: a plain file); see store/crypto.py.
+        self.key: crypto.Key | None = None
         self._monitor_mutex = threading.Lock()
         self._baseline: int | None = None
         self._stop = threading.Event()
@@ -127,15 +131,16 @@ class JournalStore:
         try:
             if not readonly and self._lock is None:
                 self._lock = JournalLock(self.path).acquire()
-            self.revision = _backup.verify_journal_file(self.path)
+            self.key = crypto.key_for(self.path, passphrase)
+            self.revision = _backup.verify_journal_file(self.path, key=self.key)
             if not readonly and self.revision != migrate.head_revision():
-                self.revision = _upgrade(self.path)
+                self.revision = _upgrade(self.path, self.key)
             if not readonly:
                 _make_private(self.path)
             self.engine = self._make_engine()
             if not readonly:
-                self._monitor = sqlite3.connect(
-                    self.path, isolation_level=None, check_same_thread=False, timeout=5
+                self._monitor = crypto.connect(
+                    self.path, self.key, isolation_level=None, check_same_thread=False, timeout=5
                 )
                 self._note_version_opened()
                 self._baseline = self.data_version()
@@ -164,12 +169,14 @@ class JournalStore:
             uri = self.path.as_uri() + "?mode=ro"
             return create_engine(
                 "sqlite://",
-                creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False),
+                module=crypto.engine_module(self.key),
+                creator=lambda: crypto.connect(uri, self.key, uri=True, check_same_thread=False),
                 poolclass=QueuePool,
             )
         engine = create_engine(
             "sqlite://",
-            creator=lambda: sqlite3.connect(self.path, check_same_thread=False, timeout=5),
+            module=crypto.engine_module(self.key),
+            creator=lambda: crypto.connect(self.path, self.key, check_same_thread=False, timeout=5),
             poolclass=QueuePool,
         )
         event.listen(engine, "connect", _pragmas)
@@ -237,7 +244,7 @@ class JournalStore:
             self._seal()
             if changed:  # after sealing, so a restored backup can be checked too
                 _backup.backup_now(self, "on-close")
-        except (OSError, sqlite3.Error, JournalError) as e:
+        except (OSError, *DB_ERRORS, JournalError) as e:
             # Closing must still release the journal; the caller can show this.
             self.last_backup_error = e
             log.warning("backup on close failed: %s", type(e).__name__)
@@ -281,11 +288,11 @@ class JournalStore:
         return f"<JournalStore {self.path} {state}>"
 
 
-def _upgrade(path: Path) -> str:
+def _upgrade(path: Path, key: crypto.Key | None = None) -> str:
     """Verified backup first, then every step in one transaction; plain errors."""
     try:
-        saved = _backup.backup_file(path, "before-upgrade")
-    except (OSError, sqlite3.Error, BackupError) as e:
+        saved = _backup.backup_file(path, "before-upgrade", key=key)
+    except (OSError, *DB_ERRORS, BackupError) as e:
         why = "the disk is full" if is_disk_full(e) else f"{e.__class__.__name__}: {e}"
         raise BackupError(
             f"The journal {path} needs a format update, and the safety copy made before "
@@ -294,7 +301,7 @@ def _upgrade(path: Path) -> str:
             path,
         ) from e
     try:
-        return migrate.upgrade(path)
+        return migrate.upgrade(path, key=key)
     except Exception as e:
         raise UpgradeError(
             f"The journal {path} could not be updated to this version's format, so it was "
@@ -319,10 +326,10 @@ def _backup_loop(ref: weakref.ref, stop: threading.Event) -> None:
         del store
 
 
-def _unsynced(path: Path) -> sqlite3.Connection:
+def _unsynced(path: Path, key: crypto.Key | None = None) -> sqlite3.Connection:
     # Only for building a new file under its temporary name: it is fsynced once
     # before the rename makes it visible, so per-statement syncs buy nothing.
-    conn = sqlite3.connect(path)
+    conn = crypto.connect(path, key)
     conn.execute("PRAGMA synchronous=OFF")
     return conn
 
@@ -338,8 +345,11 @@ def _resolve(path: Path | str | None) -> Path:
     return Path(path).expanduser().resolve()
 
 
-def create_journal(path: Path | str | None = None, *, auto_backup: bool = True) -> JournalStore:
+def create_journal(
+    path: Path | str | None = None, *, auto_backup: bool = True, passphrase: str | None = None
+) -> JournalStore:
     """Make a new, empty journal (default location when ``path`` is None) and open it.
+    With a ``passphrase`` the file is encrypted from its first byte (store/crypto.py).
 
     The file is built under a temporary name and renamed into place, so a crash
     never leaves a half-made journal under the real name.
@@ -361,16 +371,19 @@ def create_journal(path: Path | str | None = None, *, auto_backup: bool = True) 
     except OSError as e:
         raise _create_failed(e, path) from e
     tmp = path.with_name(f".{path.name}.creating")
+    key = crypto.new_key(passphrase) if passphrase else None
     try:
         for p in (tmp, Path(f"{tmp}-journal")):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(p)
         os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-        conn = sqlite3.connect(tmp, isolation_level=None)
+        conn = crypto.connect(tmp, key, isolation_level=None)
         try:
             conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
             conn.execute("PRAGMA synchronous=OFF")
-            engine = create_engine("sqlite://", creator=lambda: _unsynced(tmp))
+            engine = create_engine(
+                "sqlite://", module=crypto.engine_module(key), creator=lambda: _unsynced(tmp, key)
+            )
             try:
                 SQLModel.metadata.create_all(engine)
             finally:
@@ -389,12 +402,10 @@ def create_journal(path: Path | str | None = None, *, auto_backup: bool = True) 
         _backup._fsync_path(tmp)
         os.replace(tmp, path)
         _backup._fsync_path(path.parent, directory=True)
-        return JournalStore(path, auto_backup=auto_backup, _lock=lock)
+        return JournalStore(path, auto_backup=auto_backup, passphrase=key, _lock=lock)
     except BaseException as e:
         lock.release()
-        if isinstance(e, JournalError) or not isinstance(
-            e, (OSError, sqlite3.Error, SQLAlchemyError)
-        ):
+        if isinstance(e, JournalError) or not isinstance(e, (OSError, *DB_ERRORS, SQLAlchemyError)):
             raise
         for p in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
             with contextlib.suppress(OSError):
@@ -411,10 +422,17 @@ def _create_failed(e: Exception, path: Path) -> JournalError:
 
 
 def open_journal(
-    path: Path | str | None = None, *, readonly: bool = False, auto_backup: bool = True
+    path: Path | str | None = None,
+    *,
+    readonly: bool = False,
+    auto_backup: bool = True,
+    passphrase: str | crypto.Key | None = None,
 ) -> JournalStore:
-    """Open an existing journal (default location when ``path`` is None)."""
-    return JournalStore(_resolve(path), readonly=readonly, auto_backup=auto_backup)
+    """Open an existing journal (default location when ``path`` is None). An encrypted
+    one needs its ``passphrase`` (PassphraseNeededError / WrongPassphraseError otherwise)."""
+    return JournalStore(
+        _resolve(path), readonly=readonly, auto_backup=auto_backup, passphrase=passphrase
+    )
 
 
 def open_or_create_journal(path: Path | str | None = None, **kw) -> JournalStore:

@@ -3,6 +3,7 @@ reports and file helpers can name them without importing the store); this name s
 for code written against it."""
 
 from journal.errors import (  # noqa: F401 - re-exported
+    DB_ERRORS,
     BackupError,
     DamagedJournalError,
     DiskFullError,

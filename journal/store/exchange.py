@@ -41,9 +41,13 @@ from journal.store.validation import (
 )
 
 FORMAT = "treatment-journal"
-VERSION = 1
+#: 2 added mrd_results and health_history (MRD tests, screening answers; new optional
+#: fields) and trial_studies and trial_answers (registry records and the person's answers).
+#: Version-1 files are still read: they are version-2 content without those lists.
+VERSION = 2
+READABLE_VERSIONS = (1, 2)
 SCHEMA_PATH = resource_path("schema", "journal-exchange.schema.json")
-SCHEMA_ID = "https://treatment-journal.invalid/schema/journal-exchange-v1.schema.json"
+SCHEMA_ID = "https://treatment-journal.invalid/schema/journal-exchange-v2.schema.json"
 
 #: Table -> key under "records" in the file (plural, readable, stable).
 EXCHANGE_NAMES: dict[type[SQLModel], str] = {
@@ -63,9 +67,13 @@ EXCHANGE_NAMES: dict[type[SQLModel], str] = {
     m.LabResult: "lab_results",
     m.Ecog: "ecog",
     m.SupportiveCare: "supportive_care",
+    m.MrdResult: "mrd_results",
+    m.HealthHistory: "health_history",
     m.Note: "notes",
     m.Question: "questions",
     m.Override: "overrides",
+    m.TrialStudy: "trial_studies",
+    m.TrialAnswer: "trial_answers",
 }
 _BY_KEY = {v: k for k, v in EXCHANGE_NAMES.items()}
 
@@ -158,7 +166,7 @@ def build_schema() -> dict[str, Any]:
         "type": "object",
         "properties": {
             "format": {"const": FORMAT},
-            "version": {"const": VERSION},
+            "version": {"enum": list(READABLE_VERSIONS)},
             "exported_at": {"type": "string"},
             "app_version": {"type": "string"},
             "records": {
@@ -368,8 +376,11 @@ def check_exchange(data: Any, progress: Progress | None = None) -> list[str]:
             f"version: the file uses format version {ver}, made by a newer Treatment "
             f"Journal; this version reads up to {VERSION}. Update the app to import it."
         ]
-    if ver < 1:
+    if ver not in READABLE_VERSIONS:
         return [f"version: {ver} is not a known format version"]
+    if ver < VERSION:
+        # An older file is checked as the current version: it only lacks newer lists.
+        data = {**data, "version": VERSION}
 
     import jsonschema
 

@@ -70,6 +70,9 @@ class Diagnosis(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint(_date_ok("date"), name="date_format"),
         CheckConstraint("beta2m_mg_l IS NULL OR beta2m_mg_l >= 0", name="b2m"),
+        CheckConstraint("creatinine_mg_dl IS NULL OR creatinine_mg_dl >= 0", name="creatinine"),
+        CheckConstraint("ldh_u_l IS NULL OR ldh_u_l >= 0", name="ldh"),
+        CheckConstraint("ldh_uln_u_l IS NULL OR ldh_uln_u_l > 0", name="ldh_uln"),
     )
     id: int | None = Field(default=None, primary_key=True)
     date: str | None = None
@@ -83,6 +86,11 @@ class Diagnosis(SQLModel, table=True):
     ldh_high: bool | None = None
     bmpc_percent: float | None = None
     notes: str | None = _text()
+    # Measured values at diagnosis (schema 0003): staging and high-risk items read
+    # them when no lab row of that time exists. LDH is judged against its own ULN.
+    creatinine_mg_dl: float | None = None
+    ldh_u_l: float | None = None
+    ldh_uln_u_l: float | None = None
 
 
 class IsotypeObservation(SQLModel, table=True):
@@ -247,13 +255,21 @@ class Response(SQLModel, table=True):
 
 
 class Progression(SQLModel, table=True):
-    __table_args__ = (CheckConstraint(_date_ok("date"), name="date_format"),)
+    """``date`` is the date the criteria were first met (the IMWG progression date);
+    ``confirmed_on`` the date of the confirming test, when there was one."""
+
+    __table_args__ = (
+        CheckConstraint(_date_ok("date"), name="date_format"),
+        CheckConstraint(_date_ok("confirmed_on"), name="confirmed_on_format"),
+        CheckConstraint(_not_before("date", "confirmed_on"), name="confirmed_not_before_date"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     date: str
     kind: str = "unknown"
     confirmed: bool = True
     regimen_id: int | None = Field(default=None, foreign_key="regimen.id", ondelete="SET NULL")
     notes: str | None = _text()
+    confirmed_on: str | None = None
 
 
 class SideEffect(SQLModel, table=True):
@@ -275,6 +291,8 @@ class SideEffect(SQLModel, table=True):
     action: str | None = None
     patient_words: str | None = _text()
     notes: str | None = _text()
+    # Blamed on a whole regimen (not one of its drugs); drugs go in SideEffectDrug.
+    regimen_id: int | None = Field(default=None, foreign_key="regimen.id", ondelete="SET NULL")
 
 
 class SideEffectDrug(SQLModel, table=True):
@@ -334,6 +352,43 @@ class SupportiveCare(SQLModel, table=True):
     notes: str | None = None
 
 
+class MrdResult(SQLModel, table=True):
+    """One measurable-residual-disease test: what it found, how, how finely, on what."""
+
+    __table_args__ = (
+        CheckConstraint(_date_ok("date"), name="date_format"),
+        CheckConstraint("result IN ('negative','positive')", name="result_value"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    date: str
+    result: str
+    method: str | None = None
+    sensitivity: str | None = None  # "10^-5", "10^-6"
+    sample: str | None = None
+    regimen_id: int | None = Field(default=None, foreign_key="regimen.id", ondelete="SET NULL")
+    notes: str | None = _text()
+
+
+class HealthHistory(SQLModel, table=True):
+    """An answer to a screening question about health beyond the myeloma treatment:
+    "yes" (with when and what) or a checked "no". No row = not recorded."""
+
+    __table_args__ = (
+        CheckConstraint(_date_ok("date"), name="date_format"),
+        CheckConstraint(_date_ok("resolved"), name="resolved_format"),
+        CheckConstraint(_not_before("date", "resolved"), name="resolved_not_before_date"),
+        CheckConstraint("answer IN ('yes','no')", name="answer_value"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    topic: str
+    answer: str = "yes"
+    date: str | None = None  # when it began or was found; for "no": when that was checked
+    resolved: str | None = None  # when it ended, if it did
+    detail: str | None = None  # which cancer, which disease, which medicine ...
+    treated: bool | None = None
+    notes: str | None = _text()
+
+
 class Note(SQLModel, table=True):
     __table_args__ = (CheckConstraint(_date_ok("date"), name="date_format"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -373,6 +428,44 @@ class Override(SQLModel, table=True):
     created_at: str = Field(default_factory=_now)
 
 
+class TrialStudy(SQLModel, table=True):
+    """A trial's registry record the person brought, kept exactly as downloaded.
+
+    ``record_updated`` is the registry's own last-update date, ``brought_at`` when it
+    was brought into the journal: together they say how old the record is.
+    """
+
+    __tablename__ = "trial_study"
+    __table_args__ = (
+        CheckConstraint("nct_id GLOB 'NCT[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]'", name="nct_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    nct_id: str = Field(unique=True)
+    title: str | None = None
+    raw_record: str = Field(sa_column=Column(Text, nullable=False))  # the study JSON as brought
+    record_updated: str | None = None  # lastUpdatePostDateStruct.date (YYYY-MM[-DD])
+    brought_at: str = Field(default_factory=_now)  # UTC, ISO 8601
+    source_name: str | None = None  # the file it came from (name only)
+
+
+class TrialAnswer(SQLModel, table=True):
+    """A person's own answer to one criterion of a trial, shown as theirs."""
+
+    __tablename__ = "trial_answer"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('meets', 'does_not_meet', 'not_recorded', 'to_discuss')", name="status"
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    trial_id: int = Field(foreign_key="trial_study.id", ondelete="CASCADE")
+    criterion_index: int  # position in the checklist (-1 = the record's age fields)
+    criterion_text: str = Field(sa_column=Column(Text, nullable=False))  # words answered
+    status: str
+    note: str | None = _text()
+    answered_at: str = Field(default_factory=_now)
+
+
 #: Every table holding the person's data, parents before children (export order).
 RECORD_TABLES: tuple[type[SQLModel], ...] = (
     Person,
@@ -391,7 +484,11 @@ RECORD_TABLES: tuple[type[SQLModel], ...] = (
     LabResult,
     Ecog,
     SupportiveCare,
+    MrdResult,
+    HealthHistory,
     Note,
     Question,
     Override,
+    TrialStudy,
+    TrialAnswer,
 )

@@ -78,6 +78,17 @@ LABELS: dict[str, str] = {
     "beta2m_mg_l": "beta-2 microglobulin",
     "albumin_g_dl": "albumin",
     "part_of_id": "programme it belongs to",
+    "confirmed_on": "date it was confirmed",
+    "creatinine_mg_dl": "creatinine at diagnosis",
+    "ldh_u_l": "LDH at diagnosis",
+    "ldh_uln_u_l": "upper limit of normal for LDH",
+    "topic": "topic",
+    "answer": "answer",
+    "detail": "details",
+    "sensitivity": "sensitivity",
+    "sample": "sample",
+    "method": "method",
+    "result": "result",
 }
 
 TABLE_LABELS: dict[str, str] = {
@@ -100,6 +111,10 @@ TABLE_LABELS: dict[str, str] = {
     "note": "note",
     "question": "question",
     "override": "correction",
+    "mrdresult": "MRD test",
+    "healthhistory": "health history answer",
+    "trial_study": "trial record",
+    "trial_answer": "answer to a trial criterion",
 }
 
 
@@ -133,6 +148,9 @@ TABLE_FIELD_LABELS: dict[tuple[type[SQLModel], str], str] = {
     (m.DiseaseFeature, "resolved"): "date it went away",
     (m.SupportiveCare, "name"): "name of the medicine",
     (m.Override, "value"): "corrected value",
+    (m.HealthHistory, "date"): "date it began or was checked",
+    (m.HealthHistory, "resolved"): "date it ended",
+    (m.Progression, "date"): "date first met",
 }
 
 
@@ -151,13 +169,15 @@ DATE_FIELDS: dict[type[SQLModel], tuple[str, ...]] = {
     m.DoseChange: ("date",),
     m.Procedure: ("date", "end"),
     m.Response: ("date",),
-    m.Progression: ("date",),
+    m.Progression: ("date", "confirmed_on"),
     m.SideEffect: ("onset", "resolved"),
     m.LabResult: ("date",),
     m.Ecog: ("date",),
     m.SupportiveCare: ("start", "end"),
     m.Note: ("date",),
     m.Question: ("created", "asked_on"),
+    m.MrdResult: ("date",),
+    m.HealthHistory: ("date", "resolved"),
 }
 
 # (start field, end field) pairs where the end may not come before the start.
@@ -169,6 +189,8 @@ DATE_ORDER: dict[type[SQLModel], tuple[tuple[str, str], ...]] = {
     m.SideEffect: (("onset", "resolved"),),
     m.SupportiveCare: (("start", "end"),),
     m.Question: (("created", "asked_on"),),
+    m.Progression: (("date", "confirmed_on"),),
+    m.HealthHistory: (("date", "resolved"),),
 }
 
 ENUM_FIELDS: dict[type[SQLModel], dict[str, type[StrEnum]]] = {
@@ -208,6 +230,13 @@ ENUM_FIELDS: dict[type[SQLModel], dict[str, type[StrEnum]]] = {
     },
     m.LabResult: {"context": vocab.LabContext},
     m.Note: {"kind": vocab.NoteKind},
+    m.MrdResult: {
+        "result": vocab.MRDOutcome,
+        "method": vocab.MRDMethod,
+        "sensitivity": vocab.MRDSensitivity,
+        "sample": vocab.MRDSample,
+    },
+    m.HealthHistory: {"topic": vocab.HealthTopic, "answer": vocab.HealthAnswer},
 }
 
 # Inclusive numeric ranges: field -> (low, high, plain hint).
@@ -220,6 +249,9 @@ RANGES: dict[type[SQLModel], dict[str, tuple[float | None, float | None, str]]] 
         "beta2m_mg_l": (0, None, "Type the value in mg/L."),
         "albumin_g_dl": (0, 10, "Type the value in g/dL, e.g. 3.8."),
         "bmpc_percent": (0, 100, "Type a percentage between 0 and 100."),
+        "creatinine_mg_dl": (0.05, 30, "Type creatinine in mg/dL, e.g. 1.1 (umol/L / 88.4)."),
+        "ldh_u_l": (1, 20000, "Type LDH in U/L, e.g. 230."),
+        "ldh_uln_u_l": (1, 5000, "Type the lab's upper limit for LDH in U/L, e.g. 250."),
     },
     m.CytogeneticResult: {
         "percent": (0, 100, "Type a percentage between 0 and 100."),
@@ -572,7 +604,41 @@ def _dose_change(c: m.DoseChange, dates, errors, bad, parent) -> None:
         )
 
 
+def _health(h: m.HealthHistory, dates, errors, bad, parent) -> None:
+    if h.answer != vocab.HealthAnswer.NO or "answer" in bad:
+        return
+    if h.resolved is not None and "resolved" not in bad:
+        errors.append(
+            FieldError(
+                "resolved",
+                "The answer is 'no', so there is nothing that ended. Leave the end date "
+                "empty, or change the answer to 'yes' if it happened and is over.",
+            )
+        )
+    if h.treated and "treated" not in bad:
+        errors.append(
+            FieldError(
+                "treated",
+                "The answer is 'no', so nothing was treated. Leave 'treated' empty, or "
+                "change the answer to 'yes'.",
+            )
+        )
+
+
+def _progression(p: m.Progression, dates, errors, bad, parent) -> None:
+    if p.confirmed_on is not None and p.confirmed is False and "confirmed" not in bad:
+        errors.append(
+            FieldError(
+                "confirmed",
+                "A date confirmed is given, but 'confirmed' is not ticked. Tick it, or "
+                "clear the date confirmed.",
+            )
+        )
+
+
 _SPECIFIC = {
+    m.Progression: _progression,
+    m.HealthHistory: _health,
     m.DoseChange: _dose_change,
     m.Regimen: _regimen,
     m.RegimenDrug: _drug,

@@ -76,7 +76,8 @@ class AppController:
         self.window.set_context(ctx)
         self.settings.add_recent(str(store.path))
 
-    def open_path(self, path: str | Path, *, quiet: bool = False) -> bool:
+    def open_path(self, path: str | Path, *, quiet: bool = False, passphrase=None) -> bool:
+        from journal.store.crypto import PassphraseNeededError
         from journal.store.db import open_journal
 
         path = Path(path)
@@ -93,7 +94,15 @@ class AppController:
                 )
             return False
         try:
-            store = open_journal(path)
+            try:
+                store = open_journal(path, passphrase=passphrase)
+            except PassphraseNeededError:
+                from journal.ui.privacy import ask_key
+
+                key = ask_key(self.window, path)  # checks it, with another try when wrong
+                if key is None:
+                    return False
+                store = open_journal(path, passphrase=key)
         except Exception as exc:
             self.explain_open_error(path, exc)
             return False
@@ -127,7 +136,9 @@ class AppController:
         if restore is not None and box.clickedButton() is restore:
             self.restore_into(path, backups[0])
 
-    def create_path(self, path: str | Path, name: str | None) -> bool:
+    def create_path(
+        self, path: str | Path, name: str | None, passphrase: str | None = None
+    ) -> bool:
         from journal.store.db import create_journal
 
         path = Path(path)
@@ -140,7 +151,7 @@ class AppController:
             return False
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            store = create_journal(path)
+            store = create_journal(path, passphrase=passphrase)
         except Exception as exc:
             self.explain_open_error(path, exc)
             return False
@@ -152,11 +163,11 @@ class AppController:
         self._attach(store)
         return True
 
-    def create_default(self, name: str | None) -> bool:
+    def create_default(self, name: str | None, passphrase: str | None = None) -> bool:
         path = default_path()
         if path.exists():
             return self.open_path(path)
-        return self.create_path(path, name or None)
+        return self.create_path(path, name or None, passphrase)
 
     def open_demo(self) -> None:
         path = demo_path()
@@ -216,7 +227,7 @@ class AppController:
         def work(_c):
             from journal.store.backup import check_journal
 
-            return check_journal(ctx.store.path)
+            return check_journal(ctx.store.path, getattr(ctx.store, "key", None))
 
         def done(report) -> None:
             ok = getattr(report, "ok", None)
@@ -264,13 +275,22 @@ class AppController:
 
     def restore_into(self, target: Path, backup) -> None:
         from journal.store.backup import restore
+        from journal.store.crypto import looks_encrypted
 
+        source = Path(getattr(backup, "path", backup))
+        key = None
+        if looks_encrypted(source):  # asks for the passphrase the journal had back then
+            from journal.ui.privacy import ask_key
+
+            key = ask_key(self.window, source, "backup")
+            if key is None:
+                return
         try:
-            restore(getattr(backup, "path", backup), target)
+            restore(source, target, passphrase=key)
         except Exception as exc:
             QMessageBox.warning(self.window, "Restore failed", str(exc))
             return
-        self.open_path(target)
+        self.open_path(target, passphrase=key)
 
     # -- exchange -----------------------------------------------------------------
     def export_journal(self) -> None:
@@ -282,6 +302,10 @@ class AppController:
         )
         if not out:
             return
+        from journal.ui.privacy import note_plain_export
+
+        # Once: exports are not encrypted, even from an encrypted journal.
+        note_plain_export(self.window, self.settings, encrypted=ctx.store.key is not None)
         from journal.ui.tasks import run_task
 
         def work(control):

@@ -107,6 +107,10 @@ class ChangeCommand(QUndoCommand):
         self.ctx.notify(self.change)
 
 
+#: Tables whose changes leave the history (and so the summary) as it was.
+_OUTSIDE_HISTORY = frozenset({"trial_study", "trial_answer"})
+
+
 class JournalContext(QObject):
     changed = Signal(object)
     error = Signal(str)  # a plain message for the window to show
@@ -217,9 +221,12 @@ class JournalContext(QObject):
             return None
 
     def notify(self, change: Any = None) -> None:
-        self._generation += 1
-        self._history = None
-        self._summary = None
+        tables = getattr(change, "tables", None)
+        # Trial records and answers are not part of the history: the facts stay valid.
+        if not (tables and set(tables) <= _OUTSIDE_HISTORY):
+            self._generation += 1
+            self._history = None
+            self._summary = None
         self.changed.emit(change)
 
     # -- navigation ---------------------------------------------------------------

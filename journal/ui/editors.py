@@ -33,7 +33,9 @@ def make_field_widget(ctx, spec: F, *, exclude_id: int | None = None) -> QWidget
     if spec.kind == "date":
         return fw.PartialDateEdit(spec.label, optional=not spec.required)
     if spec.kind == "enum":
-        return fw.EnumCombo(list(spec.choices), optional=not spec.required)
+        return fw.EnumCombo(
+            list(spec.choices), optional=not spec.required, labels=dict(spec.labels) or None
+        )
     if spec.kind == "ecog":
         return fw.EnumCombo(list(ECOG_TEXT), optional=False, labels=ECOG_TEXT)
     if spec.kind == "labtest":
@@ -55,6 +57,8 @@ def make_field_widget(ctx, spec: F, *, exclude_id: int | None = None) -> QWidget
         )
     if spec.kind == "bool":
         return fw.CheckEdit(spec.label)
+    if spec.kind == "yesno":  # yes / no / not recorded, for a field that may be unknown
+        return fw.EnumCombo([True, False], optional=True, labels={True: "yes", False: "no"})
     if spec.kind == "longtext":
         return fw.LongTextEdit()
     if spec.kind == "regimen":

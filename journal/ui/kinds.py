@@ -18,13 +18,14 @@ from journal.store import models as m
 class F:
     name: str
     label: str
-    kind: str = "text"  # text longtext date enum int float bool regimen ecog
+    kind: str = "text"  # text longtext date enum int float bool yesno regimen ecog
     required: bool = False
     choices: tuple[str, ...] = ()
     help: str = ""
     terms: tuple[str, ...] = ()  # glossary words explained in the tooltip
     minimum: float | None = None
     maximum: float | None = None
+    labels: tuple[tuple[str, str], ...] = ()  # enum value -> plainer words shown instead
 
 
 @dataclass(frozen=True)
@@ -53,13 +54,14 @@ def _e(enum) -> tuple[str, ...]:
     return tuple(v.value for v in enum)
 
 
-ECOG_TEXT = {
-    0: "0 - Fully active, no restrictions",
-    1: "1 - Can't do heavy work, but can walk and do light work (house or office)",
-    2: "2 - Up and about more than half the day; can look after myself but cannot work",
-    3: "3 - In bed or a chair more than half the day; limited self-care",
-    4: "4 - In bed or a chair all day; cannot look after myself",
-}
+def _question_labels() -> tuple[tuple[str, str], ...]:
+    # The same plain wording as the Overview and the summary use for each question.
+    from journal.domain.exclusions import QUESTIONS
+
+    return tuple((q.topic.value, q.label) for q in QUESTIONS if q.topic is not None)
+
+
+ECOG_TEXT = {score: f"{score} - {plain}" for score, (plain, _) in vocab.ECOG_SCALE.items()}
 
 NOTES = F("notes", "Notes", "longtext")
 
@@ -128,6 +130,26 @@ KINDS: dict[str, Kind] = {
                 ),
                 F("albumin_g_dl", "Albumin at diagnosis (g/dL)", "float", minimum=0),
                 F("ldh_high", "LDH above normal at diagnosis", "bool"),
+                F(
+                    "creatinine_mg_dl",
+                    "Creatinine at diagnosis (mg/dL; umol/L divided by 88.4)",
+                    "float",
+                    minimum=0,
+                    help="A kidney test; staging and some trials ask for it at diagnosis.",
+                ),
+                F(
+                    "ldh_u_l",
+                    "LDH at diagnosis (U/L)",
+                    "float",
+                    minimum=0,
+                    help="An enzyme; high LDH at diagnosis counts as high risk.",
+                ),
+                F(
+                    "ldh_uln_u_l",
+                    "Upper limit of normal for that LDH (U/L, from the lab report)",
+                    "float",
+                    minimum=0,
+                ),
                 F(
                     "bmpc_percent",
                     "Plasma cells in the marrow (%)",
@@ -390,7 +412,13 @@ KINDS: dict[str, Kind] = {
             m.Progression,
             "progression",
             (
-                F("date", "Date", "date", required=True),
+                F(
+                    "date",
+                    "Date first met (the first test that showed it)",
+                    "date",
+                    required=True,
+                    terms=("progression",),
+                ),
                 F(
                     "kind",
                     "Kind",
@@ -400,13 +428,21 @@ KINDS: dict[str, Kind] = {
                     terms=("progression", "relapse"),
                 ),
                 F("confirmed", "Confirmed by the doctor", "bool"),
+                F(
+                    "confirmed_on",
+                    "Date confirmed (the second test, if there was one)",
+                    "date",
+                    help="Doctors confirm a progression with a second test; "
+                    "the date first met stays the progression date.",
+                ),
                 F("regimen_id", "During or after regimen", "regimen"),
                 NOTES,
             ),
             (
-                ("date", "Date"),
+                ("date", "First met"),
                 ("kind", "Kind"),
                 ("confirmed", "Confirmed"),
+                ("confirmed_on", "Confirmed on"),
                 ("regimen_id", "Regimen"),
             ),
             "kind",
@@ -440,6 +476,13 @@ KINDS: dict[str, Kind] = {
                 F("resolved", "Gone since (empty = still there)", "date"),
                 F("serious", "Serious (hospital stay or life-threatening)", "bool"),
                 F("action", "What was done", "enum", choices=_e(vocab.AEAction)),
+                F(
+                    "regimen_id",
+                    "Blamed on a whole regimen (not one drug)",
+                    "regimen",
+                    terms=("regimen",),
+                    help="When the doctor blamed the combination rather than one of its drugs.",
+                ),
                 F("patient_words", "In your own words", "longtext"),
                 NOTES,
             ),
@@ -513,6 +556,97 @@ KINDS: dict[str, Kind] = {
             "start",
         ),
         Kind(
+            "mrd",
+            m.MrdResult,
+            "MRD test",
+            (
+                F("date", "Date of the sample", "date", required=True),
+                F(
+                    "result",
+                    "Result",
+                    "enum",
+                    choices=_e(vocab.MRDOutcome),
+                    required=True,
+                    terms=("MRD",),
+                    help="Negative: no myeloma cells found at the test's sensitivity.",
+                ),
+                F(
+                    "method",
+                    "How it was tested (method)",
+                    "enum",
+                    choices=_e(vocab.MRDMethod),
+                    help="Sequencing (NGS, e.g. clonoSEQ) or flow cytometry (NGF).",
+                ),
+                F(
+                    "sensitivity",
+                    "How fine the test is (sensitivity)",
+                    "enum",
+                    choices=_e(vocab.MRDSensitivity),
+                    help="10^-5 finds 1 myeloma cell in 100,000; 10^-6 one in a million.",
+                ),
+                F("sample", "Sample", "enum", choices=_e(vocab.MRDSample)),
+                F("regimen_id", "After or during regimen", "regimen"),
+                NOTES,
+            ),
+            (
+                ("date", "Date"),
+                ("result", "Result"),
+                ("sensitivity", "Sensitivity"),
+                ("method", "Method"),
+                ("sample", "Sample"),
+            ),
+            "result",
+            "date",
+        ),
+        Kind(
+            "health",
+            m.HealthHistory,
+            "health history answer",
+            (
+                F(
+                    "topic",
+                    "Question (what trial teams ask about)",
+                    "enum",
+                    choices=_e(vocab.HealthTopic),
+                    required=True,
+                    labels=_question_labels(),
+                    help="One answer per question. A question with no answer shows as "
+                    "'not recorded' on the summary, which is not the same as 'no'.",
+                ),
+                F(
+                    "answer",
+                    "Answer",
+                    "enum",
+                    choices=_e(vocab.HealthAnswer),
+                    required=True,
+                    help="'no' means it was checked or asked and is not the case.",
+                ),
+                F(
+                    "date",
+                    "When it began or was found (for 'no': when it was checked)",
+                    "date",
+                    terms=("partial date",),
+                ),
+                F("resolved", "When it ended (empty = still there or not known)", "date"),
+                F(
+                    "detail",
+                    "Details (which cancer, which disease, which medicine, test result...)",
+                ),
+                F("treated", "Was it treated?", "yesno"),
+                NOTES,
+            ),
+            (
+                ("topic", "Question"),
+                ("answer", "Answer"),
+                ("date", "When"),
+                ("detail", "Details"),
+                ("resolved", "Ended"),
+            ),
+            "topic",
+            "date",
+            {"answer": "yes"},
+        ),
+        Kind(
             "note",
             m.Note,
             "note",
@@ -570,6 +704,8 @@ REF_ALIASES = {
     "sideeffect": "side_effect",
     "isotypes": "isotype",
     "features": "feature",
+    "mrdresult": "mrd",
+    "healthhistory": "health",
 }
 
 

@@ -46,6 +46,7 @@ PAGES: list[tuple[str, str, str]] = [
     ("Side effects", "side_effects", "Side effects with their grade and what was done"),
     ("Labs", "labs", "Blood and urine test results, and the daily-life score"),
     ("Notes & questions", "notes", "Your notes and questions for the next visit"),
+    ("Trials", "trials", "A trial's criteria beside your own facts, to prepare the call"),
     ("Summary", "summary", "The printable summary for a trial team or a visit"),
     ("About me & diagnosis", "about", "Personal details, diagnosis and genetic tests"),
 ]
@@ -61,7 +62,15 @@ TABBED: dict[str, list[tuple[str, str, str]]] = {
             "Medicines that protect bones, prevent infections and so on.",
         ),
     ],
-    "responses": [("response", "Responses", ""), ("progression", "Progressions and relapses", "")],
+    "responses": [
+        ("response", "Responses", ""),
+        ("progression", "Progressions and relapses", ""),
+        (
+            "mrd",
+            "MRD tests",
+            "Very sensitive marrow tests for myeloma cells left (minimal residual disease).",
+        ),
+    ],
     "side_effects": [("side_effect", "Side effects", "")],
     "labs": [("lab", "Test results", ""), ("ecog", "Daily-life score (ECOG)", "")],
     "notes": [("question", "Questions for the next visit", ""), ("note", "Notes", "")],
@@ -71,6 +80,13 @@ TABBED: dict[str, list[tuple[str, str, str]]] = {
         ("cytogenetic", "Genetic tests (FISH)", ""),
         ("isotype", "Type changes", ""),
         ("feature", "Disease features", ""),
+        (
+            "health",
+            "Health history for trials",
+            "What trial teams ask about besides the myeloma treatment: other cancers, heart, "
+            "clots, infections, eyes... Answer 'no' when it was checked; a question left "
+            "out shows as 'not recorded'.",
+        ),
     ],
 }
 
@@ -233,6 +249,7 @@ class MainWindow(QMainWindow):
                 "Ctrl+I",
                 "Read a journal exchange file into a new journal",
             ),
+            *self._interop_actions(f),
         ]
         self.print_action = self._act(
             f,
@@ -242,6 +259,10 @@ class MainWindow(QMainWindow):
             "Print the summary shown on the Summary page",
         )
         self.journal_actions.append(self.print_action)
+        f.addSeparator()
+        from journal.ui.privacy import install_menu
+
+        install_menu(self, f)  # Lock now, Lock when idle, Encrypt / Change passphrase / Decrypt
         f.addSeparator()
         self._act(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
@@ -457,12 +478,15 @@ class MainWindow(QMainWindow):
     def _dropped_file(event) -> str | None:
         urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
         files = [u.toLocalFile() for u in urls if u.isLocalFile()]
-        if len(files) == 1 and files[0].lower().endswith((".json", ".sqlite", ".db")):
+        if len(files) == 1 and files[0].lower().endswith(
+            (".json", ".sqlite", ".db", ".xml", ".zip")
+        ):
             return files[0]
         return None
 
     def open_dropped(self, path: str) -> None:
-        """A journal file opens; an exchange file is imported into a new journal."""
+        """A journal file opens; an exchange file is imported into a new journal; a trial's
+        registry record is brought to the Trials page."""
         from journal.services.files import FileKind, sniff_file
 
         kind = sniff_file(path)
@@ -470,12 +494,16 @@ class MainWindow(QMainWindow):
             self.open_path(path)
         elif kind is FileKind.EXCHANGE:
             self._controller().import_journal(path)
+        elif kind is FileKind.TRIAL_RECORD and self.ctx is not None:
+            n = next(i for i, p in enumerate(PAGES) if p[1] == "trials")
+            self.go_to(n)
+            self.page(n).bring_file(path)
         elif kind is FileKind.TRIAL_RECORD:
             QMessageBox.information(
                 self,
                 "Treatment Journal",
-                "This is a clinical trial's registry record. Trial records can be brought "
-                "in from the Trials page.",
+                "This is a clinical trial's registry record. Open or start your journal "
+                "first, then drop it again: it is kept with your journal.",
             )
         else:
             QMessageBox.warning(
@@ -560,6 +588,10 @@ class MainWindow(QMainWindow):
             from journal.ui.overview import OverviewPage
 
             return OverviewPage(ctx)
+        if key == "trials":
+            from journal.ui.trials_page import TrialsPage
+
+            return TrialsPage(ctx)
         if key in ("timeline", "summary"):
             mod, cls, what = {
                 "timeline": (
@@ -620,9 +652,14 @@ class MainWindow(QMainWindow):
         return app.controller_for(self)
 
     def new_journal(self) -> None:
+        from journal.ui.privacy import NewPassphraseDialog
+
         path, _ = QFileDialog.getSaveFileName(self, "New journal", "", "Journal (*.sqlite)")
-        if path:
-            self._controller().create_path(path, None)
+        if not path:
+            return
+        offer = NewPassphraseDialog(Path(path), self, allow_none=True)  # recommended, not forced
+        if offer.exec():
+            self._controller().create_path(path, None, offer.result_passphrase)
 
     def open_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -635,7 +672,8 @@ class MainWindow(QMainWindow):
         return self._controller().open_path(path)
 
     def create_default(self, name: str) -> None:
-        self._controller().create_default(name)
+        passphrase = self.welcome.passphrase() if self.welcome is not None else None
+        self._controller().create_default(name, passphrase)
 
     def open_demo(self) -> None:
         self._controller().open_demo()
@@ -651,6 +689,36 @@ class MainWindow(QMainWindow):
 
     def export_journal(self) -> None:
         self._controller().export_journal()
+
+    def _interop_actions(self, f) -> list[QAction]:
+        # CSV/FHIR out and portal results in: journal/ui/interop_dialogs.py.
+        from journal.ui import interop_dialogs as io
+
+        export = f.addMenu("E&xport as")
+        return [
+            export.menuAction(),
+            self._act(
+                export,
+                "&CSV for spreadsheets...",
+                lambda: io.export_as(self, self.ctx, "csv"),
+                None,
+                "One CSV file per kind of record, in a zip, for LibreOffice or Excel",
+            ),
+            self._act(
+                export,
+                "&FHIR R4 for health records...",
+                lambda: io.export_as(self, self.ctx, "fhir"),
+                None,
+                "One FHIR R4 Bundle for doctors' and research systems",
+            ),
+            self._act(
+                f,
+                "Import &results from portal...",
+                lambda: io.import_results(self, self.ctx),
+                None,
+                "Add lab results downloaded from a patient portal (FHIR or CSV)",
+            ),
+        ]
 
     def import_journal(self) -> None:
         self._controller().import_journal()

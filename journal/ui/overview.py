@@ -63,12 +63,29 @@ SECTIONS = {
     "refractory": "Treatment history",
     "labels": "Treatment history",
     "status": "Treatment history",
+    "not_assessable": "Treatment history",
+    "refractory_classes": "Treatment history",
+    "mammoth": "Treatment history",
+    "last_line": "Treatment history",
+    "last_progression": "Treatment history",
+    "asct_to_pd": "Treatment history",
+    "disagreement": "Treatment history",
     "response": "Treatment history",
     "last_dose": "Last doses (trials ask how long ago)",
     "side_effect": "Side effects still going on",
     "lab": "Latest blood tests",
     "ecog": "Daily life",
+    "egfr": "Latest blood tests",
+    "exclusion_yes": "Health questions trial teams ask",
+    "exclusion_no": "Health questions trial teams ask",
+    "exclusion_missing": "Health questions trial teams ask",
     "override": "Your corrections",
+}
+
+_STATUS_WORDS = {
+    "yes": ("exclusion_yes", "Answered yes"),
+    "no": ("exclusion_no", "Checked: no"),
+    "not_recorded": ("exclusion_missing", "Not recorded yet"),
 }
 
 
@@ -139,11 +156,16 @@ def overview_facts(data: dict) -> list[Fact]:
     ledger = data.get("ledger") or {}
     drugs = ledger.get("drugs") or {}
     refr = [d for d in drugs.values() if d.get("refractory")]
+    unknown = [d for d in drugs.values() if d.get("refractory_state") == "not assessable"]
     facts.append(
         Fact(
             "refractory",
             "Refractory to",
-            ", ".join(d["name"] for d in refr) if refr else "no drug, by the rules",
+            ", ".join(d["name"] for d in refr)
+            if refr
+            else "no drug so far; see below for those it cannot tell"
+            if unknown
+            else "no drug, by the rules",
             "refractory (" + (ledger.get("rule_set") or {}).get("name", "imwg").upper() + " rule)",
             [t for d in refr for t in d.get("traces", [])]
             or [
@@ -154,7 +176,41 @@ def overview_facts(data: dict) -> list[Fact]:
             glossary=("refractory",),
         )
     )
-    labels = [lab for lab in (ledger.get("labels") or {}).values() if lab.get("applies")]
+    if unknown:
+        # Issue 9 item 4: "cannot tell" is said in words, never shown as "no".
+        facts.append(
+            Fact(
+                "not_assessable",
+                "Cannot tell yet whether refractory to",
+                ", ".join(d["name"] for d in unknown),
+                "refractoriness not assessable",
+                [
+                    t
+                    for d in unknown
+                    for t in d.get("traces", [])
+                    if t["rule"] == "ledger.refractory.not_assessable"
+                ],
+                "refractory",
+                glossary=("refractory",),
+            )
+        )
+    rc = ledger.get("refractory_classes")
+    if rc:
+        facts.append(
+            Fact(
+                "refractory_classes",
+                "Drug families it stopped responding to",
+                ", ".join(rc.get("classes") or []) or "none",
+                "refractory drug classes",
+                [rc["trace"]] if rc.get("trace") else [],
+                "refractory",
+                glossary=("refractory",),
+            )
+        )
+    # A label implied by a stronger one that applies is not printed again (issue 9 item 6).
+    labels = [
+        lab for lab in (ledger.get("labels") or {}).values() if lab.get("shown", lab.get("applies"))
+    ]
     if ledger:
         facts.append(
             Fact(
@@ -177,6 +233,88 @@ def overview_facts(data: dict) -> list[Fact]:
                 glossary=("triple-class refractory", "exposed"),
             )
         )
+    mg = ledger.get("mammoth_group")
+    if mg and mg.get("group"):
+        facts.append(
+            Fact(
+                "mammoth",
+                "Group in the MAMMOTH study's terms",
+                mg["group"],
+                "MAMMOTH group (one per person)",
+                [mg["trace"]] if mg.get("trace") else [],
+                "refractory",
+                glossary=("triple-class refractory",),
+            )
+        )
+    ll = ledger.get("last_line")
+    if ll and ll.get("line") is not None:
+        word = {
+            "refractory": "yes",
+            "not refractory": "no",
+            "not assessable": "cannot tell (not assessable)",
+        }.get(ll.get("state"), ll.get("state") or "")
+        facts.append(
+            Fact(
+                "last_line",
+                "Refractory to the last treatment line",
+                f"{word} (line {ll['line']})",
+                "refractory to last line",
+                [ll["trace"]] if ll.get("trace") else [],
+                "refractory",
+                glossary=("refractory",),
+            )
+        )
+    lp = ledger.get("last_progression")
+    if lp and lp.get("date"):
+        ago = lp.get("days_since")
+        facts.append(
+            Fact(
+                "last_progression",
+                "Time since the myeloma last progressed",
+                f"{lp.get('date_display') or show_date(lp['date'])}"
+                + (
+                    f", {'about ' if len(lp['date']) < 10 else ''}{_days(ago)}"
+                    f" ({lp.get('months_since')} months)"
+                    if ago is not None
+                    else ""
+                ),
+                "time since last progression",
+                [lp["trace"]] if lp.get("trace") else [],
+                "record",
+                [lp["ref"]] if lp.get("ref") and not lp["ref"].startswith("computed:") else [],
+                glossary=("relapse",),
+            )
+        )
+    er = ledger.get("early_relapse") or {}
+    if er.get("frontline_asct") and er.get("months_from_first_asct") is not None:
+        facts.append(
+            Fact(
+                "asct_to_pd",
+                "From the first transplant to the first progression",
+                f"{er['months_from_first_asct']} months (transplant "
+                f"{show_date(er['frontline_asct'])}, progression "
+                f"{show_date(er.get('first_progression'))})",
+                "frontline ASCT to first progression (functional high risk)",
+                [er["trace"]] if er.get("trace") else [],
+                glossary=("relapse",),
+            )
+        )
+    for ln in lines.get("lines", []):
+        dis = (ln.get("best_response") or {}).get("disagreement")
+        used = (ln.get("best_response") or {}).get("used") or {}
+        if dis:
+            comp = ((ln.get("best_response") or {}).get("computed") or {}).get("category")
+            clin = ((ln.get("best_response") or {}).get("clinician") or {}).get("category")
+            facts.append(
+                Fact(
+                    f"disagreement:{ln['number']}",
+                    f"Labs and clinic disagree (line {ln['number']})",
+                    f"labs: {comp}; clinic: {clin}; the rules use {used.get('category')}",
+                    "best response: computed vs entered",
+                    [dis["trace"]] if dis.get("trace") else [],
+                    glossary=tuple(c for c in (comp, clin) if c),
+                )
+            )
     status = ledger.get("disease_status")
     if status:
         facts.append(
@@ -289,6 +427,8 @@ def overview_facts(data: dict) -> list[Fact]:
             )
         )
 
+    facts += _kidney_and_screening_facts(data)
+
     ecog = data.get("ecog")
     if ecog:
         facts.append(
@@ -337,6 +477,66 @@ def overview_facts(data: dict) -> list[Fact]:
     return facts
 
 
+def _kidney_and_screening_facts(data: dict) -> list[Fact]:
+    """The computed eGFR, then the screening questions grouped by answer: yes (with
+    dates), checked no, and not recorded, which is said rather than left out."""
+    out: list[Fact] = []
+    egfr = data.get("egfr_computed")
+    if egfr:
+        if egfr.get("value") is not None:
+            value = (
+                f"{egfr['value']} {egfr['unit']}, computed from the creatinine of "
+                f"{show_date(egfr.get('date'))}"
+            )
+        else:
+            value = egfr.get("missing") or "could not be computed"
+        out.append(
+            Fact(
+                "egfr",
+                "Kidney filtering (eGFR)",
+                value,
+                "eGFR, CKD-EPI 2021 (computed)",
+                [egfr["trace"]],
+                "record",
+                list(egfr["trace"].get("records", [])),
+            )
+        )
+    groups: dict[str, list[dict]] = {"yes": [], "no": [], "not_recorded": []}
+    for item in data.get("exclusions") or []:
+        groups.setdefault(item["status"], []).append(item)
+    for status, items in groups.items():
+        if not items:
+            continue
+        key, question = _STATUS_WORDS[status]
+        if status == "yes":
+            parts = [
+                f"{x['label']} ({show_date(x['date']) or 'date not recorded'}"
+                + ("; still going on" if x.get("ongoing") else "")
+                + ")"
+                for x in items
+            ]
+        elif status == "no":
+            parts = [f"{x['label']} ({show_date(x['date']) or 'date not recorded'})" for x in items]
+        else:
+            parts = [x["label"] for x in items]
+        refs = [r for x in items for r in x.get("records", [])]
+        out.append(
+            Fact(
+                key,
+                question,
+                "; ".join(parts),
+                "answer under About me & diagnosis > Health history for trials"
+                if status == "not_recorded"
+                else "screening exclusions",
+                [x["trace"] for x in items],
+                "record" if refs else None,
+                refs,
+                overridden=any(x.get("overridden") for x in items),
+            )
+        )
+    return out
+
+
 def describe_ref(ctx, ref: str) -> str | None:
     """A record named for people ("response VGPR, 4 Nov 2025") instead of "response:3"."""
     from journal.ui.kinds import parse_ref
@@ -369,6 +569,13 @@ RULE_TITLES: dict[str, str] = {
     "ledger.label": "Label used by clinical trials",
     "ledger.status": "Where the disease stands (relapsed or refractory)",
     "ledger.early_relapse": "Early relapse after the first treatment",
+    "ledger.refractory.not_assessable": "Refractory to a drug: cannot tell yet",
+    "ledger.refractory_classes": "Drug families it stopped responding to",
+    "ledger.mammoth_group": "Group in the MAMMOTH study's terms",
+    "ledger.last_line": "Refractory to the last treatment line",
+    "ledger.last_progression": "Time since the last progression",
+    "ledger.progression": "A progression the rules counted",
+    "response.disagreement": "Labs and clinic disagree about the response",
     "ledger.car_t_outcome": "Result of CAR-T treatment",
     "ledger.override": "Your correction",
     "ledger": "Drugs received",
@@ -398,6 +605,8 @@ RULE_TITLES: dict[str, str] = {
     "ctcae.lab": "Side effect grade from a blood test",
     "ctcae": "Side effect grade",
     "labs.latest": "Latest blood test",
+    "kidney.egfr": "Kidney filtering (eGFR) computed from creatinine",
+    "exclusions": "Health question trial teams ask",
     "ecog.entered": "Daily activity level, as entered",
     "override": "Your correction",
     "summary.notice": "About these results",
@@ -550,7 +759,9 @@ class RefractoryCorrection(QDialog):
         self.drug.setAccessibleName("Drug")
         for d in sorted(drugs.values(), key=lambda d: d["name"]):
             if d.get("exposed"):
-                now = "refractory" if d.get("refractory") else "not refractory"
+                now = d.get("refractory_state") or (
+                    "refractory" if d.get("refractory") else "not refractory"
+                )
                 self.drug.addItem(f"{d['name']} (now: {now})", d["drug_id"])
         for name, c in sorted((classes or {}).items()):
             if c.get("exposed"):
@@ -720,7 +931,8 @@ class OverviewPage(QScrollArea):
             q.setWordWrap(True)
             q.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
             value = html.escape(fact.value)
-            if fact.key == "labels":  # a long list reads better one label per line
+            if fact.key in ("labels", "exclusion_yes", "exclusion_no", "exclusion_missing"):
+                # a long list reads better one item per line
                 value = value.replace("; ", "<br>")
             if fact.overridden:
                 value += " <b>[corrected by you]</b>"

@@ -704,4 +704,131 @@ def lab_editor(ctx, kind, row=None, parent=None):
     return BloodTestForm(ctx, kind, None, parent)
 
 
-SPECIAL = {"regimen": RegimenEditor, "side_effect": SideEffectEditor, "lab": lab_editor}
+# -- health history for trial screening ---------------------------------------------------
+
+
+class HealthChecklist(RecordEditor):
+    """Answer the screening questions in one go: for each, yes (with details) or no, all
+    dated by when they were asked or checked. Questions left alone stay 'not recorded';
+    questions already answered show their answer (open that row to change it)."""
+
+    CHOICES = ("(not recorded)", "yes", "no")
+
+    def __init__(self, ctx, kind=None, row=None, parent=None):
+        super().__init__(ctx, KINDS["health"], None, parent)
+        self.setWindowTitle("Answer health questions for trial screening")
+        self.setAccessibleName(self.windowTitle())
+
+    def add_field(self, spec):  # only the date is a generic field; the grid is built below
+        if spec.name == "date":
+            spec = type(spec)(
+                "date",
+                "Date asked or checked (e.g. the screening visit)",
+                "date",
+                help="Used for every answer below; open an answer later to give its own dates.",
+            )
+            return super().add_field(spec)
+        return None
+
+    def build_extra_bottom(self) -> None:
+        from journal.domain.exclusions import QUESTIONS
+        from journal.domain.vocab import HealthTopic
+
+        answered: dict[str, list[str]] = {}
+        for r in self.ctx.rows(m.HealthHistory) if self.ctx is not None else []:
+            answered.setdefault(r["topic"], []).append(r["answer"])
+        labels = {q.topic: q.label for q in QUESTIONS}
+        intro = QLabel(
+            "Choose yes or no for what you know. Leave '(not recorded)' where you do not "
+            "know: the summary then says 'not recorded', never 'no'."
+        )
+        intro.setWordWrap(True)
+        self.form.addRow(intro)
+        grid_box = QWidget()
+        grid = QGridLayout(grid_box)
+        grid.setContentsMargins(0, 0, 0, 0)
+        for c, h in enumerate(("Question", "Answer", "Details (what, which, result)")):
+            grid.addWidget(QLabel(f"<b>{h}</b>"), 0, c)
+        self.answers: dict[str, QComboBox] = {}
+        self.details: dict[str, QLineEdit] = {}
+        for r, topic in enumerate(HealthTopic, start=1):
+            plain = labels.get(topic.value, topic.value)
+            name = QLabel(plain)
+            name.setWordWrap(True)
+            combo = QComboBox()
+            for choice in self.CHOICES:
+                combo.addItem(choice)
+            combo.setAccessibleName(plain)
+            detail = QLineEdit()
+            detail.setAccessibleName(f"{plain}: details")
+            name.setBuddy(combo)
+            have = answered.get(topic.value)
+            if have:
+                combo.clear()  # show the saved answer, not "(not recorded)"
+                combo.addItem(f"{', '.join(have)} (saved)")
+                combo.setEnabled(False)
+                detail.setEnabled(False)
+                detail.setPlaceholderText(f"already answered: {', '.join(have)}")
+                combo.setToolTip("Already answered; open that answer in the list to change it.")
+            grid.addWidget(name, r, 0)
+            grid.addWidget(combo, r, 1)
+            grid.addWidget(detail, r, 2)
+            self.answers[topic.value] = combo
+            self.details[topic.value] = detail
+            EnterDoes(detail, lambda t=topic.value: self._next(t))
+        self.form.addRow(grid_box)
+
+    def _next(self, topic: str) -> None:
+        topics = [t for t, c in self.answers.items() if c.isEnabled()]
+        i = topics.index(topic)
+        target = self.answers[topics[i + 1]] if i + 1 < len(topics) else self.save_button
+        target.setFocus(Qt.FocusReason.TabFocusReason)
+
+    def items(self) -> list[m.HealthHistory]:
+        date = self.widgets["date"].value()
+        out = []
+        for topic, combo in self.answers.items():
+            answer = combo.currentText()
+            if not combo.isEnabled() or answer not in ("yes", "no"):
+                continue
+            detail = self.details[topic].text().strip() or None
+            out.append(m.HealthHistory(topic=topic, answer=answer, date=date, detail=detail))
+        return out
+
+    def save(self) -> None:
+        from journal.services import actions
+
+        errs = self.local_errors()
+        if errs:
+            self.show_errors(errs)
+            return
+        items = self.items()
+        if not items:
+            self.show_errors({}, ["Choose yes or no for at least one question."])
+            return
+        try:
+            self.saved_change = self.ctx.apply(actions.record_health_answers, items)
+        except Exception as exc:
+            per, general = explain_error(exc)
+            item = getattr(exc, "item", None)
+            if item and item.startswith("items["):
+                topic = items[int(item[6 : item.index("]")])].topic
+                general = [f"{topic}: {' '.join(per.values())}", *general]
+                per = {k: v for k, v in per.items() if k == "date"}
+            self.show_errors(per, general)
+            return
+        self.accept()
+
+
+def health_editor(ctx, kind, row=None, parent=None):
+    if row and row.get("id"):
+        return RecordEditor(ctx, kind, row, parent)
+    return HealthChecklist(ctx, kind, None, parent)
+
+
+SPECIAL = {
+    "regimen": RegimenEditor,
+    "side_effect": SideEffectEditor,
+    "lab": lab_editor,
+    "health": health_editor,
+}

@@ -429,15 +429,25 @@ class SummaryView(QWidget):
         if path:
             if not path.lower().endswith(".pdf"):
                 path += ".pdf"
-            self.save_pdf(Path(path))
+            from journal.ui.privacy import ask_pdf_protection
 
-    def save_pdf(self, path: Path, *, background: bool = True) -> None:
-        """Write the PDF (off the UI thread unless ``background`` is False)."""
+            store = getattr(self.ctx, "store", None)
+            go, password = ask_pdf_protection(
+                self,
+                getattr(self.ctx, "settings", None),
+                encrypted=getattr(store, "key", None) is not None,
+            )
+            if go:
+                self.save_pdf(Path(path), password=password)
+
+    def save_pdf(self, path: Path, *, background: bool = True, password: str | None = None) -> None:
+        """Write the PDF (off the UI thread unless ``background`` is False); ``password``:
+        encrypted with it (AES-256)."""
         doc = self.document()
         size = self.page_size.currentText()
 
         def work(_control: Any = None) -> int:
-            return write_pdf(doc, path, page_size=size)
+            return write_pdf(doc, path, page_size=size, password=password)
 
         def done(pages: int) -> None:
             self.last_saved = path

@@ -27,6 +27,8 @@ def format_value(kind: Kind, name: str, value: Any, lookups: dict[str, dict]) ->
     ftype = spec.kind if spec else ("date" if name in ("date", "created_at") else "text")
     if name in lookups:
         return str(lookups[name].get(value, value))
+    if spec is not None and spec.labels:  # the plainer words the editor shows, too
+        return dict(spec.labels).get(value, str(value))
     if ftype == "date":
         try:
             return PartialDate.from_iso(value).display()

@@ -462,3 +462,31 @@ def test_a_small_fixed_figure_packs_side_effects_and_shrinks_names_instead_of_ov
         "Heart failure",
         "Neutropenia",
     ]
+
+
+def test_zoom_leaves_out_what_is_off_screen_and_zooming_out_brings_it_back(drawn):
+    """Culling for fluid zoom: spans, bars, markers and event labels outside the shown
+    dates are not drawn; hover still finds everything once it is in view again."""
+    spans = [c for c in drawn.side_effects_ax.collections if isinstance(c, PatchCollection)]
+    before = sum(len(c.get_paths()) for c in spans)
+    labels_before = sum(t.get_visible() for t in drawn.event_labels)
+    bars = [m.artist for m in drawn.marks if m.kind == "bar"]
+    bars_before = sum(b.get_visible() for b in bars)
+    lo, hi = shown_range(drawn)
+    assert before > 2 and labels_before > 2
+
+    # Far to the right of the whole history: nothing of it is in view.
+    set_date_range(drawn, hi + dt.timedelta(days=3000), hi + dt.timedelta(days=3100))
+    drawn.fig.canvas.draw()
+    assert sum(len(c.get_paths()) for c in spans) == 0
+    assert not any(t.get_visible() for t in drawn.event_labels)
+    assert not any(b.get_visible() for b in bars)
+
+    set_date_range(drawn, lo, hi)
+    drawn.fig.canvas.draw()
+    assert sum(len(c.get_paths()) for c in spans) == before
+    assert sum(t.get_visible() for t in drawn.event_labels) == labels_before
+    assert sum(b.get_visible() for b in bars) == bars_before > 2
+    bar = bar_marks(drawn, "regimen:4")[0]
+    x, y = bar.ax.transData.transform(((bar.x0 + bar.x1) / 2, (bar.y0 + bar.y1) / 2))
+    assert drawn.hit(x, y).ref == "regimen:4"

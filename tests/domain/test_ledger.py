@@ -52,9 +52,15 @@ def test_pd_within_60_days_of_last_dose_is_refractory(hb):
 
 
 def test_pd_after_60_days_is_not_refractory(hb):
-    s = ledger(_len_maint_then_pd(hb, "2021-03-15")).drug("lenalidomide")
-    assert s.exposed and not s.refractory
+    # With a response at MR or better on it, only the 60-day arm is left to judge.
+    h = _len_maint_then_pd(hb, "2021-03-15", responses=(hb.resp(1, "2020-06-01", "PR"),))
+    s = ledger(h).drug("lenalidomide")
+    assert s.exposed and s.refractory is False and s.refractory_state == "not refractory"
     assert "ledger.not_refractory" in rules(s)
+    # Without any response assessment on it, "< MR" cannot be ruled out (issue 9 item 4).
+    s = ledger(_len_maint_then_pd(hb, "2021-03-15")).drug("lenalidomide")
+    assert s.refractory is None and s.refractory_state == "not assessable"
+    assert "ledger.refractory.not_assessable" in rules(s)
 
 
 def test_pd_while_on_drug_is_refractory(hb):

@@ -325,7 +325,9 @@ def test_as_of_ignores_later_labs():
 
 def test_no_lines_still_gives_current_measurable_status():
     res = compute_responses(hist(serum([("2023-12-01", 1.5)])), [], as_of=AS_OF)
-    assert res.lines == () and res.current_measurable.measurable
+    assert res.current_measurable.measurable
+    # Issue 9 item 7: the labs are read as "no line recorded yet" (line 0), not dropped.
+    assert [lr.line for lr in res.lines] == [0]
 
 
 def test_json_is_serialisable():

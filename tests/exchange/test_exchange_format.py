@@ -40,7 +40,7 @@ def test_every_record_table_is_carried():
 
 def test_demo_round_trip_is_byte_identical(demo_data, new_store):
     text = dumps(demo_data)
-    assert demo_data["format"] == "treatment-journal" and demo_data["version"] == 1
+    assert demo_data["format"] == "treatment-journal" and demo_data["version"] == exchange.VERSION
     store = new_store()
     actions.import_exchange(store, json.loads(text))
     assert dumps(export_journal(store, exported_at=FIXED)) == text
@@ -81,9 +81,20 @@ def test_wrong_format_and_newer_version(demo_data):
         'expected "treatment-journal")'
     ]
     d = copy.deepcopy(demo_data)
-    d["version"] = 2
+    d["version"] = exchange.VERSION + 1
     (msg,) = check_exchange(d)
     assert "newer Treatment Journal" in msg and "Update the app" in msg
+
+
+def test_version_1_file_without_trial_lists_still_imports(demo_data, new_store):
+    d = copy.deepcopy(demo_data)
+    d["version"] = 1
+    del d["records"]["trial_studies"], d["records"]["trial_answers"]
+    assert check_exchange(d) == []
+    store = new_store()
+    counts = exchange.import_journal(store, d)
+    assert counts["regimens"] == len(demo_data["records"]["regimens"])
+    assert counts["trial_studies"] == 0
 
 
 def _bad(demo_data, mutate):
@@ -365,10 +376,44 @@ def journals(draw):
         }
         for _ in range(draw(one))
     ]
-    rows[m.Progression] = [
-        {"date": iso(draw(day)), "confirmed": draw(st.booleans()), "regimen_id": draw(maybe_reg)}
+    rows[m.Progression] = []
+    for _ in range(draw(one)):
+        first_met = draw(day)
+        confirmed = draw(st.booleans())
+        later = [iso(first_met), iso(first_met, 2)] if confirmed else []
+        rows[m.Progression].append(
+            {
+                "date": iso(first_met),
+                "confirmed": confirmed,
+                "regimen_id": draw(maybe_reg),
+                "confirmed_on": draw(st.sampled_from([None, *later])),
+            }
+        )
+    for se in ses:
+        se["regimen_id"] = draw(maybe_reg)
+    rows[m.MrdResult] = [
+        {
+            "date": iso(draw(day)),
+            "result": draw(st.sampled_from(["negative", "positive"])),
+            "method": draw(st.sampled_from([None, "next-generation sequencing"])),
+            "sensitivity": draw(st.sampled_from([None, "10^-5", "10^-6"])),
+            "sample": draw(st.sampled_from([None, "bone marrow"])),
+            "regimen_id": draw(maybe_reg),
+        }
         for _ in range(draw(one))
     ]
+    rows[m.HealthHistory] = [
+        {
+            "topic": draw(st.sampled_from(["another cancer", "hepatitis B", "POEMS"])),
+            "answer": "no",
+            "date": draw(st.none() | day.map(iso)),
+            "detail": draw(opt_text),
+        }
+        for _ in range(draw(one))
+    ]
+    if rows[m.Diagnosis]:
+        rows[m.Diagnosis][0]["creatinine_mg_dl"] = draw(st.none() | st.floats(0.3, 12))
+        rows[m.Diagnosis][0]["ldh_u_l"] = draw(st.none() | st.floats(50, 3000))
     rows[m.Ecog] = [
         {"date": iso(draw(day)), "score": draw(st.integers(0, 4))} for _ in range(draw(one))
     ]
@@ -436,3 +481,59 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
         exchange.write_atomic(target, "new\n")
     assert target.read_text() == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["export.json"]
+
+
+# -- version 1 files --------------------------------------------------------------------
+
+_V2_TABLES = ("mrd_results", "health_history", "trial_studies", "trial_answers")
+_V2_FIELDS = {
+    "diagnosis": ("creatinine_mg_dl", "ldh_u_l", "ldh_uln_u_l"),
+    "progressions": ("confirmed_on",),
+    "side_effects": ("regimen_id",),
+}
+_V2_LABS = {"inr", "aptt", "spo2", "hiv", "hbsag", "anti_hbc", "hbv_dna", "anti_hcv", "hcv_rna"}
+
+
+def as_version_1(data):
+    """The file an earlier app (format version 1) would have written for this journal."""
+    d = copy.deepcopy(data)
+    d["version"] = 1
+    for key in _V2_TABLES:
+        d["records"].pop(key, None)
+    for key, fields in _V2_FIELDS.items():
+        for row in d["records"][key]:
+            for f in fields:
+                row.pop(f)
+    d["records"]["lab_results"] = [
+        r for r in d["records"]["lab_results"] if r["test"] not in _V2_LABS
+    ]
+    return d
+
+
+def test_version_1_file_still_imports(demo_data, new_store):
+    assert demo_data["records"]["health_history"] and demo_data["records"]["mrd_results"]
+    v1 = as_version_1(demo_data)
+    assert check_exchange(v1) == []
+    store = new_store()
+    actions.import_exchange(store, v1)
+    again = export_journal(store, exported_at=FIXED)
+    assert again["version"] == exchange.VERSION == 2
+    assert again["records"]["health_history"] == [] and again["records"]["mrd_results"] == []
+    # Every version-1 field came through unchanged; the version-2 fields read empty.
+    assert as_version_1(again) == v1
+    assert all(p["confirmed_on"] is None for p in again["records"]["progressions"])
+    assert again["records"]["diagnosis"][0]["creatinine_mg_dl"] is None
+
+
+def test_version_2_records_refused_with_their_path(demo_data):
+    def mutate(r):
+        r["health_history"][0]["answer"] = "maybe"
+        r["mrd_results"][0]["sensitivity"] = "1e-5"
+        r["progressions"][0]["confirmed_on"] = "1990-01-01"
+
+    errors = _bad(demo_data, mutate)
+    assert any(e.startswith("records.health_history[0].answer:") for e in errors)
+    assert any(e.startswith("records.mrd_results[0].sensitivity:") for e in errors)
+    assert any(
+        e.startswith("records.progressions[0].confirmed_on:") and "before" in e for e in errors
+    )

@@ -66,6 +66,9 @@ COMMANDS = {
     "backup": lambda tmp: ["backup"],
     "export": lambda tmp: ["export"],
     "export -o": lambda tmp: ["export", "-o", str(tmp / "out.json")],
+    "export --format csv": lambda tmp: ["export", "--format", "csv", "-o", str(tmp / "o.zip")],
+    "export --format fhir": lambda tmp: ["export", "--format", "fhir"],
+    "import-results": lambda tmp: ["import-results", str(tmp / "results.csv")],
     "summary": lambda tmp: ["summary"],
     "summary --pdf": lambda tmp: ["summary", "--pdf", str(tmp / "out.pdf")],
 }

@@ -100,6 +100,13 @@ def test_sigkill_during_writes_keeps_every_acknowledged_write(tmp_path):
         assert store.revision
 
 
+def _kept(after: dict, before: dict) -> bool:
+    """Every row kept; tables added by later migration steps are empty."""
+    return {k: after[k] for k in before} == before and all(
+        after[k] == [] for k in set(after) - set(before)
+    )
+
+
 def test_sigkill_during_an_upgrade_never_leaves_half_a_schema(tmp_path):
     import shutil
 
@@ -139,12 +146,12 @@ def test_sigkill_during_an_upgrade_never_leaves_half_a_schema(tmp_path):
         assert report.ok, f"round {rnd}: {report.problems}"
         assert report.revision in ("0001", migrate.head_revision())
         outcomes.add(report.revision)
-        assert table_dump(path) == original
+        assert _kept(table_dump(path), original)
         for b in list_backups(path):
             assert check_journal(b.path).ok
         with open_journal(path, auto_backup=False) as store:  # finishes the upgrade
             assert store.revision == migrate.head_revision()
-        assert table_dump(path) == original
+        assert _kept(table_dump(path), original)
 
 
 def test_crash_in_rollback_mode_is_checked_on_a_copy_then_undone(journal_path):

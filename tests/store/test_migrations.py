@@ -3,6 +3,7 @@
 import re
 import sqlite3
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
@@ -107,7 +108,9 @@ def test_first_migration_file_upgrades_with_data_intact(tmp_path):
     with open_journal(path, auto_backup=False) as upgraded:
         assert upgraded.revision == migrate.head_revision()
     after = table_dump(path)
-    assert after == before
+    # Every row kept; tables added by later steps start empty.
+    assert {k: after[k] for k in before} == before
+    assert all(after[k] == [] for k in set(after) - set(before))
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT count(*) FROM journal_meta").fetchone()[0] == 1
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
@@ -171,3 +174,83 @@ def test_open_reports_a_failed_upgrade_plainly_and_keeps_the_file(tmp_path):
     from journal.store.lock import JournalLock
 
     JournalLock(path).acquire().release()  # and the lock was released
+
+
+def test_step_0003_keeps_rows_of_the_tables_it_rebuilds(tmp_path):
+    """0003 rebuilds diagnosis, progression, side effect and lab tables (new columns,
+    a new unit in the lab CHECK): their rows survive, the new columns read empty, and
+    the new unit is accepted afterwards."""
+    path = tmp_path / "v2.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+    conn.close()
+    migrate.upgrade(path, "0002")
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        """
+        INSERT INTO diagnosis (id, date, heavy_chain, light_chain, ldh_high)
+            VALUES (1, '2019-03', 'IgG', 'kappa', 1);
+        INSERT INTO regimen (id, name, start, expanded_access) VALUES (1, 'VRd', '2019-04', 0);
+        INSERT INTO progression (id, date, kind, confirmed, regimen_id)
+            VALUES (1, '2021-05-02', 'biochemical', 1, 1);
+        INSERT INTO sideeffect (id, term, scale, grade_source, onset, serious)
+            VALUES (1, 'Peripheral sensory neuropathy', 'CTCAE v5.0', 'clinician', '2019-06', 0);
+        INSERT INTO labresult (id, date, test, value, unit, context)
+            VALUES (1, '2021-05-02', 'hb', 11.2, 'g/dL', 'none');
+        """
+    )
+    conn.commit()
+    with pytest.raises(sqlite3.IntegrityError):  # aPTT's seconds are not known at 0002
+        conn.execute(
+            "INSERT INTO labresult (date, test, value, unit, context) "
+            "VALUES ('2021-05-02', 'aptt', 30, 's', 'none')"
+        )
+    conn.close()
+
+    migrate.upgrade(path)
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    dx = dict(conn.execute("SELECT * FROM diagnosis").fetchone())
+    assert (dx["date"], dx["heavy_chain"], dx["ldh_high"]) == ("2019-03", "IgG", 1)
+    assert dx["creatinine_mg_dl"] is None and dx["ldh_u_l"] is None
+    prog = dict(conn.execute("SELECT * FROM progression").fetchone())
+    assert (prog["date"], prog["regimen_id"], prog["confirmed_on"]) == ("2021-05-02", 1, None)
+    se = dict(conn.execute("SELECT * FROM sideeffect").fetchone())
+    assert se["term"] == "Peripheral sensory neuropathy" and se["regimen_id"] is None
+    assert conn.execute("SELECT value FROM labresult").fetchone()[0] == 11.2
+    conn.execute(
+        "INSERT INTO labresult (date, test, value, unit, context) "
+        "VALUES ('2021-05-02', 'aptt', 30, 's', 'none')"
+    )
+    with pytest.raises(sqlite3.IntegrityError):  # confirmed before first met: refused
+        conn.execute("UPDATE progression SET confirmed_on = '2021-04-01' WHERE id = 1")
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+
+
+def test_revision_chain_read_without_alembic_agrees_with_alembic():
+    """Opening a journal reads the revisions from the files (no Alembic import);
+    Alembic's own view of the same folder must be identical."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(migrate.alembic_config())
+    assert [migrate.head_revision()] == list(script.get_heads())
+    alembic_order = tuple(reversed([s.revision for s in script.walk_revisions("base", "heads")]))
+    assert migrate.known_revisions() == alembic_order
+
+
+def test_a_plain_read_only_open_does_not_import_alembic(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "j.sqlite"
+    create_journal(path).close()
+    code = (
+        "import sys; from journal.store.db import open_journal\n"
+        f"with open_journal({str(path)!r}, readonly=True) as s: pass\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"

@@ -64,3 +64,25 @@ def demo_ctx(qapp, demo_store, settings):
     c = JournalContext(demo_store, settings)
     yield c
     c.undo_stack.clear()
+
+
+@pytest.fixture
+def window(qtbot, settings, monkeypatch):
+    """A main window with its controller; message boxes are recorded in ``w.messages``
+    as (kind, title, text) instead of being shown."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from journal.ui.app import build_window, make_app
+
+    make_app(["test"])
+    w, controller = build_window(settings)
+    qtbot.addWidget(w)
+    messages = []
+    for kind in ("information", "warning"):
+        monkeypatch.setattr(
+            QMessageBox,
+            kind,
+            lambda _p, title, text, *a, k=kind, **kw: messages.append((k, title, text)),
+        )
+    w.messages = messages
+    return w, controller

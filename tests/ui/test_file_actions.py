@@ -3,28 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog
 
 from journal.services import actions, queries
 from journal.store import models as m
-
-
-@pytest.fixture
-def window(qtbot, settings, monkeypatch):
-    from journal.ui.app import build_window, make_app
-
-    make_app(["test"])
-    w, controller = build_window(settings)
-    qtbot.addWidget(w)
-    messages = []
-    for kind in ("information", "warning"):
-        monkeypatch.setattr(
-            QMessageBox,
-            kind,
-            lambda _p, title, text, *a, k=kind, **kw: messages.append((k, title, text)),
-        )
-    w.messages = messages
-    return w, controller
 
 
 def test_export_then_import_into_a_new_journal(window, qtbot, tmp_path, monkeypatch):

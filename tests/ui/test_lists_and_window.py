@@ -148,6 +148,7 @@ def test_first_start_shows_welcome_and_creates_journal(window, tmp_path):
     w, _controller = window
     assert w.outer.currentWidget() is w.welcome
     w.welcome.name.setText("Jean")
+    w.welcome.protect.setChecked(False)  # declines the passphrase (tests/ui/test_privacy.py)
     w.welcome.create_button.click()
     assert w.ctx is not None
     assert default_journal_path().exists()

@@ -240,5 +240,8 @@ def test_why_heads_each_reason_with_a_plain_title_and_keeps_the_id_small(qtbot, 
     # The drug-group labels share one id prefix: each is titled with its own name.
     labels = next(f for f in page.facts if f.key == "labels")
     text = traces_html(labels)
-    assert "<h4>Label used by clinical trials: triple-class exposed" in text
-    assert "You have had at least one drug from each of the three main families" in text
+    assert "<h4>Label used by clinical trials: quad-refractory (MAMMOTH" in text
+    assert "Stopped responding to an anti-CD38 antibody and to three more drugs" in text
+    # Issue 9 item 6: a label implied by a stronger one (quad-refractory implies
+    # triple-class exposed) is not printed again.
+    assert "Label used by clinical trials: triple-class exposed" not in text

@@ -5,32 +5,13 @@ from __future__ import annotations
 
 import sys
 
-import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QApplication, QLineEdit
 
 from journal.services.files import build_demo_file
 from journal.store.db import open_journal
 from journal.store.exchange import dumps, export_journal
-
-
-@pytest.fixture
-def window(qtbot, settings, monkeypatch):
-    from journal.ui.app import build_window, make_app
-
-    make_app(["test"])
-    w, controller = build_window(settings)
-    qtbot.addWidget(w)
-    messages = []
-    for kind in ("information", "warning"):
-        monkeypatch.setattr(
-            QMessageBox,
-            kind,
-            lambda _p, title, text, *a, k=kind, **kw: messages.append((k, title, text)),
-        )
-    w.messages = messages
-    return w, controller
 
 
 def test_ctrl_f_focuses_find_on_a_list_page(window, qtbot, tmp_path):
@@ -119,3 +100,27 @@ def test_unexpected_error_in_the_window_is_a_plain_message(window, monkeypatch, 
     assert kind == "warning"
     assert "Everything you had saved is safe" in text
     assert "Revlimid" not in text and "Traceback" not in text
+
+
+def test_dropping_a_trial_record_brings_it_to_the_trials_page(window, qtbot, tmp_path):
+    import json
+
+    w, controller = window
+    controller.create_path(tmp_path / "j.sqlite", None)
+    w.show()
+    qtbot.waitExposed(w)
+    record = {
+        "protocolSection": {
+            "identificationModule": {"nctId": "NCT09999999", "briefTitle": "A made-up study"},
+            "eligibilityModule": {
+                "eligibilityCriteria": "Inclusion Criteria:\n\n* Age 18 or older\n"
+            },
+        }
+    }
+    path = tmp_path / "study.json"
+    path.write_text(json.dumps(record))
+    _drop(w, path)
+    assert w.nav.currentItem().text() == "Trials"
+    page = w.stack.currentWidget().page()
+    assert getattr(page, "last_error", None) is None
+    qtbot.waitUntil(lambda: page.current_nct() == "NCT09999999", timeout=10000)

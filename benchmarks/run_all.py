@@ -1,0 +1,361 @@
+"""Every speed and memory target of the app in one table: figure, floor, ratio, target.
+
+    .venv/bin/python benchmarks/run_all.py [--quick] [--runs N] [--no-scale]
+
+Each figure is measured beside its floor in the same run, alternating, so a busy
+machine slows both alike; the verdict compares the *ratio* (or, where there is no
+floor, the figure) with the target of issue 16. ``--quick`` (about 3 minutes on a
+2-core machine) uses fewer runs. The growth exponents fit t = c * n^k over the
+1x, 3x and 10x synthetic journals (k <= 1.1: linear). Prints; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import math
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+ROWS: list[tuple[str, str, str, str, str, str]] = []
+
+
+def row(what: str, figure: float, floor: float | None, target: str, unit: str = "ms") -> None:
+    """One line of the table; ``target`` is '<= 3x' (ratio) or '<= 100 ms' (figure)."""
+    fmt = (lambda v: f"{v * 1000:.0f} ms") if unit == "ms" else (lambda v: f"{v:.2f} {unit}")
+    ratio = figure / floor if floor else None
+    limit = float(target.split()[1].rstrip("x"))
+    value = ratio if target.endswith("x") else (figure * 1000 if unit == "ms" else figure)
+    verdict = "ok" if value is not None and value <= limit else "OVER"
+    ROWS.append(
+        (
+            what,
+            fmt(figure),
+            fmt(floor) if floor else "-",
+            f"{ratio:.2f}x" if ratio else "-",
+            target,
+            verdict,
+        )
+    )
+    print(f"  {what}: {ROWS[-1][1:]}", flush=True)
+
+
+def med(fn, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        gc.collect()
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def alternate(fn_a, fn_b, runs: int) -> tuple[float, float]:
+    a, b = [], []
+    for _ in range(runs):
+        a.append(med(fn_a, 1))
+        b.append(med(fn_b, 1))
+    return statistics.median(a), statistics.median(b)
+
+
+def synthetic(folder: Path, scale: float = 1.0) -> Path:
+    from journal.services.files import _build_then_move
+    from journal.synthetic import build_synthetic
+
+    path = folder / f"synthetic-{scale:g}x.sqlite"
+    if not path.exists():
+        _build_then_move(
+            path,
+            lambda s: build_synthetic(
+                s,
+                regimens=round(40 * scale),
+                labs=round(5000 * scale),
+                side_effects=round(1000 * scale),
+            ),
+        )
+    return path
+
+
+def read_every_row(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        names = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        return sum(len(conn.execute(f'SELECT * FROM "{n}"').fetchall()) for n in names)
+    finally:
+        conn.close()
+
+
+def rules_time(path: Path, runs: int) -> tuple[float, float]:
+    from journal.domain.summary import build_summary
+    from journal.services.queries import load_history
+    from journal.store.db import open_journal
+
+    with open_journal(path, readonly=True) as store:
+        history = load_history(store)
+    build_summary(history)  # warm caches (catalog, CTCAE terms)
+    return alternate(lambda: build_summary(history), lambda: read_every_row(path), runs)
+
+
+def pdf_time(path: Path, runs: int) -> float:
+    from journal.reports import build_report
+    from journal.reports.export import ensure_qt_headless
+    from journal.reports.inputs import ReportOptions, load_report_inputs
+    from journal.store.db import open_journal
+
+    ensure_qt_headless()
+    from journal.reports.qt_backend import write_pdf
+
+    out = path.with_suffix(".pdf")
+    with open_journal(path, readonly=True) as store:
+
+        def once():
+            inputs = load_report_inputs(store)
+            write_pdf(build_report("screening", inputs, ReportOptions()), out)
+
+        once()
+        return med(once, runs)
+
+
+PROCESS_FLOOR = textwrap.dedent(
+    """
+    import sys
+    import sqlmodel
+    from sqlalchemy import MetaData, create_engine, select
+    engine = create_engine(f"sqlite:///{sys.argv[1]}")
+    meta = MetaData()
+    meta.reflect(engine)
+    with engine.connect() as conn:
+        n = sum(len(conn.execute(select(t)).all()) for t in meta.sorted_tables)
+    print(n)
+    """
+)
+
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across fork+exec,
+# so every child would report this (large) benchmark process's peak.
+HWM = """
+def hwm():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+"""
+
+PEAK_WINDOW = HWM + textwrap.dedent(
+    """
+    import sys, os, time
+    from PySide6.QtCore import QTimer
+    from journal.ui.app import build_window, make_app
+    app = make_app(["bench"])
+    window, _c = build_window(path=sys.argv[1])
+    window.show()
+    start = time.monotonic()
+    def poll():
+        page = window.page(0)
+        if getattr(page, "ready", False) or time.monotonic() - start > 60:
+            window.go_to(1)  # the timeline: the chart is part of what a person sees
+            for _ in range(50):
+                app.processEvents()
+                time.sleep(0.02)
+            print(hwm(), flush=True)
+            os._exit(0)
+        QTimer.singleShot(10, poll)
+    QTimer.singleShot(0, poll)
+    app.exec()
+    """
+)
+
+PEAK_FLOOR = HWM + textwrap.dedent(
+    """
+    import sys, os
+    from PySide6.QtWidgets import QApplication, QMainWindow
+    from matplotlib.figure import Figure
+    from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+    from sqlmodel import create_engine
+    app = QApplication(["bench"])
+    engine = create_engine(f"sqlite:///{sys.argv[1]}")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("select count(*) from sqlite_master").all()
+    w = QMainWindow(); w.setCentralWidget(FigureCanvasQTAgg(Figure())); w.resize(1200, 800)
+    w.show()
+    for _ in range(20):
+        app.processEvents()
+    print(hwm(), flush=True)
+    os._exit(0)
+    """
+)
+
+
+def run(cmd: list[str], env: dict) -> tuple[float, str]:
+    t = time.perf_counter()
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    took = time.perf_counter() - t
+    if out.returncode != 0:
+        raise RuntimeError(f"{cmd[:4]} failed:\n{out.stderr[-2000:]}")
+    return took, out.stdout
+
+
+def growth(sizes: list[float], times: list[float]) -> float:
+    """Least-squares slope of log t over log n."""
+    xs, ys = [math.log(s) for s in sizes], [math.log(t) for t in times]
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum(
+        (x - mx) ** 2 for x in xs
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer runs (about 3 minutes)")
+    ap.add_argument("--runs", type=int, default=None)
+    ap.add_argument("--no-scale", action="store_true", help="skip the 3x/10x growth fit")
+    args = ap.parse_args(argv)
+    runs = args.runs or (3 if args.quick else 7)
+    started = time.perf_counter()
+    folder = Path(tempfile.mkdtemp(prefix="tj-bench-"))
+    env = dict(os.environ)
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    env["TREATMENT_JOURNAL_HOME"] = str(folder / "home")
+    env["XDG_CONFIG_HOME"] = str(folder / "config")  # never the person's own settings
+    os.environ.update({k: env[k] for k in ("QT_QPA_PLATFORM", "TREATMENT_JOURNAL_HOME")})
+    one = synthetic(folder)
+    print(f"25-year synthetic journal: {one} ({one.stat().st_size / 1e6:.1f} MB)", flush=True)
+
+    rules, floor = rules_time(one, runs)
+    row("build_summary, 25-year journal", rules, floor, "<= 3x")
+
+    py = sys.executable
+    cli, cli_floor = [], []
+    for _ in range(runs):
+        cli.append(run([py, "-m", "journal", "summary", "--json", str(one)], env)[0])
+        cli_floor.append(run([py, "-c", PROCESS_FLOOR, str(one)], env)[0])
+    row(
+        "journal summary --json, whole process",
+        statistics.median(cli),
+        statistics.median(cli_floor),
+        "<= 2x",
+    )
+
+    import startup
+
+    facts, bare = [], []
+    startup.run_child(startup.FLOOR_CHILD, one, env)  # warm the file cache for both
+    for _ in range(runs):
+        bare.append(startup.run_child(startup.FLOOR_CHILD, one, env))
+        facts.append(startup.run_child(startup.APP_FACTS_CHILD, one, env))
+    row(
+        "Overview facts on screen after start",
+        statistics.median(facts),
+        statistics.median(bare),
+        "<= 1.25x",
+    )
+
+    import timeline as tl
+
+    from journal.charts.data import timeline_data_from
+    from journal.charts.timeline import draw_timeline, set_date_range, suggested_height
+    from journal.domain.summary import build_summary
+    from journal.services.queries import load_history
+    from journal.store.db import open_journal
+
+    with open_journal(one, readonly=True) as store:
+        history = load_history(store)
+    data = timeline_data_from(history, build_summary(history))
+    size = (13.0, suggested_height(data))
+    probe = tl.new_figure(size, 96)
+    arts = draw_timeline(probe, data)
+    probe.canvas.draw()
+    counts = tl.census(probe)
+    x0, x1 = arts.lanes_ax.get_xlim()
+    spans = len(data.side_effects)
+    fig = tl.new_figure(size, 96)
+    state = {"arts": draw_timeline(fig, data)}
+    fig.canvas.draw()
+    floor_fig = tl.new_figure(size, 96)
+
+    def redraw():
+        state["arts"] = draw_timeline(fig, data)
+        fig.canvas.draw()
+
+    def bare_redraw():
+        tl.draw_floor(floor_fig, counts, x0, x1, collected=spans)
+        floor_fig.canvas.draw()
+
+    r, f = alternate(redraw, bare_redraw, runs)
+    row("timeline redraw", r, f, "<= 1.2x")
+    import datetime as dt
+
+    def zoom():
+        set_date_range(state["arts"], data.today - dt.timedelta(days=365), data.today)
+        fig.canvas.draw()
+
+    zoom_t = med(zoom, runs * 2)
+    set_date_range(state["arts"], *data.span())
+    row("timeline zoom / pan, one frame", zoom_t, None, "<= 100 ms")
+
+    pdf = pdf_time(one, runs)
+    row("screening PDF, 25-year journal", pdf, None, "<= 1500 ms")
+
+    from journal.store.exchange import dumps, export_journal
+
+    with open_journal(one, readonly=True) as store:
+        text = dumps(export_journal(store))
+    exported = folder / "export.json"
+    exported.write_text(text)
+
+    def do_import():
+        from journal.services.files import import_into_new_journal, read_exchange_file
+
+        target = folder / "imported.sqlite"
+        for p in folder.glob("imported.sqlite*"):
+            p.unlink()
+        import_into_new_journal(read_exchange_file(exported), target)
+
+    imp, parse = alternate(do_import, lambda: json.loads(exported.read_text()), runs)
+    row("import, 25-year file", imp, parse, "<= 3x")
+
+    peak = int(run([py, "-c", PEAK_WINDOW, str(one)], env)[1].split()[-1])
+    peak_floor = int(run([py, "-c", PEAK_FLOOR, str(one)], env)[1].split()[-1])
+    row(
+        "peak memory, window on the 25-year journal",
+        peak / 1024,
+        peak_floor / 1024,
+        "<= 1.3x",
+        "MB",
+    )
+
+    if not args.no_scale:
+        sizes, rules_t, pdf_t = [1.0, 3.0, 10.0], [], []
+        for s in sizes:
+            path = synthetic(folder, s)
+            rules_t.append(rules_time(path, max(1, runs // 2))[0])
+            pdf_t.append(pdf_time(path, 1))
+            print(f"  {s:g}x: rules {rules_t[-1]:.2f} s, PDF {pdf_t[-1]:.2f} s", flush=True)
+        row("growth exponent, rules (1x/3x/10x)", growth(sizes, rules_t), None, "<= 1.1", "")
+        row("growth exponent, PDF (1x/3x/10x)", growth(sizes, pdf_t), None, "<= 1.1", "")
+
+    heads = ("what", "figure", "floor", "ratio", "target", "verdict")
+    widths = [max(len(str(r[i])) for r in [heads, *ROWS]) for i in range(len(heads))]
+    print()
+    for r in [heads, *ROWS]:
+        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)))
+    print(f"\n(took {time.perf_counter() - started:.0f} s; {runs} runs each)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
