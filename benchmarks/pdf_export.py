@@ -2,7 +2,8 @@
 
 Prints medians over several runs of:
   - load: reading the journal and building the rules' summary (shared with the screens);
-  - build: turning the summary into the report document (incl. the timeline data);
+  - build: turning the summary into the report document (incl. the timeline data and
+    fitting the screening core to two pages: a few page counts of the core);
   - pdf: drawing the chart (SVG, on a worker thread) while laying out and writing the PDF
     (QTextDocument + QPdfWriter through QSaveFile);
   - export = build + pdf (what "Save PDF" costs once the summary is on screen);
@@ -43,7 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     from journal.store.db import create_journal
 
     ensure_qt_headless()
-    from journal.reports.qt_backend import write_pdf
+    from functools import partial
+
+    from journal.reports.qt_backend import count_pages, write_pdf
 
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
@@ -64,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             inputs = load_report_inputs(store)
             t1 = time.perf_counter()
-            doc = build_report(args.kind, inputs, opts)
+            # As the CLI and the window do: the screening core fitted to two pages.
+            doc = build_report(args.kind, inputs, opts, count_pages=partial(count_pages))
             t2 = time.perf_counter()
             pages = write_pdf(doc, tmpdir / f"out{i}.pdf")
             t3 = time.perf_counter()

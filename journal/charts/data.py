@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from journal.domain.dates import PartialDate
+from journal.domain.event_dates import procedure_date
 from journal.domain.labs import LAB_TESTS
 from journal.domain.records import DrugRec, History, LabRec, RegimenRec
 from journal.domain.vocab import ProcedureKind
@@ -602,8 +603,11 @@ def _events(
         if p.kind not in _PROCEDURE_EVENTS:
             continue
         kind, short = _PROCEDURE_EVENTS[p.kind]
-        when = p.date.as_date()
-        tip = f"{p.kind} on {p.date.display()}"
+        day = procedure_date(p)  # the same date the summary and the PDF print
+        when = day.as_date()
+        tip = f"{p.kind} on {day.display()}"
+        if p.end is not None and p.end != day:
+            tip += f" ({p.date.display()} – {p.end.display()})"
         if p.product:
             tip += f"\nProduct: {p.product}"
         if p.conditioning:

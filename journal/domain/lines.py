@@ -58,6 +58,7 @@ from dataclasses import dataclass, field
 
 from journal.domain.catalog import Catalog, Drug, get_catalog, normalise
 from journal.domain.dates import PartialDate
+from journal.domain.event_dates import procedure_date
 from journal.domain.events import progression_events
 from journal.domain.records import DrugRec, History, ProcedureRec, RegimenRec
 from journal.domain.trace import (
@@ -337,7 +338,7 @@ class _LineB:
             self.procedure_ids.append(p.id)
         if anchor:
             self.starts.append(p.date)
-        self.ends.append(p.end or p.date)
+        self.ends.append(procedure_date(p))  # day 0 of a transplant, not the discharge
         if label:
             self.labels.append((p.date.sort_key(), label))
 
@@ -1342,7 +1343,7 @@ class _Walker:
                     ends.append(e)
         for pid in ln.procedure_ids:
             p = next(p for p in self.h.procedures if p.id == pid)
-            ends.append(p.end or p.date)
+            ends.append(procedure_date(p))
         return max(ends, key=lambda d: d.sort_key()) if ends else None
 
 

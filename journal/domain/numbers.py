@@ -8,6 +8,11 @@ that could go either way is refused with a question, and a lab value far
 outside what its test can show asks "did you mean ...?".
 
 Pure functions; the screens echo :attr:`NumberReading.display` under the field.
+
+The other way round, :func:`fmt_number` is the one rounding for every number a person
+reads (screens, PDF, explanations): lab values stored in canonical units carry
+conversion noise (88 µmol/L of creatinine is 0.99525 mg/dL), and printing "1 mg/dL" in
+a table beside "0.99525" in a formula made one value look like two (issue 11).
 """
 
 from __future__ import annotations
@@ -263,3 +268,15 @@ def check_lab_value(test, value: float, unit: str) -> Plausibility | None:
         suggestion=decimal_fit,
         suggested_unit=unit_fit,
     )
+
+
+def fmt_number(v: float | None, empty: str = "—") -> str:
+    """100 and more: whole numbers; 10-100: one decimal; below 10: two decimals;
+    trailing zeros dropped (0.60 -> 0.6, 1.00 -> 1)."""
+    if v is None:
+        return empty
+    if abs(v) >= 100:
+        return f"{v:.0f}"
+    if abs(v) >= 10:
+        return f"{v:.1f}".rstrip("0").rstrip(".")
+    return f"{v:.2f}".rstrip("0").rstrip(".")

@@ -18,6 +18,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from journal.domain.dates import PartialDate
+from journal.domain.numbers import fmt_number
 from journal.domain.records import CytogeneticRec, History, LabRec
 from journal.domain.trace import APP_CONVENTION, Source, Trace
 
@@ -546,9 +547,12 @@ def _crcl(history: History, when: dt.date) -> ValueResult:
         ]
         if wl:
             w = min(wl, key=lambda w: (abs((w.date.as_date() - c.date.as_date()).days), -w.id))
-            weight, weight_src = w.value, f"weight {w.value:g} kg on {w.date.display()}"
+            weight, weight_src = w.value, f"weight {fmt_number(w.value)} kg on {w.date.display()}"
     if weight is None and p.weight_kg is not None:
-        weight, weight_src = p.weight_kg, f"weight {p.weight_kg:g} kg from the profile (undated)"
+        weight, weight_src = (
+            p.weight_kg,
+            f"weight {fmt_number(p.weight_kg)} kg from the profile (undated)",
+        )
     if weight is None:
         missing.append("a weight")
     if missing:
@@ -581,7 +585,8 @@ def _crcl(history: History, when: dt.date) -> ValueResult:
         )
         flags = ("sex unknown",)
     text = (
-        f"Cockcroft-Gault: (140 − age {age:.0f}) × {weight_src} / (72 × creatinine {c.value:g} mg/dL "
+        f"Cockcroft-Gault: (140 − age {age:.0f}) × {weight_src} / (72 × creatinine "
+        f"{fmt_number(c.value)} mg/dL "
         f"on {c.date.display()})"
         + (" × 0.85 (female)" if p.sex == "female" else "")
         + f" = {value:.0f} mL/min; {sex_text}."

@@ -24,6 +24,7 @@ from journal.domain.ctcae import (
     side_effect_view,
 )
 from journal.domain.dates import PartialDate
+from journal.domain.event_dates import CurrentResponse, current_response, procedure_date
 from journal.domain.exclusions import AskedLab, ExclusionFact, asked_labs, exclusion_facts
 from journal.domain.kidney import EgfrResult, latest_egfr
 from journal.domain.labs import LAB_TESTS
@@ -118,6 +119,11 @@ class Summary:
     egfr: EgfrResult | None = None  # CKD-EPI 2021 from the latest creatinine (kidney.py)
     supportive_events: tuple[SupportiveEvent, ...] = ()  # transfusions, growth factors
     asked_labs: tuple[AskedLab, ...] = ()  # commonly asked labs: recent / older / not recorded
+
+    @property
+    def current_response(self) -> CurrentResponse:
+        """The one "current response" screens, PDF and JSON show (journal.domain.event_dates)."""
+        return current_response(self.history, self.responses, self.as_of)
 
     @property
     def ongoing_side_effects(self) -> tuple[SideEffectView, ...]:
@@ -342,6 +348,7 @@ def _procedure_json(p) -> dict:
         "kind": p.kind,
         "date": _iso(p.date),
         "end": _iso(p.end),
+        "event_date": _iso(procedure_date(p)),
         "planned": p.planned,
         "planned_tandem": p.planned_tandem,
         "product": p.product,
@@ -467,6 +474,7 @@ def summary_to_json(s: Summary) -> dict:
         "ledger": _ledger_json(s.ledger),
         "response": {
             "measurable_variant": r.variant,
+            "current": s.current_response.to_json(),
             "per_line": [lr.to_json() for lr in r.lines],
             "latest": r.latest.to_json() if r.latest else None,
             "latest_clinician": (

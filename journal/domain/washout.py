@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from journal.domain.catalog import Drug, get_catalog
 from journal.domain.dates import PartialDate
+from journal.domain.event_dates import procedure_date_as_of
 from journal.domain.records import History
 from journal.domain.trace import APP_CONVENTION, Source, Trace
 from journal.domain.vocab import LabContext, ProcedureKind
@@ -44,6 +45,7 @@ TRANSFUSION_WINDOW_DAYS = 7
 GCSF_WINDOW_DAYS = 7
 LONG_ACTING_GCSF_WINDOW_DAYS = 14
 LONG_ACTING_GCSF = frozenset({"pegfilgrastim", "lipegfilgrastim", "eflapegrastim"})
+PREPARING_ROLES = frozenset({"conditioning", "lymphodepletion", "mobilisation"})
 ANTIBODY_MODALITIES = frozenset({"mAb", "ADC", "bispecific"})
 
 PROCEDURE_WASHOUTS: dict[str, str] = {
@@ -241,16 +243,25 @@ def compute_washouts(history: History, *, as_of: PartialDate | dt.date | None = 
     )
     doses = _doses(history, when)
     anti = [d for d in doses if d.role == "anti-myeloma" and not (d.drug and d.drug.supportive)]
+    # Chemotherapy given to prepare a transplant or CAR-T (conditioning, lymphodepletion,
+    # mobilisation) is a dose of that drug and of its class: a trial's "no alkylator within
+    # 14 days" counts it, so it has its row. The "any myeloma treatment" group stays
+    # anti-myeloma only.
+    given = anti + [
+        d
+        for d in doses
+        if d.role in PREPARING_ROLES and d.drug is not None and not d.drug.supportive
+    ]
 
     by_drug: dict[str, list[_Dose]] = {}
-    for d in anti:
+    for d in given:
         by_drug.setdefault(d.drug_key, []).append(d)
     drugs = tuple(
         _item(k, v[0].name, "drug", v, when, WASHOUT_SOURCE) for k, v in sorted(by_drug.items())
     )
 
     by_class: dict[str, list[_Dose]] = {}
-    for d in anti:
+    for d in given:
         if d.drug is not None:
             by_class.setdefault(d.drug.drug_class, []).append(d)
     classes = tuple(
@@ -295,10 +306,10 @@ def compute_washouts(history: History, *, as_of: PartialDate | dt.date | None = 
         found = [p for p in history.procedures if p.kind == kind and p.date.earliest() <= when]
         if not found:
             continue
-        last_p = max(found, key=lambda p: ((p.end or p.date).latest(), p.id))
-        last = (
-            last_p.end if last_p.end is not None and last_p.end.earliest() <= when else last_p.date
-        )
+        # One date per event (journal.domain.event_dates): a transplant counts from day 0,
+        # a course of sessions from its last day.
+        last_p = max(found, key=lambda p: (procedure_date_as_of(p, when).latest(), p.id))
+        last = procedure_date_as_of(last_p, when)
         procs.append(
             _dated_item(
                 key,

@@ -21,10 +21,17 @@ REPORT_KINDS = {
 }
 
 
-def build_report(kind: str, inputs: ReportInputs, opts: ReportOptions) -> Document:
+def build_report(
+    kind: str, inputs: ReportInputs, opts: ReportOptions, *, count_pages=None
+) -> Document:
+    """Build a report. ``count_pages(doc) -> int`` (a paged backend's page counter, e.g.
+    ``functools.partial(qt_backend.count_pages, page_size="A4")``) lets the screening
+    summary fit its core on two pages; without it the core holds every line."""
     if kind == "screening":
-        from journal.reports.screening import build_screening
+        from journal.reports.screening import build_screening, fit_screening
 
+        if count_pages is not None:
+            return fit_screening(inputs, opts, count_pages)
         return build_screening(inputs, opts)
     if kind == "visit":
         from journal.reports.visit import build_visit

@@ -37,20 +37,34 @@ def age_years(birth: PartialDate | None, on: dt.date) -> int | None:
     return max(years, 0)
 
 
+def age_text(age: int | None) -> str:
+    """'age 67'; ages over 89 as 'age 90+' (HIPAA Safe Harbor groups them)."""
+    if age is None:
+        return "age not recorded"
+    return "age 90+" if age > 89 else f"age {age}"
+
+
 def who(person: PersonRec, opts: ReportOptions) -> tuple[str, str]:
     """(name part, birth part) for the page header, honouring the identity level."""
     age = age_years(person.birth_date, opts.day)
-    age_text = f"age {age}" if age is not None else "age not recorded"
     if opts.identity == "full":
+        age_text_ = f"age {age}" if age is not None else "age not recorded"
         name = person.display_name or "name not recorded"
-        born = f"born {fmt_date(person.birth_date)} ({age_text})" if person.birth_date else age_text
+        born = (
+            f"born {fmt_date(person.birth_date)} ({age_text_})" if person.birth_date else age_text_
+        )
         return name, born
+    age_text_ = age_text(age)
     if opts.identity == "initials":
-        return initials(person.display_name) or "—", age_text
-    return "de-identified", age_text
+        return initials(person.display_name) or "—", age_text_
+    if opts.identity == "deidentified":
+        return "de-identified (HIPAA Safe Harbor)", age_text_
+    return "without name", age_text_
 
 
 def footer(generated: dt.date, opts: ReportOptions) -> str:
+    if opts.deidentified:  # no date finer than the year
+        return f"Generated {generated.year} · {VERIFY}"
     as_of = "" if opts.as_of in (None, generated) else f" · as of {fmt_date(opts.as_of)}"
     return f"Generated {fmt_date(generated)}{as_of} · {VERIFY}"
 
@@ -58,11 +72,16 @@ def footer(generated: dt.date, opts: ReportOptions) -> str:
 def suggested_filename(kind: str, person: PersonRec, opts: ReportOptions) -> str:
     """E.g. ``TreatmentJournal-screening-JD-2026-11-25.pdf``: says who and when,
     without the full name (file names end up in e-mail subjects and upload lists)."""
-    who_part = "" if opts.deidentified else initials(person.display_name)
+    who_part = (
+        "" if opts.identity in ("without_name", "deidentified") else initials(person.display_name)
+    )
     parts = ["TreatmentJournal", kind]
     if who_part:
         parts.append(who_part)
-    parts.append(opts.day.isoformat())
+    if opts.deidentified:
+        parts.append("deidentified")
+    else:
+        parts.append(opts.day.isoformat())
     return "-".join(parts) + ".pdf"
 
 
@@ -101,3 +120,56 @@ def excerpt(text: str, words: int = EXCERPT_WORDS) -> str:
     if len(text) <= EXCERPT_CHARS:
         return text
     return f"{text[:EXCERPT_CHARS]} … {len(text) - EXCERPT_CHARS:,} more characters in the journal"
+
+
+def _unit(u: str | None) -> str:
+    return (u or "").replace("m2", "m²")
+
+
+def dose_text(d, as_of: dt.date, *, current: bool = False, deidentified: bool = False) -> str:
+    """A drug as given: "bortezomib 1.3 mg/m² SC twice weekly; from 8 May 2017: 1 mg/m²"
+    (``current``: "; now 1 mg/m² (since 8 May 2017)"). A name typed by hand is left out
+    of a de-identified summary."""
+    from journal.domain.numbers import fmt_number
+
+    parts = ["drug not in the catalogue" if deidentified and not d.drug_id else d.name]
+    if d.dose is not None:
+        parts.append(f"{fmt_number(d.dose)} {_unit(d.dose_unit)}".strip())
+    if d.route:
+        parts.append(d.route)
+    if d.schedule:
+        parts.append(d.schedule)
+    text = " ".join(parts)
+    changes = [ch for ch in d.dose_changes if ch.date.earliest() <= as_of]
+    if changes:
+        last = max(changes, key=lambda ch: ch.date.sort_key())
+        if last.held:
+            return text + f"; held from {fmt_date(last.date)}"
+        new = " ".join(
+            x
+            for x in (
+                f"{fmt_number(last.dose)} {_unit(last.dose_unit)}" if last.dose is not None else "",
+                last.schedule or "",
+            )
+            if x
+        )
+        if new and current:
+            text += f"; now {new} (since {fmt_date(last.date)})"
+        elif new:
+            text += f"; from {fmt_date(last.date)}: {new}"
+    return text
+
+
+def current_drugs(history, as_of: dt.date) -> list:
+    """(regimen, drug) of every anti-myeloma drug still being taken on ``as_of``."""
+    out = []
+    for r in history.regimens:
+        if r.start.earliest() > as_of or (r.end is not None and r.end.latest() <= as_of):
+            continue
+        for d in r.drugs:
+            if d.role != "anti-myeloma":
+                continue
+            if d.last_dose is not None and d.last_dose.latest() <= as_of:
+                continue
+            out.append((r, d))
+    return out

@@ -137,6 +137,11 @@ class Document:
     header_right: str = ""
     footer_left: str = ""
     blocks: list[Block] = field(default_factory=list)
+    # Blocks before this index are the core (two pages of the screening summary); the
+    # rest is the appendix. None = no such split.
+    core_end: int | None = None
+    # True = the file must not carry the moment it was written (de-identified summary).
+    private: bool = False
 
     # Builder methods mirror Gramps' TextDoc verbs.
     def heading(self, level: int, text: str) -> Document:

@@ -40,17 +40,26 @@ def export_pdf(
     since: dt.date | None = None,
     until: dt.date | None = None,
     page_size: str = "A4",
+    appendix: bool = True,
 ) -> int:
     """Build the report from an open journal and write it to ``out``. Returns pages."""
+    from functools import partial
+
     from journal.reports import build_report
 
     opts = ReportOptions(
-        identity=identity, as_of=as_of, page_size=page_size, visit_since=since, visit_until=until
+        identity=identity,
+        as_of=as_of,
+        page_size=page_size,
+        visit_since=since,
+        visit_until=until,
+        appendix=appendix,
     )
     inputs = load_report_inputs(store, as_of=as_of)
-    doc = build_report(kind, inputs, opts)
     ensure_qt_headless()
-    from journal.reports.qt_backend import write_pdf
+    from journal.reports.qt_backend import count_pages, write_pdf
+
+    doc = build_report(kind, inputs, opts, count_pages=partial(count_pages, page_size=page_size))
 
     return write_pdf(doc, out, page_size=page_size)
 

@@ -4,12 +4,16 @@ Reports never run a rule themselves: ``summary`` is what
 :func:`journal.domain.summary.build_summary` returned for ``history``. Notes and
 questions are not part of the rules' History, so they come along here.
 
-Identity levels for the page header (the person chooses; "none" is the
-de-identified summary):
+Identity levels (the person chooses):
 
 - ``"full"``: name and date of birth;
 - ``"initials"``: initials and age in years;
-- ``"none"``: no name, no birth date; age in years only.
+- ``"without_name"``: no name, no birth date; age in years only; no free-text notes.
+  Dates stay exact, so this is *not* de-identified (it was called that before; the old
+  value ``"none"`` still means this);
+- ``"deidentified"``: HIPAA Safe Harbor (45 CFR 164.514(b)(2)): no name, no date finer
+  than the year (days counted from diagnosis instead, so washouts still read), ages over
+  89 as "90+", no free text, no sex or weight unless ``show_sex_weight``.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from typing import Any
 from journal.domain.dates import PartialDate
 from journal.domain.records import History
 
-IDENTITY_LEVELS = ("full", "initials", "none")
+IDENTITY_LEVELS = ("full", "initials", "without_name", "deidentified")
+_IDENTITY_ALIASES = {"none": "without_name"}
 
 
 @dataclass(frozen=True)
@@ -59,8 +64,12 @@ class ReportOptions:
     page_size: str = "A4"
     visit_since: dt.date | None = None  # visit summary: start of the period
     visit_until: dt.date | None = None  # visit summary: end (default as_of)
+    appendix: bool = True  # False = the two-page core alone
+    show_sex_weight: bool | None = None  # None = yes, except on a de-identified summary
 
     def __post_init__(self) -> None:
+        if self.identity in _IDENTITY_ALIASES:
+            object.__setattr__(self, "identity", _IDENTITY_ALIASES[self.identity])
         if self.identity not in IDENTITY_LEVELS:
             raise ValueError(
                 f"identity {self.identity!r} is not one of {', '.join(IDENTITY_LEVELS)}"
@@ -68,7 +77,17 @@ class ReportOptions:
 
     @property
     def deidentified(self) -> bool:
-        return self.identity == "none"
+        """Safe Harbor de-identification: no dates finer than the year, no free text."""
+        return self.identity == "deidentified"
+
+    @property
+    def no_free_text(self) -> bool:
+        """Notes and other free text can name people: left out without a name too."""
+        return self.identity in ("without_name", "deidentified")
+
+    @property
+    def sex_and_weight(self) -> bool:
+        return self.show_sex_weight if self.show_sex_weight is not None else not self.deidentified
 
     @property
     def day(self) -> dt.date:

@@ -36,9 +36,14 @@ from PySide6.QtGui import (
     QPainter,
     QPdfWriter,
     QPen,
+    QTextBlockFormat,
+    QTextCharFormat,
     QTextCursor,
     QTextDocument,
+    QTextFormat,
     QTextImageFormat,
+    QTextOption,
+    QTextTable,
 )
 from PySide6.QtSvg import QSvgRenderer
 
@@ -57,26 +62,31 @@ from journal.reports.document import (
 )
 
 FONT_FAMILY = "DejaVu Sans"
-BASE_PT = 8.5
+BASE_PT = 9.0  # body and every table: nothing a screener reads is under 9 pt on paper
 PAGE_SIZES = {"A4": QPageSize.PageSizeId.A4, "Letter": QPageSize.PageSizeId.Letter}
 LAYOUT_DPI = 300  # every output is laid out at this resolution (see _prepare)
-MARGINS_MM = QMarginsF(14, 16, 14, 14)  # left, top (room for the header), right, bottom
+MARGINS_MM = QMarginsF(13, 14, 13, 12)  # left, top (room for the header), right, bottom
 
+# The marks after computed and corrected text are small pictures, not letters: copied
+# text then reads "steroid", never "steroidc" (issue 11).
+MARK_C = "<img src='mark:c' width='5' height='9'/>"
+MARK_O = "<img src='mark:o' width='9' height='9'/>"
 LEGEND_HTML = (
-    "<span class='c'>blue text<sup>c</sup></span> = computed by the app from the entries, "
+    f"<span class='c'>blue text</span>{MARK_C} = computed by the app from the entries, "
     "following the rule it names (check with the medical team). "
-    "<span class='o'>text<sup>override</sup></span> = the app's result corrected by the person."
+    f"<span class='o'>brown italic text</span>{MARK_O} = the app's result corrected by the "
+    "person."
 )
 
 _CSS = f"""
 body {{ font-family: '{FONT_FAMILY}'; font-size: {BASE_PT}pt; }}
 h1 {{ font-size: {BASE_PT + 4}pt; font-weight: bold; margin-top: 0px; margin-bottom: 3px; }}
-h2 {{ font-size: {BASE_PT + 1.5}pt; font-weight: bold; margin-top: 7px; margin-bottom: 2px;
+h2 {{ font-size: {BASE_PT + 1.5}pt; font-weight: bold; margin-top: 5px; margin-bottom: 1px;
       color: #1a1a1a; }}
 h3 {{ font-size: {BASE_PT + 0.5}pt; font-weight: bold; margin-top: 4px; margin-bottom: 1px; }}
 p {{ margin-top: 1px; margin-bottom: 2px; }}
-p.small, p.legend {{ font-size: {BASE_PT - 1}pt; }}
-p.muted {{ color: #555555; font-size: {BASE_PT - 1}pt; }}
+p.small, p.legend {{ font-size: {BASE_PT - 0.5}pt; }}
+p.muted {{ color: #555555; font-size: {BASE_PT - 0.5}pt; }}
 p.warning {{ font-weight: bold; }}
 p.note {{ font-style: italic; }}
 p.caption {{ font-size: {BASE_PT - 1}pt; color: #444444; margin-bottom: 1px; }}
@@ -84,7 +94,7 @@ table.t {{ border-color: #b0b0b0; margin-top: 1px;
            margin-bottom: 3px; }}
 table.t td, table.t th {{ padding: 1px 3px; }}
 table.t th {{ background-color: #e4e8ee; font-weight: bold; text-align: left; }}
-table.s {{ font-size: {BASE_PT - 1}pt; }}
+table.s {{ font-size: {BASE_PT}pt; }}
 table.kv td {{ padding: 0px 4px 0px 0px; vertical-align: top; }}
 td.k {{ color: #333333; font-weight: bold; }}
 span.c {{ color: #174a7c; }}
@@ -111,9 +121,9 @@ def _inline_html(value: Inline | None) -> str:
         if s.italic:
             t = f"<i>{t}</i>"
         if s.marker == COMPUTED:
-            t = f"<span class='c'>{t}<sup>c</sup></span>"
+            t = f"<span class='c'>{t}</span>{MARK_C}"
         elif s.marker == OVERRIDE:
-            t = f"<span class='o'>{t}<sup>override</sup></span>"
+            t = f"<span class='o'>{t}</span>{MARK_O}"
         out.append(t)
     return "".join(out)
 
@@ -139,8 +149,14 @@ def _table_html(t: Table) -> str:
             parts.append(f"<tr>{cells}</tr>")
         parts.append("</thead>" if t.repeat_header else "")
     parts.append("<tbody>")
-    for r in t.rows:
-        cells = "".join(f"<td>{_inline_html(c)}</td>" for c in r)
+    for k, r in enumerate(t.rows):
+        # Widths on the first body row too: Qt sizes columns from the cells it meets.
+        if k == 0 and not t.header_rows:
+            cells = "".join(
+                f"<td width='{pct[i]}%'>{_inline_html(c)}</td>" for i, c in enumerate(r)
+            )
+        else:
+            cells = "".join(f"<td>{_inline_html(c)}</td>" for c in r)
         cells += "<td></td>" * (n - len(r))
         parts.append(f"<tr>{cells}</tr>")
     parts.append("</tbody></table>")
@@ -309,11 +325,56 @@ class Built:
     charts: list[_ChartSlot]
 
 
+def _mark_image(text: str, color, w: int, h: int, italic: bool = False) -> QImage:
+    """A mark drawn as a picture (at 8x, so it stays sharp on paper), raised like a
+    superscript: it shows on the page and in print but is not part of copied text."""
+    scale = 8
+    img = QImage(w * scale, h * scale, QImage.Format.Format_ARGB32)
+    img.fill(Qt.GlobalColor.transparent)
+    p = QPainter(img)
+    try:
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        f = QFont(FONT_FAMILY)
+        f.setPixelSize(int(h * scale * (0.62 if text.isascii() else 0.85)))
+        f.setItalic(italic)
+        f.setBold(True)
+        p.setFont(f)
+        p.setPen(QPen(color))
+        p.drawText(
+            QRectF(0, 0, w * scale, h * scale * (0.62 if text.isascii() else 0.9)),
+            int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop),
+            text,
+        )
+    finally:
+        p.end()
+    return img
+
+
+_MARKS: dict[str, QImage] = {}
+
+
+def _marks() -> dict[str, QImage]:
+    if not _MARKS:
+        from PySide6.QtGui import QColor
+
+        _MARKS["mark:c"] = _mark_image("c", QColor("#174a7c"), 5, 9)
+        _MARKS["mark:o"] = _mark_image("\u270e", QColor("#8a3b00"), 9, 9)
+    return _MARKS
+
+
 def build_qtextdocument(doc: Document, *, legend: bool = True) -> Built:
     qdoc = QTextDocument()
     qdoc.setDefaultFont(_font(BASE_PT))
     qdoc.setDefaultStyleSheet(_CSS)
     qdoc.setDocumentMargin(0)
+    # Words are never broken inside (the default also breaks "anywhere" when a word is
+    # wider than its column, which printed "cyclophosphamid-ec").
+    opt = qdoc.defaultTextOption()
+    opt.setWrapMode(QTextOption.WrapMode.WordWrap)
+    qdoc.setDefaultTextOption(opt)
+    for name, img in _marks().items():
+        qdoc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), img)
     charts: list[_ChartSlot] = []
     blank = QImage(1, 1, QImage.Format.Format_ARGB32)
     blank.fill(Qt.GlobalColor.transparent)
@@ -327,9 +388,17 @@ def build_qtextdocument(doc: Document, *, legend: bool = True) -> Built:
         want_legend = False
     pending_break = False
 
+    after_chart = [False]
+
     def flush() -> None:
         if chunk:
             cursor.movePosition(QTextCursor.MoveOperation.End)
+            if after_chart[0]:
+                # Qt pours the first HTML block into the block the cursor is in (the
+                # chart's), losing its heading level; a tiny no-break space takes that
+                # place, so what follows keeps its own blocks and formats.
+                chunk.insert(0, "<span style='font-size:1pt'>&nbsp;</span>")
+                after_chart[0] = False
             cursor.insertHtml("".join(chunk))
             chunk.clear()
 
@@ -347,7 +416,8 @@ def build_qtextdocument(doc: Document, *, legend: bool = True) -> Built:
             fmt.setWidth(w_in * _SCREEN_DPI)
             fmt.setHeight(h_in * _SCREEN_DPI)
             cursor.movePosition(QTextCursor.MoveOperation.End)
-            cursor.insertBlock()
+            # A plain block: inheriting the heading above would make the chart a "heading".
+            cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
             if pending_break:
                 bf = cursor.blockFormat()
                 bf.setPageBreakPolicy(bf.PageBreakFlag.PageBreak_AlwaysBefore)
@@ -357,6 +427,9 @@ def build_qtextdocument(doc: Document, *, legend: bool = True) -> Built:
             slot = _ChartSlot(cursor.position(), _CHART_POOL.submit(chart_bytes, b), w_in, h_in)
             charts.append(slot)
             cursor.insertImage(fmt)
+            # What follows starts a block of its own (else the next heading shares the
+            # chart's block and moves with it); nothing after a last chart (no blank page).
+            after_chart[0] = True
             if b.caption:
                 chunk.append(f"<p class='caption'>{html.escape(b.caption)}</p>")
             continue
@@ -367,6 +440,171 @@ def build_qtextdocument(doc: Document, *, legend: bool = True) -> Built:
             want_legend = False
     flush()
     return Built(qdoc, charts)
+
+
+def _tables(frame) -> list[QTextTable]:
+    out = []
+    for child in frame.childFrames():
+        if isinstance(child, QTextTable):
+            out.append(child)
+        out.extend(_tables(child))
+    return out
+
+
+def _keep_items(qdoc: QTextDocument) -> list[tuple[int, str, object]]:
+    """(position, kind, what) of every body table row and every heading, in document
+    order (fixed by the text, so it is built once)."""
+    items: list[tuple[int, str, object]] = []
+    first_rows: dict[int, tuple] = {}  # block number just before a table -> (table, row)
+    for t in _tables(qdoc.rootFrame()):
+        header = t.format().headerRowCount()
+        for r in range(header, t.rows()):
+            items.append((t.cellAt(r, 0).firstPosition(), "row", (t, r)))
+        heading = _heading_before(t) if t.rows() > header else None
+        if heading is not None:
+            first_rows[heading.blockNumber()] = (t, header)
+    block = qdoc.begin()
+    while block.isValid():
+        if block.blockFormat().headingLevel() > 0:
+            items.append((block.position(), "heading", (block, first_rows)))
+        block = block.next()
+    items.sort(key=lambda x: x[0])
+    return items
+
+
+def _extent(lay, kind: str, what) -> tuple[float, float]:
+    """(top, bottom) now: a row's cells; a heading with the first line of what follows."""
+    if kind == "row":
+        t, r = what
+        top, bottom = float("inf"), 0.0
+        for c in range(t.columns()):
+            cell = t.cellAt(r, c)
+            if not cell.isValid():
+                continue
+            top = min(top, lay.blockBoundingRect(cell.firstCursorPosition().block()).top())
+            last = cell.lastCursorPosition().block()
+            bottom = max(bottom, lay.blockBoundingRect(last).bottom())
+        return top, bottom
+    block, first_rows = what
+    rect = lay.blockBoundingRect(block)
+    table_row = first_rows.get(block.blockNumber())
+    if table_row is not None:  # a table follows: its first body row must come along
+        top, bottom = _extent(lay, "row", table_row)
+        return rect.top(), min(bottom, top + rect.height())
+    nxt = block.next()
+    while nxt.isValid() and not nxt.text().strip() and nxt.next().isValid():
+        nxt = nxt.next()  # empty blocks between a heading and its chart or paragraph
+    if not nxt.isValid():
+        return rect.top(), rect.bottom()
+    nr = lay.blockBoundingRect(nxt)
+    line = nxt.layout().lineAt(0) if nxt.layout().lineCount() else None
+    if line is None:
+        return rect.top(), nr.top() + min(nr.height(), rect.height())
+    # The first line's place: a chart too tall for the page's rest moves down as a line
+    # while its block stays put.
+    return rect.top(), nr.top() + line.y() + min(line.height(), rect.height())
+
+
+def _heading_before(table: QTextTable):
+    """The heading right above a table, if any (empty blocks in between are skipped)."""
+    before = table.firstCursorPosition().block().previous()
+    while before.isValid() and not before.text().strip():
+        if before.blockFormat().headingLevel() > 0:
+            return before
+        before = before.previous()
+    return before if before.isValid() and before.blockFormat().headingLevel() > 0 else None
+
+
+def _break_before(block) -> None:
+    fmt = block.blockFormat()
+    fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+    QTextCursor(block).setBlockFormat(fmt)
+
+
+def _fix(qdoc: QTextDocument, kind: str, what, delta: float) -> None:
+    if kind == "heading":
+        _break_before(what[0])
+        return
+    table, r = what
+    if r == table.format().headerRowCount():
+        # The first row would be cut: the table starts on the next page, with its
+        # heading when one is right above it.
+        heading = _heading_before(table)
+        if heading is not None:
+            _break_before(heading)
+        else:
+            tf = table.format()
+            tf.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+            table.setFormat(tf)
+        return
+    # The row above grows to the foot of the page (an empty strip inside a finished
+    # row), so this row starts whole on the next page.
+    for c in range(table.columns()):
+        cell = table.cellAt(r - 1, c)
+        fmt = cell.format().toTableCellFormat()
+        base = (
+            fmt.bottomPadding()
+            if fmt.hasProperty(QTextFormat.Property.TableCellBottomPadding)
+            else table.format().cellPadding()
+        )
+        # Short of the foot by a hair: the row above ends on this page, and no line of
+        # the next row fits in what is left.
+        fmt.setBottomPadding(base + max(0.0, delta - 3))
+        cell.setFormat(fmt)
+
+
+KEEP_TOGETHER_SECONDS = 6.0  # see keep_together
+
+
+def keep_together(qdoc: QTextDocument, budget_s: float = KEEP_TOGETHER_SECONDS) -> int:
+    """No table row split over two pages, no heading alone at the foot of a page.
+
+    Qt breaks pages line by line, inside table cells too. Before a row that would be
+    cut, the row above grows to the foot of the page, so the row starts whole on the
+    next page (under the repeated header); a heading whose content starts on the next
+    page gets a page break before it.
+
+    One fix at a time, in document order: a fix moves everything after it, and guessing
+    by how much proved wrong (Qt's own breaks absorb part of it). Every change makes Qt
+    lay the whole document out again (about a second for a 25-year appendix), so after
+    ``budget_s`` seconds the remaining pages keep Qt's breaks (a known limit, in
+    docs/reports.md). Returns the number of fixes.
+    """
+    import time
+
+    page_h = qdoc.pageSize().height()
+    if page_h <= 0:
+        return 0
+    lay = qdoc.documentLayout()
+    items = _keep_items(qdoc)
+    start = time.perf_counter()
+    fixes, i, last_fixed = 0, 0, -1
+    while i < len(items) and time.perf_counter() - start < budget_s:
+        _pos, kind, what = items[i]
+        top, bottom = _extent(lay, kind, what)
+        page = int(top // page_h)
+        # A row taller than most of a page cannot be helped; a heading always can.
+        split = int((bottom - 1) // page_h) != page and (
+            kind == "heading" or bottom - top < page_h * 0.8
+        )
+        if not split or i == last_fixed:
+            i += 1
+            continue
+        last_fixed = i
+        cursor = QTextCursor(qdoc)
+        cursor.beginEditBlock()  # one layout for the whole fix, not one per cell
+        _fix(qdoc, kind, what, (page + 1) * page_h - top)
+        cursor.endEditBlock()
+        # Lay out again now: asking a block for its place does not always do it, and a
+        # stale place would hide (or invent) the next problem.
+        qdoc.pageCount()
+        fixes += 1
+        if kind == "row" and what[1] == what[0].format().headerRowCount():
+            # The heading above the table may have moved with it: look at it again.
+            while i > 0 and items[i - 1][1] == "heading" and items[i - 1][0] < _pos:
+                i -= 1
+                break
+    return fixes
 
 
 def _prepare(device: QPagedPaintDevice) -> tuple[QRectF, QRectF]:
@@ -406,6 +644,7 @@ def paint_document(doc: Document, device: QPagedPaintDevice, built: Built | None
     qdoc = built.qdoc
     qdoc.documentLayout().setPaintDevice(device)
     qdoc.setPageSize(QSizeF(body.width(), body.height()))
+    keep_together(qdoc)
     pages = qdoc.pageCount()
     res = device.resolution()
     chart_rects = [(_chart_rect(qdoc, s, device), s) for s in built.charts]
@@ -520,11 +759,38 @@ def write_pdf(
     del writer  # flushes the PDF trailer into the buffer
     buf.close()
     content = data.data()
+    if doc.private:  # de-identified: the file's own dates cut to the year
+        from journal.reports.deid import deidentify_pdf_bytes
+
+        content = deidentify_pdf_bytes(bytes(content))
     if password:
         from journal.reports.protect import protect_pdf
 
         content = protect_pdf(bytes(content), password)
     write_atomic(path, content)
+    return pages
+
+
+def count_pages(doc: Document, page_size: str = "A4") -> int:
+    """Pages ``doc`` takes on ``page_size`` paper, laid out as :func:`write_pdf` would
+    (used to fit the screening core on two pages). Charts are not drawn."""
+    data = QByteArray()
+    buf = QBuffer(data)
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buf)
+    writer.setResolution(LAYOUT_DPI)
+    writer.setPageLayout(page_layout(page_size))
+    built = build_qtextdocument(doc)
+    _full, body = _prepare(writer)
+    qdoc = built.qdoc
+    qdoc.documentLayout().setPaintDevice(writer)
+    qdoc.setPageSize(QSizeF(body.width(), body.height()))
+    keep_together(qdoc)
+    pages = qdoc.pageCount()
+    for slot in built.charts:
+        slot.future.cancel()
+    del writer
+    buf.close()
     return pages
 
 

@@ -14,13 +14,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
+from journal.domain.event_dates import describe_current_response, procedure_date
 from journal.domain.labs import LAB_TESTS
+from journal.domain.ledger import RULE_SETS
+from journal.domain.numbers import fmt_number
 from journal.domain.trace import Trace
 from journal.domain.vocab import ECOG_SCALE
 from journal.reports import common
 from journal.reports.charts import timeline_chart
+from journal.reports.deid import deidentify_document
 from journal.reports.document import Document, Inline, Span, computed, overridden
 from journal.reports.inputs import ReportInputs, ReportOptions
 
@@ -116,14 +121,16 @@ def _d(x: Any) -> str:
     return common.fmt_date(x)
 
 
+NBSP = "\u00a0"
+
+
+def _nd(x: Any) -> str:
+    """A date that never wraps inside a narrow table column."""
+    return _d(x).replace(" ", NBSP)
+
+
 def _num(v: float | None) -> str:
-    if v is None:
-        return "—"
-    if abs(v) >= 100:
-        return f"{v:.0f}"
-    if abs(v) >= 10:
-        return f"{v:.1f}".rstrip("0").rstrip(".")
-    return f"{v:.2f}".rstrip("0").rstrip(".")
+    return fmt_number(v)
 
 
 def _traces_overridden(traces: tuple[Trace, ...] | list[Trace]) -> bool:
@@ -190,22 +197,171 @@ class _Ctx:
         return lines[-1] if lines else None
 
 
+# --------------------------------------------------------------------------- budgets
+@dataclass(frozen=True)
+class Budget:
+    """How much of a long history the two core pages hold. The Qt backend tries these
+    in order and keeps the first whose core fits on two pages (see fit_screening);
+    everything left out is in the appendix, and the core says so."""
+
+    max_lines: int | None  # lines in the core table (most recent); None = all
+    max_side_effects: int  # ongoing side effects listed (most severe first)
+    drug_rows: bool  # one last-dose row per drug (else groups, classes, procedures)
+    doses: bool  # doses and schedules in the lines table
+    notes: bool = True  # the how-to-read note under the last-dose table
+
+
+BUDGETS = (
+    Budget(None, 10, True, True),
+    Budget(6, 8, True, True),
+    Budget(5, 8, True, True),
+    Budget(4, 6, True, True),
+    Budget(3, 6, True, True),
+    Budget(3, 5, False, True),
+    Budget(2, 4, False, True),
+    Budget(2, 3, False, False),
+    Budget(1, 3, False, False),
+    Budget(1, 2, False, False, notes=False),
+    Budget(0, 2, False, False, notes=False),
+)
+CORE_PAGES = 2
+DETAIL_YEARS = 6  # a longer history's appendix chart shows only its recent years
+STALE_DAYS = 30  # a lab older than this is flagged: trials ask for recent values
+
+# Labs trial texts ask for, in the order printed; a missing one says "not recorded".
+# "alc", "inr", "aptt" and "spo2" may not be in the catalog yet (then never recorded).
+ASKED_LABS = (
+    "hb",
+    "anc",
+    "platelets",
+    "alc",
+    "creatinine",
+    "calcium",
+    "bilirubin",
+    "ast",
+    "alt",
+    "inr",
+    "aptt",
+    "spo2",
+    "albumin",
+    "ldh",
+    "b2m",
+)
+MYELOMA_LABS = ("m_protein", "flc_kappa", "flc_lambda", "flc_ratio", "serum_ife", "bmpc")
+LAB_NAMES = {
+    "alc": "Lymphocytes (ALC)",
+    "inr": "INR",
+    "aptt": "aPTT",
+    "spo2": "Oxygen saturation",
+    "flc_kappa": "FLC kappa",
+    "flc_lambda": "FLC lambda",
+    "flc_ratio": "κ/λ ratio",
+    "m_protein": "Serum M-protein",
+    "serum_ife": "Serum IFE",
+    "bmpc": "Marrow plasma cells",
+    "b2m": "β2-microglobulin",
+    "anc": "Neutrophils (ANC)",
+}
+LAB_ALIASES = {"alc": ("alc", "lymphocytes")}  # absolute lymphocyte count
+
+
+def _short_drug(c: _Ctx, d) -> str:
+    """A drug's name as printed; free text is left out of a de-identified summary."""
+    if c.opts.deidentified and not d.drug_id:
+        return "drug not in the catalogue"
+    return d.name
+
+
+def _dose_text(c: _Ctx, d, *, current: bool = False) -> str:
+    return common.dose_text(d, c.as_of, current=current, deidentified=c.opts.deidentified)
+
+
+def _cycles(c: _Ctx, reg) -> Inline:
+    """Cycles of a regimen: as entered, or counted by the ledger from its dates."""
+    if reg.end is not None and reg.start == reg.end:
+        return ""
+    found = [
+        a
+        for d in c.ledger.drugs.values()
+        for a in d.administrations
+        if a.regimen_id == reg.id and a.cycles
+    ]
+    if reg.cycles is not None:
+        n, est = reg.cycles, False
+    elif found:
+        best = max(found, key=lambda a: a.cycles)
+        n, est = best.cycles, best.cycles_estimated
+    else:
+        return ""
+    length = f" of {reg.cycle_days} days" if reg.cycle_days else ""
+    word = "cycle" if n == 1 else "cycles"
+    if est:
+        return computed(f"about {n} {word}{length}")
+    return f"{n} {word}{length}"
+
+
+def _regimen_name(c: _Ctx, reg) -> str:
+    if c.opts.deidentified:  # a name typed by a person can hold anything
+        drugs = [d for d in reg.drugs if d.role != "supportive"]
+        return " + ".join(_short_drug(c, d) for d in drugs) or "treatment"
+    return reg.name
+
+
+def _person(c: _Ctx) -> Inline:
+    p = c.h.person
+    bits = []
+    if c.opts.sex_and_weight and p.sex and p.sex != "unknown":
+        bits.append(p.sex)
+    age = common.age_years(p.birth_date, c.as_of)
+    bits.append(common.age_text(age) if age is not None else "age not recorded")
+    if c.opts.sex_and_weight:
+        w = _latest_lab(c, ("weight",))
+        if w is not None and w.value is not None:
+            bits.append(f"weight {_num(w.value)} kg ({_d(w.date)})")
+        elif p.weight_kg is not None:
+            bits.append(f"weight {_num(p.weight_kg)} kg (profile, undated)")
+        if p.height_cm is not None:
+            bits.append(f"height {_num(p.height_cm)} cm")
+    return " · ".join(bits)
+
+
+def _latest_lab(c: _Ctx, tests: tuple[str, ...]):
+    found = [
+        lab
+        for lab in c.h.labs
+        if lab.test in tests
+        and (lab.value is not None or lab.text_value)
+        and lab.date.earliest() <= c.as_of
+    ]
+    return max(found, key=lambda x: (x.date.sort_key(), x.id), default=None)
+
+
 # --------------------------------------------------------------------------- sections
 def _key_facts(doc: Document, c: _Ctx) -> None:
     s, ledger = c.s, c.ledger
-    rows: list[tuple[str, Inline]] = []
+    rows: list[tuple[str, Inline]] = [("Person", _person(c))]
     lines_over = any(ln.overridden for ln in s.lines.lines)
     cur = c.current_line()
     prior: list[Inline] = [_mark(f"{s.prior_lines}", lines_over, bold=True)]
     prior.append(f" (lines started before {_d(c.as_of)}; IMWG 2015)")
     rows.append(("Prior lines of therapy", prior))
     if cur is not None:
+        regs = [c.regimens[i] for i in cur.regimen_ids if i in c.regimens]
+        now = [
+            _dose_text(c, d, current=True)
+            for r in regs
+            if r.end is None or r.end.earliest() > c.as_of
+            for d in r.drugs
+            if d.role == "anti-myeloma"
+            and (d.last_dose is None or d.last_dose.earliest() > c.as_of)
+        ]
         rows.append(
             (
                 "Current treatment",
                 [
                     _mark(f"line {cur.number}", cur.overridden),
-                    f": {cur.label}, since {_d(cur.start)}",
+                    f": {_line_label(c, cur)}, since {_d(cur.start)}"
+                    + (f" — {'; '.join(now)}" if now else ""),
                 ],
             )
         )
@@ -227,10 +383,9 @@ def _key_facts(doc: Document, c: _Ctx) -> None:
             _mark(", ".join(refr), over_cls, bold=True) if refr else computed("none"),
         )
     )
-    # A label implied by a stronger one that applies is not printed again (issue 9 item 6).
-    applied = [
-        ledger.labels[k] for k in KEY_LABELS if k in ledger.labels and ledger.labels[k].shown
-    ]
+    keys = [k for k in LABEL_ORDER if k in ledger.labels]
+    keys += [k for k in ledger.labels if k not in LABEL_ORDER]
+    applied = [ledger.labels[k] for k in keys if ledger.labels[k].shown]
     # "exposed" is implied when the "refractory" label of the same group applies
     ids = {lab.id for lab in applied}
     applied = [
@@ -274,10 +429,17 @@ def _key_facts(doc: Document, c: _Ctx) -> None:
         rows.append(
             (
                 "Corrections by the person",
-                overridden(f"{len(s.overrides)} (listed at the end of page 2)"),
+                overridden(f"{len(s.overrides)} (listed on page 2)"),
             )
         )
     doc.key_value(rows, columns=1)
+
+
+def _line_label(c: _Ctx, ln) -> str:
+    if not c.opts.deidentified:
+        return ln.label
+    regs = [c.regimens[i] for i in ln.regimen_ids if i in c.regimens]
+    return " -> ".join(_regimen_name(c, r) for r in regs) or "treatment"
 
 
 _LAST_LINE_WORDS = {
@@ -352,21 +514,15 @@ def _washout_text(w) -> str:
         return "ongoing (still being taken)"
     if w.last is None:
         return "never"
-    return f"{_d(w.last)} — {w.display()} ago"
+    return f"{_d(w.last)}, {w.display()} ago"
 
 
 def _current_response(c: _Ctx) -> list[Inline]:
-    r = c.s.responses
+    """One wording with the Overview screen (journal.domain.event_dates)."""
     parts: list[Inline] = []
-    if r.latest_clinician is not None:
-        lc = r.latest_clinician
-        parts.append(f"{lc.category} on {_d(lc.date)} (recorded, {lc.assessor})")
-    if r.latest is not None:
-        if parts:
-            parts.append("; ")
-        ok = "confirmed" if r.latest.confirmed else "not yet confirmed"
-        parts.append(computed(f"{r.latest.category} on {_d(r.latest.date)} ({ok}, from labs)"))
-    return parts or ["no response recorded or computable"]
+    for text, is_computed in describe_current_response(c.s.current_response.to_json()):
+        parts.append(computed(text) if is_computed else text)
+    return parts
 
 
 def _measurable_brief(c: _Ctx) -> Inline:
@@ -378,21 +534,30 @@ def _measurable_brief(c: _Ctx) -> Inline:
     )
 
 
+def _flc(v: float) -> str:
+    """Light chains in mg/L and mg/dL: trial texts use either."""
+    return f"{_num(v)} mg/L ({_num(v / 10)} mg/dL)"
+
+
 def _param_values(m) -> str:
     out = []
-    units = {"serum": "g/dL", "urine": "mg/24h", "flc": "mg/L", "bmpc": "%"}
+    units = {"serum": "g/dL", "urine": "mg/24h"}
     words = {
         "serum": "serum M-protein",
         "urine": "urine M-protein",
         "flc": "involved FLC",
-        "bmpc": "marrow plasma cells",
     }
     for key in ("serum", "urine", "flc"):
         p = m.parameters.get(key)
         if p is None or p.value is None:
             continue
-        thr = f" (needs ≥ {_num(p.threshold)})" if p.threshold is not None else ""
-        out.append(f"{words[key]} {_num(p.value)} {units[key]}{thr}, {_d(p.date)}")
+        if key == "flc":
+            val = _flc(p.value)
+            thr = f" (needs ≥ {_flc(p.threshold)})" if p.threshold is not None else ""
+        else:
+            val = f"{_num(p.value)} {units[key]}"
+            thr = f" (needs ≥ {_num(p.threshold)})" if p.threshold is not None else ""
+        out.append(f"{words[key]} {val}{thr}, {_d(p.date)}")
     return "; ".join(out)
 
 
@@ -401,7 +566,7 @@ def _diagnosis(doc: Document, c: _Ctx) -> None:
     dx = h.diagnosis
     rows: list[tuple[str, Inline]] = []
     if dx is None:
-        rows.append(("Diagnosis", "not recorded"))
+        rows.append(("Diagnosed", "not recorded"))
     else:
         typ = " ".join(x for x in (dx.heavy_chain, dx.light_chain) if x and x != "unknown")
         rows.append(("Diagnosed", f"{_d(dx.date)}; {typ or 'type not recorded'} multiple myeloma"))
@@ -432,7 +597,7 @@ def _diagnosis(doc: Document, c: _Ctx) -> None:
         rows.append(("Tested negative", ", ".join(hr.tested_negative)))
     feats = [
         f"{f.flag}"
-        + (f" ({f.site})" if f.site else "")
+        + (f" ({f.site})" if f.site and not c.opts.deidentified else "")
         + f" from {_d(f.date)}"
         + (f", resolved {_d(f.resolved)}" if f.resolved else ", ongoing")
         for f in h.features
@@ -445,89 +610,99 @@ def _diagnosis(doc: Document, c: _Ctx) -> None:
     doc.key_value(rows)
 
 
-def _lines_table(doc: Document, c: _Ctx) -> None:
+PROC_SHORT = {
+    "autologous stem-cell transplant": "ASCT",
+    "allogeneic stem-cell transplant": "allo-SCT",
+    "CAR-T infusion": "CAR-T",
+}
+
+
+def _line_row(c: _Ctx, ln, *, doses: bool) -> tuple[Inline, ...]:
     s = c.s
-    rows = []
-    for ln in s.lines.lines:
-        regs = [c.regimens[i] for i in ln.regimen_ids if i in c.regimens]
-        drugs: list[str] = []
-        for r in regs:
-            for d in r.drugs:
-                if d.role == "anti-myeloma" and d.name not in drugs:
-                    drugs.append(d.name)
-        what: list[Inline] = [Span(ln.label, bold=True)]
-        if drugs:
-            what.append(f" — {', '.join(drugs)}")
-        if any(r.trial_id for r in regs):
-            what.append(f" (trial {', '.join(r.trial_id for r in regs if r.trial_id)})")
-        if ln.flags:
-            what.append(Span(f" [{'; '.join(ln.flags)}]", italic=True))
-        lr = s.responses.line(ln.number)
-        best: list[Inline] = []
-        if lr is not None and lr.best_clinician is not None:
-            best.append(lr.best_clinician.category)
-        if lr is not None and lr.best is not None:
-            if best:
-                best.append(" / ")
-            best.append(computed(lr.best.category))
-        end_reason = regs[-1].end_reason if regs and ln.end is not None else None
-        why: list[Inline] = []
-        if ln.end is None:
-            why.append("ongoing")
-        elif end_reason:
-            why.append(end_reason)
-        if lr is not None and lr.progression is not None:
-            why.append(computed(f"{'; ' if why else ''}PD {_d(lr.progression.date)}"))
-        procs = []
-        for pid in ln.procedure_ids:
-            p = c.procedures.get(pid)
-            if p is None or p.kind not in (
-                "autologous stem-cell transplant",
-                "allogeneic stem-cell transplant",
-                "CAR-T infusion",
-            ):
-                continue
-            short = {
-                "autologous stem-cell transplant": "ASCT",
-                "allogeneic stem-cell transplant": "allo-SCT",
-                "CAR-T infusion": "CAR-T",
-            }[p.kind]
-            product = f" {c.name(p.product)}" if p.product else ""
-            procs.append(f"{short}{product} {_d(p.date)}")
-        refr = c.refractory_in_line.get(ln.number, [])
-        rows.append(
-            (
-                _mark(str(ln.number), ln.overridden, bold=True),
-                what,
-                _d(ln.start),
-                _d(ln.end) if ln.end else "ongoing",
-                best or "—",
-                why or "—",
-                c.drug_list(refr) if refr else "—",
-                "; ".join(procs) or "—",
-            )
-        )
+    regs = [c.regimens[i] for i in ln.regimen_ids if i in c.regimens]
+    what: list[Inline] = []
+    for r in regs:
+        if what:
+            what.append("\n")
+        what.append(Span(_regimen_name(c, r), bold=True))
+        cyc = _cycles(c, r)
+        if cyc:
+            what.extend([" (", cyc, ")"])
+        drugs = [d for d in r.drugs if d.role not in ("supportive", "premedication")]
+        if doses and drugs:
+            what.append(": " + "; ".join(_dose_text(c, d) for d in drugs))
+        elif drugs and not c.opts.deidentified:
+            what.append(": " + ", ".join(_short_drug(c, d) for d in drugs))
+        if r.trial_id:
+            what.append(f" (trial {r.trial_id})")
+    for pid in ln.procedure_ids:
+        p = c.procedures.get(pid)
+        if p is None or p.kind not in PROC_SHORT:
+            continue
+        product = f" {c.name(p.product)}" if p.product else ""
+        what.append(f"\n{PROC_SHORT[p.kind]}{product} {_d(procedure_date(p))} (day 0)")
+    if ln.flags:
+        what.append(Span(f" [{'; '.join(ln.flags)}]", italic=True))
+    lr = s.responses.line(ln.number)
+    best: list[Inline] = []
+    if lr is not None and lr.best_clinician is not None:
+        best.append(lr.best_clinician.category)
+    if lr is not None and lr.best is not None:
+        if best:
+            best.append(" / ")
+        best.append(computed(lr.best.category))
+    end_reason = regs[-1].end_reason if regs and ln.end is not None else None
+    why: list[Inline] = []
+    if ln.end is None:
+        why.append("ongoing")
+    elif end_reason:
+        why.append(end_reason)
+    if lr is not None and lr.progression is not None:
+        why.append(computed(f"{'; ' if why else ''}PD {_d(lr.progression.date)}"))
+    refr = c.refractory_in_line.get(ln.number, [])
+    return (
+        _mark(str(ln.number), ln.overridden, bold=True),
+        what,
+        f"{_nd(ln.start)} –\n{_nd(ln.end) if ln.end else 'ongoing'}",
+        best or "—",
+        why or "—",
+        c.drug_list(refr) if refr else "—",
+    )
+
+
+LINE_HEADER = (
+    "Line",
+    "Treatment given (cycles; dose, route, schedule)",
+    "From – to",
+    "Best (recorded / computed)",
+    "Why it ended",
+    "Refractory to",
+)
+LINE_WIDTHS = (0.45, 5.0, 1.45, 1.05, 1.3, 1.55)
+
+
+def _lines_table(doc: Document, c: _Ctx, budget: Budget) -> None:
+    lines = list(c.s.lines.lines)
     doc.heading(2, "Lines of therapy")
-    if not rows:
+    if not lines:
         doc.paragraph("No treatment recorded.")
         return
-    doc.table(
-        [
-            [
-                "Line",
-                "Regimen and drugs",
-                "Start",
-                "End",
-                "Best (recorded / computed)",
-                "Why it ended",
-                "Refractory drugs",
-                "Transplant / CAR-T",
-            ]
-        ],
-        rows,
-        col_widths=[0.7, 4.0, 1.15, 1.15, 1.3, 1.5, 1.8, 1.6],
-        small=True,
-    )
+    shown = lines if budget.max_lines is None else lines[max(0, len(lines) - budget.max_lines) :]
+    folded = lines[: len(lines) - len(shown)]
+    rows = [_line_row(c, ln, doses=budget.doses) for ln in shown]
+    if folded:
+        where = "see appendix" if c.opts.appendix else "listed in the appendix of the full summary"
+        rng = f"lines {folded[0].number}–{folded[-1].number}" if len(folded) > 1 else "line 1"
+        end = folded[-1].end or folded[-1].start
+        doc.paragraph(
+            Span(
+                f"+ {len(folded)} earlier line{'s' if len(folded) > 1 else ''} "
+                f"({rng}, {_d(folded[0].start)} – {_d(end)}), {where}.",
+                italic=True,
+            )
+        )
+    if rows:
+        doc.table([LINE_HEADER], rows, col_widths=LINE_WIDTHS, small=True)
 
 
 def _ledger(doc: Document, c: _Ctx) -> None:
@@ -540,109 +715,124 @@ def _ledger(doc: Document, c: _Ctx) -> None:
             continue
         over = bool(st.overridden)
         wo = _group(c.s.washouts, cls)
-        rows.append(
+        refr: list[Inline] = (
             (
-                Span(cls, bold=True),
-                ", ".join(c.name(x) for x in st.exposed_drugs),
-                (
-                    c.drug_list(st.refractory_drugs)
-                    if not over
-                    else _mark(", ".join(c.name(x) for x in st.refractory_drugs), over)
-                )
-                if st.refractory_drugs
-                else _mark("no", over),
-                ", ".join(c.name(x) for x in st.intolerant_drugs) or "—",
-                computed(_washout_text(wo)) if wo else "—",
+                c.drug_list(st.refractory_drugs)
+                if not over
+                else [_mark(", ".join(c.name(x) for x in st.refractory_drugs), over)]
             )
+            if st.refractory_drugs
+            else [_mark("no", over)]
+        )
+        if st.intolerant_drugs:
+            refr = [
+                *refr,
+                "; stopped for side effects: " + ", ".join(c.name(x) for x in st.intolerant_drugs),
+            ]
+        last: Inline = "—"
+        if wo is not None:
+            last = (
+                "ongoing"
+                if wo.ongoing
+                else [_nd(wo.last), " ", computed(f"({wo.days_since}{NBSP}d)")]
+                if wo.last
+                else "never"
+            )
+        rows.append(
+            (Span(cls, bold=True), ", ".join(c.name(x) for x in st.exposed_drugs), refr, last)
         )
     if rows:
         doc.table(
-            [
-                [
-                    "Class",
-                    "Exposed to",
-                    "Refractory to",
-                    "Stopped for side effects",
-                    "Last dose (days since)",
-                ]
-            ],
+            [["Class", "Exposed to", "Refractory to", "Last dose (days)"]],
             rows,
-            col_widths=[1.1, 3.0, 2.6, 1.5, 2.6],
+            col_widths=[1.1, 3.4, 3.6, 2.7],
             small=True,
         )
     else:
         doc.paragraph("No anti-myeloma drug recorded.")
-    label_rows = []
-    not_applied = []
-    implied: list[str] = []
-    # The screeners' usual labels first, then any other label the ledger gives.
+    # The labels that apply are in the key facts; the ones that do not answer
+    # "no prior GPRC5D-directed therapy?" at a glance.
+    not_applied: list[Inline] = [Span("Labels that do not apply: ", bold=True)]
     keys = [k for k in LABEL_ORDER if k in ledger.labels]
     keys += [k for k in ledger.labels if k not in LABEL_ORDER]
     for key in keys:
         lab = ledger.labels[key]
-        over = bool(lab.trace.overridden_by)
-        if not lab.applies:
-            not_applied.append(_mark(lab.name, over) if over else lab.name)
+        if lab.applies:
             continue
-        if lab.implied_by:  # issue 9 item 6: said once, by the stronger label
-            implied.append(lab.name)
-            continue
-        behind = ", ".join(
-            c.name(x) if not x.startswith("procedure:") else "transplant record" for x in lab.drugs
-        )
-        label_rows.append((_mark(lab.name, over, bold=True), behind or "—"))
-    if label_rows:
-        doc.table(
-            [["Label that applies", "Drugs behind it"]],
-            label_rows,
-            col_widths=[6.0, 4.8],
-            small=True,
-        )
-    if implied:
-        doc.paragraph(
-            [
-                Span("Also true, implied by the labels above: ", bold=True),
-                computed("; ".join(implied)),
-            ],
-            "small",
-        )
-    if not_applied:
-        parts: list[Inline] = [Span("Labels that do not apply: ", bold=True)]
-        for i, x in enumerate(not_applied):
-            parts.append(computed(x) if isinstance(x, str) else x)
-            if i < len(not_applied) - 1:
-                parts.append("; ")
-        doc.paragraph(parts, "small")
-    doc.paragraph(
-        f"Refractory = rule set '{ledger.rule_set}': progression on treatment or within 60 days "
-        "of the last dose, or less than a minimal response while on it (IMWG). "
-        "Computed from the dates entered; each call can be corrected by the person.",
-        "small",
+        if len(not_applied) > 1:
+            not_applied.append("; ")
+        not_applied.append(_mark(lab.name, bool(lab.trace.overridden_by)))
+    if len(not_applied) > 1:
+        doc.paragraph(not_applied, "small")
+    doc.paragraph(_rule_set_definition(c), "small")
+
+
+def _rule_set_definition(c: _Ctx) -> str:
+    """The refractory definition of the rule set the summary was computed with (and only
+    that one: a Mayo summary must not print the IMWG wording)."""
+    rs = RULE_SETS.get(c.ledger.rule_set)
+    if rs is None:
+        return f"Refractory = rule set '{c.ledger.rule_set}'."
+    return (
+        f"Rule set '{rs.name}': {rs.description} Source: {rs.source.short}. "
+        "Computed from the dates entered; each call can be corrected by the person."
     )
 
 
-def _last_doses(doc: Document, c: _Ctx) -> None:
+def _last_doses(doc: Document, c: _Ctx, budget: Budget) -> None:
     w = c.s.washouts
-    doc.heading(2, f"Last doses and days since (as of {_d(c.as_of)})")
+    doc.heading(2, f"Last doses and days since (to {_d(c.as_of)})")
     items = []
-    for item in (*w.groups, *w.drugs, *w.procedures):
-        last = "ongoing" if item.ongoing else (_d(item.last) if item.last else "never")
-        days: Inline = "—" if item.ongoing or item.days_since is None else computed(item.display())
-        items.append((item.label, last, days))
+    # Without drug rows the classes' last doses are in the exposure table above.
+    chosen = (
+        (*w.groups, *w.drugs, *w.procedures)
+        if budget.drug_rows
+        else (
+            *w.groups,
+            *w.procedures,
+        )
+    )
+    for item in chosen:
+        last = "ongoing" if item.ongoing else (_nd(item.last) if item.last else "never")
+        days: Inline = (
+            "—"
+            if item.ongoing or item.days_since is None
+            else computed(item.display().replace(" days", NBSP + "days"))
+        )
+        items.append((_short_label(item.label), last, days))
     if not items:
         doc.paragraph("Nothing recorded.")
         return
     doc.table(
-        [["Drug, group or procedure", "Last dose / date", "Days since"] * 2],
+        [["Drug, group or event", "Last", "Days"] * 2],
         _side_by_side(items, 3),
-        col_widths=[2.9, 1.3, 1.2, 2.9, 1.3, 1.2],
+        col_widths=[2.65, 1.35, 1.4, 2.65, 1.35, 1.4],
         small=True,
     )
+    if not budget.notes:
+        return
     doc.paragraph(
-        "Days are counted to the date above; trials count washouts differently, so compare the "
-        "number with the protocol. Dates known only to the month or year give a range.",
+        "Counted to the date above; a transplant or CAR-T infusion from day 0, a course of "
+        "sessions from its last day. Trials count washouts differently: compare with the "
+        "protocol. Dates known only to the month or year give a range."
+        + ("" if budget.drug_rows else " Each drug's last dose is in the appendix."),
         "small",
     )
+
+
+_SHORT_LABELS = {
+    "Any antibody-based myeloma drug (monoclonal antibody, bispecific or antibody-drug "
+    "conjugate)": "Any antibody drug (mAb, bispecific, ADC)",
+    "Any steroid (including premedication)": "Any steroid (incl. premed.)",
+    "leukapheresis (T-cell collection)": "leukapheresis",
+    "autologous stem-cell transplant": "autologous transplant (day 0)",
+    "allogeneic stem-cell transplant": "allogeneic transplant (day 0)",
+    "CAR-T infusion": "CAR-T infusion (day 0)",
+}
+
+
+def _short_label(label: str) -> str:
+    return _SHORT_LABELS.get(label, label)
 
 
 def _side_by_side(items: list[tuple], width: int) -> list[tuple]:
@@ -655,7 +845,6 @@ def _side_by_side(items: list[tuple], width: int) -> list[tuple]:
 
 def _measurable(doc: Document, c: _Ctx) -> None:
     r = c.s.responses
-    doc.heading(2, "Measurable disease under IMWG and trial thresholds")
     names = {
         "imwg": "IMWG",
         "serum_0_5": "serum ≥ 0.5 g/dL",
@@ -663,29 +852,28 @@ def _measurable(doc: Document, c: _Ctx) -> None:
         "ecog_acrin": "ECOG-ACRIN",
         "ikema": "IKEMA (no FLC-only)",
     }
-    parts: list[Inline] = []
+    parts: list[Inline] = [Span("Measurable disease by definition: ", bold=True)]
     for key, m in r.measurable_by_variant.items():
-        if parts:
+        if len(parts) > 1:
             parts.append(" · ")
         verdict = f"yes ({m.kind})" if m.measurable else "no"
         parts.append(f"{names.get(key, key)}: ")
         parts.append(computed(verdict, bold=m.measurable))
-    if parts:
+    if len(parts) > 1:
         doc.paragraph(parts)
-    vals = _param_values(r.current_measurable)
-    doc.paragraph(f"Latest values (IMWG threshold): {vals or 'no recent values'}.", "small")
 
 
-def _side_effects(doc: Document, c: _Ctx) -> None:
+def _side_effects(doc: Document, c: _Ctx, budget: Budget) -> None:
     doc.heading(2, "Ongoing side effects")
+    views = sorted(c.s.ongoing_side_effects, key=lambda v: (-(v.grade or 0), v.onset.sort_key()))
     rows = []
-    for v in c.s.ongoing_side_effects:
-        grade = f"grade {v.grade}" if v.grade is not None else "grade not recorded"
+    for v in views[: budget.max_side_effects]:
+        grade = f"grade {v.grade}" if v.grade is not None else "not graded"
+        term = v.term if (v.term_id or not c.opts.deidentified) else _known_term(v.term)
         rows.append(
             (
-                v.term + (" (serious)" if v.serious else ""),
-                grade,
-                v.scale,
+                term + (" (serious)" if v.serious else ""),
+                f"{grade} ({v.scale})",
                 v.source_label,
                 _d(v.onset),
                 ", ".join(c.name(x) for x in v.drugs) or "—",
@@ -693,104 +881,283 @@ def _side_effects(doc: Document, c: _Ctx) -> None:
         )
     if rows:
         doc.table(
-            [["Side effect", "Grade", "Scale (version)", "Graded by", "Since", "Linked to"]],
+            [["Side effect", "Grade (scale)", "Graded by", "Since", "Linked to"]],
             rows,
-            col_widths=[2.6, 0.9, 1.2, 2.6, 1.2, 2.0],
+            col_widths=[2.8, 1.8, 2.4, 1.3, 2.5],
             small=True,
         )
+        if len(views) > budget.max_side_effects:
+            doc.paragraph(
+                f"+ {len(views) - budget.max_side_effects} more ongoing (lower grade), "
+                "listed in the side-effect history of the appendix.",
+                "small",
+            )
     else:
         doc.paragraph("No ongoing side effects recorded.")
+
+
+def _known_term(term: str) -> str:
+    """A side-effect term typed by hand is printed only when it is a CTCAE term."""
+    from journal.domain.ctcae import get_terms
+
+    found = get_terms().identify(term)
+    return found.term if found is not None else "side effect (free text)"
+
+
+def _lab_value(c: _Ctx, lab, unit: str) -> str:
+    if lab.value is None:
+        return lab.text_value or "—"
+    if lab.test in ("flc_kappa", "flc_lambda"):
+        return _flc(lab.value)
+    return f"{_num(lab.value)} {unit}".strip()
 
 
 def _labs(doc: Document, c: _Ctx) -> None:
     s = c.s
     doc.heading(2, "Latest labs")
+    latest = {ll.lab.test: ll for ll in s.latest_labs}
     items = []
-    supported = False
-    for ll in s.latest_labs:
-        t = LAB_TESTS.get(ll.lab.test)
-        name = t.name if t else ll.lab.test
+    supported = graded = False
+    missing = []
+    for key in (*ASKED_LABS, *MYELOMA_LABS):
+        tests = LAB_ALIASES.get(key, (key,))
+        ll = next((latest[t] for t in tests if t in latest), None)
+        lab = ll.lab if ll is not None else _latest_lab(c, tests)
+        t = LAB_TESTS.get(lab.test if lab else tests[0]) or next(
+            (LAB_TESTS[x] for x in tests if x in LAB_TESTS), None
+        )
+        name = LAB_NAMES.get(key) or (t.name if t else key)
+        if lab is None:
+            if key not in MYELOMA_LABS:
+                missing.append(name)
+            continue
         unit = common.unit_text(t.unit) if t else ""
-        value: list[Inline] = [
-            ll.lab.text_value or "—" if ll.lab.value is None else f"{_num(ll.lab.value)} {unit}"
-        ]
-        if ll.supported:
+        value: list[Inline] = [_lab_value(c, lab, unit)]
+        if ll is not None and ll.supported:
             supported = True
             value.append(computed(f" {SUPPORT_MARK}"))
-        if ll.grade is not None and ll.grade.grade > 0:
+        if ll is not None and ll.grade is not None and ll.grade.grade > 0:
+            graded = True
             value.append(computed(f" G{ll.grade.grade}"))
-        items.append((name, value, f"{_d(ll.lab.date)} ({ll.days_old} d)"))
+        days = (c.as_of - lab.date.as_date()).days
+        when: Inline = f"{_d(lab.date)}"
+        if days > STALE_DAYS:
+            when = [when, Span(f" (over {STALE_DAYS} days)", bold=True)]
+        items.append((name, value, when))
     st = s.staging
     explained = []
     for vr in (st.creatinine_clearance, st.corrected_calcium):
         if vr.value is None:
             continue
-        days = f" ({(c.as_of - vr.date.latest()).days} d)" if vr.date else ""
         items.append(
-            (
-                vr.name[0].upper() + vr.name[1:],
-                computed(f"{_num(vr.value)} {vr.unit}"),
-                f"{_d(vr.date)}{days}",
-            )
+            (vr.name[0].upper() + vr.name[1:], computed(f"{_num(vr.value)} {vr.unit}"), _d(vr.date))
         )
-        explained.append(vr.trace.explanation)
-    if items:
-        doc.table(
-            [["Test", "Value", "Date (days old)"] * 2],
-            _side_by_side(items, 3),
-            col_widths=[2.4, 1.3, 1.6, 2.4, 1.3, 1.6],
-            small=True,
-        )
-    else:
-        doc.paragraph("No lab results recorded.")
+        if c.opts.sex_and_weight:
+            explained.append(vr.trace.explanation)
+        elif vr is st.creatinine_clearance:  # the formula would print sex and weight
+            explained.append("Creatinine clearance by Cockcroft-Gault (its inputs not shown).")
+        else:
+            explained.append(vr.trace.explanation)
+    doc.table(
+        [["Test", "Value", "Date"] * 2],
+        _side_by_side(items, 3),
+        col_widths=[1.9, 1.75, 1.75, 1.9, 1.75, 1.75],
+        small=True,
+    )
+    notes: list[Inline] = []
+    if missing:
+        notes.append(Span("Not recorded: " + ", ".join(missing) + ".", bold=True))
     if explained:
-        doc.paragraph(computed(" ".join(explained)), "small")
-    if any(ll.grade is not None and ll.grade.grade > 0 for ll in s.latest_labs):
-        doc.paragraph(f"G1-G4 = {s.ctcae_scale} grade computed from the value.", "small")
+        notes.append(computed(" ".join(explained)))
+    if graded:
+        notes.append(f" G1-G4 = {s.ctcae_scale} grade computed from the value.")
     if supported:
+        notes.append(
+            f" {SUPPORT_MARK} a transfusion or growth factor shortly before may have "
+            "raised this value; many trials ask for values without recent support."
+        )
+    if notes:
+        doc.paragraph(notes, "small")
+
+
+EXCLUSION_WORDS = {"yes": "yes", "no": "no", "not_recorded": "not recorded"}
+
+
+def _exclusions(doc: Document, c: _Ctx) -> None:
+    """Other conditions screeners ask about, each yes (with date) / no / not recorded."""
+    facts = getattr(c.s, "exclusions", None)
+    doc.heading(2, "Other conditions screeners ask about")
+    if not facts:
         doc.paragraph(
-            f"{SUPPORT_MARK} a transfusion or growth factor shortly before may have "
-            "raised this value; many trials ask for values without recent support.",
+            "Not recorded in this journal (other cancers, heart, thrombosis, infections, "
+            "CNS involvement, amyloidosis, ...): ask the care team.",
             "small",
         )
+        return
+    # Each "yes" gets its row (date and details); "no" and "not recorded" are one line
+    # each: every question is answered and the page stays two pages long.
+    yes_rows = []
+    by_status: dict[str, list[str]] = defaultdict(list)
+    for f in facts:
+        status = getattr(f, "status", "not_recorded")
+        label = getattr(f, "label", getattr(f, "key", ""))
+        if status != "yes":
+            by_status[status].append(label)
+            continue
+        extra = []
+        if getattr(f, "date", None) is not None:
+            extra.append(_d(f.date))
+        details = getattr(f, "details", None)
+        if details and not c.opts.no_free_text:
+            extra.append(str(details))
+        yes_rows.append(
+            (label, [Span("yes", bold=True), f" ({'; '.join(extra)})" if extra else ""])
+        )
+    if yes_rows:
+        doc.table([["Condition", "Recorded"]], yes_rows, col_widths=[2.6, 8.2], small=True)
+    for status in ("no", "not_recorded"):
+        if by_status.get(status):
+            doc.paragraph(
+                [
+                    Span(
+                        f"{EXCLUSION_WORDS[status][0].upper()}{EXCLUSION_WORDS[status][1:]}: ",
+                        bold=True,
+                    ),
+                    "; ".join(by_status[status]) + ".",
+                ],
+                "small",
+            )
 
 
 def _supportive_and_overrides(doc: Document, c: _Ctx) -> None:
     s = c.s
-    doc.heading(2, "Supportive care now")
     if s.supportive:
         doc.paragraph(
-            "; ".join(
-                f"{x.name}" + (f" ({x.purpose})" if x.purpose else "") + f" since {_d(x.start)}"
-                for x in s.supportive
-            )
+            [
+                Span("Supportive care now: ", bold=True),
+                "; ".join(
+                    f"{x.name}"
+                    + (f" ({x.purpose})" if x.purpose and not c.opts.deidentified else "")
+                    + f" since {_d(x.start)}"
+                    for x in s.supportive
+                ),
+            ]
         )
     else:
-        doc.paragraph("None recorded.")
+        doc.paragraph([Span("Supportive care now: ", bold=True), "none recorded."])
     if s.overrides:
         doc.heading(2, "Corrections made by the person (overrides)")
         doc.table(
             [["What", "About", "Corrected to", "Reason given"]],
-            [(o.rule, o.subject, overridden(o.value), o.reason) for o in s.overrides],
+            [
+                (
+                    o.rule,
+                    o.subject,
+                    overridden(o.value),
+                    "(free text left out)" if c.opts.deidentified else o.reason,
+                )
+                for o in s.overrides
+            ],
             col_widths=[1.6, 2.0, 2.0, 5.4],
             small=True,
         )
 
 
 # --------------------------------------------------------------------------- appendix
-def _appendix(doc: Document, c: _Ctx) -> None:
+def _appendix(doc: Document, c: _Ctx, budget: Budget) -> None:
     doc.page_break()
     doc.heading(1, "Appendix")
-    draw = timeline_chart(c.inputs, extra_labs=("hb", "platelets"), label_chars=30)
+    # A long history drawn whole is unreadable on paper (30 lanes in 9 inches): the chart
+    # then shows the recent years in detail; the earlier years are the lines table above.
+    starts = [r.start.as_date() for r in c.h.regimens]
+    first = min(starts) if starts else c.as_of
+    detail_from = dt.date(c.as_of.year - DETAIL_YEARS, c.as_of.month, 1)
+    long_history = first < detail_from
+    if (
+        long_history
+        or (budget.max_lines is not None and len(c.s.lines.lines) > budget.max_lines)
+        or not budget.doses
+    ):
+        doc.heading(2, "Every line of therapy")
+        rows = [_line_row(c, ln, doses=True) for ln in c.s.lines.lines]
+        doc.table([LINE_HEADER], rows, col_widths=LINE_WIDTHS, small=True)
+    if not budget.drug_rows:
+        doc.heading(2, "Last dose of each drug")
+        items = [
+            (
+                it.label,
+                "ongoing" if it.ongoing else _d(it.last),
+                "—" if it.ongoing or it.days_since is None else computed(it.display()),
+            )
+            for it in c.s.washouts.drugs
+        ]
+        if items:
+            doc.table(
+                [["Drug", "Last", "Days"] * 2],
+                _side_by_side(items, 3),
+                col_widths=[2.5, 1.35, 1.55, 2.5, 1.35, 1.55],
+                small=True,
+            )
+    _labels_behind(doc, c)
+    draw = (
+        None
+        if c.opts.deidentified
+        else timeline_chart(
+            c.inputs,
+            (detail_from, c.as_of) if long_history else None,
+            extra_labs=("hb", "platelets"),
+            label_chars=30,
+        )
+    )
     if draw is not None:
-        doc.heading(2, "Timeline of treatment, responses and side effects")
+        if long_history:
+            doc.heading(
+                2,
+                f"Timeline of the last {DETAIL_YEARS} years (from {_d(detail_from)}; the "
+                "earlier years are in the table of every line above)",
+            )
+        else:
+            doc.heading(2, "Timeline of treatment, responses and side effects")
         # Most of a page: at half a page the lanes and side-effect names become too
         # small to read on paper.
-        doc.chart(draw, (7.1, 9.0), alt_text="timeline chart of the whole history")
+        doc.chart(
+            draw,
+            (7.1, 8.6),
+            alt_text=f"timeline chart of the last {DETAIL_YEARS} years"
+            if long_history
+            else "timeline chart of the whole history",
+        )
+    elif c.opts.deidentified:
+        doc.paragraph(
+            "The timeline chart is left out of a de-identified summary: its time axis "
+            "shows calendar dates.",
+            "muted",
+        )
     _how_computed(doc, c)
     _lab_table(doc, c)
     _side_effect_history(doc, c)
     _notes(doc, c)
+
+
+def _labels_behind(doc: Document, c: _Ctx) -> None:
+    ledger = c.ledger
+    rows = []
+    keys = [k for k in LABEL_ORDER if k in ledger.labels]
+    keys += [k for k in ledger.labels if k not in LABEL_ORDER]
+    for key in keys:
+        lab = ledger.labels[key]
+        if not lab.applies:
+            continue
+        behind = sorted(
+            {
+                c.name(x) if not x.startswith("procedure:") else "transplant record"
+                for x in lab.drugs
+            }
+        )
+        rows.append((_mark(lab.name, bool(lab.trace.overridden_by)), ", ".join(behind) or "—"))
+    if rows:
+        doc.heading(2, "The drugs behind each label")
+        doc.table([["Label", "Drugs behind it"]], rows, col_widths=[5.0, 5.8], small=True)
 
 
 def _how_computed(doc: Document, c: _Ctx) -> None:
@@ -856,8 +1223,10 @@ def _lab_table(doc: Document, c: _Ctx) -> None:
         return
     doc.heading(2, "All lab results")
     rows = []
+    years = []
     used_other: set[str] = set()
     for key in sorted(by_date):
+        years.append(dates[key].year)
         labs = by_date[key]
         row: list[Inline] = [_d(dates[key])]
         for code, _h in LAB_COLUMNS:
@@ -879,12 +1248,28 @@ def _lab_table(doc: Document, c: _Ctx) -> None:
             used_other.add(code)
         row.append("; ".join(other))
         rows.append(tuple(row))
-    doc.table(
-        [["Date", *[h for _, h in LAB_COLUMNS], "Other"]],
-        rows,
-        col_widths=[1.5, *[0.8] * len(LAB_COLUMNS), 4.2],
-        small=True,
-    )
+    # One table per year (a de-identified summary: per 40 rows, as years would give the
+    # dates back): easier to find a date in, and Qt lays a short table out again quickly
+    # when a row has to move to the next page.
+    chunks: list[tuple[str | None, list]] = []
+    for year, row in zip(years, rows, strict=True):
+        label = None if c.opts.deidentified else str(year)
+        if (
+            not chunks
+            or chunks[-1][0] != label
+            or len(chunks[-1][1]) >= (40 if label is None else 10**6)
+        ):
+            chunks.append((label, []))
+        chunks[-1][1].append(row)
+    for label, part in chunks:
+        if label is not None and len(chunks) > 1:
+            doc.heading(3, label)
+        doc.table(
+            [["Date", *[h for _, h in LAB_COLUMNS], "Other"]],
+            part,
+            col_widths=[1.5, *[0.8] * len(LAB_COLUMNS), 4.2],
+            small=True,
+        )
     if used_other:
         legend = "; ".join(
             f"{LAB_SHORT.get(c, c)} = {LAB_TESTS[c].name}"
@@ -990,10 +1375,10 @@ def _notes(doc: Document, c: _Ctx) -> None:
     if not chosen:
         return
     doc.heading(2, "Notes chosen for this summary")
-    if c.opts.deidentified:
+    if c.opts.no_free_text:
         doc.paragraph(
-            f"{len(chosen)} note(s) left out: free text can contain names, so a de-identified "
-            "summary does not include notes.",
+            f"{len(chosen)} note(s) left out: free text can contain names, so a summary "
+            "without the name does not include notes.",
             "muted",
         )
         return
@@ -1005,8 +1390,14 @@ def _notes(doc: Document, c: _Ctx) -> None:
 
 
 # --------------------------------------------------------------------------- the report
-def build_screening(inputs: ReportInputs, opts: ReportOptions) -> Document:
+def build_screening(
+    inputs: ReportInputs, opts: ReportOptions, budget: Budget | None = None
+) -> Document:
+    """The summary: a two-page core (what a screener reads in 30 seconds), then, unless
+    ``opts.appendix`` is False, the appendix. ``budget`` says how much of a long history
+    the core holds; :func:`fit_screening` picks the largest that fits two pages."""
     c = _Ctx(inputs, opts)
+    budget = budget or BUDGETS[0]
     s = c.s
     name, born = common.who(s.history.person, opts)
     doc = Document(
@@ -1026,12 +1417,34 @@ def build_screening(inputs: ReportInputs, opts: ReportOptions) -> Document:
     _key_facts(doc, c)
     doc.heading(2, "Diagnosis")
     _diagnosis(doc, c)
-    _lines_table(doc, c)
+    _lines_table(doc, c, budget)
     _ledger(doc, c)
-    _last_doses(doc, c)
+    _last_doses(doc, c, budget)
     _measurable(doc, c)
-    _side_effects(doc, c)
+    _side_effects(doc, c, budget)
     _labs(doc, c)
+    _exclusions(doc, c)
     _supportive_and_overrides(doc, c)
-    _appendix(doc, c)
+    doc.core_end = len(doc.blocks)
+    if opts.appendix:
+        _appendix(doc, c, budget)
+    if opts.deidentified:
+        deidentify_document(doc, inputs, opts)
     return doc
+
+
+def fit_screening(inputs: ReportInputs, opts: ReportOptions, count_pages) -> Document:
+    """The summary with the most detail whose core fits on two pages.
+
+    ``count_pages(doc)`` lays a document out for the paper and returns its pages (the Qt
+    backend's :func:`journal.reports.qt_backend.count_pages`). Each try is built without
+    the appendix, so only the core is measured."""
+    import dataclasses
+
+    core_opts = dataclasses.replace(opts, appendix=False)
+    chosen = BUDGETS[-1]
+    for budget in BUDGETS:
+        if count_pages(build_screening(inputs, core_opts, budget)) <= CORE_PAGES:
+            chosen = budget
+            break
+    return build_screening(inputs, opts, chosen)

@@ -34,7 +34,7 @@ LEGEND = (
 def inline_text(value: Inline | None) -> str:
     out = []
     for s in spans(value):
-        out.append(s.text)
+        out.append(s.text.replace("\u00a0", " "))  # no-break spaces only matter on paper
         if s.marker:
             out.append(TEXT_MARK[s.marker])
     return "".join(out)

@@ -13,11 +13,13 @@ from collections import defaultdict
 
 from journal.domain.dates import PartialDate
 from journal.domain.labs import LAB_TESTS
+from journal.domain.numbers import fmt_number
 from journal.domain.records import LabRec
 from journal.domain.vocab import NoteKind
 from journal.reports import common
 from journal.reports.charts import timeline_chart
-from journal.reports.document import Document, Inline, computed
+from journal.reports.deid import deidentify_document
+from journal.reports.document import Document, Inline, Span, computed
 from journal.reports.inputs import ReportInputs, ReportOptions
 
 DEFAULT_DAYS = 90  # period when no clinic visit has been recorded yet
@@ -25,18 +27,31 @@ STEADY = 0.05  # a change under 5 % of the previous value is shown as steady
 
 
 def visit_period(inputs: ReportInputs, opts: ReportOptions) -> tuple[dt.date, dt.date, str]:
-    """(first day, last day, why this period) for the summary."""
+    """(first day, last day, why this period) for the summary.
+
+    Default: since the last clinic visit or the last entry made at a visit (an ECOG score,
+    a question marked as asked), whichever is later; 90 days when there is none."""
     until = opts.visit_until or opts.day
     if opts.visit_since is not None:
         return opts.visit_since, until, "period chosen"
-    visits = [
-        n.date.latest()
+    marks: list[tuple[dt.date, str]] = [
+        (n.date.latest(), "the last clinic visit")
         for n in inputs.notes
         if n.kind == NoteKind.VISIT and n.date.latest() < until
     ]
-    if visits:
-        last = max(visits)
-        return last, until, f"since the last clinic visit on {common.fmt_date(last)}"
+    marks += [
+        (e.date.latest(), "the last ECOG score entered")
+        for e in inputs.history.ecog
+        if e.date.latest() < until
+    ]
+    marks += [
+        (q.asked_on.latest(), "the last question answered at a visit")
+        for q in inputs.questions
+        if q.asked_on is not None and q.asked_on.latest() < until
+    ]
+    if marks:
+        last, what = max(marks, key=lambda m: m[0])
+        return last, until, f"since {what} on {common.fmt_date(last)}"
     return (
         until - dt.timedelta(days=DEFAULT_DAYS),
         until,
@@ -50,13 +65,10 @@ def _in(d: PartialDate | None, lo: dt.date, hi: dt.date) -> bool:
 
 
 def _fmt_value(v: float) -> str:
-    if v == 0:
-        return "0"
-    if abs(v) >= 100:
-        return f"{v:.0f}"
-    if abs(v) >= 10:
-        return f"{v:.1f}".rstrip("0").rstrip(".")
-    return f"{v:.2f}".rstrip("0").rstrip(".")
+    return fmt_number(v)  # one rounding with the screening summary and the screens
+
+
+SUPPORT_MARK = "§"
 
 
 def trend_arrow(previous: float | None, latest: float | None) -> str:
@@ -112,11 +124,16 @@ def treatment_changes(inputs: ReportInputs, lo: dt.date, hi: dt.date) -> list[tu
 
 
 def new_results(inputs: ReportInputs, lo: dt.date, hi: dt.date) -> list[tuple[Inline, ...]]:
-    """Per test with a result in the period: latest value, arrow, the value before."""
+    """Per test with a result in the period: latest value with its CTCAE grade and support
+    flag (both from the summary), the trend against the start of the period, and the value
+    then (the last one on or before the first day; else the period's first)."""
     by_test: dict[str, list[LabRec]] = defaultdict(list)
     for lab in inputs.history.labs:
         if lab.value is not None and lab.date.latest() <= hi:
             by_test[lab.test].append(lab)
+    s = inputs.summary
+    grades = {g.lab_ref: g for g in getattr(s, "lab_grades", ()) or () if g.lab_ref}
+    washouts = getattr(s, "washouts", None)
     rows = []
     order = {code: i for i, code in enumerate(LAB_TESTS)}
     for code in sorted(by_test, key=lambda c: order.get(c, len(order))):
@@ -124,18 +141,27 @@ def new_results(inputs: ReportInputs, lo: dt.date, hi: dt.date) -> list[tuple[In
         latest = series[-1]
         if not _in(latest.date, lo, hi):
             continue
-        prev = series[-2] if len(series) > 1 else None
+        before = [r for r in series if r.date.latest() < lo]
+        start = before[-1] if before else series[0]
+        if start is latest:
+            start = None
         test = LAB_TESTS.get(code)
         unit = common.unit_text(test.unit) if test else ""
         n_in = sum(1 for r in series if _in(r.date, lo, hi))
-        supported = f" ({latest.context})" if latest.context not in ("none", "") else ""
+        value: list[Inline] = [f"{_fmt_value(latest.value)} {unit}".strip()]
+        g = grades.get(latest.ref)
+        if g is not None and g.grade > 0:
+            value.append(computed(f" G{g.grade}"))
+        sup = washouts.is_supported(latest.ref) if washouts is not None else None
+        if sup is not None or latest.context not in ("none", ""):
+            value.append(computed(f" {SUPPORT_MARK}") if sup else f" ({latest.context})")
         rows.append(
             (
                 test.name if test else code,
-                f"{_fmt_value(latest.value)} {unit}{supported}",
+                value,
                 common.fmt_date(latest.date),
-                trend_arrow(prev.value if prev else None, latest.value),
-                f"{_fmt_value(prev.value)} on {common.fmt_date(prev.date)}" if prev else "—",
+                trend_arrow(start.value if start else None, latest.value),
+                f"{_fmt_value(start.value)} on {common.fmt_date(start.date)}" if start else "—",
                 str(n_in),
             )
         )
@@ -165,6 +191,19 @@ def assessments(inputs: ReportInputs, lo: dt.date, hi: dt.date) -> list[tuple[In
             add(
                 day, computed(f"Progression by {p.parameter} (line {p.line})"), "computed from labs"
             )
+    # Computed responses: each change of category within a line.
+    for lr in getattr(results, "lines", ()) or ():
+        prev = None
+        for a in lr.assessments:
+            day = PartialDate.from_date(a.date)
+            if prev is not None and a.category != prev and _in(day, lo, hi):
+                sure = "" if a.confirmed else ", not yet confirmed"
+                add(
+                    day,
+                    computed(f"Response computed from labs: {prev} → {a.category}{sure}"),
+                    f"computed (line {lr.line})",
+                )
+            prev = a.category
     for e in h.ecog:
         if _in(e.date, lo, hi):
             add(e.date, f"ECOG performance status {e.score}", "recorded")
@@ -246,6 +285,20 @@ def build_visit(inputs: ReportInputs, opts: ReportOptions) -> Document:
     doc.heading(1, f"Visit summary: {common.fmt_date(lo)} to {common.fmt_date(hi)}")
     doc.paragraph(f"What was recorded in the journal {why}. A {common.VERIFY}.", "muted")
 
+    doc.heading(2, "Current treatment")
+    now = common.current_drugs(inputs.history, hi)
+    if now:
+        for reg, drug in now:
+            name = reg.name if not opts.deidentified else "treatment"
+            doc.paragraph(
+                [
+                    Span(f"{name}: ", bold=True),
+                    common.dose_text(drug, hi, current=True, deidentified=opts.deidentified),
+                ]
+            )
+    else:
+        doc.paragraph("No anti-myeloma treatment being taken.")
+
     doc.heading(2, "Treatment changes")
     changes = treatment_changes(inputs, lo, hi)
     if changes:
@@ -257,10 +310,13 @@ def build_visit(inputs: ReportInputs, opts: ReportOptions) -> Document:
     results = new_results(inputs, lo, hi)
     if results:
         doc.paragraph(
-            "↑ higher, ↓ lower, → about the same (within 5 %) as the result before.", "small"
+            "↑ higher, ↓ lower, → about the same (within 5 %) as at the start of the period. "
+            f"G1-G4: CTCAE grade computed from the value; {SUPPORT_MARK}: a transfusion or "
+            "growth factor shortly before may have raised it.",
+            "small",
         )
         doc.table(
-            [["Test", "Latest", "Date", "Trend", "Result before", "Results in period"]],
+            [["Test", "Latest", "Date", "Trend", "At the start", "Results in period"]],
             results,
             col_widths=[3.2, 2.2, 1.5, 0.8, 2.4, 1.2],
         )
@@ -288,7 +344,9 @@ def build_visit(inputs: ReportInputs, opts: ReportOptions) -> Document:
     stays = [n for n in inputs.notes if n.kind == NoteKind.HOSPITAL_STAY and _in(n.date, lo, hi)]
     doc.heading(2, "Hospital stays")
     if stays:
-        if opts.deidentified:
+        if opts.deidentified:  # a title is free text too
+            rows = [(common.fmt_date(n.date), "hospital stay") for n in stays]
+        elif opts.no_free_text:
             rows = [(common.fmt_date(n.date), n.title or "hospital stay") for n in stays]
         else:
             rows = [
@@ -310,7 +368,29 @@ def build_visit(inputs: ReportInputs, opts: ReportOptions) -> Document:
     else:
         doc.paragraph("No open questions recorded.")
 
-    draw = timeline_chart(inputs, (lo, hi), title="This period on the timeline")
+    written = [
+        n for n in inputs.notes if n.kind in (NoteKind.NOTE, NoteKind.VISIT) and _in(n.date, lo, hi)
+    ]
+    doc.heading(2, "Notes written in this period")
+    if written and opts.no_free_text:
+        doc.paragraph(f"{len(written)} note(s) left out: free text can contain names.", "muted")
+    elif written:
+        for n in sorted(written, key=lambda n: n.date.sort_key()):
+            title = f"{common.fmt_date(n.date)} — {n.title}" if n.title else common.fmt_date(n.date)
+            doc.paragraph([Span(title, bold=True), f" ({n.kind})"])
+            if n.text:
+                doc.paragraph(n.text)
+    else:
+        doc.paragraph("No notes written in this period.")
+
+    draw = (
+        None
+        if opts.deidentified
+        else timeline_chart(inputs, (lo, hi), title="This period on the timeline")
+    )
+    if opts.deidentified:
+        deidentify_document(doc, inputs, opts)
+        return doc
     if draw is not None:
         # The chart carries its own title: a separate heading could be left alone at the
         # foot of the page while the chart moves to the next one.

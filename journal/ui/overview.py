@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from journal.domain.dates import DateError, PartialDate
+from journal.domain.event_dates import describe_current_response
 from journal.ui.glossary import tip
 from journal.ui.kinds import ECOG_TEXT
 
@@ -329,32 +330,22 @@ def overview_facts(data: dict) -> list[Fact]:
         )
 
     resp = data.get("response") or {}
-    latest = resp.get("latest")
-    clin = resp.get("latest_clinician")
-    if latest or clin:
-        parts = []
-        if latest:
-            parts.append(
-                f"{latest['category']} on {show_date(latest['date'])} (computed from labs)"
-            )
-        if clin:
-            parts.append(
-                f"{clin['category']} on {show_date(clin['date'])} (entered from the clinic)"
-            )
-        traces = [latest["trace"]] if latest and latest.get("trace") else []
-        refs = [clin["ref"]] if clin else []
+    cur = resp.get("current") or {}
+    if cur.get("latest"):
+        # One wording and one rule with the PDF (journal.domain.event_dates): a response
+        # older than a later progression is never shown as current.
+        events = [e for e in (cur.get("latest"), cur.get("recorded")) if e]
+        refs = [e["ref"] for e in events if e["source"] == "recorded"]
         facts.append(
             Fact(
                 "response",
                 "How the myeloma answered most recently",
-                "; ".join(parts),
+                "".join(t for t, _c in describe_current_response(cur)),
                 "IMWG response",
-                traces,
+                [cur["trace"]] if cur.get("trace") else [],
                 "record" if refs else None,
                 refs,
-                glossary=tuple(
-                    c for c in ((latest or {}).get("category"), (clin or {}).get("category")) if c
-                ),
+                glossary=tuple(dict.fromkeys(e["category"] for e in events)),
             )
         )
 
@@ -596,6 +587,7 @@ RULE_TITLES: dict[str, str] = {
     "lines.new_line": "Line of therapy: a new line starts",
     "lines.same_line": "Line of therapy: the same line goes on",
     "lines": "Line of therapy",
+    "event_dates.current_response": "Current response",
     "response.entered": "Response as entered",
     "response.override": "Your correction",
     "response.pd": "Progression from blood tests",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,12 @@ from journal.reports import REPORT_KINDS, build_report
 from journal.reports.common import suggested_filename
 from journal.reports.document import Document
 from journal.reports.inputs import ReportInputs, ReportOptions, load_report_inputs
-from journal.reports.qt_backend import build_qtextdocument, paint_document, write_pdf
+from journal.reports.qt_backend import (
+    build_qtextdocument,
+    count_pages,
+    paint_document,
+    write_pdf,
+)
 from journal.reports.text_backend import render_text
 
 log = logging.getLogger(__name__)
@@ -43,7 +49,8 @@ log = logging.getLogger(__name__)
 IDENTITY_CHOICES = [
     ("full", "Name and date of birth"),
     ("initials", "Initials and age only"),
-    ("none", "De-identified: no name, no birth date"),
+    ("without_name", "Without name (dates stay exact)"),
+    ("deidentified", "De-identified (HIPAA Safe Harbor)"),
 ]
 
 
@@ -84,8 +91,15 @@ class SummaryView(QWidget):
             self.identity.addItem(label, key)
         self.identity.setAccessibleName("Who is named on the summary")
         self.identity.setToolTip(
-            "De-identified leaves out the name and date of birth (age only), for sharing "
-            "before you have agreed to take part."
+            "Without name leaves out the name, date of birth and notes; dates stay exact. "
+            "De-identified follows HIPAA Safe Harbor: no name, dates as days from diagnosis, "
+            "ages over 89 as 90+, no free text, no sex or weight."
+        )
+        self.appendix = QCheckBox("With &appendix")
+        self.appendix.setChecked(True)
+        self.appendix.setToolTip(
+            "The trial-screening summary is two pages; the appendix adds every line, the "
+            "timeline, how each fact was worked out and all results."
         )
         self.page_size = QComboBox()
         self.page_size.addItems(["A4", "Letter"])
@@ -158,7 +172,11 @@ class SummaryView(QWidget):
         asof.addWidget(self.as_of, 1)
         grid.addLayout(asof, 1, 1)
         grid.addWidget(labelled("&Paper:", self.page_size), 1, 2)
-        grid.addWidget(self.page_size, 1, 3, Qt.AlignmentFlag.AlignLeft)
+        paper = QHBoxLayout()
+        paper.addWidget(self.page_size)
+        paper.addWidget(self.appendix)
+        paper.addStretch(1)
+        grid.addLayout(paper, 1, 3)
         self.period_row = QWidget()
         pr = QGridLayout(self.period_row)
         pr.setContentsMargins(0, 0, 0, 0)
@@ -200,6 +218,7 @@ class SummaryView(QWidget):
             self.identity.currentIndexChanged,
             self.page_size.currentIndexChanged,
             self.as_of.dateChanged,
+            self.appendix.toggled,
         ):
             sig.connect(self._schedule)
         self.as_of_today.toggled.connect(self._as_of_toggled)
@@ -232,12 +251,14 @@ class SummaryView(QWidget):
             page_size=self.page_size.currentText(),
             visit_since=since,
             visit_until=until,
+            appendix=self.appendix.isChecked(),
         )
 
     def set_report(self, kind: str) -> None:
         self.kind.setCurrentIndex(self.kind.findData(kind))
 
     def set_identity(self, identity: str) -> None:
+        identity = {"none": "without_name"}.get(identity, identity)  # the old name
         self.identity.setCurrentIndex(self.identity.findData(identity))
 
     def _data_changed(self, *_: Any) -> None:
@@ -310,7 +331,13 @@ class SummaryView(QWidget):
             opts = self.options()
             inputs = self._gather(opts)
             self._inputs = inputs
-            self._doc = build_report(self.kind.currentData(), inputs, opts)
+            # The screening core is fitted to two pages of the chosen paper.
+            self._doc = build_report(
+                self.kind.currentData(),
+                inputs,
+                opts,
+                count_pages=partial(count_pages, page_size=opts.page_size),
+            )
             if self.kind.currentData() == "visit" and not self._custom_period:
                 from journal.reports.visit import visit_period
 

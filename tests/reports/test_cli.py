@@ -26,8 +26,8 @@ def _run(*args: str, cwd=None) -> subprocess.CompletedProcess:
     )
 
 
-def test_pdf_headless_deidentified_into_a_folder(demo_path, tmp_path):
-    r = _run("--pdf", str(tmp_path), "--deidentified", "--as-of", "2026-11-25", str(demo_path))
+def test_pdf_headless_without_name_into_a_folder(demo_path, tmp_path):
+    r = _run("--pdf", str(tmp_path), "--without-name", "--as-of", "2026-11-25", str(demo_path))
     assert r.returncode == 0, r.stderr
     files = list(tmp_path.glob("*.pdf"))
     assert [f.name for f in files] == ["TreatmentJournal-screening-2026-11-25.pdf"]

@@ -77,8 +77,9 @@ def test_unwritable_folder_gives_a_plain_message(qapp, tmp_path):
 
 def test_markers_are_visible_in_the_qt_document(qapp, long_doc):
     text = build_qtextdocument(long_doc).qdoc.toPlainText()
-    assert "4c" in text  # the superscript "c" after a computed value
-    assert "lenalidomideoverride" in text
+    # The marks are pictures after the text (U+FFFC in plain text), never letters.
+    assert "4\ufffc" in text and "4c" not in text
+    assert "lenalidomide\ufffc" in text and "lenalidomideoverride" not in text
     assert "computed by the app" in text  # legend
 
 

@@ -67,7 +67,8 @@ def test_deidentified_checklist_has_no_name(demo):
         build_trial_checklist(cl, demo.history.person, ReportOptions(identity="none"))
     )
     name = demo.history.person.display_name
-    assert name and name in full and name not in anon and "de-identified" in anon
+    # identity "none" is now honestly called "without name" (issue 11)
+    assert name and name in full and name not in anon and "without name" in anon
 
 
 def test_expanded_access_explained_on_paper(demo):

@@ -17,8 +17,26 @@ def test_period_defaults_to_since_last_clinic_visit(small_inputs):
 
 def test_period_without_visits_is_last_90_days(small_inputs):
     small_inputs.notes = ()
+    small_inputs.questions = ()
     lo, hi, why = visit_period(small_inputs, OPTS)
     assert (hi - lo).days == 90 and "no clinic visit" in why
+
+
+def test_period_starts_at_a_later_visit_entry(small_inputs):
+    """An ECOG score or a question answered at a visit marks a visit too."""
+    import dataclasses
+
+    from report_helpers import P
+
+    from journal.domain.records import EcogRec
+
+    lo, _hi, _why = visit_period(small_inputs, OPTS)
+    assert lo == dt.date(2026, 9, 30)
+    small_inputs.history = dataclasses.replace(
+        small_inputs.history, ecog=(EcogRec(1, P("2026-10-12"), 1),)
+    )
+    lo, _hi, why = visit_period(small_inputs, OPTS)
+    assert lo == dt.date(2026, 10, 12) and "ECOG" in why
 
 
 def test_chosen_period_wins(small_inputs):
@@ -43,8 +61,10 @@ def test_visit_lists_what_changed(small_inputs):
     i_start = text.index("Started Talquetamab: talquetamab (progression)")
     assert i_dose < i_stop < i_start
     assert "Red-cell transfusion" in text
-    # results: latest in period, arrow vs the one before, supported values flagged
-    assert "1.45 g/dL" in text and "1.4 on 1 Oct 2026" in text
+    # results: latest in period, arrow vs the start of the period, supported values flagged
+    assert "1.45 g/dL" in text and "0.9 on 1 Aug 2026" in text
+    mp_line = next(line for line in text.splitlines() if line.startswith("Serum M-protein"))
+    assert "↑" in mp_line
     hb_line = next(line for line in text.splitlines() if line.startswith("Haemoglobin"))
     assert "↓" in hb_line and "transfusion-supported" in hb_line
     assert "Platelets" not in text  # no result in the period
@@ -73,7 +93,7 @@ def test_empty_period_says_so(small_inputs):
 
 
 def test_deidentified_visit_has_no_name_or_birth_date(small_inputs):
-    opts = ReportOptions(identity="none", as_of=dt.date(2026, 11, 25))
+    opts = ReportOptions(identity="without_name", as_of=dt.date(2026, 11, 25))
     text = render_text(build_visit(small_inputs, opts))
     assert "Jane" not in text and "Doe" not in text
     assert "1957" not in text and "age 69" in text
@@ -96,7 +116,8 @@ def test_responses_progressions_ecog_and_supportive_changes(small_inputs):
             SupportiveRec(1, "Aciclovir", purpose="shingles prevention", start=P("2026-11-02")),
         ),
     )
-    text = render_text(build_visit(small_inputs, OPTS), width=140)
+    opts = ReportOptions(as_of=dt.date(2026, 11, 25), visit_since=dt.date(2026, 9, 30))
+    text = render_text(build_visit(small_inputs, opts), width=140)
     part = text[text.index("Responses, progressions") : text.index("Side effects: new")]
     assert "VGPR" not in part  # before the period
     order = [
@@ -109,3 +130,41 @@ def test_responses_progressions_ecog_and_supportive_changes(small_inputs):
         )
     ]
     assert order == sorted(order)
+
+
+def test_visit_shows_current_treatment_with_doses_notes_and_grades(small_inputs):
+    from journal.domain.summary import build_summary
+
+    small_inputs.summary = build_summary(small_inputs.history, as_of=dt.date(2026, 11, 25))
+    text = render_text(build_visit(small_inputs, OPTS), width=160)
+    cur = text[text.index("Current treatment") : text.index("Treatment changes")]
+    assert "Talquetamab: talquetamab" in cur
+    assert "Chosen note" in text and "Bring the pill box" in text  # written in the period
+    assert "June visit" not in text  # before the period
+    hb_line = next(line for line in text.splitlines() if line.startswith("Haemoglobin"))
+    assert "G2" in hb_line  # 9.6 g/dL: CTCAE anaemia grade 2, from the summary
+    assert "§" in hb_line  # 3 days after a red-cell transfusion
+
+
+def test_computed_response_changes_are_listed(demo_inputs):
+    from journal.reports.visit import assessments
+
+    s = demo_inputs.summary
+    changes = [
+        (lr.line, a)
+        for lr in s.responses.lines
+        for prev, a in zip(lr.assessments, lr.assessments[1:], strict=False)
+        if a.category != prev.category
+    ]
+    assert changes, "the demo's computed responses change over time"
+    _line, a = changes[-1]
+    lo = a.date - dt.timedelta(days=1)
+    rows = assessments(demo_inputs, lo, a.date)
+    texts = [render_text_cell(r[1]) for r in rows]
+    assert any("Response computed from labs" in t and a.category in t for t in texts)
+
+
+def render_text_cell(v) -> str:
+    from journal.reports.text_backend import inline_text
+
+    return inline_text(v)

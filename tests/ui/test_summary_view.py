@@ -75,6 +75,15 @@ def test_deidentified_option_removes_name_from_text(view):
     assert "Jane" not in text and "1957" not in text
 
 
+def test_deidentified_option_leaves_no_exact_date(view):
+    view.set_identity("deidentified")
+    view.refresh()
+    text = view.copy_text()
+    assert "Jane" not in text and "1957" not in text
+    assert not re.search(r"\b\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}", text)
+    assert "days from diagnosis" in text
+
+
 def test_file_name_says_who_and_when(view):
     today = dt.date.today().isoformat()
     assert view.suggested_name() == f"TreatmentJournal-visit-JQD-{today}.pdf"
