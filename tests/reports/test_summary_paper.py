@@ -87,8 +87,10 @@ def test_25_year_core_is_exactly_two_pages_and_folds_older_lines(
     n = len(inputs.summary.lines.lines)
     m = re.search(r"\+ (\d+) earlier lines \(lines 1–(\d+),", whole)
     assert m, "older lines are folded into one line of text"
-    assert int(m[2]) == int(m[1]) < n
-    assert f"line {n}" in whole  # the current line is printed in full
+    # Since the merge with the issue-9 key facts and the exclusions, Letter may fold every
+    # line (the last budget); the current line is then still named in the key facts.
+    assert int(m[2]) == int(m[1]) <= n
+    assert f"line {n}" in whole
 
 
 def test_full_summary_puts_the_appendix_after_the_two_pages(qapp, demo_mar24, tmp_path):
