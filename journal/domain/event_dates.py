@@ -23,6 +23,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from journal.domain.dates import PartialDate
+from journal.domain.events import progression_events
 from journal.domain.records import History, ProcedureRec
 from journal.domain.trace import APP_CONVENTION, IMWG_RESPONSE_2016, Trace
 from journal.domain.vocab import ProcedureKind
@@ -116,6 +117,16 @@ def response_events(history: History, responses, when: dt.date) -> list[Response
     for p in history.progressions:
         if p.confirmed and p.date.earliest() <= when:
             out.append(ResponseEvent(p.date, PROGRESSION, "recorded", True, p.ref, "clinician"))
+    # A regimen that "ended for progression" is a progression too (issue 9), unless a
+    # record already stands for it; an inadequate response is not a progression.
+    computed = (
+        [(PartialDate.from_date(p.date), p.ref) for p in responses.progressions]
+        if responses is not None
+        else []
+    )
+    for ev in progression_events(history, computed):
+        if ev.from_end_reason and not ev.non_response and ev.date.earliest() <= when:
+            out.append(ResponseEvent(ev.date, PROGRESSION, "recorded", True, ev.ref, "clinician"))
     if responses is not None:
         for lr in responses.lines:
             for a in lr.assessments:

@@ -61,3 +61,24 @@ def test_nothing_after_the_as_of_date_counts():
     cur = current_response(h, None, dt.date(2023, 1, 1))
     assert cur.latest.category == "PR" and cur.recorded is None
     assert current_response(History(), None, dt.date(2023, 1, 1)).latest is None
+
+
+def test_a_regimen_that_ended_for_progression_makes_an_older_response_not_current():
+    """Typed the way a clinic letter tells it: VRd 'stopped in Feb 2022 because the
+    myeloma progressed', no separate progression record (issue 9 with issue 11)."""
+    from journal.domain.records import RegimenRec
+
+    vrd = RegimenRec(1, "VRd", P("2021-01"), P("2022-02"), end_reason="progression")
+    h = History(
+        regimens=(vrd,),
+        responses=(ResponseRec(1, P("2021-06"), "VGPR", assessor="clinician", regimen_id=1),),
+    )
+    cur = current_response(h, None, dt.date(2022, 6, 1))
+    assert cur.latest.category == "PD" and cur.latest.ref == "regimen:1"
+    assert cur.latest.date == P("2022-02")  # the month typed, no invented day
+    assert cur.recorded is None  # the VGPR is older than the progression
+    inadequate = RegimenRec(1, "VRd", P("2021-01"), P("2022-02"), end_reason="inadequate response")
+    cur = current_response(
+        History(regimens=(inadequate,), responses=h.responses), None, dt.date(2022, 6, 1)
+    )
+    assert cur.latest.category == "VGPR"  # a non-response is not a progression
