@@ -172,11 +172,10 @@ class SummaryView(QWidget):
         asof.addWidget(self.as_of, 1)
         grid.addLayout(asof, 1, 1)
         grid.addWidget(labelled("&Paper:", self.page_size), 1, 2)
-        paper = QHBoxLayout()
-        paper.addWidget(self.page_size)
-        paper.addWidget(self.appendix)
-        paper.addStretch(1)
-        grid.addLayout(paper, 1, 3)
+        grid.addWidget(self.page_size, 1, 3)
+        # Its own row: beside the paper size it pushed the page wider than the window
+        # at 200 % text.
+        grid.addWidget(self.appendix, 3, 1, 1, 3)
         self.period_row = QWidget()
         pr = QGridLayout(self.period_row)
         pr.setContentsMargins(0, 0, 0, 0)
