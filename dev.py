@@ -207,7 +207,12 @@ def cmd_test(args):
     ensure_installed(python)
     env = dict(os.environ)
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
-    run = subprocess.run([str(python), "-m", "pytest"] + list(args), cwd=ROOT, env=env, check=False)
+    args = list(args)
+    # One test process per core (pytest-xdist): the whole suite stays near 4 minutes
+    # on 2 cores. "-n 0" or "-p no:xdist" runs it in one process, e.g. to debug.
+    if not any(a.startswith(("-n", "--numprocesses", "--dist")) or a == "no:xdist" for a in args):
+        args = ["-n", "auto"] + args
+    run = subprocess.run([str(python), "-m", "pytest"] + args, cwd=ROOT, env=env, check=False)
     if run.returncode == 5:
         say("pytest found no tests to run; that counts as a failure (check the path or -k filter).")
         return 1
