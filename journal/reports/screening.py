@@ -966,7 +966,7 @@ def _labs(doc: Document, c: _Ctx) -> None:
     )
     notes: list[Inline] = []
     if missing:
-        notes.append(Span("Not recorded: " + ", ".join(missing) + ".", bold=True))
+        notes.append(Span("Not recorded: " + ", ".join(missing) + ". ", bold=True))
     if explained:
         notes.append(computed(" ".join(explained)))
     if graded:
