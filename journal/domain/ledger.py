@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -1634,15 +1635,25 @@ def _best_between(
     linked_hi = hi + dt.timedelta(days=PD_WINDOW_DAYS) if last is not None else hi
     best = None
     ref = None
+    best_rank = 0
+    ne = _NE  # asked once per drug and line over every response: keep the loop plain
     for e in resp:
-        if e.category == ResponseCategory.NE.value:
+        if e.category == ne or e.mid < lo or e.mid > linked_hi:
             continue
-        inside = lo <= e.mid <= hi or (
-            regimen_id is not None and e.regimen_id == regimen_id and lo <= e.mid <= linked_hi
-        )
-        if inside and (best is None or response_rank(e.category) < response_rank(best)):
-            best, ref = e.category, e.ref
+        if e.mid > hi and (regimen_id is None or e.regimen_id != regimen_id):
+            continue
+        rank = _rank(e.category)
+        if best is None or rank < best_rank:
+            best, ref, best_rank = e.category, e.ref, rank
     return best, ref
+
+
+_NE = ResponseCategory.NE.value
+
+
+@functools.lru_cache(maxsize=64)
+def _rank(category: str) -> int:
+    return response_rank(category)
 
 
 def _refractory_admin(a, name, dclass, rs: RuleSet, resp, progs, cutoff) -> Trace | None:

@@ -31,10 +31,11 @@ they are returned beside the computed ones.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -378,14 +379,17 @@ def _pd_rule_text(param: str, nadir: float) -> str:
     return c.high_text if c.is_high(nadir) else c.text
 
 
-def _latest(readings: Iterable[Reading], lo: dt.date, hi: dt.date) -> Reading | None:
-    found = None
-    for r in readings:
-        if r.date > hi:
-            break
-        if r.date >= lo:
-            found = r
-    return found
+def _latest(readings: Sequence[Reading], lo: dt.date, hi: dt.date) -> Reading | None:
+    """The last reading dated lo..hi. Readings are in date order; a binary search, as
+    this is asked once per assessment date (a scan made long histories quadratic)."""
+    i = bisect.bisect_right(readings, hi, key=_reading_date)
+    if i and readings[i - 1].date >= lo:
+        return readings[i - 1]
+    return None
+
+
+def _reading_date(r: Reading) -> dt.date:
+    return r.date
 
 
 def _latest_q(rows, lo: dt.date, hi: dt.date):
