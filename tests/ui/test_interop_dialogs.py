@@ -6,7 +6,7 @@ import json
 import zipfile
 
 import pytest
-from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QDialog, QFileDialog
 
 from journal.interop.portal import read_results
 from journal.services import queries
@@ -18,24 +18,6 @@ PORTAL_CSV = (
     "2024-03-05,PLT,150,10^9/L\n"
     "2024-03-05,Glucose,5.1,mmol/L\n"
 )
-
-
-@pytest.fixture
-def window(qtbot, settings, monkeypatch):
-    from journal.ui.app import build_window, make_app
-
-    make_app(["test"])
-    w, controller = build_window(settings)
-    qtbot.addWidget(w)
-    messages = []
-    for kind in ("information", "warning"):
-        monkeypatch.setattr(
-            QMessageBox,
-            kind,
-            lambda _p, title, text, *a, k=kind, **kw: messages.append((k, title, text)),
-        )
-    w.messages = messages
-    return w, controller
 
 
 def _menu_texts(w):
