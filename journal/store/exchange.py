@@ -41,6 +41,7 @@ from journal.store.validation import (
     RANGES,
     RecordError,
     RowValues,
+    row_checker,
     shown,
     text_limit,
     validate,
@@ -554,27 +555,40 @@ def check_exchange(data: Any, progress: Progress | None = None) -> list[str]:
     # Field rules the schema cannot say (dates in order, units per test, grades per scale).
     progress(1, 4, "Checking each record")
     today = dt.date.today()  # once, not once per row
+    regimens = ids.get(m.Regimen, {})
     for key, rows in records.items():
         cls = _BY_KEY.get(key)
         if cls is None or not isinstance(rows, list):
             continue
+        # Most rows pass the quick check; validate runs only on the others, for its
+        # messages (see validation.row_checker).
+        quick = row_checker(cls, today)
+        is_drug = cls is m.RegimenDrug
+        # (field, ids it may point to); None: the target's ids cannot be told apart.
+        links = [
+            (name, target, None if target in unusable else present.get(target, set()))
+            for name, target in _links(cls)
+        ]
         for i, row in enumerate(rows):
-            if not isinstance(row, dict) or (key, i) in bad_rows:
+            if not isinstance(row, dict) or (bad_rows and (key, i) in bad_rows):
                 continue
-            parent = None
-            if cls is m.RegimenDrug:
-                preg = ids.get(m.Regimen, {}).get(_id_or_none(row.get("regimen_id")))
+            preg = regimens.get(_id_or_none(row.get("regimen_id"))) if is_drug else None
+            if not quick(row, preg):
                 parent = m.Regimen(**preg) if preg else None
-            try:
-                validate(RowValues(cls, row), parent=parent, today=today)
-            except RecordError as e:
-                for fe in e.errors:
-                    errors.append((f"records.{key}[{i}].{fe.field}", _cut(fe.message)))
-            for name, target in _links(cls):
+                try:
+                    validate(RowValues(cls, row), parent=parent, today=today)
+                except RecordError as e:
+                    for fe in e.errors:
+                        errors.append((f"records.{key}[{i}].{fe.field}", _cut(fe.message)))
+            for name, target, targets in links:
                 ref = row.get(name)
-                if target in unusable or ref is None or not _is_id(ref):
+                if ref is None or targets is None:
                     continue
-                if ref not in present.get(target, set()):
+                if type(ref) is int and ref in targets:
+                    continue  # the usual case, without the full id test
+                if not _is_id(ref):
+                    continue
+                if ref not in targets:
                     errors.append(
                         (
                             f"records.{key}[{i}].{name}",

@@ -587,6 +587,195 @@ def validate(
         raise RecordError(errors, TABLE_LABELS.get(record.__tablename__, record.__tablename__))
 
 
+# -- the quick check for many rows (import) ---------------------------------------------
+#
+# Import checks every row of a file; ``validate`` explains, but building its messages'
+# machinery per row (a RowValues, generic lookups per field, a model object for each
+# drug's regimen) costs most of an import. ``row_checker`` answers only "would validate
+# find nothing?", with every per-table decision made once. It may say no to a row that
+# is fine (that row then goes through ``validate``, which has the last word and the
+# messages), but must never say yes to a row ``validate`` refuses: tests check it on
+# hostile values, and that every table-specific check below has its quick twin.
+
+_MISSING = object()
+
+
+@functools.lru_cache(maxsize=4096)
+def _date_span(text: str) -> tuple[dt.date, dt.date] | None:
+    """(earliest, latest) of a stored date, None if it is not one; once per text."""
+    try:
+        d = PartialDate.from_iso(text)
+    except DateError:
+        return None
+    return d.earliest(), d.latest()
+
+
+def _quick_regimen(row: dict, spans: dict, parent: dict | None) -> bool:
+    part_of, rid = row["part_of_id"], row["id"]
+    return part_of is None or rid is None or part_of != rid
+
+
+def _quick_known_drug(row: dict) -> bool:
+    drug_id = row["drug_id"]
+    return drug_id is None or get_catalog().get(drug_id) is not None
+
+
+def _quick_drug(row: dict, spans: dict, parent: dict | None) -> bool:
+    if not _quick_known_drug(row):
+        return False
+    if not (row["drug_id"] or (row["name"] or "").strip()):
+        return False
+    if parent is None:
+        return True
+    # The regimen as validate sees it (a model built from the row: a missing field
+    # reads as its default); anything unusual goes the long way.
+    start, end = parent.get("start", _MISSING), parent.get("end", _MISSING)
+    if type(start) is not str or not (end is None or type(end) is str):
+        return False
+    rs = _date_span(start)
+    re_ = _date_span(end) if end else None
+    if rs is None or (end and re_ is None):
+        return False
+    s, last = spans.get("start"), spans.get("last_dose")
+    if s and s[1] < rs[0]:
+        return False
+    if re_ and s and s[0] > re_[1]:
+        return False
+    if re_ and last and last[0] > re_[1]:
+        return False
+    return not (last and last[1] < rs[0])
+
+
+def _quick_side_effect(row: dict, spans: dict, parent: dict | None) -> bool:
+    grade = row["grade"]
+    if grade is None:
+        return True
+    lo, hi = GRADE_RANGES.get(row["scale"], (1, 5))
+    return lo <= grade <= hi
+
+
+def _quick_lab(row: dict, spans: dict, parent: dict | None) -> bool:
+    code = row["test"]
+    if not code:
+        return True
+    test = LAB_TESTS.get(code)
+    if test is None:
+        return False
+    unit = row["unit"]
+    if unit and unit not in test.units:
+        return False
+    if test.qualitative:
+        text_value = row["text_value"]
+        if text_value is None or text_value not in test.qualitative:
+            return False
+        if row["value"] is not None:
+            return False
+    elif row["value"] is None:
+        return False
+    lln, uln = row["lln"], row["uln"]
+    return lln is None or uln is None or not lln > uln
+
+
+def _quick_side_effect_drug(row: dict, spans: dict, parent: dict | None) -> bool:
+    return _quick_known_drug(row) and bool(row["drug_id"] or (row["name"] or "").strip())
+
+
+def _quick_dose_change(row: dict, spans: dict, parent: dict | None) -> bool:
+    return parent is None  # checked against its drug only by validate
+
+
+def _quick_health(row: dict, spans: dict, parent: dict | None) -> bool:
+    if row["answer"] != vocab.HealthAnswer.NO:
+        return True
+    return row["resolved"] is None and not row["treated"]
+
+
+def _quick_progression(row: dict, spans: dict, parent: dict | None) -> bool:
+    return not (row["confirmed_on"] is not None and row["confirmed"] is False)
+
+
+@functools.lru_cache(maxsize=64)
+def row_checker(model_class: type[SQLModel], today: dt.date) -> Callable[[dict, dict | None], bool]:
+    """``ok(row, parent_row)``: True only if ``validate(RowValues(model_class, row),
+    parent=<model of parent_row>, today=today)`` finds nothing wrong. ``parent_row`` is
+    the regimen row of a drug (a plain dict, as in the file), else None."""
+    cls = model_class
+    cols = _columns(cls.__table__)
+    fields = cls.model_fields
+    # What validate reads for a field the row leaves out: the model's default.
+    defaults = {name: f.get_default(call_default_factory=True) for name, f in fields.items()}
+    limit = today + dt.timedelta(days=FUTURE_SLACK_DAYS)
+    date_fields = DATE_FIELDS.get(cls, ())
+    order = DATE_ORDER.get(cls, ())
+    born = "birth_date" if cls is m.Person else None
+    enums = tuple((f, _enum_values(e)) for f, e in ENUM_FIELDS.get(cls, {}).items())
+    ranges = tuple((f, lo, hi) for f, (lo, hi, _hint) in RANGES.get(cls, {}).items())
+    texts = REQUIRED_TEXT.get(cls, ())
+    specific = _QUICK_SPECIFIC.get(cls)
+    text_kind, float_kind, int_kind = _TEXT, _FLOAT, _INT
+    lowest, highest, biggest = MIN_INT, MAX_INT, MAX_NUMBER
+
+    def ok(row: dict, parent: dict | None = None) -> bool:
+        try:
+            get = row.get
+            whole = True
+            for name, kind, required, most in cols:
+                v = get(name, _MISSING)
+                if v is _MISSING:
+                    whole = False
+                    v = defaults[name]
+                if v is None:
+                    if required:
+                        return False
+                    continue
+                t = type(v)
+                if kind == text_kind:
+                    if t is not str or len(v) > most or (not v.isascii() and _unstorable_text(v)):
+                        return False
+                elif kind == float_kind:
+                    if (t is not float and t is not int) or not -biggest <= v <= biggest:
+                        return False  # also NaN, which compares false with everything
+                elif kind == int_kind:
+                    if t is not int or not lowest <= v <= highest:
+                        return False  # 6.0 is fine too, but rare: validate decides
+                elif t is not bool:
+                    return False
+            if not whole or "id" not in row:
+                row = {**defaults, **row}
+            spans = {}
+            for f in date_fields:
+                v = row[f]
+                if v is None:
+                    continue
+                span = _date_span(v)
+                if span is None or span[0] > limit:
+                    return False
+                spans[f] = span
+            if born and born in spans and spans[born][0] > today:
+                return False
+            for start_f, end_f in order:
+                s, e = spans.get(start_f), spans.get(end_f)
+                if s and e and e[1] < s[0]:
+                    return False
+            for f, values in enums:
+                v = row[f]
+                if v is not None and v not in values:
+                    return False
+            for f, lo, hi in ranges:
+                v = row[f]
+                if v is not None and ((lo is not None and v < lo) or (hi is not None and v > hi)):
+                    return False
+            for f in texts:
+                v = row[f]
+                if v is None or not str(v).strip():
+                    return False
+            return specific is None or specific(row, spans, parent)
+        except Exception:  # anything odd: validate decides, and explains
+            return False
+
+    return ok
+
+
 def _regimen(r: m.Regimen, dates, errors, bad, parent) -> None:
     if r.part_of_id is not None and r.id is not None and r.part_of_id == r.id:
         errors.append(
@@ -806,4 +995,16 @@ _SPECIFIC = {
     m.SideEffect: _side_effect,
     m.LabResult: _lab,
     m.SideEffectDrug: _side_effect_drug,
+}
+
+
+_QUICK_SPECIFIC = {
+    m.Progression: _quick_progression,
+    m.HealthHistory: _quick_health,
+    m.DoseChange: _quick_dose_change,
+    m.Regimen: _quick_regimen,
+    m.RegimenDrug: _quick_drug,
+    m.SideEffect: _quick_side_effect,
+    m.LabResult: _quick_lab,
+    m.SideEffectDrug: _quick_side_effect_drug,
 }
