@@ -18,12 +18,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import operator
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Boolean, Float, Integer, bindparam, insert, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Boolean, Float, Integer, bindparam, select, update
+from sqlalchemy.exc import CompileError, SQLAlchemyError
 from sqlmodel import SQLModel
 
 import journal
@@ -662,42 +663,70 @@ def _cycles(ids: dict[type[SQLModel], dict[int, dict]]) -> list[tuple[str, str]]
 # -- import ----------------------------------------------------------------------------
 
 
-def insert_rows(conn, rows: dict[type[SQLModel], list[dict[str, Any]]]) -> None:
-    """Core ``executemany`` inserts, parents first, on an open transaction.
+@functools.cache
+def _insert_plan(cls: type[SQLModel]):
+    """(INSERT text, column names, static defaults, default factories) of a table,
+    worked out once: a bulk load writes thousands of rows of the same few tables."""
+    tb = cls.__table__
+    names = tuple(c.name for c in tb.columns)
+    columns = ", ".join(f'"{n}"' for n in names)
+    sql = f'INSERT INTO "{tb.name}" ({columns}) VALUES ({", ".join("?" * len(names))})'
+    static: dict[str, Any] = {}
+    factories: list[tuple[str, Callable[[], Any]]] = []
+    for name in names:
+        f = cls.model_fields[name]
+        if f.default_factory is not None:
+            factories.append((name, f.default_factory))
+        else:
+            static[name] = None if f.is_required() else f.default
+    return sql, names, static, tuple(factories)
 
-    Missing fields get the model defaults (``created_at``, ``sex="unknown"``...).
-    The bulk path for import, the demo and synthetic journals: one ORM object per
-    row is many times slower.
+
+def insert_rows(conn, rows: dict[type[SQLModel], list[dict[str, Any]]]) -> None:
+    """Bulk inserts (one ``executemany`` of plain tuples per table), parents first, on
+    an open transaction.
+
+    Missing fields get the model defaults (``created_at``, ``sex="unknown"``...); a
+    field that is no column is refused, as Core's insert refuses it. The bulk path
+    for import, the demo and synthetic journals: one ORM object per row, or even
+    Core's per-row parameter handling, is many times slower. The values go to the
+    driver as they are, which is what Core does for these column types too (bools,
+    numbers, text); a whole number given as 6.0 is stored as the integer 6 by SQLite
+    itself (INTEGER affinity converts a lossless REAL), as the export tests check.
     """
     for cls in m.RECORD_TABLES:
         items = rows.get(cls)
         if not items:
             continue
-        tb = cls.__table__
-        # Defaults worked out once per table, not by building a model per row.
-        static: dict[str, Any] = {}
-        factories: dict[str, Callable[[], Any]] = {}
-        for c in tb.columns:
-            f = cls.model_fields[c.name]
-            if f.default_factory is not None:
-                factories[c.name] = f.default_factory
-            else:
-                static[c.name] = None if f.is_required() else f.default
+        sql, names, static, factories = _insert_plan(cls)
+        pick = operator.itemgetter(*names)
+        n, known = len(names), frozenset(names)
         batch = []
         for r in items:
+            if len(r) == n:  # every field given (an export's rows): no defaults needed
+                try:
+                    batch.append(pick(r))
+                    continue
+                except KeyError:
+                    pass
+            extra = [k for k in r if k not in known]
+            if extra:
+                raise CompileError(
+                    f"Unconsumed column names: {', '.join(map(str, extra))} "
+                    f"(table {cls.__tablename__})"
+                )
             row = {**static, **r}
-            for name, make in factories.items():
+            for name, make in factories:
                 if name not in r:
                     row[name] = make()
-            batch.append(row)
-        conn.execute(insert(tb), batch)
+            batch.append(pick(row))
+        conn.exec_driver_sql(sql, batch)
 
 
 def _is_empty(conn) -> bool:
-    for cls in m.RECORD_TABLES:
-        if conn.execute(select(cls.__table__.c.id).limit(1)).first() is not None:
-            return False
-    return True
+    # One statement, not one per table: it runs on every import.
+    held = " OR ".join(f'EXISTS (SELECT 1 FROM "{cls.__tablename__}")' for cls in m.RECORD_TABLES)
+    return not conn.exec_driver_sql(f"SELECT {held}").scalar()
 
 
 def import_journal(store, data: dict[str, Any], progress: Progress | None = None) -> dict[str, int]:
@@ -715,12 +744,9 @@ def import_journal(store, data: dict[str, Any], progress: Progress | None = None
     rows: dict[type[SQLModel], list[dict]] = {}
     later: list[tuple[type[SQLModel], str, list[dict]]] = []
     for cls in m.RECORD_TABLES:
-        items = [dict(r) for r in records.get(EXCHANGE_NAMES[cls], [])]
-        whole = [c.name for c in cls.__table__.columns if isinstance(c.type, Integer)]
-        for r in items:
-            for c in whole:  # 6.0 in a whole-number field is 6 (JSON Schema agrees)
-                if isinstance(r.get(c), float):
-                    r[c] = int(r[c])
+        # The file's rows as they are (6.0 in a whole-number field is stored as 6 by
+        # SQLite; see insert_rows), copied only where a field must wait.
+        items = records.get(EXCHANGE_NAMES[cls], [])
         # A row may point to a later row of its own table (a regimen planned as
         # part of one with a higher id): insert those links after all the rows.
         for col in cls.__table__.columns:
@@ -730,8 +756,7 @@ def import_journal(store, data: dict[str, Any], progress: Progress | None = None
                     for r in items
                     if r.get(col.name) is not None
                 ]
-                for r in items:
-                    r[col.name] = None
+                items = [{**r, col.name: None} for r in items]
                 later.append((cls, col.name, links))
         rows[cls] = items
     try:

@@ -23,7 +23,7 @@ from sqlmodel import SQLModel
 
 from journal.domain import vocab
 from journal.domain.catalog import get_catalog
-from journal.domain.dates import DateError, PartialDate
+from journal.domain.dates import MAX_YEAR, MIN_YEAR, DateError, PartialDate
 from journal.domain.labs import LAB_TESTS
 from journal.store import models as m
 
@@ -600,9 +600,19 @@ def validate(
 _MISSING = object()
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=16384)
 def _date_span(text: str) -> tuple[dt.date, dt.date] | None:
     """(earliest, latest) of a stored date, None if it is not one; once per text."""
+    # The usual exact day, 2019-05-14, without building a PartialDate (a 25-year
+    # history holds thousands of distinct days); anything else is read by from_iso.
+    if len(text) == 10 and text.isascii() and text[4] == "-" and text[7] == "-":
+        y, mo, d = text[:4], text[5:7], text[8:]
+        if y.isdigit() and mo.isdigit() and d.isdigit() and MIN_YEAR <= int(y) <= MAX_YEAR:
+            try:
+                day = dt.date(int(y), int(mo), int(d))
+            except ValueError:
+                return None  # no such day (2019-02-30): from_iso refuses it too
+            return day, day
     try:
         d = PartialDate.from_iso(text)
     except DateError:
