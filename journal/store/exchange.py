@@ -499,9 +499,13 @@ def check_exchange(data: Any, progress: Progress | None = None) -> list[str]:
     # "procedures") is listed once, with a count, not 10,000 times.
     listed_of_kind: dict[tuple, list[int]] = {}
     alike: dict[int, int] = {}
-    # A file that meets the schema (every real export) skips the slow walk that
-    # names each problem; one that does not gets exactly the messages it always got.
-    for err in () if schema_valid(data) else _validator().iter_errors(data):
+    today = dt.date.today()  # once, not once per row
+    # Every real export meets the schema and every row rule: one quick pass says so,
+    # and both checks below, which name each problem, are skipped.
+    clean = _clean_file(data, today)
+    # A file that meets the schema skips the slow walk that names each problem; one
+    # that does not gets exactly the messages it always got.
+    for err in () if clean or schema_valid(data) else _validator().iter_errors(data):
         path, msg = _schema_message(err)
         if any(p == json_path(path) for p, _ in errors[-3:]):
             continue  # one problem per field is enough (too long AND not a date...)
@@ -555,7 +559,6 @@ def check_exchange(data: Any, progress: Progress | None = None) -> list[str]:
 
     # Field rules the schema cannot say (dates in order, units per test, grades per scale).
     progress(1, 4, "Checking each record")
-    today = dt.date.today()  # once, not once per row
     regimens = ids.get(m.Regimen, {})
     for key, rows in records.items():
         cls = _BY_KEY.get(key)
@@ -574,7 +577,7 @@ def check_exchange(data: Any, progress: Progress | None = None) -> list[str]:
             if not isinstance(row, dict) or (bad_rows and (key, i) in bad_rows):
                 continue
             preg = regimens.get(_id_or_none(row.get("regimen_id"))) if is_drug else None
-            if not quick(row, preg):
+            if not clean and not quick(row, preg):
                 parent = m.Regimen(**preg) if preg else None
                 try:
                     validate(RowValues(cls, row), parent=parent, today=today)
@@ -600,6 +603,52 @@ def check_exchange(data: Any, progress: Progress | None = None) -> list[str]:
     if not errors:
         errors += _cycles(ids)
     return [f"{p}: {msg}" for p, msg in errors]
+
+
+_TOP_TEXT = ("exported_at", "app_version")
+
+
+def _clean_file(data: dict[str, Any], today: dt.date) -> bool:
+    """True only if ``data`` meets the schema and every row passes ``validate``: the
+    top level here, each row by ``validation.row_checker``, which demands what the
+    schema demands of a row (tests check both never pass what the full checks refuse).
+    False says nothing: the full checks decide and name the problems."""
+    if data.keys() - {"format", "version", "records", *_TOP_TEXT}:
+        return False
+    if data.get("format") != FORMAT or type(data.get("version")) is not int:
+        return False
+    if data["version"] not in READABLE_VERSIONS:
+        return False
+    for key in _TOP_TEXT:
+        v = data.get(key, "")
+        if type(v) is not str or len(v) > 100:
+            return False
+    records = data.get("records")
+    if type(records) is not dict or records.keys() - _BY_KEY.keys():
+        return False
+    if any(type(rows) is not list for rows in records.values()):
+        return False
+    # A drug is checked against its regimen: the last row of that id, as the full
+    # check reads it (two rows of one id are refused there anyway).
+    regimens = {
+        r["id"]: r
+        for r in records.get("regimens", ())
+        if type(r) is dict and type(r.get("id")) is int
+    }
+    for key, rows in records.items():
+        cls = _BY_KEY[key]
+        if cls in SINGLE_ROW_TABLES and len(rows) > 1:
+            return False
+        ok = row_checker(cls, today)
+        if cls is m.RegimenDrug:
+            for row in rows:
+                if type(row) is not dict:
+                    return False
+                if not ok(row, regimens.get(_id_or_none(row.get("regimen_id")))):
+                    return False
+        elif not all(type(row) is dict and ok(row, None) for row in rows):
+            return False
+    return True
 
 
 @functools.cache

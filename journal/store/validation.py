@@ -602,10 +602,13 @@ _MISSING = object()
 
 @functools.lru_cache(maxsize=16384)
 def _date_span(text: str) -> tuple[dt.date, dt.date] | None:
-    """(earliest, latest) of a stored date, None if it is not one; once per text."""
+    """(earliest, latest) of a stored date, None if it is not one; once per text.
+    Stricter than from_iso in one way: digits are ASCII (the exchange schema's rule)."""
+    if not text.isascii():
+        return None
     # The usual exact day, 2019-05-14, without building a PartialDate (a 25-year
     # history holds thousands of distinct days); anything else is read by from_iso.
-    if len(text) == 10 and text.isascii() and text[4] == "-" and text[7] == "-":
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
         y, mo, d = text[:4], text[5:7], text[8:]
         if y.isdigit() and mo.isdigit() and d.isdigit() and MIN_YEAR <= int(y) <= MAX_YEAR:
             try:
@@ -704,13 +707,30 @@ def _quick_progression(row: dict, spans: dict, parent: dict | None) -> bool:
     return not (row["confirmed_on"] is not None and row["confirmed"] is False)
 
 
+@functools.cache
+def _shape(table) -> tuple[tuple[str, int, bool, bool, int], ...]:
+    """(name, kind, nullable, must be given, text limit) of each column but the id: what
+    the exchange schema demands of a row's fields, from the same column facts."""
+    out = []
+    for col in table.columns:
+        if col.name == "id":
+            continue
+        kind = next(k for n, k, _r, _m in _columns(table) if n == col.name)
+        given = not col.nullable and col.default is None and col.server_default is None
+        out.append((col.name, kind, bool(col.nullable), given, text_limit(col)))
+    return tuple(out)
+
+
 @functools.lru_cache(maxsize=64)
 def row_checker(model_class: type[SQLModel], today: dt.date) -> Callable[[dict, dict | None], bool]:
-    """``ok(row, parent_row)``: True only if ``validate(RowValues(model_class, row),
-    parent=<model of parent_row>, today=today)`` finds nothing wrong. ``parent_row`` is
-    the regimen row of a drug (a plain dict, as in the file), else None."""
+    """``ok(row, parent_row)``: True only if the row is as the store writes it (an id, a
+    value of the right kind in every field, no field the table lacks, none missing that
+    must be given: what the exchange schema asks of a row) and ``validate(RowValues(
+    model_class, row), parent=<model of parent_row>, today=today)`` finds nothing wrong.
+    ``parent_row`` is the regimen row of a drug (a plain dict, as in the file), else None."""
     cls = model_class
-    cols = _columns(cls.__table__)
+    cols = _shape(cls.__table__)
+    ncols = len(cols) + 1
     fields = cls.model_fields
     # What validate reads for a field the row leaves out: the model's default.
     defaults = {name: f.get_default(call_default_factory=True) for name, f in fields.items()}
@@ -728,14 +748,20 @@ def row_checker(model_class: type[SQLModel], today: dt.date) -> Callable[[dict, 
     def ok(row: dict, parent: dict | None = None) -> bool:
         try:
             get = row.get
-            whole = True
-            for name, kind, required, most in cols:
+            rid = get("id")
+            if type(rid) is not int or not lowest <= rid <= highest:
+                return False
+            given = 1
+            for name, kind, nullable, must_give, most in cols:
                 v = get(name, _MISSING)
                 if v is _MISSING:
-                    whole = False
+                    if must_give:
+                        return False
                     v = defaults[name]
+                else:
+                    given += 1
                 if v is None:
-                    if required:
+                    if not nullable:
                         return False
                     continue
                 t = type(v)
@@ -750,7 +776,9 @@ def row_checker(model_class: type[SQLModel], today: dt.date) -> Callable[[dict, 
                         return False  # 6.0 is fine too, but rare: validate decides
                 elif t is not bool:
                     return False
-            if not whole or "id" not in row:
+            if given != len(row):
+                return False  # a field the table does not have
+            if given != ncols:
                 row = {**defaults, **row}
             spans = {}
             for f in date_fields:

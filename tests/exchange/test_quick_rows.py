@@ -186,3 +186,75 @@ def test_problems_read_the_same_without_the_quick_check(demo, monkeypatch):
     assert len(quick) >= 7, quick
     monkeypatch.setattr(exchange, "row_checker", lambda cls, today: lambda row, parent: False)
     assert exchange.check_exchange(doc) == quick
+
+
+# -- the whole file: schema and rules in one quick pass -------------------------------
+
+
+def _small(data: dict) -> dict:
+    return {**data, "records": {k: rows[:3] for k, rows in data["records"].items()}}
+
+
+def _places(data: dict) -> list[tuple]:
+    out: list[tuple] = [("format",), ("version",), ("records",), ("exported_at",), ("extra",)]
+    for key, rows in data["records"].items():
+        out.append(("records", key))
+        out.append(("records", f"{key}_x"))
+        for i, row in enumerate(rows):
+            out.append(("records", key, i))
+            out.extend(("records", key, i, f) for f in [*row, "unknown_field"])
+    return out
+
+
+def _full_check(doc: dict, monkeypatch) -> list[str]:
+    with monkeypatch.context() as mp:
+        mp.setattr(exchange, "_clean_file", lambda data, today: False)
+        mp.setattr(exchange, "schema_valid", lambda data: False)  # jsonschema itself
+        mp.setattr(exchange, "row_checker", lambda cls, today: lambda row, parent: False)
+        return exchange.check_exchange(doc)
+
+
+def test_a_real_export_is_clean(demo):
+    assert exchange._clean_file(demo, dt.date.today())
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data(), drop=st.booleans())
+def test_the_quick_passes_change_no_message(demo, pools, monkeypatch, data, drop):
+    doc = copy.deepcopy(_small(demo))
+    places = _places(doc)
+    for _ in range(data.draw(st.integers(min_value=1, max_value=2))):
+        path = data.draw(st.sampled_from(places))
+        at = doc
+        for p in path[:-1]:
+            at = at.get(p) if isinstance(at, dict) else at[p] if isinstance(at, list) else None
+            if at is None:
+                break
+        if not isinstance(at, dict | list) or (isinstance(at, list) and path[-1] >= len(at)):
+            continue  # an earlier change took this place away
+        if drop and isinstance(at, dict):
+            at.pop(path[-1], None)  # a missing field (required or not)
+            continue
+        if len(path) == 4 and (path[1], path[3]) in pools:
+            value = data.draw(st.sampled_from(pools[path[1], path[3]]))
+        else:
+            value = data.draw(st.sampled_from(SMALL_HOSTILE))
+        at[path[-1]] = value
+    clean = exchange._clean_file(doc, dt.date.today())
+    problems = _full_check(doc, monkeypatch)
+    assert exchange.check_exchange(doc) == problems  # the same, word for word
+    if clean:  # it vouched for the schema and every row rule; not for links between rows
+        between = ("which is not in", "circle", "is used twice")
+        assert all(any(w in p for w in between) for p in problems), problems
+
+
+SMALL_HOSTILE = [v for v in HOSTILE if not (isinstance(v, str) and len(v) > 2000)] + [
+    [{}],
+    [{"id": 1}],
+    {"a": []},
+    "2",
+]
