@@ -398,7 +398,12 @@ def create_journal(
                 "sqlite://", module=crypto.engine_module(key), creator=lambda: _unsynced(tmp, key)
             )
             try:
-                SQLModel.metadata.create_all(engine)
+                with engine.connect() as ddl:
+                    # A brand-new file: no table to look for first, and the whole schema
+                    # in one transaction instead of a commit per statement.
+                    ddl.exec_driver_sql("BEGIN")
+                    SQLModel.metadata.create_all(ddl, checkfirst=False)
+                    ddl.exec_driver_sql("COMMIT")
             finally:
                 engine.dispose()
             conn.execute("BEGIN")
