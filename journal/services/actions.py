@@ -743,12 +743,15 @@ def bulk_insert(
     return change
 
 
-def import_exchange(store, data: Mapping[str, Any], progress=None) -> Change:
+def import_exchange(
+    store, data: Mapping[str, Any], progress=None, *, new_file: bool = False
+) -> Change:
     """Import an exchange-format dict into this (empty) journal; all or nothing.
+    ``new_file``: a journal being built beside its destination (see import_journal).
 
     Raises :class:`journal.store.exchange.ExchangeError` listing every problem.
     """
-    counts = exchange.import_journal(store, dict(data), progress)
+    counts = exchange.import_journal(store, dict(data), progress, new_file=new_file)
     tables = frozenset(
         t.__tablename__ for t, key in exchange.EXCHANGE_NAMES.items() if counts.get(key)
     )

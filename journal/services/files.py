@@ -127,6 +127,10 @@ def _build_then_move(target: Path, fill: Callable[[Any], Any]) -> Any:
         raise
     store.close()
     try:
+        from journal.store.backup import _fsync_path
+
+        # On disk before it gets its real name, whatever the fill did not sync itself.
+        _fsync_path(tmp)
         if _has_content(target):
             # Never replace a journal that appeared meanwhile: the person's data wins.
             raise JournalExistsError(
@@ -158,7 +162,7 @@ def import_into_new_journal(
     from journal.services.actions import import_exchange
 
     def fill(store) -> None:
-        import_exchange(store, data, progress=progress)
+        import_exchange(store, data, progress=progress, new_file=True)
         if cancelled is not None and cancelled():
             raise InterruptedError("cancelled")
 

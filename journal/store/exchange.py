@@ -778,8 +778,14 @@ def _is_empty(conn) -> bool:
     return not conn.exec_driver_sql(f"SELECT {held}").scalar()
 
 
-def import_journal(store, data: dict[str, Any], progress: Progress | None = None) -> dict[str, int]:
+def import_journal(
+    store, data: dict[str, Any], progress: Progress | None = None, *, new_file: bool = False
+) -> dict[str, int]:
     """Load an exchange dict into an EMPTY journal, all or nothing; returns rows per table.
+
+    ``new_file``: the journal is being built under a temporary name and is made
+    visible only after it is closed and synced (services.files), so the import's own
+    COMMIT need not wait for the disk.
 
     Raises :class:`ExchangeError` listing every problem; then nothing is written.
     (The services layer wraps this to tell open views; see ``actions.import_exchange``.)
@@ -809,7 +815,7 @@ def import_journal(store, data: dict[str, Any], progress: Progress | None = None
                 later.append((cls, col.name, links))
         rows[cls] = items
     try:
-        _write_import(store, rows, later)
+        _write_import(store, rows, later, new_file)
     except SQLAlchemyError as e:  # also the COMMIT itself; rolled back: nothing was written
         if is_disk_full(e):
             raise disk_full("the import", "Nothing was written to the journal.", store.path) from e
@@ -830,13 +836,19 @@ def import_journal(store, data: dict[str, Any], progress: Progress | None = None
     return {EXCHANGE_NAMES[c]: len(v) for c, v in rows.items()}
 
 
-def _write_import(store, rows, later) -> None:
+def _write_import(store, rows, later, new_file: bool = False) -> None:
     with store.engine.connect() as conn:
         # Every reference was checked against the file's own ids (check_exchange) and
         # the journal is empty, so SQLite's lookup per written row only repeats that
         # work (about a third of the write); one foreign_key_check before COMMIT still
         # vouches for every link. The pragma works only outside a transaction.
         conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        if new_file:
+            # Nobody can see this file until it is closed, synced and renamed into
+            # place (services.files._build_then_move), and closing it commits its
+            # seal with a full sync: a crash before that leaves only a temporary file
+            # that the next attempt removes. So this COMMIT need not fsync the log.
+            conn.exec_driver_sql("PRAGMA synchronous=OFF")
         conn.commit()
         try:
             with conn.begin():
@@ -844,6 +856,7 @@ def _write_import(store, rows, later) -> None:
         finally:
             try:
                 conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.exec_driver_sql("PRAGMA synchronous=FULL")  # as db._pragmas sets it
                 conn.commit()
             except SQLAlchemyError:
                 conn.invalidate()  # never back in the pool without its checks
