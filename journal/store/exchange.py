@@ -10,7 +10,10 @@ aside, which the caller may fix). Import goes into an EMPTY journal, checks
 everything first (JSON Schema, then :mod:`journal.store.validation` row by row,
 then references between rows) and writes in one transaction: on any error
 nothing is written and every problem is listed by its JSON path, e.g.
-``records.regimens[3].end: ...``.
+``records.regimens[3].end: ...``. A real export passes one quick pass instead
+(:func:`_clean_file`, :func:`journal.store.validation.row_checker`), which may only
+say "nothing wrong"; any doubt sends the file through the full checks, so the
+problems listed are the same either way.
 """
 
 from __future__ import annotations
