@@ -9,17 +9,18 @@ records named by refs ("regimen:3"). The list queries return model objects
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
-from sqlmodel import SQLModel
 
 from journal.domain import records as r
 from journal.domain.dates import PartialDate
 from journal.domain.labs import LAB_TESTS
 from journal.store import models as m
 
-_DATE_ORDER: dict[type[SQLModel], str] = {
+_T = TypeVar("_T", bound=m.TableModel)
+
+_DATE_ORDER: dict[type[m.TableModel], str] = {
     m.Diagnosis: "date",
     m.IsotypeObservation: "date",
     m.DiseaseFeature: "date",
@@ -44,7 +45,12 @@ def _pd(text: str | None) -> PartialDate | None:
     return PartialDate.from_iso(text) if text else None
 
 
-def _rows(conn, cls: type[SQLModel]) -> list[dict[str, Any]]:
+def _date_of(text: str) -> PartialDate:
+    # A NOT NULL date column: its CHECK and validation keep out empty text.
+    return PartialDate.from_iso(text)
+
+
+def _rows(conn, cls: type[m.TableModel]) -> list[dict[str, Any]]:
     tb = cls.__table__
     return [dict(x) for x in conn.execute(select(tb).order_by(tb.c.id)).mappings()]
 
@@ -104,7 +110,7 @@ def load_history(store) -> r.History:
     for c in data[m.DoseChange]:
         changes_by_drug[c["regimen_drug_id"]].append(
             r.DoseChangeRec(
-                date=_pd(c["date"]),
+                date=_date_of(c["date"]),
                 dose=c["dose"],
                 dose_unit=c["dose_unit"],
                 schedule=c["schedule"],
@@ -119,7 +125,7 @@ def load_history(store) -> r.History:
 
     regimens = []
     for g in data[m.Regimen]:
-        start, end = _pd(g["start"]), _pd(g["end"])
+        start, end = _date_of(g["start"]), _pd(g["end"])
         drugs = tuple(
             r.DrugRec(
                 name=_drug_name(dr),
@@ -175,7 +181,7 @@ def load_history(store) -> r.History:
         labs.append(
             r.LabRec(
                 id=x["id"],
-                date=_pd(x["date"]),
+                date=_date_of(x["date"]),
                 test=x["test"],
                 value=value,
                 text_value=x["text_value"],
@@ -192,7 +198,7 @@ def load_history(store) -> r.History:
             _sorted_by_date(
                 [
                     r.IsotypeRec(
-                        date=_pd(i["date"]),
+                        date=_date_of(i["date"]),
                         heavy_chain=i["heavy_chain"],
                         light_chain=i["light_chain"],
                         ref=f"isotype:{i['id']}",
@@ -231,7 +237,7 @@ def load_history(store) -> r.History:
                     r.ProcedureRec(
                         id=x["id"],
                         kind=x["kind"],
-                        date=_pd(x["date"]),
+                        date=_date_of(x["date"]),
                         end=_pd(x["end"]),
                         regimen_id=x["regimen_id"],
                         planned=bool(x["planned"]),
@@ -250,7 +256,7 @@ def load_history(store) -> r.History:
                 [
                     r.ResponseRec(
                         id=x["id"],
-                        date=_pd(x["date"]),
+                        date=_date_of(x["date"]),
                         category=x["category"],
                         assessor=x["assessor"],
                         regimen_id=x["regimen_id"],
@@ -267,7 +273,7 @@ def load_history(store) -> r.History:
                 [
                     r.ProgressionRec(
                         id=x["id"],
-                        date=_pd(x["date"]),
+                        date=_date_of(x["date"]),
                         kind=x["kind"],
                         confirmed=bool(x["confirmed"]),
                         regimen_id=x["regimen_id"],
@@ -283,7 +289,7 @@ def load_history(store) -> r.History:
                     r.SideEffectRec(
                         id=x["id"],
                         term=x["term"],
-                        onset=_pd(x["onset"]),
+                        onset=_date_of(x["onset"]),
                         term_id=x["term_id"],
                         scale=x["scale"],
                         grade=x["grade"],
@@ -302,7 +308,10 @@ def load_history(store) -> r.History:
         labs=tuple(sorted(labs, key=lambda x: (x.date.sort_key(), x.test, x.id))),
         ecog=tuple(
             _sorted_by_date(
-                [r.EcogRec(id=x["id"], date=_pd(x["date"]), score=x["score"]) for x in data[m.Ecog]]
+                [
+                    r.EcogRec(id=x["id"], date=_date_of(x["date"]), score=x["score"])
+                    for x in data[m.Ecog]
+                ]
             )
         ),
         supportive=tuple(
@@ -352,7 +361,7 @@ def _mrd_records(data: dict) -> list[r.MrdRec]:
     and result) counts once, as the MRD record, which holds more."""
     out = [
         r.MrdRec(
-            date=_pd(x["date"]),
+            date=_date_of(x["date"]),
             result=x["result"],
             method=x["method"],
             sensitivity=x["sensitivity"],
@@ -367,7 +376,7 @@ def _mrd_records(data: dict) -> list[r.MrdRec]:
         if x["mrd_result"] in ("negative", "positive") and (x["date"], x["mrd_result"]) not in own:
             out.append(
                 r.MrdRec(
-                    date=_pd(x["date"]),
+                    date=_date_of(x["date"]),
                     result=x["mrd_result"],
                     method=x["mrd_method"],
                     sensitivity=x["mrd_sensitivity"],
@@ -383,11 +392,11 @@ def _mrd_records(data: dict) -> list[r.MrdRec]:
 
 def list_rows(
     store,
-    table_cls: type[SQLModel],
+    table_cls: type[_T],
     order_by: str | None = None,
     where: dict[str, Any] | None = None,
     descending: bool = False,
-) -> list[SQLModel]:
+) -> list[_T]:
     """Rows of one table as model objects (detached; edit one and pass it to
     ``actions.save``). Ordering and filtering as :func:`list_dicts`."""
     return [table_cls(**x) for x in list_dicts(store, table_cls, order_by, where, descending)]
@@ -395,7 +404,7 @@ def list_rows(
 
 def list_dicts(
     store,
-    table_cls: type[SQLModel],
+    table_cls: type[m.TableModel],
     order_by: str | None = None,
     where: dict[str, Any] | None = None,
     descending: bool = False,
@@ -434,13 +443,13 @@ def list_dicts(
     return rows
 
 
-def _date_columns(cls: type[SQLModel]) -> set[str]:
+def _date_columns(cls: type[m.TableModel]) -> set[str]:
     from journal.store.validation import DATE_FIELDS
 
     return set(DATE_FIELDS.get(cls, ()))
 
 
-def get(store, table_cls: type[SQLModel], id: int) -> SQLModel | None:
+def get(store, table_cls: type[_T], id: int) -> _T | None:
     tb = table_cls.__table__
     with store.engine.connect() as conn:
         row = conn.execute(select(tb).where(tb.c.id == id)).mappings().first()
