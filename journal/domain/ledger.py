@@ -40,6 +40,7 @@ import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import cast
 
 from journal.domain.catalog import ANTI_MYELOMA_CLASSES, Catalog, get_catalog
 from journal.domain.dates import PartialDate
@@ -52,7 +53,7 @@ from journal.domain.events import (
     replaced_end_reasons,
 )
 from journal.domain.lines import LinesResult, catalog_drug, drug_key
-from journal.domain.records import History
+from journal.domain.records import History, OverrideRec
 from journal.domain.trace import APP_CONVENTION, IMWG_PANEL1_2011, Source, Trace
 from journal.domain.vocab import (
     ChangeReason,
@@ -672,7 +673,7 @@ class _Event:
         """An end reason says the disease progressed on *that* regimen: it counts for the
         regimen's own drugs, and for another drug only when that drug surely started
         before it (a month-precision end must not hit a regimen begun that month)."""
-        if not self.from_end_reason:
+        if self.event is None or not self.event.from_end_reason:  # not self.from_end_reason
             return True
         if a.regimen_id is not None and a.regimen_id == self.event.regimen_id:
             return True
@@ -743,6 +744,7 @@ def compute_ledger(
         drugs[drug_id] = _drug_status(
             drug_id, by_drug[drug_id], rs, resp, all_progs, cat, history, cutoff, lines
         )
+    o: OverrideRec | CarTOutcome  # an override here, a CAR-T outcome below
     for o in history.overrides:
         # A person's "yes" for a drug the journal has no record of (given abroad, before the
         # journal began) still counts, shown as their answer.
@@ -849,7 +851,7 @@ def _last_line(lines: LinesResult, admins, resp, all_progs, rs: RuleSet, as_of, 
     if ongoing:
         last = None
     elif mine:
-        last = max((a.last_dose for a in mine), key=lambda d: d.sort_key())
+        last = max((a.last_dose for a in mine if a.last_dose), key=lambda d: d.sort_key())
     else:
         last = ln.end
     hi = last.midpoint() if last is not None else (cutoff or _FAR)
@@ -957,7 +959,7 @@ def _last_line(lines: LinesResult, admins, resp, all_progs, rs: RuleSet, as_of, 
                     f"Refractory to the last line, {name}: best response in it was {best}, "
                     f"below {rs.min_response} (rule set {rs.name})." + tail,
                     rs.source,
-                    (*refs, best_ref),
+                    (*refs, cast(str, best_ref)),  # set together with best
                 ),
             )
         if best is None:
@@ -1354,7 +1356,7 @@ def _drug_status(
                 f"Best response while on {name}: {best} (responses dated from the first to the "
                 "last dose).",
                 src,
-                (best_ref,),
+                (cast(str, best_ref),),  # set together with best
             )
         )
 
@@ -2137,7 +2139,7 @@ def _disease_status(admins, resp, progs, cutoff, lines=None) -> DiseaseStatus:
             )
         elif nonresp:
             why = "no response of MR or better on treatment after the first progression"
-        else:
+        elif failed_line:
             ln, best, _ = failed_line
             why = (
                 f"line {ln.number} (salvage, from {ln.start.display()}) never reached MR "
@@ -2258,7 +2260,7 @@ def _early_relapse(lines: LinesResult, procs, progs, as_of) -> EarlyRelapse:
                 else ""
             )
             + ")"
-            if m2 is not None
+            if m2 is not None and first_asct is not None  # m2 is counted from first_asct
             else ", no frontline ASCT before it"
         )
         + ". "
@@ -2278,7 +2280,9 @@ def _early_relapse(lines: LinesResult, procs, progs, as_of) -> EarlyRelapse:
         tuple(fired),
         frontline_asct=first_asct.date if first_asct else None,
         days_from_first_asct=(
-            (p.date.midpoint() - first_asct.date.midpoint()).days if m2 is not None else None
+            (p.date.midpoint() - first_asct.date.midpoint()).days
+            if m2 is not None and first_asct is not None
+            else None
         ),
         trace=Trace(
             "ledger.early_relapse",
