@@ -28,8 +28,7 @@ def timeline_chart(
         from journal.charts.timeline import draw_timeline
     except ImportError:  # pragma: no cover - charts are part of the app
         return None
-    as_of = getattr(inputs.summary, "as_of", None)
-    today = as_of if isinstance(as_of, dt.date) else inputs.generated
+    today = inputs.summary.as_of
     if date_range is not None:
         today = date_range[1]
     data = timeline_data_from(
