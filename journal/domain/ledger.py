@@ -232,6 +232,9 @@ class DrugStatus:
     traces: tuple[Trace, ...]
     overridden: tuple[str, ...] = ()  # which answers a person overrode
     refractory_state: str = NOT_REFRACTORY  # REFRACTORY | NOT_REFRACTORY | NOT_ASSESSABLE | ...
+    #: when refractory: the lines of the administrations whose refractory call fired (the
+    #: last line for a person's own "refractory"); not in to_json, which the traces explain
+    refractory_lines: tuple[int, ...] = ()
 
     def to_json(self) -> dict:
         return {
@@ -1361,6 +1364,7 @@ def _drug_status(
         )
 
     refractory: bool | None
+    fired: list[Administration] = []  # the stretches whose refractory call fired
     if is_cart:
         refractory = None
         state = NOT_APPLICABLE
@@ -1383,6 +1387,7 @@ def _drug_status(
             t = _refractory_admin(a, name, dclass, rs, resp, progs, cutoff)
             if t is not None:
                 reasons.append(t)
+                fired.append(a)
         judged = [a for a in parts if a.role != DrugRole.CONDITIONING.value]
         unknown = [
             (a, why)
@@ -1521,7 +1526,23 @@ def _drug_status(
         traces=tuple(traces),
         overridden=tuple(overridden),
         refractory_state=state,
+        refractory_lines=_refractory_lines(refractory, fired, admins, all_lines),
     )
+
+
+def _refractory_lines(
+    refractory: bool | None,
+    fired: list[Administration],
+    admins: list[Administration],
+    all_lines: tuple[int, ...],
+) -> tuple[int, ...]:
+    if not refractory:
+        return ()
+    refs = {a.ref for a in fired}
+    lines = {n for a in admins if a.ref in refs for n in a.lines}
+    if not lines and all_lines:  # a person's own answer, no call fired: the last line
+        lines = {max(all_lines)}
+    return tuple(sorted(lines))
 
 
 def _not_assessable(a: Administration, dclass, rs: RuleSet, resp, cutoff) -> str | None:

@@ -154,26 +154,12 @@ class _Ctx:
         self.procedures = {p.id: p for p in self.h.procedures}
         self.ledger = self.s.ledger
         self.drug_names = {k: d.name for k, d in self.ledger.drugs.items()}
-        # Which line(s) each refractory call came from, read off the ledger's traces.
-        adm_lines: dict[str, tuple[int, ...]] = {}
-        for d in self.ledger.drugs.values():
-            for a in d.administrations:
-                adm_lines[a.ref] = a.lines
+        # Which line(s) each refractory call came from, as the ledger says.
         self.refractory_in_line: dict[int, list[str]] = defaultdict(list)
-        for key, d in self.ledger.drugs.items():
-            if not d.refractory:
-                continue
-            lines: set[int] = set()
-            for t in d.traces:
-                if t.rule.startswith("ledger.refractory"):
-                    for ref in t.records:
-                        lines.update(adm_lines.get(ref, ()))
-            if not lines and d.lines:  # an override or a call without records: last line
-                lines = {max(d.lines)}
-            for n in sorted(lines):
+        for d in self.ledger.drugs.values():
+            for n in d.refractory_lines:
                 if d.name not in self.refractory_in_line[n]:
                     self.refractory_in_line[n].append(d.name)
-            _ = key
 
     def name(self, drug_id: str) -> str:
         return self.drug_names.get(drug_id, drug_id)
