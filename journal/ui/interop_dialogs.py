@@ -187,8 +187,8 @@ def import_results(window, ctx, path: str | None = None) -> None:
 
 def apply_preview(window, ctx, preview):
     """Add the preview's results as one undoable step; a problem is shown, nothing saved."""
+    from journal.errors import JournalError
     from journal.services.results import import_lab_results
-    from journal.store.errors import JournalError
     from journal.store.validation import RecordError
 
     try:
