@@ -509,23 +509,23 @@ def _collapse_oldest(data: TimelineData, detailed: list[int], n: int) -> Timelin
     return replace(data, lanes=lanes)
 
 
-def year_ticks(t: PaperTime, lo: dt.date, hi: dt.date, axes_in: float, fs: float):
-    """(paper x, "2021") for 1 January of the years shown, as many as fit per zone."""
+def year_ticks(t: PaperTime, lo: dt.date, hi: dt.date, in_per_x: float, fs: float):
+    """(paper x, "2021") for 1 January of the years from ``lo`` to ``hi``, thinned per
+    zone (every 1, 2, 5, 10 or 20 years) so the labels keep apart; ``in_per_x`` is
+    inches per unit of paper x."""
     label_in = _text_width_in("2026", fs) * 1.35
     ticks: list[tuple[float, str]] = []
     zones = [(lo, hi)] if not t.compressed else [(lo, t.brk), (t.brk, hi)]
-    total = _num(hi) - _num(t.to_paper(lo))
     for a, b in zones:
         years = list(range(a.year + (0 if (a.month, a.day) == (1, 1) else 1), b.year + 1))
         if not years:
             continue
-        zone_in = axes_in * (t.x(b) - t.x(a)) / max(total, 1.0)
-        per_year_in = zone_in / max(1.0, (b - a).days / 365.25)
-        step = next((s for s in (1, 2, 5, 10, 20) if per_year_in * s >= label_in), 50)
+        year_in = (t.x(b) - t.x(a)) * in_per_x / max(1.0, (b - a).days / 365.25)  # type: ignore[operator]
+        step = next((s for s in (1, 2, 5, 10, 20) if year_in * s >= label_in), 50)
         for y in years:
             x = t.x(dt.date(y, 1, 1))
             # not so near the break that its label runs into the first recent year's
-            near = t.compressed and b == t.brk and (t.x(b) - x) / total * axes_in < label_in
+            near = b == t.brk and (t.x(b) - x) * in_per_x < label_in  # type: ignore[arg-type]
             if y % step == 0 and not near:
                 ticks.append((x, str(y)))
     return ticks
@@ -541,7 +541,8 @@ def _paper_axis(chart: PaperChart, fs: float) -> None:
     hi = chart.data.today
     # the real date at the left edge of the axis
     left = lo - dt.timedelta(days=max(0.0, _num(t.to_paper(lo)) - x0) * t.factor)
-    ticks = [(x, s) for x, s in year_ticks(t, left, hi, axes_in, fs) if x0 <= x <= x1]
+    in_per_x = axes_in / max(1.0, x1 - x0)
+    ticks = [(x, s) for x, s in year_ticks(t, left, hi, in_per_x, fs) if x0 <= x <= x1]
     bottom.xaxis.set_major_locator(FixedLocator([x for x, _ in ticks]))
     bottom.xaxis.set_major_formatter(FixedFormatter([s for _, s in ticks]))
     if not t.compressed:
@@ -576,15 +577,15 @@ def _paper_axis(chart: PaperChart, fs: float) -> None:
         clip_on=False,
     )
     y_pt = -fs * 1.8
-    for x, text, ha in (
-        (xb, f"◀ {t.years_compressed} earlier years compressed ({t.factor:.0f}×)  ", "right"),
-        (xb, f"  last {t.years_recent(hi)} years to scale ▶", "left"),
+    for dx, text, ha in (
+        (-fs, f"◀ {t.years_compressed} earlier years compressed ({t.factor:.0f}×)", "right"),
+        (fs, f"last {t.years_recent(hi)} years to scale ▶", "left"),
     ):
         bottom.annotate(
             text,
-            (x, 0.0),
+            (xb, 0.0),
             xycoords=("data", "axes fraction"),
-            xytext=(0, y_pt),
+            xytext=(dx, y_pt),
             textcoords="offset points",
             ha=ha,
             va="top",
