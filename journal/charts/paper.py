@@ -369,6 +369,7 @@ class PaperChart:
     named_side_effect_rows: int = 0
     dropped_labels: list[str] | None = None
     line_numbers: list[Any] | None = None  # texts on the merged lane's bars
+    attempts: int = 1  # drawings made to find the budget (each costs ~0.5 s)
 
 
 def draw_paper_timeline(
@@ -406,7 +407,9 @@ def draw_paper_timeline(
     collapsed = 0
     gap = days_per_pt * MERGE_GAP_PT
     planned = False
-    for _attempt in range(12):
+    attempts = 0
+    while attempts < 12:
+        attempts += 1
         drawn = _collapse_oldest(paper, detailed, collapsed)
         drawn = budget_side_effects(drawn, named, gap, brk_p)
         arts = draw_timeline(fig, drawn, options=replace(options, side_effect_row_height=se_row))
@@ -434,7 +437,7 @@ def draw_paper_timeline(
             named -= 1
         else:
             break
-    chart = PaperChart(arts, t, drawn, collapsed, named)
+    chart = PaperChart(arts, t, drawn, collapsed, named, attempts=attempts)
     _paper_axis(chart, fs)
     if row_of:
         chart.line_numbers = _number_merged_lines(chart, data, row_of, fs)
