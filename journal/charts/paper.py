@@ -67,6 +67,7 @@ MIN_NAMED_SE_ROWS = 2  # at least the two "Others" grade bands
 FEW_NAMED_SE_ROWS = 6  # side-effect rows give way to lanes down to this many
 MAX_NAMED_SE_ROWS = 16  # as on screen (TimelineOptions.max_term_rows)
 MERGE_GAP_PT = 1.5  # side-effect spans closer than this on paper merge into one
+LAB_MARKER_PT = 6.0  # in the compressed years, one lab marker per this much paper
 COMPRESSED_EVENT_LABELS = ("transplant", "car_t")  # rare and worth naming even there
 
 
@@ -271,32 +272,31 @@ def thin_compressed_events(data: TimelineData, brk: dt.date) -> TimelineData:
 
 
 def thin_labs(data: TimelineData, brk: dt.date, min_days: float) -> TimelineData:
-    """Lab points in the compressed years closer than ``min_days`` (paper) thinned to the
-    lowest and highest of each stretch, so peaks and troughs stay but markers don't pile up."""
+    """Lab points in the compressed years closer than ``min_days`` (paper) thinned to one
+    per stretch: the one furthest from the series' median (a peak of M-protein, a trough
+    of haemoglobin), so what stood out stays and the markers don't pile up."""
     labs: list[LabSeries] = []
     for series in data.labs:
+        values = sorted(p.value for p in series.points)
+        centre = values[len(values) // 2] if values else 0.0
         kept, bucket = [], []
         for pt in series.points:
             if pt.date >= brk:
-                kept += _ends(bucket)
+                kept += _notable(bucket, centre)
                 bucket = []
                 kept.append(pt)
             elif bucket and (pt.date - bucket[0].date).days > min_days:
-                kept += _ends(bucket)
+                kept += _notable(bucket, centre)
                 bucket = [pt]
             else:
                 bucket.append(pt)
-        kept += _ends(bucket)
+        kept += _notable(bucket, centre)
         labs.append(replace(series, points=tuple(kept)))
     return replace(data, labs=tuple(labs))
 
 
-def _ends(bucket: list) -> list:
-    if len(bucket) <= 2:
-        return bucket
-    lo = min(bucket, key=lambda p: p.value)
-    hi = max(bucket, key=lambda p: p.value)
-    return sorted({id(p): p for p in (lo, hi)}.values(), key=lambda p: p.date)
+def _notable(bucket: list, centre: float) -> list:
+    return [max(bucket, key=lambda p: abs(p.value - centre))] if bucket else []
 
 
 def _band(grade: int | None) -> str:
@@ -394,13 +394,15 @@ def draw_paper_timeline(
     if brk_p is not None:
         paper, row_of = merge_earlier_lanes(paper, brk_p)
         paper = thin_compressed_events(paper, brk_p)
-        paper = thin_labs(paper, brk_p, days_per_pt * 10.0)
     # A line without drug rows (a transplant alone) would put its name right under the
     # next one's; an empty row keeps the names apart.
     paper = replace(
         paper,
         lanes=tuple(ln if ln.rows else replace(ln, rows=(Row("", ()),)) for ln in paper.lanes),
     )
+    unthinned = paper
+    if brk_p is not None:
+        paper = thin_labs(unthinned, brk_p, days_per_pt * LAB_MARKER_PT)
     detailed = [i for i, ln in enumerate(paper.lanes) if not ln.collapsed and len(ln.rows) > 1]
     named = min(MAX_NAMED_SE_ROWS, len({s.label for s in data.side_effects}))
     se_row: float | None = None
@@ -416,6 +418,16 @@ def draw_paper_timeline(
         row_pt = _lane_row_pt(arts, drawn)
         se_ok = not drawn.side_effects or arts.side_effect_terms is not None
         lanes_ok = row_pt * 0.95 >= MIN_LANE_PT
+        if attempts == 1:
+            # The axis is narrower than guessed (the names' margin): measure "on paper" again.
+            x0, x1 = arts.lanes_ax.get_xlim()
+            axes_pt = arts.lanes_ax.get_position().width * fig.get_figwidth() * 72.0
+            measured = (x1 - x0) / max(axes_pt, 1.0)
+            if abs(measured / days_per_pt - 1.0) > 0.05:
+                days_per_pt, gap = measured, measured * MERGE_GAP_PT
+                if brk_p is not None:
+                    paper = thin_labs(unthinned, brk_p, days_per_pt * LAB_MARKER_PT)
+                se_ok = False  # draw again with the measured scale
         if lanes_ok and se_ok:
             break
         if not planned:

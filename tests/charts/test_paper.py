@@ -232,3 +232,22 @@ def test_paper_time_without_compression_changes_nothing(demo_history):
 
     _, data = demo_history
     assert compress(data, PaperTime(start=data.span()[0])) is data
+
+
+def test_25_year_lab_markers_in_the_compressed_years_keep_apart(long_history, long_chart):
+    _, data = long_history
+    brk = long_chart.time.brk
+    for series in long_chart.data.labs:
+        early = [p for p in series.points if p.date < brk]
+        before = [p for p in data.lab_series(series.code).points if p.date < brk]
+        assert 0 < len(early) < len(before)
+        # at most one marker per 6 points of paper in the compressed years
+        ax = long_chart.arts.lab_axes[series.code]
+        x0, x1 = ax.get_xlim()
+        pt_per_x = ax.get_position().width * PAGE[0] * 72 / (x1 - x0)
+        zone_pt = (_num(brk) - x0) * pt_per_x
+        assert len(early) <= zone_pt / 6.0 * 1.3 + 1
+        values = sorted(p.value for p in before)
+        centre = values[len(values) // 2]
+        most = max(before, key=lambda p: abs(p.value - centre))
+        assert any(p.value == most.value for p in early)
