@@ -251,3 +251,54 @@ def test_25_year_lab_markers_in_the_compressed_years_keep_apart(long_history, lo
         centre = values[len(values) // 2]
         most = max(before, key=lambda p: abs(p.value - centre))
         assert any(p.value == most.value for p in early)
+
+
+# --------------------------------------------------------------------------- edge cases
+def _lane(n: int, start: dt.date, end: dt.date | None, rows: int = 2):
+    from journal.charts.data import Bar, Lane, Row
+
+    bars = [
+        Row(f"drug {n}.{i}", (Bar(f"drug {n}.{i}", start, end, "anti-myeloma", f"r{n}", ""),))
+        for i in range(rows)
+    ]
+    return Lane(n, f"Line {n}: R{n}", f"Line {n}: R{n}", start, end, tuple(bars))
+
+
+def test_an_empty_journal_still_draws():
+    from journal.charts.data import TimelineData
+
+    fig = Figure(figsize=PAGE)
+    chart = draw_paper_timeline(fig, TimelineData(lanes=(), today=AS_OF))
+    assert not chart.time.compressed and chart.arts.lanes_ax is not None
+
+
+def test_one_long_line_started_20_years_ago_keeps_its_own_lane():
+    """A line running across the break is not merged: it is drawn from its real start,
+    the early part compressed."""
+    from journal.charts.data import TimelineData
+
+    start = dt.date(2005, 3, 1)
+    data = TimelineData(lanes=(_lane(1, start, None),), today=AS_OF)
+    fig = Figure(figsize=PAGE)
+    chart = draw_paper_timeline(fig, data)
+    assert chart.time.compressed
+    assert [t.get_text() for t in chart.arts.lane_labels] == ["Line 1: R1"]
+    bars = [m for m in chart.arts.marks if m.kind == "bar"]
+    assert bars and min(m.x0 for m in bars) == pytest.approx(chart.time.x(start), abs=1)
+    assert chart.arts.lanes_ax.get_xlim()[0] <= chart.time.x(start)
+
+
+def test_many_short_early_lines_share_one_lane_with_numbers_where_they_fit():
+    from journal.charts.data import TimelineData
+
+    lanes = [_lane(i + 1, dt.date(2008 + i, 1, 10), dt.date(2008 + i, 12, 20)) for i in range(10)]
+    lanes.append(_lane(11, dt.date(2022, 1, 10), None, rows=3))
+    fig = Figure(figsize=PAGE)
+    chart = draw_paper_timeline(fig, TimelineData(lanes=tuple(lanes), today=AS_OF))
+    names = [t.get_text() for t in chart.arts.lane_labels if t.get_visible()]
+    assert names == ["Lines 1–10", "Line 11: R11"]
+    numbers = [t.get_text() for t in chart.line_numbers or []]
+    assert numbers and set(numbers) <= {str(i) for i in range(1, 11)}
+    # neighbouring lines alternate rows, so they never touch on paper
+    rows = chart.data.lanes[0].rows
+    assert len(rows) == 2 and len(rows[0].bars) == 5 and len(rows[1].bars) == 5
