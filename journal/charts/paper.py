@@ -647,11 +647,14 @@ def _number_merged_lines(chart: PaperChart, data: TimelineData, row_of, fs) -> l
 
 
 def drop_overlapping_labels(arts: TimelineArtists) -> list[str]:
-    """Hide every name whose box touches one already kept (lane names first, then drug
-    rows, then side-effect rows). Returns the texts left out."""
+    """Hide every text whose box touches one already kept: lane names first, then drug
+    rows, side-effect rows, and the words beside event markers (placed per lane by
+    draw_timeline, so a label can still reach into the lane above). The marker of a
+    dropped event label stays, and its hover text; returns the texts left out."""
     kept: list[Any] = []
     dropped: list[str] = []
-    for text in [*arts.lane_labels, *arts.row_labels, *arts.side_effect_labels]:
+    texts = [*arts.lane_labels, *arts.row_labels, *arts.side_effect_labels, *arts.event_labels]
+    for text in texts:
         if not text.get_visible() or not text.get_text().strip():
             continue
         box = text.get_window_extent()

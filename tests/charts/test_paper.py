@@ -153,6 +153,13 @@ def test_no_two_names_overlap(request, which):
     se = [t.get_window_extent() for t in chart.arts.side_effect_labels if t.get_visible()]
     for a, b in itertools.combinations(se, 2):
         assert not a.overlaps(b)
+    # the words beside event markers ("PD", "VGPR", "ASCT") neither
+    events = [
+        t.get_window_extent() for t in chart.arts.event_labels if t.get_visible() and t.get_text()
+    ]
+    assert events
+    for a, b in itertools.combinations(events + boxes, 2):
+        assert not a.overlaps(b)
 
 
 def test_25_year_side_effects_are_named_rows_without_overprint(long_history, long_chart):
