@@ -229,32 +229,48 @@ def merge_earlier_lanes(data: TimelineData, brk: dt.date) -> tuple[TimelineData,
     if len(early) < 2:
         return data, {}
     numbers = {ln.number for ln in early}
-    first, last = early[0], early[-1]
+    first = early[0]
     rows: list[list[Bar]] = [[], []]
     row_of: dict[int, int] = {}
     for i, lane in enumerate(early):
         rows[i % 2].extend(_line_bars(lane, data.today))
         row_of[lane.number] = i % 2
-    odd = [str(ln.number) for ln in early[0::2]][:3]
-    even = [str(ln.number) for ln in early[1::2]][:3]
     merged = Lane(
         number=first.number,
-        label=f"Lines {first.number}–{last.number}",
-        full_label=f"Lines {first.number} to {last.number}",
+        label=f"Lines {_ranges(ln.number for ln in early)}",
+        full_label=f"Lines {_ranges(ln.number for ln in early)}",
         start=first.start,
         end=max(ln.end for ln in early if ln.end is not None),
         rows=(
-            Row("lines " + ", ".join(odd) + " …", tuple(rows[0])),
-            Row("lines " + ", ".join(even) + " …", tuple(rows[1])),
+            Row(_row_name(early[0::2]), tuple(rows[0])),
+            Row(_row_name(early[1::2]), tuple(rows[1])),
         ),
         overridden=any(ln.overridden for ln in early),
         collapsed=True,
         regimen_ids=tuple(i for ln in early for i in ln.regimen_ids),
-        tip=f"Lines {first.number} to {last.number} (see the table of every line)",
+        tip=f"Lines {_ranges(ln.number for ln in early)} (see the table of every line)",
     )
     lanes = (merged, *(ln for ln in data.lanes if ln.number not in numbers))
     events = tuple(replace(e, lane=first.number) if e.lane in numbers else e for e in data.events)
     return replace(data, lanes=lanes, events=events), row_of
+
+
+def _ranges(numbers) -> str:
+    """1, 2, 3, 5, 6 -> "1–3, 5–6"."""
+    out: list[list[int]] = []
+    for n in sorted(numbers):
+        if out and n == out[-1][1] + 1:
+            out[-1][1] = n
+        else:
+            out.append([n, n])
+    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in out)
+
+
+def _row_name(lanes: Sequence[Lane]) -> str:
+    """ "lines 1, 3, 5 …": which lines a row of the shared lane holds."""
+    nums = [str(ln.number) for ln in lanes]
+    word = "line" if len(nums) == 1 else "lines"
+    return f"{word} {', '.join(nums[:3])}{' …' if len(nums) > 3 else ''}"
 
 
 def thin_compressed_events(data: TimelineData, brk: dt.date) -> TimelineData:

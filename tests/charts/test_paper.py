@@ -309,3 +309,27 @@ def test_many_short_early_lines_share_one_lane_with_numbers_where_they_fit():
     # neighbouring lines alternate rows, so they never touch on paper
     rows = chart.data.lanes[0].rows
     assert len(rows) == 2 and len(rows[0].bars) == 5 and len(rows[1].bars) == 5
+
+
+def test_the_shared_lane_names_exactly_the_lines_it_holds():
+    from journal.charts.data import TimelineData
+    from journal.charts.paper import merge_earlier_lanes
+
+    lanes = [
+        _lane(1, dt.date(2005, 1, 1), dt.date(2006, 1, 1)),
+        _lane(2, dt.date(2006, 2, 1), None),  # still running: keeps its own lane
+        _lane(3, dt.date(2007, 1, 1), dt.date(2008, 1, 1)),
+        _lane(4, dt.date(2008, 2, 1), dt.date(2009, 1, 1)),
+    ]
+    data, row_of = merge_earlier_lanes(
+        TimelineData(lanes=tuple(lanes), today=AS_OF), brk=dt.date(2021, 1, 1)
+    )
+    shared = data.lanes[0]
+    assert shared.label == "Lines 1, 3–4"
+    assert [r.label for r in shared.rows] == ["lines 1, 4", "line 3"]
+    assert row_of == {1: 0, 3: 1, 4: 0}
+    assert [ln.label for ln in data.lanes[1:]] == ["Line 2: R2"]
+    many = [_lane(i, dt.date(2000 + i, 1, 1), dt.date(2000 + i, 6, 1)) for i in range(1, 9)]
+    data, _ = merge_earlier_lanes(TimelineData(lanes=tuple(many), today=AS_OF), dt.date(2021, 1, 1))
+    assert data.lanes[0].label == "Lines 1–8"
+    assert [r.label for r in data.lanes[0].rows] == ["lines 1, 3, 5 …", "lines 2, 4, 6 …"]
