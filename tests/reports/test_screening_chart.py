@@ -55,3 +55,27 @@ def test_demo_chart_heading_has_no_compression(demo_inputs):
     chart, heading = _chart_and_heading(doc)
     assert heading == "Timeline of treatment, responses and side effects"
     assert chart.size == (7.1, 8.6)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("paper", ["A4", "Letter"])
+def test_25_year_pdf_prints_the_compressed_timeline_on_one_page(qapp, long_inputs, tmp_path, paper):
+    from functools import partial
+
+    from report_helpers import pdf_pages_text
+
+    from journal.reports.qt_backend import count_pages, write_pdf
+    from journal.reports.screening import fit_screening
+
+    opts = ReportOptions(as_of=AS_OF, page_size=paper)
+    doc = fit_screening(long_inputs, opts, partial(count_pages, page_size=paper))
+    out = tmp_path / f"summary-{paper}.pdf"
+    write_pdf(doc, out, page_size=paper)
+    pages = pdf_pages_text(out)
+    page = next(p for p in pages if "Timeline of treatment" in p)
+    # the chart's words are text in the PDF, on the heading's page: the shared lane of the
+    # early lines, the latest line, the break, real years on both sides of it
+    lines = long_inputs.summary.lines.lines
+    assert "Lines 1–" in page and f"Line {lines[-1].number}:" in page
+    assert "earlier years compressed" in page and "years to scale" in page
+    assert "2010" in page and "2026" in page
