@@ -328,8 +328,9 @@ def budget_side_effects(
     The terms named first: still ongoing, then highest grade, then most recent (what a
     screener asks about). The rest share "Others" rows by grade band. Spans on one row
     that touch on paper (``gap_days``) merge; the merged span shows the highest grade.
-    Spans before ``brk`` (the compressed years) always go to the band rows, so that
-    stretch never holds more than two rows of marks."""
+    Spans that end before ``brk`` (in the compressed years) always go to the band rows,
+    so there only the two band rows and the named terms still present after the break
+    (reaching back) carry marks."""
     if not data.side_effects:
         return data
     today = data.today
