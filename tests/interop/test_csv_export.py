@@ -69,7 +69,9 @@ def test_drug_codes_and_formula_text_made_harmless(store, history):
     bz = next(d for d in drugs if d["drug_id"] == "bortezomib")
     assert (bz["rxnorm"], bz["atc"]) == ("358258", "L01XG01")
     pom = next(d for d in drugs if d["drug_id"] == "pomalidomide")
-    assert pom["rxnorm"] == "" and pom["atc"] == "L04AX06"  # RxNorm not confirmed: empty
+    assert (pom["rxnorm"], pom["atc"]) == ("1369713", "L04AX06")
+    free = next(d for d in drugs if not d["drug_id"])
+    assert free["rxnorm"] == "" and free["atc"] == ""  # a drug outside the catalog: no code
     free = next(d for d in drugs if not d["drug_id"])
     assert free["drug"].startswith("'=")  # a spreadsheet shows it, never runs it
     se = dict(zip(*files["side_effects.csv"][:2], strict=True))

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from journal.domain import codes as c
+from journal.domain.catalog import get_catalog
 from journal.interop.fhir_export import build_ips, export_fhir, icd10cm_status
 from journal.services import actions
 from journal.store import models as m
@@ -77,9 +78,17 @@ def test_codes_are_present_where_the_catalog_has_them(store, history):
     meds = {m_["medicationCodeableConcept"]["text"]: m_ for m_ in types["MedicationStatement"]}
     bz = {x["system"]: x["code"] for x in meds["bortezomib"]["medicationCodeableConcept"]["coding"]}
     assert bz == {c.RXNORM: "358258", c.ATC: "L01XG01"}
-    # Not confirmed in RxNorm: only ATC, never a guessed code.
+    # Every catalog drug carries exactly the codes its table has: none guessed, none dropped.
+    by_generic = {d.generic: d.id for d in get_catalog().drugs}
+    for text, med in meds.items():
+        if text not in by_generic:
+            continue
+        codes = c.drug_codes(by_generic[text])
+        want = {s: x.code for s, x in ((c.RXNORM, codes.rxnorm), (c.ATC, codes.atc)) if x}
+        got = {x["system"]: x["code"] for x in med["medicationCodeableConcept"].get("coding", [])}
+        assert got == want, text
     pom = meds["pomalidomide"]["medicationCodeableConcept"]["coding"]
-    assert [x["system"] for x in pom] == [c.ATC]
+    assert {x["system"]: x["code"] for x in pom} == {c.RXNORM: "1369713", c.ATC: "L04AX06"}
     assert "coding" not in meds['=HYPERLINK("x")']["medicationCodeableConcept"]
     assert meds["bortezomib"]["effectivePeriod"] == {"start": "2019-06-03", "end": "2019-10"}
     assert meds["daratumumab"]["status"] == "active"
