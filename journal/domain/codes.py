@@ -194,6 +194,12 @@ def myeloma_codings(icd10cm: str = "not_in_remission") -> list[Coding]:
     ]
 
 
+def loinc_answer(answer: str) -> Coding | None:
+    """The LOINC answer code of "yes" or "no" (None for anything else)."""
+    node = get_code_tables().diagnosis.get("answers", {}).get(answer)
+    return Coding(LOINC, node["code"], node["display"]) if node else None
+
+
 def snomed(group: str, key: str) -> Coding:
     """A SNOMED CT coding from diagnosis.json, e.g. ``snomed("procedures", "car_t")``."""
     node = get_code_tables().diagnosis[group][key]

@@ -191,3 +191,9 @@ def test_codes_added_from_published_tables():
     # code from a portal is still read as eGFR.
     assert T.labs["egfr"].loinc is None
     assert T.loinc_to_test()["98979-8"] == "egfr"
+
+
+def test_yes_and_no_are_loinc_answer_codes():
+    assert c.loinc_answer("yes").code == "LA33-6" and c.loinc_answer("no").code == "LA32-8"
+    assert c.loinc_answer("yes").system == c.LOINC
+    assert c.loinc_answer("maybe") is None

@@ -227,3 +227,53 @@ def test_the_remission_status_can_be_corrected_and_says_so(store, history):
         in n["text"]
         for n in cond["note"]
     )
+
+
+def test_mrd_tests_and_health_history_answers_are_observations(store, history):
+    actions.record_mrd(
+        store,
+        m.MrdResult(
+            date="2020-03",
+            result="negative",
+            method="next-generation flow",
+            sensitivity="10^-5",
+            sample="bone marrow",
+        ),
+    )
+    actions.record_health_answers(
+        store,
+        [
+            m.HealthHistory(
+                topic="another cancer",
+                answer="yes",
+                date="~2015",
+                resolved="2016",
+                detail="melanoma, removed",
+                treated=True,
+            ),
+            m.HealthHistory(topic="hepatitis B", answer="no", date="2024-01-10"),
+        ],
+    )
+    bundle = export_fhir(store, timestamp=TS)
+    fhir_bundle.Bundle.model_validate(bundle)
+    assert set(_references(bundle)) <= {e["fullUrl"] for e in bundle["entry"]}
+    obs = {o["code"].get("text"): o for o in _by_type(bundle)["Observation"]}
+    condition = _by_type(bundle)["Condition"][0]
+    mrd = obs["Measurable residual disease (MRD)"]
+    assert "coding" not in mrd["code"]  # no confirmed code for a single MRD result
+    assert mrd["valueCodeableConcept"] == {"text": "MRD negative"}
+    assert (mrd["effectiveDateTime"], mrd["method"]["text"]) == ("2020-03", "next-generation flow")
+    assert mrd["specimen"]["display"] == "bone marrow"
+    assert mrd["focus"][0]["reference"].endswith(condition["id"])
+    assert any("10^-5" in n["text"] for n in mrd["note"])
+    cancer = obs["Health history: another cancer"]
+    assert cancer["valueCodeableConcept"]["coding"] == [
+        {"system": c.LOINC, "code": "LA33-6", "display": "Yes"}
+    ]
+    assert cancer["effectivePeriod"] == {"start": "2015", "end": "2016"}
+    notes = " ".join(n["text"] for n in cancer["note"])
+    assert "melanoma, removed" in notes and "Treated." in notes and "about 2015" in notes
+    hep_b = obs["Health history: hepatitis B"]
+    assert hep_b["valueCodeableConcept"]["coding"][0]["code"] == "LA32-8"
+    assert hep_b["valueCodeableConcept"]["text"] == "no"
+    assert hep_b["effectiveDateTime"] == "2024-01-10"
