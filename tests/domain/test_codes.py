@@ -3,6 +3,7 @@ no code shared by mistake, every gap explained."""
 
 import json
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -181,6 +182,9 @@ def test_monoclonal_antibodies_use_the_atc_classes_after_2022():
 def test_codes_added_from_published_tables():
     assert T.drugs["dexamethasone"].rxnorm.code == "3264"
     assert T.drugs["pomalidomide"].rxnorm.code == "1369713"
+    assert T.drugs["isatuximab"].rxnorm.code == "2282018"
+    # RxNorm spells the ingredient the US way; the catalog id keeps the INN.
+    assert T.drugs["aciclovir"].rxnorm.display == "acyclovir"
     assert T.drugs["ondansetron"].atc.code == "A04AA01"
     # A fixed combination is one multiple-ingredient RxNorm concept, not two ingredients.
     tmp_smx = _raw("drugs")["drugs"]["trimethoprim-sulfamethoxazole"]["rxnorm"]
@@ -197,3 +201,19 @@ def test_yes_and_no_are_loinc_answer_codes():
     assert c.loinc_answer("yes").code == "LA33-6" and c.loinc_answer("no").code == "LA32-8"
     assert c.loinc_answer("yes").system == c.LOINC
     assert c.loinc_answer("maybe") is None
+
+
+def test_the_coverage_table_in_the_docs_matches_the_code_tables():
+    # The docs state how many drugs are coded; a new code must not leave them stale.
+    docs = Path(__file__).resolve().parents[2] / "docs" / "exchange-format.md"
+    rows = [r for r in docs.read_text(encoding="utf-8").splitlines() if r.startswith("| drugs |")]
+    stated = {r.split("|")[2].split()[0].strip(): r.split("|")[3].strip() for r in rows}
+    rx = [d.rxnorm for d in T.drugs.values() if d.rxnorm]
+    atc = [d.atc for d in T.drugs.values() if d.atc]
+    raw = _raw("drugs")["drugs"].values()
+    single = sum(1 for e in raw if e["rxnorm"] and len(e["rxnorm"]["seen_in"]) == 1)
+    assert stated["RxNorm"] == (
+        f"{len(rx)} of {len(T.drugs)} ({len(rx) - single} seen in two or more tables, "
+        f"{single} in one)"
+    )
+    assert stated["WHO"] == f"{len(atc)} of {len(T.drugs)}"
