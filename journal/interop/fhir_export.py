@@ -3,7 +3,8 @@
 Shape and codes follow the team's FHIR reference (aligned with mCODE STU4 and IPS
 codes, no profile claimed): Patient, the myeloma Condition, one CarePlan per
 line of therapy, one MedicationStatement per drug in a regimen, Procedures,
-Observations (labs with LOINC/UCUM, ECOG, responses and progressions),
+Observations (labs with LOINC/UCUM, ECOG, MRD tests, health-history answers,
+responses and progressions),
 AdverseEvents with the CTCAE grade, and one Provenance saying the data were
 entered by the patient and assembled by this app.
 
@@ -213,6 +214,61 @@ def lab_observation(lab: dict[str, Any], patient: dict[str, str]) -> dict[str, A
         f"Context: {lab['context']}" if lab.get("context") not in (None, "none") else None,
         lab.get("notes"),
         _when("Date", lab["date"]),
+    )
+    if not obs["note"]:
+        del obs["note"]
+    return obs
+
+
+def mrd_observation(x: dict[str, Any], patient, condition) -> dict[str, Any]:
+    """One MRD test. Text only: the one LOINC code seen for MRD (98847-0) names a
+    panel, not a negative / positive result, and was seen in a single table."""
+    obs: dict[str, Any] = {
+        "status": "final",
+        "category": [_term("observation-category", "laboratory")],
+        "code": {"text": "Measurable residual disease (MRD)"},
+        "subject": patient,
+        "focus": [condition],
+        "effectiveDateTime": fhir_date(x["date"]),
+        "valueCodeableConcept": {"text": f"MRD {x['result']}"},
+    }
+    if x.get("method"):
+        obs["method"] = {"text": x["method"]}
+    if x.get("sample"):
+        obs["specimen"] = {"display": x["sample"]}
+    obs["note"] = _notes(
+        f"Sensitivity {x['sensitivity']}." if x.get("sensitivity") else None,
+        x.get("notes"),
+        _when("Date", x["date"]),
+    )
+    if not obs["note"]:
+        del obs["note"]
+    return obs
+
+
+def health_observation(h: dict[str, Any], patient) -> dict[str, Any]:
+    """A health-history answer (another cancer, heart failure, hepatitis B...) as the
+    answer to a screening question: LOINC Yes / No plus the words. The question has
+    no standard code, so it is text."""
+    answer = c.loinc_answer(h["answer"])
+    obs: dict[str, Any] = {
+        "status": "final",
+        "category": [_term("observation-category", "survey")],
+        "code": {"text": f"Health history: {h['topic']}"},
+        "subject": patient,
+        "valueCodeableConcept": _cc([answer] if answer else None, h["answer"]),
+    }
+    if h.get("resolved") and _period(h.get("date"), h["resolved"]):
+        obs["effectivePeriod"] = _period(h.get("date"), h["resolved"])
+    elif fhir_date(h.get("date")):
+        obs["effectiveDateTime"] = fhir_date(h["date"])
+    treated = {True: "Treated.", False: "Not treated."}.get(h.get("treated"))
+    obs["note"] = _notes(
+        h.get("detail"),
+        treated,
+        h.get("notes"),
+        _when("Checked" if h["answer"] == "no" else "Since", h.get("date")),
+        _when("Until", h.get("resolved")),
     )
     if not obs["note"]:
         del obs["note"]
@@ -530,7 +586,8 @@ def _add_procedures(
 def _add_observations(
     b: _Builder, rows: _Rows, summary: Any, patient: dict[str, str], condition: dict[str, str]
 ) -> None:
-    """Labs, ECOG, entered responses and progressions, and the computed ones."""
+    """Labs, ECOG, MRD tests, health-history answers, entered responses and progressions,
+    and the computed ones."""
     for lab in rows.get("labresult", []):
         b.add("Observation", f"lab/{lab['id']}", lab_observation(lab, patient))
     for e in rows.get("ecog", []):
@@ -548,6 +605,10 @@ def _add_observations(
             ],
         }
         b.add("Observation", f"ecog/{e['id']}", obs)
+    for x in rows.get("mrdresult", []):
+        b.add("Observation", f"mrd/{x['id']}", mrd_observation(x, patient, condition))
+    for h in rows.get("healthhistory", []):
+        b.add("Observation", f"health/{h['id']}", health_observation(h, patient))
     status_code = c.Coding(c.LOINC, "97509-4", "Cancer disease status")
     for r in rows.get("response", []):
         who = {

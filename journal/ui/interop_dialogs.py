@@ -209,7 +209,14 @@ def export_as(window, ctx, fmt: str) -> None:
     out, _ = QFileDialog.getSaveFileName(window, title, name, filt)
     if not out:
         return
+    from journal.ui.privacy import note_plain_export
     from journal.ui.tasks import run_task
+
+    # Once, as for the journal export: these files are not encrypted, even from an
+    # encrypted journal.
+    note_plain_export(
+        window, getattr(window, "settings", None), encrypted=ctx.store.key is not None
+    )
 
     def work(control):
         control.report(0, 0, "Writing the export file...")
