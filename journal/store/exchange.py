@@ -22,13 +22,12 @@ import datetime as dt
 import functools
 import json
 import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from sqlalchemy import Boolean, Float, Integer, bindparam, select, update
-from sqlalchemy.exc import CompileError, SQLAlchemyError
-from sqlmodel import SQLModel
+from sqlalchemy.exc import CompileError, SQLAlchemyError, StatementError
 
 import journal
 from journal.domain.labs import KNOWN_UNITS, LAB_TESTS
@@ -61,7 +60,7 @@ SCHEMA_PATH = resource_path("schema", "journal-exchange.schema.json")
 SCHEMA_ID = "https://treatment-journal.invalid/schema/journal-exchange-v2.schema.json"
 
 #: Table -> key under "records" in the file (plural, readable, stable).
-EXCHANGE_NAMES: dict[type[SQLModel], str] = {
+EXCHANGE_NAMES: dict[type[m.TableModel], str] = {
     m.Person: "person",
     m.Diagnosis: "diagnosis",
     m.IsotypeObservation: "isotypes",
@@ -89,7 +88,7 @@ EXCHANGE_NAMES: dict[type[SQLModel], str] = {
 _BY_KEY = {v: k for k, v in EXCHANGE_NAMES.items()}
 
 #: Tables that hold one row in any journal (the app reads the first only).
-SINGLE_ROW_TABLES: frozenset[type[SQLModel]] = frozenset({m.Person, m.Diagnosis})
+SINGLE_ROW_TABLES: frozenset[type[m.TableModel]] = frozenset({m.Person, m.Diagnosis})
 
 DATE_PATTERN = r"^[~<>]?[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?|-(SP|SU|AU|WI))?$"
 
@@ -112,7 +111,7 @@ class JournalNotEmptyError(ExchangeError):
 # -- schema ----------------------------------------------------------------------------
 
 
-def _column_schema(cls: type[SQLModel], col) -> dict[str, Any]:
+def _column_schema(cls: type[m.TableModel], col) -> dict[str, Any]:
     # Every field is bounded by its kind first (so a table added later is too):
     # 64-bit integers, finite numbers of a real-world size, text of a set length.
     if isinstance(col.type, Boolean):
@@ -150,7 +149,7 @@ def _column_schema(cls: type[SQLModel], col) -> dict[str, Any]:
     return s
 
 
-def _class_of(table_name: str) -> type[SQLModel]:
+def _class_of(table_name: str) -> type[m.TableModel]:
     return next(c for c in m.RECORD_TABLES if c.__tablename__ == table_name)
 
 
@@ -431,12 +430,12 @@ def _schema_message_full(err) -> tuple[list[Any], str]:
         return path, f"unknown field(s) {names}; remove or rename them"
     if v == "type":
         want = err.validator_value
-        wants = want if isinstance(want, list) else [want]
+        wants: list[str] = want if isinstance(want, list) else [want]
         words = " or ".join(_JSON_TYPE_WORDS.get(w, w) for w in wants)
         return path, f"should be {words}, not {shown(inst)}; change the value"
     if v == "enum":
-        allowed = [x for x in err.validator_value if x is not None]
-        listed = ", ".join(map(str, allowed[:10])) + (", ..." if len(allowed) > 10 else "")
+        choices = [x for x in err.validator_value if x is not None]
+        listed = ", ".join(map(str, choices[:10])) + (", ..." if len(choices) > 10 else "")
         return path, f"{shown(inst)} is not an allowed value; use one of: {listed}"
     if v == "pattern":
         return path, (
@@ -529,20 +528,20 @@ def check_exchange(data: Any, progress: Progress | None = None) -> list[str]:
     if not isinstance(records, dict):
         return [f"{p}: {msg}" for p, msg in errors]
 
-    ids: dict[type[SQLModel], dict[int, dict]] = {}
+    ids: dict[type[m.TableModel], dict[int | float, dict]] = {}
     # Ids of every row in the file, the flawed ones too: a regimen with a bad date is
     # reported once, not again at every drug and procedure that points to it.
-    present: dict[type[SQLModel], set] = {}
+    present: dict[type[m.TableModel], set] = {}
     # Tables whose rows cannot be told apart ("regimens" is not a list, or a row's id
     # is not a number): a link into them may be right, so it is not reported again.
-    unusable: set[type[SQLModel]] = set()
+    unusable: set[type[m.TableModel]] = set()
     for key, rows in records.items():
         cls = _BY_KEY.get(key)
         if cls is not None and not isinstance(rows, list):
             unusable.add(cls)
         if cls is None or not isinstance(rows, list):
             continue
-        seen: dict[int, dict] = {}
+        seen: dict[int | float, dict] = {}
         present[cls] = set()
         for i, row in enumerate(rows):
             if not isinstance(row, dict):
@@ -655,7 +654,7 @@ def _clean_file(data: dict[str, Any], today: dt.date) -> bool:
 
 
 @functools.cache
-def _links(cls: type[SQLModel]) -> tuple[tuple[str, type[SQLModel]], ...]:
+def _links(cls: type[m.TableModel]) -> tuple[tuple[str, type[m.TableModel]], ...]:
     """(field, table it points to) of each foreign key of ``cls``, in column order."""
     return tuple(
         (col.name, _class_of(fk.column.table.name))
@@ -664,7 +663,7 @@ def _links(cls: type[SQLModel]) -> tuple[tuple[str, type[SQLModel]], ...]:
     )
 
 
-def _is_id(value: Any) -> bool:
+def _is_id(value: Any) -> TypeGuard[int | float]:
     # What the schema already demands of an id; checked again here because this pass
     # also looks at rows the schema refused, and a list is not even hashable.
     return (
@@ -679,7 +678,7 @@ def _id_or_none(value: Any) -> Any:
     return value if _is_id(value) else None
 
 
-def _cycles(ids: dict[type[SQLModel], dict[int, dict]]) -> list[tuple[str, str]]:
+def _cycles(ids: dict[type[m.TableModel], dict[int | float, dict]]) -> list[tuple[str, str]]:
     """Rows of a table that point, through their own table, back to themselves (a
     regimen part of a programme that is part of it): the timeline would loop."""
     found = []
@@ -716,7 +715,7 @@ def _cycles(ids: dict[type[SQLModel], dict[int, dict]]) -> list[tuple[str, str]]
 
 
 @functools.cache
-def _insert_plan(cls: type[SQLModel]):
+def _insert_plan(cls: type[m.TableModel]):
     """(INSERT text, column names, static defaults, default factories) of a table,
     worked out once: a bulk load writes thousands of rows of the same few tables."""
     tb = cls.__table__
@@ -734,7 +733,7 @@ def _insert_plan(cls: type[SQLModel]):
     return sql, names, static, tuple(factories)
 
 
-def insert_rows(conn, rows: dict[type[SQLModel], list[dict[str, Any]]]) -> None:
+def insert_rows(conn, rows: Mapping[type[m.TableModel], Sequence[Mapping[str, Any]]]) -> None:
     """Bulk inserts (one ``executemany`` of plain tuples per table), parents first, on
     an open transaction.
 
@@ -799,8 +798,8 @@ def import_journal(
         raise ExchangeError(problems)
     progress(2, 4, "Writing the records")
     records = data["records"]
-    rows: dict[type[SQLModel], list[dict]] = {}
-    later: list[tuple[type[SQLModel], str, list[dict]]] = []
+    rows: dict[type[m.TableModel], list[dict]] = {}
+    later: list[tuple[type[m.TableModel], str, list[dict]]] = []
     for cls in m.RECORD_TABLES:
         # The file's rows as they are (6.0 in a whole-number field is stored as 6 by
         # SQLite; see insert_rows), copied only where a field must wait.
@@ -822,9 +821,12 @@ def import_journal(
     except SQLAlchemyError as e:  # also the COMMIT itself; rolled back: nothing was written
         if is_disk_full(e):
             raise disk_full("the import", "Nothing was written to the journal.", store.path) from e
+        # Only a statement's error carries the driver's own (``orig``); any other
+        # SQLAlchemyError is named itself.
+        cause = (e.orig if isinstance(e, StatementError) else None) or e
         raise ExchangeError(
-            f"The import failed and nothing was written ({type(e.orig or e).__name__}: "
-            f"{_cut(str(e.orig or e))})."
+            f"The import failed and nothing was written ({type(cause).__name__}: "
+            f"{_cut(str(cause))})."
         ) from e
     except ExchangeError:
         raise
