@@ -174,6 +174,27 @@ class _Ctx:
                 if d.name not in self.refractory_in_line[n]:
                     self.refractory_in_line[n].append(d.name)
             _ = key
+        # fit_screening builds the core several times from one context: what every
+        # build asks (scans of thousands of labs, the current response) is kept.
+        self._latest: dict[tuple[str, ...], Any] = {}
+        self._response: list | None = None
+
+    def latest_lab(self, tests: tuple[str, ...]):
+        if tests not in self._latest:
+            found = [
+                lab
+                for lab in self.h.labs
+                if lab.test in tests
+                and (lab.value is not None or lab.text_value)
+                and lab.date.earliest() <= self.as_of
+            ]
+            self._latest[tests] = max(found, key=lambda x: (x.date.sort_key(), x.id), default=None)
+        return self._latest[tests]
+
+    def current_response(self) -> list:
+        if self._response is None:
+            self._response = list(describe_current_response(self.s.current_response.to_json()))
+        return self._response
 
     def name(self, drug_id: str) -> str:
         return self.drug_names.get(drug_id, drug_id)
@@ -326,14 +347,7 @@ def _person(c: _Ctx) -> Inline:
 
 
 def _latest_lab(c: _Ctx, tests: tuple[str, ...]):
-    found = [
-        lab
-        for lab in c.h.labs
-        if lab.test in tests
-        and (lab.value is not None or lab.text_value)
-        and lab.date.earliest() <= c.as_of
-    ]
-    return max(found, key=lambda x: (x.date.sort_key(), x.id), default=None)
+    return c.latest_lab(tests)
 
 
 # --------------------------------------------------------------------------- sections
@@ -520,7 +534,7 @@ def _washout_text(w) -> str:
 def _current_response(c: _Ctx) -> list[Inline]:
     """One wording with the Overview screen (journal.domain.event_dates)."""
     parts: list[Inline] = []
-    for text, is_computed in describe_current_response(c.s.current_response.to_json()):
+    for text, is_computed in c.current_response():
         parts.append(computed(text) if is_computed else text)
     return parts
 
@@ -1396,8 +1410,11 @@ def build_screening(
     """The summary: a two-page core (what a screener reads in 30 seconds), then, unless
     ``opts.appendix`` is False, the appendix. ``budget`` says how much of a long history
     the core holds; :func:`fit_screening` picks the largest that fits two pages."""
-    c = _Ctx(inputs, opts)
-    budget = budget or BUDGETS[0]
+    return _build(_Ctx(inputs, opts), budget or BUDGETS[0])
+
+
+def _build(c: _Ctx, budget: Budget) -> Document:
+    inputs, opts = c.inputs, c.opts
     s = c.s
     name, born = common.who(s.history.person, opts)
     doc = Document(
@@ -1441,10 +1458,25 @@ def fit_screening(inputs: ReportInputs, opts: ReportOptions, count_pages) -> Doc
     the appendix, so only the core is measured."""
     import dataclasses
 
-    core_opts = dataclasses.replace(opts, appendix=False)
-    chosen = BUDGETS[-1]
-    for budget in BUDGETS:
-        if count_pages(build_screening(inputs, core_opts, budget)) <= CORE_PAGES:
-            chosen = budget
-            break
-    return build_screening(inputs, opts, chosen)
+    c = _Ctx(inputs, dataclasses.replace(opts, appendix=False))
+    tried: dict[int, bool] = {}
+
+    def fits(i: int) -> bool:
+        if i not in tried:
+            tried[i] = count_pages(_build(c, BUDGETS[i])) <= CORE_PAGES
+        return tried[i]
+
+    # Budgets hold less and less, so the pages never grow down the list: the most
+    # detailed one first (a short history fits at once), then a binary search (each
+    # try is a whole layout of the core). The last budget is kept even if it overflows.
+    lo, hi = 0, len(BUDGETS) - 1
+    if not fits(0):
+        lo = 1
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if fits(mid):
+                hi = mid
+            else:
+                lo = mid + 1
+    c.opts = opts
+    return _build(c, BUDGETS[lo])
