@@ -279,6 +279,102 @@ def chart_bytes(chart: Chart) -> tuple[str, bytes]:
 
 
 _CHART_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-chart")
+_CHILD_TIMEOUT_S = 120.0
+
+
+def _chart_in_child(chart: Chart) -> Future:
+    """``chart_bytes(chart)`` worked out by a forked child process, collected by the
+    chart thread.
+
+    Why a process: PySide keeps the GIL while Qt lays text out and paints, so a chart
+    drawn on a thread (matplotlib is Python) only takes turns with the layout; the
+    25-year chart alone is most of a second. A forked child draws it on the other core
+    meanwhile. The child touches no Qt (chart_bytes is matplotlib and XML only) and
+    leaves by ``os._exit``; if it fails or hangs, the chart is drawn here as before.
+    """
+    import os
+
+    r, w = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(r)
+        os.close(w)
+        return _CHART_POOL.submit(chart_bytes, chart)
+    if pid == 0:  # the child: draw, write, leave without running any clean-up
+        code = 1
+        try:
+            os.close(r)
+            kind, data = chart_bytes(chart)
+            view = memoryview(kind.encode("ascii") + b"\n" + data)
+            while view:
+                view = view[os.write(w, view) :]
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(w)
+    return _CHART_POOL.submit(_collect_child, pid, r, chart)
+
+
+def _collect_child(pid: int, fd: int, chart: Chart) -> tuple[str, bytes]:
+    import os
+    import select
+    import signal
+    import time
+
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + _CHILD_TIMEOUT_S
+    ok = False
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                os.kill(pid, signal.SIGKILL)
+                break
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                ok = True
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+        _pid, status = os.waitpid(pid, 0)
+    data = b"".join(chunks)
+    if ok and os.waitstatus_to_exitcode(status) == 0 and b"\n" in data:
+        kind, _, body = data.partition(b"\n")
+        return kind.decode("ascii"), body
+    return chart_bytes(chart)  # the child failed: draw it here
+
+
+_THREAD_JOBS = [0]  # charts being drawn on the chart thread right now
+
+
+def _on_thread(chart: Chart) -> tuple[str, bytes]:
+    try:
+        return chart_bytes(chart)
+    finally:
+        _THREAD_JOBS[0] -= 1
+
+
+def _chart_future(chart: Chart, how: str) -> Future:
+    import os
+    import sys
+
+    if how == "none":  # laid out only (count_pages): the chart is never painted
+        future: Future = Future()
+        future.cancel()
+        return future
+    # Never fork while the chart thread draws: a lock it holds would stay locked in
+    # the child (which then times out and the chart is drawn here after all).
+    if (
+        how == "process"
+        and _THREAD_JOBS[0] == 0
+        and hasattr(os, "fork")
+        and sys.platform.startswith("linux")
+    ):
+        return _chart_in_child(chart)
+    _THREAD_JOBS[0] += 1
+    return _CHART_POOL.submit(_on_thread, chart)
 
 
 MAX_CHART_W_IN = 7.1  # the text width of A4 and Letter with our margins
@@ -363,7 +459,9 @@ def _marks() -> dict[str, QImage]:
     return _MARKS
 
 
-def build_qtextdocument(doc: Document, *, legend: bool = True) -> Built:
+def build_qtextdocument(doc: Document, *, legend: bool = True, charts_by: str = "thread") -> Built:
+    """The Qt text document of ``doc``. Charts are drawn meanwhile on the chart thread, or
+    with ``charts_by="process"`` in a forked child (see _chart_in_child)."""
     qdoc = QTextDocument()
     qdoc.setDefaultFont(_font(BASE_PT))
     qdoc.setDefaultStyleSheet(_CSS)
@@ -424,7 +522,7 @@ def build_qtextdocument(doc: Document, *, legend: bool = True) -> Built:
                 cursor.setBlockFormat(bf)
                 pending_break = False
             # Drawn on a worker thread while the text is laid out; awaited when painted.
-            slot = _ChartSlot(cursor.position(), _CHART_POOL.submit(chart_bytes, b), w_in, h_in)
+            slot = _ChartSlot(cursor.position(), _chart_future(b, charts_by), w_in, h_in)
             charts.append(slot)
             cursor.insertImage(fmt)
             # What follows starts a block of its own (else the next heading shares the
@@ -860,7 +958,7 @@ def write_pdf(
     writer.setPageLayout(page_layout(page_size))
     writer.setTitle(doc.title)
     writer.setCreator("Treatment Journal")
-    pages = paint_document(doc, writer)
+    pages = paint_document(doc, writer, build_qtextdocument(doc, charts_by="process"))
     del writer  # flushes the PDF trailer into the buffer
     buf.close()
     content = data.data()
@@ -885,11 +983,9 @@ def count_pages(doc: Document, page_size: str = "A4") -> int:
     writer = QPdfWriter(buf)
     writer.setResolution(LAYOUT_DPI)
     writer.setPageLayout(page_layout(page_size))
-    built = build_qtextdocument(doc)
+    built = build_qtextdocument(doc, charts_by="none")
     _full, body = _prepare(writer)
     pages = len(layout_pages(built.qdoc, writer, body).pages)
-    for slot in built.charts:
-        slot.future.cancel()
     del writer
     buf.close()
     return pages
