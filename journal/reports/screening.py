@@ -230,20 +230,25 @@ class Budget:
     drug_rows: bool  # one last-dose row per drug (else groups, classes, procedures)
     doses: bool  # doses and schedules in the lines table
     notes: bool = True  # the how-to-read note under the last-dose table
+    # "Response, line N" key facts where labs and clinic differ (most recent); None = all.
+    # A long history has one per line: folded first, so the table keeps recent lines.
+    max_responses: int | None = None
+    # Pieces of evidence printed per "yes" of the other conditions (most recent); None = all.
+    max_evidence: int | None = None
 
 
 BUDGETS = (
     Budget(None, 10, True, True),
-    Budget(6, 8, True, True),
-    Budget(5, 8, True, True),
-    Budget(4, 6, True, True),
-    Budget(3, 6, True, True),
-    Budget(3, 5, False, True),
-    Budget(2, 4, False, True),
-    Budget(2, 3, False, False),
-    Budget(1, 3, False, False),
-    Budget(1, 2, False, False, notes=False),
-    Budget(0, 2, False, False, notes=False),
+    Budget(6, 8, True, True, max_responses=4),
+    Budget(5, 8, True, True, max_responses=3),
+    Budget(4, 6, True, True, max_responses=3),
+    Budget(3, 6, True, True, max_responses=2),
+    Budget(3, 5, False, True, max_responses=2),
+    Budget(3, 4, False, False, max_responses=1),
+    Budget(3, 1, False, False, notes=False, max_responses=0, max_evidence=2),
+    Budget(2, 1, False, False, notes=False, max_responses=0, max_evidence=2),
+    Budget(1, 1, False, False, notes=False, max_responses=0, max_evidence=1),
+    Budget(0, 1, False, False, notes=False, max_responses=0, max_evidence=1),
 )
 CORE_PAGES = 2
 DETAIL_YEARS = 6  # a longer history's appendix chart shows only its recent years
@@ -351,7 +356,7 @@ def _latest_lab(c: _Ctx, tests: tuple[str, ...]):
 
 
 # --------------------------------------------------------------------------- sections
-def _key_facts(doc: Document, c: _Ctx) -> None:
+def _key_facts(doc: Document, c: _Ctx, budget: Budget) -> None:
     s, ledger = c.s, c.ledger
     rows: list[tuple[str, Inline]] = [("Person", _person(c))]
     lines_over = any(ln.overridden for ln in s.lines.lines)
@@ -422,7 +427,7 @@ def _key_facts(doc: Document, c: _Ctx) -> None:
             _mark(ledger.disease_status.status, bool(ledger.disease_status.trace.overridden_by)),
         )
     )
-    rows += _issue9_rows(c)
+    rows += _issue9_rows(c, budget)
     anti = _group(s.washouts, "any_anti_myeloma")
     if anti is not None:
         rows.append(("Last anti-myeloma dose", computed(_washout_text(anti))))
@@ -463,7 +468,16 @@ _LAST_LINE_WORDS = {
 }
 
 
-def _issue9_rows(c: _Ctx) -> list[tuple[str, Inline]]:
+def _disagreements(c: _Ctx) -> list:
+    """Lines whose best response differs between labs and clinic (oldest first)."""
+    return [
+        lr
+        for lr in c.s.responses.lines
+        if lr.disagreement is not None and lr.best and lr.best_clinician and lr.best_used
+    ]
+
+
+def _issue9_rows(c: _Ctx, budget: Budget) -> list[tuple[str, Inline]]:
     """Key-fact rows for the facts screeners ask about (issue 9), from the Summary."""
     ledger, rows = c.ledger, []
     ll = ledger.last_line
@@ -497,17 +511,29 @@ def _issue9_rows(c: _Ctx) -> list[tuple[str, Inline]]:
                 f"months after the frontline ASCT ({_d(er.frontline_asct)})"
             )
         rows.append(("Last progression", computed(text)))
-    for lr in c.s.responses.lines:
-        if lr.disagreement is not None and lr.best and lr.best_clinician and lr.best_used:
-            rows.append(
-                (
-                    f"Response, line {lr.line}",
-                    computed(
-                        f"labs {lr.best.category}, clinic {lr.best_clinician.category}: "
-                        f"the rules use {lr.best_used.category}"
-                    ),
-                )
+    differ = _disagreements(c)
+    keep = len(differ) if budget.max_responses is None else budget.max_responses
+    folded, shown = differ[: len(differ) - keep], differ[len(differ) - keep :]
+    if folded:
+        where = "see appendix" if c.opts.appendix else "see the full summary"
+        nums = [lr.line for lr in folded]
+        which = f"lines {nums[0]}–{nums[-1]}" if len(nums) > 1 else f"line {nums[0]}"
+        rows.append(
+            (
+                "Response, earlier lines",
+                computed(f"labs and clinic differ on {len(folded)} ({which}); {where}"),
             )
+        )
+    for lr in shown:
+        rows.append(
+            (
+                f"Response, line {lr.line}",
+                computed(
+                    f"labs {lr.best.category}, clinic {lr.best_clinician.category}: "
+                    f"the rules use {lr.best_used.category}"
+                ),
+            )
+        )
     return rows
 
 
@@ -997,7 +1023,7 @@ def _labs(doc: Document, c: _Ctx) -> None:
 EXCLUSION_WORDS = {"yes": "yes", "no": "no", "not_recorded": "not recorded"}
 
 
-def _exclusions(doc: Document, c: _Ctx) -> None:
+def _exclusions(doc: Document, c: _Ctx, budget: Budget) -> None:
     """Other conditions screeners ask about, each yes (with date) / no / not recorded."""
     facts = getattr(c.s, "exclusions", None)
     doc.heading(2, "Other conditions screeners ask about")
@@ -1023,6 +1049,14 @@ def _exclusions(doc: Document, c: _Ctx) -> None:
             extra.append(_d(f.date))
         details = getattr(f, "details", None)
         if details and not c.opts.no_free_text:
+            # The evidence comes oldest first, one piece per record, joined by "; ".
+            pieces = str(details).split("; ")
+            keep = budget.max_evidence
+            if keep is not None and len(pieces) > keep:
+                left = len(pieces) - keep
+                details = f"{left} earlier record{'s' if left > 1 else ''} not shown; " + (
+                    "; ".join(pieces[-keep:])
+                )
             extra.append(str(details))
         yes_rows.append(
             (label, [Span("yes", bold=True), f" ({'; '.join(extra)})" if extra else ""])
@@ -1091,6 +1125,7 @@ def _appendix(doc: Document, c: _Ctx, budget: Budget) -> None:
         long_history
         or (budget.max_lines is not None and len(c.s.lines.lines) > budget.max_lines)
         or not budget.doses
+        or (budget.max_responses is not None and len(_disagreements(c)) > budget.max_responses)
     ):
         doc.heading(2, "Every line of therapy")
         rows = [_line_row(c, ln, doses=True) for ln in c.s.lines.lines]
@@ -1431,7 +1466,7 @@ def _build(c: _Ctx, budget: Budget) -> Document:
         "trial is suitable.",
         "muted",
     )
-    _key_facts(doc, c)
+    _key_facts(doc, c, budget)
     doc.heading(2, "Diagnosis")
     _diagnosis(doc, c)
     _lines_table(doc, c, budget)
@@ -1440,7 +1475,7 @@ def _build(c: _Ctx, budget: Budget) -> Document:
     _measurable(doc, c)
     _side_effects(doc, c, budget)
     _labs(doc, c)
-    _exclusions(doc, c)
+    _exclusions(doc, c, budget)
     _supportive_and_overrides(doc, c)
     doc.core_end = len(doc.blocks)
     if opts.appendix:

@@ -83,14 +83,33 @@ def test_25_year_core_is_exactly_two_pages_and_folds_older_lines(
     inputs = _inputs(synthetic_path, as_of=dt.date(2024, 3, 1))
     pages, texts = _core_pdf(inputs, tmp_path, paper)
     assert pages == 2
-    whole = " ".join(texts)
+    whole = "\n".join(texts)
     n = len(inputs.summary.lines.lines)
     m = re.search(r"\+ (\d+) earlier lines \(lines 1–(\d+),", whole)
     assert m, "older lines are folded into one line of text"
-    # Since the merge with the issue-9 key facts and the exclusions, Letter may fold every
-    # line (the last budget); the current line is then still named in the key facts.
-    assert int(m[2]) == int(m[1]) <= n
+    assert int(m[2]) == int(m[1]) <= n - 3  # only older lines are folded
     assert f"line {n}" in whole
+    assert _core_lines_table(whole) == list(range(int(m[1]) + 1, n + 1))
+
+
+def _core_lines_table(whole: str) -> list[int]:
+    """The line numbers in the rows of the core's lines table (PDF text)."""
+    section = whole[whole.index("\nLines of therapy\n") : whole.index("Exposure and refractori")]
+    return [int(x) for x in re.findall(r"\n(\d+)\n", section)]
+
+
+@pytest.mark.slow
+def test_letter_25_year_core_lists_the_recent_lines_in_its_table(qapp, synthetic_path, tmp_path):
+    """Letter is shorter than A4: the key facts fold older response notes and the core
+    keeps the last lines (the current one included) as table rows, not only the fold."""
+    inputs = _inputs(synthetic_path, as_of=dt.date(2024, 3, 1))
+    n = len(inputs.summary.lines.lines)
+    pages, texts = _core_pdf(inputs, tmp_path, "Letter")
+    whole = "\n".join(texts)
+    assert pages == 2
+    shown = _core_lines_table(whole)
+    assert len(shown) >= 3 and shown[-1] == n == inputs.summary.prior_lines
+    assert "Response, earlier lines" in whole and "labs and clinic differ on" in whole
 
 
 def test_full_summary_puts_the_appendix_after_the_two_pages(qapp, demo_mar24, tmp_path):
