@@ -21,6 +21,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -343,10 +344,14 @@ def _collect_child(pid: int, fd: int, chart: Chart) -> tuple[str, bytes]:
     if ok and os.waitstatus_to_exitcode(status) == 0 and b"\n" in data:
         kind, _, body = data.partition(b"\n")
         return kind.decode("ascii"), body
-    return chart_bytes(chart)  # the child failed: draw it here
+    _THREAD_JOBS[0] += 1  # the child failed: draw it here
+    return _on_thread(chart)
 
 
 _THREAD_JOBS = [0]  # charts being drawn on the chart thread right now
+# Charts started by count_pages for a document still to come (Document.prefetch); gone
+# with the chart when nothing used it.
+_PREFETCHED: weakref.WeakKeyDictionary[Chart, Future] = weakref.WeakKeyDictionary()
 
 
 def _on_thread(chart: Chart) -> tuple[str, bytes]:
@@ -474,6 +479,15 @@ def build_qtextdocument(doc: Document, *, legend: bool = True, charts_by: str = 
     for name, img in _marks().items():
         qdoc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), img)
     charts: list[_ChartSlot] = []
+    # Every chart starts before any text goes in: the chart is the longest single job
+    # (unless count_pages started it already, see Document.prefetch).
+    futures = iter(
+        [
+            _PREFETCHED.pop(b, None) or _chart_future(b, charts_by)
+            for b in doc.blocks
+            if isinstance(b, Chart)
+        ]
+    )
     blank = QImage(1, 1, QImage.Format.Format_ARGB32)
     blank.fill(Qt.GlobalColor.transparent)
     qdoc.addResource(QTextDocument.ResourceType.ImageResource, QUrl("chart:blank"), blank)
@@ -521,8 +535,8 @@ def build_qtextdocument(doc: Document, *, legend: bool = True, charts_by: str = 
                 bf.setPageBreakPolicy(bf.PageBreakFlag.PageBreak_AlwaysBefore)
                 cursor.setBlockFormat(bf)
                 pending_break = False
-            # Drawn on a worker thread while the text is laid out; awaited when painted.
-            slot = _ChartSlot(cursor.position(), _chart_future(b, charts_by), w_in, h_in)
+            # Drawn meanwhile (chart thread or child process); awaited when painted.
+            slot = _ChartSlot(cursor.position(), next(futures), w_in, h_in)
             charts.append(slot)
             cursor.insertImage(fmt)
             # What follows starts a block of its own (else the next heading shares the
@@ -983,6 +997,9 @@ def count_pages(doc: Document, page_size: str = "A4") -> int:
     writer = QPdfWriter(buf)
     writer.setResolution(LAYOUT_DPI)
     writer.setPageLayout(page_layout(page_size))
+    for chart in doc.prefetch:
+        if chart not in _PREFETCHED:
+            _PREFETCHED[chart] = _chart_future(chart, "process")
     built = build_qtextdocument(doc, charts_by="none")
     _full, body = _prepare(writer)
     pages = len(layout_pages(built.qdoc, writer, body).pages)

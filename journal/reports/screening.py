@@ -26,7 +26,7 @@ from journal.domain.vocab import ECOG_SCALE
 from journal.reports import common
 from journal.reports.charts import timeline_chart
 from journal.reports.deid import deidentify_document
-from journal.reports.document import Document, Inline, Span, computed, overridden
+from journal.reports.document import Chart, Document, Inline, Span, computed, overridden
 from journal.reports.inputs import ReportInputs, ReportOptions
 
 # The labels a screener asks about, in the order they are printed.
@@ -178,6 +178,7 @@ class _Ctx:
         # build asks (scans of thousands of labs, the current response) is kept.
         self._latest: dict[tuple[str, ...], Any] = {}
         self._response: list | None = None
+        self._timeline: Chart | None = None
 
     def latest_lab(self, tests: tuple[str, ...]):
         if tests not in self._latest:
@@ -190,6 +191,31 @@ class _Ctx:
             ]
             self._latest[tests] = max(found, key=lambda x: (x.date.sort_key(), x.id), default=None)
         return self._latest[tests]
+
+    def timeline_block(self) -> Chart:
+        """The appendix timeline, one object per context: fit_screening hands it to the
+        page counter early (Document.prefetch) and the PDF finds it drawn already. Its
+        data is worked out only when it draws: by then in the PDF's chart process, and
+        never for the plain-text copy."""
+        if self._timeline is None:
+            detail_from, long_history = _detail_span(self)
+            span = (detail_from, self.as_of) if long_history else None
+            inputs = self.inputs
+
+            def draw(fig):
+                inner = timeline_chart(inputs, span, extra_labs=("hb", "platelets"), label_chars=30)
+                return inner(fig) if inner is not None else fig
+
+            # Most of a page: at half a page the lanes and side-effect names become too
+            # small to read on paper.
+            self._timeline = Chart(
+                draw,
+                (7.1, 8.6),
+                alt_text=f"timeline chart of the last {DETAIL_YEARS} years"
+                if long_history
+                else "timeline chart of the whole history",
+            )
+        return self._timeline
 
     def current_response(self) -> list:
         if self._response is None:
@@ -1117,10 +1143,7 @@ def _appendix(doc: Document, c: _Ctx, budget: Budget) -> None:
     doc.heading(1, "Appendix")
     # A long history drawn whole is unreadable on paper (30 lanes in 9 inches): the chart
     # then shows the recent years in detail; the earlier years are the lines table above.
-    starts = [r.start.as_date() for r in c.h.regimens]
-    first = min(starts) if starts else c.as_of
-    detail_from = dt.date(c.as_of.year - DETAIL_YEARS, c.as_of.month, 1)
-    long_history = first < detail_from
+    detail_from, long_history = _detail_span(c)
     if (
         long_history
         or (budget.max_lines is not None and len(c.s.lines.lines) > budget.max_lines)
@@ -1148,17 +1171,7 @@ def _appendix(doc: Document, c: _Ctx, budget: Budget) -> None:
                 small=True,
             )
     _labels_behind(doc, c)
-    draw = (
-        None
-        if c.opts.deidentified
-        else timeline_chart(
-            c.inputs,
-            (detail_from, c.as_of) if long_history else None,
-            extra_labs=("hb", "platelets"),
-            label_chars=30,
-        )
-    )
-    if draw is not None:
+    if not c.opts.deidentified:
         if long_history:
             doc.heading(
                 2,
@@ -1167,16 +1180,8 @@ def _appendix(doc: Document, c: _Ctx, budget: Budget) -> None:
             )
         else:
             doc.heading(2, "Timeline of treatment, responses and side effects")
-        # Most of a page: at half a page the lanes and side-effect names become too
-        # small to read on paper.
-        doc.chart(
-            draw,
-            (7.1, 8.6),
-            alt_text=f"timeline chart of the last {DETAIL_YEARS} years"
-            if long_history
-            else "timeline chart of the whole history",
-        )
-    elif c.opts.deidentified:
+        doc.blocks.append(c.timeline_block())
+    else:
         doc.paragraph(
             "The timeline chart is left out of a de-identified summary: its time axis "
             "shows calendar dates.",
@@ -1186,6 +1191,14 @@ def _appendix(doc: Document, c: _Ctx, budget: Budget) -> None:
     _lab_table(doc, c)
     _side_effect_history(doc, c)
     _notes(doc, c)
+
+
+def _detail_span(c: _Ctx) -> tuple[dt.date, bool]:
+    """Where a long history's appendix chart starts, and whether the history is long."""
+    starts = [r.start.as_date() for r in c.h.regimens]
+    first = min(starts) if starts else c.as_of
+    detail_from = dt.date(c.as_of.year - DETAIL_YEARS, c.as_of.month, 1)
+    return detail_from, first < detail_from
 
 
 def _labels_behind(doc: Document, c: _Ctx) -> None:
@@ -1498,7 +1511,10 @@ def fit_screening(inputs: ReportInputs, opts: ReportOptions, count_pages) -> Doc
 
     def fits(i: int) -> bool:
         if i not in tried:
-            tried[i] = count_pages(_build(c, BUDGETS[i])) <= CORE_PAGES
+            core = _build(c, BUDGETS[i])
+            if opts.appendix and not opts.deidentified:
+                core.prefetch.append(c.timeline_block())  # drawn while the core is fitted
+            tried[i] = count_pages(core) <= CORE_PAGES
         return tried[i]
 
     # Budgets hold less and less, so the pages never grow down the list: the most
