@@ -1507,24 +1507,27 @@ def fit_screening(inputs: ReportInputs, opts: ReportOptions, count_pages) -> Doc
     import dataclasses
 
     c = _Ctx(inputs, dataclasses.replace(opts, appendix=False))
-    tried: dict[int, bool] = {}
+    pages: dict[int, int] = {}
 
     def fits(i: int) -> bool:
-        if i not in tried:
+        if i not in pages:
             core = _build(c, BUDGETS[i])
             if opts.appendix and not opts.deidentified:
                 core.prefetch.append(c.timeline_block())  # drawn while the core is fitted
-            tried[i] = count_pages(core) <= CORE_PAGES
-        return tried[i]
+            pages[i] = count_pages(core)
+        return pages[i] <= CORE_PAGES
 
     # Budgets hold less and less, so the pages never grow down the list: the most
     # detailed one first (a short history fits at once), then a binary search (each
-    # try is a whole layout of the core). The last budget is kept even if it overflows.
+    # try is a whole layout of the core); two pages or more too many start it in the
+    # leaner third. The last budget is kept even if it overflows.
     lo, hi = 0, len(BUDGETS) - 1
     if not fits(0):
         lo = 1
+        far = pages[0] >= CORE_PAGES + 2
         while lo < hi:
-            mid = (lo + hi) // 2
+            mid = (lo + 2 * hi) // 3 if far else (lo + hi) // 2
+            far = False
             if fits(mid):
                 hi = mid
             else:
