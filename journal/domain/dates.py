@@ -188,7 +188,7 @@ class PartialDate:
 
     def earliest(self) -> dt.date:
         """The first real day this date can stand for (qualifier ignored)."""
-        if self.day is not None:
+        if self.day is not None and self.month is not None:  # a day always has a month
             return dt.date(self.year, self.month, self.day)
         if self.month is not None:
             return dt.date(self.year, self.month, 1)
@@ -198,7 +198,7 @@ class PartialDate:
 
     def latest(self) -> dt.date:
         """The last real day this date can stand for (qualifier ignored)."""
-        if self.day is not None:
+        if self.day is not None and self.month is not None:  # a day always has a month
             return dt.date(self.year, self.month, self.day)
         if self.month is not None:
             return dt.date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
@@ -252,7 +252,7 @@ class PartialDate:
         """How it was entered, in words: ``about spring 2019``, ``14 May 2019``."""
         if self.season is not None:
             body = f"{self.season} {self.year}"
-        elif self.day is not None:
+        elif self.day is not None and self.month is not None:
             body = f"{self.day} {calendar.month_abbr[self.month]} {self.year}"
         elif self.month is not None:
             body = f"{calendar.month_abbr[self.month]} {self.year}"

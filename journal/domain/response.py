@@ -360,7 +360,7 @@ PD_CRITERIA: dict[str, PdCriterion] = {
 
 def _pd_threshold(param: str, nadir: float) -> float:
     c = PD_CRITERIA[param] if param in PD_CRITERIA else PD_CRITERIA["bmpc"]
-    if c.is_high(nadir):
+    if c.is_high(nadir) and c.high_rise is not None:  # a high nadir comes with its rise
         return nadir + c.high_rise
     return nadir + max(c.relative * abs(nadir), c.absolute)
 
@@ -368,7 +368,7 @@ def _pd_threshold(param: str, nadir: float) -> float:
 def _meets_pd(param: str, value: float, nadir: float) -> bool:
     c = PD_CRITERIA[param] if param in PD_CRITERIA else PD_CRITERIA["bmpc"]
     inc = value - nadir
-    if c.is_high(nadir) and ge(inc, c.high_rise):
+    if c.is_high(nadir) and c.high_rise is not None and ge(inc, c.high_rise):
         return True
     enough = gt(inc, c.absolute) if c.strict else ge(inc, c.absolute)
     return ge(inc, c.relative * abs(nadir)) and enough
@@ -599,6 +599,8 @@ def _assess_line(
     nadir: dict[str, float] = {}
     nadir_src: dict[str, Reading] = {}
     steps: list[NadirStep] = []
+    b: Reading | Assessment | None  # names reused below: a baseline reading, then assessments
+    r: ResponseRec | Reading | None
     for p in pd_params:
         b = baseline.baseline.get(p)
         if b is not None and (p in followed or p in ("serum", "urine")):
@@ -954,7 +956,7 @@ def compute_responses(
         dt.date.today() if as_of is None else (as_of if isinstance(as_of, dt.date) else day(as_of))
     )
     line_list = list(getattr(lines, "lines", lines) or ())
-    regimen_line: dict[int, int] = dict(getattr(lines, "regimen_line", {}) or {})
+    regimen_line: dict[int | None, int] = dict(getattr(lines, "regimen_line", {}) or {})
     for ln in line_list:
         for rid in ln.regimen_ids:
             regimen_line.setdefault(rid, ln.number)

@@ -239,6 +239,7 @@ def build_summary(
     grades = lab_grades(h, as_of=when, scale=ctcae_scale)
 
     latest: dict[str, LabRec] = {}
+    lab: LabRec | None
     for lab in sorted(h.labs, key=lambda x: (x.date.sort_key(), x.id)):
         if lab.value is not None or lab.text_value:
             latest[lab.test] = lab

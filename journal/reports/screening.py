@@ -24,7 +24,7 @@ from journal.domain.numbers import fmt_number
 from journal.domain.trace import Trace
 from journal.domain.vocab import ECOG_SCALE
 from journal.reports import common
-from journal.reports.charts import timeline_chart
+from journal.reports.charts import paper_timeline_chart
 from journal.reports.deid import deidentify_document
 from journal.reports.document import Chart, Document, Inline, Span, computed, overridden
 from journal.reports.inputs import ReportInputs, ReportOptions
@@ -154,31 +154,17 @@ class _Ctx:
         self.procedures = {p.id: p for p in self.h.procedures}
         self.ledger = self.s.ledger
         self.drug_names = {k: d.name for k, d in self.ledger.drugs.items()}
-        # Which line(s) each refractory call came from, read off the ledger's traces.
-        adm_lines: dict[str, tuple[int, ...]] = {}
-        for d in self.ledger.drugs.values():
-            for a in d.administrations:
-                adm_lines[a.ref] = a.lines
+        # Which line(s) each refractory call came from, as the ledger says.
         self.refractory_in_line: dict[int, list[str]] = defaultdict(list)
-        for key, d in self.ledger.drugs.items():
-            if not d.refractory:
-                continue
-            lines: set[int] = set()
-            for t in d.traces:
-                if t.rule.startswith("ledger.refractory"):
-                    for ref in t.records:
-                        lines.update(adm_lines.get(ref, ()))
-            if not lines and d.lines:  # an override or a call without records: last line
-                lines = {max(d.lines)}
-            for n in sorted(lines):
+        for d in self.ledger.drugs.values():
+            for n in d.refractory_lines:
                 if d.name not in self.refractory_in_line[n]:
                     self.refractory_in_line[n].append(d.name)
-            _ = key
         # fit_screening builds the core several times from one context: what every
         # build asks (scans of thousands of labs, the current response) is kept.
         self._latest: dict[tuple[str, ...], Any] = {}
         self._response: list | None = None
-        self._timeline: Chart | None = None
+        self._timeline: tuple[str, Chart] | None = None
 
     def latest_lab(self, tests: tuple[str, ...]):
         if tests not in self._latest:
@@ -192,29 +178,27 @@ class _Ctx:
             self._latest[tests] = max(found, key=lambda x: (x.date.sort_key(), x.id), default=None)
         return self._latest[tests]
 
-    def timeline_block(self) -> Chart:
-        """The appendix timeline, one object per context: fit_screening hands it to the
-        page counter early (Document.prefetch) and the PDF finds it drawn already. Its
-        data is worked out only when it draws: by then in the PDF's chart process, and
-        never for the plain-text copy."""
+    def timeline(self) -> tuple[str, Chart] | None:
+        """The appendix timeline (its heading and chart), one object per context:
+        fit_screening hands the chart to the page counter early (Document.prefetch) and
+        the PDF finds it drawn already. None when the chart module is missing."""
         if self._timeline is None:
-            detail_from, long_history = _detail_span(self)
-            span = (detail_from, self.as_of) if long_history else None
-            inputs = self.inputs
-
-            def draw(fig):
-                inner = timeline_chart(inputs, span, extra_labs=("hb", "platelets"), label_chars=30)
-                return inner(fig) if inner is not None else fig
-
+            # The whole history: recent years to scale, earlier years compressed.
+            chart = paper_timeline_chart(
+                self.inputs, extra_labs=("hb", "platelets"), label_chars=30
+            )
+            if chart is None:
+                return None
+            heading = "Timeline of treatment, responses and side effects"
+            if chart.compressed_before is not None:
+                heading += (
+                    f" (the last {chart.recent_years} years to scale, the years before "
+                    f"{chart.compressed_before.year} compressed)"
+                )
             # Most of a page: at half a page the lanes and side-effect names become too
             # small to read on paper.
-            self._timeline = Chart(
-                draw,
-                (7.1, 8.6),
-                alt_text=f"timeline chart of the last {DETAIL_YEARS} years"
-                if long_history
-                else "timeline chart of the whole history",
-            )
+            block = Chart(chart.draw, (7.1, 8.6), alt_text="timeline chart of the whole history")
+            self._timeline = (heading, block)
         return self._timeline
 
     def current_response(self) -> list:
@@ -277,7 +261,7 @@ BUDGETS = (
     Budget(0, 1, False, False, notes=False, max_responses=0, max_evidence=1),
 )
 CORE_PAGES = 2
-DETAIL_YEARS = 6  # a longer history's appendix chart shows only its recent years
+DETAIL_YEARS = 6  # a longer history's appendix lists every line in a table
 STALE_DAYS = 30  # a lab older than this is flagged: trials ask for recent values
 
 # Labs trial texts ask for, in the order printed; a missing one says "not recorded".
@@ -1141,9 +1125,12 @@ def _supportive_and_overrides(doc: Document, c: _Ctx) -> None:
 def _appendix(doc: Document, c: _Ctx, budget: Budget) -> None:
     doc.page_break()
     doc.heading(1, "Appendix")
-    # A long history drawn whole is unreadable on paper (30 lanes in 9 inches): the chart
-    # then shows the recent years in detail; the earlier years are the lines table above.
-    detail_from, long_history = _detail_span(c)
+    # A long history's chart compresses its earlier years and folds their lines into one
+    # lane: the table of every line then carries each of them in full.
+    starts = [r.start.as_date() for r in c.h.regimens]
+    first = min(starts) if starts else c.as_of
+    detail_from = dt.date(c.as_of.year - DETAIL_YEARS, c.as_of.month, 1)
+    long_history = first < detail_from
     if (
         long_history
         or (budget.max_lines is not None and len(c.s.lines.lines) > budget.max_lines)
@@ -1171,17 +1158,11 @@ def _appendix(doc: Document, c: _Ctx, budget: Budget) -> None:
                 small=True,
             )
     _labels_behind(doc, c)
-    if not c.opts.deidentified:
-        if long_history:
-            doc.heading(
-                2,
-                f"Timeline of the last {DETAIL_YEARS} years (from {_d(detail_from)}; the "
-                "earlier years are in the table of every line above)",
-            )
-        else:
-            doc.heading(2, "Timeline of treatment, responses and side effects")
-        doc.blocks.append(c.timeline_block())
-    else:
+    timeline = None if c.opts.deidentified else c.timeline()
+    if timeline is not None:
+        doc.heading(2, timeline[0])
+        doc.blocks.append(timeline[1])
+    elif c.opts.deidentified:
         doc.paragraph(
             "The timeline chart is left out of a de-identified summary: its time axis "
             "shows calendar dates.",
@@ -1191,14 +1172,6 @@ def _appendix(doc: Document, c: _Ctx, budget: Budget) -> None:
     _lab_table(doc, c)
     _side_effect_history(doc, c)
     _notes(doc, c)
-
-
-def _detail_span(c: _Ctx) -> tuple[dt.date, bool]:
-    """Where a long history's appendix chart starts, and whether the history is long."""
-    starts = [r.start.as_date() for r in c.h.regimens]
-    first = min(starts) if starts else c.as_of
-    detail_from = dt.date(c.as_of.year - DETAIL_YEARS, c.as_of.month, 1)
-    return detail_from, first < detail_from
 
 
 def _labels_behind(doc: Document, c: _Ctx) -> None:
@@ -1512,8 +1485,9 @@ def fit_screening(inputs: ReportInputs, opts: ReportOptions, count_pages) -> Doc
     def fits(i: int) -> bool:
         if i not in pages:
             core = _build(c, BUDGETS[i])
-            if opts.appendix and not opts.deidentified:
-                core.prefetch.append(c.timeline_block())  # drawn while the core is fitted
+            timeline = c.timeline() if opts.appendix and not opts.deidentified else None
+            if timeline is not None:
+                core.prefetch.append(timeline[1])  # drawn while the core is fitted
             pages[i] = count_pages(core)
         return pages[i] <= CORE_PAGES
 
