@@ -119,14 +119,16 @@ def pdf_time(path: Path, runs: int) -> float:
     from journal.store.db import open_journal
 
     ensure_qt_headless()
-    from journal.reports.qt_backend import write_pdf
+    from journal.reports.qt_backend import count_pages, write_pdf
 
     out = path.with_suffix(".pdf")
     with open_journal(path, readonly=True) as store:
 
-        def once():
+        def once():  # as `journal summary --pdf` does: the core fitted to two pages
             inputs = load_report_inputs(store)
-            write_pdf(build_report("screening", inputs, ReportOptions()), out)
+            write_pdf(
+                build_report("screening", inputs, ReportOptions(), count_pages=count_pages), out
+            )
 
         once()
         return med(once, runs)

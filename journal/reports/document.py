@@ -142,6 +142,9 @@ class Document:
     core_end: int | None = None
     # True = the file must not carry the moment it was written (de-identified summary).
     private: bool = False
+    # Charts a longer version of this document will hold (not part of it): a paged
+    # backend counting this one's pages may start drawing them (screening core fitting).
+    prefetch: list[Chart] = field(default_factory=list)
 
     # Builder methods mirror Gramps' TextDoc verbs.
     def heading(self, level: int, text: str) -> Document:

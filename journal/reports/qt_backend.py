@@ -21,6 +21,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -279,6 +280,106 @@ def chart_bytes(chart: Chart) -> tuple[str, bytes]:
 
 
 _CHART_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-chart")
+_CHILD_TIMEOUT_S = 120.0
+
+
+def _chart_in_child(chart: Chart) -> Future:
+    """``chart_bytes(chart)`` worked out by a forked child process, collected by the
+    chart thread.
+
+    Why a process: PySide keeps the GIL while Qt lays text out and paints, so a chart
+    drawn on a thread (matplotlib is Python) only takes turns with the layout; the
+    25-year chart alone is most of a second. A forked child draws it on the other core
+    meanwhile. The child touches no Qt (chart_bytes is matplotlib and XML only) and
+    leaves by ``os._exit``; if it fails or hangs, the chart is drawn here as before.
+    """
+    import os
+
+    r, w = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(r)
+        os.close(w)
+        return _CHART_POOL.submit(chart_bytes, chart)
+    if pid == 0:  # the child: draw, write, leave without running any clean-up
+        code = 1
+        try:
+            os.close(r)
+            kind, data = chart_bytes(chart)
+            view = memoryview(kind.encode("ascii") + b"\n" + data)
+            while view:
+                view = view[os.write(w, view) :]
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(w)
+    return _CHART_POOL.submit(_collect_child, pid, r, chart)
+
+
+def _collect_child(pid: int, fd: int, chart: Chart) -> tuple[str, bytes]:
+    import os
+    import select
+    import signal
+    import time
+
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + _CHILD_TIMEOUT_S
+    ok = False
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                os.kill(pid, signal.SIGKILL)
+                break
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                ok = True
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+        _pid, status = os.waitpid(pid, 0)
+    data = b"".join(chunks)
+    if ok and os.waitstatus_to_exitcode(status) == 0 and b"\n" in data:
+        kind, _, body = data.partition(b"\n")
+        return kind.decode("ascii"), body
+    _THREAD_JOBS[0] += 1  # the child failed: draw it here
+    return _on_thread(chart)
+
+
+_THREAD_JOBS = [0]  # charts being drawn on the chart thread right now
+# Charts started by count_pages for a document still to come (Document.prefetch); gone
+# with the chart when nothing used it.
+_PREFETCHED: weakref.WeakKeyDictionary[Chart, Future] = weakref.WeakKeyDictionary()
+
+
+def _on_thread(chart: Chart) -> tuple[str, bytes]:
+    try:
+        return chart_bytes(chart)
+    finally:
+        _THREAD_JOBS[0] -= 1
+
+
+def _chart_future(chart: Chart, how: str) -> Future:
+    import os
+    import sys
+
+    if how == "none":  # laid out only (count_pages): the chart is never painted
+        future: Future = Future()
+        future.cancel()
+        return future
+    # Never fork while the chart thread draws: a lock it holds would stay locked in
+    # the child (which then times out and the chart is drawn here after all).
+    if (
+        how == "process"
+        and _THREAD_JOBS[0] == 0
+        and hasattr(os, "fork")
+        and sys.platform.startswith("linux")
+    ):
+        return _chart_in_child(chart)
+    _THREAD_JOBS[0] += 1
+    return _CHART_POOL.submit(_on_thread, chart)
 
 
 MAX_CHART_W_IN = 7.1  # the text width of A4 and Letter with our margins
@@ -363,7 +464,9 @@ def _marks() -> dict[str, QImage]:
     return _MARKS
 
 
-def build_qtextdocument(doc: Document, *, legend: bool = True) -> Built:
+def build_qtextdocument(doc: Document, *, legend: bool = True, charts_by: str = "thread") -> Built:
+    """The Qt text document of ``doc``. Charts are drawn meanwhile on the chart thread, or
+    with ``charts_by="process"`` in a forked child (see _chart_in_child)."""
     qdoc = QTextDocument()
     qdoc.setDefaultFont(_font(BASE_PT))
     qdoc.setDefaultStyleSheet(_CSS)
@@ -376,6 +479,15 @@ def build_qtextdocument(doc: Document, *, legend: bool = True) -> Built:
     for name, img in _marks().items():
         qdoc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), img)
     charts: list[_ChartSlot] = []
+    # Every chart starts before any text goes in: the chart is the longest single job
+    # (unless count_pages started it already, see Document.prefetch).
+    futures = iter(
+        [
+            _PREFETCHED.pop(b, None) or _chart_future(b, charts_by)
+            for b in doc.blocks
+            if isinstance(b, Chart)
+        ]
+    )
     blank = QImage(1, 1, QImage.Format.Format_ARGB32)
     blank.fill(Qt.GlobalColor.transparent)
     qdoc.addResource(QTextDocument.ResourceType.ImageResource, QUrl("chart:blank"), blank)
@@ -423,8 +535,8 @@ def build_qtextdocument(doc: Document, *, legend: bool = True) -> Built:
                 bf.setPageBreakPolicy(bf.PageBreakFlag.PageBreak_AlwaysBefore)
                 cursor.setBlockFormat(bf)
                 pending_break = False
-            # Drawn on a worker thread while the text is laid out; awaited when painted.
-            slot = _ChartSlot(cursor.position(), _CHART_POOL.submit(chart_bytes, b), w_in, h_in)
+            # Drawn meanwhile (chart thread or child process); awaited when painted.
+            slot = _ChartSlot(cursor.position(), next(futures), w_in, h_in)
             charts.append(slot)
             cursor.insertImage(fmt)
             # What follows starts a block of its own (else the next heading shares the
@@ -451,160 +563,249 @@ def _tables(frame) -> list[QTextTable]:
     return out
 
 
-def _keep_items(qdoc: QTextDocument) -> list[tuple[int, str, object]]:
-    """(position, kind, what) of every body table row and every heading, in document
-    order (fixed by the text, so it is built once)."""
-    items: list[tuple[int, str, object]] = []
-    first_rows: dict[int, tuple] = {}  # block number just before a table -> (table, row)
-    for t in _tables(qdoc.rootFrame()):
-        header = t.format().headerRowCount()
-        for r in range(header, t.rows()):
-            items.append((t.cellAt(r, 0).firstPosition(), "row", (t, r)))
-        heading = _heading_before(t) if t.rows() > header else None
-        if heading is not None:
-            first_rows[heading.blockNumber()] = (t, header)
-    block = qdoc.begin()
-    while block.isValid():
-        if block.blockFormat().headingLevel() > 0:
-            items.append((block.position(), "heading", (block, first_rows)))
-        block = block.next()
-    items.sort(key=lambda x: x[0])
-    return items
+# Kinds of the pieces a page is made of (see paginate).
+LINE, HEADING, CHART, HEADER_ROW, ROW = "line", "heading", "chart", "header", "row"
 
 
-def _extent(lay, kind: str, what) -> tuple[float, float]:
-    """(top, bottom) now: a row's cells; a heading with the first line of what follows."""
-    if kind == "row":
-        t, r = what
-        top, bottom = float("inf"), 0.0
-        for c in range(t.columns()):
-            cell = t.cellAt(r, c)
-            if not cell.isValid():
-                continue
-            top = min(top, lay.blockBoundingRect(cell.firstCursorPosition().block()).top())
-            last = cell.lastCursorPosition().block()
-            bottom = max(bottom, lay.blockBoundingRect(last).bottom())
-        return top, bottom
-    block, first_rows = what
-    rect = lay.blockBoundingRect(block)
-    table_row = first_rows.get(block.blockNumber())
-    if table_row is not None:  # a table follows: its first body row must come along
-        top, bottom = _extent(lay, "row", table_row)
-        return rect.top(), min(bottom, top + rect.height())
-    nxt = block.next()
-    while nxt.isValid() and not nxt.text().strip() and nxt.next().isValid():
-        nxt = nxt.next()  # empty blocks between a heading and its chart or paragraph
-    if not nxt.isValid():
-        return rect.top(), rect.bottom()
-    nr = lay.blockBoundingRect(nxt)
-    line = nxt.layout().lineAt(0) if nxt.layout().lineCount() else None
-    if line is None:
-        return rect.top(), nr.top() + min(nr.height(), rect.height())
-    # The first line's place: a chart too tall for the page's rest moves down as a line
-    # while its block stays put.
-    return rect.top(), nr.top() + line.y() + min(line.height(), rect.height())
+@dataclass
+class Piece:
+    """Something a page break must not cut: a line of a paragraph, a chart, or a whole
+    table row. ``top``/``bottom`` bound its text (document pixels, laid out as one long
+    page); ``keep_next`` = it goes on the page of what follows (a heading, a caption,
+    a table's header rows); ``break_before`` = it starts a page (the appendix)."""
+
+    top: float
+    bottom: float
+    kind: str
+    keep_next: bool = False
+    break_before: bool = False
+    table: int = -1  # index into Pagination.headers for rows of a table with a header
 
 
-def _heading_before(table: QTextTable):
-    """The heading right above a table, if any (empty blocks in between are skipped)."""
-    before = table.firstCursorPosition().block().previous()
-    while before.isValid() and not before.text().strip():
-        if before.blockFormat().headingLevel() > 0:
-            return before
-        before = before.previous()
-    return before if before.isValid() and before.blockFormat().headingLevel() > 0 else None
+@dataclass
+class Page:
+    top: float  # the slice of the long layout this page shows
+    bottom: float
+    header: tuple[float, float] | None = None  # the slice of a table's header rows, again
 
 
-def _break_before(block) -> None:
-    fmt = block.blockFormat()
-    fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
-    QTextCursor(block).setBlockFormat(fmt)
+@dataclass
+class Pagination:
+    pieces: list[Piece]
+    pages: list[Page]
+    page_height: float
 
 
-def _fix(qdoc: QTextDocument, kind: str, what, delta: float) -> None:
-    if kind == "heading":
-        _break_before(what[0])
-        return
-    table, r = what
-    if r == table.format().headerRowCount():
-        # The first row would be cut: the table starts on the next page, with its
-        # heading when one is right above it.
-        heading = _heading_before(table)
-        if heading is not None:
-            _break_before(heading)
-        else:
-            tf = table.format()
-            tf.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
-            table.setFormat(tf)
-        return
-    # The row above grows to the foot of the page (an empty strip inside a finished
-    # row), so this row starts whole on the next page.
+def _lines_of(lay, block) -> list[tuple[float, float]]:
+    """(top, bottom) of each line of a block, in document pixels."""
+    layout = block.layout()
+    n = layout.lineCount()
+    if n == 0:
+        return []
+    top = lay.blockBoundingRect(block).top()
+    out = []
+    for i in range(n):
+        line = layout.lineAt(i)
+        y = top + line.y()
+        out.append((y, y + line.height()))
+    return out
+
+
+def _row_lines(qdoc, lay, table: QTextTable, r: int) -> list[tuple[float, float]]:
+    """Every text line of a table row (all its cells)."""
+    out: list[tuple[float, float]] = []
     for c in range(table.columns()):
-        cell = table.cellAt(r - 1, c)
-        fmt = cell.format().toTableCellFormat()
-        base = (
-            fmt.bottomPadding()
-            if fmt.hasProperty(QTextFormat.Property.TableCellBottomPadding)
-            else table.format().cellPadding()
-        )
-        # Short of the foot by a hair: the row above ends on this page, and no line of
-        # the next row fits in what is left.
-        fmt.setBottomPadding(base + max(0.0, delta - 3))
-        cell.setFormat(fmt)
+        cell = table.cellAt(r, c)
+        if not cell.isValid() or cell.row() != r:
+            continue  # spanned from a row above
+        block = qdoc.findBlock(cell.firstPosition())
+        last = cell.lastPosition()
+        while block.isValid() and block.position() <= last:
+            out.extend(_lines_of(lay, block))
+            block = block.next()
+    return out
 
 
-KEEP_TOGETHER_SECONDS = 6.0  # see keep_together
+def _row_top(qdoc, lay, table: QTextTable, r: int) -> float:
+    cell = table.cellAt(r, 0)
+    if cell.row() != r:  # spanned from a row above: ask every cell
+        return min((a for a, _ in _row_lines(qdoc, lay, table, r)), default=0.0)
+    block = qdoc.findBlock(cell.firstPosition())
+    layout = block.layout()
+    first = layout.lineAt(0).y() if layout.lineCount() else 0.0
+    return lay.blockBoundingRect(block).top() + first
 
 
-def keep_together(qdoc: QTextDocument, budget_s: float = KEEP_TOGETHER_SECONDS) -> int:
-    """No table row split over two pages, no heading alone at the foot of a page.
+def _bands(lines: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Lines side by side merged into bands a page break may pass between."""
+    bands: list[list[float]] = []
+    for top, bottom in sorted(lines):
+        if bands and top < bands[-1][1] - 0.5:
+            bands[-1][1] = max(bands[-1][1], bottom)
+        else:
+            bands.append([top, bottom])
+    return [(a, b) for a, b in bands]
 
-    Qt breaks pages line by line, inside table cells too. Before a row that would be
-    cut, the row above grows to the foot of the page, so the row starts whole on the
-    next page (under the repeated header); a heading whose content starts on the next
-    page gets a page break before it.
 
-    One fix at a time, in document order: a fix moves everything after it, and guessing
-    by how much proved wrong (Qt's own breaks absorb part of it). Every change makes Qt
-    lay the whole document out again (about a second for a 25-year appendix), so after
-    ``budget_s`` seconds the remaining pages keep Qt's breaks (a known limit, in
-    docs/reports.md). Returns the number of fixes.
-    """
-    import time
-
-    page_h = qdoc.pageSize().height()
-    if page_h <= 0:
-        return 0
+def _pieces(qdoc: QTextDocument, page_h: float) -> tuple[list[Piece], list[tuple]]:
+    """The pieces of the document in order, and the header slice of each table."""
     lay = qdoc.documentLayout()
-    items = _keep_items(qdoc)
-    start = time.perf_counter()
-    fixes, i, last_fixed = 0, 0, -1
-    while i < len(items) and time.perf_counter() - start < budget_s:
-        _pos, kind, what = items[i]
-        top, bottom = _extent(lay, kind, what)
-        page = int(top // page_h)
-        # A row taller than most of a page cannot be helped; a heading always can.
-        split = int((bottom - 1) // page_h) != page and (
-            kind == "heading" or bottom - top < page_h * 0.8
-        )
-        if not split or i == last_fixed:
-            i += 1
+    pieces: list[Piece] = []
+    headers: list[tuple] = []
+    tables = sorted(_tables(qdoc.rootFrame()), key=lambda t: t.firstPosition())
+    ti = 0
+    pending_break = False
+    block = qdoc.begin()
+    AlwaysBefore = QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore  # noqa: N806
+
+    def add_rows(table: QTextTable) -> None:
+        nonlocal pending_break
+        fmt = table.format()
+        n_header = fmt.headerRowCount()
+        if fmt.pageBreakPolicy() & AlwaysBefore:
+            pending_break = True
+        if pieces and not pending_break and pieces[-1].kind in (LINE, HEADING):
+            # The line right above a table (its caption or heading) goes with its first row.
+            pieces[-1].keep_next = True
+        idx = -1
+        first_body = len(pieces) + n_header
+        rows = table.rows()
+        # Cells are top-aligned and rows follow each other with the same padding and
+        # border between them: one call per row finds its top, and the text bottom of a
+        # row is the next row's top less that gap. Asking every line of every cell
+        # costed more than Qt's whole layout.
+        tops = [_row_top(qdoc, lay, table, r) for r in range(rows)]
+        sample = max(0, n_header - 1)
+        sample_bottom = max((b for _, b in _row_lines(qdoc, lay, table, sample)), default=0.0)
+        between = tops[sample + 1] - sample_bottom if rows > sample + 1 else 0.0
+        for r in range(rows):
+            top = tops[r]
+            if r + 1 < rows:
+                bottom = tops[r + 1] - between
+            else:
+                bottom = max((b for _, b in _row_lines(qdoc, lay, table, r)), default=top)
+            if r < n_header:
+                pieces.append(Piece(top, bottom, HEADER_ROW, keep_next=True))
+                if r == n_header - 1:
+                    headers.append([lay.frameBoundingRect(table).top(), bottom, bottom])
+                    idx = len(headers) - 1
+            elif bottom - top > page_h * 0.9:
+                # Taller than a page: it must be cut, but between lines.
+                for a, b in _bands(_row_lines(qdoc, lay, table, r)):
+                    pieces.append(Piece(a, b, ROW, table=idx))
+            else:
+                pieces.append(Piece(top, bottom, ROW, table=idx))
+            if pending_break:
+                pieces[-1].break_before = True
+                pending_break = False
+        if idx >= 0 and len(pieces) > first_body:  # the header slice ends where row 1 starts
+            headers[idx][2] = pieces[first_body].top
+
+    while block.isValid():
+        pos = block.position()
+        if ti < len(tables) and pos >= tables[ti].firstPosition():
+            table = tables[ti]
+            ti += 1
+            add_rows(table)
+            block = qdoc.findBlock(table.lastPosition() + 1)
+            # Tables inside this one were walked as its cells' text.
+            while ti < len(tables) and tables[ti].firstPosition() <= table.lastPosition():
+                ti += 1
             continue
-        last_fixed = i
-        cursor = QTextCursor(qdoc)
-        cursor.beginEditBlock()  # one layout for the whole fix, not one per cell
-        _fix(qdoc, kind, what, (page + 1) * page_h - top)
-        cursor.endEditBlock()
-        # Lay out again now: asking a block for its place does not always do it, and a
-        # stale place would hide (or invent) the next problem.
-        qdoc.pageCount()
-        fixes += 1
-        if kind == "row" and what[1] == what[0].format().headerRowCount():
-            # The heading above the table may have moved with it: look at it again.
-            while i > 0 and items[i - 1][1] == "heading" and items[i - 1][0] < _pos:
-                i -= 1
+        fmt = block.blockFormat()
+        if fmt.pageBreakPolicy() & AlwaysBefore:
+            pending_break = True
+        text = block.text()
+        if text.strip():
+            heading = fmt.headingLevel() > 0
+            chart = text == "\ufffc"
+            lines = _lines_of(lay, block)
+            for k, (top, bottom) in enumerate(lines):
+                kind = HEADING if heading else CHART if chart else LINE
+                pieces.append(Piece(top, bottom, kind, keep_next=heading))
+                if k == 0 and pending_break:
+                    pieces[-1].break_before = True
+                    pending_break = False
+            if chart and lines:
+                nxt = block.next()
+                if nxt.isValid() and nxt.text().strip() and nxt.layout().lineCount() == 1:
+                    pieces[-1].keep_next = not nxt.blockFormat().headingLevel()  # its caption
+        block = block.next()
+    return pieces, headers
+
+
+# Room for what sits between two pieces (cell padding and borders, a table's frame) on
+# both pages of a break; gaps wider than this are empty space and are left out.
+_GAP_MM = 1.5
+
+
+def paginate(qdoc: QTextDocument, page_h: float, gap: float) -> Pagination:
+    """Cut the document, laid out as one long page, into pages of ``page_h`` pixels.
+
+    Qt's own pagination breaks between lines anywhere, inside table rows too, and leaves
+    a heading alone at a page foot; correcting it changes the layout and makes Qt lay
+    the whole document out again, once per fix (quadratic in the pages). Here Qt lays the
+    text out once, without pages; pages are then cut in one pass between pieces (lines,
+    whole rows, a heading with what follows), and a table going on to a new page gets
+    its header rows painted again on top.
+    """
+    # The whole layout first: Qt lays out lazily, and a block not laid out yet has no lines.
+    doc_h = qdoc.size().height()
+    pieces, headers = _pieces(qdoc, page_h)
+    n = len(pieces)
+    pages: list[Page] = []
+
+    # A row's borders lie in the gaps around its text; a line of text has none (its gap
+    # would show the border of the table before or after it).
+    def gap_above(k: int) -> float:
+        if pieces[k].kind not in (ROW, HEADER_ROW):
+            return 0.0
+        prev = pieces[k - 1].bottom if k else 0.0
+        return max(0.0, min(pieces[k].top - prev, gap))
+
+    def gap_below(k: int) -> float:
+        if pieces[k].kind not in (ROW, HEADER_ROW):
+            return 0.0
+        nxt = pieces[k + 1].top if k + 1 < n else doc_h
+        return max(0.0, min(nxt - pieces[k].bottom, gap))
+
+    k = 0
+    while k < n:
+        p = pieces[k]
+        header = None
+        if p.kind == ROW and p.table >= 0:
+            h_top, h_text, h_next = headers[p.table]
+            header = (h_top, h_text + max(0.0, min(h_next - h_text, gap)))
+        top = 0.0 if k == 0 else p.top - gap_above(k)
+        room = page_h - (header[1] - header[0] if header else 0.0)
+        fits = ok = None
+        j = k
+        while j < n:
+            if j > k and pieces[j].break_before:
                 break
-    return fixes
+            if pieces[j].bottom + gap_below(j) - top > room and j > k:
+                break
+            fits = j
+            if not pieces[j].keep_next or j == n - 1:
+                ok = j
+            if pieces[j].bottom + gap_below(j) - top > room:
+                break  # a single piece taller than the page: it goes alone
+            j += 1
+        end = ok if ok is not None else fits
+        bottom = doc_h if end == n - 1 else pieces[end].bottom + gap_below(end)
+        pages.append(Page(top, bottom, header))
+        k = end + 1
+    if not pages:
+        pages.append(Page(0.0, doc_h))
+    return Pagination(pieces, pages, page_h)
+
+
+def layout_pages(qdoc: QTextDocument, device, body: QRectF) -> Pagination:
+    """Lay ``qdoc`` out for ``device`` at the body's width and cut it into pages."""
+    qdoc.documentLayout().setPaintDevice(device)
+    qdoc.setPageSize(QSizeF(body.width(), -1))  # one long page: Qt does not paginate
+    mm = device.resolution() / 25.4
+    return paginate(qdoc, body.height(), _GAP_MM * mm)
 
 
 def _prepare(device: QPagedPaintDevice) -> tuple[QRectF, QRectF]:
@@ -642,37 +843,53 @@ def paint_document(doc: Document, device: QPagedPaintDevice, built: Built | None
     built = built or build_qtextdocument(doc)
     _full, body = _prepare(device)
     qdoc = built.qdoc
-    qdoc.documentLayout().setPaintDevice(device)
-    qdoc.setPageSize(QSizeF(body.width(), body.height()))
-    keep_together(qdoc)
-    pages = qdoc.pageCount()
+    paged = layout_pages(qdoc, device, body)
+    pages = len(paged.pages)
     res = device.resolution()
     chart_rects = [(_chart_rect(qdoc, s, device), s) for s in built.charts]
+    lay = qdoc.documentLayout()
     painter = QPainter()
     if not painter.begin(device):
         raise OSError("could not start drawing on the output (printer or PDF file)")
     try:
         small = _font(BASE_PT - 1.5)
         mm = res / 25.4
-        for i in range(pages):
+        for i, page in enumerate(paged.pages):
             if i:
                 device.newPage()
-            painter.save()
-            clip = QRectF(0, i * body.height(), body.width(), body.height())
-            painter.translate(body.left(), body.top() - clip.top())
-            ctx = QAbstractTextDocumentLayout.PaintContext()
-            ctx.clip = clip
-            ctx.palette.setColor(ctx.palette.ColorRole.Text, Qt.GlobalColor.black)
-            painter.setClipRect(clip)
-            qdoc.documentLayout().draw(painter, ctx)
+            y = body.top()
+            if page.header is not None:
+                _draw_slice(painter, lay, body, y, *page.header)
+                y += page.header[1] - page.header[0]
+            clip = _draw_slice(painter, lay, body, y, page.top, page.bottom)
             for rect, slot in chart_rects:
                 if rect.intersects(clip):
+                    painter.save()
+                    painter.translate(body.left(), y - page.top)
+                    painter.setClipRect(clip)
                     slot.paint(painter, rect)
-            painter.restore()
+                    painter.restore()
             _furniture(painter, doc, i + 1, pages, body, small, mm)
     finally:
         painter.end()
     return pages
+
+
+def _draw_slice(painter, lay, body, y, top, bottom) -> QRectF:
+    """Paint the part ``top``..``bottom`` of the long layout at height ``y`` of the page.
+    Qt is told the same part, a hair inside, so it skips every line not wholly in it (a
+    line hidden by the clip alone would still be in the PDF's text, and in what a reader
+    copies) but still draws the borders of the cells around it."""
+    painter.save()
+    clip = QRectF(0, top, body.width(), bottom - top)
+    painter.translate(body.left(), y - top)
+    painter.setClipRect(clip)
+    ctx = QAbstractTextDocumentLayout.PaintContext()
+    ctx.clip = QRectF(0, top + 0.5, body.width(), max(0.0, bottom - top - 1.0))
+    ctx.palette.setColor(ctx.palette.ColorRole.Text, Qt.GlobalColor.black)
+    lay.draw(painter, ctx)
+    painter.restore()
+    return clip
 
 
 def _chart_rect(qdoc: QTextDocument, slot: _ChartSlot, device) -> QRectF:
@@ -755,7 +972,7 @@ def write_pdf(
     writer.setPageLayout(page_layout(page_size))
     writer.setTitle(doc.title)
     writer.setCreator("Treatment Journal")
-    pages = paint_document(doc, writer)
+    pages = paint_document(doc, writer, build_qtextdocument(doc, charts_by="process"))
     del writer  # flushes the PDF trailer into the buffer
     buf.close()
     content = data.data()
@@ -780,15 +997,12 @@ def count_pages(doc: Document, page_size: str = "A4") -> int:
     writer = QPdfWriter(buf)
     writer.setResolution(LAYOUT_DPI)
     writer.setPageLayout(page_layout(page_size))
-    built = build_qtextdocument(doc)
+    for chart in doc.prefetch:
+        if chart not in _PREFETCHED:
+            _PREFETCHED[chart] = _chart_future(chart, "process")
+    built = build_qtextdocument(doc, charts_by="none")
     _full, body = _prepare(writer)
-    qdoc = built.qdoc
-    qdoc.documentLayout().setPaintDevice(writer)
-    qdoc.setPageSize(QSizeF(body.width(), body.height()))
-    keep_together(qdoc)
-    pages = qdoc.pageCount()
-    for slot in built.charts:
-        slot.future.cancel()
+    pages = len(layout_pages(built.qdoc, writer, body).pages)
     del writer
     buf.close()
     return pages

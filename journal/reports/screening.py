@@ -26,7 +26,7 @@ from journal.domain.vocab import ECOG_SCALE
 from journal.reports import common
 from journal.reports.charts import paper_timeline_chart
 from journal.reports.deid import deidentify_document
-from journal.reports.document import Document, Inline, Span, computed, overridden
+from journal.reports.document import Chart, Document, Inline, Span, computed, overridden
 from journal.reports.inputs import ReportInputs, ReportOptions
 
 # The labels a screener asks about, in the order they are printed.
@@ -160,6 +160,51 @@ class _Ctx:
             for n in d.refractory_lines:
                 if d.name not in self.refractory_in_line[n]:
                     self.refractory_in_line[n].append(d.name)
+        # fit_screening builds the core several times from one context: what every
+        # build asks (scans of thousands of labs, the current response) is kept.
+        self._latest: dict[tuple[str, ...], Any] = {}
+        self._response: list | None = None
+        self._timeline: tuple[str, Chart] | None = None
+
+    def latest_lab(self, tests: tuple[str, ...]):
+        if tests not in self._latest:
+            found = [
+                lab
+                for lab in self.h.labs
+                if lab.test in tests
+                and (lab.value is not None or lab.text_value)
+                and lab.date.earliest() <= self.as_of
+            ]
+            self._latest[tests] = max(found, key=lambda x: (x.date.sort_key(), x.id), default=None)
+        return self._latest[tests]
+
+    def timeline(self) -> tuple[str, Chart] | None:
+        """The appendix timeline (its heading and chart), one object per context:
+        fit_screening hands the chart to the page counter early (Document.prefetch) and
+        the PDF finds it drawn already. None when the chart module is missing."""
+        if self._timeline is None:
+            # The whole history: recent years to scale, earlier years compressed.
+            chart = paper_timeline_chart(
+                self.inputs, extra_labs=("hb", "platelets"), label_chars=30
+            )
+            if chart is None:
+                return None
+            heading = "Timeline of treatment, responses and side effects"
+            if chart.compressed_before is not None:
+                heading += (
+                    f" (the last {chart.recent_years} years to scale, the years before "
+                    f"{chart.compressed_before.year} compressed)"
+                )
+            # Most of a page: at half a page the lanes and side-effect names become too
+            # small to read on paper.
+            block = Chart(chart.draw, (7.1, 8.6), alt_text="timeline chart of the whole history")
+            self._timeline = (heading, block)
+        return self._timeline
+
+    def current_response(self) -> list:
+        if self._response is None:
+            self._response = list(describe_current_response(self.s.current_response.to_json()))
+        return self._response
 
     def name(self, drug_id: str) -> str:
         return self.drug_names.get(drug_id, drug_id)
@@ -195,20 +240,25 @@ class Budget:
     drug_rows: bool  # one last-dose row per drug (else groups, classes, procedures)
     doses: bool  # doses and schedules in the lines table
     notes: bool = True  # the how-to-read note under the last-dose table
+    # "Response, line N" key facts where labs and clinic differ (most recent); None = all.
+    # A long history has one per line: folded first, so the table keeps recent lines.
+    max_responses: int | None = None
+    # Pieces of evidence printed per "yes" of the other conditions (most recent); None = all.
+    max_evidence: int | None = None
 
 
 BUDGETS = (
     Budget(None, 10, True, True),
-    Budget(6, 8, True, True),
-    Budget(5, 8, True, True),
-    Budget(4, 6, True, True),
-    Budget(3, 6, True, True),
-    Budget(3, 5, False, True),
-    Budget(2, 4, False, True),
-    Budget(2, 3, False, False),
-    Budget(1, 3, False, False),
-    Budget(1, 2, False, False, notes=False),
-    Budget(0, 2, False, False, notes=False),
+    Budget(6, 8, True, True, max_responses=4),
+    Budget(5, 8, True, True, max_responses=3),
+    Budget(4, 6, True, True, max_responses=3),
+    Budget(3, 6, True, True, max_responses=2),
+    Budget(3, 5, False, True, max_responses=2),
+    Budget(3, 4, False, False, max_responses=1),
+    Budget(3, 1, False, False, notes=False, max_responses=0, max_evidence=2),
+    Budget(2, 1, False, False, notes=False, max_responses=0, max_evidence=2),
+    Budget(1, 1, False, False, notes=False, max_responses=0, max_evidence=1),
+    Budget(0, 1, False, False, notes=False, max_responses=0, max_evidence=1),
 )
 CORE_PAGES = 2
 DETAIL_YEARS = 6  # a longer history's appendix lists every line in a table
@@ -312,18 +362,11 @@ def _person(c: _Ctx) -> Inline:
 
 
 def _latest_lab(c: _Ctx, tests: tuple[str, ...]):
-    found = [
-        lab
-        for lab in c.h.labs
-        if lab.test in tests
-        and (lab.value is not None or lab.text_value)
-        and lab.date.earliest() <= c.as_of
-    ]
-    return max(found, key=lambda x: (x.date.sort_key(), x.id), default=None)
+    return c.latest_lab(tests)
 
 
 # --------------------------------------------------------------------------- sections
-def _key_facts(doc: Document, c: _Ctx) -> None:
+def _key_facts(doc: Document, c: _Ctx, budget: Budget) -> None:
     s, ledger = c.s, c.ledger
     rows: list[tuple[str, Inline]] = [("Person", _person(c))]
     lines_over = any(ln.overridden for ln in s.lines.lines)
@@ -394,7 +437,7 @@ def _key_facts(doc: Document, c: _Ctx) -> None:
             _mark(ledger.disease_status.status, bool(ledger.disease_status.trace.overridden_by)),
         )
     )
-    rows += _issue9_rows(c)
+    rows += _issue9_rows(c, budget)
     anti = _group(s.washouts, "any_anti_myeloma")
     if anti is not None:
         rows.append(("Last anti-myeloma dose", computed(_washout_text(anti))))
@@ -435,7 +478,16 @@ _LAST_LINE_WORDS = {
 }
 
 
-def _issue9_rows(c: _Ctx) -> list[tuple[str, Inline]]:
+def _disagreements(c: _Ctx) -> list:
+    """Lines whose best response differs between labs and clinic (oldest first)."""
+    return [
+        lr
+        for lr in c.s.responses.lines
+        if lr.disagreement is not None and lr.best and lr.best_clinician and lr.best_used
+    ]
+
+
+def _issue9_rows(c: _Ctx, budget: Budget) -> list[tuple[str, Inline]]:
     """Key-fact rows for the facts screeners ask about (issue 9), from the Summary."""
     ledger, rows = c.ledger, []
     ll = ledger.last_line
@@ -469,17 +521,29 @@ def _issue9_rows(c: _Ctx) -> list[tuple[str, Inline]]:
                 f"months after the frontline ASCT ({_d(er.frontline_asct)})"
             )
         rows.append(("Last progression", computed(text)))
-    for lr in c.s.responses.lines:
-        if lr.disagreement is not None and lr.best and lr.best_clinician and lr.best_used:
-            rows.append(
-                (
-                    f"Response, line {lr.line}",
-                    computed(
-                        f"labs {lr.best.category}, clinic {lr.best_clinician.category}: "
-                        f"the rules use {lr.best_used.category}"
-                    ),
-                )
+    differ = _disagreements(c)
+    keep = len(differ) if budget.max_responses is None else budget.max_responses
+    folded, shown = differ[: len(differ) - keep], differ[len(differ) - keep :]
+    if folded:
+        where = "see appendix" if c.opts.appendix else "see the full summary"
+        nums = [lr.line for lr in folded]
+        which = f"lines {nums[0]}–{nums[-1]}" if len(nums) > 1 else f"line {nums[0]}"
+        rows.append(
+            (
+                "Response, earlier lines",
+                computed(f"labs and clinic differ on {len(folded)} ({which}); {where}"),
             )
+        )
+    for lr in shown:
+        rows.append(
+            (
+                f"Response, line {lr.line}",
+                computed(
+                    f"labs {lr.best.category}, clinic {lr.best_clinician.category}: "
+                    f"the rules use {lr.best_used.category}"
+                ),
+            )
+        )
     return rows
 
 
@@ -506,7 +570,7 @@ def _washout_text(w) -> str:
 def _current_response(c: _Ctx) -> list[Inline]:
     """One wording with the Overview screen (journal.domain.event_dates)."""
     parts: list[Inline] = []
-    for text, is_computed in describe_current_response(c.s.current_response.to_json()):
+    for text, is_computed in c.current_response():
         parts.append(computed(text) if is_computed else text)
     return parts
 
@@ -969,7 +1033,7 @@ def _labs(doc: Document, c: _Ctx) -> None:
 EXCLUSION_WORDS = {"yes": "yes", "no": "no", "not_recorded": "not recorded"}
 
 
-def _exclusions(doc: Document, c: _Ctx) -> None:
+def _exclusions(doc: Document, c: _Ctx, budget: Budget) -> None:
     """Other conditions screeners ask about, each yes (with date) / no / not recorded."""
     facts = getattr(c.s, "exclusions", None)
     doc.heading(2, "Other conditions screeners ask about")
@@ -995,6 +1059,14 @@ def _exclusions(doc: Document, c: _Ctx) -> None:
             extra.append(_d(f.date))
         details = getattr(f, "details", None)
         if details and not c.opts.no_free_text:
+            # The evidence comes oldest first, one piece per record, joined by "; ".
+            pieces = str(details).split("; ")
+            keep = budget.max_evidence
+            if keep is not None and len(pieces) > keep:
+                left = len(pieces) - keep
+                details = f"{left} earlier record{'s' if left > 1 else ''} not shown; " + (
+                    "; ".join(pieces[-keep:])
+                )
             extra.append(str(details))
         yes_rows.append(
             (label, [Span("yes", bold=True), f" ({'; '.join(extra)})" if extra else ""])
@@ -1063,6 +1135,7 @@ def _appendix(doc: Document, c: _Ctx, budget: Budget) -> None:
         long_history
         or (budget.max_lines is not None and len(c.s.lines.lines) > budget.max_lines)
         or not budget.doses
+        or (budget.max_responses is not None and len(_disagreements(c)) > budget.max_responses)
     ):
         doc.heading(2, "Every line of therapy")
         rows = [_line_row(c, ln, doses=True) for ln in c.s.lines.lines]
@@ -1085,23 +1158,10 @@ def _appendix(doc: Document, c: _Ctx, budget: Budget) -> None:
                 small=True,
             )
     _labels_behind(doc, c)
-    # The whole history: recent years to scale, earlier years compressed (charts.paper).
-    chart = (
-        None
-        if c.opts.deidentified
-        else paper_timeline_chart(c.inputs, extra_labs=("hb", "platelets"), label_chars=30)
-    )
-    if chart is not None:
-        heading = "Timeline of treatment, responses and side effects"
-        if chart.compressed_before is not None:
-            heading += (
-                f" (the last {chart.recent_years} years to scale, the years before "
-                f"{chart.compressed_before.year} compressed)"
-            )
-        doc.heading(2, heading)
-        # Most of a page: at half a page the lanes and side-effect names become too
-        # small to read on paper.
-        doc.chart(chart.draw, (7.1, 8.6), alt_text="timeline chart of the whole history")
+    timeline = None if c.opts.deidentified else c.timeline()
+    if timeline is not None:
+        doc.heading(2, timeline[0])
+        doc.blocks.append(timeline[1])
     elif c.opts.deidentified:
         doc.paragraph(
             "The timeline chart is left out of a de-identified summary: its time axis "
@@ -1371,8 +1431,11 @@ def build_screening(
     """The summary: a two-page core (what a screener reads in 30 seconds), then, unless
     ``opts.appendix`` is False, the appendix. ``budget`` says how much of a long history
     the core holds; :func:`fit_screening` picks the largest that fits two pages."""
-    c = _Ctx(inputs, opts)
-    budget = budget or BUDGETS[0]
+    return _build(_Ctx(inputs, opts), budget or BUDGETS[0])
+
+
+def _build(c: _Ctx, budget: Budget) -> Document:
+    inputs, opts = c.inputs, c.opts
     s = c.s
     name, born = common.who(s.history.person, opts)
     doc = Document(
@@ -1389,7 +1452,7 @@ def build_screening(
         "trial is suitable.",
         "muted",
     )
-    _key_facts(doc, c)
+    _key_facts(doc, c, budget)
     doc.heading(2, "Diagnosis")
     _diagnosis(doc, c)
     _lines_table(doc, c, budget)
@@ -1398,7 +1461,7 @@ def build_screening(
     _measurable(doc, c)
     _side_effects(doc, c, budget)
     _labs(doc, c)
-    _exclusions(doc, c)
+    _exclusions(doc, c, budget)
     _supportive_and_overrides(doc, c)
     doc.core_end = len(doc.blocks)
     if opts.appendix:
@@ -1416,10 +1479,32 @@ def fit_screening(inputs: ReportInputs, opts: ReportOptions, count_pages) -> Doc
     the appendix, so only the core is measured."""
     import dataclasses
 
-    core_opts = dataclasses.replace(opts, appendix=False)
-    chosen = BUDGETS[-1]
-    for budget in BUDGETS:
-        if count_pages(build_screening(inputs, core_opts, budget)) <= CORE_PAGES:
-            chosen = budget
-            break
-    return build_screening(inputs, opts, chosen)
+    c = _Ctx(inputs, dataclasses.replace(opts, appendix=False))
+    pages: dict[int, int] = {}
+
+    def fits(i: int) -> bool:
+        if i not in pages:
+            core = _build(c, BUDGETS[i])
+            timeline = c.timeline() if opts.appendix and not opts.deidentified else None
+            if timeline is not None:
+                core.prefetch.append(timeline[1])  # drawn while the core is fitted
+            pages[i] = count_pages(core)
+        return pages[i] <= CORE_PAGES
+
+    # Budgets hold less and less, so the pages never grow down the list: the most
+    # detailed one first (a short history fits at once), then a binary search (each
+    # try is a whole layout of the core); two pages or more too many start it in the
+    # leaner third. The last budget is kept even if it overflows.
+    lo, hi = 0, len(BUDGETS) - 1
+    if not fits(0):
+        lo = 1
+        far = pages[0] >= CORE_PAGES + 2
+        while lo < hi:
+            mid = (lo + 2 * hi) // 3 if far else (lo + hi) // 2
+            far = False
+            if fits(mid):
+                hi = mid
+            else:
+                lo = mid + 1
+    c.opts = opts
+    return _build(c, BUDGETS[lo])

@@ -136,3 +136,32 @@ def test_many_qt_calls_do_not_exhaust_none(tmp_path):
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr[-500:]
+
+
+def test_chart_drawn_by_a_child_process_is_the_same_and_survives_a_failing_child(qapp):
+    """write_pdf draws charts in a forked child (PySide keeps the GIL while Qt lays out,
+    so a thread gains nothing); a child that fails leaves the chart to be drawn here."""
+    import os
+
+    from journal.reports.document import Chart
+    from journal.reports.qt_backend import _chart_future, chart_bytes
+
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    chart = Chart(lambda f: _hatched(f, 3))
+    kind, svg = _chart_future(chart, "process").result(timeout=60)
+    assert (
+        kind == "svg"
+        and svg.count(b"Hatched chartlabel")
+        == chart_bytes(chart)[1].count(b"Hatched chartlabel")
+        == 1
+    )
+    parent = os.getpid()
+
+    def only_here(fig):
+        if os.getpid() != parent:
+            raise RuntimeError("the child fails")
+        _hatched(fig, 3)
+
+    kind, svg = _chart_future(Chart(only_here), "process").result(timeout=60)
+    assert b"Hatched chartlabel" in svg
