@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
-from matplotlib.text import Annotation
+from matplotlib.text import Annotation, Text
 from matplotlib.textpath import TextToPath
 
 from journal.charts.data import Bar, TimelineData
@@ -377,6 +377,10 @@ def draw_timeline(
     locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
     axes[-1].xaxis.set_major_locator(locator)
     axes[-1].xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    for ax in axes:
+        # There is no x label to place: a fixed place spares measuring every tick label
+        # again on each frame (matplotlib does it to move the label clear of them).
+        ax.xaxis.set_label_coords(0.5, 0.0)
 
     _install_culling(arts)
     lanes_ax.set_xlim(*xlim)
@@ -418,13 +422,16 @@ def _install_culling(arts: TimelineArtists) -> None:
     shown = {id(a): a.get_visible() for a, _x0, _x1, kind in items if kind == "artist"}
 
     def cull(ax: Axes) -> None:
-        lo, hi = ax.get_xlim()
-        pad = (hi - lo) * 0.25  # a label anchored just outside may still reach in
-        lo, hi = lo - pad, hi + pad
+        shown_lo, shown_hi = ax.get_xlim()
+        pad = (shown_hi - shown_lo) * 0.25  # a label anchored just outside may still reach in
+        lo, hi = shown_lo - pad, shown_hi + pad
+        # Spans are clipped to the panel: only a thick outline may reach in (hatching
+        # each span is most of a zoomed frame, so none is drawn for nothing).
+        edge = (shown_hi - shown_lo) * 0.01
         for artist, x0, x1, kind in items:
             if kind == "collection":
                 coll, paths, ext = artist
-                keep = (ext[:, 1] >= lo) & (ext[:, 0] <= hi)
+                keep = (ext[:, 1] >= shown_lo - edge) & (ext[:, 0] <= shown_hi + edge)
                 # PatchCollection.set_paths wants patches and re-converts them; the
                 # already-converted paths are swapped in place instead.
                 coll._paths = [p for p, k in zip(paths, keep, strict=True) if k]
@@ -1201,3 +1208,95 @@ def _place_legend(arts: TimelineArtists, fig: Figure, handles: list[Artist], fs:
         columnspacing=1.2,
     )
     arts.legend_labels = [h.get_label() for h in handles]
+
+
+# -- Fast frames while zooming and panning (blitting) ------------------------------------
+# A frame after the dates change redraws only what moves with the dates. What stays put
+# (drug and lane names, panel titles, the legend, the shading of alternate lanes) is
+# rendered once into a background image, kept until the figure is redrawn, resized or
+# laid out again. Text is most of a full render (glyph
+# layout and rasterising for some 350 labels), so a zoom frame costs a fraction of it.
+# Nothing static overlaps anything that moves (the names sit in the margins, the
+# shading lies under everything), so a frame shows the same pixels as a full render.
+
+
+def _static_in_axes(ax: Axes, artist: Artist) -> bool:
+    """True when ``artist`` of ``ax`` does not move when the x limits change."""
+    # Not the y axis: an x grid line at the panel's edge is drawn over its ticks.
+    if artist in (ax.title, ax._left_title, ax._right_title):
+        return True
+    if isinstance(artist, Annotation):
+        return False
+    if isinstance(artist, Rectangle):  # the shading of alternate lanes
+        transform = artist.get_data_transform()
+    elif isinstance(artist, Text):
+        transform = artist.get_transform()
+    else:
+        return False
+    # x in axes fractions: at the panel's edge (the names) or across it (the shading).
+    return transform is ax._yaxis_transform or transform is ax.transAxes
+
+
+def _moving_artists(fig: Figure) -> list[tuple[Axes | None, list[Artist]]]:
+    """Per axes (in drawing order) its artists that move with the dates, in z-order;
+    then the figure's own texts (a title may sit under an event's label)."""
+    out: list[tuple[Axes | None, list[Artist]]] = []
+    for ax in sorted(fig.axes, key=lambda a: a.zorder):
+        kids = [
+            a
+            for a in ax.get_children()
+            if a is not ax.patch and not _static_in_axes(ax, a) and not a.get_animated()
+        ]
+        out.append((ax, sorted(kids, key=lambda a: a.zorder)))
+    out.append((None, sorted(fig.texts, key=lambda a: a.zorder)))
+    return out
+
+
+def _frame_key(arts: TimelineArtists, renderer: Any) -> tuple:
+    fig = arts.fig
+    return (
+        id(renderer),
+        renderer.width,
+        renderer.height,
+        fig.dpi,
+        tuple(tuple(ax.get_position().bounds) for ax in fig.axes),
+        id(arts.legend),
+        tuple(len(ax.get_children()) for ax in fig.axes),
+        len(fig.texts),
+    )
+
+
+def draw_frame(arts: TimelineArtists) -> None:
+    """Render one frame on the figure's Agg canvas after the shown dates changed.
+
+    The first frame after a redraw, resize or relayout also renders the still parts
+    into the cached background (about as long as a full render); every later frame
+    restores that background and draws only what moves. The caller shows the result
+    (a Qt canvas: ``canvas.update()``). Saving and printing render everything as usual.
+    """
+    fig = arts.fig
+    canvas = fig.canvas
+    if not hasattr(canvas, "copy_from_bbox"):  # not an Agg canvas: no image to keep
+        canvas.draw()
+        return
+    renderer = canvas.get_renderer()
+    cached = arts.__dict__.get("_frame_background")
+    key = _frame_key(arts, renderer)
+    if cached is None or cached[0] != key:
+        moving = _moving_artists(fig)
+        was = [(a, a.get_visible()) for _ax, group in moving for a in group]
+        for a, _ in was:
+            a.set_visible(False)
+        try:
+            renderer.clear()
+            fig.draw(renderer)
+        finally:
+            for a, visible in was:
+                a.set_visible(visible)
+        cached = (key, canvas.copy_from_bbox(fig.bbox), moving)
+        arts.__dict__["_frame_background"] = cached
+    else:
+        canvas.restore_region(cached[1])
+    for _ax, group in cached[2]:
+        for a in group:
+            a.draw(renderer)

@@ -30,7 +30,7 @@ from typing import Any
 
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
-from PySide6.QtCore import QDate, QEvent, QPoint, QRect, QSize, QStandardPaths, Qt, Signal
+from PySide6.QtCore import QDate, QEvent, QPoint, QRect, QSize, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QCursor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -53,6 +53,7 @@ from journal.charts.timeline import (
     Mark,
     TimelineArtists,
     TimelineOptions,
+    draw_frame,
     draw_timeline,
     relayout,
     set_date_range,
@@ -155,6 +156,26 @@ class FlowLayout(QLayout):
         return max(y - gap - rect.y(), 0) + m.bottom()
 
 
+class _TimelineCanvas(FigureCanvasQTAgg):
+    """A full render that also keeps the chart's still parts (names, titles, legend)
+    as an image, so the zoom and pan frames after it draw only what moves."""
+
+    artists: TimelineArtists | None = None
+
+    def draw(self) -> None:
+        arts = self.artists
+        if arts is None or arts.fig is not self.figure or self._is_drawing:
+            super().draw()
+            return
+        arts.__dict__.pop("_frame_background", None)  # a full render: nothing reused
+        self._is_drawing = True
+        try:
+            draw_frame(arts)
+        finally:
+            self._is_drawing = False
+        self.update()
+
+
 def _group(*widgets: QWidget) -> QWidget:
     """Widgets that must stay on one row together (a label and its field)."""
     box = QWidget()
@@ -180,11 +201,12 @@ class TimelineView(QWidget):
         self._press: tuple[float, float, tuple[float, float]] | None = None
         self._dragged = False
         self._stale = False
+        self._frame_pending = False
         self._text_scale = self._current_text_scale()
 
         self.setAccessibleName("Timeline")
         self.figure = Figure(figsize=(10, 6), dpi=96)
-        self.canvas = FigureCanvasQTAgg(self.figure)
+        self.canvas = _TimelineCanvas(self.figure)
         self.canvas.setAccessibleName("Timeline chart")
         self.canvas.setFocusPolicy(Qt.StrongFocus)
         self.canvas.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
@@ -366,9 +388,27 @@ class TimelineView(QWidget):
         self.artists = draw_timeline(
             self.figure, data, date_range=date_range, text_scale=self._text_scale, options=options
         )
+        self.canvas.artists = self.artists
         self.canvas.setAccessibleDescription(self._describe(data))
         self._sync_dates()
         self.canvas.draw_idle()
+
+    def _frame_soon(self) -> None:
+        """Show the new dates: one frame per turn of the event loop, however many wheel
+        steps or drag moves came in, drawing only what moves (``draw_frame``)."""
+        if self._frame_pending:
+            return
+        self._frame_pending = True
+        QTimer.singleShot(0, self._frame)
+
+    def _frame(self) -> None:
+        self._frame_pending = False
+        if self.artists is None:
+            return
+        if getattr(self.canvas, "_draw_pending", False):
+            return  # a full render is due anyway (a new drawing, a resize)
+        draw_frame(self.artists)
+        self.canvas.update()
 
     def _on_resize(self, _event=None) -> None:
         if self.artists is not None:
@@ -415,7 +455,7 @@ class TimelineView(QWidget):
             return
         set_date_range(self.artists, lo, hi)
         self._sync_dates()
-        self.canvas.draw_idle()
+        self._frame_soon()
 
     def _sync_dates(self) -> None:
         if self.artists is None:
@@ -468,7 +508,7 @@ class TimelineView(QWidget):
                 new_lo, new_hi = whole[1] - (new_hi - new_lo), whole[1]
         ax.set_xlim(new_lo, new_hi)
         self._sync_dates()
-        self.canvas.draw_idle()
+        self._frame_soon()
 
     def zoom_in(self) -> None:
         self._zoom(0.5)
@@ -484,7 +524,7 @@ class TimelineView(QWidget):
         shift = (hi - lo) * fraction
         ax.set_xlim(lo + shift, hi + shift)
         self._sync_dates()
-        self.canvas.draw_idle()
+        self._frame_soon()
 
     def pan_earlier(self) -> None:
         self._pan(-0.25)
@@ -536,7 +576,7 @@ class TimelineView(QWidget):
                 width_px = ax.bbox.width or 1.0
                 shift = (event.x - x0) / width_px * (hi - lo)
                 ax.set_xlim(lo - shift, hi - shift)
-                self.canvas.draw_idle()
+                self._frame_soon()
                 return
         if event.x is None:
             self._set_hover(None)
@@ -585,7 +625,7 @@ class TimelineView(QWidget):
             half = (hi - lo) / 2
             self.artists.lanes_ax.set_xlim(mark.x0 - half, mark.x0 + half)
             self._sync_dates()
-            self.canvas.draw_idle()
+            self._frame_soon()
         self.hover_mark = mark
         self.hover_text = mark.tip
         self.status.setText(mark.tip.replace("\n", " · ") + "  (Enter opens it)")

@@ -125,6 +125,29 @@ def test_zoom_pan_and_presets(view, qtbot):
     assert (hi6 - lo6).days < (hi5 - lo5).days
 
 
+def test_a_zoom_step_draws_only_what_moves_and_shows_what_a_full_render_shows(
+    view, qtbot, monkeypatch
+):
+    import numpy as np
+
+    import journal.ui.timeline_view as tv
+
+    drawn: list = []
+    real = tv.draw_frame
+    monkeypatch.setattr(tv, "draw_frame", lambda arts: (drawn.append(arts), real(arts)))
+    view.canvas.draw()  # a full render keeps the still parts
+    assert "_frame_background" in view.artists.__dict__
+    drawn.clear()
+    for _ in range(3):  # steps within one turn of the event loop: one frame
+        view.zoom_in()
+    qtbot.waitUntil(lambda: len(drawn) == 1)
+    qtbot.wait(20)
+    assert len(drawn) == 1
+    frame = np.asarray(view.canvas.buffer_rgba()).copy()
+    view.canvas.draw()
+    assert (frame == np.asarray(view.canvas.buffer_rgba())).all()
+
+
 def test_wheel_zooms_around_the_pointer(view):
     from matplotlib.backend_bases import MouseEvent
 
