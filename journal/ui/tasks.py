@@ -149,7 +149,9 @@ def run_task(
 
         def quiet_finished(result: Any, exc: BaseException | None) -> None:
             _RUNNING.discard(relay)
-            _collect_on_ui_thread()
+            # After the result is shown: a full collection takes a tenth of a second
+            # on a long history, and nobody should wait for it to see the answer.
+            QTimer.singleShot(0, _collect_on_ui_thread)
             if control.cancelled:
                 return
             if exc is not None:
