@@ -390,3 +390,45 @@ def test_toolbar_wraps_to_fit_an_1100_px_window_at_200_percent(
         assert order == controls
     finally:
         w.set_text_scale(100)
+
+
+def test_a_long_history_is_drawn_in_the_background_and_then_works_the_same(qtbot, monkeypatch):
+    """Above BACKGROUND_MARKS the chart is laid out and rendered on a worker on a
+    Figure of its own; when it is put on the canvas, hover, click and zoom work on it."""
+    import numpy as np
+
+    import journal.ui.timeline_view as tv
+
+    monkeypatch.setattr(tv, "BACKGROUND_MARKS", 1)
+    ctx = FakeCtx()
+    v = TimelineView(ctx)
+    qtbot.addWidget(v)
+    v.resize(1200, 800)
+    v.show()
+    qtbot.waitExposed(v)
+    qtbot.waitUntil(lambda: v.artists is not None and not v.rendering, timeout=30000)
+    assert v.canvas.figure is v.figure is v.artists.fig
+    assert "_frame_background" in v.artists.__dict__  # the worker kept the still parts
+    w, h = v.canvas.get_width_height(physical=True)
+    assert (w, h) == (v.canvas.width(), v.canvas.height())
+    shown = np.asarray(v.canvas.buffer_rgba()).copy()
+    assert (shown[..., :3] < 128).any()  # something was drawn, not a blank canvas
+
+    mark = first(v, "bar", "regimen:4")
+    x, y = centre_of(v, mark)
+    qtbot.mouseMove(v.canvas, v.widget_pos(x, y))
+    qtbot.waitUntil(lambda: v.hover_mark is not None)
+    qtbot.mouseClick(v.canvas, Qt.LeftButton, pos=v.widget_pos(x, y))
+    assert ctx.opened[-1] == "regimen:4"
+
+    lo, hi = v.shown_range()
+    v.zoom_in()
+    qtbot.wait(50)
+    lo2, hi2 = v.shown_range()
+    assert (hi2 - lo2).days < (hi - lo).days
+    figure = v.figure
+    v.figure.canvas.draw()  # a full render goes to the worker again ...
+    assert v.rendering
+    qtbot.waitUntil(lambda: not v.rendering, timeout=30000)
+    assert v.figure is not figure and v.shown_range() == (lo2, hi2)  # ... keeping the zoom
+    assert (np.asarray(v.canvas.buffer_rgba())[..., :3] < 128).any()
