@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -835,6 +835,8 @@ class RefractoryCorrection(QDialog):
 
 
 class OverviewPage(QScrollArea):
+    facts_shown = Signal()  # every fact is on the page
+
     def __init__(self, ctx, parent=None):
         super().__init__(parent)
         self.ctx = ctx
@@ -945,6 +947,7 @@ class OverviewPage(QScrollArea):
             QTimer.singleShot(0, lambda: self._add_rest(token, len(first)))
         else:
             self.ready = True
+            self.facts_shown.emit()
 
     def _add_rest(self, token: int, done: int) -> None:
         """The facts below the first screen, a batch per turn of the event loop (the
@@ -958,6 +961,7 @@ class OverviewPage(QScrollArea):
             QTimer.singleShot(0, lambda: self._add_rest(token, done))
         else:
             self.ready = True
+            self.facts_shown.emit()
 
     def _add_fact_rows(self, facts: list[Fact]) -> None:
         grid, term_color, place = self._rows

@@ -165,8 +165,15 @@ class _TimelineCanvas(FigureCanvasQTAgg):
     # of rendering (a resize), it renders a fresh figure in the background.
     render_elsewhere: Any = None
 
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if self.artists is None and self.render_elsewhere is not None:
+            return  # the first drawing is on its way: no full-size image of nothing
+        super().paintEvent(event)
+
     def draw(self) -> None:
         arts = self.artists
+        if arts is None and self.render_elsewhere is not None:
+            return  # the first drawing is on its way (see paintEvent)
         if arts is None or arts.fig is not self.figure or self._is_drawing:
             super().draw()
             return
