@@ -437,7 +437,9 @@ def _install_culling(arts: TimelineArtists) -> None:
                 coll._paths = [p for p, k in zip(paths, keep, strict=True) if k]
                 coll.stale = True
             else:
-                artist.set_visible(shown[id(artist)] and x1 >= lo and x0 <= hi)
+                visible = shown[id(artist)] and x1 >= lo and x0 <= hi
+                if artist.get_visible() != visible:  # most stay as they were: no stale marks
+                    artist.set_visible(visible)
 
     arts.lanes_ax.callbacks.connect("xlim_changed", cull)
 
