@@ -28,6 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.path import Path
 from matplotlib.text import Annotation, Text
 from matplotlib.textpath import TextToPath
 
@@ -402,7 +403,7 @@ def _install_culling(arts: TimelineArtists) -> None:
         for coll in ax.collections:
             if isinstance(coll, PatchCollection):
                 paths = list(coll.get_paths())
-                ext = np.array([p.get_extents().intervalx for p in paths]).reshape(-1, 2)
+                ext = _x_extents(paths)
                 items.append(((coll, paths, ext), 0.0, 0.0, "collection"))
         for patch in ax.patches:
             if isinstance(patch, Rectangle) and patch.get_data_transform() is ax.transData:
@@ -442,6 +443,34 @@ def _install_culling(arts: TimelineArtists) -> None:
                     artist.set_visible(visible)
 
     arts.lanes_ax.callbacks.connect("xlim_changed", cull)
+
+
+_STRAIGHT = {Path.MOVETO, Path.LINETO, Path.CLOSEPOLY}
+_RECTANGLE_CODES = Path.unit_rectangle().codes
+
+
+def _rectangle_path(x: float, y: float, width: float, height: float) -> Path:
+    """The same vertices, to the last bit, as ``Rectangle((x, y), width, height)`` drawn
+    through its patch transform."""
+    x1, y1 = x + width, y + height
+    return Path(np.array([(x, y), (x1, y), (x1, y1), (x, y1), (x, y)]), _RECTANGLE_CODES)
+
+
+def _x_extents(paths: list) -> np.ndarray:
+    """(x from, x to) of each path: the corners of straight-edged spans, without the
+    curve arithmetic of Path.get_extents (a thousand spans on a long history)."""
+    out = []
+    for p in paths:
+        codes = p.codes
+        if codes is None:
+            xs = p.vertices[:, 0]
+        elif set(codes.tolist()) <= _STRAIGHT:
+            xs = p.vertices[codes != Path.CLOSEPOLY, 0]  # a closing vertex is not a point
+        else:
+            out.append(p.get_extents().intervalx)
+            continue
+        out.append((xs.min(), xs.max()))
+    return np.array(out, dtype=float).reshape(-1, 2)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -852,7 +881,7 @@ def _draw_lanes(
 def _draw_side_effects(arts, ax, data, rows, n_rows, terms, fs, today, xlim) -> None:
     # One PatchCollection per look (grade x serious): a 25-year journal has a
     # thousand spans, and one draw call per look keeps zoom and pan fluid.
-    groups: dict[tuple[int | None, bool], list[tuple[Rectangle, Any]]] = {}
+    groups: dict[tuple[int | None, bool], list[tuple[Path, Any]]] = {}
     min_width = max(2.0, (xlim[1] - xlim[0]) * 0.003)  # a one-day reaction still shows
     for span, row in zip(data.side_effects, rows, strict=True):
         x0 = _num(span.start)
@@ -860,32 +889,25 @@ def _draw_side_effects(arts, ax, data, rows, n_rows, terms, fs, today, xlim) -> 
         width = max(x1 - x0, min_width)
         key = (span.grade if span.grade in GRADE_STYLE else None, span.serious)
         groups.setdefault(key, []).append(
-            (Rectangle((x0, row - 0.35), width, 0.7), (span, x0, x1, row))
+            (_rectangle_path(x0, row - 0.35, width, 0.7), (span, x0, x0 + width, row))
         )
     for (grade, serious), items in groups.items():
         face, hatch, _ = GRADE_STYLE[grade]
         coll = PatchCollection(
-            [rect for rect, _ in items],
+            [],
             facecolor=face,
             hatch=hatch,
             edgecolor="black" if serious else "#777777",
             linewidths=2.0 if serious else 0.4,
             zorder=3 if serious else 2,
         )
+        # The paths a Rectangle per span would give, made directly: a Rectangle and
+        # its transforms cost more than the drawing of a thousand spans.
+        coll._paths = [path for path, _ in items]
         ax.add_collection(coll, autolim=False)
-        for rect, (span, x0, _x1, row) in items:
+        for _path, (span, x0, x_end, row) in items:
             arts.marks.append(
-                Mark(
-                    coll,
-                    span.ref,
-                    span.tip,
-                    "side_effect",
-                    ax,
-                    x0,
-                    x0 + rect.get_width(),
-                    row - 0.35,
-                    row + 0.35,
-                )
+                Mark(coll, span.ref, span.tip, "side_effect", ax, x0, x_end, row - 0.35, row + 0.35)
             )
     ongoing = [
         (span, row) for span, row in zip(data.side_effects, rows, strict=True) if span.end is None
