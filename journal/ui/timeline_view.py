@@ -245,6 +245,8 @@ class TimelineView(QWidget):
         self._stale = False
         self._frame_pending = False
         self._generation = 0  # of background drawings: an older one is dropped
+        self._in_flight = False  # a background drawing is being made
+        self._wanted: tuple | None = None  # (generation, dates) asked for meanwhile
         self.rendering = False  # a drawing is being made in the background
         self._text_scale = self._current_text_scale()
 
@@ -456,6 +458,9 @@ class TimelineView(QWidget):
             self._render_in_background(date_range)
             return
         self.canvas.render_elsewhere = None
+        self._generation += 1  # a background drawing still on its way is out of date
+        self._wanted = None
+        self.rendering = False
         self.artists = draw_timeline(
             self.figure, data, date_range=date_range, text_scale=self._text_scale, options=options
         )
@@ -476,12 +481,21 @@ class TimelineView(QWidget):
         """Lay out and render a long history's chart on a worker thread, on a Figure of
         its own (no Qt in there), and put it on the canvas when done: the window keeps
         answering meanwhile. A resize meanwhile starts it again at the new size."""
-        from journal.ui.tasks import run_task
 
         if date_range is None and self.artists is not None and self.artists.data is self.data:
             date_range = shown_range(self.artists)  # a resize keeps what is shown
         self._generation += 1
-        generation = self._generation
+        self.canvas.render_elsewhere = self._render_in_background
+        self.rendering = True
+        if self._in_flight:  # one at a time: the latest wish starts when it is done
+            self._wanted = (self._generation, date_range)
+            return
+        self._start_render(self._generation, date_range)
+
+    def _start_render(self, generation: int, date_range) -> None:
+        from journal.ui.tasks import run_task
+
+        self._in_flight = True
         w_px, h_px = self._target_size()
         ratio = self.canvas.device_pixel_ratio or 1.0
         dpi = self.figure.dpi
@@ -493,16 +507,27 @@ class TimelineView(QWidget):
             dpi=dpi,
             original_dpi=getattr(self.figure, "_original_dpi", dpi),
         )
-        self.canvas.render_elsewhere = self._render_in_background
-        self.rendering = True
         run_task(
             None,
             "Drawing the timeline",
             lambda _control: _render_figure(**job),
-            on_done=lambda result: self._install(generation, (w_px, h_px), result),
-            on_error=self._render_failed,
+            on_done=lambda result: self._rendered(generation, (w_px, h_px), result),
+            on_error=lambda exc: self._rendered(generation, (w_px, h_px), None, exc),
             progress=False,
         )
+
+    def _rendered(self, generation, size, result, exc: BaseException | None = None) -> None:
+        self._in_flight = False
+        if not self._alive():
+            return
+        wanted, self._wanted = self._wanted, None
+        if wanted is not None and wanted[0] == self._generation:
+            self._start_render(*wanted)  # asked again meanwhile (a resize, new data)
+            return
+        if exc is not None:
+            self._render_failed(exc)
+            return
+        self._install(generation, size, result)
 
     def _install(self, generation: int, size: tuple[int, int], result) -> None:
         if generation != self._generation:

@@ -432,3 +432,14 @@ def test_a_long_history_is_drawn_in_the_background_and_then_works_the_same(qtbot
     qtbot.waitUntil(lambda: not v.rendering, timeout=30000)
     assert v.figure is not figure and v.shown_range() == (lo2, hi2)  # ... keeping the zoom
     assert (np.asarray(v.canvas.buffer_rgba())[..., :3] < 128).any()
+
+    # Asked five times while one is being drawn (a window dragged wider): one drawing
+    # now, one more for the latest wish, not six.
+    made = []
+    real = tv._render_figure
+    monkeypatch.setattr(tv, "_render_figure", lambda **job: (made.append(job), real(**job))[1])
+    for _ in range(5):
+        v._render_in_background()
+    qtbot.waitUntil(lambda: not v.rendering, timeout=30000)
+    qtbot.wait(50)
+    assert len(made) == 2
