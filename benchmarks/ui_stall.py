@@ -79,11 +79,14 @@ CHILD = textwrap.dedent(
        lambda: getattr(window.page(1), "artists", None) is not None
        and not getattr(window.page(1), "rendering", False))
     view = window.page(1)
+    # Drawn on a worker when big: the step ends when its picture is shown.
+    shown = lambda: not (getattr(view, "_frame_pending", False)
+                         or getattr(view, "rendering", False))
     for i in range(3):
-        do(f"zoom in {i + 1}", view.zoom_in)
-    do("pan earlier", view.pan_earlier)
-    do("pan later", view.pan_later)
-    do("whole history", view.show_all)
+        do(f"zoom in {i + 1}", view.zoom_in, shown)
+    do("pan earlier", view.pan_earlier, shown)
+    do("pan later", view.pan_later, shown)
+    do("whole history", view.show_all, shown)
     do("open the summary", lambda: window.go_to(8),
        lambda: getattr(window.page(8), "is_ready", False))
     gaps.pop("idle", None)

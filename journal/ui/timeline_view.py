@@ -28,6 +28,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
 from PySide6.QtCore import QDate, QEvent, QPoint, QRect, QSize, QStandardPaths, Qt, QTimer, Signal
@@ -192,6 +193,9 @@ class _TimelineCanvas(FigureCanvasQTAgg):
 # A chart with more marks than this (bars, events, side effects, lab points) is laid
 # out and rendered on a worker thread: on a 25-year history that is about two seconds.
 BACKGROUND_MARKS = 1500
+# A zoom or pan frame of such a chart showing more marks than this is drawn on the
+# worker too (a frame of the whole 25-year history takes most of a second).
+FRAME_MARKS = 600
 
 
 def _marks_in(data: TimelineData) -> int:
@@ -571,8 +575,22 @@ class TimelineView(QWidget):
             return
         if getattr(self.canvas, "_draw_pending", False):
             return  # a full render is due anyway (a new drawing, a resize)
+        if self.canvas.render_elsewhere is not None and self._marks_shown() > FRAME_MARKS:
+            # Years of a long history in view: drawn on the worker like a new chart (the
+            # window answers meanwhile), the picture follows a moment later.
+            self._render_in_background(shown_range(self.artists))
+            return
         draw_frame(self.artists)
         self.canvas.update()
+
+    def _marks_shown(self) -> int:
+        arts = self.artists
+        spans = arts.__dict__.get("_mark_spans")
+        if spans is None or len(spans) != len(arts.marks):
+            spans = np.array([(m.x0, m.x1) for m in arts.marks], dtype=float).reshape(-1, 2)
+            arts.__dict__["_mark_spans"] = spans
+        lo, hi = arts.lanes_ax.get_xlim()
+        return int(((spans[:, 1] >= lo) & (spans[:, 0] <= hi)).sum())
 
     def _on_resize(self, _event=None) -> None:
         if self.artists is not None:

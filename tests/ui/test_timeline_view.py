@@ -443,3 +443,12 @@ def test_a_long_history_is_drawn_in_the_background_and_then_works_the_same(qtbot
     qtbot.waitUntil(lambda: not v.rendering, timeout=30000)
     qtbot.wait(50)
     assert len(made) == 2
+
+    # A frame showing many marks is drawn on the worker too: a new figure at the new dates.
+    monkeypatch.setattr(tv, "FRAME_MARKS", 0)
+    figure = v.figure
+    v.zoom_in()
+    qtbot.waitUntil(lambda: v.rendering, timeout=5000)
+    qtbot.waitUntil(lambda: not v.rendering, timeout=30000)
+    assert v.figure is not figure
+    assert made[-1]["date_range"] == v.shown_range()
