@@ -65,8 +65,11 @@ def _gc_resume() -> None:
 
 
 def _collect_on_ui_thread() -> None:
+    # The young generations hold what the paused collector left behind while the worker
+    # ran; a full pass walks every object of a long history (a quarter of a second and
+    # more) and is left to the thresholds (or the UI timer) as usual.
     if _GC_WORKERS[0] == 0 and (gc.isenabled() or _UI_GC):
-        gc.collect()
+        gc.collect(1)
 
 
 _UI_GC: list[QTimer] = []

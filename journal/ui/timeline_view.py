@@ -194,8 +194,9 @@ class _TimelineCanvas(FigureCanvasQTAgg):
 # out and rendered on a worker thread: on a 25-year history that is about two seconds.
 BACKGROUND_MARKS = 1500
 # A zoom or pan frame of such a chart showing more marks than this is drawn on the
-# worker too (a frame of the whole 25-year history takes most of a second).
-FRAME_MARKS = 600
+# worker too (a frame of the whole 25-year history takes most of a second; one of a
+# year's 150 marks about 0.1 s).
+FRAME_MARKS = 250
 
 
 def _marks_in(data: TimelineData) -> int:
