@@ -170,6 +170,12 @@ PEAK_WINDOW = HWM + textwrap.dedent(
         page = window.page(0)
         if getattr(page, "ready", False) or time.monotonic() - start > 60:
             window.go_to(1)  # the timeline: the chart is part of what a person sees
+            view = window.page(1)
+            end = time.monotonic() + 60  # drawn in the background: wait until it is shown
+            while (getattr(view, "artists", None) is None or getattr(view, "rendering", False)
+                   ) and time.monotonic() < end:
+                app.processEvents()
+                time.sleep(0.01)
             for _ in range(50):
                 app.processEvents()
                 time.sleep(0.02)
@@ -269,7 +275,12 @@ def main(argv: list[str] | None = None) -> int:
     import timeline as tl
 
     from journal.charts.data import timeline_data_from
-    from journal.charts.timeline import draw_timeline, set_date_range, suggested_height
+    from journal.charts.timeline import (
+        draw_frame,
+        draw_timeline,
+        set_date_range,
+        suggested_height,
+    )
     from journal.domain.summary import build_summary
     from journal.services.queries import load_history
     from journal.store.db import open_journal
@@ -302,12 +313,25 @@ def main(argv: list[str] | None = None) -> int:
     import datetime as dt
 
     def zoom():
+        # What the Timeline view does per zoom or pan step: only what moves is drawn
+        # over the cached still parts (draw_frame; the same pixels as a full render).
         set_date_range(state["arts"], data.today - dt.timedelta(days=365), data.today)
-        fig.canvas.draw()
+        draw_frame(state["arts"])
 
+    draw_frame(state["arts"])  # the view's first paint keeps the still parts
     zoom_t = med(zoom, runs * 2)
     set_date_range(state["arts"], *data.span())
     row("timeline zoom / pan, one frame", zoom_t, None, "<= 100 ms")
+
+    import ui_stall
+
+    stalls = [max(ui_stall.stall_gaps(one, env).values()) for _ in range(max(1, runs // 2))]
+    row(
+        "longest UI-thread stall while drawing or previewing",
+        statistics.median(stalls),
+        None,
+        "<= 100 ms",
+    )
 
     pdf = pdf_time(one, runs)
     row("screening PDF, 25-year journal", pdf, None, "<= 1500 ms")

@@ -61,7 +61,8 @@ APP_FACTS_CHILD = textwrap.dedent(
     window.show()
     def poll():
         page = window.page(0)
-        if getattr(page, "ready", False):
+        # The first screen of facts (the rest are added just after, below the fold).
+        if getattr(page, "first_shown", getattr(page, "ready", False)):
             app.processEvents()
             print(f"DRAWN {time.time():.6f}", flush=True)
             os._exit(0)

@@ -28,7 +28,8 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
-from matplotlib.text import Annotation
+from matplotlib.path import Path
+from matplotlib.text import Annotation, Text
 from matplotlib.textpath import TextToPath
 
 from journal.charts.data import Bar, TimelineData
@@ -385,6 +386,10 @@ def draw_timeline(
     locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
     axes[-1].xaxis.set_major_locator(locator)
     axes[-1].xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    for ax in axes:
+        # There is no x label to place: a fixed place spares measuring every tick label
+        # again on each frame (matplotlib does it to move the label clear of them).
+        ax.xaxis.set_label_coords(0.5, 0.0)
 
     _install_culling(arts)
     lanes_ax.set_xlim(*xlim)
@@ -406,7 +411,7 @@ def _install_culling(arts: TimelineArtists) -> None:
         for coll in ax.collections:
             if isinstance(coll, PatchCollection):
                 paths = list(coll.get_paths())
-                ext = np.array([p.get_extents().intervalx for p in paths]).reshape(-1, 2)
+                ext = _x_extents(paths)
                 items.append(((coll, paths, ext), 0.0, 0.0, "collection"))
         for patch in ax.patches:
             if isinstance(patch, Rectangle) and patch.get_data_transform() is ax.transData:
@@ -426,21 +431,54 @@ def _install_culling(arts: TimelineArtists) -> None:
     shown = {id(a): a.get_visible() for a, _x0, _x1, kind in items if kind == "artist"}
 
     def cull(ax: Axes) -> None:
-        lo, hi = ax.get_xlim()
-        pad = (hi - lo) * 0.25  # a label anchored just outside may still reach in
-        lo, hi = lo - pad, hi + pad
+        shown_lo, shown_hi = ax.get_xlim()
+        pad = (shown_hi - shown_lo) * 0.25  # a label anchored just outside may still reach in
+        lo, hi = shown_lo - pad, shown_hi + pad
+        # Spans are clipped to the panel: only a thick outline may reach in (hatching
+        # each span is most of a zoomed frame, so none is drawn for nothing).
+        edge = (shown_hi - shown_lo) * 0.01
         for artist, x0, x1, kind in items:
             if kind == "collection":
                 coll, paths, ext = artist
-                keep = (ext[:, 1] >= lo) & (ext[:, 0] <= hi)
+                keep = (ext[:, 1] >= shown_lo - edge) & (ext[:, 0] <= shown_hi + edge)
                 # PatchCollection.set_paths wants patches and re-converts them; the
                 # already-converted paths are swapped in place instead.
                 coll._paths = [p for p, k in zip(paths, keep, strict=True) if k]
                 coll.stale = True
             else:
-                artist.set_visible(shown[id(artist)] and x1 >= lo and x0 <= hi)
+                visible = shown[id(artist)] and x1 >= lo and x0 <= hi
+                if artist.get_visible() != visible:  # most stay as they were: no stale marks
+                    artist.set_visible(visible)
 
     arts.lanes_ax.callbacks.connect("xlim_changed", cull)
+
+
+_STRAIGHT = {Path.MOVETO, Path.LINETO, Path.CLOSEPOLY}
+_RECTANGLE_CODES = Path.unit_rectangle().codes
+
+
+def _rectangle_path(x: float, y: float, width: float, height: float) -> Path:
+    """The same vertices, to the last bit, as ``Rectangle((x, y), width, height)`` drawn
+    through its patch transform."""
+    x1, y1 = x + width, y + height
+    return Path(np.array([(x, y), (x1, y), (x1, y1), (x, y1), (x, y)]), _RECTANGLE_CODES)
+
+
+def _x_extents(paths: list) -> np.ndarray:
+    """(x from, x to) of each path: the corners of straight-edged spans, without the
+    curve arithmetic of Path.get_extents (a thousand spans on a long history)."""
+    out = []
+    for p in paths:
+        codes = p.codes
+        if codes is None:
+            xs = p.vertices[:, 0]
+        elif set(codes.tolist()) <= _STRAIGHT:
+            xs = p.vertices[codes != Path.CLOSEPOLY, 0]  # a closing vertex is not a point
+        else:
+            out.append(p.get_extents().intervalx)
+            continue
+        out.append((xs.min(), xs.max()))
+    return np.array(out, dtype=float).reshape(-1, 2)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -854,7 +892,7 @@ def _draw_lanes(
 def _draw_side_effects(arts, ax, data, rows, n_rows, terms, fs, today, xlim) -> None:
     # One PatchCollection per look (grade x serious): a 25-year journal has a
     # thousand spans, and one draw call per look keeps zoom and pan fluid.
-    groups: dict[tuple[int | None, bool], list[tuple[Rectangle, Any]]] = {}
+    groups: dict[tuple[int | None, bool], list[tuple[Path, Any]]] = {}
     min_width = max(2.0, (xlim[1] - xlim[0]) * 0.003)  # a one-day reaction still shows
     for span, row in zip(data.side_effects, rows, strict=True):
         x0 = _num(span.start)
@@ -862,32 +900,25 @@ def _draw_side_effects(arts, ax, data, rows, n_rows, terms, fs, today, xlim) -> 
         width = max(x1 - x0, min_width)
         key = (span.grade if span.grade in GRADE_STYLE else None, span.serious)
         groups.setdefault(key, []).append(
-            (Rectangle((x0, row - 0.35), width, 0.7), (span, x0, x1, row))
+            (_rectangle_path(x0, row - 0.35, width, 0.7), (span, x0, x0 + width, row))
         )
     for (grade, serious), items in groups.items():
         face, hatch, _ = GRADE_STYLE[grade]
         coll = PatchCollection(
-            [rect for rect, _ in items],
+            [],
             facecolor=face,
             hatch=hatch,
             edgecolor="black" if serious else "#777777",
             linewidths=2.0 if serious else 0.4,
             zorder=3 if serious else 2,
         )
+        # The paths a Rectangle per span would give, made directly: a Rectangle and
+        # its transforms cost more than the drawing of a thousand spans.
+        coll._paths = [path for path, _ in items]
         ax.add_collection(coll, autolim=False)
-        for rect, (span, x0, _x1, row) in items:
+        for _path, (span, x0, x_end, row) in items:
             arts.marks.append(
-                Mark(
-                    coll,
-                    span.ref,
-                    span.tip,
-                    "side_effect",
-                    ax,
-                    x0,
-                    x0 + rect.get_width(),
-                    row - 0.35,
-                    row + 0.35,
-                )
+                Mark(coll, span.ref, span.tip, "side_effect", ax, x0, x_end, row - 0.35, row + 0.35)
             )
     ongoing = [
         (span, row) for span, row in zip(data.side_effects, rows, strict=True) if span.end is None
@@ -1212,3 +1243,95 @@ def _place_legend(arts: TimelineArtists, fig: Figure, handles: list[Artist], fs:
         columnspacing=1.2,
     )
     arts.legend_labels = [h.get_label() for h in handles]
+
+
+# -- Fast frames while zooming and panning (blitting) ------------------------------------
+# A frame after the dates change redraws only what moves with the dates. What stays put
+# (drug and lane names, panel titles, the legend, the shading of alternate lanes) is
+# rendered once into a background image, kept until the figure is redrawn, resized or
+# laid out again. Text is most of a full render (glyph
+# layout and rasterising for some 350 labels), so a zoom frame costs a fraction of it.
+# Nothing static overlaps anything that moves (the names sit in the margins, the
+# shading lies under everything), so a frame shows the same pixels as a full render.
+
+
+def _static_in_axes(ax: Axes, artist: Artist) -> bool:
+    """True when ``artist`` of ``ax`` does not move when the x limits change."""
+    # Not the y axis: an x grid line at the panel's edge is drawn over its ticks.
+    if artist in (ax.title, ax._left_title, ax._right_title):
+        return True
+    if isinstance(artist, Annotation):
+        return False
+    if isinstance(artist, Rectangle):  # the shading of alternate lanes
+        transform = artist.get_data_transform()
+    elif isinstance(artist, Text):
+        transform = artist.get_transform()
+    else:
+        return False
+    # x in axes fractions: at the panel's edge (the names) or across it (the shading).
+    return transform is ax._yaxis_transform or transform is ax.transAxes
+
+
+def _moving_artists(fig: Figure) -> list[tuple[Axes | None, list[Artist]]]:
+    """Per axes (in drawing order) its artists that move with the dates, in z-order;
+    then the figure's own texts (a title may sit under an event's label)."""
+    out: list[tuple[Axes | None, list[Artist]]] = []
+    for ax in sorted(fig.axes, key=lambda a: a.zorder):
+        kids = [
+            a
+            for a in ax.get_children()
+            if a is not ax.patch and not _static_in_axes(ax, a) and not a.get_animated()
+        ]
+        out.append((ax, sorted(kids, key=lambda a: a.zorder)))
+    out.append((None, sorted(fig.texts, key=lambda a: a.zorder)))
+    return out
+
+
+def _frame_key(arts: TimelineArtists, renderer: Any) -> tuple:
+    fig = arts.fig
+    return (
+        id(renderer),
+        renderer.width,
+        renderer.height,
+        fig.dpi,
+        tuple(tuple(ax.get_position().bounds) for ax in fig.axes),
+        id(arts.legend),
+        tuple(len(ax.get_children()) for ax in fig.axes),
+        len(fig.texts),
+    )
+
+
+def draw_frame(arts: TimelineArtists) -> None:
+    """Render one frame on the figure's Agg canvas after the shown dates changed.
+
+    The first frame after a redraw, resize or relayout also renders the still parts
+    into the cached background (about as long as a full render); every later frame
+    restores that background and draws only what moves. The caller shows the result
+    (a Qt canvas: ``canvas.update()``). Saving and printing render everything as usual.
+    """
+    fig = arts.fig
+    canvas = fig.canvas
+    if not hasattr(canvas, "copy_from_bbox"):  # not an Agg canvas: no image to keep
+        canvas.draw()
+        return
+    renderer = canvas.get_renderer()
+    cached = arts.__dict__.get("_frame_background")
+    key = _frame_key(arts, renderer)
+    if cached is None or cached[0] != key:
+        moving = _moving_artists(fig)
+        was = [(a, a.get_visible()) for _ax, group in moving for a in group]
+        for a, _ in was:
+            a.set_visible(False)
+        try:
+            renderer.clear()
+            fig.draw(renderer)
+        finally:
+            for a, visible in was:
+                a.set_visible(visible)
+        cached = (key, canvas.copy_from_bbox(fig.bbox), moving)
+        arts.__dict__["_frame_background"] = cached
+    else:
+        canvas.restore_region(cached[1])
+    for _ax, group in cached[2]:
+        for a in group:
+            a.draw(renderer)

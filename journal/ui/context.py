@@ -168,6 +168,12 @@ class JournalContext(QObject):
         from journal.ui.tasks import run_task
 
         generation = self._generation
+        waiting = getattr(self, "_loading", None)
+        if waiting is not None and waiting[0] == generation:
+            # Already being worked out (the Overview asked, now the Timeline): once.
+            waiting[1].append((on_ready, on_error))
+            return waiting[2]
+        callbacks = [(on_ready, on_error)]
 
         def work(_control):
             from journal.domain.summary import build_summary
@@ -179,11 +185,21 @@ class JournalContext(QObject):
         def done(result) -> None:
             if generation == self._generation:
                 self._history, self._summary = result
-            on_ready()
+            self._loading = None
+            for ready, _failed in callbacks:
+                ready()
 
-        return run_task(
-            None, "Working out the overview", work, on_done=done, on_error=on_error, progress=False
+        def failed(exc: BaseException) -> None:
+            self._loading = None
+            for _ready, on_failed in callbacks:
+                if on_failed is not None:
+                    on_failed(exc)
+
+        control = run_task(
+            None, "Working out the overview", work, on_done=done, on_error=failed, progress=False
         )
+        self._loading = (generation, callbacks, control)
+        return control
 
     def rows(self, table_cls: type, where: dict | None = None) -> list[dict]:
         # Plain dicts straight from the query: building one model object per row made

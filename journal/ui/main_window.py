@@ -38,6 +38,30 @@ from journal.ui.settings import Settings
 log = logging.getLogger(__name__)
 
 # (navigation text, builder name, what it shows)
+# The Timeline page needs matplotlib: most of a second of imports, loaded on a worker
+# once the Overview's facts are shown (not before: they would slow the facts), so
+# opening the Timeline later does not wait. The Summary's few more are loaded when it
+# is opened (ahead, they would cost some 25 MB for a page that may never be opened).
+WARM_UP_MODULES = ("journal.ui.timeline_view",)
+_WARMED: list[bool] = []
+
+
+def warm_up_pages() -> None:
+    if _WARMED:
+        return
+    _WARMED.append(True)
+    from journal.ui.tasks import run_task
+
+    def work(_control) -> None:
+        for name in WARM_UP_MODULES:  # class definitions only: no widget is made here
+            try:
+                importlib.import_module(name)
+            except ImportError:
+                log.warning("could not load %s ahead", name)
+
+    run_task(None, "Loading the chart pages", work, on_error=lambda _exc: None, progress=False)
+
+
 PAGES: list[tuple[str, str, str]] = [
     ("Overview", "overview", "The facts a doctor or trial team asks for, with their reasons"),
     ("Timeline", "timeline", "Treatments, results and side effects along time"),
@@ -629,7 +653,9 @@ class MainWindow(QMainWindow):
         if key == "overview":
             from journal.ui.overview import OverviewPage
 
-            return OverviewPage(ctx)
+            page = OverviewPage(ctx)
+            page.facts_shown.connect(warm_up_pages)
+            return page
         if key == "trials":
             from journal.ui.trials_page import TrialsPage
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -835,6 +835,8 @@ class RefractoryCorrection(QDialog):
 
 
 class OverviewPage(QScrollArea):
+    facts_shown = Signal()  # every fact is on the page
+
     def __init__(self, ctx, parent=None):
         super().__init__(parent)
         self.ctx = ctx
@@ -846,6 +848,7 @@ class OverviewPage(QScrollArea):
         self.why_buttons: dict[str, QPushButton] = {}
         self.correct_buttons: dict[str, QPushButton] = {}
         self.ready = False
+        self.first_shown = False  # the first screen of facts (ready: all of them)
         ctx.changed.connect(lambda _c: self.refresh())
         self.refresh()
 
@@ -871,7 +874,7 @@ class OverviewPage(QScrollArea):
         if not self._alive():  # the window or journal was closed meanwhile
             return
         if self.ctx.summary_ready:
-            self.render()
+            self.render(progressive=True)
         else:  # the journal changed meanwhile: work it out again
             self.refresh()
 
@@ -884,9 +887,15 @@ class OverviewPage(QScrollArea):
         self.setWidget(lab)
         self.ready = True
 
-    def render(self) -> None:
+    # Facts built before the first paint (more than a tall window shows); the rest
+    # follow in batches right after, so the facts are on screen sooner.
+    FIRST_SCREEN = 24
+    BATCH = 40
+
+    def render(self, *, progressive: bool = False) -> None:
         from journal.domain.summary import summary_to_json
 
+        self.ready = self.first_shown = False
         self.data = summary_to_json(self.ctx.summary())
         self.facts = overview_facts(self.data)
         # The clinical term is quieter than the answer but still easy to read (plain
@@ -926,9 +935,38 @@ class OverviewPage(QScrollArea):
             empty.setWordWrap(True)
             outer.addWidget(empty)
         grid.setColumnMinimumWidth(0, self.fontMetrics().horizontalAdvance("x") * 26)
-        r = -1
-        section = None
-        for fact in self.facts:
+        self._rows = (grid, term_color, [-1, None])  # the grid, row number, section
+        self._render_token = token = getattr(self, "_render_token", 0) + 1
+        first = self.facts[: self.FIRST_SCREEN] if progressive else self.facts
+        self._add_fact_rows(first)
+        outer.addLayout(grid)
+        outer.addStretch(1)
+        self.setWidget(body)
+        self.first_shown = True
+        if len(first) < len(self.facts):
+            QTimer.singleShot(0, lambda: self._add_rest(token, len(first)))
+        else:
+            self.ready = True
+            self.facts_shown.emit()
+
+    def _add_rest(self, token: int, done: int) -> None:
+        """The facts below the first screen, a batch per turn of the event loop (the
+        window keeps answering while they are built)."""
+        if not self._alive() or token != self._render_token:
+            return  # closed, or drawn again meanwhile
+        batch = self.facts[done : done + self.BATCH]
+        self._add_fact_rows(batch)
+        done += len(batch)
+        if done < len(self.facts):
+            QTimer.singleShot(0, lambda: self._add_rest(token, done))
+        else:
+            self.ready = True
+            self.facts_shown.emit()
+
+    def _add_fact_rows(self, facts: list[Fact]) -> None:
+        grid, term_color, place = self._rows
+        r, section = place
+        for fact in facts:
             r += 1
             if fact.section != section:
                 section = fact.section
@@ -992,10 +1030,7 @@ class OverviewPage(QScrollArea):
             box.setLayout(buttons)
             grid.addWidget(box, r, 2, Qt.AlignmentFlag.AlignTop)
             self.value_labels[fact.key] = v
-        outer.addLayout(grid)
-        outer.addStretch(1)
-        self.setWidget(body)
-        self.ready = True
+        place[:] = [r, section]
 
     def show_why(self, fact: Fact) -> None:
         WhyDialog(self.ctx, fact, self).exec()

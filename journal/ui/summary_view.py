@@ -317,46 +317,100 @@ class SummaryView(QWidget):
         self._schedule()
 
     # -- building -------------------------------------------------------------------
-    def _gather(self, opts: ReportOptions) -> ReportInputs:
+    def _job(self):
+        """What building the report needs, read on the UI thread; the returned function
+        builds it anywhere (no widgets): ``() -> (inputs, document, visit period)``."""
+        opts = self.options()
+        kind = self.kind.currentData()
         history = self.ctx.history()
         summary = self.ctx.summary() if opts.as_of is None else None
-        return load_report_inputs(
-            self.ctx.store, as_of=opts.as_of, summary=summary, history=history
-        )
+        store, custom = self.ctx.store, self._custom_period
+
+        def build():
+            inputs = load_report_inputs(store, as_of=opts.as_of, summary=summary, history=history)
+            # The screening core is fitted to two pages of the chosen paper.
+            doc = build_report(
+                kind, inputs, opts, count_pages=partial(count_pages, page_size=opts.page_size)
+            )
+            period = None
+            if kind == "visit" and not custom:
+                from journal.reports.visit import visit_period
+
+                period = visit_period(inputs, opts)[:2]
+            return inputs, doc, period
+
+        return build
+
+    def _take(self, built) -> Document:
+        self._inputs, self._doc, period = built
+        if period is not None:
+            self._show_period(*period)
+        return self._doc
 
     def document(self) -> Document:
         """The report for the current options (built when options or data changed)."""
         if self._doc is None:
-            opts = self.options()
-            inputs = self._gather(opts)
-            self._inputs = inputs
-            # The screening core is fitted to two pages of the chosen paper.
-            self._doc = build_report(
-                self.kind.currentData(),
-                inputs,
-                opts,
-                count_pages=partial(count_pages, page_size=opts.page_size),
-            )
-            if self.kind.currentData() == "visit" and not self._custom_period:
-                from journal.reports.visit import visit_period
-
-                lo, hi, _why = visit_period(inputs, opts)
-                self._show_period(lo, hi)
+            self._take(self._job()())
         return self._doc
 
     def refresh(self) -> None:
+        """Build the report on a worker thread (a long history's screening summary is
+        laid out a dozen times to fit its pages), then show its pages."""
+        from journal.ui.tasks import run_task
+
         self._timer.stop()  # a rebuild already scheduled would only repeat this one
         self._doc = None
         self._built = None
         self.last_error = None
-        try:
-            doc = self.document()
-        except Exception as exc:  # show the problem, keep the view usable
-            log.exception("summary could not be built")
-            self.last_error = f"The summary could not be made: {exc}"
-            self.status.setText(self.last_error)
-            self.is_ready = True
+        self._generation += 1
+        generation = self._generation
+        self.is_ready = False
+        ctx = self.ctx
+        if getattr(ctx, "summary_ready", True) is False and hasattr(
+            ctx, "load_summary_in_background"
+        ):
+            ctx.load_summary_in_background(
+                lambda: self._alive() and generation == self._generation and self.refresh(),
+                lambda exc: self._failed(generation, exc),
+            )
             return
+        try:
+            job = self._job()
+        except Exception as exc:
+            self._failed(generation, exc)
+            return
+
+        def done(built) -> None:
+            if generation != self._generation or not self._alive():
+                return  # options or data changed meanwhile: a newer build is coming
+            if self._doc is None:  # not already built for a copy or a save meanwhile
+                self._take(built)
+            self._show(generation)
+
+        run_task(
+            None,
+            "Making the summary",
+            lambda _control: job(),
+            on_done=done,
+            on_error=lambda exc: self._failed(generation, exc),
+            progress=False,
+        )
+
+    def _alive(self) -> bool:
+        import shiboken6
+
+        return shiboken6.isValid(self)
+
+    def _failed(self, generation: int, exc: BaseException) -> None:
+        if generation != self._generation or not self._alive():
+            return
+        log.error("summary could not be built: %s", type(exc).__name__, exc_info=exc)
+        self.last_error = f"The summary could not be made: {exc}"
+        self.status.setText(self.last_error)
+        self.is_ready = True
+
+    def _show(self, generation: int) -> None:
+        doc = self._doc
         self.status.setText(
             f"{doc.title}. Blue values with a small c were computed by the app; "
             "values marked 'override' were corrected by you."
@@ -364,9 +418,7 @@ class SummaryView(QWidget):
         # Charts are drawn on a worker thread (qt_backend); the pages are shown when they
         # are ready, so the window keeps responding meanwhile.
         self._built = build_qtextdocument(doc)
-        self._generation += 1
-        self.is_ready = False
-        self._show_when_ready(self._generation)
+        self._show_when_ready(generation)
 
     def _show_when_ready(self, generation: int) -> None:
         if generation != self._generation:  # a newer rebuild took over

@@ -65,8 +65,11 @@ def _gc_resume() -> None:
 
 
 def _collect_on_ui_thread() -> None:
+    # The young generations hold what the paused collector left behind while the worker
+    # ran; a full pass walks every object of a long history (a quarter of a second and
+    # more) and is left to the thresholds (or the UI timer) as usual.
     if _GC_WORKERS[0] == 0 and (gc.isenabled() or _UI_GC):
-        gc.collect()
+        gc.collect(1)
 
 
 _UI_GC: list[QTimer] = []
@@ -149,7 +152,9 @@ def run_task(
 
         def quiet_finished(result: Any, exc: BaseException | None) -> None:
             _RUNNING.discard(relay)
-            _collect_on_ui_thread()
+            # After the result is shown: a full collection takes a tenth of a second
+            # on a long history, and nobody should wait for it to see the answer.
+            QTimer.singleShot(0, _collect_on_ui_thread)
             if control.cancelled:
                 return
             if exc is not None:

@@ -28,9 +28,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
-from PySide6.QtCore import QDate, QEvent, QPoint, QRect, QSize, QStandardPaths, Qt, Signal
+from PySide6.QtCore import QDate, QEvent, QPoint, QRect, QSize, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QCursor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -53,6 +54,7 @@ from journal.charts.timeline import (
     Mark,
     TimelineArtists,
     TimelineOptions,
+    draw_frame,
     draw_timeline,
     relayout,
     set_date_range,
@@ -155,6 +157,72 @@ class FlowLayout(QLayout):
         return max(y - gap - rect.y(), 0) + m.bottom()
 
 
+class _TimelineCanvas(FigureCanvasQTAgg):
+    """A full render that also keeps the chart's still parts (names, titles, legend)
+    as an image, so the zoom and pan frames after it draw only what moves."""
+
+    artists: TimelineArtists | None = None
+    # Set by the view for a chart too big to render on the UI thread: called instead
+    # of rendering (a resize), it renders a fresh figure in the background.
+    render_elsewhere: Any = None
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if self.artists is None and self.render_elsewhere is not None:
+            return  # the first drawing is on its way: no full-size image of nothing
+        super().paintEvent(event)
+
+    def draw(self) -> None:
+        arts = self.artists
+        if arts is None and self.render_elsewhere is not None:
+            return  # the first drawing is on its way (see paintEvent)
+        if arts is None or arts.fig is not self.figure or self._is_drawing:
+            super().draw()
+            return
+        if self.render_elsewhere is not None:
+            self.render_elsewhere()
+            return
+        arts.__dict__.pop("_frame_background", None)  # a full render: nothing reused
+        self._is_drawing = True
+        try:
+            draw_frame(arts)
+        finally:
+            self._is_drawing = False
+        self.update()
+
+
+# A chart with more marks than this (bars, events, side effects, lab points) is laid
+# out and rendered on a worker thread: on a 25-year history that is about two seconds.
+BACKGROUND_MARKS = 1500
+# A zoom or pan frame of such a chart showing more marks than this is drawn on the
+# worker too (a frame of the whole 25-year history takes most of a second; one of a
+# year's 150 marks about 0.1 s).
+FRAME_MARKS = 250
+
+
+def _marks_in(data: TimelineData) -> int:
+    bars = sum(len(row.bars) for lane in data.lanes for row in lane.rows)
+    return bars + len(data.events) + len(data.side_effects) + sum(len(s.points) for s in data.labs)
+
+
+def _render_figure(
+    data: TimelineData,
+    date_range: tuple[dt.date, dt.date] | None,
+    text_scale: float,
+    size: tuple[float, float],
+    dpi: float,
+    original_dpi: float,
+) -> tuple[Figure, TimelineArtists]:
+    """Runs on a worker: matplotlib only, nothing of Qt."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = Figure(figsize=size, dpi=dpi)
+    fig._original_dpi = original_dpi  # what the canvas scales for high-density screens
+    FigureCanvasAgg(fig)
+    arts = draw_timeline(fig, data, date_range=date_range, text_scale=text_scale)
+    draw_frame(arts)  # a full render that also keeps the still parts for zoom frames
+    return fig, arts
+
+
 def _group(*widgets: QWidget) -> QWidget:
     """Widgets that must stay on one row together (a label and its field)."""
     box = QWidget()
@@ -180,20 +248,20 @@ class TimelineView(QWidget):
         self._press: tuple[float, float, tuple[float, float]] | None = None
         self._dragged = False
         self._stale = False
+        self._frame_pending = False
+        self._generation = 0  # of background drawings: an older one is dropped
+        self._in_flight = False  # a background drawing is being made
+        self._wanted: tuple | None = None  # (generation, dates) asked for meanwhile
+        self.rendering = False  # a drawing is being made in the background
         self._text_scale = self._current_text_scale()
 
         self.setAccessibleName("Timeline")
         self.figure = Figure(figsize=(10, 6), dpi=96)
-        self.canvas = FigureCanvasQTAgg(self.figure)
+        self.canvas = _TimelineCanvas(self.figure)
         self.canvas.setAccessibleName("Timeline chart")
         self.canvas.setFocusPolicy(Qt.StrongFocus)
         self.canvas.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
-        self.canvas.mpl_connect("motion_notify_event", self._on_move)
-        self.canvas.mpl_connect("button_press_event", self._on_press)
-        self.canvas.mpl_connect("button_release_event", self._on_release)
-        self.canvas.mpl_connect("scroll_event", self._on_scroll)
-        self.canvas.mpl_connect("resize_event", self._on_resize)
-        self.canvas.mpl_connect("figure_leave_event", lambda _e: self._set_hover(None))
+        self._connect_events()
         # The plain wheel scrolls the page as everywhere else; Ctrl+wheel and a pinch zoom.
         self.canvas.installEventFilter(self)
         self.canvas.grabGesture(Qt.GestureType.PinchGesture)
@@ -319,6 +387,16 @@ class TimelineView(QWidget):
             changed.connect(self._on_changed)
         self.refresh()
 
+    def _connect_events(self) -> None:
+        # Matplotlib keeps these on the Figure: a figure drawn in the background and
+        # put on the canvas gets them again.
+        self.canvas.mpl_connect("motion_notify_event", self._on_move)
+        self.canvas.mpl_connect("button_press_event", self._on_press)
+        self.canvas.mpl_connect("button_release_event", self._on_release)
+        self.canvas.mpl_connect("scroll_event", self._on_scroll)
+        self.canvas.mpl_connect("resize_event", self._on_resize)
+        self.canvas.mpl_connect("figure_leave_event", lambda _e: self._set_hover(None))
+
     # -- data ---------------------------------------------------------------------
     def _current_text_scale(self) -> float:
         settings = getattr(self.ctx, "settings", None)
@@ -340,6 +418,16 @@ class TimelineView(QWidget):
         """Rebuild the drawing data from the journal and redraw on the same Figure."""
         previous = shown_range(self.artists) if (keep_range and self.artists) else None
         extra = EXTRA_LABS if self.counts_box.isChecked() else ()
+        if getattr(self.ctx, "summary_ready", True) is False and hasattr(
+            self.ctx, "load_summary_in_background"
+        ):
+            # The rules take a second on a long history: worked out off the UI thread
+            # (together with the Overview's, when it asked first), drawn when ready.
+            self.ctx.load_summary_in_background(
+                lambda: self._alive() and self.refresh(keep_range=keep_range),
+                lambda _exc: self._alive() and self._draw_failed(),
+            )
+            return
         try:
             history = self.ctx.history()
             # The same Summary as every other view: when the rules fail, the chart says
@@ -349,26 +437,161 @@ class TimelineView(QWidget):
         except Exception:
             # A chart must never take the window down; say so and keep the old drawing.
             log.exception("timeline data could not be built")
-            self.status.setText(
-                "The timeline could not be drawn, because the facts behind it could not be "
-                "worked out. Nothing you saved is lost; Help > Show log folder has a note "
-                "for the people who make the app."
-            )
+            self._draw_failed()
             return
         self._text_scale = self._current_text_scale()
         self._draw(previous)
+
+    def _draw_failed(self) -> None:
+        self.status.setText(
+            "The timeline could not be drawn, because the facts behind it could not be "
+            "worked out. Nothing you saved is lost; Help > Show log folder has a note "
+            "for the people who make the app."
+        )
+
+    def _alive(self) -> bool:
+        import shiboken6
+
+        return shiboken6.isValid(self)
 
     def _draw(self, date_range: tuple[dt.date, dt.date] | None = None) -> None:
         data = self.data
         options = TimelineOptions()
         height = suggested_height(data, text_scale=self._text_scale, options=options)
         self.canvas.setMinimumHeight(int(height * self.figure.dpi))
+        if _marks_in(data) >= BACKGROUND_MARKS:
+            self._render_in_background(date_range)
+            return
+        self.canvas.render_elsewhere = None
+        self._generation += 1  # a background drawing still on its way is out of date
+        self._wanted = None
+        self.rendering = False
         self.artists = draw_timeline(
             self.figure, data, date_range=date_range, text_scale=self._text_scale, options=options
         )
+        self.canvas.artists = self.artists
         self.canvas.setAccessibleDescription(self._describe(data))
         self._sync_dates()
         self.canvas.draw_idle()
+
+    def _target_size(self) -> tuple[int, int]:
+        """The canvas size in pixels once the scroll area has laid it out."""
+        viewport = self.scroll.viewport().size()
+        return (
+            max(viewport.width(), self.canvas.minimumWidth(), 1),
+            max(viewport.height(), self.canvas.minimumHeight(), 1),
+        )
+
+    def _render_in_background(self, date_range: tuple[dt.date, dt.date] | None = None) -> None:
+        """Lay out and render a long history's chart on a worker thread, on a Figure of
+        its own (no Qt in there), and put it on the canvas when done: the window keeps
+        answering meanwhile. A resize meanwhile starts it again at the new size."""
+
+        if date_range is None and self.artists is not None and self.artists.data is self.data:
+            date_range = shown_range(self.artists)  # a resize keeps what is shown
+        self._generation += 1
+        self.canvas.render_elsewhere = self._render_in_background
+        self.rendering = True
+        if self._in_flight:  # one at a time: the latest wish starts when it is done
+            self._wanted = (self._generation, date_range)
+            return
+        self._start_render(self._generation, date_range)
+
+    def _start_render(self, generation: int, date_range) -> None:
+        from journal.ui.tasks import run_task
+
+        self._in_flight = True
+        w_px, h_px = self._target_size()
+        ratio = self.canvas.device_pixel_ratio or 1.0
+        dpi = self.figure.dpi
+        job = dict(
+            data=self.data,
+            date_range=date_range,
+            text_scale=self._text_scale,
+            size=(w_px * ratio / dpi, h_px * ratio / dpi),
+            dpi=dpi,
+            original_dpi=getattr(self.figure, "_original_dpi", dpi),
+        )
+        run_task(
+            None,
+            "Drawing the timeline",
+            lambda _control: _render_figure(**job),
+            on_done=lambda result: self._rendered(generation, (w_px, h_px), result),
+            on_error=lambda exc: self._rendered(generation, (w_px, h_px), None, exc),
+            progress=False,
+        )
+
+    def _rendered(self, generation, size, result, exc: BaseException | None = None) -> None:
+        self._in_flight = False
+        if not self._alive():
+            return
+        wanted, self._wanted = self._wanted, None
+        if wanted is not None and wanted[0] == self._generation:
+            self._start_render(*wanted)  # asked again meanwhile (a resize, new data)
+            return
+        if exc is not None:
+            self._render_failed(exc)
+            return
+        self._install(generation, size, result)
+
+    def _install(self, generation: int, size: tuple[int, int], result) -> None:
+        if generation != self._generation:
+            return  # a newer drawing is on its way
+        if size != self._target_size():  # the window changed size meanwhile
+            self._render_in_background()
+            return
+        fig, arts = result
+        agg = fig.canvas  # the worker's plain Agg canvas holds the rendered image
+        fig.set_canvas(self.canvas)
+        self.canvas.figure = fig
+        self.figure = fig
+        self.canvas.renderer, self.canvas._lastKey = agg.renderer, agg._lastKey
+        self._connect_events()
+        self.artists = arts
+        self.canvas.artists = arts
+        self.canvas.setAccessibleDescription(self._describe(arts.data))
+        self._sync_dates()
+        self.rendering = False
+        self.canvas.update()
+
+    def _render_failed(self, exc: BaseException) -> None:
+        log.error("timeline could not be drawn: %s", type(exc).__name__)
+        self.rendering = False
+        self.status.setText(
+            "The timeline could not be drawn. Nothing you saved is lost; Help > Show log "
+            "folder has a note for the people who make the app."
+        )
+
+    def _frame_soon(self) -> None:
+        """Show the new dates: one frame per turn of the event loop, however many wheel
+        steps or drag moves came in, drawing only what moves (``draw_frame``)."""
+        if self._frame_pending:
+            return
+        self._frame_pending = True
+        QTimer.singleShot(0, self._frame)
+
+    def _frame(self) -> None:
+        self._frame_pending = False
+        if self.artists is None:
+            return
+        if getattr(self.canvas, "_draw_pending", False):
+            return  # a full render is due anyway (a new drawing, a resize)
+        if self.canvas.render_elsewhere is not None and self._marks_shown() > FRAME_MARKS:
+            # Years of a long history in view: drawn on the worker like a new chart (the
+            # window answers meanwhile), the picture follows a moment later.
+            self._render_in_background(shown_range(self.artists))
+            return
+        draw_frame(self.artists)
+        self.canvas.update()
+
+    def _marks_shown(self) -> int:
+        arts = self.artists
+        spans = arts.__dict__.get("_mark_spans")
+        if spans is None or len(spans) != len(arts.marks):
+            spans = np.array([(m.x0, m.x1) for m in arts.marks], dtype=float).reshape(-1, 2)
+            arts.__dict__["_mark_spans"] = spans
+        lo, hi = arts.lanes_ax.get_xlim()
+        return int(((spans[:, 1] >= lo) & (spans[:, 0] <= hi)).sum())
 
     def _on_resize(self, _event=None) -> None:
         if self.artists is not None:
@@ -415,7 +638,7 @@ class TimelineView(QWidget):
             return
         set_date_range(self.artists, lo, hi)
         self._sync_dates()
-        self.canvas.draw_idle()
+        self._frame_soon()
 
     def _sync_dates(self) -> None:
         if self.artists is None:
@@ -468,7 +691,7 @@ class TimelineView(QWidget):
                 new_lo, new_hi = whole[1] - (new_hi - new_lo), whole[1]
         ax.set_xlim(new_lo, new_hi)
         self._sync_dates()
-        self.canvas.draw_idle()
+        self._frame_soon()
 
     def zoom_in(self) -> None:
         self._zoom(0.5)
@@ -484,7 +707,7 @@ class TimelineView(QWidget):
         shift = (hi - lo) * fraction
         ax.set_xlim(lo + shift, hi + shift)
         self._sync_dates()
-        self.canvas.draw_idle()
+        self._frame_soon()
 
     def pan_earlier(self) -> None:
         self._pan(-0.25)
@@ -536,7 +759,7 @@ class TimelineView(QWidget):
                 width_px = ax.bbox.width or 1.0
                 shift = (event.x - x0) / width_px * (hi - lo)
                 ax.set_xlim(lo - shift, hi - shift)
-                self.canvas.draw_idle()
+                self._frame_soon()
                 return
         if event.x is None:
             self._set_hover(None)
@@ -585,7 +808,7 @@ class TimelineView(QWidget):
             half = (hi - lo) / 2
             self.artists.lanes_ax.set_xlim(mark.x0 - half, mark.x0 + half)
             self._sync_dates()
-            self.canvas.draw_idle()
+            self._frame_soon()
         self.hover_mark = mark
         self.hover_text = mark.tip
         self.status.setText(mark.tip.replace("\n", " · ") + "  (Enter opens it)")

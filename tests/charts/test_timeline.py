@@ -490,3 +490,33 @@ def test_zoom_leaves_out_what_is_off_screen_and_zooming_out_brings_it_back(drawn
     bar = bar_marks(drawn, "regimen:4")[0]
     x, y = bar.ax.transData.transform(((bar.x0 + bar.x1) / 2, (bar.y0 + bar.y1) / 2))
     assert drawn.hit(x, y).ref == "regimen:4"
+
+
+def test_a_zoom_frame_shows_the_same_pixels_as_a_full_render(drawn, data):
+    """draw_frame (cached still parts + what moves) is a faster way to the same picture:
+    at several ranges, and after the figure was laid out again."""
+    import numpy as np
+
+    from journal.charts.timeline import draw_frame, relayout
+
+    fig = drawn.fig
+    FigureCanvasAgg(fig)
+    lo, hi = shown_range(drawn)
+    ranges = [
+        (TODAY - dt.timedelta(days=365), TODAY),
+        (lo + dt.timedelta(days=200), lo + dt.timedelta(days=900)),
+        (lo, hi),
+    ]
+    for step, (a, b) in enumerate(ranges):
+        if step == 2:
+            fig.set_size_inches(10, fig.get_figheight())
+            relayout(drawn)
+        set_date_range(drawn, a, b)
+        draw_frame(drawn)
+        frame = np.asarray(fig.canvas.buffer_rgba()).copy()
+        draw_frame(drawn)  # the cached background this time
+        again = np.asarray(fig.canvas.buffer_rgba()).copy()
+        fig.canvas.draw()
+        full = np.asarray(fig.canvas.buffer_rgba())
+        assert frame.shape == full.shape
+        assert (frame == full).all() and (again == full).all(), (a, b)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import subprocess
@@ -250,3 +251,28 @@ def test_why_heads_each_reason_with_a_plain_title_and_keeps_the_id_small(qtbot, 
     # Issue 9 item 6: a label implied by a stronger one (quad-refractory implies
     # triple-class exposed) is not printed again.
     assert "Label used by clinical trials: triple-class exposed" not in text
+
+
+def test_first_screen_of_facts_shows_before_the_rest_are_built(qtbot, demo_ctx):
+    """After the background work, the first facts go on screen at once; the others
+    follow in batches, in order, each once, even when the page is drawn again meanwhile."""
+    page = OverviewPage(demo_ctx)
+    qtbot.addWidget(page)
+    qtbot.waitUntil(lambda: page.first_shown, timeout=30000)
+    total = len(page.facts)
+    assert total > page.FIRST_SCREEN
+    if not page.ready:  # caught between the first screen and the rest
+        assert len(page.value_labels) < total
+    page.render(progressive=True)  # drawn again half-way: the old batches stop
+    qtbot.waitUntil(lambda: page.ready, timeout=30000)
+    qtbot.wait(50)
+    assert list(page.value_labels) == [f.key for f in page.facts]
+    rows = page.widget().layout().itemAt(2).layout()
+    questions = [
+        rows.itemAtPosition(r, 0).widget().text()
+        for r in range(rows.rowCount())
+        if rows.itemAtPosition(r, 0) is not None
+    ]
+    assert [q for q in questions if q.startswith("<b>")] == [
+        f"<b>{html.escape(f.question)}:</b>" for f in page.facts
+    ]

@@ -125,6 +125,29 @@ def test_zoom_pan_and_presets(view, qtbot):
     assert (hi6 - lo6).days < (hi5 - lo5).days
 
 
+def test_a_zoom_step_draws_only_what_moves_and_shows_what_a_full_render_shows(
+    view, qtbot, monkeypatch
+):
+    import numpy as np
+
+    import journal.ui.timeline_view as tv
+
+    drawn: list = []
+    real = tv.draw_frame
+    monkeypatch.setattr(tv, "draw_frame", lambda arts: (drawn.append(arts), real(arts)))
+    view.canvas.draw()  # a full render keeps the still parts
+    assert "_frame_background" in view.artists.__dict__
+    drawn.clear()
+    for _ in range(3):  # steps within one turn of the event loop: one frame
+        view.zoom_in()
+    qtbot.waitUntil(lambda: len(drawn) == 1)
+    qtbot.wait(20)
+    assert len(drawn) == 1
+    frame = np.asarray(view.canvas.buffer_rgba()).copy()
+    view.canvas.draw()
+    assert (frame == np.asarray(view.canvas.buffer_rgba())).all()
+
+
 def test_wheel_zooms_around_the_pointer(view):
     from matplotlib.backend_bases import MouseEvent
 
@@ -367,3 +390,65 @@ def test_toolbar_wraps_to_fit_an_1100_px_window_at_200_percent(
         assert order == controls
     finally:
         w.set_text_scale(100)
+
+
+def test_a_long_history_is_drawn_in_the_background_and_then_works_the_same(qtbot, monkeypatch):
+    """Above BACKGROUND_MARKS the chart is laid out and rendered on a worker on a
+    Figure of its own; when it is put on the canvas, hover, click and zoom work on it."""
+    import numpy as np
+
+    import journal.ui.timeline_view as tv
+
+    monkeypatch.setattr(tv, "BACKGROUND_MARKS", 1)
+    ctx = FakeCtx()
+    v = TimelineView(ctx)
+    qtbot.addWidget(v)
+    v.resize(1200, 800)
+    v.show()
+    qtbot.waitExposed(v)
+    qtbot.waitUntil(lambda: v.artists is not None and not v.rendering, timeout=30000)
+    assert v.canvas.figure is v.figure is v.artists.fig
+    assert "_frame_background" in v.artists.__dict__  # the worker kept the still parts
+    w, h = v.canvas.get_width_height(physical=True)
+    assert (w, h) == (v.canvas.width(), v.canvas.height())
+    shown = np.asarray(v.canvas.buffer_rgba()).copy()
+    assert (shown[..., :3] < 128).any()  # something was drawn, not a blank canvas
+
+    mark = first(v, "bar", "regimen:4")
+    x, y = centre_of(v, mark)
+    qtbot.mouseMove(v.canvas, v.widget_pos(x, y))
+    qtbot.waitUntil(lambda: v.hover_mark is not None)
+    qtbot.mouseClick(v.canvas, Qt.LeftButton, pos=v.widget_pos(x, y))
+    assert ctx.opened[-1] == "regimen:4"
+
+    lo, hi = v.shown_range()
+    v.zoom_in()
+    qtbot.wait(50)
+    lo2, hi2 = v.shown_range()
+    assert (hi2 - lo2).days < (hi - lo).days
+    figure = v.figure
+    v.figure.canvas.draw()  # a full render goes to the worker again ...
+    assert v.rendering
+    qtbot.waitUntil(lambda: not v.rendering, timeout=30000)
+    assert v.figure is not figure and v.shown_range() == (lo2, hi2)  # ... keeping the zoom
+    assert (np.asarray(v.canvas.buffer_rgba())[..., :3] < 128).any()
+
+    # Asked five times while one is being drawn (a window dragged wider): one drawing
+    # now, one more for the latest wish, not six.
+    made = []
+    real = tv._render_figure
+    monkeypatch.setattr(tv, "_render_figure", lambda **job: (made.append(job), real(**job))[1])
+    for _ in range(5):
+        v._render_in_background()
+    qtbot.waitUntil(lambda: not v.rendering, timeout=30000)
+    qtbot.wait(50)
+    assert len(made) == 2
+
+    # A frame showing many marks is drawn on the worker too: a new figure at the new dates.
+    monkeypatch.setattr(tv, "FRAME_MARKS", 0)
+    figure = v.figure
+    v.zoom_in()
+    qtbot.waitUntil(lambda: v.rendering, timeout=5000)
+    qtbot.waitUntil(lambda: not v.rendering, timeout=30000)
+    assert v.figure is not figure
+    assert made[-1]["date_range"] == v.shown_range()
