@@ -395,7 +395,8 @@ class _ChartSlot:
     renderer: QSvgRenderer | None = None
     image: QImage | None = None  # raster fallback (see MAX_PATTERN_FILLS)
 
-    def paint(self, painter: QPainter, rect: QRectF) -> None:
+    def load(self) -> None:
+        """Wait for the chart and parse it (done once; any thread)."""
         if self.renderer is None and self.image is None:
             kind, data = self.future.result()
             if kind == "svg":
@@ -403,6 +404,9 @@ class _ChartSlot:
             else:
                 self.image = QImage()
                 self.image.loadFromData(data, "PNG")
+
+    def paint(self, painter: QPainter, rect: QRectF) -> None:
+        self.load()
         if self.renderer is not None:
             self.renderer.render(painter, rect)
         elif self.image is not None:
@@ -845,34 +849,102 @@ def paint_document(doc: Document, device: QPagedPaintDevice, built: Built | None
     qdoc = built.qdoc
     paged = layout_pages(qdoc, device, body)
     pages = len(paged.pages)
-    res = device.resolution()
     chart_rects = [(_chart_rect(qdoc, s, device), s) for s in built.charts]
-    lay = qdoc.documentLayout()
     painter = QPainter()
     if not painter.begin(device):
         raise OSError("could not start drawing on the output (printer or PDF file)")
     try:
-        small = _font(BASE_PT - 1.5)
-        mm = res / 25.4
-        for i, page in enumerate(paged.pages):
+        for i in range(pages):
             if i:
                 device.newPage()
-            y = body.top()
-            if page.header is not None:
-                _draw_slice(painter, lay, body, y, *page.header)
-                y += page.header[1] - page.header[0]
-            clip = _draw_slice(painter, lay, body, y, page.top, page.bottom)
-            for rect, slot in chart_rects:
-                if rect.intersects(clip):
-                    painter.save()
-                    painter.translate(body.left(), y - page.top)
-                    painter.setClipRect(clip)
-                    slot.paint(painter, rect)
-                    painter.restore()
-            _furniture(painter, doc, i + 1, pages, body, small, mm)
+            _paint_page(painter, doc, qdoc, paged, i, body, chart_rects, device.resolution())
     finally:
         painter.end()
     return pages
+
+
+def _paint_page(painter, doc, qdoc, paged, i, body, chart_rects, res) -> None:
+    page = paged.pages[i]
+    lay = qdoc.documentLayout()
+    y = body.top()
+    if page.header is not None:
+        _draw_slice(painter, lay, body, y, *page.header)
+        y += page.header[1] - page.header[0]
+    clip = _draw_slice(painter, lay, body, y, page.top, page.bottom)
+    for rect, slot in chart_rects:
+        if rect.intersects(clip):
+            painter.save()
+            painter.translate(body.left(), y - page.top)
+            painter.setClipRect(clip)
+            slot.paint(painter, rect)
+            painter.restore()
+    # Sized for the page's resolution whatever the painter's device (the preview paints
+    # on the screen, scaled): the same size in the PDF and in the preview.
+    small = _font(BASE_PT - 1.5)
+    dpi = painter.device().logicalDpiY() if painter.device() is not None else res
+    if dpi and dpi != res:
+        small.setPointSizeF(small.pointSizeF() * res / dpi)
+    _furniture(painter, doc, i + 1, len(paged.pages), body, small, res / 25.4)
+
+
+@dataclass
+class LaidOut:
+    """A document laid out in pages, to be painted one page at a time (the preview).
+
+    Made on any thread by :func:`lay_out`: Qt lays the text out (the long part of a long
+    history's report) with a PDF writer at the PDF's resolution, so the pages break
+    exactly as in the saved PDF; only painting a page is left for the UI thread.
+    """
+
+    doc: Document
+    built: Built
+    paged: Pagination
+    full: QRectF  # the page, in layout pixels (LAYOUT_DPI)
+    body: QRectF
+    chart_rects: list[tuple[QRectF, _ChartSlot]]
+    device: QPdfWriter  # the layout measured with it; Qt keeps a raw pointer to it
+    buffer: QBuffer
+
+    @property
+    def page_count(self) -> int:
+        return len(self.paged.pages)
+
+    def paint_page(self, painter: QPainter, i: int) -> None:
+        """Page ``i`` (from 0) in layout pixels from the page's corner."""
+        self.built.qdoc.documentLayout().setPaintDevice(self.device)
+        _paint_page(
+            painter,
+            self.doc,
+            self.built.qdoc,
+            self.paged,
+            i,
+            self.body,
+            self.chart_rects,
+            LAYOUT_DPI,
+        )
+
+
+def lay_out(doc: Document, page_size: str = "A4", *, to_thread=None) -> LaidOut:
+    """Lay ``doc`` out in pages (any thread; no widgets). The charts are drawn and parsed
+    here too, so painting a page later never waits. ``to_thread``: the Qt objects are
+    handed to that thread (the UI thread) when made elsewhere."""
+    data = QByteArray()
+    buf = QBuffer(data)
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buf)
+    writer.setResolution(LAYOUT_DPI)
+    writer.setPageLayout(page_layout(page_size))
+    built = build_qtextdocument(doc)
+    full, body = _prepare(writer)
+    paged = layout_pages(built.qdoc, writer, body)
+    chart_rects = [(_chart_rect(built.qdoc, s, writer), s) for s in built.charts]
+    for slot in built.charts:
+        slot.load()
+    if to_thread is not None:
+        for obj in (built.qdoc, writer, buf, *(s.renderer for s in built.charts)):
+            if obj is not None:
+                obj.moveToThread(to_thread)
+    return LaidOut(doc, built, paged, full, body, chart_rects, writer, buf)
 
 
 def _draw_slice(painter, lay, body, y, top, bottom) -> QRectF:

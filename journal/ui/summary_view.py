@@ -2,9 +2,10 @@
 
 Takes the UI's :class:`journal.ui.context.JournalContext`. The report itself is
 built by :func:`journal.reports.build_report` from the rules' results; this widget
-only gathers options and shows pages. The preview is the real page layout
-(``QPrintPreviewWidget`` painted by the same function that writes the PDF), so
-what is seen is what gets printed. Saving a PDF runs off the UI thread.
+only gathers options and shows pages. The preview is the real page layout (laid
+out on a worker as the PDF is, each page painted when seen by the function that
+paints the PDF's pages: ``journal.ui.page_preview``), so what is seen is what gets
+printed. Saving a PDF runs off the UI thread.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate, QStandardPaths, Qt, QTimer, Signal
-from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog, QPrintPreviewWidget
+from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -36,13 +37,9 @@ from journal.reports import REPORT_KINDS, build_report
 from journal.reports.common import suggested_filename
 from journal.reports.document import Document
 from journal.reports.inputs import ReportInputs, ReportOptions, load_report_inputs
-from journal.reports.qt_backend import (
-    build_qtextdocument,
-    count_pages,
-    paint_document,
-    write_pdf,
-)
+from journal.reports.qt_backend import count_pages, lay_out, paint_document, write_pdf
 from journal.reports.text_backend import render_text
+from journal.ui.page_preview import PagePreview
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +69,7 @@ class SummaryView(QWidget):
         self.ctx = ctx
         self.setAccessibleName("Summary")
         self._doc: Document | None = None
-        self._built = None
+        self._laid = None  # the pages shown (qt_backend.LaidOut)
         self._inputs: ReportInputs | None = None
         self.last_error: str | None = None
         self.last_saved: Path | None = None
@@ -134,11 +131,8 @@ class SummaryView(QWidget):
         self.default_period.setAccessibleName("Visit period since the last clinic visit")
         self._custom_period = False
 
-        # The preview keeps a raw pointer to its printer: we must keep the object alive.
-        self.printer = self._printer()
-        self.preview = QPrintPreviewWidget(self.printer)
+        self.preview = PagePreview()
         self.preview.setAccessibleName("Summary preview")
-        self.preview.paintRequested.connect(self._paint)
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.status.setAccessibleName("Summary status")
@@ -319,14 +313,16 @@ class SummaryView(QWidget):
     # -- building -------------------------------------------------------------------
     def _job(self):
         """What building the report needs, read on the UI thread; the returned function
-        builds it anywhere (no widgets): ``() -> (inputs, document, visit period)``."""
+        builds it anywhere (no widgets): ``(pages) -> (inputs, document, visit period,
+        the document laid out in pages or None)``."""
         opts = self.options()
         kind = self.kind.currentData()
         history = self.ctx.history()
         summary = self.ctx.summary() if opts.as_of is None else None
         store, custom = self.ctx.store, self._custom_period
+        ui_thread = self.thread()
 
-        def build():
+        def build(pages: bool = True):
             inputs = load_report_inputs(store, as_of=opts.as_of, summary=summary, history=history)
             # The screening core is fitted to two pages of the chosen paper.
             doc = build_report(
@@ -337,12 +333,15 @@ class SummaryView(QWidget):
                 from journal.reports.visit import visit_period
 
                 period = visit_period(inputs, opts)[:2]
-            return inputs, doc, period
+            # Laid out in pages here too: for a long history that is seconds of Qt work
+            # that would otherwise stop the window.
+            laid = lay_out(doc, opts.page_size, to_thread=ui_thread) if pages else None
+            return inputs, doc, period, laid
 
         return build
 
     def _take(self, built) -> Document:
-        self._inputs, self._doc, period = built
+        self._inputs, self._doc, period = built[:3]
         if period is not None:
             self._show_period(*period)
         return self._doc
@@ -350,7 +349,7 @@ class SummaryView(QWidget):
     def document(self) -> Document:
         """The report for the current options (built when options or data changed)."""
         if self._doc is None:
-            self._take(self._job()())
+            self._take(self._job()(pages=False))
         return self._doc
 
     def refresh(self) -> None:
@@ -360,7 +359,6 @@ class SummaryView(QWidget):
 
         self._timer.stop()  # a rebuild already scheduled would only repeat this one
         self._doc = None
-        self._built = None
         self.last_error = None
         self._generation += 1
         generation = self._generation
@@ -385,7 +383,7 @@ class SummaryView(QWidget):
                 return  # options or data changed meanwhile: a newer build is coming
             if self._doc is None:  # not already built for a copy or a save meanwhile
                 self._take(built)
-            self._show(generation)
+            self._show(generation, built[3])
 
         run_task(
             None,
@@ -409,41 +407,17 @@ class SummaryView(QWidget):
         self.status.setText(self.last_error)
         self.is_ready = True
 
-    def _show(self, generation: int) -> None:
+    def _show(self, generation: int, laid) -> None:
         doc = self._doc
         self.status.setText(
             f"{doc.title}. Blue values with a small c were computed by the app; "
             "values marked 'override' were corrected by you."
         )
-        # Charts are drawn on a worker thread (qt_backend); the pages are shown when they
-        # are ready, so the window keeps responding meanwhile.
-        self._built = build_qtextdocument(doc)
-        self._show_when_ready(generation)
-
-    def _show_when_ready(self, generation: int) -> None:
-        if generation != self._generation:  # a newer rebuild took over
-            return
-        if self._built is not None and not all(c.future.done() for c in self._built.charts):
-            QTimer.singleShot(30, self, lambda: self._show_when_ready(generation))
-            return
-        self.preview.updatePreview()
+        # Laid out (and its charts drawn) on the worker; a page is painted when seen.
+        self._laid = laid
+        self.preview.set_pages(laid)
         self.is_ready = True
         self.preview_ready.emit()
-
-    def _printer(self) -> QPrinter:
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)  # never a real device here
-        return printer
-
-    def _paint(self, printer: QPrinter) -> None:
-        from journal.reports.qt_backend import page_layout
-
-        if self._doc is None:
-            return
-        printer.setPageLayout(page_layout(self.page_size.currentText()))
-        if self._built is None:
-            self._built = build_qtextdocument(self._doc)
-        paint_document(self._doc, printer, self._built)
 
     def page_count(self) -> int:
         """Pages of the report shown (wait for ``is_ready`` / ``preview_ready`` first)."""
