@@ -181,3 +181,23 @@ def test_demo_preview_has_the_pdfs_pages(demo_store, settings, qtbot, tmp_path):
     out = tmp_path / "demo.pdf"
     v.save_pdf(out, background=False)
     assert v.page_count() == len(PdfReader(out).pages) >= 4
+
+
+def test_preview_paints_only_the_pages_in_view(demo_store, settings, qtbot):
+    from journal.ui.context import JournalContext
+    from journal.ui.summary_view import SummaryView
+
+    v = SummaryView(JournalContext(demo_store, settings))
+    qtbot.addWidget(v)
+    v.resize(900, 700)
+    v.show()
+    qtbot.waitUntil(lambda: v.is_ready, timeout=10000)
+    qtbot.waitUntil(lambda: 0 in v.preview.painted, timeout=5000)
+    count = v.page_count()
+    assert count >= 4
+    # A long report is not painted all at once: the pages out of view wait until seen.
+    assert count - 1 not in v.preview.painted
+    bar = v.preview.verticalScrollBar()
+    bar.setValue(bar.maximum())
+    qtbot.waitUntil(lambda: count - 1 in v.preview.painted, timeout=5000)
+    assert len(v.preview.painted) < count
