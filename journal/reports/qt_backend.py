@@ -804,10 +804,25 @@ def paginate(qdoc: QTextDocument, page_h: float, gap: float) -> Pagination:
     return Pagination(pieces, pages, page_h)
 
 
-def layout_pages(qdoc: QTextDocument, device, body: QRectF) -> Pagination:
-    """Lay ``qdoc`` out for ``device`` at the body's width and cut it into pages."""
-    qdoc.documentLayout().setPaintDevice(device)
+def layout_pages(
+    qdoc: QTextDocument, device, body: QRectF, *, in_steps: bool = False
+) -> Pagination:
+    """Lay ``qdoc`` out for ``device`` at the body's width and cut it into pages.
+
+    ``in_steps``: laid out a few blocks per call into Qt (on a worker): PySide holds
+    Python's lock for the whole of a call, so one call laying out a long report stops
+    the UI thread that long (a fifth of a second for the 25-year journal); in steps it
+    waits at most for one table. Costs the worker more in all, so not for the PDF."""
+    lay = qdoc.documentLayout()
+    lay.setPaintDevice(device)
     qdoc.setPageSize(QSizeF(body.width(), -1))  # one long page: Qt does not paginate
+    if in_steps:
+        block, n = qdoc.begin(), 0
+        while block.isValid():
+            n += 1
+            if n % 10 == 0:
+                lay.blockBoundingRect(block)  # lays the document out up to this block
+            block = block.next()
     mm = device.resolution() / 25.4
     return paginate(qdoc, body.height(), _GAP_MM * mm)
 
@@ -936,7 +951,7 @@ def lay_out(doc: Document, page_size: str = "A4", *, to_thread=None) -> LaidOut:
     writer.setPageLayout(page_layout(page_size))
     built = build_qtextdocument(doc)
     full, body = _prepare(writer)
-    paged = layout_pages(built.qdoc, writer, body)
+    paged = layout_pages(built.qdoc, writer, body, in_steps=True)
     chart_rects = [(_chart_rect(built.qdoc, s, writer), s) for s in built.charts]
     for slot in built.charts:
         slot.load()
