@@ -468,9 +468,12 @@ def _marks() -> dict[str, QImage]:
     return _MARKS
 
 
-def build_qtextdocument(doc: Document, *, legend: bool = True, charts_by: str = "thread") -> Built:
+def build_qtextdocument(
+    doc: Document, *, legend: bool = True, charts_by: str = "thread", split: bool = False
+) -> Built:
     """The Qt text document of ``doc``. Charts are drawn meanwhile on the chart thread, or
-    with ``charts_by="process"`` in a forked child (see _chart_in_child)."""
+    with ``charts_by="process"`` in a forked child (see _chart_in_child). ``split``: the
+    HTML goes in by several shorter calls (see layout_pages' ``in_steps``)."""
     qdoc = QTextDocument()
     qdoc.setDefaultFont(_font(BASE_PT))
     qdoc.setDefaultStyleSheet(_CSS)
@@ -515,7 +518,16 @@ def build_qtextdocument(doc: Document, *, legend: bool = True, charts_by: str = 
                 # place, so what follows keeps its own blocks and formats.
                 chunk.insert(0, "<span style='font-size:1pt'>&nbsp;</span>")
                 after_chart[0] = False
-            cursor.insertHtml("".join(chunk))
+            if not split:
+                cursor.insertHtml("".join(chunk))
+            else:
+                # Before each table: a table after a block starts a frame of its own,
+                # so the document comes out as from one call (the lay_out test
+                # compares them); one call per part keeps each call short.
+                starts = [i for i, h in enumerate(chunk) if i and h.startswith("<table")]
+                for lo, hi in zip([0, *starts], [*starts, len(chunk)], strict=True):
+                    cursor.movePosition(QTextCursor.MoveOperation.End)
+                    cursor.insertHtml("".join(chunk[lo:hi]))
             chunk.clear()
 
     for b in doc.blocks:
@@ -949,7 +961,7 @@ def lay_out(doc: Document, page_size: str = "A4", *, to_thread=None) -> LaidOut:
     writer = QPdfWriter(buf)
     writer.setResolution(LAYOUT_DPI)
     writer.setPageLayout(page_layout(page_size))
-    built = build_qtextdocument(doc)
+    built = build_qtextdocument(doc, split=True)
     full, body = _prepare(writer)
     paged = layout_pages(built.qdoc, writer, body, in_steps=True)
     chart_rects = [(_chart_rect(built.qdoc, s, writer), s) for s in built.charts]

@@ -165,3 +165,35 @@ def test_chart_drawn_by_a_child_process_is_the_same_and_survives_a_failing_child
 
     kind, svg = _chart_future(Chart(only_here), "process").result(timeout=60)
     assert b"Hatched chartlabel" in svg
+
+
+def test_preview_layout_has_the_pdfs_document_and_pages(qapp, long_doc):
+    # The preview's document goes in by shorter Qt calls and is laid out in steps
+    # (lay_out); it must be the very document and pages the PDF gets.
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+    from PySide6.QtGui import QPdfWriter
+
+    from journal.reports.qt_backend import (
+        _prepare,
+        lay_out,
+        layout_pages,
+        page_layout,
+    )
+
+    long_doc.paragraph("After the chart: a paragraph, then another table.")
+    long_doc.table([["A", "B"]], [[str(i), "x" * (i % 7)] for i in range(40)])
+    whole = build_qtextdocument(long_doc, charts_by="none")
+    laid = lay_out(long_doc)
+    assert laid.built.qdoc.toHtml() == whole.qdoc.toHtml()
+    data = QByteArray()
+    buf = QBuffer(data)
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buf)
+    writer.setResolution(300)
+    writer.setPageLayout(page_layout("A4"))
+    _full, body = _prepare(writer)
+    pages = layout_pages(whole.qdoc, writer, body).pages
+    assert [(p.top, p.bottom, p.header) for p in laid.paged.pages] == [
+        (p.top, p.bottom, p.header) for p in pages
+    ]
+    assert laid.page_count >= 4
