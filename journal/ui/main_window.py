@@ -6,8 +6,10 @@ queries what the Overview needs.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -523,6 +525,9 @@ class MainWindow(QMainWindow):
         if self.ctx is None:
             return
         n = next(i for i, p in enumerate(PAGES) if p[1] == "summary")
+        # The dialog now: the view is built at once, not after a background load.
+        with contextlib.suppress(ImportError):
+            importlib.import_module("journal.ui.summary_view")
         self.go_to(n)
         view = self.page(n)
         if hasattr(view, "print_dialog"):  # a placeholder when the view could not be built
@@ -648,6 +653,34 @@ class MainWindow(QMainWindow):
         self.page(n)
         self.stack.setCurrentIndex(n)
 
+    def _load_then_build(self, key: str, mod: str, what: str) -> QWidget:
+        """A page saying what will be there, while the view's modules load on a worker
+        (the Summary's report modules: an eighth of a second and more that the window
+        would stop for); then the view itself in its place."""
+        from journal.ui.tasks import run_task
+
+        holder = placeholder(what)
+        n = next(i for i, p in enumerate(PAGES) if p[1] == key)
+
+        def loaded(_module) -> None:
+            if self._pages.get(n) is not holder:  # another journal opened meanwhile
+                return
+            w = self._build_page(key)
+            self._pages[n] = w
+            self.stack.widget(n).set_page(w)
+            if self.stack.currentIndex() == n:
+                w.setFocus()
+
+        run_task(
+            None,
+            "Loading the summary",
+            lambda _control: importlib.import_module(mod),
+            on_done=loaded,
+            on_error=lambda _exc: None,  # it stays the placeholder, as without the module
+            progress=False,
+        )
+        return holder
+
     def _build_page(self, key: str) -> QWidget:
         ctx = self.ctx
         if key == "overview":
@@ -673,6 +706,8 @@ class MainWindow(QMainWindow):
                     "The printable summary for a trial team or a visit will be here.",
                 ),
             }[key]
+            if key == "summary" and mod not in sys.modules:
+                return self._load_then_build(key, mod, what)
             try:
                 module = importlib.import_module(mod)
             except ImportError:

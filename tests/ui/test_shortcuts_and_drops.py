@@ -140,3 +140,21 @@ def test_no_two_menu_items_share_a_key(window, tmp_path):
     rows = dict(w.shortcut_rows())
     assert rows["Ctrl+L"].startswith("Lock now")
     assert rows["Ctrl+T"].startswith("Add a line of therapy")
+
+
+def test_summary_page_loads_its_modules_in_the_background_then_shows(
+    window, qtbot, tmp_path, monkeypatch
+):
+    w, controller = window
+    controller.create_path(tmp_path / "j.sqlite", None)
+    # As in a fresh app: the Summary's modules not loaded yet.
+    monkeypatch.delitem(sys.modules, "journal.ui.summary_view", raising=False)
+    n = w.nav.row(w.nav.findItems("Summary", Qt.MatchFlag.MatchExactly)[0])
+    w.go_to(n)
+    first = w.page(n)
+    assert not hasattr(first, "is_ready")  # says what will be there meanwhile
+    qtbot.waitUntil(lambda: hasattr(w.page(n), "is_ready"), timeout=20000)
+    view = w.page(n)
+    assert w.stack.widget(n).page() is view
+    qtbot.waitUntil(lambda: view.is_ready, timeout=20000)
+    assert view.last_error is None
