@@ -12,8 +12,9 @@ BMPC only when nothing else is.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from journal.domain.dates import PartialDate
@@ -272,7 +273,19 @@ def marker_series(history: History) -> MarkerSeries:
 def latest_before(
     readings: Iterable[Reading], when: dt.date, lookback_days: int | None = LOOKBACK_DAYS
 ) -> Reading | None:
-    """The last reading on or before ``when`` (and not older than the look-back window)."""
+    """The last reading on or before ``when`` (and not older than the look-back window).
+
+    Readings are in date order. A sequence is binary-searched: this is asked for every
+    line start and every rule variant, and a scan made long histories quadratic."""
+    if isinstance(readings, Sequence):
+        i = bisect.bisect_right(readings, when, key=_reading_date)
+        if not i:
+            return None
+        r = readings[i - 1]
+        # Older readings are older still, so only the last one can fall in the window.
+        if lookback_days is None or (when - r.date).days <= lookback_days:
+            return r
+        return None
     found = None
     for r in readings:
         if r.date > when:
@@ -280,6 +293,10 @@ def latest_before(
         if lookback_days is None or (when - r.date).days <= lookback_days:
             found = r
     return found
+
+
+def _reading_date(r: Reading) -> dt.date:
+    return r.date
 
 
 def ratio_abnormal(ratio: float | None) -> bool | None:

@@ -392,14 +392,22 @@ def _reading_date(r: Reading) -> dt.date:
     return r.date
 
 
+def _row_date(row: tuple[dt.date, str, str]) -> dt.date:
+    return row[0]
+
+
 def _latest_q(rows, lo: dt.date, hi: dt.date):
-    found = None
-    for d, text, ref in rows:
-        if d > hi:
-            break
-        if d >= lo:
-            found = (d, text, ref)
-    return found
+    """The last (day, text, ref) row dated lo..hi; rows are in date order (binary search)."""
+    i = bisect.bisect_right(rows, hi, key=_row_date)
+    if i and rows[i - 1][0] >= lo:
+        return tuple(rows[i - 1])
+    return None
+
+
+def _between(rows: Sequence, lo: dt.date, hi: dt.date, key=_reading_date) -> Sequence:
+    """The rows dated lo..hi (rows in date order): a slice found by binary search, so a
+    line or an assessment day reads only its own stretch of a long history."""
+    return rows[bisect.bisect_left(rows, lo, key=key) : bisect.bisect_right(rows, hi, key=key)]
 
 
 def _fall(baseline: float, value: float) -> float:
@@ -589,11 +597,14 @@ def _assess_line(
 
     days = set()
     for p in followed:
-        days |= {r.date for r in series.of(p) if lo <= r.date <= until}
+        days |= {r.date for r in _between(series.of(p), lo, until)}
     if any(p in ("serum", "urine") for p in followed):
-        days |= {d for d, _, _ in series.serum_ife + series.urine_ife if lo <= d <= until}
+        for rows in (series.serum_ife, series.urine_ife):
+            days |= {d for d, _, _ in _between(rows, lo, until, _row_date)}
+    # The line's readings of each PD parameter by day (the later row of a day wins).
+    on_day = {p: {r.date: r for r in _between(series.of(p), lo, until)} for p in pd_params}
     for p in pd_params:
-        days |= {r.date for r in series.of(p) if lo <= r.date <= until}
+        days |= on_day[p].keys()
     assessment_days = sorted(days)
 
     nadir: dict[str, float] = {}
@@ -624,8 +635,8 @@ def _assess_line(
             (day(r.date), ("serum", "urine"), f"{r.category} recorded on {r.date.display()}", True)
         )
     for rows, fluid in ((series.serum_ife, "serum"), (series.urine_ife, "urine")):
-        for dd, text, _ in rows:
-            if text == "negative" and lo <= dd <= until:
+        for dd, text, _ in _between(rows, lo, until, _row_date):
+            if text == "negative":
                 zero.append((dd, (fluid,), f"negative {fluid} immunofixation on {_d(dd)}", False))
     zero.sort(key=lambda z: z[0])
     zero_done: set[int] = set()
@@ -650,7 +661,7 @@ def _assess_line(
 
     for d in assessment_days:
         apply_zero(d, strict=True)
-        today = {p: r for p in pd_params for r in series.of(p) if r.date == d}
+        today = {p: on_day[p][d] for p in pd_params if d in on_day[p]}
         # Progression first: it overrides any response level.
         confirmed_now: Progression | None = None
         for p in pd_params:
@@ -815,17 +826,17 @@ def _open_plasmacytoma(history: History, d: dt.date) -> str | None:
 
 def _cr_relapse_finding(series: MarkerSeries, d: dt.date) -> str | None:
     for rows, label in ((series.serum_ife, "serum"), (series.urine_ife, "urine")):
-        for dd, text, _ in rows:
-            if dd == d and text == "positive":
+        for _day, text, _ in _between(rows, d, d, _row_date):
+            if text == "positive":
                 return f"{label} immunofixation positive again"
-    for r in series.serum:
-        if r.date == d and r.value > 0:
+    for r in _between(series.serum, d, d):
+        if r.value > 0:
             return f"serum M-protein {fmt(r.value, 'g/dL')} seen again"
-    for r in series.urine:
-        if r.date == d and r.value > 0:
+    for r in _between(series.urine, d, d):
+        if r.value > 0:
             return f"urine M-protein {fmt(r.value, 'mg/24h')} seen again"
-    for r in series.bmpc:
-        if r.date == d and ge(r.value, 5.0):
+    for r in _between(series.bmpc, d, d):
+        if ge(r.value, 5.0):
             return f"bone-marrow plasma cells {fmt(r.value, '%')} (5% or more)"
     return None
 
