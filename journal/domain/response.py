@@ -1005,15 +1005,27 @@ def compute_responses(
         (r for r in history.responses if day(r.date) <= when),
         key=lambda r: (r.date.sort_key(), r.id),
     )
+    # Each line picks its responses from these by regimen, or by date (binary search on
+    # the days, which follow the sort order): asking every response per line was quadratic.
+    entered_days = [day(r.date) for r in entered]
+    linked: dict[int, list[int]] = {}  # line number -> indexes into entered
+    unlinked: list[int] = []
+    for i, r in enumerate(entered):
+        if r.regimen_id in regimen_line:
+            n = split_line[r.id] if r.regimen_id in split else regimen_line[r.regimen_id]
+            linked.setdefault(n, []).append(i)
+        else:
+            unlinked.append(i)
+    unlinked_days = [entered_days[i] for i in unlinked]
     for ln, start, until in periods:
         if start > when:
             continue
         recorded_cr = [
             r
-            for r in entered
-            if r.assessor != "patient"
-            and r.category in (RC.CR.value, RC.SCR.value)
-            and start < day(r.date) <= until
+            for r in entered[
+                bisect.bisect_right(entered_days, start) : bisect.bisect_right(entered_days, until)
+            ]
+            if r.assessor != "patient" and r.category in (RC.CR.value, RC.SCR.value)
         ]
         lr = _assess_line(
             history,
@@ -1025,17 +1037,12 @@ def compute_responses(
             lookback_days,
             recorded_cr,
         )
-        mine = tuple(
-            r
-            for r in entered
-            if (r.regimen_id in split and split_line[r.id] == ln.number)
-            or (r.regimen_id not in split and regimen_line.get(r.regimen_id) == ln.number)
-            or (
-                r.regimen_id not in regimen_line
-                and start <= day(r.date)
-                and (day(r.date) < until or (until >= when and ln is periods[-1][0]))
-            )
-        )
+        # Unlinked responses dated start..until (the last line, still going on, keeps
+        # every later one too).
+        open_ended = until >= when and ln is periods[-1][0]
+        lo_i = bisect.bisect_left(unlinked_days, start)
+        hi_i = len(unlinked) if open_ended else bisect.bisect_left(unlinked_days, until)
+        mine = tuple(entered[i] for i in sorted(linked.get(ln.number, []) + unlinked[lo_i:hi_i]))
         results.append(
             LineResponse(
                 lr.line,
