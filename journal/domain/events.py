@@ -118,17 +118,22 @@ class _SameEventIndex:
         for i, o in enumerate(events):
             if o.regimen_id is not None:
                 self.by_regimen.setdefault(o.regimen_id, []).append(i)
-        self.by_mid = sorted((o.date.midpoint(), i) for i, o in enumerate(events))
-        self.mids = [m for m, _ in self.by_mid]
+        # (midpoint, index, earliest, latest), by midpoint: _near without its date arithmetic
+        self.by_mid = sorted(
+            (o.date.midpoint(), i, o.date.earliest(), o.date.latest()) for i, o in enumerate(events)
+        )
+        self.mids = [m[0] for m in self.by_mid]
 
     def first(self, ev: ProgressionEvent) -> ProgressionEvent | None:
         found = self.by_regimen.get(ev.regimen_id, []) if ev.regimen_id is not None else []
         best = found[0] if found else None
-        mid = ev.date.midpoint()
+        mid, lo_day, hi_day = ev.date.midpoint(), ev.date.earliest(), ev.date.latest()
         lo = bisect.bisect_left(self.mids, mid - _NEAR_REACH)
         hi = bisect.bisect_right(self.mids, mid + _NEAR_REACH)
-        for _, i in self.by_mid[lo:hi]:
-            if (best is None or i < best) and _near(self.events[i].date, ev.date):
+        for o_mid, i, o_lo, o_hi in self.by_mid[lo:hi]:
+            if (best is None or i < best) and (
+                (o_lo <= hi_day and lo_day <= o_hi) or abs((o_mid - mid).days) <= SAME_EVENT_DAYS
+            ):
                 best = i
         return self.events[best] if best is not None else None
 
