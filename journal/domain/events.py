@@ -102,11 +102,6 @@ def _near(a: PartialDate, b: PartialDate) -> bool:
     return abs((a.midpoint() - b.midpoint()).days) <= SAME_EVENT_DAYS
 
 
-#: Two dates whose spans overlap have midpoints at most a year apart (a year-precision date
-#: is the widest span), and near dates are SAME_EVENT_DAYS apart: beyond this no pair is near.
-_NEAR_REACH = dt.timedelta(days=max(SAME_EVENT_DAYS, 366) + 1)
-
-
 class _SameEventIndex:
     """Entered and computed events (in their order), found by regimen or by nearby date
     with a binary search: each end reason asks, and asking every record each time made
@@ -123,13 +118,19 @@ class _SameEventIndex:
             (o.date.midpoint(), i, o.date.earliest(), o.date.latest()) for i, o in enumerate(events)
         )
         self.mids = [m[0] for m in self.by_mid]
+        # The longest span among them (0 when every date is a day): two dates whose spans
+        # overlap have midpoints at most half their spans' sum (+1 for rounding) apart.
+        self.widest = max(((hi - lo).days for _m, _i, lo, hi in self.by_mid), default=0)
 
     def first(self, ev: ProgressionEvent) -> ProgressionEvent | None:
         found = self.by_regimen.get(ev.regimen_id, []) if ev.regimen_id is not None else []
         best = found[0] if found else None
         mid, lo_day, hi_day = ev.date.midpoint(), ev.date.earliest(), ev.date.latest()
-        lo = bisect.bisect_left(self.mids, mid - _NEAR_REACH)
-        hi = bisect.bisect_right(self.mids, mid + _NEAR_REACH)
+        reach = dt.timedelta(
+            days=max(SAME_EVENT_DAYS, (self.widest + (hi_day - lo_day).days) // 2 + 1)
+        )
+        lo = bisect.bisect_left(self.mids, mid - reach)
+        hi = bisect.bisect_right(self.mids, mid + reach)
         for o_mid, i, o_lo, o_hi in self.by_mid[lo:hi]:
             if (best is None or i < best) and (
                 (o_lo <= hi_day and lo_day <= o_hi) or abs((o_mid - mid).days) <= SAME_EVENT_DAYS

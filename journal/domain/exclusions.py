@@ -29,7 +29,7 @@ from journal.domain.catalog import get_catalog
 from journal.domain.ctcae import get_terms
 from journal.domain.dates import PartialDate
 from journal.domain.labs import LAB_TESTS
-from journal.domain.records import History, LabRec, SideEffectRec
+from journal.domain.records import History, LabRec, SideEffectRec, labs_in_order
 from journal.domain.trace import APP_CONVENTION, Trace
 
 YES, NO, NOT_RECORDED = "yes", "no", "not_recorded"
@@ -435,7 +435,7 @@ def asked_labs(history: History, as_of: dt.date) -> tuple[AskedLab, ...]:
     """Every commonly asked lab with its latest value's age, or "not_recorded": a missing
     or old value is said, not left out."""
     latest = {}
-    for lab in sorted(history.labs, key=lambda x: (x.date.sort_key(), x.id)):
+    for lab in labs_in_order(history.labs):
         if lab.date.earliest() <= as_of and (lab.value is not None or lab.text_value):
             latest[lab.test] = lab
     out = []

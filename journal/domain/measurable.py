@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from journal.domain.dates import PartialDate
-from journal.domain.records import History, LabRec
+from journal.domain.records import History, LabRec, labs_in_order
 from journal.domain.trace import APP_CONVENTION, IMWG_RESPONSE_2016, Source, Trace
 
 # Normal serum kappa/lambda ratio (rules doc 3.1; DREAMM-8, isatuximab SC trial).
@@ -178,10 +178,6 @@ class MarkerSeries:
         return sorted(days)
 
 
-def _lab_key(lab: LabRec) -> tuple:
-    return (lab.date.sort_key(), lab.test, lab.id)
-
-
 def _light_chain_at(history: History, when: dt.date | None) -> str:
     chain = "unknown"
     if history.diagnosis is not None:
@@ -208,7 +204,8 @@ def marker_series(history: History) -> MarkerSeries:
     light chain of the isotype when known, otherwise the one the ratio points to.
     """
     by_test: dict[str, dict[dt.date, LabRec]] = {}
-    for lab in sorted(history.labs, key=_lab_key):
+    # By (date, id), not by test: only each test's own order matters here.
+    for lab in labs_in_order(history.labs):
         if lab.value is None and lab.text_value is None:
             continue
         by_test.setdefault(lab.test, {})[day(lab.date)] = lab

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from journal.domain.catalog import Drug, get_catalog
 from journal.domain.dates import PartialDate
 from journal.domain.event_dates import procedure_date_as_of
-from journal.domain.records import History
+from journal.domain.records import History, labs_in_order
 from journal.domain.trace import APP_CONVENTION, Source, Trace
 from journal.domain.vocab import LabContext, ProcedureKind
 
@@ -383,7 +383,7 @@ def supported_labs(
     plt = [p for p in history.procedures if p.kind == ProcedureKind.TRANSFUSION_PLATELETS]
     gcsf = _gcsf_periods(history)
     out = []
-    for lab in sorted(history.labs, key=lambda x: (x.date.sort_key(), x.id)):
+    for lab in labs_in_order(history.labs):
         d = lab.date.as_date()
         if when is not None and d > when:
             continue
