@@ -118,6 +118,8 @@ def cmd_summary(args) -> int:
         summary = load_summary(args)
     except SystemExit as e:
         return int(e.code or 1)
-    json.dump(summary_to_json(summary), sys.stdout, indent=args.indent, ensure_ascii=False)
-    sys.stdout.write("\n")
+    # One write of the whole text: json.dump writes it in thousands of small pieces.
+    sys.stdout.write(
+        json.dumps(summary_to_json(summary), indent=args.indent, ensure_ascii=False) + "\n"
+    )
     return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -129,6 +130,12 @@ class PartialDate:
     @classmethod
     def from_iso(cls, text: str) -> PartialDate:
         """Parse the canonical stored form: ``[~<>]YYYY[-MM[-DD]|-SP|-SU|-AU|-WI]``."""
+        if cls is PartialDate:
+            return _from_iso(text)
+        return cls._parse_iso(text)
+
+    @classmethod
+    def _parse_iso(cls, text: str) -> PartialDate:
         m = re.fullmatch(r"([~<>]?)(\d{4})(?:-(\d{2}|SP|SU|AU|WI)(?:-(\d{2}))?)?", text or "")
         if not m:
             raise DateError(
@@ -323,6 +330,13 @@ _PATTERNS = [
         lambda m, q: PartialDate(int(m[3]), _month(m[1]), int(m[2]), qualifier=q),
     ),
 ]
+
+
+@functools.lru_cache(maxsize=16384)
+def _from_iso(text: str) -> PartialDate:
+    # A journal stores the same few thousand dates many times over (a panel of labs shares
+    # its day): parsed once, and the one immutable value shared, its derived days with it.
+    return PartialDate._parse_iso(text)
 
 
 def parse_optional(text: str | None) -> PartialDate | None:
