@@ -196,6 +196,22 @@ def heavy_chain_at(history: History, when: dt.date | None) -> str:
     return heavy
 
 
+#: The tests marker_series reads (blood counts and chemistry are most of a history's labs).
+_MARKER_TESTS = frozenset(
+    {
+        "m_protein",
+        "urine_m_protein",
+        "flc_kappa",
+        "flc_lambda",
+        "flc_ratio",
+        "bmpc",
+        "serum_ife",
+        "urine_ife",
+        "bm_clonality",
+    }
+)
+
+
 def marker_series(history: History) -> MarkerSeries:
     """Collect the disease markers from the entered labs, one reading per parameter and day.
 
@@ -206,9 +222,9 @@ def marker_series(history: History) -> MarkerSeries:
     by_test: dict[str, dict[dt.date, LabRec]] = {}
     # By (date, id), not by test: only each test's own order matters here.
     for lab in labs_in_order(history.labs):
-        if lab.value is None and lab.text_value is None:
+        if lab.test not in _MARKER_TESTS or (lab.value is None and lab.text_value is None):
             continue
-        by_test.setdefault(lab.test, {})[day(lab.date)] = lab
+        by_test.setdefault(lab.test, {})[lab.date.as_date()] = lab
 
     def simple(test: str, param: str) -> tuple[Reading, ...]:
         rows = by_test.get(test, {})
