@@ -242,6 +242,406 @@ def _prog_date(i: int) -> str:
     return lab_day(*PROGRESSION_MONTHS[i]).isoformat()
 
 
+def _demo_diagnosis(store) -> None:
+    """The person, the diagnosis and its first tests."""
+    actions.set_person(
+        store,
+        m.Person(
+            display_name=DEMO_NAME,
+            birth_date="1956-09",
+            sex="male",
+            height_cm=176,
+            weight_kg=81,
+        ),
+    )
+    actions.set_diagnosis(
+        store,
+        m.Diagnosis(
+            date="2017-02-14",
+            heavy_chain="IgG",
+            light_chain="kappa",
+            iss_stage="II",
+            riss_stage="II",
+            beta2m_mg_l=4.1,
+            albumin_g_dl=3.4,
+            ldh_high=False,
+            bmpc_percent=45,
+            creatinine_mg_dl=1.33,
+            ldh_u_l=185,
+            ldh_uln_u_l=250,
+            notes="Found after months of back pain and tiredness; anaemia and raised calcium at "
+            "diagnosis. No kidney damage.",
+        ),
+    )
+    actions.save(
+        store, m.IsotypeObservation(date="2017-02-14", heavy_chain="IgG", light_chain="kappa")
+    )
+    for abn, present, pct, copies in [
+        ("1q gain/amp", True, 38.0, 3),
+        ("del(17p)", False, None, None),
+        ("t(4;14)", False, None, None),
+        ("t(14;16)", False, None, None),
+        ("t(11;14)", False, None, None),
+    ]:
+        actions.save(
+            store,
+            m.CytogeneticResult(
+                date="2017-02-20",
+                abnormality=abn,
+                present=present,
+                percent=pct,
+                copy_number=copies,
+                sample="CD138-sorted bone marrow",
+            ),
+        )
+    actions.save(
+        store,
+        m.CytogeneticResult(
+            date="2023-08-21",
+            abnormality="1q gain/amp",
+            percent=62.0,
+            copy_number=4,
+            at_relapse=True,
+            sample="CD138-sorted bone marrow",
+            notes="Amplification (4 copies) at third relapse.",
+        ),
+    )
+
+
+def _demo_line_1(store) -> None:
+    """Line 1: VRd -> high-dose melphalan + ASCT -> lenalidomide maintenance."""
+    vrd = _rx(
+        "VRd",
+        "2017-03-06",
+        "2017-06-25",
+        intent="induction",
+        start_reason="new diagnosis",
+        end_reason="plan completed",
+        cycles=5,
+        cycle_days=21,
+        plan="4-6 cycles of VRd, then stem-cell collection, high-dose melphalan with "
+        "autologous transplant, then lenalidomide maintenance until progression.",
+    )
+    bor = _drug(
+        "bortezomib", 1.3, "mg/m2", "SC", "days 1, 4, 8, 11 of 21", stop_reason="plan completed"
+    )
+    actions.add_regimen(
+        store,
+        vrd,
+        [
+            bor,
+            _drug("lenalidomide", 25, "mg", "oral", "days 1-14 of 21"),
+            _drug("dexamethasone", 20, "mg", "oral", "days 1, 2, 4, 5, 8, 9, 11, 12"),
+        ],
+    )
+    actions.add_dose_change(
+        store,
+        m.DoseChange(
+            regimen_drug_id=bor.id,
+            date="2017-05-08",
+            dose=1.0,
+            dose_unit="mg/m2",
+            schedule="weekly",
+            reason="tingling in the feet (neuropathy)",
+        ),
+    )
+    actions.add_procedure(
+        store,
+        m.Procedure(
+            kind="stem-cell collection",
+            date="2017-07-17",
+            end="2017-07-18",
+            regimen_id=vrd.id,
+            notes="G-CSF and plerixafor; enough cells for two transplants.",
+        ),
+    )
+    mel = _rx(
+        "High-dose melphalan (MEL200)",
+        "2017-08-14",
+        "2017-08-14",
+        intent="conditioning",
+        part_of_id=vrd.id,
+        start_reason="planned",
+        end_reason="plan completed",
+    )
+    actions.add_regimen(store, mel, [_drug("melphalan", 200, "mg/m2", "IV", "once, day -2")])
+    actions.add_procedure(
+        store,
+        m.Procedure(
+            kind="autologous stem-cell transplant",
+            date="2017-08-16",
+            end="2017-09-04",
+            regimen_id=mel.id,
+            planned=True,
+            conditioning="melphalan 200 mg/m2",
+        ),
+    )
+    actions.record_response(
+        store, m.Response(date="2017-06-26", category="VGPR", regimen_id=vrd.id)
+    )
+    maint = _rx(
+        "Lenalidomide maintenance",
+        "2017-11-06",
+        "2020-02-24",
+        intent="maintenance",
+        part_of_id=vrd.id,
+        start_reason="planned",
+        end_reason="progression",
+        cycle_days=28,
+        plan="Lenalidomide 10 mg daily until progression.",
+    )
+    actions.add_regimen(store, maint, [_drug("lenalidomide", 10, "mg", "oral", "daily")])
+    actions.record_response(
+        store,
+        m.Response(
+            date="2017-12-04",
+            category="VGPR",
+            regimen_id=maint.id,
+            notes="Best response after transplant.",
+        ),
+    )
+    actions.record_progression(
+        store,
+        m.Progression(
+            date=_prog_date(0),
+            kind="biochemical",
+            regimen_id=maint.id,
+            notes="M-protein rising on two tests in a row.",
+            confirmed_on=lab_day(2020, 2).isoformat(),
+        ),
+    )
+
+
+def _demo_line_2(store) -> None:
+    """Line 2: DKd."""
+    dkd = _rx(
+        "DKd",
+        "2020-03-02",
+        "2022-03-21",
+        intent="continuous (until progression)",
+        start_reason="progression",
+        end_reason="progression",
+        cycle_days=28,
+    )
+    carf = _drug("carfilzomib", 56, "mg/m2", "IV", "days 1, 2, 8, 9, 15, 16 of 28")
+    actions.add_regimen(
+        store,
+        dkd,
+        [
+            _drug("daratumumab", 16, "mg/kg", "IV", "weekly, then every 2 weeks, then monthly"),
+            carf,
+            _drug("dexamethasone", 40, "mg", "oral", "weekly"),
+        ],
+    )
+    actions.add_dose_change(
+        store,
+        m.DoseChange(
+            regimen_drug_id=carf.id,
+            date="2020-07-13",
+            dose=45,
+            dose_unit="mg/m2",
+            reason="high blood pressure",
+        ),
+    )
+    actions.record_response(
+        store, m.Response(date="2020-08-04", category="VGPR", regimen_id=dkd.id)
+    )
+    actions.record_progression(
+        store, m.Progression(date=_prog_date(1), kind="biochemical", regimen_id=dkd.id)
+    )
+
+
+def _demo_line_3(store) -> None:
+    """Line 3: IsaPd."""
+    isapd = _rx(
+        "IsaPd",
+        "2022-04-04",
+        "2023-08-28",
+        intent="continuous (until progression)",
+        start_reason="progression",
+        end_reason="progression",
+        cycle_days=28,
+    )
+    actions.add_regimen(
+        store,
+        isapd,
+        [
+            _drug("isatuximab", 10, "mg/kg", "IV", "weekly for 4 weeks, then every 2 weeks"),
+            _drug("pomalidomide", 4, "mg", "oral", "days 1-21 of 28"),
+            _drug("dexamethasone", 40, "mg", "oral", "weekly"),
+        ],
+    )
+    actions.record_response(
+        store, m.Response(date="2022-08-02", category="PR", regimen_id=isapd.id)
+    )
+    actions.record_progression(
+        store, m.Progression(date=_prog_date(2), kind="biochemical", regimen_id=isapd.id)
+    )
+
+
+def _demo_line_4(store) -> int:
+    """Line 4: cilta-cel with bridging and lymphodepletion. Returns the cilta-cel regimen
+    id (the screening answers refer to it)."""
+    actions.add_procedure(
+        store,
+        m.Procedure(
+            kind="leukapheresis (T-cell collection)",
+            date="2023-09-11",
+            notes="T cells collected for cilta-cel.",
+        ),
+    )
+    bridge = _rx(
+        "Cyclophosphamide + dexamethasone (bridging)",
+        "2023-09-18",
+        "2023-12-18",
+        intent="bridging",
+        start_reason="progression",
+        end_reason="plan completed",
+        plan="Bridging while the CAR-T cells are made, then fludarabine and "
+        "cyclophosphamide, then cilta-cel.",
+    )
+    actions.add_regimen(
+        store,
+        bridge,
+        [
+            _drug("cyclophosphamide", 300, "mg/m2", "oral", "weekly"),
+            _drug("dexamethasone", 40, "mg", "oral", "weekly"),
+        ],
+    )
+    ld = _rx(
+        "Fludarabine + cyclophosphamide (lymphodepletion)",
+        "2024-01-08",
+        "2024-01-10",
+        intent="lymphodepletion",
+        part_of_id=bridge.id,
+        start_reason="planned",
+        end_reason="plan completed",
+    )
+    actions.add_regimen(
+        store,
+        ld,
+        [
+            _drug("fludarabine", 30, "mg/m2", "IV", "days -5 to -3", role="lymphodepletion"),
+            _drug("cyclophosphamide", 300, "mg/m2", "IV", "days -5 to -3", role="lymphodepletion"),
+        ],
+    )
+    cilta = _rx(
+        "Cilta-cel (CAR-T)",
+        "2024-01-15",
+        "2024-01-15",
+        intent="fixed duration",
+        part_of_id=bridge.id,
+        start_reason="planned",
+        end_reason="plan completed",
+    )
+    actions.add_regimen(
+        store,
+        cilta,
+        [_drug("ciltacabtagene-autoleucel", route="IV", schedule="single infusion")],
+    )
+    actions.add_procedure(
+        store,
+        m.Procedure(
+            kind="CAR-T infusion",
+            date="2024-01-15",
+            end="2024-01-29",
+            regimen_id=cilta.id,
+            product="ciltacabtagene-autoleucel",
+            notes="Two weeks in hospital after the infusion.",
+        ),
+    )
+    actions.add_procedure(
+        store, m.Procedure(kind="red-cell transfusion", date="2024-02-09", units=2)
+    )
+    actions.record_response(
+        store, m.Response(date="2024-04-16", category="CR", regimen_id=cilta.id)
+    )
+    actions.record_response(
+        store,
+        m.Response(
+            date="2024-07-16",
+            category="sCR",
+            regimen_id=cilta.id,
+            mrd_result="negative",
+            mrd_method="next-generation sequencing",
+            mrd_sensitivity="10^-5",
+        ),
+    )
+    actions.record_progression(
+        store, m.Progression(date=_prog_date(3), kind="relapse from CR", regimen_id=cilta.id)
+    )
+    return cilta.id
+
+
+def _demo_line_5(store) -> None:
+    """Line 5: talquetamab, ongoing."""
+    talq = _rx(
+        "Talquetamab",
+        "2025-06-02",
+        None,
+        intent="continuous (until progression)",
+        start_reason="relapse",
+        plan="Step-up doses in hospital (days 1, 4, 7), then 0.4 mg/kg weekly; "
+        "every 2 weeks once the response is good.",
+    )
+    tal = _drug("talquetamab", 0.4, "mg/kg", "SC", "weekly after step-up doses")
+    actions.add_regimen(
+        store,
+        talq,
+        [
+            tal,
+            _drug(
+                "dexamethasone",
+                16,
+                "mg",
+                "IV",
+                "before each step-up dose",
+                role="premedication",
+                last_dose="2025-06-08",
+            ),
+            _drug(
+                "paracetamol",
+                1000,
+                "mg",
+                "oral",
+                "before each step-up dose",
+                role="premedication",
+                last_dose="2025-06-08",
+            ),
+            _drug(
+                "diphenhydramine",
+                50,
+                "mg",
+                "oral",
+                "before each step-up dose",
+                role="premedication",
+                last_dose="2025-06-08",
+            ),
+        ],
+    )
+    for date, dose, reason in [
+        ("2025-06-02", 0.01, "step-up dose 1"),
+        ("2025-06-05", 0.06, "step-up dose 2"),
+        ("2025-06-08", 0.4, "first full dose"),
+        ("2025-10-06", 0.8, "planned change to every 2 weeks"),
+    ]:
+        actions.add_dose_change(
+            store,
+            m.DoseChange(
+                regimen_drug_id=tal.id,
+                date=date,
+                dose=dose,
+                dose_unit="mg/kg",
+                reason=reason,
+                schedule="every 2 weeks" if dose == 0.8 else None,
+            ),
+        )
+    actions.record_response(store, m.Response(date="2025-08-05", category="PR", regimen_id=talq.id))
+    actions.record_response(
+        store, m.Response(date="2025-11-04", category="VGPR", regimen_id=talq.id)
+    )
+
+
 def build_demo(store) -> dict[str, int]:
     """Fill an EMPTY journal with the fictional demo history; returns rows per table."""
     if not queries.is_empty(store):
@@ -251,387 +651,18 @@ def build_demo(store) -> dict[str, int]:
         )
     with actions.batch(store):  # one transaction: one fsync, all or nothing
         rng = random.Random(SEED)
-        A = actions  # noqa: N806 - short alias keeps the story readable
 
-        A.set_person(
-            store,
-            m.Person(
-                display_name=DEMO_NAME,
-                birth_date="1956-09",
-                sex="male",
-                height_cm=176,
-                weight_kg=81,
-            ),
-        )
-        A.set_diagnosis(
-            store,
-            m.Diagnosis(
-                date="2017-02-14",
-                heavy_chain="IgG",
-                light_chain="kappa",
-                iss_stage="II",
-                riss_stage="II",
-                beta2m_mg_l=4.1,
-                albumin_g_dl=3.4,
-                ldh_high=False,
-                bmpc_percent=45,
-                creatinine_mg_dl=1.33,
-                ldh_u_l=185,
-                ldh_uln_u_l=250,
-                notes="Found after months of back pain and tiredness; anaemia and raised calcium at "
-                "diagnosis. No kidney damage.",
-            ),
-        )
-        A.save(
-            store, m.IsotypeObservation(date="2017-02-14", heavy_chain="IgG", light_chain="kappa")
-        )
-        for abn, present, pct, copies in [
-            ("1q gain/amp", True, 38.0, 3),
-            ("del(17p)", False, None, None),
-            ("t(4;14)", False, None, None),
-            ("t(14;16)", False, None, None),
-            ("t(11;14)", False, None, None),
-        ]:
-            A.save(
-                store,
-                m.CytogeneticResult(
-                    date="2017-02-20",
-                    abnormality=abn,
-                    present=present,
-                    percent=pct,
-                    copy_number=copies,
-                    sample="CD138-sorted bone marrow",
-                ),
-            )
-        A.save(
-            store,
-            m.CytogeneticResult(
-                date="2023-08-21",
-                abnormality="1q gain/amp",
-                percent=62.0,
-                copy_number=4,
-                at_relapse=True,
-                sample="CD138-sorted bone marrow",
-                notes="Amplification (4 copies) at third relapse.",
-            ),
-        )
-
-        # -- line 1: VRd -> high-dose melphalan + ASCT -> lenalidomide maintenance ----------------
-        vrd = _rx(
-            "VRd",
-            "2017-03-06",
-            "2017-06-25",
-            intent="induction",
-            start_reason="new diagnosis",
-            end_reason="plan completed",
-            cycles=5,
-            cycle_days=21,
-            plan="4-6 cycles of VRd, then stem-cell collection, high-dose melphalan with "
-            "autologous transplant, then lenalidomide maintenance until progression.",
-        )
-        bor = _drug(
-            "bortezomib", 1.3, "mg/m2", "SC", "days 1, 4, 8, 11 of 21", stop_reason="plan completed"
-        )
-        A.add_regimen(
-            store,
-            vrd,
-            [
-                bor,
-                _drug("lenalidomide", 25, "mg", "oral", "days 1-14 of 21"),
-                _drug("dexamethasone", 20, "mg", "oral", "days 1, 2, 4, 5, 8, 9, 11, 12"),
-            ],
-        )
-        A.add_dose_change(
-            store,
-            m.DoseChange(
-                regimen_drug_id=bor.id,
-                date="2017-05-08",
-                dose=1.0,
-                dose_unit="mg/m2",
-                schedule="weekly",
-                reason="tingling in the feet (neuropathy)",
-            ),
-        )
-        A.add_procedure(
-            store,
-            m.Procedure(
-                kind="stem-cell collection",
-                date="2017-07-17",
-                end="2017-07-18",
-                regimen_id=vrd.id,
-                notes="G-CSF and plerixafor; enough cells for two transplants.",
-            ),
-        )
-        mel = _rx(
-            "High-dose melphalan (MEL200)",
-            "2017-08-14",
-            "2017-08-14",
-            intent="conditioning",
-            part_of_id=vrd.id,
-            start_reason="planned",
-            end_reason="plan completed",
-        )
-        A.add_regimen(store, mel, [_drug("melphalan", 200, "mg/m2", "IV", "once, day -2")])
-        A.add_procedure(
-            store,
-            m.Procedure(
-                kind="autologous stem-cell transplant",
-                date="2017-08-16",
-                end="2017-09-04",
-                regimen_id=mel.id,
-                planned=True,
-                conditioning="melphalan 200 mg/m2",
-            ),
-        )
-        A.record_response(store, m.Response(date="2017-06-26", category="VGPR", regimen_id=vrd.id))
-        maint = _rx(
-            "Lenalidomide maintenance",
-            "2017-11-06",
-            "2020-02-24",
-            intent="maintenance",
-            part_of_id=vrd.id,
-            start_reason="planned",
-            end_reason="progression",
-            cycle_days=28,
-            plan="Lenalidomide 10 mg daily until progression.",
-        )
-        A.add_regimen(store, maint, [_drug("lenalidomide", 10, "mg", "oral", "daily")])
-        A.record_response(
-            store,
-            m.Response(
-                date="2017-12-04",
-                category="VGPR",
-                regimen_id=maint.id,
-                notes="Best response after transplant.",
-            ),
-        )
-        A.record_progression(
-            store,
-            m.Progression(
-                date=_prog_date(0),
-                kind="biochemical",
-                regimen_id=maint.id,
-                notes="M-protein rising on two tests in a row.",
-                confirmed_on=lab_day(2020, 2).isoformat(),
-            ),
-        )
-
-        # -- line 2: DKd ----------------------------------------------------------------------------
-        dkd = _rx(
-            "DKd",
-            "2020-03-02",
-            "2022-03-21",
-            intent="continuous (until progression)",
-            start_reason="progression",
-            end_reason="progression",
-            cycle_days=28,
-        )
-        carf = _drug("carfilzomib", 56, "mg/m2", "IV", "days 1, 2, 8, 9, 15, 16 of 28")
-        A.add_regimen(
-            store,
-            dkd,
-            [
-                _drug("daratumumab", 16, "mg/kg", "IV", "weekly, then every 2 weeks, then monthly"),
-                carf,
-                _drug("dexamethasone", 40, "mg", "oral", "weekly"),
-            ],
-        )
-        A.add_dose_change(
-            store,
-            m.DoseChange(
-                regimen_drug_id=carf.id,
-                date="2020-07-13",
-                dose=45,
-                dose_unit="mg/m2",
-                reason="high blood pressure",
-            ),
-        )
-        A.record_response(store, m.Response(date="2020-08-04", category="VGPR", regimen_id=dkd.id))
-        A.record_progression(
-            store, m.Progression(date=_prog_date(1), kind="biochemical", regimen_id=dkd.id)
-        )
-
-        # -- line 3: IsaPd --------------------------------------------------------------------------
-        isapd = _rx(
-            "IsaPd",
-            "2022-04-04",
-            "2023-08-28",
-            intent="continuous (until progression)",
-            start_reason="progression",
-            end_reason="progression",
-            cycle_days=28,
-        )
-        A.add_regimen(
-            store,
-            isapd,
-            [
-                _drug("isatuximab", 10, "mg/kg", "IV", "weekly for 4 weeks, then every 2 weeks"),
-                _drug("pomalidomide", 4, "mg", "oral", "days 1-21 of 28"),
-                _drug("dexamethasone", 40, "mg", "oral", "weekly"),
-            ],
-        )
-        A.record_response(store, m.Response(date="2022-08-02", category="PR", regimen_id=isapd.id))
-        A.record_progression(
-            store, m.Progression(date=_prog_date(2), kind="biochemical", regimen_id=isapd.id)
-        )
-
-        # -- line 4: cilta-cel with bridging and lymphodepletion ------------------------------------
-        A.add_procedure(
-            store,
-            m.Procedure(
-                kind="leukapheresis (T-cell collection)",
-                date="2023-09-11",
-                notes="T cells collected for cilta-cel.",
-            ),
-        )
-        bridge = _rx(
-            "Cyclophosphamide + dexamethasone (bridging)",
-            "2023-09-18",
-            "2023-12-18",
-            intent="bridging",
-            start_reason="progression",
-            end_reason="plan completed",
-            plan="Bridging while the CAR-T cells are made, then fludarabine and "
-            "cyclophosphamide, then cilta-cel.",
-        )
-        A.add_regimen(
-            store,
-            bridge,
-            [
-                _drug("cyclophosphamide", 300, "mg/m2", "oral", "weekly"),
-                _drug("dexamethasone", 40, "mg", "oral", "weekly"),
-            ],
-        )
-        ld = _rx(
-            "Fludarabine + cyclophosphamide (lymphodepletion)",
-            "2024-01-08",
-            "2024-01-10",
-            intent="lymphodepletion",
-            part_of_id=bridge.id,
-            start_reason="planned",
-            end_reason="plan completed",
-        )
-        A.add_regimen(
-            store,
-            ld,
-            [
-                _drug("fludarabine", 30, "mg/m2", "IV", "days -5 to -3", role="lymphodepletion"),
-                _drug(
-                    "cyclophosphamide", 300, "mg/m2", "IV", "days -5 to -3", role="lymphodepletion"
-                ),
-            ],
-        )
-        cilta = _rx(
-            "Cilta-cel (CAR-T)",
-            "2024-01-15",
-            "2024-01-15",
-            intent="fixed duration",
-            part_of_id=bridge.id,
-            start_reason="planned",
-            end_reason="plan completed",
-        )
-        A.add_regimen(
-            store,
-            cilta,
-            [_drug("ciltacabtagene-autoleucel", route="IV", schedule="single infusion")],
-        )
-        A.add_procedure(
-            store,
-            m.Procedure(
-                kind="CAR-T infusion",
-                date="2024-01-15",
-                end="2024-01-29",
-                regimen_id=cilta.id,
-                product="ciltacabtagene-autoleucel",
-                notes="Two weeks in hospital after the infusion.",
-            ),
-        )
-        A.add_procedure(store, m.Procedure(kind="red-cell transfusion", date="2024-02-09", units=2))
-        A.record_response(store, m.Response(date="2024-04-16", category="CR", regimen_id=cilta.id))
-        A.record_response(
-            store,
-            m.Response(
-                date="2024-07-16",
-                category="sCR",
-                regimen_id=cilta.id,
-                mrd_result="negative",
-                mrd_method="next-generation sequencing",
-                mrd_sensitivity="10^-5",
-            ),
-        )
-        A.record_progression(
-            store, m.Progression(date=_prog_date(3), kind="relapse from CR", regimen_id=cilta.id)
-        )
-
-        # -- line 5: talquetamab, ongoing ---------------------------------------------------------
-        talq = _rx(
-            "Talquetamab",
-            "2025-06-02",
-            None,
-            intent="continuous (until progression)",
-            start_reason="relapse",
-            plan="Step-up doses in hospital (days 1, 4, 7), then 0.4 mg/kg weekly; "
-            "every 2 weeks once the response is good.",
-        )
-        tal = _drug("talquetamab", 0.4, "mg/kg", "SC", "weekly after step-up doses")
-        A.add_regimen(
-            store,
-            talq,
-            [
-                tal,
-                _drug(
-                    "dexamethasone",
-                    16,
-                    "mg",
-                    "IV",
-                    "before each step-up dose",
-                    role="premedication",
-                    last_dose="2025-06-08",
-                ),
-                _drug(
-                    "paracetamol",
-                    1000,
-                    "mg",
-                    "oral",
-                    "before each step-up dose",
-                    role="premedication",
-                    last_dose="2025-06-08",
-                ),
-                _drug(
-                    "diphenhydramine",
-                    50,
-                    "mg",
-                    "oral",
-                    "before each step-up dose",
-                    role="premedication",
-                    last_dose="2025-06-08",
-                ),
-            ],
-        )
-        for date, dose, reason in [
-            ("2025-06-02", 0.01, "step-up dose 1"),
-            ("2025-06-05", 0.06, "step-up dose 2"),
-            ("2025-06-08", 0.4, "first full dose"),
-            ("2025-10-06", 0.8, "planned change to every 2 weeks"),
-        ]:
-            A.add_dose_change(
-                store,
-                m.DoseChange(
-                    regimen_drug_id=tal.id,
-                    date=date,
-                    dose=dose,
-                    dose_unit="mg/kg",
-                    reason=reason,
-                    schedule="every 2 weeks" if dose == 0.8 else None,
-                ),
-            )
-        A.record_response(store, m.Response(date="2025-08-05", category="PR", regimen_id=talq.id))
-        A.record_response(store, m.Response(date="2025-11-04", category="VGPR", regimen_id=talq.id))
+        _demo_diagnosis(store)
+        _demo_line_1(store)
+        _demo_line_2(store)
+        _demo_line_3(store)
+        cilta_id = _demo_line_4(store)
+        _demo_line_5(store)
 
         _side_effects(store)
         _supportive(store)
         _visits(store)
-        _screening(store, cilta.id)
+        _screening(store, cilta_id)
 
         labs = _labs(rng) + _screening_labs()
         actions.bulk_insert(store, {m.LabResult: labs}, label="Load demo labs")

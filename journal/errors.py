@@ -81,7 +81,7 @@ class FileAccessError(JournalError, OSError):
 
 #: Every error either SQLite library can raise: the standard one (plain journals) and
 #: SQLCipher's (encrypted journals, journal/store/crypto.py); they share no base class.
-DB_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, _sqlcipher.Error)
+DB_ERRORS: tuple[type[sqlite3.Error], type[Exception]] = (sqlite3.Error, _sqlcipher.Error)
 
 _DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
 _SQLITE_FULL = 13  # SQLITE_FULL: "database or disk is full" (also PRAGMA max_page_count)

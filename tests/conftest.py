@@ -1,4 +1,5 @@
-"""Suite-wide set-up: headless Qt, a throw-away data folder, and no network, ever."""
+"""Suite-wide set-up: headless Qt, a throw-away data folder, no network, ever, and the
+one way tests get a fresh journal (``store``, or ``make_store`` for several)."""
 
 import os
 import socket
@@ -58,3 +59,32 @@ def _fail_on_network_use():
 def network_violations():
     """The guard's record, for the guard's own test."""
     return NETWORK_VIOLATIONS
+
+
+# --- fresh journals -------------------------------------------------------------
+
+
+@pytest.fixture
+def make_store(tmp_path):
+    """Make fresh, empty journals in the test's folder: ``make_store("b.sqlite")``; each is
+    closed after the test. Automatic backups are off unless asked for (``auto_backup=True``):
+    they cost fsyncs and only the tests about them need them."""
+    from journal.store.db import create_journal
+
+    made = []
+
+    def make(name: str = "journal.sqlite", **kw):
+        kw.setdefault("auto_backup", False)
+        s = create_journal(tmp_path / name, **kw)
+        made.append(s)
+        return s
+
+    yield make
+    for s in made:
+        s.close()
+
+
+@pytest.fixture
+def store(make_store):
+    """A fresh, empty journal (``journal.sqlite`` in the test's folder)."""
+    return make_store()

@@ -20,6 +20,11 @@ screen and the PDF show exactly the same thing:
    after the figure was resized; ``set_date_range``/``shown_range`` zoom;
    ``suggested_height(data, text_scale=)`` gives a readable figure height.
 
+On paper (the screening PDF), :func:`journal.charts.paper.draw_paper_timeline` draws
+the whole history of a ``TimelineData`` on a fixed-size figure: the recent years to
+scale, earlier years compressed behind a marked break, early lines sharing one lane,
+side effects on as many named rows as fit, and no name printed over another.
+
 How to read it (also what the legend says): one lane per line of therapy, its
 number and regimens on the left ("*" = line number set by the person); one row
 per drug, bars from first to last dose, an arrow when still going, a dashed

@@ -15,15 +15,22 @@ so a click can open that record's editor.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from journal.domain.dates import PartialDate
 from journal.domain.event_dates import procedure_date
 from journal.domain.labs import LAB_TESTS
+from journal.domain.lines import Line, LinesResult
 from journal.domain.records import DrugRec, History, LabRec, RegimenRec
 from journal.domain.vocab import ProcedureKind
+
+if TYPE_CHECKING:
+    from journal.domain.ledger import Ledger
+    from journal.domain.response import NadirStep, ResponseResult
+    from journal.domain.summary import Summary
+    from journal.domain.trace import Trace
 
 # Roles drawn as bars; premedication and supportive drugs are not part of a
 # line (the lines rule ignores them) and would only add noise to the lanes.
@@ -226,36 +233,28 @@ class TimelineData:
         raise KeyError(f"no lane for line {number}")
 
 
-# -- reading the rule results (duck-typed: Summary, LinesResult, or a namespace) ---------------
+# -- the rule results the chart reads ------------------------------------------------------
 
 
-def _get(obj: Any, *names: str) -> Any:
-    for name in names:
-        if obj is None:
-            return None
-        if isinstance(obj, dict):
-            if name in obj:
-                return obj[name]
-        elif hasattr(obj, name):
-            return getattr(obj, name)
-    return None
+@dataclass(frozen=True)
+class RuleResults:
+    """The part of the rules' results the timeline draws: the lines of therapy and, when
+    known, the response assessment, the ledger (progressions taken from end reasons) and
+    the as-of date. :func:`timeline_data_from` makes one from a ``Summary``; tests write
+    one by hand to fix what "the rules returned"."""
 
+    lines: LinesResult
+    responses: ResponseResult | None = None
+    ledger: Ledger | None = None
+    as_of: dt.date | None = None
 
-def _lines_of(results: Any) -> tuple[Sequence[Any], dict[int, int]]:
-    """The Line objects and the regimen -> line map, from a Summary or a LinesResult."""
-    found = results
-    # Summary.lines is a LinesResult whose .lines is the tuple of Line.
-    for _ in range(3):
-        inner = _get(found, "lines")
-        if inner is None:
-            break
-        if isinstance(inner, Sequence) and not isinstance(inner, str):
-            regimen_line = _get(found, "regimen_line") or {}
-            return inner, dict(regimen_line)
-        found = inner
-    if isinstance(results, Sequence):
-        return results, {}
-    return (), {}
+    @classmethod
+    def of(cls, results: Summary | LinesResult | RuleResults) -> RuleResults:
+        if isinstance(results, RuleResults):
+            return results
+        if isinstance(results, LinesResult):
+            return cls(results)
+        return cls(results.lines, results.responses, results.ledger, results.as_of)
 
 
 def _d(p: PartialDate | None) -> dt.date | None:
@@ -512,7 +511,7 @@ def _lane_for(date: dt.date, lanes: Sequence[Lane], today: dt.date) -> int | Non
 
 def _build_lanes(
     history: History,
-    lines: Sequence[Any],
+    lines: Sequence[Line],
     *,
     max_drug_rows: int,
     label_chars: int,
@@ -542,19 +541,17 @@ def _build_lanes(
             rows = tuple(Row(_row_name(n, ids.get(n)), tuple(by_name[n])) for n in names)
         body = line.label or " + ".join(r.name for r in regs) or "(no regimen)"
         body = body.replace("->", "→")
-        mark = "*" if getattr(line, "overridden", False) else ""
+        mark = "*" if line.overridden else ""
         full = f"Line {line.number}{mark}: {body}"
-        procs = [
-            procedures[i] for i in (getattr(line, "procedure_ids", ()) or ()) if i in procedures
-        ]
+        procs = [procedures[i] for i in line.procedure_ids if i in procedures]
         short = short_line_label(regs, procs, label_chars - len(f"Line {line.number}{mark}: "))
         trials = sorted({r.trial_id for r in regs if r.trial_id})
         tip = f"{full}\n{line.start.display()} – {_txt(line.end)}"
         if trials:
             tip += "\nClinical trial: " + ", ".join(trials)
-        if getattr(line, "overridden", False):
+        if line.overridden:
             tip += "\n* line number set by you (your correction wins over the rule)"
-        flags = tuple(getattr(line, "flags", ()) or ())
+        flags = line.flags
         if flags:
             tip += "\nNote: " + "; ".join(flags)
         lanes.append(
@@ -565,7 +562,7 @@ def _build_lanes(
                 start=line.start.as_date(),
                 end=_d(line.end),
                 rows=rows,
-                overridden=bool(getattr(line, "overridden", False)),
+                overridden=line.overridden,
                 collapsed=collapsed,
                 regimen_ids=tuple(r.id for r in regs),
                 tip=tip,
@@ -583,16 +580,13 @@ _PROCEDURE_EVENTS = {
 
 def _events(
     history: History,
-    results: Any,
+    results: RuleResults,
     lanes: Sequence[Lane],
-    lines: Sequence[Any],
-    regimen_line: dict[int, int],
     today: dt.date,
 ) -> list[Event]:
     events: list[Event] = []
-    proc_line = {
-        pid: line.number for line in lines for pid in (getattr(line, "procedure_ids", ()) or ())
-    }
+    regimen_line = results.lines.regimen_line
+    proc_line = {pid: line.number for line in results.lines.lines for pid in line.procedure_ids}
 
     def lane_of(date: dt.date, regimen_id: int | None = None) -> int | None:
         if regimen_id is not None and regimen_id in regimen_line:
@@ -654,40 +648,18 @@ def _events(
             Event("progression", when, "PD", tip, prog.ref, lane_of(when, prog.regimen_id))
         )
 
-    events += _end_reason_events(results, lane_of)
-    events += _computed_events(results, lane_of)
+    events += _end_reason_events(results.ledger, lane_of)
+    events += _computed_events(results.responses, lane_of)
     events.sort(key=lambda e: (e.date, EVENT_KINDS.index(e.kind), e.ref))
     return events
 
 
-def _as_day(value: Any) -> dt.date | None:
-    if value is None:
-        return None
-    if isinstance(value, PartialDate):
-        return value.as_date()
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return None
+def _records(trace: Trace | None) -> tuple[str, ...]:
+    return tuple(trace.records) if trace is not None else ()
 
 
-def _iter(value: Any) -> Iterable[Any]:
-    return () if value is None else value
-
-
-def _response_result(results: Any) -> Any:
-    """The ``ResponseResult`` of :func:`journal.domain.response.compute_responses`, if given."""
-    rr = _get(results, "responses", "response")
-    return rr if rr is not None and hasattr(rr, "progressions") else None
-
-
-def _records(trace: Any) -> tuple[str, ...]:
-    return tuple(getattr(trace, "records", ()) or ())
-
-
-def _why(trace: Any) -> str:
-    text = getattr(trace, "explanation", "") or ""
+def _why(trace: Trace | None) -> str:
+    text = trace.explanation if trace is not None else ""
     return f"\nWhy: {text}" if text else ""
 
 
@@ -698,12 +670,11 @@ SERIES_NAMES = {
 }
 
 
-def _end_reason_events(results: Any, lane_of) -> list[Event]:
+def _end_reason_events(ledger: Ledger | None, lane_of) -> list[Event]:
     """Progressions the rules took from a regimen's "why it ended" (no separate record
     was typed): drawn where the rules count them, with the rule's own explanation."""
-    ledger = _get(results, "ledger")
-    out = []
-    for used in _iter(_get(ledger, "progressions")):
+    out: list[Event] = []
+    for used in ledger.progressions if ledger is not None else ():
         ev = used.event
         if not ev.from_end_reason:
             continue
@@ -714,16 +685,15 @@ def _end_reason_events(results: Any, lane_of) -> list[Event]:
     return out
 
 
-def _computed_events(results: Any, lane_of) -> list[Event]:
+def _computed_events(rr: ResponseResult | None, lane_of) -> list[Event]:
     """Assessments, progressions and relapses the rules engine computed from labs."""
-    rr = _response_result(results)
     if rr is None:
         return []
     out: list[Event] = []
-    for lr in _iter(_get(rr, "lines")):
+    for lr in rr.lines:
         # One mark per line: the best confirmed response the rule found. Every lab
         # day's category would bury the lane in circles (SD, MR, PR, VGPR within weeks).
-        best = _get(lr, "best")
+        best = lr.best
         if best is None or best.date is None or best.category in ("PD", "not evaluable"):
             continue
         tip = (
@@ -742,7 +712,7 @@ def _computed_events(results: Any, lane_of) -> list[Event]:
                 records=_records(best.trace),
             )
         )
-    for p in _iter(_get(rr, "progressions")):
+    for p in rr.progressions:
         tip = (
             f"Progression (computed from your labs) on {p.date:%d %b %Y}\n"
             f"{_param_name(p.parameter)}: {p.value:g}, lowest before: {p.nadir:g}"
@@ -761,7 +731,7 @@ def _computed_events(results: Any, lane_of) -> list[Event]:
                 records=_records(p.trace),
             )
         )
-    for p in _iter(_get(rr, "pending_progressions")):
+    for p in rr.pending_progressions:
         tip = (
             f"Possible progression on {p.date:%d %b %Y}, awaiting a confirming test\n"
             f"{_param_name(p.parameter)}: {p.value:g}, lowest before: {p.nadir:g}"
@@ -779,7 +749,7 @@ def _computed_events(results: Any, lane_of) -> list[Event]:
                 records=_records(p.trace),
             )
         )
-    for r in _iter(_get(rr, "relapses_from_cr")):
+    for r in rr.relapses_from_cr:
         tip = f"Relapse from complete response on {r.date:%d %b %Y}: {r.finding}"
         out.append(
             Event(
@@ -787,7 +757,7 @@ def _computed_events(results: Any, lane_of) -> list[Event]:
                 r.date,
                 "relapse",
                 tip + _why(r.trace),
-                getattr(r, "ref", "") or "",
+                "",  # computed from labs: no record of its own to open
                 r.line,
                 computed=True,
                 records=_records(r.trace),
@@ -836,10 +806,9 @@ def _side_effects(history: History) -> list[SideEffectSpan]:
     return spans
 
 
-def _followed(results: Any) -> list[str]:
+def _followed(rr: ResponseResult | None) -> list[str]:
     """Series codes of the parameters the response rule follows in any line, in IMWG order."""
-    rr = _response_result(results)
-    params = {p for lr in _iter(_get(rr, "lines")) for p in (_get(lr, "followed") or ())}
+    params = {p for lr in (rr.lines if rr is not None else ()) for p in lr.followed}
     return [PARAM_SERIES[p] for p in ("serum", "urine", "flc", "bmpc") if p in params]
 
 
@@ -869,12 +838,14 @@ def _involved_flc(history: History, labs: dict[str, list[LabRec]]) -> list[str]:
     return [c for c in ("flc_kappa", "flc_lambda") if labs.get(c)]
 
 
-def _lab_series(history: History, results: Any, extra_labs: Sequence[str]) -> list[LabSeries]:
+def _lab_series(
+    history: History, rr: ResponseResult | None, extra_labs: Sequence[str]
+) -> list[LabSeries]:
     by_code: dict[str, list[LabRec]] = {}
     for lab in history.labs:
         if lab.value is not None:
             by_code.setdefault(lab.test, []).append(lab)
-    wanted = _followed(results)
+    wanted = _followed(rr)
     if not wanted:
         # No response assessment to ask: show the markers that have values.
         wanted = [c for c in ("m_protein", "urine_m_protein") if by_code.get(c)]
@@ -903,13 +874,12 @@ def _lab_series(history: History, results: Any, extra_labs: Sequence[str]) -> li
     return out
 
 
-def _ref_lines(results: Any, today: dt.date) -> list[RefLine]:
-    rr = _response_result(results)
+def _ref_lines(rr: ResponseResult | None, today: dt.date) -> list[RefLine]:
     out: list[RefLine] = []
-    for lr in _iter(_get(rr, "lines")):
-        end = _get(lr, "until") or today
-        by_param: dict[str, list[Any]] = {}
-        for step in _iter(_get(lr, "nadir_steps")):
+    for lr in rr.lines if rr is not None else ():
+        end = lr.until or today
+        by_param: dict[str, list[NadirStep]] = {}
+        for step in lr.nadir_steps:
             by_param.setdefault(step.parameter, []).append(step)
         for param, steps in by_param.items():
             steps.sort(key=lambda st: st.date)
@@ -947,7 +917,7 @@ def _ref_lines(results: Any, today: dt.date) -> list[RefLine]:
 
 def timeline_data_from(
     history: History,
-    results: Any,
+    results: Summary | LinesResult | RuleResults,
     *,
     today: dt.date | None = None,
     extra_labs: Sequence[str] = (),
@@ -957,21 +927,22 @@ def timeline_data_from(
 ) -> TimelineData:
     """Rearrange records and rule results into drawing data.
 
-    ``results`` is what :func:`journal.domain.summary.build_summary` returns, or any
-    object with ``lines`` (a ``LinesResult``) and optionally ``responses`` (the
-    ``ResponseResult`` of ``compute_responses``), or a ``LinesResult`` alone.
+    ``results`` is what :func:`journal.domain.summary.build_summary` returns, a
+    :class:`RuleResults`, or a ``LinesResult`` alone (lanes only, no computed marks).
     ``extra_labs`` adds non-disease labs, e.g. ``("hb", "platelets", "creatinine")``.
     """
-    today = today or _as_day(_get(results, "as_of")) or dt.date.today()
-    lines, regimen_line = _lines_of(results)
-    lanes = _build_lanes(history, lines, max_drug_rows=max_drug_rows, label_chars=label_chars)
-    events = _events(history, results, lanes, lines, regimen_line, today)
+    rules = RuleResults.of(results)
+    today = today or rules.as_of or dt.date.today()
+    lanes = _build_lanes(
+        history, rules.lines.lines, max_drug_rows=max_drug_rows, label_chars=label_chars
+    )
+    events = _events(history, rules, lanes, today)
     return TimelineData(
         lanes=tuple(lanes),
         events=tuple(events),
         side_effects=tuple(_side_effects(history)),
-        labs=tuple(_lab_series(history, results, extra_labs)),
-        ref_lines=tuple(_ref_lines(results, today)),
+        labs=tuple(_lab_series(history, rules.responses, extra_labs)),
+        ref_lines=tuple(_ref_lines(rules.responses, today)),
         today=today,
         title=title,
     )

@@ -121,6 +121,9 @@ class TimelineOptions:
     max_side_effect_rows: int = 6  # packed rows, when there are too many terms for one each
     max_term_rows: int = 16  # up to this many different terms: one row per term, named
     lab_panel_height: float = 1.6  # relative to one lane row
+    # Height of one side-effect row relative to one lane row; None = 0.8 named, 0.6 packed.
+    # A printed page with many thin lane rows sets more, so the terms stay readable.
+    side_effect_row_height: float | None = None
     log_ratio: float = 30.0  # a lab panel switches to a log axis when max/min exceeds this
 
 
@@ -259,9 +262,9 @@ def side_effect_rows(
     return _pack(spans, options.max_side_effect_rows), None
 
 
-def _se_panel_rows(n_rows: int, terms: list[str] | None) -> float:
+def _se_panel_rows(n_rows: int, terms: list[str] | None, row: float | None = None) -> float:
     """The side-effect panel's height in lane rows (named rows need room for their text)."""
-    return max(1.2, n_rows * (0.8 if terms is not None else 0.6))
+    return max(1.2, n_rows * (row or (0.8 if terms is not None else 0.6)))
 
 
 def _pack(spans: Sequence[tuple[float, float]], max_rows: int) -> list[int]:
@@ -308,13 +311,18 @@ def draw_timeline(
     if se_terms is not None and options.show_side_effects:
         # A fixed-size figure (a PDF page) may have no room for a readable row per term.
         room = _row_room_pt(fig, data, fs, labs, options, se_terms, n_lane_rows, lab_rows)
-        if room * _se_panel_rows(len(se_terms), se_terms) / len(se_terms) < fs * 0.85 * 1.25:
+        if (
+            room
+            * _se_panel_rows(len(se_terms), se_terms, options.side_effect_row_height)
+            / len(se_terms)
+            < fs * 0.85 * 1.25
+        ):
             se_rows, se_terms = side_effect_rows(data, options, named=False)
     arts.side_effect_terms = se_terms
     n_se_rows = (max(se_rows) + 1) if se_rows else 0
     heights = [float(n_lane_rows)]
     if options.show_side_effects and data.side_effects:
-        heights.append(_se_panel_rows(n_se_rows, se_terms))
+        heights.append(_se_panel_rows(n_se_rows, se_terms, options.side_effect_row_height))
     heights += [lab_rows] * len(labs)
 
     # Margins measured from the label texts instead of a layout engine: constrained
@@ -453,7 +461,8 @@ def _row_room_pt(fig, data, fs, labs, options, se_terms, n_lane_rows, lab_rows) 
     n_panels = 2 + len(labs)
     plot_h = height * (m["top"] - m["bottom"])
     panel_h = plot_h / (n_panels + m["hspace"] * (n_panels - 1))
-    units = n_lane_rows + _se_panel_rows(len(se_terms), se_terms) + lab_rows * len(labs)
+    units = n_lane_rows + lab_rows * len(labs)
+    units += _se_panel_rows(len(se_terms), se_terms, options.side_effect_row_height)
     return panel_h * n_panels / units * 72.0
 
 
@@ -524,7 +533,9 @@ def suggested_height(
     height = rows * row_in + 0.6
     if options.show_side_effects and data.side_effects:
         se_rows, se_terms = side_effect_rows(data, options)
-        height += _se_panel_rows(max(se_rows) + 1, se_terms) * row_in
+        height += (
+            _se_panel_rows(max(se_rows) + 1, se_terms, options.side_effect_row_height) * row_in
+        )
     if options.show_labs:
         height += len(data.labs) * options.lab_panel_height * 0.75 * text_scale
     if options.show_legend:

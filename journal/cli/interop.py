@@ -14,7 +14,7 @@ import json
 import sys
 
 from journal.cli.common import add_file_argument, error
-from journal.store.errors import JournalError
+from journal.errors import JournalError
 
 SHOWN = 20  # lines per list before "... and N more"
 

@@ -296,8 +296,9 @@ class Catalog:
         whole = " ".join(kept)
         if len(kept) > 1:
             ids = [self._drug_for_word(w) for w in kept]
-            if all(ids):
-                drug_ids = tuple(dict.fromkeys(ids))  # typed order, once each
+            known = [i for i in ids if i]
+            if len(known) == len(ids):
+                drug_ids = tuple(dict.fromkeys(known))  # typed order, once each
                 for r in self._regimens.values():
                     if set(r.drug_ids) == set(drug_ids) and len(r.drug_ids) == len(drug_ids):
                         out.append(

@@ -106,6 +106,22 @@ def _reason(raw: dict, key: str, coding: Coding | None, where: str) -> str | Non
     return reason
 
 
+def _check_seen_in(node: dict | None, system: dict, where: str) -> None:
+    """A table that lists its source tables must say, for every code, where it was seen:
+    a code nobody can trace back to a published table is a guess."""
+    tables = system.get("tables")
+    if node is None or tables is None:
+        return
+    seen = node.get("seen_in") or []
+    if not seen:
+        raise CodeTableError(f"{where} {node.get('code')} does not say which table it was seen in")
+    unknown = [t for t in seen if t not in tables]
+    if unknown:
+        raise CodeTableError(
+            f"{where} {node.get('code')} names unknown tables: {', '.join(unknown)}"
+        )
+
+
 def load_code_tables(folder: Path | None = None) -> CodeTables:
     folder = folder or resource_path("codes")
     drugs_raw = _read(folder / "drugs.json")
@@ -113,10 +129,13 @@ def load_code_tables(folder: Path | None = None) -> CodeTables:
     terms_raw = _read(folder / "ctcae.json")
     diagnosis = _read(folder / "diagnosis.json")
     drugs = {}
+    systems = drugs_raw.get("systems", {})
     for drug_id, raw in drugs_raw["drugs"].items():
         where = f"drugs.json: {drug_id}"
         rx = _coding(RXNORM, raw.get("rxnorm"), where)
         atc = _coding(ATC, raw.get("atc"), where)
+        for key in ("rxnorm", "atc"):
+            _check_seen_in(raw.get(key), systems.get(key, {}), f"{where}: {key}")
         drugs[drug_id] = DrugCodes(
             rx, atc, _reason(raw, "rxnorm", rx, where), _reason(raw, "atc", atc, where)
         )
@@ -173,6 +192,12 @@ def myeloma_codings(icd10cm: str = "not_in_remission") -> list[Coding]:
         Coding(ICD10, d["icd10"]["code"], d["icd10"]["display"]),
         Coding(ICD10CM, d["icd10cm"][icd10cm]["code"], d["icd10cm"][icd10cm]["display"]),
     ]
+
+
+def loinc_answer(answer: str) -> Coding | None:
+    """The LOINC answer code of "yes" or "no" (None for anything else)."""
+    node = get_code_tables().diagnosis.get("answers", {}).get(answer)
+    return Coding(LOINC, node["code"], node["display"]) if node else None
 
 
 def snomed(group: str, key: str) -> Coding:

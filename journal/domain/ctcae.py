@@ -326,7 +326,7 @@ def lab_grade(lab: LabRec, scale: str = CTCAE_V5) -> GradeResult | None:
     if lab.value is None:
         return None
     term = next((t for t in get_terms().terms if t.lab and t.lab.test == lab.test), None)
-    if term is None or scale not in term.lab.cutoffs:
+    if term is None or term.lab is None or scale not in term.lab.cutoffs:
         return None
     grading = term.lab
     given = lab.lln if grading.direction == "below" else lab.uln

@@ -199,7 +199,7 @@ class PartialDate:
         return self.precision is Precision.DAY and self.qualifier is Qualifier.EXACT
 
     def _derive(self) -> tuple[dt.date, dt.date, dt.date, tuple[int, int, int]]:
-        if self.day is not None:
+        if self.day is not None and self.month is not None:  # a day always has a month
             lo = hi = dt.date(self.year, self.month, self.day)
         elif self.month is not None:
             lo = dt.date(self.year, self.month, 1)
@@ -268,7 +268,7 @@ class PartialDate:
         """How it was entered, in words: ``about spring 2019``, ``14 May 2019``."""
         if self.season is not None:
             body = f"{self.season} {self.year}"
-        elif self.day is not None:
+        elif self.day is not None and self.month is not None:
             body = f"{self.day} {calendar.month_abbr[self.month]} {self.year}"
         elif self.month is not None:
             body = f"{calendar.month_abbr[self.month]} {self.year}"

@@ -435,6 +435,7 @@ def asked_labs(history: History, as_of: dt.date) -> tuple[AskedLab, ...]:
     """Every commonly asked lab with its latest value's age, or "not_recorded": a missing
     or old value is said, not left out."""
     latest = {}
+    lab: LabRec | None
     for lab in labs_in_order(history.labs):
         if lab.date.earliest() <= as_of and (lab.value is not None or lab.text_value):
             latest[lab.test] = lab

@@ -99,7 +99,7 @@ def egfr_from_creatinine(lab: LabRec, birth: PartialDate | None, sex: str) -> Eg
 
     if lab.value is None or lab.value <= 0:
         return missing("The creatinine result has no number, so no eGFR was computed.")
-    if birth is None:
+    if birth is None or age is None:
         return missing("The birth date is not recorded, so the age for the eGFR is unknown.")
     if sex not in ("female", "male"):
         return missing(
@@ -109,7 +109,7 @@ def egfr_from_creatinine(lab: LabRec, birth: PartialDate | None, sex: str) -> Eg
     if age < 18:
         return missing("The CKD-EPI 2021 equation is for adults (18 or older).")
     value = round(ckd_epi_2021(lab.value, age, sex))
-    flags = ()
+    flags: tuple[str, ...] = ()
     if birth.precision in (Precision.YEAR, Precision.SEASON):
         flags = ("age from a birth date known only to the year",)
     explanation = (

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from journal.domain.catalog import normalise
@@ -196,12 +197,13 @@ def build_rows(
     *,
     decimal: str = ".",
     group: str = ",",
-    existing: list[tuple[str, str, float | None, str | None]] = (),
+    existing: Sequence[tuple[str, str, float | None, str | None]] = (),
 ) -> list[ImportRow]:
     """The results in the table as the columns say; ``existing`` holds (date, test, value,
     unit) of results already in the journal, to mark duplicates (same date and test, same
     value in the rules' unit)."""
     have = set()
+    date: str | None  # a row's date below may be missing
     for date, test, value, unit in existing:
         if test in LAB_TESTS and value is not None and unit in LAB_TESTS[test].units:
             have.add((date, test, round(LAB_TESTS[test].to_canonical(value, unit), 6)))
@@ -250,12 +252,14 @@ def build_rows(
                     else:
                         problem = problem or f"{t.name}: {r.problem or 'no value'}"
             doubt = None
-            if problem is None and value is not None and unit is not None:
+            if problem is None and code is not None and value is not None and unit is not None:
                 q = check_lab_value(LAB_TESTS[code], value, unit)
                 doubt = q.question if q else None
             dup = (
                 problem is None
+                and code is not None
                 and value is not None
+                and unit is not None
                 and (date, code, round(LAB_TESTS[code].to_canonical(value, unit), 6)) in have
             )
             out.append(ImportRow(i, date, code, value, text_value, unit, problem, doubt, dup))

@@ -41,6 +41,7 @@ import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import cast
 
 from journal.domain.catalog import ANTI_MYELOMA_CLASSES, Catalog, get_catalog
 from journal.domain.dates import PartialDate
@@ -53,7 +54,7 @@ from journal.domain.events import (
     replaced_end_reasons,
 )
 from journal.domain.lines import LinesResult, catalog_drug, drug_key
-from journal.domain.records import History
+from journal.domain.records import History, OverrideRec
 from journal.domain.trace import APP_CONVENTION, IMWG_PANEL1_2011, Source, Trace
 from journal.domain.vocab import (
     ChangeReason,
@@ -232,6 +233,9 @@ class DrugStatus:
     traces: tuple[Trace, ...]
     overridden: tuple[str, ...] = ()  # which answers a person overrode
     refractory_state: str = NOT_REFRACTORY  # REFRACTORY | NOT_REFRACTORY | NOT_ASSESSABLE | ...
+    #: when refractory: the lines of the administrations whose refractory call fired (the
+    #: last line for a person's own "refractory"); not in to_json, which the traces explain
+    refractory_lines: tuple[int, ...] = ()
 
     def to_json(self) -> dict:
         return {
@@ -673,7 +677,7 @@ class _Event:
         """An end reason says the disease progressed on *that* regimen: it counts for the
         regimen's own drugs, and for another drug only when that drug surely started
         before it (a month-precision end must not hit a regimen begun that month)."""
-        if not self.from_end_reason:
+        if self.event is None or not self.event.from_end_reason:  # not self.from_end_reason
             return True
         if a.regimen_id is not None and a.regimen_id == self.event.regimen_id:
             return True
@@ -785,6 +789,7 @@ def compute_ledger(
         drugs[drug_id] = _drug_status(
             drug_id, by_drug[drug_id], rs, resp, all_progs, cat, history, cutoff, lines
         )
+    o: OverrideRec | CarTOutcome  # an override here, a CAR-T outcome below
     for o in history.overrides:
         # A person's "yes" for a drug the journal has no record of (given abroad, before the
         # journal began) still counts, shown as their answer.
@@ -891,7 +896,7 @@ def _last_line(lines: LinesResult, admins, resp, all_progs, rs: RuleSet, as_of, 
     if ongoing:
         last = None
     elif mine:
-        last = max((a.last_dose for a in mine), key=lambda d: d.sort_key())
+        last = max((a.last_dose for a in mine if a.last_dose), key=lambda d: d.sort_key())
     else:
         last = ln.end
     hi = last.midpoint() if last is not None else (cutoff or _FAR)
@@ -999,7 +1004,7 @@ def _last_line(lines: LinesResult, admins, resp, all_progs, rs: RuleSet, as_of, 
                     f"Refractory to the last line, {name}: best response in it was {best}, "
                     f"below {rs.min_response} (rule set {rs.name})." + tail,
                     rs.source,
-                    (*refs, best_ref),
+                    (*refs, cast(str, best_ref)),  # set together with best
                 ),
             )
         if best is None:
@@ -1396,11 +1401,12 @@ def _drug_status(
                 f"Best response while on {name}: {best} (responses dated from the first to the "
                 "last dose).",
                 src,
-                (best_ref,),
+                (cast(str, best_ref),),  # set together with best
             )
         )
 
     refractory: bool | None
+    fired: list[Administration] = []  # the stretches whose refractory call fired
     if is_cart:
         refractory = None
         state = NOT_APPLICABLE
@@ -1423,6 +1429,7 @@ def _drug_status(
             t = _refractory_admin(a, name, dclass, rs, resp, progs, cutoff)
             if t is not None:
                 reasons.append(t)
+                fired.append(a)
         judged = [a for a in parts if a.role != DrugRole.CONDITIONING.value]
         unknown = [
             (a, why)
@@ -1561,7 +1568,23 @@ def _drug_status(
         traces=tuple(traces),
         overridden=tuple(overridden),
         refractory_state=state,
+        refractory_lines=_refractory_lines(refractory, fired, admins, all_lines),
     )
+
+
+def _refractory_lines(
+    refractory: bool | None,
+    fired: list[Administration],
+    admins: list[Administration],
+    all_lines: tuple[int, ...],
+) -> tuple[int, ...]:
+    if not refractory:
+        return ()
+    refs = {a.ref for a in fired}
+    lines = {n for a in admins if a.ref in refs for n in a.lines}
+    if not lines and all_lines:  # a person's own answer, no call fired: the last line
+        lines = {max(all_lines)}
+    return tuple(sorted(lines))
 
 
 def _not_assessable(a: Administration, dclass, rs: RuleSet, resp, cutoff) -> str | None:
@@ -1722,7 +1745,7 @@ def _refractory_admin(a, name, dclass, rs: RuleSet, resp, progs, cutoff) -> Trac
         # In date order: the regimen's own end-reason events up to the start (only those
         # can count before it), then every progression after the start in the window.
         candidates = [
-            p for p in pd_progs.end_reasons_of(a.regimen_id) if p.mid <= lo and p.mid <= window_end
+            e for e in pd_progs.end_reasons_of(a.regimen_id) if e.mid <= lo and e.mid <= window_end
         ] + pd_progs.after(lo, window_end)
         nonresp = nonresp_all.end_reasons_of(a.regimen_id)
     else:
@@ -1730,7 +1753,7 @@ def _refractory_admin(a, name, dclass, rs: RuleSet, resp, progs, cutoff) -> Trac
         candidates = [p for p in progs if not p.non_response]
     for p in candidates:
         pm = p.mid
-        own = p.from_end_reason and a.regimen_id == p.event.regimen_id
+        own = p.from_end_reason and p.event is not None and a.regimen_id == p.event.regimen_id
         if (lo < pm <= window_end or (own and pm <= window_end)) and p.counts_for(a):
             on = pm <= last
             where = (
@@ -1769,7 +1792,8 @@ def _refractory_admin(a, name, dclass, rs: RuleSet, resp, progs, cutoff) -> Trac
             (
                 p
                 for p in nonresp
-                if p.event.regimen_id == a.regimen_id
+                if p.event is not None  # a non-response always comes from an event
+                and p.event.regimen_id == a.regimen_id
                 and a.last_dose is not None
                 and lo <= p.mid <= last
                 and p.counts_for(a)
@@ -2188,7 +2212,7 @@ def _disease_status(admins, resp, progs, cutoff, lines=None) -> DiseaseStatus:
             )
         elif nonresp:
             why = "no response of MR or better on treatment after the first progression"
-        else:
+        elif failed_line:
             ln, best, _ = failed_line
             why = (
                 f"line {ln.number} (salvage, from {ln.start.display()}) never reached MR "
@@ -2309,7 +2333,7 @@ def _early_relapse(lines: LinesResult, procs, progs, as_of) -> EarlyRelapse:
                 else ""
             )
             + ")"
-            if m2 is not None
+            if m2 is not None and first_asct is not None  # m2 is counted from first_asct
             else ", no frontline ASCT before it"
         )
         + ". "
@@ -2329,7 +2353,9 @@ def _early_relapse(lines: LinesResult, procs, progs, as_of) -> EarlyRelapse:
         tuple(fired),
         frontline_asct=first_asct.date if first_asct else None,
         days_from_first_asct=(
-            (p.date.midpoint() - first_asct.date.midpoint()).days if m2 is not None else None
+            (p.date.midpoint() - first_asct.date.midpoint()).days
+            if m2 is not None and first_asct is not None
+            else None
         ),
         trace=Trace(
             "ledger.early_relapse",

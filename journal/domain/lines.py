@@ -56,12 +56,13 @@ import bisect
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from journal.domain.catalog import Catalog, Drug, get_catalog, normalise
 from journal.domain.dates import PartialDate
 from journal.domain.event_dates import procedure_date
-from journal.domain.events import progression_events
-from journal.domain.records import DrugRec, History, ProcedureRec, RegimenRec
+from journal.domain.events import ProgressionEvent, progression_events
+from journal.domain.records import DrugRec, History, ProcedureRec, ProgressionRec, RegimenRec
 from journal.domain.trace import (
     APP_CONVENTION,
     CIBMTR_LINES,
@@ -348,6 +349,16 @@ class _LineB:
             self.flags.append(f)
 
 
+class _DrugAdded(NamedTuple):
+    """A drug joining a running regimen later than it began: one event of the walk."""
+
+    rg: _Reg
+    idx: int
+    drug: DrugRec
+    start: PartialDate  # the drug's own start (an event exists only when there is one)
+    key: str
+
+
 @dataclass
 class _Unit:
     """A transplant or CAR-T programme: the procedure and the regimens that prepare it."""
@@ -391,7 +402,7 @@ class _Walker:
         stated = [
             e for e in progression_events(history) if e.from_end_reason and not e.non_response
         ]
-        self.progressions = sorted(
+        self.progressions: list[ProgressionRec | ProgressionEvent] = sorted(
             [*history.progressions, *stated], key=lambda p: (_key(p.date), p.ref)
         )
         # Asked at every regimen: the progressions between two dates are found by binary
@@ -593,7 +604,9 @@ class _Walker:
     def find_line(self, number: int) -> _LineB | None:
         return self.by_number.get(number)
 
-    def progression_between(self, after: PartialDate | None, upto: PartialDate) -> list:
+    def progression_between(
+        self, after: PartialDate | None, upto: PartialDate
+    ) -> list[ProgressionRec | ProgressionEvent]:
         keys = self.progression_keys
         i = bisect.bisect_right(keys, after.sort_key()) if after is not None else 0
         return self.progressions[i : bisect.bisect_right(keys, upto.sort_key())]
@@ -607,7 +620,7 @@ class _Walker:
     ) -> _LineB:
         """Apply a decision (and a person's line override if any) and return the line."""
         ovr = next((r for r in override_from if r.line_override is not None), None)
-        if ovr is not None:
+        if ovr is not None and ovr.line_override is not None:
             k = ovr.line_override
             target = self.find_line(k) or self.open_line(k)
             computed = "a new line" if decision_new else f"line {join.number if join else '?'}"
@@ -636,9 +649,10 @@ class _Walker:
     @staticmethod
     def _last_end(line: _LineB) -> PartialDate | None:
         """The line's last recorded end; None while any part is still going."""
-        if not line.ends or any(e is None for e in line.ends):
+        ends = [e for e in line.ends if e is not None]
+        if not ends or len(ends) < len(line.ends):
             return None
-        return max(line.ends, key=lambda d: d.sort_key())
+        return max(ends, key=lambda d: d.sort_key())
 
     def active_at(self, line: _LineB, when: PartialDate, exclude: int) -> list[_Reg]:
         out = []
@@ -695,7 +709,7 @@ class _Walker:
                     "stays in that line (HealthTree example 2)."
                 )
                 parent_line = cur
-            flags = ()
+            flags: tuple[str, ...] = ()
             pds = self.progression_between(_line_start(parent_line), r.start)
             if pds:
                 flags = ("progression recorded inside this planned programme",)
@@ -877,20 +891,21 @@ class _Walker:
         ln.flag(FLAG_HOLD)
         return ln
 
-    def on_drug_added(self, rg: _Reg, idx: int, d: DrugRec, key: str) -> None:
+    def on_drug_added(self, rg: _Reg, idx: int, d: DrugRec, start: PartialDate, key: str) -> None:
+        """``d`` joined ``rg`` after it began, on ``start`` (its own start date)."""
         r = rg.rec
         segs = self.segments.get(r.id)
         if not segs:
             return
         cur_line = segs[-1][1]
-        when = d.start.display()
+        when = start.display()
         others_active = [
             (i, o, k)
             for i, o, k in rg.drugs
             if i != idx
             and o.start is not None
-            and o.start.sort_key() <= d.start.sort_key()
-            and (o.last_dose is None or o.last_dose.sort_key() >= d.start.sort_key())
+            and o.start.sort_key() <= start.sort_key()
+            and (o.last_dose is None or o.last_dose.sort_key() >= start.sort_key())
         ]
         if d.addition in ("planned addition",) or key in {k for _, _, k in others_active}:
             cur_line.traces.append(
@@ -906,15 +921,15 @@ class _Walker:
         replaced = None
         if substitution:
             cands = [
-                (i, o, k)
+                (i, o, o.last_dose)
                 for i, o, k in rg.drugs
                 if i != idx
                 and k != key
                 and o.last_dose is not None
-                and _days(o.last_dose, d.start) >= -1
+                and _days(o.last_dose, start) >= -1
             ]
             if cands:
-                replaced = max(cands, key=lambda x: (x[1].last_dose.sort_key(), -x[0]))[1]
+                replaced = max(cands, key=lambda x: (x[2].sort_key(), -x[0]))[1]
         steroid = _is_steroid(key, self.cat)
         if substitution:
             what = (
@@ -948,9 +963,9 @@ class _Walker:
             if not replaced
             else (f"{r.name} ({replaced.name} replaced by {d.name})")
         )
-        ln.add_regimen(r.id, d.start, label)
+        ln.add_regimen(r.id, start, label)
         ln.ends.append(r.end)
-        segs.append((d.start, ln))
+        segs.append((start, ln))
 
     def _is_cart_record(self, rg: _Reg) -> bool:
         """A regimen whose only line-forming drug is a CAR-T product (the infusion itself)."""
@@ -1096,7 +1111,7 @@ class _Walker:
                         if pds
                         else f"{_days(last_end, u.proc.date)} days after the last treatment of "
                         f"line {cur.number} (more than {FIRST_SCT_MAX_GAP_DAYS})"
-                        if long_gap
+                        if long_gap and last_end is not None
                         else "not part of the earlier plan"
                     )
                     t = Trace(
@@ -1135,7 +1150,7 @@ class _Walker:
     def run(self) -> LinesResult:
         self.classify()
         units, used = self.build_units()
-        events: list[tuple[tuple, int, int, int, object]] = []
+        events: list[tuple[tuple, int, int, int, _Reg | _DrugAdded | _Unit]] = []
         for rid, rg in self.regs.items():
             if rid in used or rg.kind != "line":
                 continue
@@ -1146,15 +1161,15 @@ class _Walker:
                     and d.start.sort_key() > rg.rec.start.sort_key()
                     and (d.addition in _UNPLANNED or d.addition == "planned addition")
                 ):
-                    events.append((d.start.sort_key(), 1, rid, i, (rg, i, d, k)))
+                    events.append((d.start.sort_key(), 1, rid, i, _DrugAdded(rg, i, d, d.start, k)))
         for u in units:
             events.append((u.start.sort_key(), 2, u.proc.id, -1, u))
         events.sort(key=lambda e: e[:4])
-        for _, kind, _, _, obj in events:
-            if kind == 0:
+        for *_, obj in events:
+            if isinstance(obj, _Reg):
                 self.on_regimen(obj)
-            elif kind == 1:
-                self.on_drug_added(*obj)
+            elif isinstance(obj, _DrugAdded):
+                self.on_drug_added(obj.rg, obj.idx, obj.drug, obj.start, obj.key)
             else:
                 self.on_unit(obj)
         self.attach_leftovers(used)
@@ -1255,7 +1270,7 @@ class _Walker:
                 )
                 if substituted:
                     continue  # the substitution's own trace explains this stop
-                if ends_early:
+                if ends_early and d.last_dose is not None:
                     planned = d.stop_reason in (
                         ChangeReason.PLANNED.value,
                         ChangeReason.PLAN_COMPLETED.value,

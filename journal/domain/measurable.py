@@ -466,7 +466,7 @@ def measurable_disease(
     for p in ("serum", "urine"):
         st = params[p]
         unit = "g/dL" if p == "serum" else "mg/24h"
-        if st.value is None:
+        if st.value is None or st.date is None:  # a value always comes with its date
             parts.append(f"no {PARAM_LABELS[p]} in the {lookback_days} days before")
         else:
             verdict = "at or above" if st.measurable else "below"

@@ -37,7 +37,7 @@ import datetime as dt
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from journal.domain.dates import PartialDate
 from journal.domain.events import ProgressionEvent, progression_events
@@ -360,7 +360,7 @@ PD_CRITERIA: dict[str, PdCriterion] = {
 
 def _pd_threshold(param: str, nadir: float) -> float:
     c = PD_CRITERIA[param] if param in PD_CRITERIA else PD_CRITERIA["bmpc"]
-    if c.is_high(nadir):
+    if c.is_high(nadir) and c.high_rise is not None:  # a high nadir comes with its rise
         return nadir + c.high_rise
     return nadir + max(c.relative * abs(nadir), c.absolute)
 
@@ -368,7 +368,7 @@ def _pd_threshold(param: str, nadir: float) -> float:
 def _meets_pd(param: str, value: float, nadir: float) -> bool:
     c = PD_CRITERIA[param] if param in PD_CRITERIA else PD_CRITERIA["bmpc"]
     inc = value - nadir
-    if c.is_high(nadir) and ge(inc, c.high_rise):
+    if c.is_high(nadir) and c.high_rise is not None and ge(inc, c.high_rise):
         return True
     enough = gt(inc, c.absolute) if c.strict else ge(inc, c.absolute)
     return ge(inc, c.relative * abs(nadir)) and enough
@@ -392,6 +392,9 @@ def _reading_date(r: Reading) -> dt.date:
     return r.date
 
 
+_T = TypeVar("_T")
+
+
 def _row_date(row: tuple[dt.date, str, str]) -> dt.date:
     return row[0]
 
@@ -404,7 +407,7 @@ def _latest_q(rows, lo: dt.date, hi: dt.date):
     return None
 
 
-def _between(rows: Sequence, lo: dt.date, hi: dt.date, key=_reading_date) -> Sequence:
+def _between(rows: Sequence[_T], lo: dt.date, hi: dt.date, key=_reading_date) -> Sequence[_T]:
     """The rows dated lo..hi (rows in date order): a slice found by binary search, so a
     line or an assessment day reads only its own stretch of a long history."""
     return rows[bisect.bisect_left(rows, lo, key=key) : bisect.bisect_right(rows, hi, key=key)]
@@ -602,7 +605,9 @@ def _assess_line(
         for rows in (series.serum_ife, series.urine_ife):
             days |= {d for d, _, _ in _between(rows, lo, until, _row_date)}
     # The line's readings of each PD parameter by day (the later row of a day wins).
-    on_day = {p: {r.date: r for r in _between(series.of(p), lo, until)} for p in pd_params}
+    on_day: dict[str, dict[dt.date, Reading]] = {
+        p: {r.date: r for r in _between(series.of(p), lo, until)} for p in pd_params
+    }
     for p in pd_params:
         days |= on_day[p].keys()
     assessment_days = sorted(days)
@@ -610,6 +615,8 @@ def _assess_line(
     nadir: dict[str, float] = {}
     nadir_src: dict[str, Reading] = {}
     steps: list[NadirStep] = []
+    b: Reading | Assessment | None  # names reused below: a baseline reading, then assessments
+    r: ResponseRec | Reading | None
     for p in pd_params:
         b = baseline.baseline.get(p)
         if b is not None and (p in followed or p in ("serum", "urine")):
@@ -965,7 +972,7 @@ def compute_responses(
         dt.date.today() if as_of is None else (as_of if isinstance(as_of, dt.date) else day(as_of))
     )
     line_list = list(getattr(lines, "lines", lines) or ())
-    regimen_line: dict[int, int] = dict(getattr(lines, "regimen_line", {}) or {})
+    regimen_line: dict[int | None, int] = dict(getattr(lines, "regimen_line", {}) or {})
     for ln in line_list:
         for rid in ln.regimen_ids:
             regimen_line.setdefault(rid, ln.number)

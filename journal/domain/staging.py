@@ -380,7 +380,7 @@ def _near(
 
 
 def _ldh_high(lab: LabRec | None) -> bool | None:
-    if lab is None or lab.uln is None:
+    if lab is None or lab.uln is None or lab.value is None:
         return None
     return lab.value > lab.uln
 
@@ -555,7 +555,9 @@ def _crcl(history: History, when: dt.date) -> ValueResult:
         )
     if weight is None:
         missing.append("a weight")
-    if missing:
+    # The None tests repeat what ``missing`` says, for the type checker (_labs keeps
+    # only results with a value).
+    if missing or c is None or c.value is None or p.birth_date is None or weight is None:
         return ValueResult(
             "creatinine clearance",
             None,
@@ -617,7 +619,8 @@ def _ca(history: History, when: dt.date) -> ValueResult:
         )
     ca = cas[-1]
     alb = _near(history, "albumin", ca.date.as_date(), ALBUMIN_PAIR_DAYS)
-    if alb is None or alb.date.as_date() > when:
+    # (_labs and _near keep only results with a value.)
+    if alb is None or alb.date.as_date() > when or alb.value is None or ca.value is None:
         return ValueResult(
             "corrected calcium",
             None,

@@ -277,6 +277,7 @@ def _build_summary(
     grades = lab_grades(h, as_of=when, scale=ctcae_scale)
 
     latest: dict[str, LabRec] = {}
+    lab: LabRec | None
     for lab in labs_in_order(h.labs):
         if lab.value is not None or lab.text_value:
             latest[lab.test] = lab

@@ -168,6 +168,8 @@ _RANK = {c.value: i for i, c in enumerate(RESPONSE_ORDER)}
 
 def response_rank(cat: ResponseCategory | str | None) -> int:
     """0 = sCR (best) .. 6 = PD; not evaluable / unknown ranks last."""
+    if cat is None:
+        return len(RESPONSE_ORDER)
     try:
         return _RANK.get(cat, len(RESPONSE_ORDER))
     except TypeError:  # not a category at all

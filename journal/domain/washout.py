@@ -48,7 +48,7 @@ LONG_ACTING_GCSF = frozenset({"pegfilgrastim", "lipegfilgrastim", "eflapegrastim
 PREPARING_ROLES = frozenset({"conditioning", "lymphodepletion", "mobilisation"})
 ANTIBODY_MODALITIES = frozenset({"mAb", "ADC", "bispecific"})
 
-PROCEDURE_WASHOUTS: dict[str, str] = {
+PROCEDURE_WASHOUTS: dict[str, ProcedureKind] = {
     "auto_sct": ProcedureKind.AUTO_SCT,
     "allo_sct": ProcedureKind.ALLO_SCT,
     "car_t": ProcedureKind.CAR_T,
@@ -261,11 +261,13 @@ def compute_washouts(history: History, *, as_of: PartialDate | dt.date | None = 
     )
 
     by_class: dict[str, list[_Dose]] = {}
+    class_labels: dict[str, str] = {}
     for d in given:
         if d.drug is not None:
             by_class.setdefault(d.drug.drug_class, []).append(d)
+            class_labels[d.drug.drug_class] = d.drug.class_label
     classes = tuple(
-        _item(k, v[0].drug.class_label, "class", v, when, WASHOUT_SOURCE)
+        _item(k, class_labels[k], "class", v, when, WASHOUT_SOURCE)
         for k, v in sorted(by_class.items())
     )
 
@@ -387,6 +389,7 @@ def supported_labs(
         d = lab.date.as_date()
         if when is not None and d > when:
             continue
+        refs: tuple[str, ...]
         reason, refs, unconf = None, (lab.ref,), True
         if lab.context == LabContext.TRANSFUSION_SUPPORTED:
             reason, unconf = "entered as transfusion-supported", False

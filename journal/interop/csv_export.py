@@ -36,6 +36,7 @@ class Column:
 @dataclass(frozen=True)
 class Sheet:
     file: str
+    table: str  # the journal table its rows come from (``queries.all_rows`` key)
     about: str
     columns: tuple[Column, ...]
 
@@ -110,6 +111,7 @@ def sheets(include_meddra: bool = False) -> tuple[Sheet, ...]:
     return (
         Sheet(
             "diagnosis.csv",
+            "diagnosis",
             "The myeloma diagnosis as entered.",
             (
                 Column("date", "date of diagnosis", _f("date"), date=True),
@@ -124,6 +126,7 @@ def sheets(include_meddra: bool = False) -> tuple[Sheet, ...]:
         ),
         Sheet(
             "regimens.csv",
+            "regimen",
             "One row per regimen (a treatment with a start and an end).",
             (
                 Column("id", "the regimen's number in this journal", _f("id")),
@@ -149,6 +152,7 @@ def sheets(include_meddra: bool = False) -> tuple[Sheet, ...]:
         ),
         Sheet(
             "regimen_drugs.csv",
+            "regimendrug",
             "One row per drug in a regimen (empty dates = the regimen's own).",
             (
                 Column("id", "the drug row's number", _f("id")),
@@ -174,6 +178,7 @@ def sheets(include_meddra: bool = False) -> tuple[Sheet, ...]:
         ),
         Sheet(
             "procedures.csv",
+            "procedure",
             "Transplants, CAR-T infusions, radiotherapy and other procedures.",
             (
                 Column("id", "the procedure's number", _f("id")),
@@ -192,6 +197,7 @@ def sheets(include_meddra: bool = False) -> tuple[Sheet, ...]:
         ),
         Sheet(
             "responses.csv",
+            "response",
             "Responses as entered (IMWG category), by a clinician or the person.",
             (
                 Column("id", "the response's number", _f("id")),
@@ -207,6 +213,7 @@ def sheets(include_meddra: bool = False) -> tuple[Sheet, ...]:
         ),
         Sheet(
             "progressions.csv",
+            "progression",
             "Progressions and relapses as entered.",
             (
                 Column("id", "the progression's number", _f("id")),
@@ -217,9 +224,50 @@ def sheets(include_meddra: bool = False) -> tuple[Sheet, ...]:
                 Column("notes", "notes", _f("notes")),
             ),
         ),
-        Sheet("side_effects.csv", "Side effects with their grade.", tuple(se_cols)),
+        Sheet(
+            "mrd.csv",
+            "mrdresult",
+            "Measurable residual disease (MRD) tests entered as their own records "
+            "(an MRD result typed on a response is in responses.csv).",
+            (
+                Column("id", "the MRD test's number", _f("id")),
+                Column("date", "date of the sample", _f("date"), date=True),
+                Column("result", "negative or positive", _f("result")),
+                Column("method", "next-generation flow, sequencing, PET/CT...", _f("method")),
+                Column(
+                    "sensitivity", "how finely it looked (10^-5 = 1 in 100,000)", _f("sensitivity")
+                ),
+                Column("sample", "bone marrow, blood, imaging", _f("sample")),
+                Column("regimen_id", "regimen it was tested during or after", _f("regimen_id")),
+                Column("notes", "notes", _f("notes")),
+            ),
+        ),
+        Sheet(
+            "health_history.csv",
+            "healthhistory",
+            "Answers to the health-history questions trial screeners ask (another cancer, heart "
+            "disease, hepatitis...): yes with when and what, or a checked no. A topic with no "
+            "row was not recorded, which is not the same as no.",
+            (
+                Column("id", "the answer's number", _f("id")),
+                Column("topic", "what the question is about", _f("topic")),
+                Column("answer", "yes or no", _f("answer")),
+                Column(
+                    "date",
+                    "yes: when it began or was found; no: when that was checked",
+                    _f("date"),
+                    date=True,
+                ),
+                Column("resolved", "when it ended, if it did", _f("resolved"), date=True),
+                Column("detail", "which cancer, which disease, which medicine...", _f("detail")),
+                Column("treated", "treated (1), not treated (0), empty = not said", _f("treated")),
+                Column("notes", "notes", _f("notes")),
+            ),
+        ),
+        Sheet("side_effects.csv", "sideeffect", "Side effects with their grade.", tuple(se_cols)),
         Sheet(
             "labs.csv",
+            "labresult",
             "Blood and urine tests, one row per result (long format), as entered.",
             (
                 Column("id", "the result's number", _f("id")),
@@ -245,6 +293,7 @@ def sheets(include_meddra: bool = False) -> tuple[Sheet, ...]:
         ),
         Sheet(
             "supportive_care.csv",
+            "supportivecare",
             "Supportive medicines (bone agents, antivirals, growth factors...).",
             (
                 Column("id", "the row's number", _f("id")),
@@ -261,6 +310,7 @@ def sheets(include_meddra: bool = False) -> tuple[Sheet, ...]:
         ),
         Sheet(
             "cytogenetics.csv",
+            "cytogeneticresult",
             "FISH and other genetic findings of the myeloma cells.",
             (
                 Column("id", "the row's number", _f("id")),
@@ -279,6 +329,7 @@ def sheets(include_meddra: bool = False) -> tuple[Sheet, ...]:
         ),
         Sheet(
             "disease_features.csv",
+            "diseasefeature",
             "Extramedullary disease, plasma cell leukaemia, amyloidosis and the like.",
             (
                 Column("id", "the row's number", _f("id")),
@@ -292,6 +343,7 @@ def sheets(include_meddra: bool = False) -> tuple[Sheet, ...]:
         ),
         Sheet(
             "ecog.csv",
+            "ecog",
             "ECOG performance status (0 = fully active ... 4 = bed-bound).",
             (
                 Column("id", "the row's number", _f("id")),
@@ -302,6 +354,7 @@ def sheets(include_meddra: bool = False) -> tuple[Sheet, ...]:
         ),
         Sheet(
             "notes.csv",
+            "note",
             "Notes, clinic visits and hospital stays.",
             (
                 Column("id", "the note's number", _f("id")),
@@ -312,23 +365,6 @@ def sheets(include_meddra: bool = False) -> tuple[Sheet, ...]:
             ),
         ),
     )
-
-
-_TABLE_OF = {
-    "diagnosis.csv": "diagnosis",
-    "regimens.csv": "regimen",
-    "regimen_drugs.csv": "regimendrug",
-    "procedures.csv": "procedure",
-    "responses.csv": "response",
-    "progressions.csv": "progression",
-    "side_effects.csv": "sideeffect",
-    "labs.csv": "labresult",
-    "ecog.csv": "ecog",
-    "supportive_care.csv": "supportivecare",
-    "cytogenetics.csv": "cytogeneticresult",
-    "disease_features.csv": "diseasefeature",
-    "notes.csv": "note",
-}
 
 
 def _cell(value: Any) -> Any:
@@ -404,7 +440,7 @@ def build_csv_files(
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\r\n")
         w.writerow(header)
-        for r in rows.get(_TABLE_OF[sheet.file], []):
+        for r in rows.get(sheet.table, []):
             line: list[Any] = []
             for c in sheet.columns:
                 v = c.get(r)

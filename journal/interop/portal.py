@@ -397,6 +397,8 @@ _QUALITATIVE = {
     "polyclonal": "polyclonal",
 }
 
+_SAME_RESULT = {"positive": ("detected",), "negative": ("not detected",)}
+
 
 def _number(text: str) -> float | None:
     s = str(text).strip().replace("\u00a0", "").replace(" ", "")
@@ -416,6 +418,10 @@ def _value(test: str, raw: Any) -> tuple[float | None, str | None, str | None]:
     text = str(raw).strip()
     if t.qualitative:
         q = _QUALITATIVE.get(norm(text))
+        if q not in t.qualitative:
+            # A test kept as detected / not detected (HBV DNA, HCV RNA) takes a
+            # positive / negative result in its own words.
+            q = next((x for x in _SAME_RESULT.get(q, ()) if x in t.qualitative), q)
         if q in t.qualitative:
             return None, q, None
         allowed = ", ".join(t.qualitative)

@@ -1,11 +1,14 @@
 """The timeline chart as a report block: the chart engineer's drawing function,
-called on a plain Figure, so the PDF shows exactly what the Timeline view shows."""
+called on a plain Figure, so the PDF shows what the Timeline view shows. A period
+(the visit summary) is clipped; the whole history on paper goes through
+:mod:`journal.charts.paper` (recent years to scale, earlier ones compressed)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from journal.reports.inputs import ReportInputs
@@ -28,8 +31,7 @@ def timeline_chart(
         from journal.charts.timeline import draw_timeline
     except ImportError:  # pragma: no cover - charts are part of the app
         return None
-    as_of = getattr(inputs.summary, "as_of", None)
-    today = as_of if isinstance(as_of, dt.date) else inputs.generated
+    today = inputs.summary.as_of
     if date_range is not None:
         today = date_range[1]
     data = timeline_data_from(
@@ -47,6 +49,46 @@ def timeline_chart(
         return draw_timeline(fig, data, date_range=date_range)
 
     return draw
+
+
+@dataclass(frozen=True)
+class PaperTimeline:
+    """The whole history's timeline for a printed page (see journal.charts.paper)."""
+
+    draw: Callable[[Any], Any]
+    compressed_before: dt.date | None  # the break: earlier years are compressed
+    recent_years: int  # years drawn to scale when compressed
+
+
+def paper_timeline_chart(
+    inputs: ReportInputs,
+    *,
+    extra_labs: tuple[str, ...] = (),
+    label_chars: int = 40,
+) -> PaperTimeline | None:
+    """The timeline of the whole history, legible on paper at any length: the recent
+    years to scale, the earlier ones compressed, names only where they fit. None when
+    the chart module is not available."""
+    try:
+        from journal.charts.data import timeline_data_from
+        from journal.charts.paper import draw_paper_timeline, paper_time
+    except ImportError:  # pragma: no cover - charts are part of the app
+        return None
+    today = inputs.summary.as_of
+    data = timeline_data_from(
+        inputs.history,
+        inputs.summary,
+        today=today,
+        extra_labs=extra_labs,
+        label_chars=label_chars,
+    )
+    lo, hi = data.span()
+    t = paper_time(lo, max(hi, data.today))
+
+    def draw(fig: Any) -> Any:
+        return draw_paper_timeline(fig, data)
+
+    return PaperTimeline(draw, t.brk if t.compressed else None, t.years_recent(data.today))
 
 
 def _clip(start: dt.date, end: dt.date | None, lo: dt.date, hi: dt.date, today: dt.date):

@@ -21,10 +21,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from journal.domain.dates import PartialDate
 from journal.domain.records import History
+
+if TYPE_CHECKING:  # imported when a summary is built: the rules are slow to import
+    from journal.domain.summary import Summary
 
 IDENTITY_LEVELS = ("full", "initials", "without_name", "deidentified")
 _IDENTITY_ALIASES = {"none": "without_name"}
@@ -97,7 +100,7 @@ class ReportOptions:
 @dataclass
 class ReportInputs:
     history: History
-    summary: Any  # journal.domain.summary.Summary
+    summary: Summary
     notes: tuple[NoteItem, ...] = ()
     questions: tuple[QuestionItem, ...] = ()
     generated: dt.date = field(default_factory=dt.date.today)
@@ -108,7 +111,11 @@ def _pd(text: str | None) -> PartialDate | None:
 
 
 def load_report_inputs(
-    store, *, as_of: dt.date | None = None, summary: Any = None, history: History | None = None
+    store,
+    *,
+    as_of: dt.date | None = None,
+    summary: Summary | None = None,
+    history: History | None = None,
 ) -> ReportInputs:
     """Read what the reports need from an open journal (through services only).
 

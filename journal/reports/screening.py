@@ -24,7 +24,7 @@ from journal.domain.numbers import fmt_number
 from journal.domain.trace import Trace
 from journal.domain.vocab import ECOG_SCALE
 from journal.reports import common
-from journal.reports.charts import timeline_chart
+from journal.reports.charts import paper_timeline_chart
 from journal.reports.deid import deidentify_document
 from journal.reports.document import Document, Inline, Span, computed, overridden
 from journal.reports.inputs import ReportInputs, ReportOptions
@@ -154,26 +154,12 @@ class _Ctx:
         self.procedures = {p.id: p for p in self.h.procedures}
         self.ledger = self.s.ledger
         self.drug_names = {k: d.name for k, d in self.ledger.drugs.items()}
-        # Which line(s) each refractory call came from, read off the ledger's traces.
-        adm_lines: dict[str, tuple[int, ...]] = {}
-        for d in self.ledger.drugs.values():
-            for a in d.administrations:
-                adm_lines[a.ref] = a.lines
+        # Which line(s) each refractory call came from, as the ledger says.
         self.refractory_in_line: dict[int, list[str]] = defaultdict(list)
-        for key, d in self.ledger.drugs.items():
-            if not d.refractory:
-                continue
-            lines: set[int] = set()
-            for t in d.traces:
-                if t.rule.startswith("ledger.refractory"):
-                    for ref in t.records:
-                        lines.update(adm_lines.get(ref, ()))
-            if not lines and d.lines:  # an override or a call without records: last line
-                lines = {max(d.lines)}
-            for n in sorted(lines):
+        for d in self.ledger.drugs.values():
+            for n in d.refractory_lines:
                 if d.name not in self.refractory_in_line[n]:
                     self.refractory_in_line[n].append(d.name)
-            _ = key
 
     def name(self, drug_id: str) -> str:
         return self.drug_names.get(drug_id, drug_id)
@@ -225,7 +211,7 @@ BUDGETS = (
     Budget(0, 2, False, False, notes=False),
 )
 CORE_PAGES = 2
-DETAIL_YEARS = 6  # a longer history's appendix chart shows only its recent years
+DETAIL_YEARS = 6  # a longer history's appendix lists every line in a table
 STALE_DAYS = 30  # a lab older than this is flagged: trials ask for recent values
 
 # Labs trial texts ask for, in the order printed; a missing one says "not recorded".
@@ -1067,8 +1053,8 @@ def _supportive_and_overrides(doc: Document, c: _Ctx) -> None:
 def _appendix(doc: Document, c: _Ctx, budget: Budget) -> None:
     doc.page_break()
     doc.heading(1, "Appendix")
-    # A long history drawn whole is unreadable on paper (30 lanes in 9 inches): the chart
-    # then shows the recent years in detail; the earlier years are the lines table above.
+    # A long history's chart compresses its earlier years and folds their lines into one
+    # lane: the table of every line then carries each of them in full.
     starts = [r.start.as_date() for r in c.h.regimens]
     first = min(starts) if starts else c.as_of
     detail_from = dt.date(c.as_of.year - DETAIL_YEARS, c.as_of.month, 1)
@@ -1099,34 +1085,23 @@ def _appendix(doc: Document, c: _Ctx, budget: Budget) -> None:
                 small=True,
             )
     _labels_behind(doc, c)
-    draw = (
+    # The whole history: recent years to scale, earlier years compressed (charts.paper).
+    chart = (
         None
         if c.opts.deidentified
-        else timeline_chart(
-            c.inputs,
-            (detail_from, c.as_of) if long_history else None,
-            extra_labs=("hb", "platelets"),
-            label_chars=30,
-        )
+        else paper_timeline_chart(c.inputs, extra_labs=("hb", "platelets"), label_chars=30)
     )
-    if draw is not None:
-        if long_history:
-            doc.heading(
-                2,
-                f"Timeline of the last {DETAIL_YEARS} years (from {_d(detail_from)}; the "
-                "earlier years are in the table of every line above)",
+    if chart is not None:
+        heading = "Timeline of treatment, responses and side effects"
+        if chart.compressed_before is not None:
+            heading += (
+                f" (the last {chart.recent_years} years to scale, the years before "
+                f"{chart.compressed_before.year} compressed)"
             )
-        else:
-            doc.heading(2, "Timeline of treatment, responses and side effects")
+        doc.heading(2, heading)
         # Most of a page: at half a page the lanes and side-effect names become too
         # small to read on paper.
-        doc.chart(
-            draw,
-            (7.1, 8.6),
-            alt_text=f"timeline chart of the last {DETAIL_YEARS} years"
-            if long_history
-            else "timeline chart of the whole history",
-        )
+        doc.chart(chart.draw, (7.1, 8.6), alt_text="timeline chart of the whole history")
     elif c.opts.deidentified:
         doc.paragraph(
             "The timeline chart is left out of a de-identified summary: its time axis "

@@ -132,8 +132,8 @@ def new_results(inputs: ReportInputs, lo: dt.date, hi: dt.date) -> list[tuple[In
         if lab.value is not None and lab.date.latest() <= hi:
             by_test[lab.test].append(lab)
     s = inputs.summary
-    grades = {g.lab_ref: g for g in getattr(s, "lab_grades", ()) or () if g.lab_ref}
-    washouts = getattr(s, "washouts", None)
+    grades = {g.lab_ref: g for g in s.lab_grades if g.lab_ref}
+    washouts = s.washouts
     rows = []
     order = {code: i for i, code in enumerate(LAB_TESTS)}
     for code in sorted(by_test, key=lambda c: order.get(c, len(order))):
@@ -152,7 +152,7 @@ def new_results(inputs: ReportInputs, lo: dt.date, hi: dt.date) -> list[tuple[In
         g = grades.get(latest.ref)
         if g is not None and g.grade > 0:
             value.append(computed(f" G{g.grade}"))
-        sup = washouts.is_supported(latest.ref) if washouts is not None else None
+        sup = washouts.is_supported(latest.ref)
         if sup is not None or latest.context not in ("none", ""):
             value.append(computed(f" {SUPPORT_MARK}") if sup else f" ({latest.context})")
         rows.append(
@@ -184,15 +184,15 @@ def assessments(inputs: ReportInputs, lo: dt.date, hi: dt.date) -> list[tuple[In
         if _in(p.date, lo, hi):
             sure = "" if p.confirmed else ", not confirmed"
             add(p.date, f"Progression ({p.kind}{sure})", "recorded")
-    results = getattr(inputs.summary, "responses", None)
-    for p in getattr(results, "progressions", ()) or ():
+    results = inputs.summary.responses
+    for p in results.progressions:
         day = PartialDate.from_date(p.date)
         if _in(day, lo, hi):
             add(
                 day, computed(f"Progression by {p.parameter} (line {p.line})"), "computed from labs"
             )
     # Computed responses: each change of category within a line.
-    for lr in getattr(results, "lines", ()) or ():
+    for lr in results.lines:
         prev = None
         for a in lr.assessments:
             day = PartialDate.from_date(a.date)

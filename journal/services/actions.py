@@ -24,7 +24,6 @@ from typing import Any
 from sqlalchemy import Connection, Table, insert, select, update
 from sqlalchemy import delete as sa_delete
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import SQLModel
 
 from journal.domain.dates import PartialDate
 from journal.domain.labs import LAB_TESTS
@@ -41,7 +40,7 @@ from journal.store.validation import (
     validate,
 )
 
-TABLE_CLASSES: dict[str, type[SQLModel]] = {t.__tablename__: t for t in m.RECORD_TABLES}
+TABLE_CLASSES: dict[str, type[m.TableModel]] = {t.__tablename__: t for t in m.RECORD_TABLES}
 
 
 class NotFoundError(LookupError):
@@ -70,7 +69,7 @@ class Change:
     undoable: bool = True
     kind: str = "do"  # "do", "undo" or "redo"
 
-    def inserted(self, table: str | type[SQLModel]) -> list[int]:
+    def inserted(self, table: str | type[m.TableModel]) -> list[int]:
         """Ids of rows this change created in ``table``, in the order created."""
         name = table if isinstance(table, str) else table.__tablename__
         return [r.id for r in self.rows if r.table == name and r.before is None]
@@ -91,7 +90,7 @@ class Change:
 # -- the transaction helper ---------------------------------------------------------
 
 
-def _table(t: str | type[SQLModel]) -> Table:
+def _table(t: str | type[m.TableModel]) -> Table:
     cls = TABLE_CLASSES[t] if isinstance(t, str) else t
     return cls.__table__
 
@@ -114,20 +113,22 @@ class _Writer:
     conn: Connection
     images: list[RowImage] = field(default_factory=list)
 
-    def row(self, t: str | type[SQLModel], id_: int) -> dict[str, Any] | None:
+    def row(self, t: str | type[m.TableModel], id_: int) -> dict[str, Any] | None:
         tb = _table(t)
         r = self.conn.execute(select(tb).where(tb.c.id == id_)).mappings().first()
         return dict(r) if r is not None else None
 
-    def insert(self, t: str | type[SQLModel], values: Mapping[str, Any]) -> int:
+    def insert(self, t: str | type[m.TableModel], values: Mapping[str, Any]) -> int:
         tb = _table(t)
         vals = {k: v for k, v in values.items() if k in tb.c and not (k == "id" and v is None)}
         res = self.conn.execute(insert(tb).values(**vals))
-        new_id = int(res.inserted_primary_key[0])
+        key = res.inserted_primary_key
+        assert key is not None  # one row inserted, so SQLAlchemy knows its key
+        new_id = int(key[0])
         self.images.append(RowImage(tb.name, new_id, None, self.row(tb.name, new_id)))
         return new_id
 
-    def update(self, t: str | type[SQLModel], id_: int, values: Mapping[str, Any]) -> None:
+    def update(self, t: str | type[m.TableModel], id_: int, values: Mapping[str, Any]) -> None:
         tb = _table(t)
         before = self.row(tb.name, id_)
         if before is None:
@@ -138,7 +139,7 @@ class _Writer:
         self.conn.execute(update(tb).where(tb.c.id == id_).values(**vals))
         self.images.append(RowImage(tb.name, id_, before, self.row(tb.name, id_)))
 
-    def delete(self, t: str | type[SQLModel], id_: int) -> None:
+    def delete(self, t: str | type[m.TableModel], id_: int) -> None:
         tb = _table(t)
         before = self.row(tb.name, id_)
         if before is None:
@@ -234,7 +235,7 @@ def _finish(store, w: _Writer, label: str, extra_tables: Iterable[str] = ()) -> 
     return change
 
 
-def values_of(record: SQLModel) -> dict[str, Any]:
+def values_of(record: m.TableModel) -> dict[str, Any]:
     """Column values of a model object (the row it would be)."""
     return {c.name: getattr(record, c.name, None) for c in record.__table__.columns}
 
@@ -249,7 +250,7 @@ def _as_date_text(d: PartialDate | dt.date | str | None) -> str | None:
     return d
 
 
-def _prepare(record: SQLModel) -> SQLModel:
+def _prepare(record: m.TableModel) -> m.TableModel:
     """Let callers put PartialDate or datetime.date objects in date fields: they are
     stored as the canonical text. Returns the record (changed in place)."""
     for f in DATE_FIELDS.get(type(record), ()):
@@ -259,7 +260,7 @@ def _prepare(record: SQLModel) -> SQLModel:
     return record
 
 
-def _label_of(record: SQLModel) -> str:
+def _label_of(record: m.TableModel) -> str:
     return TABLE_LABELS.get(record.__tablename__, record.__tablename__)
 
 
@@ -270,7 +271,7 @@ def _with_item(err: RecordError, item: str) -> RecordError:
 # -- generic ------------------------------------------------------------------------
 
 
-def save(store, record: SQLModel, label: str | None = None) -> Change:
+def save(store, record: m.TableModel, label: str | None = None) -> Change:
     """Insert (``record.id`` None) or update any row of a RECORD_TABLES table.
 
     On insert the new id is set on ``record``.
@@ -280,7 +281,7 @@ def save(store, record: SQLModel, label: str | None = None) -> Change:
         raise TypeError(f"{cls.__name__} is not a journal table")
     _prepare(record)
     with _transaction(store) as w:
-        parent = None
+        parent: m.Regimen | m.RegimenDrug | None = None
         if isinstance(record, m.RegimenDrug) and record.regimen_id is not None:
             row = w.row(m.Regimen, record.regimen_id)
             parent = m.Regimen(**row) if row else None
@@ -296,7 +297,7 @@ def save(store, record: SQLModel, label: str | None = None) -> Change:
     return _finish(store, w, label or f"{verb} {_label_of(record)}")
 
 
-def delete(store, table_cls: type[SQLModel], id: int, label: str | None = None) -> Change:
+def delete(store, table_cls: type[m.TableModel], id: int, label: str | None = None) -> Change:
     """Delete one row and whatever the schema cascades from it (all undoable)."""
     with _transaction(store) as w:
         w.delete(table_cls, id)
@@ -554,7 +555,9 @@ def _attribution(d: m.SideEffectDrug | Mapping[str, Any] | str) -> m.SideEffectD
     if isinstance(d, m.SideEffectDrug):
         return d
     if isinstance(d, str):
-        return m.SideEffectDrug(name=d)
+        # side_effect_id is filled in when the side effect is written (a table model
+        # does not validate on construction).
+        return m.SideEffectDrug(name=d)  # type: ignore[call-arg]
     return m.SideEffectDrug(**d)
 
 
@@ -636,7 +639,7 @@ def add_supportive_care(store, item: m.SupportiveCare) -> Change:
 # -- single-row records ---------------------------------------------------------------
 
 
-def _set_single(store, record: SQLModel, label: str) -> Change:
+def _set_single(store, record: m.TableModel, label: str) -> Change:
     validate(_prepare(record))
     cls = type(record)
     with _transaction(store) as w:
@@ -710,7 +713,7 @@ def clear_override(store, rule: str, subject: str) -> Change:
 
 def bulk_insert(
     store,
-    rows: Mapping[type[SQLModel], Sequence[Mapping[str, Any]]],
+    rows: Mapping[type[m.TableModel], Sequence[Mapping[str, Any]]],
     *,
     label: str = "Load journal",
     check: bool = True,

@@ -114,7 +114,7 @@ def complete_line(entry: LineEntry) -> LineEntry:
     prep = entry.preparation
     # A CAR-T infusion has no conditioning text; a transplant names its preparation.
     transplant = proc is not None and proc.kind.startswith("auto")
-    if transplant and prep is not None and proc.conditioning is None:
+    if transplant and proc is not None and prep is not None and proc.conditioning is None:
         proc.conditioning = prep.regimen.name
     last = parts[-1]
     if entry.end is not None and last.regimen.end is None:

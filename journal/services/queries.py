@@ -9,17 +9,19 @@ records named by refs ("regimen:3"). The list queries return model objects
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
-from sqlmodel import SQLModel
 
 from journal.domain import records as r
 from journal.domain.dates import PartialDate
 from journal.domain.labs import LAB_TESTS
 from journal.store import models as m
 
-_DATE_ORDER: dict[type[SQLModel], str] = {
+_T = TypeVar("_T", bound=m.TableModel)
+_Rows = dict[type[m.TableModel], list[dict[str, Any]]]  # every row of every table
+
+_DATE_ORDER: dict[type[m.TableModel], str] = {
     m.Diagnosis: "date",
     m.IsotypeObservation: "date",
     m.DiseaseFeature: "date",
@@ -44,7 +46,12 @@ def _pd(text: str | None) -> PartialDate | None:
     return PartialDate.from_iso(text) if text else None
 
 
-def _rows(conn, cls: type[SQLModel]) -> list[dict[str, Any]]:
+def _date_of(text: str) -> PartialDate:
+    # A NOT NULL date column: its CHECK and validation keep out empty text.
+    return PartialDate.from_iso(text)
+
+
+def _rows(conn, cls: type[m.TableModel]) -> list[dict[str, Any]]:
     tb = cls.__table__
     return [dict(x) for x in conn.execute(select(tb).order_by(tb.c.id)).mappings()]
 
@@ -65,11 +72,38 @@ def _drug_name(row: dict[str, Any]) -> str:
 def load_history(store) -> r.History:
     """One person's whole history, as the rules read it."""
     with store.engine.connect() as conn:
-        data = {cls: _rows(conn, cls) for cls in m.RECORD_TABLES}
+        data: _Rows = {cls: _rows(conn, cls) for cls in m.RECORD_TABLES}
+    return r.History(
+        person=_person(data),
+        diagnosis=_diagnosis(data),
+        isotypes=tuple(_sorted_by_date(_isotypes(data))),
+        features=_features(data),
+        cytogenetics=_cytogenetics(data),
+        regimens=tuple(_sorted_by_date(_regimens(data), "start")),
+        procedures=tuple(_sorted_by_date(_procedures(data))),
+        responses=tuple(_sorted_by_date(_responses(data))),
+        progressions=tuple(_sorted_by_date(_progressions(data))),
+        side_effects=tuple(_sorted_by_date(_side_effects(data), "onset")),
+        labs=tuple(sorted(_labs(data), key=lambda x: (x.date.sort_key(), x.test, x.id))),
+        ecog=tuple(
+            _sorted_by_date(
+                [
+                    r.EcogRec(id=x["id"], date=_date_of(x["date"]), score=x["score"])
+                    for x in data[m.Ecog]
+                ]
+            )
+        ),
+        supportive=_supportive(data),
+        overrides=_overrides(data),
+        mrd=tuple(_sorted_by_date(_mrd_records(data))),
+        health=tuple(_sorted_by_date(_health(data))),
+    )
 
+
+def _person(data: _Rows) -> r.PersonRec:
     person_rows = data[m.Person]
     p = person_rows[0] if person_rows else None
-    person = (
+    return (
         r.PersonRec(
             birth_date=_pd(p["birth_date"]),
             sex=p["sex"],
@@ -80,31 +114,36 @@ def load_history(store) -> r.History:
         if p
         else r.PersonRec()
     )
-    dx_rows = data[m.Diagnosis]
-    diagnosis = None
-    if dx_rows:
-        d = dx_rows[0]
-        diagnosis = r.DiagnosisRec(
-            date=_pd(d["date"]),
-            heavy_chain=d["heavy_chain"],
-            light_chain=d["light_chain"],
-            iss_stage=d["iss_stage"],
-            riss_stage=d["riss_stage"],
-            beta2m_mg_l=d["beta2m_mg_l"],
-            albumin_g_dl=d["albumin_g_dl"],
-            ldh_high=d["ldh_high"],
-            bmpc_percent=d["bmpc_percent"],
-            creatinine_mg_dl=d["creatinine_mg_dl"],
-            ldh_u_l=d["ldh_u_l"],
-            ldh_uln_u_l=d["ldh_uln_u_l"],
-            ref=f"diagnosis:{d['id']}",
-        )
 
+
+def _diagnosis(data: _Rows) -> r.DiagnosisRec | None:
+    dx_rows = data[m.Diagnosis]
+    if not dx_rows:
+        return None
+    d = dx_rows[0]
+    return r.DiagnosisRec(
+        date=_pd(d["date"]),
+        heavy_chain=d["heavy_chain"],
+        light_chain=d["light_chain"],
+        iss_stage=d["iss_stage"],
+        riss_stage=d["riss_stage"],
+        beta2m_mg_l=d["beta2m_mg_l"],
+        albumin_g_dl=d["albumin_g_dl"],
+        ldh_high=d["ldh_high"],
+        bmpc_percent=d["bmpc_percent"],
+        creatinine_mg_dl=d["creatinine_mg_dl"],
+        ldh_u_l=d["ldh_u_l"],
+        ldh_uln_u_l=d["ldh_uln_u_l"],
+        ref=f"diagnosis:{d['id']}",
+    )
+
+
+def _regimens(data: _Rows) -> list[r.RegimenRec]:
     changes_by_drug: dict[int, list[r.DoseChangeRec]] = defaultdict(list)
     for c in data[m.DoseChange]:
         changes_by_drug[c["regimen_drug_id"]].append(
             r.DoseChangeRec(
-                date=_pd(c["date"]),
+                date=_date_of(c["date"]),
                 dose=c["dose"],
                 dose_unit=c["dose_unit"],
                 schedule=c["schedule"],
@@ -119,7 +158,7 @@ def load_history(store) -> r.History:
 
     regimens = []
     for g in data[m.Regimen]:
-        start, end = _pd(g["start"]), _pd(g["end"])
+        start, end = _date_of(g["start"]), _pd(g["end"])
         drugs = tuple(
             r.DrugRec(
                 name=_drug_name(dr),
@@ -160,11 +199,10 @@ def load_history(store) -> r.History:
                 drugs=drugs,
             )
         )
+    return regimens
 
-    se_drugs: dict[int, list[str]] = defaultdict(list)
-    for sd in data[m.SideEffectDrug]:
-        se_drugs[sd["side_effect_id"]].append(sd["drug_id"] or _drug_name(sd))
 
+def _labs(data: _Rows) -> list[r.LabRec]:
     labs = []
     for x in data[m.LabResult]:
         test = LAB_TESTS[x["test"]]
@@ -175,7 +213,7 @@ def load_history(store) -> r.History:
         labs.append(
             r.LabRec(
                 id=x["id"],
-                date=_pd(x["date"]),
+                date=_date_of(x["date"]),
                 test=x["test"],
                 value=value,
                 text_value=x["text_value"],
@@ -184,175 +222,171 @@ def load_history(store) -> r.History:
                 uln=None if x["uln"] is None else x["uln"] * factor,
             )
         )
+    return labs
 
-    return r.History(
-        person=person,
-        diagnosis=diagnosis,
-        isotypes=tuple(
-            _sorted_by_date(
-                [
-                    r.IsotypeRec(
-                        date=_pd(i["date"]),
-                        heavy_chain=i["heavy_chain"],
-                        light_chain=i["light_chain"],
-                        ref=f"isotype:{i['id']}",
-                    )
-                    for i in data[m.IsotypeObservation]
-                ]
-            )
-        ),
-        features=tuple(
-            r.FeatureRec(
-                flag=f["flag"],
-                date=_pd(f["date"]),
-                resolved=_pd(f["resolved"]),
-                site=f["site"],
-                ref=f"feature:{f['id']}",
-            )
-            for f in data[m.DiseaseFeature]
-        ),
-        cytogenetics=tuple(
-            r.CytogeneticRec(
-                abnormality=c["abnormality"],
-                present=bool(c["present"]),
-                date=_pd(c["date"]),
-                percent=c["percent"],
-                copy_number=c["copy_number"],
-                biallelic=c["biallelic"],
-                at_relapse=bool(c["at_relapse"]),
-                ref=f"cytogenetics:{c['id']}",
-            )
-            for c in data[m.CytogeneticResult]
-        ),
-        regimens=tuple(_sorted_by_date(regimens, "start")),
-        procedures=tuple(
-            _sorted_by_date(
-                [
-                    r.ProcedureRec(
-                        id=x["id"],
-                        kind=x["kind"],
-                        date=_pd(x["date"]),
-                        end=_pd(x["end"]),
-                        regimen_id=x["regimen_id"],
-                        planned=bool(x["planned"]),
-                        planned_tandem=bool(x["planned_tandem"]),
-                        conditioning=x["conditioning"],
-                        product=x["product"],
-                        site=x["site"],
-                        units=x["units"],
-                    )
-                    for x in data[m.Procedure]
-                ]
-            )
-        ),
-        responses=tuple(
-            _sorted_by_date(
-                [
-                    r.ResponseRec(
-                        id=x["id"],
-                        date=_pd(x["date"]),
-                        category=x["category"],
-                        assessor=x["assessor"],
-                        regimen_id=x["regimen_id"],
-                        mrd_result=x["mrd_result"],
-                        mrd_method=x["mrd_method"],
-                        mrd_sensitivity=x["mrd_sensitivity"],
-                    )
-                    for x in data[m.Response]
-                ]
-            )
-        ),
-        progressions=tuple(
-            _sorted_by_date(
-                [
-                    r.ProgressionRec(
-                        id=x["id"],
-                        date=_pd(x["date"]),
-                        kind=x["kind"],
-                        confirmed=bool(x["confirmed"]),
-                        regimen_id=x["regimen_id"],
-                        confirmed_on=_pd(x["confirmed_on"]),
-                    )
-                    for x in data[m.Progression]
-                ]
-            )
-        ),
-        side_effects=tuple(
-            _sorted_by_date(
-                [
-                    r.SideEffectRec(
-                        id=x["id"],
-                        term=x["term"],
-                        onset=_pd(x["onset"]),
-                        term_id=x["term_id"],
-                        scale=x["scale"],
-                        grade=x["grade"],
-                        grade_source=x["grade_source"],
-                        resolved=_pd(x["resolved"]),
-                        serious=bool(x["serious"]),
-                        action=x["action"],
-                        drugs=tuple(se_drugs.get(x["id"], ())),
-                        regimen_id=x["regimen_id"],
-                    )
-                    for x in data[m.SideEffect]
-                ],
-                "onset",
-            )
-        ),
-        labs=tuple(sorted(labs, key=lambda x: (x.date.sort_key(), x.test, x.id))),
-        ecog=tuple(
-            _sorted_by_date(
-                [r.EcogRec(id=x["id"], date=_pd(x["date"]), score=x["score"]) for x in data[m.Ecog]]
-            )
-        ),
-        supportive=tuple(
-            r.SupportiveRec(
-                id=x["id"],
-                name=x["name"],
-                drug_id=x["drug_id"],
-                purpose=x["purpose"],
-                start=_pd(x["start"]),
-                end=_pd(x["end"]),
-            )
-            for x in data[m.SupportiveCare]
-        ),
-        overrides=tuple(
-            r.OverrideRec(
-                id=x["id"],
-                rule=x["rule"],
-                subject=x["subject"],
-                value=x["value"],
-                reason=x["reason"],
-            )
-            for x in data[m.Override]
-        ),
-        mrd=tuple(_sorted_by_date(_mrd_records(data))),
-        health=tuple(
-            _sorted_by_date(
-                [
-                    r.HealthRec(
-                        id=x["id"],
-                        topic=x["topic"],
-                        answer=x["answer"],
-                        date=_pd(x["date"]),
-                        resolved=_pd(x["resolved"]),
-                        detail=x["detail"],
-                        treated=x["treated"],
-                    )
-                    for x in data[m.HealthHistory]
-                ]
-            )
-        ),
+
+def _isotypes(data: _Rows) -> list[r.IsotypeRec]:
+    return [
+        r.IsotypeRec(
+            date=_date_of(i["date"]),
+            heavy_chain=i["heavy_chain"],
+            light_chain=i["light_chain"],
+            ref=f"isotype:{i['id']}",
+        )
+        for i in data[m.IsotypeObservation]
+    ]
+
+
+def _features(data: _Rows) -> tuple[r.FeatureRec, ...]:
+    return tuple(
+        r.FeatureRec(
+            flag=f["flag"],
+            date=_pd(f["date"]),
+            resolved=_pd(f["resolved"]),
+            site=f["site"],
+            ref=f"feature:{f['id']}",
+        )
+        for f in data[m.DiseaseFeature]
     )
 
 
-def _mrd_records(data: dict) -> list[r.MrdRec]:
+def _cytogenetics(data: _Rows) -> tuple[r.CytogeneticRec, ...]:
+    return tuple(
+        r.CytogeneticRec(
+            abnormality=c["abnormality"],
+            present=bool(c["present"]),
+            date=_pd(c["date"]),
+            percent=c["percent"],
+            copy_number=c["copy_number"],
+            biallelic=c["biallelic"],
+            at_relapse=bool(c["at_relapse"]),
+            ref=f"cytogenetics:{c['id']}",
+        )
+        for c in data[m.CytogeneticResult]
+    )
+
+
+def _procedures(data: _Rows) -> list[r.ProcedureRec]:
+    return [
+        r.ProcedureRec(
+            id=x["id"],
+            kind=x["kind"],
+            date=_date_of(x["date"]),
+            end=_pd(x["end"]),
+            regimen_id=x["regimen_id"],
+            planned=bool(x["planned"]),
+            planned_tandem=bool(x["planned_tandem"]),
+            conditioning=x["conditioning"],
+            product=x["product"],
+            site=x["site"],
+            units=x["units"],
+        )
+        for x in data[m.Procedure]
+    ]
+
+
+def _responses(data: _Rows) -> list[r.ResponseRec]:
+    return [
+        r.ResponseRec(
+            id=x["id"],
+            date=_date_of(x["date"]),
+            category=x["category"],
+            assessor=x["assessor"],
+            regimen_id=x["regimen_id"],
+            mrd_result=x["mrd_result"],
+            mrd_method=x["mrd_method"],
+            mrd_sensitivity=x["mrd_sensitivity"],
+        )
+        for x in data[m.Response]
+    ]
+
+
+def _progressions(data: _Rows) -> list[r.ProgressionRec]:
+    return [
+        r.ProgressionRec(
+            id=x["id"],
+            date=_date_of(x["date"]),
+            kind=x["kind"],
+            confirmed=bool(x["confirmed"]),
+            regimen_id=x["regimen_id"],
+            confirmed_on=_pd(x["confirmed_on"]),
+        )
+        for x in data[m.Progression]
+    ]
+
+
+def _side_effects(data: _Rows) -> list[r.SideEffectRec]:
+    se_drugs: dict[int, list[str]] = defaultdict(list)
+    for sd in data[m.SideEffectDrug]:
+        se_drugs[sd["side_effect_id"]].append(sd["drug_id"] or _drug_name(sd))
+    return [
+        r.SideEffectRec(
+            id=x["id"],
+            term=x["term"],
+            onset=_date_of(x["onset"]),
+            term_id=x["term_id"],
+            scale=x["scale"],
+            grade=x["grade"],
+            grade_source=x["grade_source"],
+            resolved=_pd(x["resolved"]),
+            serious=bool(x["serious"]),
+            action=x["action"],
+            drugs=tuple(se_drugs.get(x["id"], ())),
+            regimen_id=x["regimen_id"],
+        )
+        for x in data[m.SideEffect]
+    ]
+
+
+def _supportive(data: _Rows) -> tuple[r.SupportiveRec, ...]:
+    return tuple(
+        r.SupportiveRec(
+            id=x["id"],
+            name=x["name"],
+            drug_id=x["drug_id"],
+            purpose=x["purpose"],
+            start=_pd(x["start"]),
+            end=_pd(x["end"]),
+        )
+        for x in data[m.SupportiveCare]
+    )
+
+
+def _overrides(data: _Rows) -> tuple[r.OverrideRec, ...]:
+    return tuple(
+        r.OverrideRec(
+            id=x["id"],
+            rule=x["rule"],
+            subject=x["subject"],
+            value=x["value"],
+            reason=x["reason"],
+        )
+        for x in data[m.Override]
+    )
+
+
+def _health(data: _Rows) -> list[r.HealthRec]:
+    return [
+        r.HealthRec(
+            id=x["id"],
+            topic=x["topic"],
+            answer=x["answer"],
+            date=_pd(x["date"]),
+            resolved=_pd(x["resolved"]),
+            detail=x["detail"],
+            treated=x["treated"],
+        )
+        for x in data[m.HealthHistory]
+    ]
+
+
+def _mrd_records(data: _Rows) -> list[r.MrdRec]:
     """MRD tests entered as their own records, and those entered on a response (the
     older way; "not done" is no result). The same test entered both ways (same date
     and result) counts once, as the MRD record, which holds more."""
     out = [
         r.MrdRec(
-            date=_pd(x["date"]),
+            date=_date_of(x["date"]),
             result=x["result"],
             method=x["method"],
             sensitivity=x["sensitivity"],
@@ -367,7 +401,7 @@ def _mrd_records(data: dict) -> list[r.MrdRec]:
         if x["mrd_result"] in ("negative", "positive") and (x["date"], x["mrd_result"]) not in own:
             out.append(
                 r.MrdRec(
-                    date=_pd(x["date"]),
+                    date=_date_of(x["date"]),
                     result=x["mrd_result"],
                     method=x["mrd_method"],
                     sensitivity=x["mrd_sensitivity"],
@@ -383,11 +417,11 @@ def _mrd_records(data: dict) -> list[r.MrdRec]:
 
 def list_rows(
     store,
-    table_cls: type[SQLModel],
+    table_cls: type[_T],
     order_by: str | None = None,
     where: dict[str, Any] | None = None,
     descending: bool = False,
-) -> list[SQLModel]:
+) -> list[_T]:
     """Rows of one table as model objects (detached; edit one and pass it to
     ``actions.save``). Ordering and filtering as :func:`list_dicts`."""
     return [table_cls(**x) for x in list_dicts(store, table_cls, order_by, where, descending)]
@@ -395,7 +429,7 @@ def list_rows(
 
 def list_dicts(
     store,
-    table_cls: type[SQLModel],
+    table_cls: type[m.TableModel],
     order_by: str | None = None,
     where: dict[str, Any] | None = None,
     descending: bool = False,
@@ -434,13 +468,13 @@ def list_dicts(
     return rows
 
 
-def _date_columns(cls: type[SQLModel]) -> set[str]:
+def _date_columns(cls: type[m.TableModel]) -> set[str]:
     from journal.store.validation import DATE_FIELDS
 
     return set(DATE_FIELDS.get(cls, ()))
 
 
-def get(store, table_cls: type[SQLModel], id: int) -> SQLModel | None:
+def get(store, table_cls: type[_T], id: int) -> _T | None:
     tb = table_cls.__table__
     with store.engine.connect() as conn:
         row = conn.execute(select(tb).where(tb.c.id == id)).mappings().first()

@@ -428,7 +428,7 @@ def create_journal(
         raise _create_failed(e, path) from e
 
 
-def _create_failed(e: Exception, path: Path) -> JournalError:
+def _create_failed(e: BaseException, path: Path) -> JournalError:
     if is_disk_full(e):
         return disk_full(f"creating the journal {path}", "No journal file was made.", path)
     if isinstance(e, OSError):

@@ -18,13 +18,12 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from sqlalchemy import Boolean, Float, Integer, bindparam, insert, select, update
-from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import SQLModel
+from sqlalchemy.exc import SQLAlchemyError, StatementError
 
 import journal
 from journal.domain.labs import KNOWN_UNITS, LAB_TESTS
@@ -56,7 +55,7 @@ SCHEMA_PATH = resource_path("schema", "journal-exchange.schema.json")
 SCHEMA_ID = "https://treatment-journal.invalid/schema/journal-exchange-v2.schema.json"
 
 #: Table -> key under "records" in the file (plural, readable, stable).
-EXCHANGE_NAMES: dict[type[SQLModel], str] = {
+EXCHANGE_NAMES: dict[type[m.TableModel], str] = {
     m.Person: "person",
     m.Diagnosis: "diagnosis",
     m.IsotypeObservation: "isotypes",
@@ -84,7 +83,7 @@ EXCHANGE_NAMES: dict[type[SQLModel], str] = {
 _BY_KEY = {v: k for k, v in EXCHANGE_NAMES.items()}
 
 #: Tables that hold one row in any journal (the app reads the first only).
-SINGLE_ROW_TABLES: frozenset[type[SQLModel]] = frozenset({m.Person, m.Diagnosis})
+SINGLE_ROW_TABLES: frozenset[type[m.TableModel]] = frozenset({m.Person, m.Diagnosis})
 
 DATE_PATTERN = r"^[~<>]?[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?|-(SP|SU|AU|WI))?$"
 
@@ -107,7 +106,7 @@ class JournalNotEmptyError(ExchangeError):
 # -- schema ----------------------------------------------------------------------------
 
 
-def _column_schema(cls: type[SQLModel], col) -> dict[str, Any]:
+def _column_schema(cls: type[m.TableModel], col) -> dict[str, Any]:
     # Every field is bounded by its kind first (so a table added later is too):
     # 64-bit integers, finite numbers of a real-world size, text of a set length.
     if isinstance(col.type, Boolean):
@@ -145,7 +144,7 @@ def _column_schema(cls: type[SQLModel], col) -> dict[str, Any]:
     return s
 
 
-def _class_of(table_name: str) -> type[SQLModel]:
+def _class_of(table_name: str) -> type[m.TableModel]:
     return next(c for c in m.RECORD_TABLES if c.__tablename__ == table_name)
 
 
@@ -426,12 +425,12 @@ def _schema_message_full(err) -> tuple[list[Any], str]:
         return path, f"unknown field(s) {names}; remove or rename them"
     if v == "type":
         want = err.validator_value
-        wants = want if isinstance(want, list) else [want]
+        wants: list[str] = want if isinstance(want, list) else [want]
         words = " or ".join(_JSON_TYPE_WORDS.get(w, w) for w in wants)
         return path, f"should be {words}, not {shown(inst)}; change the value"
     if v == "enum":
-        allowed = [x for x in err.validator_value if x is not None]
-        listed = ", ".join(map(str, allowed[:10])) + (", ..." if len(allowed) > 10 else "")
+        choices = [x for x in err.validator_value if x is not None]
+        listed = ", ".join(map(str, choices[:10])) + (", ..." if len(choices) > 10 else "")
         return path, f"{shown(inst)} is not an allowed value; use one of: {listed}"
     if v == "pattern":
         return path, (
@@ -520,20 +519,20 @@ def check_exchange(data: Any, progress: Progress | None = None) -> list[str]:
     if not isinstance(records, dict):
         return [f"{p}: {msg}" for p, msg in errors]
 
-    ids: dict[type[SQLModel], dict[int, dict]] = {}
+    ids: dict[type[m.TableModel], dict[int | float, dict]] = {}
     # Ids of every row in the file, the flawed ones too: a regimen with a bad date is
     # reported once, not again at every drug and procedure that points to it.
-    present: dict[type[SQLModel], set] = {}
+    present: dict[type[m.TableModel], set] = {}
     # Tables whose rows cannot be told apart ("regimens" is not a list, or a row's id
     # is not a number): a link into them may be right, so it is not reported again.
-    unusable: set[type[SQLModel]] = set()
+    unusable: set[type[m.TableModel]] = set()
     for key, rows in records.items():
         cls = _BY_KEY.get(key)
         if cls is not None and not isinstance(rows, list):
             unusable.add(cls)
         if cls is None or not isinstance(rows, list):
             continue
-        seen: dict[int, dict] = {}
+        seen: dict[int | float, dict] = {}
         present[cls] = set()
         for i, row in enumerate(rows):
             if not isinstance(row, dict):
@@ -588,7 +587,7 @@ def check_exchange(data: Any, progress: Progress | None = None) -> list[str]:
 
 
 @functools.cache
-def _links(cls: type[SQLModel]) -> tuple[tuple[str, type[SQLModel]], ...]:
+def _links(cls: type[m.TableModel]) -> tuple[tuple[str, type[m.TableModel]], ...]:
     """(field, table it points to) of each foreign key of ``cls``, in column order."""
     return tuple(
         (col.name, _class_of(fk.column.table.name))
@@ -597,7 +596,7 @@ def _links(cls: type[SQLModel]) -> tuple[tuple[str, type[SQLModel]], ...]:
     )
 
 
-def _is_id(value: Any) -> bool:
+def _is_id(value: Any) -> TypeGuard[int | float]:
     # What the schema already demands of an id; checked again here because this pass
     # also looks at rows the schema refused, and a list is not even hashable.
     return (
@@ -612,7 +611,7 @@ def _id_or_none(value: Any) -> Any:
     return value if _is_id(value) else None
 
 
-def _cycles(ids: dict[type[SQLModel], dict[int, dict]]) -> list[tuple[str, str]]:
+def _cycles(ids: dict[type[m.TableModel], dict[int | float, dict]]) -> list[tuple[str, str]]:
     """Rows of a table that point, through their own table, back to themselves (a
     regimen part of a programme that is part of it): the timeline would loop."""
     found = []
@@ -648,7 +647,7 @@ def _cycles(ids: dict[type[SQLModel], dict[int, dict]]) -> list[tuple[str, str]]
 # -- import ----------------------------------------------------------------------------
 
 
-def insert_rows(conn, rows: dict[type[SQLModel], list[dict[str, Any]]]) -> None:
+def insert_rows(conn, rows: Mapping[type[m.TableModel], Sequence[Mapping[str, Any]]]) -> None:
     """Core ``executemany`` inserts, parents first, on an open transaction.
 
     Missing fields get the model defaults (``created_at``, ``sex="unknown"``...).
@@ -662,7 +661,7 @@ def insert_rows(conn, rows: dict[type[SQLModel], list[dict[str, Any]]]) -> None:
         tb = cls.__table__
         # Defaults worked out once per table, not by building a model per row.
         static: dict[str, Any] = {}
-        factories: dict[str, Callable[[], Any]] = {}
+        factories: dict[str, Callable[..., Any]] = {}
         for c in tb.columns:
             f = cls.model_fields[c.name]
             if f.default_factory is not None:
@@ -698,8 +697,8 @@ def import_journal(store, data: dict[str, Any], progress: Progress | None = None
         raise ExchangeError(problems)
     progress(2, 4, "Writing the records")
     records = data["records"]
-    rows: dict[type[SQLModel], list[dict]] = {}
-    later: list[tuple[type[SQLModel], str, list[dict]]] = []
+    rows: dict[type[m.TableModel], list[dict]] = {}
+    later: list[tuple[type[m.TableModel], str, list[dict]]] = []
     for cls in m.RECORD_TABLES:
         items = [dict(r) for r in records.get(EXCHANGE_NAMES[cls], [])]
         whole = [c.name for c in cls.__table__.columns if isinstance(c.type, Integer)]
@@ -725,9 +724,12 @@ def import_journal(store, data: dict[str, Any], progress: Progress | None = None
     except SQLAlchemyError as e:  # also the COMMIT itself; rolled back: nothing was written
         if is_disk_full(e):
             raise disk_full("the import", "Nothing was written to the journal.", store.path) from e
+        # Only a statement's error carries the driver's own (``orig``); any other
+        # SQLAlchemyError is named itself.
+        cause = (e.orig if isinstance(e, StatementError) else None) or e
         raise ExchangeError(
-            f"The import failed and nothing was written ({type(e.orig or e).__name__}: "
-            f"{_cut(str(e.orig or e))})."
+            f"The import failed and nothing was written ({type(cause).__name__}: "
+            f"{_cut(str(cause))})."
         ) from e
     except ExchangeError:
         raise

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import weakref
 from pathlib import Path
 
 from journal.errors import JournalLockedError
 from journal.paths import lock_path
 
-if os.name == "nt":  # pragma: no cover - exercised on Windows only
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import msvcrt
 
     def _try_lock(fd: int) -> bool:

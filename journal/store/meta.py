@@ -8,12 +8,12 @@ screens never see it. Added by migration 0002.
 
 from __future__ import annotations
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from journal.store import models  # noqa: F401 - naming convention on the shared metadata
+from journal.store import models  # also: naming convention on the shared metadata
 
 
-class JournalMeta(SQLModel, table=True):
+class JournalMeta(models.TableModel, table=True):
     __tablename__ = "journal_meta"
 
     id: int | None = Field(default=None, primary_key=True)

@@ -58,9 +58,9 @@ def _chain() -> dict[str, str | None]:
                 continue
             if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
                 values[target.id] = ast.literal_eval(value)
-        if isinstance(values.get("revision"), str):
-            down = values.get("down_revision")
-            chain[values["revision"]] = down if isinstance(down, str) else None
+        revision, down = values.get("revision"), values.get("down_revision")
+        if isinstance(revision, str):
+            chain[revision] = down if isinstance(down, str) else None
     return chain
 
 

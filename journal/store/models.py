@@ -9,8 +9,9 @@ express is checked in :mod:`journal.store.validation`, which names the field.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import CheckConstraint, Column, Text
+from sqlalchemy import CheckConstraint, Column, Table, Text
 from sqlalchemy import MetaData as SAMetaData
 from sqlmodel import Field, SQLModel
 
@@ -25,6 +26,20 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 metadata: SAMetaData = SQLModel.metadata
+
+if TYPE_CHECKING:
+
+    class TableModel(SQLModel):
+        """What every ``table=True`` class has once SQLModel has mapped it, which
+        SQLModel's own annotations leave out (``__table__``) or type too widely
+        (``__tablename__`` may be a callable there). Seen by type checkers only."""
+
+        __table__: ClassVar[Table]
+        __tablename__: ClassVar[str]
+        id: int | None = None
+else:
+    # At run time the tables are plain SQLModel subclasses, exactly as before.
+    TableModel = SQLModel
 
 
 def _date_ok(col: str) -> str:
@@ -43,7 +58,7 @@ def _not_before(start: str, end: str) -> str:
     )
 
 
-def _text(**kw) -> Field:  # long free text
+def _text(**kw: Any) -> Any:  # long free text (Field() is typed as Any too)
     return Field(default=None, sa_column=Column(Text, nullable=True), **kw)
 
 
@@ -51,7 +66,7 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
-class Person(SQLModel, table=True):
+class Person(TableModel, table=True):
     __table_args__ = (
         CheckConstraint(_date_ok("birth_date"), name="birth_date_format"),
         CheckConstraint("height_cm IS NULL OR (height_cm > 50 AND height_cm < 260)", name="height"),
@@ -66,7 +81,7 @@ class Person(SQLModel, table=True):
     created_at: str = Field(default_factory=_now)
 
 
-class Diagnosis(SQLModel, table=True):
+class Diagnosis(TableModel, table=True):
     __table_args__ = (
         CheckConstraint(_date_ok("date"), name="date_format"),
         CheckConstraint("beta2m_mg_l IS NULL OR beta2m_mg_l >= 0", name="b2m"),
@@ -93,7 +108,7 @@ class Diagnosis(SQLModel, table=True):
     ldh_uln_u_l: float | None = None
 
 
-class IsotypeObservation(SQLModel, table=True):
+class IsotypeObservation(TableModel, table=True):
     """Isotype can change at relapse (light-chain escape): one row per time point."""
 
     __table_args__ = (CheckConstraint(_date_ok("date"), name="date_format"),)
@@ -104,7 +119,7 @@ class IsotypeObservation(SQLModel, table=True):
     notes: str | None = _text()
 
 
-class DiseaseFeature(SQLModel, table=True):
+class DiseaseFeature(TableModel, table=True):
     """Extramedullary disease, plasma cell leukaemia, amyloidosis, POEMS, CNS."""
 
     __table_args__ = (
@@ -121,7 +136,7 @@ class DiseaseFeature(SQLModel, table=True):
     notes: str | None = _text()
 
 
-class CytogeneticResult(SQLModel, table=True):
+class CytogeneticResult(TableModel, table=True):
     __table_args__ = (
         CheckConstraint(_date_ok("date"), name="date_format"),
         CheckConstraint("percent IS NULL OR (percent >= 0 AND percent <= 100)", name="percent"),
@@ -142,7 +157,7 @@ class CytogeneticResult(SQLModel, table=True):
     notes: str | None = _text()
 
 
-class Regimen(SQLModel, table=True):
+class Regimen(TableModel, table=True):
     __table_args__ = (
         CheckConstraint(_date_ok("start"), name="start_format"),
         CheckConstraint(_date_ok("end"), name="end_format"),
@@ -178,7 +193,7 @@ class Regimen(SQLModel, table=True):
     notes: str | None = _text()
 
 
-class RegimenDrug(SQLModel, table=True):
+class RegimenDrug(TableModel, table=True):
     __table_args__ = (
         CheckConstraint(_date_ok("start"), name="start_format"),
         CheckConstraint(_date_ok("last_dose"), name="last_dose_format"),
@@ -202,7 +217,7 @@ class RegimenDrug(SQLModel, table=True):
     stop_reason_detail: str | None = None
 
 
-class DoseChange(SQLModel, table=True):
+class DoseChange(TableModel, table=True):
     __table_args__ = (
         CheckConstraint(_date_ok("date"), name="date_format"),
         CheckConstraint("dose IS NULL OR dose >= 0", name="dose"),
@@ -217,7 +232,7 @@ class DoseChange(SQLModel, table=True):
     held: bool = False  # a pause rather than a new dose
 
 
-class Procedure(SQLModel, table=True):
+class Procedure(TableModel, table=True):
     __table_args__ = (
         CheckConstraint(_date_ok("date"), name="date_format"),
         CheckConstraint(_date_ok("end"), name="end_format"),
@@ -241,7 +256,7 @@ class Procedure(SQLModel, table=True):
     notes: str | None = _text()
 
 
-class Response(SQLModel, table=True):
+class Response(TableModel, table=True):
     __table_args__ = (CheckConstraint(_date_ok("date"), name="date_format"),)
     id: int | None = Field(default=None, primary_key=True)
     date: str
@@ -254,7 +269,7 @@ class Response(SQLModel, table=True):
     notes: str | None = _text()
 
 
-class Progression(SQLModel, table=True):
+class Progression(TableModel, table=True):
     """``date`` is the date the criteria were first met (the IMWG progression date);
     ``confirmed_on`` the date of the confirming test, when there was one."""
 
@@ -272,7 +287,7 @@ class Progression(SQLModel, table=True):
     confirmed_on: str | None = None
 
 
-class SideEffect(SQLModel, table=True):
+class SideEffect(TableModel, table=True):
     __table_args__ = (
         CheckConstraint(_date_ok("onset"), name="onset_format"),
         CheckConstraint(_date_ok("resolved"), name="resolved_format"),
@@ -295,7 +310,7 @@ class SideEffect(SQLModel, table=True):
     regimen_id: int | None = Field(default=None, foreign_key="regimen.id", ondelete="SET NULL")
 
 
-class SideEffectDrug(SQLModel, table=True):
+class SideEffectDrug(TableModel, table=True):
     """A drug the side effect is attributed to."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -304,7 +319,7 @@ class SideEffectDrug(SQLModel, table=True):
     name: str | None = None
 
 
-class LabResult(SQLModel, table=True):
+class LabResult(TableModel, table=True):
     __table_args__ = (
         CheckConstraint(_date_ok("date"), name="date_format"),
         CheckConstraint("value IS NOT NULL OR text_value IS NOT NULL", name="has_value"),
@@ -325,7 +340,7 @@ class LabResult(SQLModel, table=True):
     notes: str | None = None
 
 
-class Ecog(SQLModel, table=True):
+class Ecog(TableModel, table=True):
     __table_args__ = (
         CheckConstraint(_date_ok("date"), name="date_format"),
         CheckConstraint("score >= 0 AND score <= 4", name="score_range"),
@@ -336,7 +351,7 @@ class Ecog(SQLModel, table=True):
     notes: str | None = None
 
 
-class SupportiveCare(SQLModel, table=True):
+class SupportiveCare(TableModel, table=True):
     __table_args__ = (
         CheckConstraint(_date_ok("start"), name="start_format"),
         CheckConstraint(_date_ok("end"), name="end_format"),
@@ -352,7 +367,7 @@ class SupportiveCare(SQLModel, table=True):
     notes: str | None = None
 
 
-class MrdResult(SQLModel, table=True):
+class MrdResult(TableModel, table=True):
     """One measurable-residual-disease test: what it found, how, how finely, on what."""
 
     __table_args__ = (
@@ -369,7 +384,7 @@ class MrdResult(SQLModel, table=True):
     notes: str | None = _text()
 
 
-class HealthHistory(SQLModel, table=True):
+class HealthHistory(TableModel, table=True):
     """An answer to a screening question about health beyond the myeloma treatment:
     "yes" (with when and what) or a checked "no". No row = not recorded."""
 
@@ -389,7 +404,7 @@ class HealthHistory(SQLModel, table=True):
     notes: str | None = _text()
 
 
-class Note(SQLModel, table=True):
+class Note(TableModel, table=True):
     __table_args__ = (CheckConstraint(_date_ok("date"), name="date_format"),)
     id: int | None = Field(default=None, primary_key=True)
     date: str
@@ -399,7 +414,7 @@ class Note(SQLModel, table=True):
     include_in_summary: bool = False
 
 
-class Question(SQLModel, table=True):
+class Question(TableModel, table=True):
     __table_args__ = (
         CheckConstraint(_date_ok("created"), name="created_format"),
         CheckConstraint(_date_ok("asked_on"), name="asked_format"),
@@ -411,7 +426,7 @@ class Question(SQLModel, table=True):
     answer: str | None = _text()
 
 
-class Override(SQLModel, table=True):
+class Override(TableModel, table=True):
     """A person's correction of a computed classification, shown as such everywhere.
 
     ``rule`` names the classification (``refractory``, ``exposed``, ``response``,
@@ -428,7 +443,7 @@ class Override(SQLModel, table=True):
     created_at: str = Field(default_factory=_now)
 
 
-class TrialStudy(SQLModel, table=True):
+class TrialStudy(TableModel, table=True):
     """A trial's registry record the person brought, kept exactly as downloaded.
 
     ``record_updated`` is the registry's own last-update date, ``brought_at`` when it
@@ -452,7 +467,7 @@ class TrialStudy(SQLModel, table=True):
     source_name: str | None = None  # the file it came from (name only)
 
 
-class TrialAnswer(SQLModel, table=True):
+class TrialAnswer(TableModel, table=True):
     """A person's own answer to one criterion of a trial, shown as theirs."""
 
     __tablename__ = "trial_answer"
@@ -471,7 +486,7 @@ class TrialAnswer(SQLModel, table=True):
 
 
 #: Every table holding the person's data, parents before children (export order).
-RECORD_TABLES: tuple[type[SQLModel], ...] = (
+RECORD_TABLES: tuple[type[TableModel], ...] = (
     Person,
     Diagnosis,
     IsotypeObservation,

@@ -13,13 +13,12 @@ import datetime as dt
 import functools
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, Float, Integer, Text
-from sqlmodel import SQLModel
+from sqlalchemy import Boolean, Float, Integer, Table, Text
 
 from journal.domain import vocab
 from journal.domain.catalog import get_catalog
@@ -129,10 +128,10 @@ class RowValues:
     (building a SQLModel object per row costs more than checking it). Missing
     fields read as the model's default."""
 
-    def __init__(self, model_class: type[SQLModel], values: dict):
+    def __init__(self, model_class: type[m.TableModel], values: Mapping[str, Any]):
         self.model_class = model_class
-        self.__table__ = model_class.__table__
-        self.__tablename__ = model_class.__tablename__
+        self.__table__: Table = model_class.__table__
+        self.__tablename__: str = model_class.__tablename__
         self._values = values
 
     def __getattr__(self, name: str):
@@ -154,14 +153,18 @@ class RowValues:
         return None if field is None else field.get_default(call_default_factory=True)
 
 
-def _reader(record) -> Callable[[str], Any]:
+def _model_class(record: m.TableModel | RowValues) -> type[m.TableModel]:
+    return record.model_class if isinstance(record, RowValues) else type(record)
+
+
+def _reader(record: m.TableModel | RowValues) -> Callable[[str], Any]:
     if isinstance(record, RowValues):
         return record._read
     return lambda name: getattr(record, name, None)
 
 
 # Where a field's plain name depends on its table.
-TABLE_FIELD_LABELS: dict[tuple[type[SQLModel], str], str] = {
+TABLE_FIELD_LABELS: dict[tuple[type[m.TableModel] | None, str], str] = {
     (m.Question, "text"): "question",
     (m.Note, "text"): "note",
     (m.Procedure, "end"): "end date",
@@ -175,11 +178,11 @@ TABLE_FIELD_LABELS: dict[tuple[type[SQLModel], str], str] = {
 }
 
 
-def _label(field: str, cls: type[SQLModel] | None = None) -> str:
+def _label(field: str, cls: type[m.TableModel] | None = None) -> str:
     return TABLE_FIELD_LABELS.get((cls, field)) or LABELS.get(field, field.replace("_", " "))
 
 
-DATE_FIELDS: dict[type[SQLModel], tuple[str, ...]] = {
+DATE_FIELDS: dict[type[m.TableModel], tuple[str, ...]] = {
     m.Person: ("birth_date",),
     m.Diagnosis: ("date",),
     m.IsotypeObservation: ("date",),
@@ -202,7 +205,7 @@ DATE_FIELDS: dict[type[SQLModel], tuple[str, ...]] = {
 }
 
 # (start field, end field) pairs where the end may not come before the start.
-DATE_ORDER: dict[type[SQLModel], tuple[tuple[str, str], ...]] = {
+DATE_ORDER: dict[type[m.TableModel], tuple[tuple[str, str], ...]] = {
     m.DiseaseFeature: (("date", "resolved"),),
     m.Regimen: (("start", "end"),),
     m.RegimenDrug: (("start", "last_dose"),),
@@ -214,7 +217,7 @@ DATE_ORDER: dict[type[SQLModel], tuple[tuple[str, str], ...]] = {
     m.HealthHistory: (("date", "resolved"),),
 }
 
-ENUM_FIELDS: dict[type[SQLModel], dict[str, type[StrEnum]]] = {
+ENUM_FIELDS: dict[type[m.TableModel], dict[str, type[StrEnum]]] = {
     m.Person: {"sex": vocab.Sex},
     m.Diagnosis: {
         "heavy_chain": vocab.HeavyChain,
@@ -261,7 +264,7 @@ ENUM_FIELDS: dict[type[SQLModel], dict[str, type[StrEnum]]] = {
 }
 
 # Inclusive numeric ranges: field -> (low, high, plain hint).
-RANGES: dict[type[SQLModel], dict[str, tuple[float | None, float | None, str]]] = {
+RANGES: dict[type[m.TableModel], dict[str, tuple[float | None, float | None, str]]] = {
     m.Person: {
         "height_cm": (50.01, 259.99, "Type the height in centimetres, e.g. 172."),
         "weight_kg": (20.01, 399.99, "Type the weight in kilograms, e.g. 78."),
@@ -296,7 +299,7 @@ RANGES: dict[type[SQLModel], dict[str, tuple[float | None, float | None, str]]] 
 }
 
 # Text fields that must hold something other than spaces.
-REQUIRED_TEXT: dict[type[SQLModel], tuple[str, ...]] = {
+REQUIRED_TEXT: dict[type[m.TableModel], tuple[str, ...]] = {
     m.Regimen: ("name",),
     m.SideEffect: ("term",),
     m.SideEffectDrug: (),
@@ -410,8 +413,10 @@ def _columns(table) -> tuple[tuple[str, int, bool, int], ...]:
     return tuple(out)
 
 
-def _check_types(record: SQLModel, errors: list[FieldError], ignore=()) -> None:
-    cls = getattr(record, "model_class", None) or type(record)
+def _check_types(
+    record: m.TableModel | RowValues, errors: list[FieldError], ignore: Iterable[str] = ()
+) -> None:
+    cls = _model_class(record)
     read = _reader(record)
     for name, kind, required, most in _columns(record.__table__):
         if name in ignore:
@@ -488,9 +493,9 @@ _parse_date = functools.lru_cache(maxsize=4096)(PartialDate.from_iso)
 
 
 def validate(
-    record: SQLModel,
+    record: m.TableModel | RowValues,
     *,
-    parent: SQLModel | None = None,
+    parent: m.TableModel | None = None,
     today: dt.date | None = None,
     ignore: tuple[str, ...] = (),
 ) -> None:
@@ -500,7 +505,7 @@ def validate(
     (its own dates must lie inside the regimen's). ``today`` is for tests.
     ``ignore`` names fields filled in later by the writer (a new child's parent id).
     """
-    cls = getattr(record, "model_class", None) or type(record)
+    cls = _model_class(record)
     today = today or dt.date.today()
     errors: list[FieldError] = []
     read = _reader(record)
@@ -797,7 +802,7 @@ def _progression(p: m.Progression, dates, errors, bad, parent) -> None:
         )
 
 
-_SPECIFIC = {
+_SPECIFIC: dict[type[m.TableModel], Callable[..., None]] = {
     m.Progression: _progression,
     m.HealthHistory: _health,
     m.DoseChange: _dose_change,

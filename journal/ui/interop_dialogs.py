@@ -187,8 +187,8 @@ def import_results(window, ctx, path: str | None = None) -> None:
 
 def apply_preview(window, ctx, preview):
     """Add the preview's results as one undoable step; a problem is shown, nothing saved."""
+    from journal.errors import JournalError
     from journal.services.results import import_lab_results
-    from journal.store.errors import JournalError
     from journal.store.validation import RecordError
 
     try:
@@ -209,7 +209,14 @@ def export_as(window, ctx, fmt: str) -> None:
     out, _ = QFileDialog.getSaveFileName(window, title, name, filt)
     if not out:
         return
+    from journal.ui.privacy import note_plain_export
     from journal.ui.tasks import run_task
+
+    # Once, as for the journal export: these files are not encrypted, even from an
+    # encrypted journal.
+    note_plain_export(
+        window, getattr(window, "settings", None), encrypted=ctx.store.key is not None
+    )
 
     def work(control):
         control.report(0, 0, "Writing the export file...")

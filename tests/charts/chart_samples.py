@@ -8,10 +8,11 @@ returned" and check the drawing against it.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from types import SimpleNamespace
 
+from journal.charts.data import RuleResults
 from journal.domain.dates import PartialDate
+from journal.domain.lines import Line, LinesResult
+from journal.domain.measurable import MeasurableStatus
 from journal.domain.records import (
     DiagnosisRec,
     DoseChangeRec,
@@ -24,7 +25,14 @@ from journal.domain.records import (
     ResponseRec,
     SideEffectRec,
 )
-from journal.domain.response import Assessment, BestResponse, NadirStep, Progression
+from journal.domain.response import (
+    Assessment,
+    BestResponse,
+    LineResponse,
+    NadirStep,
+    Progression,
+    ResponseResult,
+)
 from journal.domain.trace import IMWG_RESPONSE_2016, Trace
 
 TODAY = dt.date(2024, 6, 30)
@@ -34,23 +42,56 @@ def d(text: str) -> PartialDate:
     return PartialDate.from_iso(text)
 
 
-@dataclass(frozen=True)
-class FakeLine:
-    number: int
-    start: PartialDate
-    end: PartialDate | None
-    regimen_ids: tuple[int, ...]
-    procedure_ids: tuple[int, ...] = ()
-    label: str = ""
-    traces: tuple = ()
-    overridden: bool = False
-    flags: tuple[str, ...] = ()
+def make_line(
+    number: int,
+    start: PartialDate,
+    end: PartialDate | None,
+    regimen_ids: tuple[int, ...],
+    procedure_ids: tuple[int, ...] = (),
+    label: str = "",
+    *,
+    overridden: bool = False,
+    flags: tuple[str, ...] = (),
+) -> Line:
+    """A line of therapy as the lines rule returns it (its traces left out)."""
+    return Line(number, start, end, regimen_ids, procedure_ids, label, (), overridden, flags)
 
 
-@dataclass(frozen=True)
-class FakeLines:
-    lines: tuple[FakeLine, ...]
-    regimen_line: dict[int, int] = field(default_factory=dict)
+def make_lines(lines: tuple[Line, ...], regimen_line: dict[int, int] | None = None) -> LinesResult:
+    return LinesResult(lines, regimen_line or {}, {}, {})
+
+
+def line_response(
+    line: int,
+    start: dt.date,
+    until: dt.date | None,
+    assessments: tuple[Assessment, ...],
+    best: BestResponse | None,
+    nadir_steps: tuple[NadirStep, ...],
+    followed: tuple[str, ...] = ("serum",),
+) -> LineResponse:
+    """One line's response assessment; the fields the chart does not draw stay empty."""
+    baseline = MeasurableStatus(
+        "imwg", start, "IgG", {}, followed, "serum", True, False, _trace("baseline")
+    )
+    return LineResponse(
+        line=line,
+        start=start,
+        until=until,
+        baseline=baseline,
+        followed=followed,
+        assessments=assessments,
+        best=best,
+        best_unconfirmed=None,
+        clinician=(),
+        best_clinician=None,
+        progression=None,
+        pending_progression=None,
+        relapses_from_cr=(),
+        nadir={},
+        nadir_steps=nadir_steps,
+        trace=_trace(f"line {line}"),
+    )
 
 
 def drug(
@@ -183,10 +224,10 @@ def _trace(text: str, *records: str) -> Trace:
     return Trace("test.rule", text, IMWG_RESPONSE_2016, records=records)
 
 
-def sample_results() -> SimpleNamespace:
+def sample_results() -> RuleResults:
     """What the rules "returned" for sample_history, written by hand in their real types."""
     lines = (
-        FakeLine(
+        make_line(
             1,
             d("2019-03-01"),
             d("2022-02-01"),
@@ -194,10 +235,10 @@ def sample_results() -> SimpleNamespace:
             (1,),
             "VRd -> ASCT -> lenalidomide maintenance",
         ),
-        FakeLine(2, d("2022-03-01"), d("2023-04-20"), (4,), (), "DKd"),
-        FakeLine(3, d("2023-06-01"), None, (5,), (), "Tec", overridden=True),
+        make_line(2, d("2022-03-01"), d("2023-04-20"), (4,), (), "DKd"),
+        make_line(3, d("2023-06-01"), None, (5,), (), "Tec", overridden=True),
     )
-    lines_result = FakeLines(lines, {1: 1, 2: 1, 3: 1, 4: 2, 5: 3})
+    lines_result = make_lines(lines, {1: 1, 2: 1, 3: 1, 4: 2, 5: 3})
 
     def assess(day, line, cat, confirmed=True):
         return Assessment(
@@ -210,11 +251,10 @@ def sample_results() -> SimpleNamespace:
             _trace(f"{cat} from the M-spike", "lab:2"),
         )
 
-    line1 = SimpleNamespace(
+    line1 = line_response(
         line=1,
         start=dt.date(2019, 3, 1),
         until=dt.date(2022, 2, 28),
-        followed=("serum",),
         assessments=(
             assess("2019-05-01", 1, "PR"),
             assess("2019-08-01", 1, "PR"),
@@ -223,11 +263,10 @@ def sample_results() -> SimpleNamespace:
         nadir_steps=(),
         best=BestResponse("PR", dt.date(2019, 5, 1), True, _trace("PR from the M-spike", "lab:2")),
     )
-    line2 = SimpleNamespace(
+    line2 = line_response(
         line=2,
         start=dt.date(2022, 3, 1),
         until=dt.date(2023, 5, 31),
-        followed=("serum",),
         assessments=(),
         best=None,
         nadir_steps=(
@@ -235,11 +274,10 @@ def sample_results() -> SimpleNamespace:
             NadirStep("serum", dt.date(2022, 6, 1), 0.3, 0.8),
         ),
     )
-    line3 = SimpleNamespace(
+    line3 = line_response(
         line=3,
         start=dt.date(2023, 6, 1),
         until=None,
-        followed=("serum",),
         assessments=(assess("2023-09-01", 3, "VGPR"),),
         nadir_steps=(),
         best=BestResponse(
@@ -263,10 +301,15 @@ def sample_results() -> SimpleNamespace:
     pending = Progression(
         dt.date(2024, 3, 1), 3, "serum", 0.9, 0.0, None, False, _trace("awaiting", "lab:12")
     )
-    responses = SimpleNamespace(
+    responses = ResponseResult(
+        variant="imwg",
+        as_of=TODAY,
         lines=(line1, line2, line3),
         progressions=(progression,),
         pending_progressions=(pending,),
         relapses_from_cr=(),
+        latest=None,
+        latest_clinician=None,
+        current_measurable=line3.baseline,
     )
-    return SimpleNamespace(lines=lines_result, responses=responses, as_of=TODAY)
+    return RuleResults(lines=lines_result, responses=responses, as_of=TODAY)

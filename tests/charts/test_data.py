@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from chart_samples import TODAY, FakeLine, FakeLines, d, sample_history
+from chart_samples import TODAY, d, make_line, make_lines, sample_history
 
 from journal.charts.data import timeline_data_from
 
@@ -118,7 +118,9 @@ def test_lab_panels_follow_the_rule_parameters(history, results):
     h = replace(history, labs=history.labs + extra)
     data = timeline_data_from(h, results, today=TODAY)
     assert [s.code for s in data.labs] == ["m_protein"]
-    results.responses.lines[0].followed = ("flc",)
+    rr = results.responses
+    flc_first = replace(rr.lines[0], followed=("flc",))
+    results = replace(results, responses=replace(rr, lines=(flc_first, *rr.lines[1:])))
     data = timeline_data_from(h, results, today=TODAY)
     assert "dflc" in [s.code for s in data.labs]
     dflc = data.lab_series("dflc")
@@ -127,8 +129,8 @@ def test_lab_panels_follow_the_rule_parameters(history, results):
 
 def test_many_drugs_collapse_to_regimen_bars():
     history = sample_history()
-    lines = FakeLines(
-        (FakeLine(1, d("2019-03-01"), d("2022-02-01"), (1, 2, 3), label="VRd -> ASCT -> R"),),
+    lines = make_lines(
+        (make_line(1, d("2019-03-01"), d("2022-02-01"), (1, 2, 3), label="VRd -> ASCT -> R"),),
     )
     data = timeline_data_from(history, lines, today=TODAY, max_drug_rows=2)
     lane = data.lanes[0]
@@ -170,7 +172,7 @@ def test_input_order_never_changes_the_drawing_data(history, results):
 def test_empty_journal():
     from journal.domain.records import History
 
-    data = timeline_data_from(History(), FakeLines(()), today=TODAY)
+    data = timeline_data_from(History(), make_lines(()), today=TODAY)
     assert data.lanes == () and data.events == () and data.labs == ()
     assert data.span() == (TODAY - dt.timedelta(days=365), TODAY)
 
@@ -223,8 +225,8 @@ def test_car_t_lane_is_named_by_its_product_not_its_bridging():
         "Cyclophosphamide + dexamethasone (bridging) -> Fludarabine + cyclophosphamide "
         "(lymphodepletion) -> CAR-T (ciltacabtagene autoleucel)"
     )
-    lines = FakeLines(
-        (FakeLine(4, d("2023-09-11"), d("2024-01-29"), (1, 2, 3), (7,), rules_label),)
+    lines = make_lines(
+        (make_line(4, d("2023-09-11"), d("2024-01-29"), (1, 2, 3), (7,), rules_label),)
     )
     (lane,) = timeline_data_from(history, lines, today=TODAY).lanes
     assert lane.label == "Line 4: CAR-T cilta-cel"
@@ -243,7 +245,7 @@ def test_car_t_lane_is_named_by_its_product_not_its_bridging():
     from dataclasses import replace
 
     no_proc = replace(history, procedures=())
-    lines = FakeLines((FakeLine(4, d("2023-09-11"), d("2024-01-29"), (1, 2, 3)),))
+    lines = make_lines((make_line(4, d("2023-09-11"), d("2024-01-29"), (1, 2, 3)),))
     assert timeline_data_from(no_proc, lines, today=TODAY).lanes[0].label == (
         "Line 4: CAR-T cilta-cel"
     )

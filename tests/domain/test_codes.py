@@ -3,6 +3,7 @@ no code shared by mistake, every gap explained."""
 
 import json
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -116,3 +117,103 @@ def test_a_null_without_reason_is_refused(tmp_path):
     )
     with pytest.raises(c.CodeTableError, match=r"drugs\.json: x: rxnorm is null without a reason"):
         c.load_code_tables(tmp_path)
+
+
+def _raw(name: str) -> dict:
+    return json.loads(resource_path("codes", f"{name}.json").read_text(encoding="utf-8"))
+
+
+def test_every_drug_code_names_the_published_tables_it_was_seen_in():
+    raw = _raw("drugs")
+    for system in ("rxnorm", "atc"):
+        tables = raw["systems"][system]["tables"]
+        for table in tables.values():
+            assert table["where"] and table["version"], table
+        for drug_id, entry in raw["drugs"].items():
+            node = entry[system]
+            if node is not None:
+                assert node["seen_in"], (drug_id, system)
+                assert set(node["seen_in"]) <= set(tables), (drug_id, system, node["seen_in"])
+
+
+def test_a_drug_code_without_its_table_is_refused(tmp_path):
+    for name in ("labs", "ctcae", "diagnosis"):
+        (tmp_path / f"{name}.json").write_text(json.dumps(_raw(name)), encoding="utf-8")
+    systems = {"rxnorm": {"tables": {"t1": {}}}, "atc": {"tables": {"t1": {}}}}
+    bad = {"rxnorm": {"code": "3264", "display": "dexamethasone"}, "atc": None, "atc_reason": "no"}
+    (tmp_path / "drugs.json").write_text(
+        json.dumps({"systems": systems, "drugs": {"x": bad}}), encoding="utf-8"
+    )
+    with pytest.raises(c.CodeTableError, match=r"x: rxnorm 3264 does not say which table"):
+        c.load_code_tables(tmp_path)
+    bad["rxnorm"]["seen_in"] = ["t2"]
+    (tmp_path / "drugs.json").write_text(
+        json.dumps({"systems": systems, "drugs": {"x": bad}}), encoding="utf-8"
+    )
+    with pytest.raises(c.CodeTableError, match="names unknown tables: t2"):
+        c.load_code_tables(tmp_path)
+
+
+def test_coverage_every_gap_says_why():
+    """Every catalog drug has an RxNorm and an ATC code or a reason that says why not
+    (investigational, CAR-T, a group, or which tables were searched); the same for labs."""
+    for d in get_catalog().drugs:
+        codes = T.drugs[d.id]
+        for code, reason in ((codes.rxnorm, codes.rxnorm_reason), (codes.atc, codes.atc_reason)):
+            if code is None:
+                assert reason and reason.strip() != "not confirmed", (d.id, reason)
+        if d.modality == "CAR-T" and codes.rxnorm is None:
+            assert "CAR-T" in codes.rxnorm_reason
+    for test, lc in T.labs.items():
+        if lc.loinc is None:
+            assert lc.loinc_reason and lc.loinc_reason.strip() != "not confirmed", test
+
+
+def test_monoclonal_antibodies_use_the_atc_classes_after_2022():
+    # WHO moved antibodies out of L01XC in 2022 (CD38: L01FC, PD-1: L01FF, other: L01FX).
+    for d in get_catalog().drugs:
+        atc = T.drugs[d.id].atc
+        if d.modality in ("mAb", "bispecific", "ADC") and atc is not None:
+            assert not atc.code.startswith("L01XC"), (d.id, atc.code)
+    assert T.drugs["isatuximab"].atc.code == "L01FC02"
+    assert T.drugs["elranatamab"].atc.code == "L01FX32"
+
+
+def test_codes_added_from_published_tables():
+    assert T.drugs["dexamethasone"].rxnorm.code == "3264"
+    assert T.drugs["pomalidomide"].rxnorm.code == "1369713"
+    assert T.drugs["isatuximab"].rxnorm.code == "2282018"
+    # RxNorm spells the ingredient the US way; the catalog id keeps the INN.
+    assert T.drugs["aciclovir"].rxnorm.display == "acyclovir"
+    assert T.drugs["ondansetron"].atc.code == "A04AA01"
+    # A fixed combination is one multiple-ingredient RxNorm concept, not two ingredients.
+    tmp_smx = _raw("drugs")["drugs"]["trimethoprim-sulfamethoxazole"]["rxnorm"]
+    assert (tmp_smx["code"], tmp_smx["tty"]) == ("10831", "MIN")
+    assert T.labs["hbv_dna"].loinc.code == "29610-3"
+    assert T.labs["urine_m_protein"].loinc.code == "42482-0"
+    # An entered eGFR keeps no formula, so it has no code of its own; the CKD-EPI 2021
+    # code from a portal is still read as eGFR.
+    assert T.labs["egfr"].loinc is None
+    assert T.loinc_to_test()["98979-8"] == "egfr"
+
+
+def test_yes_and_no_are_loinc_answer_codes():
+    assert c.loinc_answer("yes").code == "LA33-6" and c.loinc_answer("no").code == "LA32-8"
+    assert c.loinc_answer("yes").system == c.LOINC
+    assert c.loinc_answer("maybe") is None
+
+
+def test_the_coverage_table_in_the_docs_matches_the_code_tables():
+    # The docs state how many drugs are coded; a new code must not leave them stale.
+    docs = Path(__file__).resolve().parents[2] / "docs" / "exchange-format.md"
+    rows = [r for r in docs.read_text(encoding="utf-8").splitlines() if r.startswith("| drugs |")]
+    stated = {r.split("|")[2].split()[0].strip(): r.split("|")[3].strip() for r in rows}
+    rx = [d.rxnorm for d in T.drugs.values() if d.rxnorm]
+    atc = [d.atc for d in T.drugs.values() if d.atc]
+    raw = _raw("drugs")["drugs"].values()
+    single = sum(1 for e in raw if e["rxnorm"] and len(e["rxnorm"]["seen_in"]) == 1)
+    assert stated["RxNorm"] == (
+        f"{len(rx)} of {len(T.drugs)} ({len(rx) - single} seen in two or more tables, "
+        f"{single} in one)"
+    )
+    assert stated["WHO"] == f"{len(atc)} of {len(T.drugs)}"

@@ -286,6 +286,26 @@ def test_overrides_win_and_propagate(hb):
     assert lg2.classes["IMiD"].exposed_drugs == ("lenalidomide", "pomalidomide")
 
 
+def test_refractory_lines_name_the_line_the_call_came_from(hb):
+    # What the screening summary's per-line table shows, carried by the ledger itself.
+    h = hb.hist(
+        regimens=[
+            hb.reg(1, "VRd", "2019-01-01", "2019-06-01"),
+            hb.reg(2, "Kd", "2019-06-20", None),
+        ],
+        progressions=[hb.prog(1, "2019-06-15")],
+        overrides=[
+            hb.override(7, "refractory", "lenalidomide", "no"),
+            hb.override(8, "refractory", "carfilzomib", "yes"),
+        ],
+    )
+    lg = ledger(h)
+    assert lg.drug("bortezomib").refractory_lines == (1,)  # progression 14 days after VRd
+    assert lg.drug("lenalidomide").refractory_lines == ()  # the person's "no" wins
+    # the person's "yes" with no call of the rule behind it: the drug's last line
+    assert lg.drug("carfilzomib").refractory_lines == (2,)
+
+
 def test_intolerance_in_the_future_does_not_count_yet(hb):
     h = hb.hist(
         regimens=[hb.reg(1, "Kd", "2020-01-01", "2020-06-01", end_reason="side effects (toxicity)")]

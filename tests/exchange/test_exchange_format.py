@@ -7,7 +7,6 @@ from hypothesis import strategies as st
 from sqlalchemy import delete as sa_delete
 from sqlalchemy.exc import OperationalError
 
-from journal.demo import build_demo
 from journal.domain.labs import LAB_TESTS
 from journal.services import actions, queries
 from journal.store import exchange
@@ -16,15 +15,6 @@ from journal.store.db import create_journal
 from journal.store.exchange import ExchangeError, check_exchange, dumps, export_journal
 
 FIXED = "2026-11-25T00:00:00+00:00"
-
-
-@pytest.fixture(scope="module")
-def demo_data(tmp_path_factory):
-    store = create_journal(tmp_path_factory.mktemp("d") / "demo.sqlite", auto_backup=False)
-    build_demo(store)
-    data = export_journal(store, exported_at=FIXED)
-    store.close()
-    return data
 
 
 def test_schema_file_matches_tables():
@@ -38,16 +28,16 @@ def test_every_record_table_is_carried():
     assert set(exchange.EXCHANGE_NAMES) == set(m.RECORD_TABLES)
 
 
-def test_demo_round_trip_is_byte_identical(demo_data, new_store):
+def test_demo_round_trip_is_byte_identical(demo_data, make_store):
     text = dumps(demo_data)
     assert demo_data["format"] == "treatment-journal" and demo_data["version"] == exchange.VERSION
-    store = new_store()
+    store = make_store()
     actions.import_exchange(store, json.loads(text))
     assert dumps(export_journal(store, exported_at=FIXED)) == text
 
 
-def test_import_publishes_one_change(demo_data, new_store):
-    store = new_store()
+def test_import_publishes_one_change(demo_data, make_store):
+    store = make_store()
     seen = []
     from journal.services import bus_for
 
@@ -56,8 +46,8 @@ def test_import_publishes_one_change(demo_data, new_store):
     assert len(seen) == 1 and not seen[0].undoable and "labresult" in seen[0].tables
 
 
-def test_refuses_non_empty_journal(demo_data, new_store):
-    store = new_store()
+def test_refuses_non_empty_journal(demo_data, make_store):
+    store = make_store()
     actions.add_note(store, m.Note(date="2020-01-01", text="mine"))
     with pytest.raises(ExchangeError) as exc:
         exchange.import_journal(store, demo_data)
@@ -86,12 +76,12 @@ def test_wrong_format_and_newer_version(demo_data):
     assert "newer Treatment Journal" in msg and "Update the app" in msg
 
 
-def test_version_1_file_without_trial_lists_still_imports(demo_data, new_store):
+def test_version_1_file_without_trial_lists_still_imports(demo_data, make_store):
     d = copy.deepcopy(demo_data)
     d["version"] = 1
     del d["records"]["trial_studies"], d["records"]["trial_answers"]
     assert check_exchange(d) == []
-    store = new_store()
+    store = make_store()
     counts = exchange.import_journal(store, d)
     assert counts["regimens"] == len(demo_data["records"]["regimens"])
     assert counts["trial_studies"] == 0
@@ -168,8 +158,8 @@ def test_missing_and_unknown_fields(demo_data):
     assert "records: unknown field(s) 'pets'; remove or rename them" in errs
 
 
-def test_bad_file_writes_nothing(demo_data, new_store):
-    store = new_store()
+def test_bad_file_writes_nothing(demo_data, make_store):
+    store = make_store()
     d = copy.deepcopy(demo_data)
     d["records"]["questions"][-1]["created"] = "yesterday"
     with pytest.raises(ExchangeError) as exc:
@@ -181,8 +171,8 @@ def test_bad_file_writes_nothing(demo_data, new_store):
     assert queries.is_empty(store)
 
 
-def test_database_failure_midway_rolls_back(demo_data, new_store, monkeypatch):
-    store = new_store()
+def test_database_failure_midway_rolls_back(demo_data, make_store, monkeypatch):
+    store = make_store()
     real = exchange.insert_rows
 
     def half_then_fail(conn, rows):
@@ -195,13 +185,13 @@ def test_database_failure_midway_rolls_back(demo_data, new_store, monkeypatch):
     assert queries.is_empty(store)
 
 
-def test_self_reference_to_later_row_imports(new_store):
-    data = export_journal(new_store("a.sqlite"), exported_at=FIXED)
+def test_self_reference_to_later_row_imports(make_store):
+    data = export_journal(make_store("a.sqlite"), exported_at=FIXED)
     data["records"]["regimens"] = [
         {"id": 1, "name": "R maintenance", "start": "2018-01", "part_of_id": 2},
         {"id": 2, "name": "VRd", "start": "2017-03"},
     ]
-    store = new_store("b.sqlite")
+    store = make_store("b.sqlite")
     exchange.import_journal(store, data)
     got = {r.id: r.part_of_id for r in queries.list_rows(store, m.Regimen)}
     assert got == {1: 2, 2: None}
@@ -461,9 +451,9 @@ def test_random_journal_round_trip(pair, rows):
     assert dumps(export_journal(b, exported_at=FIXED)) == first
 
 
-def test_import_reports_progress(demo_data, new_store):
+def test_import_reports_progress(demo_data, make_store):
     seen = []
-    exchange.import_journal(new_store(), demo_data, lambda d, t, text: seen.append((d, t)))
+    exchange.import_journal(make_store(), demo_data, lambda d, t, text: seen.append((d, t)))
     assert seen == [(0, 4), (1, 4), (2, 4), (4, 4)]
 
 
@@ -510,11 +500,11 @@ def as_version_1(data):
     return d
 
 
-def test_version_1_file_still_imports(demo_data, new_store):
+def test_version_1_file_still_imports(demo_data, make_store):
     assert demo_data["records"]["health_history"] and demo_data["records"]["mrd_results"]
     v1 = as_version_1(demo_data)
     assert check_exchange(v1) == []
-    store = new_store()
+    store = make_store()
     actions.import_exchange(store, v1)
     again = export_journal(store, exported_at=FIXED)
     assert again["version"] == exchange.VERSION == 2

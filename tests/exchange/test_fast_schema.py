@@ -6,14 +6,10 @@ import copy
 import json
 
 import jsonschema
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from journal.demo import build_demo
 from journal.store import exchange
-from journal.store.db import create_journal
-from journal.store.exchange import export_journal
 
 FIXED = "2026-11-25T00:00:00+00:00"
 
@@ -39,15 +35,6 @@ def test_schema_uses_only_keywords_that_mean_the_same_in_draft_07():
     assert "const" not in _keywords(exchange.fast_schema())
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    store = create_journal(tmp_path_factory.mktemp("d") / "demo.sqlite", auto_backup=False)
-    build_demo(store)
-    data = export_journal(store, exported_at=FIXED)
-    store.close()
-    return data
-
-
 def _slow_valid(data) -> bool:
     return not any(True for _ in exchange._validator().iter_errors(data))
 
@@ -56,9 +43,9 @@ def _small(data: dict) -> dict:
     return {**data, "records": {k: rows[:3] for k, rows in data["records"].items()}}
 
 
-def test_a_real_export_passes_both(demo):
-    assert exchange.schema_valid(demo)
-    assert _slow_valid(demo)
+def test_a_real_export_passes_both(demo_data):
+    assert exchange.schema_valid(demo_data)
+    assert _slow_valid(demo_data)
 
 
 VALUES = st.one_of(
@@ -121,8 +108,8 @@ def _places(data: dict) -> list[tuple]:
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), value=VALUES, drop=st.booleans())
-def test_both_validators_agree_on_one_changed_value(demo, data, value, drop):
-    doc = copy.deepcopy(_small(demo))
+def test_both_validators_agree_on_one_changed_value(demo_data, data, value, drop):
+    doc = copy.deepcopy(_small(demo_data))
     path = data.draw(st.sampled_from(_places(doc)))
     at = doc
     for p in path[:-1]:
@@ -138,7 +125,7 @@ def test_both_validators_agree_on_one_changed_value(demo, data, value, drop):
         assert slow and isinstance(value, str) and value.endswith("\n"), (path, value)
 
 
-def test_missing_field_and_wrong_type_are_refused_by_both(demo):
+def test_missing_field_and_wrong_type_are_refused_by_both(demo_data):
     for change in (
         lambda d: d["records"]["regimens"][0].pop("id"),
         lambda d: d["records"]["regimens"][0].update(start=True),
@@ -147,14 +134,14 @@ def test_missing_field_and_wrong_type_are_refused_by_both(demo):
         lambda d: d["records"].update(person=[{"id": 1}, {"id": 2}]),
         lambda d: d.update(format="other"),
     ):
-        doc = copy.deepcopy(demo)
+        doc = copy.deepcopy(demo_data)
         change(doc)
         assert not exchange.schema_valid(doc)
         assert not _slow_valid(doc)
 
 
-def test_messages_are_the_jsonschema_ones(demo, monkeypatch):
-    doc = copy.deepcopy(demo)
+def test_messages_are_the_jsonschema_ones(demo_data, monkeypatch):
+    doc = copy.deepcopy(demo_data)
     doc["records"]["regimens"][0]["start"] = "May 2019"
     doc["records"]["lab_results"][1]["value"] = "high"
     for row in doc["records"]["lab_results"][5:10]:
@@ -166,8 +153,8 @@ def test_messages_are_the_jsonschema_ones(demo, monkeypatch):
     assert any("records.lab_results[1].value: " in p for p in quick)
 
 
-def test_the_compiled_validator_is_built_once(demo):
-    exchange.schema_valid(demo)
+def test_the_compiled_validator_is_built_once(demo_data):
+    exchange.schema_valid(demo_data)
     assert exchange._fast_validator() is exchange._fast_validator()
     # Every version this app reads (1 and 2): an enum already, kept as it is.
     assert json.dumps(exchange.fast_schema()["properties"]["version"]) == json.dumps(

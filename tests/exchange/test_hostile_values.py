@@ -7,7 +7,6 @@ import json
 
 import pytest
 
-from journal.demo import build_demo
 from journal.store import exchange
 from journal.store import models as m
 from journal.store.db import create_journal
@@ -16,15 +15,6 @@ from journal.store.validation import MAX_LONG_TEXT
 
 FIXED = "2026-11-25T00:00:00+00:00"
 HUGE = "x" * 10_000_000
-
-
-@pytest.fixture(scope="module")
-def demo_data(tmp_path_factory):
-    store = create_journal(tmp_path_factory.mktemp("d") / "demo.sqlite", auto_backup=False)
-    build_demo(store)
-    data = export_journal(store, exported_at=FIXED)
-    store.close()
-    return data
 
 
 def _set(table, field, value, row=0):

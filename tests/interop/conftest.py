@@ -2,14 +2,6 @@ import pytest
 
 from journal.services import actions
 from journal.store import models as m
-from journal.store.db import create_journal
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = create_journal(tmp_path / "journal.sqlite", auto_backup=False)
-    yield s
-    s.close()
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from journal.domain import codes as c
+from journal.domain.catalog import get_catalog
 from journal.interop.fhir_export import build_ips, export_fhir, icd10cm_status
 from journal.services import actions
 from journal.store import models as m
@@ -77,9 +78,17 @@ def test_codes_are_present_where_the_catalog_has_them(store, history):
     meds = {m_["medicationCodeableConcept"]["text"]: m_ for m_ in types["MedicationStatement"]}
     bz = {x["system"]: x["code"] for x in meds["bortezomib"]["medicationCodeableConcept"]["coding"]}
     assert bz == {c.RXNORM: "358258", c.ATC: "L01XG01"}
-    # Not confirmed in RxNorm: only ATC, never a guessed code.
+    # Every catalog drug carries exactly the codes its table has: none guessed, none dropped.
+    by_generic = {d.generic: d.id for d in get_catalog().drugs}
+    for text, med in meds.items():
+        if text not in by_generic:
+            continue
+        codes = c.drug_codes(by_generic[text])
+        want = {s: x.code for s, x in ((c.RXNORM, codes.rxnorm), (c.ATC, codes.atc)) if x}
+        got = {x["system"]: x["code"] for x in med["medicationCodeableConcept"].get("coding", [])}
+        assert got == want, text
     pom = meds["pomalidomide"]["medicationCodeableConcept"]["coding"]
-    assert [x["system"] for x in pom] == [c.ATC]
+    assert {x["system"]: x["code"] for x in pom} == {c.RXNORM: "1369713", c.ATC: "L04AX06"}
     assert "coding" not in meds['=HYPERLINK("x")']["medicationCodeableConcept"]
     assert meds["bortezomib"]["effectivePeriod"] == {"start": "2019-06-03", "end": "2019-10"}
     assert meds["daratumumab"]["status"] == "active"
@@ -218,3 +227,53 @@ def test_the_remission_status_can_be_corrected_and_says_so(store, history):
         in n["text"]
         for n in cond["note"]
     )
+
+
+def test_mrd_tests_and_health_history_answers_are_observations(store, history):
+    actions.record_mrd(
+        store,
+        m.MrdResult(
+            date="2020-03",
+            result="negative",
+            method="next-generation flow",
+            sensitivity="10^-5",
+            sample="bone marrow",
+        ),
+    )
+    actions.record_health_answers(
+        store,
+        [
+            m.HealthHistory(
+                topic="another cancer",
+                answer="yes",
+                date="~2015",
+                resolved="2016",
+                detail="melanoma, removed",
+                treated=True,
+            ),
+            m.HealthHistory(topic="hepatitis B", answer="no", date="2024-01-10"),
+        ],
+    )
+    bundle = export_fhir(store, timestamp=TS)
+    fhir_bundle.Bundle.model_validate(bundle)
+    assert set(_references(bundle)) <= {e["fullUrl"] for e in bundle["entry"]}
+    obs = {o["code"].get("text"): o for o in _by_type(bundle)["Observation"]}
+    condition = _by_type(bundle)["Condition"][0]
+    mrd = obs["Measurable residual disease (MRD)"]
+    assert "coding" not in mrd["code"]  # no confirmed code for a single MRD result
+    assert mrd["valueCodeableConcept"] == {"text": "MRD negative"}
+    assert (mrd["effectiveDateTime"], mrd["method"]["text"]) == ("2020-03", "next-generation flow")
+    assert mrd["specimen"]["display"] == "bone marrow"
+    assert mrd["focus"][0]["reference"].endswith(condition["id"])
+    assert any("10^-5" in n["text"] for n in mrd["note"])
+    cancer = obs["Health history: another cancer"]
+    assert cancer["valueCodeableConcept"]["coding"] == [
+        {"system": c.LOINC, "code": "LA33-6", "display": "Yes"}
+    ]
+    assert cancer["effectivePeriod"] == {"start": "2015", "end": "2016"}
+    notes = " ".join(n["text"] for n in cancer["note"])
+    assert "melanoma, removed" in notes and "Treated." in notes and "about 2015" in notes
+    hep_b = obs["Health history: hepatitis B"]
+    assert hep_b["valueCodeableConcept"]["coding"][0]["code"] == "LA32-8"
+    assert hep_b["valueCodeableConcept"]["text"] == "no"
+    assert hep_b["effectiveDateTime"] == "2024-01-10"

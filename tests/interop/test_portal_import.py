@@ -321,3 +321,23 @@ def test_round_trip_through_the_csv_export(store, history, tmp_path):
         assert lab_rows(other) == before
     finally:
         other.close()
+
+
+def test_codes_confirmed_today_are_read_from_a_portal():
+    # The CKD-EPI 2021 eGFR, 24 h urine M-protein and HBV DNA codes added to the tables.
+    p = read_results(
+        bundle(
+            obs("98979-8", "eGFR", 58, "mL/min/{1.73_m2}", "mL/min/{1.73_m2}"),
+            obs("42482-0", "M-protein 24h urine", 120, "mg/(24.h)", "mg/(24.h)"),
+            obs("29610-3", "HBV DNA", None, valueString="Not detected"),
+            obs("29610-3", "HBV DNA", None, valueString="Negative", when="2024-04-02"),
+        ),
+        "portal.json",
+    )
+    assert p.unreadable == []
+    got = {(c.test, c.date): (c.value, c.unit, c.text_value) for c in p.to_add}
+    assert got[("egfr", "2024-03-05")][:2] == (58.0, "mL/min/1.73m2")
+    assert got[("urine_m_protein", "2024-03-05")][:2] == (120.0, "mg/24h")
+    # A test kept as detected / not detected reads "negative" in its own words.
+    assert got[("hbv_dna", "2024-03-05")][2] == "not detected"
+    assert got[("hbv_dna", "2024-04-02")][2] == "not detected"

@@ -39,7 +39,6 @@ def long_doc() -> Document:
 # --- a small hand-made journal for report content tests ------------------------------
 
 import datetime as dt  # noqa: E402
-from types import SimpleNamespace  # noqa: E402
 
 from journal.domain.dates import PartialDate  # noqa: E402
 from journal.domain.records import (  # noqa: E402
@@ -52,6 +51,7 @@ from journal.domain.records import (  # noqa: E402
     RegimenRec,
     SideEffectRec,
 )
+from journal.domain.summary import build_summary  # noqa: E402
 from journal.reports.inputs import NoteItem, QuestionItem, ReportInputs  # noqa: E402
 
 
@@ -120,7 +120,7 @@ def small_inputs() -> ReportInputs:
         QuestionItem(1, P("2026-11-03"), "Should the talquetamab dose be spaced out?"),
         QuestionItem(2, P("2026-06-02"), "Old question", asked_on=P("2026-09-30"), answer="done"),
     )
-    summary = SimpleNamespace(lines=(), as_of=dt.date(2026, 11, 25))
+    summary = build_summary(history, as_of=dt.date(2026, 11, 25))
     return ReportInputs(history, summary, notes, questions, generated=dt.date(2026, 11, 25))
 
 

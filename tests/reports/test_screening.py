@@ -106,8 +106,9 @@ def test_latest_labs_ecog_supportive_and_measurable(text, demo_inputs):
 
 def test_appendix_has_chart_lab_table_side_effect_history_and_chosen_notes(text, demo_inputs):
     appendix = text[text.index("Appendix") :]
-    # the demo's ten years: the chart shows the recent years (the lines table the rest)
-    assert "[timeline chart of the last 6 years]" in appendix
+    # the demo's ten years: the chart shows the whole history, to scale
+    assert "[timeline chart of the whole history]" in appendix
+    assert "compressed" not in appendix[: appendix.index("[timeline chart")]
     n_lab_dates = len({lab.date for lab in demo_inputs.history.labs})
     lab_rows = re.findall(r"^\d{1,2} \w{3} \d{4}\s+\| [\d.]*", appendix, re.M)
     assert len(lab_rows) >= n_lab_dates

@@ -4,7 +4,7 @@ import datetime as dt
 
 from journal.reports.inputs import ReportOptions
 from journal.reports.text_backend import render_text
-from journal.reports.visit import build_visit, trend_arrow, visit_period
+from journal.reports.visit import SUPPORT_MARK, build_visit, trend_arrow, visit_period
 
 OPTS = ReportOptions(as_of=dt.date(2026, 11, 25))
 
@@ -66,7 +66,8 @@ def test_visit_lists_what_changed(small_inputs):
     mp_line = next(line for line in text.splitlines() if line.startswith("Serum M-protein"))
     assert "↑" in mp_line
     hb_line = next(line for line in text.splitlines() if line.startswith("Haemoglobin"))
-    assert "↓" in hb_line and "transfusion-supported" in hb_line
+    # the summary's CTCAE grade and its "may be supported" flag (entered as transfusion-supported)
+    assert "↓" in hb_line and "G2" in hb_line and SUPPORT_MARK in hb_line
     assert "Platelets" not in text  # no result in the period
     # side effects: worse, new (patient-reported), resolved
     fat = next(line for line in text.splitlines() if line.startswith("Fatigue"))

@@ -32,13 +32,6 @@ def cap_pages(store, extra: int = 0) -> None:
     store.engine.dispose()  # pooled connections made before the cap would ignore it
 
 
-@pytest.fixture
-def store(tmp_path):
-    s = create_journal(tmp_path / "journal.sqlite", auto_backup=False)
-    yield s
-    s.close()
-
-
 @pytest.fixture(scope="session")
 def demo_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite"

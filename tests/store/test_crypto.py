@@ -12,6 +12,7 @@ from sqlalchemy import create_engine
 from sqlcipher3 import dbapi2 as sqlcipher
 from sqlmodel import select
 
+from journal.errors import DamagedJournalError, JournalLockedError
 from journal.store import crypto, migrate
 from journal.store.backup import (
     backup_file,
@@ -23,7 +24,6 @@ from journal.store.backup import (
     restore,
 )
 from journal.store.db import create_journal, open_journal
-from journal.store.errors import DamagedJournalError, JournalLockedError
 from journal.store.migrate import APPLICATION_ID
 from journal.store.models import Note, Person, Regimen, RegimenDrug
 

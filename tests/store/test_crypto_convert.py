@@ -3,6 +3,7 @@ plain copies encrypted or removed, and old backups keeping their old passphrase.
 
 import pytest
 
+from journal.errors import JournalLockedError
 from journal.store import crypto
 from journal.store.backup import backup_file, inspect_file, list_backups
 from journal.store.db import create_journal, open_journal
@@ -12,7 +13,6 @@ from journal.store.encryption import (
     decrypt_journal,
     encrypt_journal,
 )
-from journal.store.errors import JournalLockedError
 from journal.store.exchange import dumps, export_journal
 
 from .conftest import fill

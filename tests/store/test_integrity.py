@@ -7,9 +7,9 @@ import sqlite3
 
 import pytest
 
+from journal.errors import DamagedJournalError, JournalError, NewerVersionError
 from journal.store import backup, migrate
 from journal.store.db import create_journal, open_journal
-from journal.store.errors import DamagedJournalError, JournalError, NewerVersionError
 
 from .conftest import file_hash, fill
 

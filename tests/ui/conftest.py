@@ -23,10 +23,9 @@ def settings(tmp_path):
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = create_journal(tmp_path / "journal.sqlite")
-    yield s
-    s.close()
+def store(make_store):
+    # As the app opens a journal: automatic backups and the commit count on.
+    return make_store(auto_backup=True)
 
 
 @pytest.fixture

@@ -177,3 +177,22 @@ def test_a_suggested_medicine_opens_the_regimen_form_filled_in(qtbot, ctx, monke
     proc = opened[-1]
     assert proc.row["kind"] == "other" and proc.row["notes"] == "Marrow biopsy"
     assert queries.list_dicts(ctx.store, m.Regimen) == []  # nothing added by itself
+
+
+def test_csv_and_fhir_exports_of_an_encrypted_journal_say_once_they_are_plain(
+    window, qtbot, tmp_path, monkeypatch
+):
+    w, controller = window
+    controller.create_path(tmp_path / "e.sqlite", "Jean", passphrase="a long passphrase 1")
+    assert w.ctx.store.key is not None
+    from journal.ui import interop_dialogs
+
+    for fmt in ("csv", "fhir"):
+        out = tmp_path / f"out-{fmt}"
+        monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, o=out, **k: (str(o), ""))
+        interop_dialogs.export_as(w, w.ctx, fmt)
+        qtbot.waitUntil(lambda o=out: o.exists(), timeout=10000)
+        qtbot.waitUntil(lambda: w.messages[-1][1] == "Exported", timeout=10000)
+    titles = [m[1] for m in w.messages]
+    assert titles.count("Exports are not encrypted") == 1  # shown before the first only
+    assert titles.index("Exports are not encrypted") < titles.index("Exported")

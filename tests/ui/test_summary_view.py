@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from types import SimpleNamespace
 
 import pytest
 from pypdf import PdfReader
@@ -37,14 +36,10 @@ def _fill(store) -> None:
 
 
 @pytest.fixture
-def view(ctx, qtbot, monkeypatch):
+def view(ctx, qtbot):
     from journal.ui.summary_view import SummaryView
 
     _fill(ctx.store)
-    try:
-        import journal.domain.summary  # noqa: F401
-    except ImportError:  # until the rules' summary lands, give the chart an empty one
-        monkeypatch.setattr(ctx, "summary", lambda: SimpleNamespace(lines=(), as_of=None))
     v = SummaryView(ctx)
     qtbot.addWidget(v)
     v.set_report("visit")

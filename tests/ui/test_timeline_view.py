@@ -212,7 +212,7 @@ def test_redraws_on_change_on_the_same_figure(view):
     view.set_range(dt.date(2022, 1, 1), dt.date(2023, 1, 1))
     ctx = view.ctx
     lines = ctx._results.lines
-    ctx._results.lines = replace(lines, lines=lines.lines[:2])
+    ctx._results = replace(ctx._results, lines=replace(lines, lines=lines.lines[:2]))
     ctx.changed.emit(None)
     assert view.figure is figure and len(view.data.lanes) == 2
     assert view.shown_range() == (dt.date(2022, 1, 1), dt.date(2023, 1, 1))  # zoom kept
@@ -221,7 +221,7 @@ def test_redraws_on_change_on_the_same_figure(view):
 def test_hidden_view_redraws_when_shown_again(view, qtbot):
     view.hide()
     lines = view.ctx._results.lines
-    view.ctx._results.lines = replace(lines, lines=lines.lines[:1])
+    view.ctx._results = replace(view.ctx._results, lines=replace(lines, lines=lines.lines[:1]))
     view.ctx.changed.emit(None)
     assert len(view.data.lanes) == 3  # not redrawn while hidden
     view.show()
