@@ -320,3 +320,22 @@ def labs_in_order(labs: tuple[LabRec, ...]) -> tuple[LabRec, ...]:
 
 def _lab_order(lab: LabRec) -> tuple:
     return (lab.date.sort_key(), lab.id)
+
+
+_labs_by_test: tuple[tuple[LabRec, ...], dict[str, tuple[LabRec, ...]]] = ((), {})
+
+
+def labs_of_test(labs: tuple[LabRec, ...], test: str) -> tuple[LabRec, ...]:
+    """The labs of one test, in the order given. Grouped once per tuple of labs (kept like
+    :func:`labs_in_order`): staging and the kidney rule ask for a test at a time, and each
+    walked every lab of a long history."""
+    global _labs_by_test
+    last_in, groups = _labs_by_test
+    if labs is not last_in:
+        grouping: dict[str, list[LabRec]] = {}
+        for lab in labs:
+            grouping.setdefault(lab.test, []).append(lab)
+        groups = {t: tuple(rows) for t, rows in grouping.items()}
+        if type(labs) is tuple:  # immutable: the answer can never go stale
+            _labs_by_test = (labs, groups)
+    return groups.get(test, ())
