@@ -6,7 +6,15 @@ Each figure is measured beside its floor in the same run, alternating, so a busy
 machine slows both alike; the verdict compares the *ratio* (or, where there is no
 floor, the figure) with the target of issue 16. ``--quick`` (about 3 minutes on a
 2-core machine) uses fewer runs. The growth exponents fit t = c * n^k over the
-1x, 3x and 10x synthetic journals (k <= 1.1: linear). Prints; asserts nothing.
+1x, 3x and 10x synthetic journals (k <= 1.1: linear): the rules' from
+``rules_scaling.py`` (journals generated once and cached in the temporary folder), the
+PDF's from ``pdf_export.py --scales`` when that script offers it. Prints; asserts nothing.
+
+The child processes get a bytecode cache in the run's folder (warmed by a first, untimed
+run): a development shell often sets PYTHONDONTWRITEBYTECODE, and an app without its
+bytecode recompiles every one of its modules at each start (~0.3 s), which no installed
+copy does (pip compiles on install) and which the floor, whose libraries are compiled,
+would not pay.
 """
 
 from __future__ import annotations
@@ -16,6 +24,8 @@ import gc
 import json
 import math
 import os
+import re
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -67,24 +77,6 @@ def alternate(fn_a, fn_b, runs: int) -> tuple[float, float]:
         a.append(med(fn_a, 1))
         b.append(med(fn_b, 1))
     return statistics.median(a), statistics.median(b)
-
-
-def synthetic(folder: Path, scale: float = 1.0) -> Path:
-    from journal.services.files import _build_then_move
-    from journal.synthetic import build_synthetic
-
-    path = folder / f"synthetic-{scale:g}x.sqlite"
-    if not path.exists():
-        _build_then_move(
-            path,
-            lambda s: build_synthetic(
-                s,
-                regimens=round(40 * scale),
-                labs=round(5000 * scale),
-                side_effects=round(1000 * scale),
-            ),
-        )
-    return path
 
 
 def read_every_row(path: Path) -> int:
@@ -226,6 +218,28 @@ def growth(sizes: list[float], times: list[float]) -> float:
     )
 
 
+def pdf_exponent(py: str, env: dict, quick: bool) -> float | None:
+    """The PDF's growth exponent from ``pdf_export.py --scales 1,3,10`` (the first number
+    after the colon of its line naming the exponent: the wall-clock fit), or None when that
+    script does not offer it."""
+    script = str(HERE / "pdf_export.py")
+    helptext = subprocess.run(
+        [py, script, "--help"], env=env, capture_output=True, text=True, timeout=120
+    ).stdout
+    if "--scales" not in helptext:
+        print("  (pdf_export.py has no --scales: no PDF growth row)", flush=True)
+        return None
+    cmd = [py, script, "--scales", "1,3,10"] + (["--runs", "1"] if quick else [])
+    out = run(cmd, env)[1]
+    for line in reversed(out.splitlines()):
+        # Not the line's last number: that is the target (1.1) it is compared with.
+        if "exponent" in line.lower() and (m := re.search(r":\s*(-?\d+\.\d+)", line)):
+            print(f"  {line.strip()}", flush=True)
+            return float(m.group(1))
+    print("  (pdf_export.py --scales printed no exponent)", flush=True)
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer runs (about 3 minutes)")
@@ -239,8 +253,14 @@ def main(argv: list[str] | None = None) -> int:
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     env["TREATMENT_JOURNAL_HOME"] = str(folder / "home")
     env["XDG_CONFIG_HOME"] = str(folder / "config")  # never the person's own settings
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # see the module docstring
+    env["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
     os.environ.update({k: env[k] for k in ("QT_QPA_PLATFORM", "TREATMENT_JOURNAL_HOME")})
-    one = synthetic(folder)
+    import rules_scaling
+
+    # A copy of the cached journal: the window benchmarks open it for writing.
+    one = folder / "synthetic-1x.sqlite"
+    shutil.copyfile(rules_scaling.journal_at(1.0), one)
     print(f"25-year synthetic journal: {one} ({one.stat().st_size / 1e6:.1f} MB)", flush=True)
 
     rules, floor = rules_time(one, runs)
@@ -248,6 +268,8 @@ def main(argv: list[str] | None = None) -> int:
 
     py = sys.executable
     cli, cli_floor = [], []
+    run([py, "-m", "journal", "summary", "--json", str(one)], env)  # warm the bytecode cache
+    run([py, "-c", PROCESS_FLOOR, str(one)], env)
     for _ in range(runs):
         cli.append(run([py, "-m", "journal", "summary", "--json", str(one)], env)[0])
         cli_floor.append(run([py, "-c", PROCESS_FLOOR, str(one)], env)[0])
@@ -365,14 +387,11 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     if not args.no_scale:
-        sizes, rules_t, pdf_t = [1.0, 3.0, 10.0], [], []
-        for s in sizes:
-            path = synthetic(folder, s)
-            rules_t.append(rules_time(path, max(1, runs // 2))[0])
-            pdf_t.append(pdf_time(path, 1))
-            print(f"  {s:g}x: rules {rules_t[-1]:.2f} s, PDF {pdf_t[-1]:.2f} s", flush=True)
-        row("growth exponent, rules (1x/3x/10x)", growth(sizes, rules_t), None, "<= 1.1", "")
-        row("growth exponent, PDF (1x/3x/10x)", growth(sizes, pdf_t), None, "<= 1.1", "")
+        k, _ = rules_scaling.measure((1.0, 3.0, 10.0), 2 if args.quick else runs, out=print)
+        row("growth exponent, rules (1x/3x/10x)", k, None, "<= 1.1", "")
+        pdf_k = pdf_exponent(py, env, args.quick)
+        if pdf_k is not None:
+            row("growth exponent, PDF (1x/3x/10x)", pdf_k, None, "<= 1.1", "")
 
     heads = ("what", "figure", "floor", "ratio", "target", "verdict")
     widths = [max(len(str(r[i])) for r in [heads, *ROWS]) for i in range(len(heads))]

@@ -18,7 +18,6 @@ import sys
 from pathlib import Path
 
 from journal.errors import JournalError
-from journal.store.exchange import ExchangeError, JournalNotEmptyError
 
 DEMO_FILE_NAME = "demo-journal.sqlite"
 
@@ -134,6 +133,7 @@ def cmd_import(args) -> int:
     from journal.services.actions import import_exchange
     from journal.services.files import import_into_new_journal, read_exchange_file
     from journal.store.db import open_journal
+    from journal.store.exchange import ExchangeError, JournalNotEmptyError
 
     try:
         data = read_exchange_file(args.input)

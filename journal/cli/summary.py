@@ -118,6 +118,16 @@ def cmd_summary(args) -> int:
         summary = load_summary(args)
     except SystemExit as e:
         return int(e.code or 1)
-    json.dump(summary_to_json(summary), sys.stdout, indent=args.indent, ensure_ascii=False)
-    sys.stdout.write("\n")
+    # What json.dump writes, in batches: json.dump makes one write per small piece (a
+    # system call each when stdout is unbuffered, as with PYTHONUNBUFFERED), and one
+    # string of the whole (24 MB on a 10x journal) doubled the peak memory.
+    batch: list[str] = []
+    encoder = json.JSONEncoder(indent=args.indent, ensure_ascii=False)
+    for piece in encoder.iterencode(summary_to_json(summary)):
+        batch.append(piece)
+        if len(batch) >= 8192:
+            sys.stdout.write("".join(batch))
+            batch.clear()
+    batch.append("\n")
+    sys.stdout.write("".join(batch))
     return 0

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from journal.domain.dates import PartialDate
 from journal.domain.labs import LAB_TESTS
-from journal.domain.records import History, LabRec, SideEffectRec
+from journal.domain.records import History, LabRec, SideEffectRec, labs_in_order
 from journal.domain.trace import Source, Trace
 from journal.domain.vocab import GradeSource, GradingScale
 from journal.resources import resource_path
@@ -366,7 +366,7 @@ def lab_grades(
     """The grade of the latest value of every lab-graded term (grade 0 included)."""
     when = None if as_of is None else (as_of if isinstance(as_of, dt.date) else as_of.as_date())
     latest: dict[str, LabRec] = {}
-    for lab in sorted(history.labs, key=lambda x: (x.date.sort_key(), x.id)):
+    for lab in labs_in_order(history.labs):
         if lab.value is None or (when is not None and lab.date.as_date() > when):
             continue
         latest[lab.test] = lab

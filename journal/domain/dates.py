@@ -13,7 +13,7 @@ import calendar
 import datetime as dt
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -91,6 +91,11 @@ class PartialDate:
     day: int | None = None
     season: str | None = None
     qualifier: Qualifier = Qualifier.EXACT
+    # (earliest, latest, midpoint, sort key), worked out on first use: the rules ask for
+    # them hundreds of thousands of times on a long history. Not part of the value.
+    _derived: tuple[dt.date, dt.date, dt.date, tuple[int, int, int]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if not (MIN_YEAR <= self.year <= MAX_YEAR):
@@ -110,7 +115,8 @@ class PartialDate:
                 raise DateError(
                     f"{calendar.month_name[self.month]} {self.year} has no day {self.day}"
                 )
-        object.__setattr__(self, "qualifier", Qualifier(self.qualifier))
+        if type(self.qualifier) is not Qualifier:
+            object.__setattr__(self, "qualifier", Qualifier(self.qualifier))
 
     # -- constructors -------------------------------------------------------------
     @classmethod
@@ -124,6 +130,12 @@ class PartialDate:
     @classmethod
     def from_iso(cls, text: str) -> PartialDate:
         """Parse the canonical stored form: ``[~<>]YYYY[-MM[-DD]|-SP|-SU|-AU|-WI]``."""
+        if cls is PartialDate:
+            return _from_iso(text)
+        return cls._parse_iso(text)
+
+    @classmethod
+    def _parse_iso(cls, text: str) -> PartialDate:
         m = re.fullmatch(r"([~<>]?)(\d{4})(?:-(\d{2}|SP|SU|AU|WI)(?:-(\d{2}))?)?", text or "")
         if not m:
             raise DateError(
@@ -186,41 +198,45 @@ class PartialDate:
     def is_exact_day(self) -> bool:
         return self.precision is Precision.DAY and self.qualifier is Qualifier.EXACT
 
+    def _derive(self) -> tuple[dt.date, dt.date, dt.date, tuple[int, int, int]]:
+        if self.day is not None and self.month is not None:  # a day always has a month
+            lo = hi = dt.date(self.year, self.month, self.day)
+        elif self.month is not None:
+            lo = dt.date(self.year, self.month, 1)
+            hi = dt.date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+        elif self.season is not None:
+            first, last = SEASONS[self.season]
+            y = self.year + 1 if last < first else self.year
+            lo = dt.date(self.year, first, 1)
+            hi = dt.date(y, last, calendar.monthrange(y, last)[1])
+        else:
+            lo, hi = dt.date(self.year, 1, 1), dt.date(self.year, 12, 31)
+        mid = lo + (hi - lo) // 2
+        # Sort by midpoint so "2019" sits in the middle of 2019, then the coarser
+        # date before the finer one at the same midpoint, then qualifier.
+        key = (mid.toordinal(), _QUALIFIER_ORDER[self.qualifier], _PRECISION_ORDER[self.precision])
+        derived = (lo, hi, mid, key)
+        object.__setattr__(self, "_derived", derived)
+        return derived
+
     def earliest(self) -> dt.date:
         """The first real day this date can stand for (qualifier ignored)."""
-        if self.day is not None and self.month is not None:  # a day always has a month
-            return dt.date(self.year, self.month, self.day)
-        if self.month is not None:
-            return dt.date(self.year, self.month, 1)
-        if self.season is not None:
-            return dt.date(self.year, SEASONS[self.season][0], 1)
-        return dt.date(self.year, 1, 1)
+        return (self._derived or self._derive())[0]
 
     def latest(self) -> dt.date:
         """The last real day this date can stand for (qualifier ignored)."""
-        if self.day is not None and self.month is not None:  # a day always has a month
-            return dt.date(self.year, self.month, self.day)
-        if self.month is not None:
-            return dt.date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
-        if self.season is not None:
-            first, last = SEASONS[self.season]
-            y = self.year + 1 if last < first else self.year
-            return dt.date(y, last, calendar.monthrange(y, last)[1])
-        return dt.date(self.year, 12, 31)
+        return (self._derived or self._derive())[1]
 
     def midpoint(self) -> dt.date:
         """The day used for arithmetic and drawing when the exact day is unknown."""
-        lo, hi = self.earliest(), self.latest()
-        return lo + (hi - lo) // 2
+        return (self._derived or self._derive())[2]
 
     def as_date(self) -> dt.date:
         """Best single day: the day itself, else the midpoint of the span."""
-        return self.midpoint()
+        return (self._derived or self._derive())[2]
 
     def sort_key(self) -> tuple[int, int, int]:
-        # Sort by midpoint so "2019" sits in the middle of 2019, then the coarser
-        # date before the finer one at the same midpoint, then qualifier.
-        return _sort_key(self)
+        return (self._derived or self._derive())[3]
 
     def __lt__(self, other: PartialDate) -> bool:
         return self.sort_key() < other.sort_key()
@@ -316,6 +332,13 @@ _PATTERNS = [
 ]
 
 
+@functools.lru_cache(maxsize=16384)
+def _from_iso(text: str) -> PartialDate:
+    # A journal stores the same few thousand dates many times over (a panel of labs shares
+    # its day): parsed once, and the one immutable value shared, its derived days with it.
+    return PartialDate._parse_iso(text)
+
+
 def parse_optional(text: str | None) -> PartialDate | None:
     if text is None or not str(text).strip():
         return None
@@ -335,13 +358,3 @@ _QUALIFIER_ORDER = {
     Qualifier.EXACT: 1,
     Qualifier.AFTER: 2,
 }
-
-
-@functools.lru_cache(maxsize=65536)
-def _sort_key(d: PartialDate) -> tuple[int, int, int]:
-    # Cached: the rules sort and compare the same few thousand dates again and again.
-    return (
-        d.midpoint().toordinal(),
-        _QUALIFIER_ORDER[d.qualifier],
-        _PRECISION_ORDER[d.precision],
-    )

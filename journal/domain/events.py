@@ -26,7 +26,9 @@ Conventions (the rules doc leaves them open)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import bisect
+import datetime as dt
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from journal.domain.dates import PartialDate
@@ -100,6 +102,43 @@ def _near(a: PartialDate, b: PartialDate) -> bool:
     return abs((a.midpoint() - b.midpoint()).days) <= SAME_EVENT_DAYS
 
 
+class _SameEventIndex:
+    """Entered and computed events (in their order), found by regimen or by nearby date
+    with a binary search: each end reason asks, and asking every record each time made
+    long histories quadratic. ``first(ev)`` is the first of them that stands for ``ev``."""
+
+    def __init__(self, events: Sequence[ProgressionEvent]) -> None:
+        self.events = events
+        self.by_regimen: dict[int, list[int]] = {}
+        for i, o in enumerate(events):
+            if o.regimen_id is not None:
+                self.by_regimen.setdefault(o.regimen_id, []).append(i)
+        # (midpoint, index, earliest, latest), by midpoint: _near without its date arithmetic
+        self.by_mid = sorted(
+            (o.date.midpoint(), i, o.date.earliest(), o.date.latest()) for i, o in enumerate(events)
+        )
+        self.mids = [m[0] for m in self.by_mid]
+        # The longest span among them (0 when every date is a day): two dates whose spans
+        # overlap have midpoints at most half their spans' sum (+1 for rounding) apart.
+        self.widest = max(((hi - lo).days for _m, _i, lo, hi in self.by_mid), default=0)
+
+    def first(self, ev: ProgressionEvent) -> ProgressionEvent | None:
+        found = self.by_regimen.get(ev.regimen_id, []) if ev.regimen_id is not None else []
+        best = found[0] if found else None
+        mid, lo_day, hi_day = ev.date.midpoint(), ev.date.earliest(), ev.date.latest()
+        reach = dt.timedelta(
+            days=max(SAME_EVENT_DAYS, (self.widest + (hi_day - lo_day).days) // 2 + 1)
+        )
+        lo = bisect.bisect_left(self.mids, mid - reach)
+        hi = bisect.bisect_right(self.mids, mid + reach)
+        for o_mid, i, o_lo, o_hi in self.by_mid[lo:hi]:
+            if (best is None or i < best) and (
+                (o_lo <= hi_day and lo_day <= o_hi) or abs((o_mid - mid).days) <= SAME_EVENT_DAYS
+            ):
+                best = i
+        return self.events[best] if best is not None else None
+
+
 def end_reason_events(history: History) -> list[ProgressionEvent]:
     """Every progression / non-response an end reason states, before de-duplication."""
     out: list[ProgressionEvent] = []
@@ -147,14 +186,11 @@ def progression_events(
     already stands for; sorted by date."""
     events = entered_events(history)
     events += [ProgressionEvent(d, ref, ORIGIN_COMPUTED) for d, ref in computed]
+    index = _SameEventIndex(events[:])  # none of these comes from an end reason
+    kept: set[PartialDate] = set()  # the dates of the end-reason events kept so far
     for ev in end_reason_events(history):
-        same = any(
-            (o.regimen_id is not None and o.regimen_id == ev.regimen_id) or _near(o.date, ev.date)
-            for o in events
-            if o.origin != ORIGIN_END_REASON
-        )
-        dup = any(o.from_end_reason and o.date == ev.date for o in events)
-        if not same and not dup:
+        if ev.date not in kept and index.first(ev) is None:
+            kept.add(ev.date)
             events.append(ev)
     return sorted(events, key=lambda e: (e.date.sort_key(), e.ref))
 
@@ -169,19 +205,12 @@ def replaced_end_reasons(
         + [ProgressionEvent(d, ref, ORIGIN_COMPUTED) for d, ref in computed],
         key=lambda e: (e.date.sort_key(), e.ref),
     )
+    index = _SameEventIndex(others)
     out = []
     for ev in end_reason_events(history):
         if ev.ref in kept:
             continue
-        by = next(
-            (
-                o
-                for o in others
-                if (o.regimen_id is not None and o.regimen_id == ev.regimen_id)
-                or _near(o.date, ev.date)
-            ),
-            None,
-        )
+        by = index.first(ev)
         if by is not None:
             out.append((ev, by))
     return out

@@ -29,7 +29,7 @@ from journal.domain.catalog import get_catalog
 from journal.domain.ctcae import get_terms
 from journal.domain.dates import PartialDate
 from journal.domain.labs import LAB_TESTS
-from journal.domain.records import History, LabRec
+from journal.domain.records import History, LabRec, SideEffectRec, labs_in_order
 from journal.domain.trace import APP_CONVENTION, Trace
 
 YES, NO, NOT_RECORDED = "yes", "no", "not_recorded"
@@ -198,7 +198,32 @@ def _open(end: PartialDate | None, as_of: dt.date | None) -> bool:
     return end is None or (as_of is not None and end.earliest() > as_of)
 
 
-def _evidence(q: Question, h: History, as_of: dt.date | None) -> list[_Evidence]:
+@dataclass(frozen=True)
+class _Asked:
+    """The side effects and labs some question reads, picked out once (in record order):
+    a long history has thousands of both, and every question walking them all was slow."""
+
+    side_effects: tuple[tuple[SideEffectRec, str], ...]  # (record, CTCAE term id)
+    labs: tuple[LabRec, ...]
+
+
+def _asked(h: History, questions: tuple[Question, ...]) -> _Asked:
+    term_ids = {t for q in questions for t in q.side_effects}
+    tests = {t for q in questions for t in q.labs}
+    side_effects = []
+    if term_ids:
+        terms = get_terms()
+        for se in h.side_effects:
+            term = terms.get(se.term_id) or terms.identify(se.term)
+            if term is not None and term.id in term_ids:
+                side_effects.append((se, term.id))
+    return _Asked(tuple(side_effects), tuple(lab for lab in h.labs if lab.test in tests))
+
+
+def _evidence(
+    q: Question, h: History, as_of: dt.date | None, asked: _Asked | None = None
+) -> list[_Evidence]:
+    asked = asked or _asked(h, (q,))
     out: list[_Evidence] = []
     for x in h.health:
         if x.topic != q.topic or not _known_by(x.date, as_of):
@@ -227,11 +252,8 @@ def _evidence(q: Question, h: History, as_of: dt.date | None) -> list[_Evidence]
         for p in h.procedures:
             if p.kind == q.procedure and _known_by(p.date, as_of):
                 out.append(_Evidence(YES, p.date, f"{p.kind} ({_when(p.date)})", p.ref, False))
-    for se in h.side_effects:
-        if not q.side_effects or not _known_by(se.onset, as_of):
-            continue
-        term = get_terms().get(se.term_id) or get_terms().identify(se.term)
-        if term is None or term.id not in q.side_effects:
+    for se, term_id in asked.side_effects:
+        if term_id not in q.side_effects or not _known_by(se.onset, as_of):
             continue
         ongoing = _open(se.resolved, as_of)
         if q.side_effects_ongoing_only and not ongoing:
@@ -246,7 +268,7 @@ def _evidence(q: Question, h: History, as_of: dt.date | None) -> list[_Evidence]
                 ongoing,
             )
         )
-    for lab in h.labs:
+    for lab in asked.labs:
         if lab.test not in q.labs or not _known_by(lab.date, as_of):
             continue
         result = (lab.text_value or "").lower()
@@ -295,8 +317,10 @@ def _lvef_note(h: History, as_of: dt.date | None) -> tuple[str | None, str | Non
     return f"Latest LVEF (heart pumping) {last.value:g} % on {last.date.display()}.", last.ref
 
 
-def _fact(q: Question, h: History, as_of: dt.date | None) -> ExclusionFact:
-    ev = _evidence(q, h, as_of)
+def _fact(
+    q: Question, h: History, as_of: dt.date | None, asked: _Asked | None = None
+) -> ExclusionFact:
+    ev = _evidence(q, h, as_of, asked)
     yes = [e for e in ev if e.answer == YES]
     no = [e for e in ev if e.answer == NO]
     refs = [e.ref for e in ev]
@@ -352,7 +376,8 @@ def _fact(q: Question, h: History, as_of: dt.date | None) -> ExclusionFact:
 
 def exclusion_facts(history: History, as_of: dt.date | None = None) -> tuple[ExclusionFact, ...]:
     """One fact per screening question (order of :data:`QUESTIONS`), as known on ``as_of``."""
-    return tuple(_fact(q, history, as_of) for q in QUESTIONS)
+    asked = _asked(history, QUESTIONS)
+    return tuple(_fact(q, history, as_of, asked) for q in QUESTIONS)
 
 
 # --------------------------------------------------------------------------- asked labs
@@ -411,7 +436,7 @@ def asked_labs(history: History, as_of: dt.date) -> tuple[AskedLab, ...]:
     or old value is said, not left out."""
     latest = {}
     lab: LabRec | None
-    for lab in sorted(history.labs, key=lambda x: (x.date.sort_key(), x.id)):
+    for lab in labs_in_order(history.labs):
         if lab.date.earliest() <= as_of and (lab.value is not None or lab.text_value):
             latest[lab.test] = lab
     out = []

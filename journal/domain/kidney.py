@@ -18,7 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from journal.domain.dates import PartialDate, Precision
-from journal.domain.records import History, LabRec
+from journal.domain.records import History, LabRec, labs_of_test
 from journal.domain.trace import Source, Trace
 
 CKD_EPI_2021 = Source(
@@ -131,7 +131,7 @@ def latest_egfr(history: History, as_of: dt.date | None = None) -> EgfrResult | 
     """The eGFR from the latest creatinine on or before ``as_of`` (None: no creatinine)."""
     labs = [
         x
-        for x in history.labs
+        for x in labs_of_test(history.labs, "creatinine")
         if x.test == "creatinine"
         and x.value is not None
         and (as_of is None or x.date.earliest() <= as_of)

@@ -34,6 +34,7 @@ Conventions (the rules doc marks these "(unconfirmed)" or leaves them open)
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 import functools
@@ -683,6 +684,45 @@ class _Event:
         return a.start.midpoint() < self.date.earliest()
 
 
+class _Dated(list):
+    """Events in date order (sorted by ``date.sort_key()``, so by midpoint) with their
+    midpoints kept beside them. Every drug, stretch and line asks for the events of its
+    own window; a walk over all of them for each made long histories quadratic, so the
+    window is found by binary search instead. A plain list still works everywhere."""
+
+    def __init__(self, events: Iterable[_Event] = ()) -> None:
+        super().__init__(events)
+        self.mids = [e.mid for e in self]
+        self._split: tuple[_Dated, _Dated] | None = None
+        self._by_regimen: dict[int | None, list[_Event]] | None = None
+
+    def window(self, lo: dt.date, hi: dt.date) -> list[_Event]:
+        """The events with lo <= midpoint <= hi, in order."""
+        return self[bisect.bisect_left(self.mids, lo) : bisect.bisect_right(self.mids, hi)]
+
+    def after(self, lo: dt.date, hi: dt.date) -> list[_Event]:
+        """The events with lo < midpoint <= hi, in order."""
+        return self[bisect.bisect_right(self.mids, lo) : bisect.bisect_right(self.mids, hi)]
+
+    def split(self) -> tuple[_Dated, _Dated]:
+        """(progressions, non-responses), each in order; computed once."""
+        if self._split is None:
+            self._split = (
+                _Dated(e for e in self if not e.non_response),
+                _Dated(e for e in self if e.non_response),
+            )
+        return self._split
+
+    def end_reasons_of(self, regimen_id: int | None) -> list[_Event]:
+        """The end-reason events of one regimen, in order."""
+        if self._by_regimen is None:
+            self._by_regimen = {}
+            for e in self:
+                if e.from_end_reason:
+                    self._by_regimen.setdefault(e.event.regimen_id, []).append(e)
+        return self._by_regimen.get(regimen_id, [])
+
+
 # -- the rule --------------------------------------------------------------------------------
 def compute_ledger(
     history: History,
@@ -725,9 +765,11 @@ def compute_ledger(
         _Event(p.date, p.ref, event=p) if isinstance(p, ProgressionEvent) else _Event(p[0], p[1])
         for p in progressions
     ]
-    resp = sorted((e for e in resp if in_range(e.date)), key=lambda e: (e.date.sort_key(), e.ref))
-    all_progs = sorted(
-        (e for e in progs if in_range(e.date)), key=lambda e: (e.date.sort_key(), e.ref)
+    resp = _Dated(
+        sorted((e for e in resp if in_range(e.date)), key=lambda e: (e.date.sort_key(), e.ref))
+    )
+    all_progs = _Dated(
+        sorted((e for e in progs if in_range(e.date)), key=lambda e: (e.date.sort_key(), e.ref))
     )
     # "Ended for inadequate response" is a non-response, not a progression (events.py).
     progs = [e for e in all_progs if not e.non_response]
@@ -1659,8 +1701,8 @@ def _best_between(
     best = None
     ref = None
     best_rank = 0
-    ne = _NE  # asked once per drug and line over every response: keep the loop plain
-    for e in resp:
+    ne = _NE  # asked once per drug and line: keep the loop plain
+    for e in resp.window(lo, linked_hi) if isinstance(resp, _Dated) else resp:
         if e.category == ne or e.mid < lo or e.mid > linked_hi:
             continue
         if e.mid > hi and (regimen_id is None or e.regimen_id != regimen_id):
@@ -1698,11 +1740,20 @@ def _refractory_admin(a, name, dclass, rs: RuleSet, resp, progs, cutoff) -> Trac
         # next line began (the one that made it begin), is this line's; later ones are the
         # next part's.
         window_end = last + dt.timedelta(days=1)
-    nonresp = [p for p in progs if p.non_response]
-    progs = [p for p in progs if not p.non_response]
-    for p in progs:
+    if isinstance(progs, _Dated):
+        pd_progs, nonresp_all = progs.split()
+        # In date order: the regimen's own end-reason events up to the start (only those
+        # can count before it), then every progression after the start in the window.
+        candidates = [
+            e for e in pd_progs.end_reasons_of(a.regimen_id) if e.mid <= lo and e.mid <= window_end
+        ] + pd_progs.after(lo, window_end)
+        nonresp = nonresp_all.end_reasons_of(a.regimen_id)
+    else:
+        nonresp = [p for p in progs if p.non_response]
+        candidates = [p for p in progs if not p.non_response]
+    for p in candidates:
         pm = p.mid
-        own = p.from_end_reason and a.regimen_id == p.event.regimen_id
+        own = p.from_end_reason and p.event is not None and a.regimen_id == p.event.regimen_id
         if (lo < pm <= window_end or (own and pm <= window_end)) and p.counts_for(a):
             on = pm <= last
             where = (
@@ -1741,7 +1792,8 @@ def _refractory_admin(a, name, dclass, rs: RuleSet, resp, progs, cutoff) -> Trac
             (
                 p
                 for p in nonresp
-                if p.event.regimen_id == a.regimen_id
+                if p.event is not None  # a non-response always comes from an event
+                and p.event.regimen_id == a.regimen_id
                 and a.last_dose is not None
                 and lo <= p.mid <= last
                 and p.counts_for(a)

@@ -52,6 +52,7 @@ free one means "earlier lines are not in this journal" and is kept as given.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -404,6 +405,11 @@ class _Walker:
         self.progressions: list[ProgressionRec | ProgressionEvent] = sorted(
             [*history.progressions, *stated], key=lambda p: (_key(p.date), p.ref)
         )
+        # Asked at every regimen: the progressions between two dates are found by binary
+        # search, the next line number and a line by number kept as lines open.
+        self.progression_keys = [p.date.sort_key() for p in self.progressions]
+        self.top_number = 0
+        self.by_number: dict[int, _LineB] = {}
 
     # -- classification ------------------------------------------------------------
     def classify(self) -> None:
@@ -586,21 +592,24 @@ class _Walker:
 
     # -- line bookkeeping ----------------------------------------------------------------
     def next_number(self) -> int:
-        return max((ln.number for ln in self.lines), default=0) + 1
+        return self.top_number + 1
 
     def open_line(self, number: int | None = None) -> _LineB:
         ln = _LineB(number if number is not None else self.next_number())
         self.lines.append(ln)
+        self.top_number = max(self.top_number, ln.number)
+        self.by_number.setdefault(ln.number, ln)
         return ln
 
     def find_line(self, number: int) -> _LineB | None:
-        return next((ln for ln in self.lines if ln.number == number), None)
+        return self.by_number.get(number)
 
     def progression_between(
         self, after: PartialDate | None, upto: PartialDate
     ) -> list[ProgressionRec | ProgressionEvent]:
-        lo = after.sort_key() if after is not None else (-(10**9), 0, 0)
-        return [p for p in self.progressions if lo < p.date.sort_key() <= upto.sort_key()]
+        keys = self.progression_keys
+        i = bisect.bisect_right(keys, after.sort_key()) if after is not None else 0
+        return self.progressions[i : bisect.bisect_right(keys, upto.sort_key())]
 
     def place(
         self,

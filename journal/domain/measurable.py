@@ -12,12 +12,13 @@ BMPC only when nothing else is.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from journal.domain.dates import PartialDate
-from journal.domain.records import History, LabRec
+from journal.domain.records import History, LabRec, labs_in_order
 from journal.domain.trace import APP_CONVENTION, IMWG_RESPONSE_2016, Source, Trace
 
 # Normal serum kappa/lambda ratio (rules doc 3.1; DREAMM-8, isatuximab SC trial).
@@ -177,10 +178,6 @@ class MarkerSeries:
         return sorted(days)
 
 
-def _lab_key(lab: LabRec) -> tuple:
-    return (lab.date.sort_key(), lab.test, lab.id)
-
-
 def _light_chain_at(history: History, when: dt.date | None) -> str:
     chain = "unknown"
     if history.diagnosis is not None:
@@ -199,6 +196,22 @@ def heavy_chain_at(history: History, when: dt.date | None) -> str:
     return heavy
 
 
+#: The tests marker_series reads (blood counts and chemistry are most of a history's labs).
+_MARKER_TESTS = frozenset(
+    {
+        "m_protein",
+        "urine_m_protein",
+        "flc_kappa",
+        "flc_lambda",
+        "flc_ratio",
+        "bmpc",
+        "serum_ife",
+        "urine_ife",
+        "bm_clonality",
+    }
+)
+
+
 def marker_series(history: History) -> MarkerSeries:
     """Collect the disease markers from the entered labs, one reading per parameter and day.
 
@@ -207,10 +220,11 @@ def marker_series(history: History) -> MarkerSeries:
     light chain of the isotype when known, otherwise the one the ratio points to.
     """
     by_test: dict[str, dict[dt.date, LabRec]] = {}
-    for lab in sorted(history.labs, key=_lab_key):
-        if lab.value is None and lab.text_value is None:
+    # By (date, id), not by test: only each test's own order matters here.
+    for lab in labs_in_order(history.labs):
+        if lab.test not in _MARKER_TESTS or (lab.value is None and lab.text_value is None):
             continue
-        by_test.setdefault(lab.test, {})[day(lab.date)] = lab
+        by_test.setdefault(lab.test, {})[lab.date.as_date()] = lab
 
     def simple(test: str, param: str) -> tuple[Reading, ...]:
         rows = by_test.get(test, {})
@@ -272,7 +286,19 @@ def marker_series(history: History) -> MarkerSeries:
 def latest_before(
     readings: Iterable[Reading], when: dt.date, lookback_days: int | None = LOOKBACK_DAYS
 ) -> Reading | None:
-    """The last reading on or before ``when`` (and not older than the look-back window)."""
+    """The last reading on or before ``when`` (and not older than the look-back window).
+
+    Readings are in date order. A sequence is binary-searched: this is asked for every
+    line start and every rule variant, and a scan made long histories quadratic."""
+    if isinstance(readings, Sequence):
+        i = bisect.bisect_right(readings, when, key=_reading_date)
+        if not i:
+            return None
+        r = readings[i - 1]
+        # Older readings are older still, so only the last one can fall in the window.
+        if lookback_days is None or (when - r.date).days <= lookback_days:
+            return r
+        return None
     found = None
     for r in readings:
         if r.date > when:
@@ -280,6 +306,10 @@ def latest_before(
         if lookback_days is None or (when - r.date).days <= lookback_days:
             found = r
     return found
+
+
+def _reading_date(r: Reading) -> dt.date:
+    return r.date
 
 
 def ratio_abnormal(ratio: float | None) -> bool | None:

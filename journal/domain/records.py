@@ -299,3 +299,43 @@ class History:
     def overrides_for(self, rule: str, subject: str) -> OverrideRec | None:
         found = [o for o in self.overrides if o.rule == rule and o.subject == subject]
         return found[-1] if found else None
+
+
+_labs_in_order: tuple[tuple[LabRec, ...], tuple[LabRec, ...]] = ((), ())
+
+
+def labs_in_order(labs: tuple[LabRec, ...]) -> tuple[LabRec, ...]:
+    """``labs`` by (date, id), the order in which several rules walk them. The last answer
+    is kept (one entry, matched by identity): one summary asks it about the same tuple of
+    thousands of labs five times, and sorting it each time was a good part of the work."""
+    global _labs_in_order
+    last_in, last_out = _labs_in_order
+    if labs is last_in:
+        return last_out
+    out = tuple(sorted(labs, key=_lab_order))
+    if type(labs) is tuple:  # immutable: the answer can never go stale
+        _labs_in_order = (labs, out)
+    return out
+
+
+def _lab_order(lab: LabRec) -> tuple:
+    return (lab.date.sort_key(), lab.id)
+
+
+_labs_by_test: tuple[tuple[LabRec, ...], dict[str, tuple[LabRec, ...]]] = ((), {})
+
+
+def labs_of_test(labs: tuple[LabRec, ...], test: str) -> tuple[LabRec, ...]:
+    """The labs of one test, in the order given. Grouped once per tuple of labs (kept like
+    :func:`labs_in_order`): staging and the kidney rule ask for a test at a time, and each
+    walked every lab of a long history."""
+    global _labs_by_test
+    last_in, groups = _labs_by_test
+    if labs is not last_in:
+        grouping: dict[str, list[LabRec]] = {}
+        for lab in labs:
+            grouping.setdefault(lab.test, []).append(lab)
+        groups = {t: tuple(rows) for t, rows in grouping.items()}
+        if type(labs) is tuple:  # immutable: the answer can never go stale
+            _labs_by_test = (labs, groups)
+    return groups.get(test, ())

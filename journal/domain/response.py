@@ -37,7 +37,7 @@ import datetime as dt
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from journal.domain.dates import PartialDate
 from journal.domain.events import ProgressionEvent, progression_events
@@ -392,14 +392,25 @@ def _reading_date(r: Reading) -> dt.date:
     return r.date
 
 
+_T = TypeVar("_T")
+
+
+def _row_date(row: tuple[dt.date, str, str]) -> dt.date:
+    return row[0]
+
+
 def _latest_q(rows, lo: dt.date, hi: dt.date):
-    found = None
-    for d, text, ref in rows:
-        if d > hi:
-            break
-        if d >= lo:
-            found = (d, text, ref)
-    return found
+    """The last (day, text, ref) row dated lo..hi; rows are in date order (binary search)."""
+    i = bisect.bisect_right(rows, hi, key=_row_date)
+    if i and rows[i - 1][0] >= lo:
+        return tuple(rows[i - 1])
+    return None
+
+
+def _between(rows: Sequence[_T], lo: dt.date, hi: dt.date, key=_reading_date) -> Sequence[_T]:
+    """The rows dated lo..hi (rows in date order): a slice found by binary search, so a
+    line or an assessment day reads only its own stretch of a long history."""
+    return rows[bisect.bisect_left(rows, lo, key=key) : bisect.bisect_right(rows, hi, key=key)]
 
 
 def _fall(baseline: float, value: float) -> float:
@@ -589,11 +600,16 @@ def _assess_line(
 
     days = set()
     for p in followed:
-        days |= {r.date for r in series.of(p) if lo <= r.date <= until}
+        days |= {r.date for r in _between(series.of(p), lo, until)}
     if any(p in ("serum", "urine") for p in followed):
-        days |= {d for d, _, _ in series.serum_ife + series.urine_ife if lo <= d <= until}
+        for rows in (series.serum_ife, series.urine_ife):
+            days |= {d for d, _, _ in _between(rows, lo, until, _row_date)}
+    # The line's readings of each PD parameter by day (the later row of a day wins).
+    on_day: dict[str, dict[dt.date, Reading]] = {
+        p: {r.date: r for r in _between(series.of(p), lo, until)} for p in pd_params
+    }
     for p in pd_params:
-        days |= {r.date for r in series.of(p) if lo <= r.date <= until}
+        days |= on_day[p].keys()
     assessment_days = sorted(days)
 
     nadir: dict[str, float] = {}
@@ -626,8 +642,8 @@ def _assess_line(
             (day(r.date), ("serum", "urine"), f"{r.category} recorded on {r.date.display()}", True)
         )
     for rows, fluid in ((series.serum_ife, "serum"), (series.urine_ife, "urine")):
-        for dd, text, _ in rows:
-            if text == "negative" and lo <= dd <= until:
+        for dd, text, _ in _between(rows, lo, until, _row_date):
+            if text == "negative":
                 zero.append((dd, (fluid,), f"negative {fluid} immunofixation on {_d(dd)}", False))
     zero.sort(key=lambda z: z[0])
     zero_done: set[int] = set()
@@ -652,7 +668,7 @@ def _assess_line(
 
     for d in assessment_days:
         apply_zero(d, strict=True)
-        today = {p: r for p in pd_params for r in series.of(p) if r.date == d}
+        today = {p: on_day[p][d] for p in pd_params if d in on_day[p]}
         # Progression first: it overrides any response level.
         confirmed_now: Progression | None = None
         for p in pd_params:
@@ -817,17 +833,17 @@ def _open_plasmacytoma(history: History, d: dt.date) -> str | None:
 
 def _cr_relapse_finding(series: MarkerSeries, d: dt.date) -> str | None:
     for rows, label in ((series.serum_ife, "serum"), (series.urine_ife, "urine")):
-        for dd, text, _ in rows:
-            if dd == d and text == "positive":
+        for _day, text, _ in _between(rows, d, d, _row_date):
+            if text == "positive":
                 return f"{label} immunofixation positive again"
-    for r in series.serum:
-        if r.date == d and r.value > 0:
+    for r in _between(series.serum, d, d):
+        if r.value > 0:
             return f"serum M-protein {fmt(r.value, 'g/dL')} seen again"
-    for r in series.urine:
-        if r.date == d and r.value > 0:
+    for r in _between(series.urine, d, d):
+        if r.value > 0:
             return f"urine M-protein {fmt(r.value, 'mg/24h')} seen again"
-    for r in series.bmpc:
-        if r.date == d and ge(r.value, 5.0):
+    for r in _between(series.bmpc, d, d):
+        if ge(r.value, 5.0):
             return f"bone-marrow plasma cells {fmt(r.value, '%')} (5% or more)"
     return None
 
@@ -996,15 +1012,27 @@ def compute_responses(
         (r for r in history.responses if day(r.date) <= when),
         key=lambda r: (r.date.sort_key(), r.id),
     )
+    # Each line picks its responses from these by regimen, or by date (binary search on
+    # the days, which follow the sort order): asking every response per line was quadratic.
+    entered_days = [day(r.date) for r in entered]
+    linked: dict[int, list[int]] = {}  # line number -> indexes into entered
+    unlinked: list[int] = []
+    for i, r in enumerate(entered):
+        if r.regimen_id in regimen_line:
+            n = split_line[r.id] if r.regimen_id in split else regimen_line[r.regimen_id]
+            linked.setdefault(n, []).append(i)
+        else:
+            unlinked.append(i)
+    unlinked_days = [entered_days[i] for i in unlinked]
     for ln, start, until in periods:
         if start > when:
             continue
         recorded_cr = [
             r
-            for r in entered
-            if r.assessor != "patient"
-            and r.category in (RC.CR.value, RC.SCR.value)
-            and start < day(r.date) <= until
+            for r in entered[
+                bisect.bisect_right(entered_days, start) : bisect.bisect_right(entered_days, until)
+            ]
+            if r.assessor != "patient" and r.category in (RC.CR.value, RC.SCR.value)
         ]
         lr = _assess_line(
             history,
@@ -1016,17 +1044,12 @@ def compute_responses(
             lookback_days,
             recorded_cr,
         )
-        mine = tuple(
-            r
-            for r in entered
-            if (r.regimen_id in split and split_line[r.id] == ln.number)
-            or (r.regimen_id not in split and regimen_line.get(r.regimen_id) == ln.number)
-            or (
-                r.regimen_id not in regimen_line
-                and start <= day(r.date)
-                and (day(r.date) < until or (until >= when and ln is periods[-1][0]))
-            )
-        )
+        # Unlinked responses dated start..until (the last line, still going on, keeps
+        # every later one too).
+        open_ended = until >= when and ln is periods[-1][0]
+        lo_i = bisect.bisect_left(unlinked_days, start)
+        hi_i = len(unlinked) if open_ended else bisect.bisect_left(unlinked_days, until)
+        mine = tuple(entered[i] for i in sorted(linked.get(ln.number, []) + unlinked[lo_i:hi_i]))
         results.append(
             LineResponse(
                 lr.line,

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from journal.domain.dates import PartialDate
 from journal.domain.numbers import fmt_number
-from journal.domain.records import CytogeneticRec, History, LabRec
+from journal.domain.records import CytogeneticRec, History, LabRec, labs_of_test
 from journal.domain.trace import APP_CONVENTION, Source, Trace
 
 ISS_SOURCE = Source("ISS (Greipp et al., JCO 2005)", "https://www.mdcalc.com/", "7.1")
@@ -358,7 +358,7 @@ def _labs(history: History, test: str, when: dt.date) -> list[LabRec]:
     return sorted(
         (
             x
-            for x in history.labs
+            for x in labs_of_test(history.labs, test)
             if x.test == test and x.value is not None and x.date.as_date() <= when
         ),
         key=lambda x: (x.date.sort_key(), x.id),
@@ -370,7 +370,7 @@ def _near(
 ) -> LabRec | None:
     rows = [
         x
-        for x in history.labs
+        for x in labs_of_test(history.labs, test)
         if x.test == test
         and x.value is not None
         and abs((x.date.as_date() - center).days) <= window

@@ -28,10 +28,21 @@ class Trace:
     flags: tuple[str, ...] = field(default=())  # e.g. ("shorter than one cycle",)
 
     def to_json(self) -> dict:
-        d = asdict(self)
-        d["records"] = list(self.records)
-        d["flags"] = list(self.flags)
-        return d
+        # Written out rather than dataclasses.asdict: a summary holds thousands of traces,
+        # and asdict's deep copies were most of the time spent turning it into JSON.
+        # (Same keys in the same order: tests/domain/test_trace_json.py compares.)
+        s = self.source
+        return {
+            "rule": self.rule,
+            "explanation": self.explanation,
+            "source": {"short": s.short, "url": s.url, "section": s.section}
+            if type(s) is Source
+            else asdict(s),
+            "records": list(self.records),
+            "unconfirmed": self.unconfirmed,
+            "overridden_by": self.overridden_by,
+            "flags": list(self.flags),
+        }
 
 
 # Sources used across the rules, named once.

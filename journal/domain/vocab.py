@@ -161,13 +161,18 @@ RESPONSE_ORDER = [
 ]
 
 
+#: Rank by value (a member hashes as its text): asked in the rules' inner loops, where
+#: building the enum member from the text each time was slow.
+_RANK = {c.value: i for i, c in enumerate(RESPONSE_ORDER)}
+
+
 def response_rank(cat: ResponseCategory | str | None) -> int:
     """0 = sCR (best) .. 6 = PD; not evaluable / unknown ranks last."""
     if cat is None:
         return len(RESPONSE_ORDER)
     try:
-        return RESPONSE_ORDER.index(ResponseCategory(cat))
-    except ValueError:
+        return _RANK.get(cat, len(RESPONSE_ORDER))
+    except TypeError:  # not a category at all
         return len(RESPONSE_ORDER)
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from journal.domain.catalog import Drug, get_catalog
 from journal.domain.dates import PartialDate
 from journal.domain.event_dates import procedure_date_as_of
-from journal.domain.records import History
+from journal.domain.records import History, labs_in_order
 from journal.domain.trace import APP_CONVENTION, Source, Trace
 from journal.domain.vocab import LabContext, ProcedureKind
 
@@ -376,6 +376,10 @@ def _gcsf_periods(history: History) -> list[tuple[dt.date, dt.date | None, str, 
     return out
 
 
+#: The tests a transfusion (hb, platelets) or a growth factor (anc, wbc) can raise.
+_SUPPORTED_TESTS = frozenset({"hb", "platelets", "anc", "wbc"})
+
+
 def supported_labs(
     history: History, *, as_of: PartialDate | dt.date | None = None
 ) -> tuple[SupportedLab, ...]:
@@ -385,7 +389,10 @@ def supported_labs(
     plt = [p for p in history.procedures if p.kind == ProcedureKind.TRANSFUSION_PLATELETS]
     gcsf = _gcsf_periods(history)
     out = []
-    for lab in sorted(history.labs, key=lambda x: (x.date.sort_key(), x.id)):
+    supportable = (LabContext.TRANSFUSION_SUPPORTED, LabContext.GCSF_SUPPORTED)
+    for lab in labs_in_order(history.labs):
+        if lab.context not in supportable and lab.test not in _SUPPORTED_TESTS:
+            continue  # no support can explain it (most labs of a long history)
         d = lab.date.as_date()
         if when is not None and d > when:
             continue

@@ -729,6 +729,12 @@ LINE_HEADER = (
     "Refractory to",
 )
 LINE_WIDTHS = (0.45, 5.0, 1.45, 1.05, 1.3, 1.55)
+# When a long history leaves the doses to the appendix, the header must not promise them.
+LINE_HEADER_NO_DOSES = (
+    LINE_HEADER[0],
+    "Treatment given (cycles; doses in the appendix)",
+    *LINE_HEADER[2:],
+)
 
 
 def _lines_table(doc: Document, c: _Ctx, budget: Budget) -> None:
@@ -752,7 +758,8 @@ def _lines_table(doc: Document, c: _Ctx, budget: Budget) -> None:
             )
         )
     if rows:
-        doc.table([LINE_HEADER], rows, col_widths=LINE_WIDTHS, small=True)
+        header = LINE_HEADER if budget.doses else LINE_HEADER_NO_DOSES
+        doc.table([header], rows, col_widths=LINE_WIDTHS, small=True)
 
 
 def _ledger(doc: Document, c: _Ctx) -> None:

@@ -53,7 +53,11 @@ def _date_of(text: str) -> PartialDate:
 
 def _rows(conn, cls: type[m.TableModel]) -> list[dict[str, Any]]:
     tb = cls.__table__
-    return [dict(x) for x in conn.execute(select(tb).order_by(tb.c.id)).mappings()]
+    # Plain rows zipped with the column names: a mapping object per row took three times
+    # as long, for the same dicts.
+    result = conn.execute(select(tb).order_by(tb.c.id))
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result]
 
 
 def _sorted_by_date(objs: list, attr: str = "date") -> list:

@@ -136,7 +136,8 @@ class JournalStore:
             if not readonly and self._lock is None:
                 self._lock = JournalLock(self.path).acquire()
             self.key = crypto.key_for(self.path, passphrase)
-            self.revision = _backup.verify_journal_file(self.path, key=self.key)
+            # Read-only: quick_check is enough (see verify_journal_file).
+            self.revision = _backup.verify_journal_file(self.path, key=self.key, quick=readonly)
             if not readonly and self.revision != migrate.head_revision():
                 self.revision = _upgrade(self.path, self.key)
             if not readonly:

@@ -24,7 +24,7 @@ import json
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import Any, TypeGuard, cast
 
 from sqlalchemy import Boolean, Float, Integer, bindparam, select, update
 from sqlalchemy.exc import CompileError, SQLAlchemyError, StatementError
@@ -727,7 +727,8 @@ def _insert_plan(cls: type[m.TableModel]):
     for name in names:
         f = cls.model_fields[name]
         if f.default_factory is not None:
-            factories.append((name, f.default_factory))
+            # No table's factory takes the validated data (pydantic's other form).
+            factories.append((name, cast(Callable[[], Any], f.default_factory)))
         else:
             static[name] = None if f.is_required() else f.default
     return sql, names, static, tuple(factories)

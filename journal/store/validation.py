@@ -622,10 +622,10 @@ def _date_span(text: str) -> tuple[dt.date, dt.date] | None:
                 return None  # no such day (2019-02-30): from_iso refuses it too
             return day, day
     try:
-        d = PartialDate.from_iso(text)
+        parsed = PartialDate.from_iso(text)
     except DateError:
         return None
-    return d.earliest(), d.latest()
+    return parsed.earliest(), parsed.latest()
 
 
 def _quick_regimen(row: dict, spans: dict, parent: dict | None) -> bool:

@@ -211,3 +211,18 @@ def test_an_empty_journal_gives_a_plain_summary(qapp, tmp_path):
     assert "No ongoing side effects recorded." in text
     out = tmp_path / "empty.pdf"
     assert write_pdf(build_visit(inputs, OPTS), out) == 1
+
+
+def test_lines_header_promises_doses_only_when_the_core_prints_them(demo_inputs):
+    from journal.reports.screening import BUDGETS
+
+    with_doses = next(b for b in BUDGETS if b.doses)
+    without = next(b for b in BUDGETS if not b.doses)
+    full = render_text(build_screening(demo_inputs, OPTS, with_doses), width=200)
+    folded = render_text(build_screening(demo_inputs, OPTS, without), width=200)
+    core = folded.split("Appendix")[0]
+    assert "dose, route, schedule" in full.split("Appendix")[0]
+    assert "dose, route, schedule" not in core
+    assert "doses in the appendix" in core
+    # ... and the appendix then lists every line with its doses.
+    assert "dose, route, schedule" in folded.split("Appendix", 1)[1]
