@@ -361,6 +361,17 @@ def _on_thread(chart: Chart) -> tuple[str, bytes]:
         _THREAD_JOBS[0] -= 1
 
 
+def _may_fork() -> bool:
+    """Only outside the window. The window runs matplotlib on other threads (the
+    timeline is drawn on workers), and a lock one of them holds at the fork, such as
+    Agg's renderer lock, would stay locked in the child: a PDF a minute late. The
+    command line has no such threads; the window's charts use the chart thread."""
+    from PySide6.QtCore import QCoreApplication
+
+    app = QCoreApplication.instance()
+    return app is None or not app.inherits("QApplication")
+
+
 def _chart_future(chart: Chart, how: str) -> Future:
     import os
     import sys
@@ -376,6 +387,7 @@ def _chart_future(chart: Chart, how: str) -> Future:
         and _THREAD_JOBS[0] == 0
         and hasattr(os, "fork")
         and sys.platform.startswith("linux")
+        and _may_fork()
     ):
         return _chart_in_child(chart)
     _THREAD_JOBS[0] += 1

@@ -138,18 +138,25 @@ def test_many_qt_calls_do_not_exhaust_none(tmp_path):
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr[-500:]
 
 
-def test_chart_drawn_by_a_child_process_is_the_same_and_survives_a_failing_child(qapp):
+def test_chart_drawn_by_a_child_process_is_the_same_and_survives_a_failing_child(qapp, monkeypatch):
     """write_pdf draws charts in a forked child (PySide keeps the GIL while Qt lays out,
     so a thread gains nothing); a child that fails leaves the chart to be drawn here."""
     import os
 
+    from journal.reports import qt_backend
     from journal.reports.document import Chart
     from journal.reports.qt_backend import _chart_future, chart_bytes
 
     if not hasattr(os, "fork"):
         pytest.skip("no fork on this platform")
+    # The test's QApplication is the window's kind of app, where nothing forks (below).
+    monkeypatch.setattr(qt_backend, "_may_fork", lambda: True)
+    forks = []
+    real_fork = os.fork
+    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or real_fork())
     chart = Chart(lambda f: _hatched(f, 3))
     kind, svg = _chart_future(chart, "process").result(timeout=60)
+    assert forks, "the chart was not drawn by a child"
     assert (
         kind == "svg"
         and svg.count(b"Hatched chartlabel")
@@ -197,3 +204,19 @@ def test_preview_layout_has_the_pdfs_document_and_pages(qapp, long_doc):
         (p.top, p.bottom, p.header) for p in pages
     ]
     assert laid.page_count >= 4
+
+
+def test_the_window_never_forks_for_a_chart(qapp, monkeypatch):
+    # In the window other threads run matplotlib; a fork could inherit a held lock.
+    import os
+
+    from journal.reports.document import Chart
+    from journal.reports.qt_backend import _chart_future
+
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    forks = []
+    real_fork = os.fork
+    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or real_fork())
+    kind, svg = _chart_future(Chart(lambda f: _hatched(f, 3)), "process").result(timeout=60)
+    assert kind == "svg" and b"Hatched chartlabel" in svg and not forks
