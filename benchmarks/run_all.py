@@ -26,7 +26,6 @@ import math
 import os
 import re
 import shutil
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -79,21 +78,9 @@ def alternate(fn_a, fn_b, runs: int) -> tuple[float, float]:
     return statistics.median(a), statistics.median(b)
 
 
-def read_every_row(path: Path) -> int:
-    conn = sqlite3.connect(path)
-    try:
-        names = [
-            r[0]
-            for r in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
-            )
-        ]
-        return sum(len(conn.execute(f'SELECT * FROM "{n}"').fetchall()) for n in names)
-    finally:
-        conn.close()
-
-
 def rules_time(path: Path, runs: int) -> tuple[float, float]:
+    import rules_scaling  # the floor is the rules-scaling benchmark's own
+
     from journal.domain.summary import build_summary
     from journal.services.queries import load_history
     from journal.store.db import open_journal
@@ -101,7 +88,9 @@ def rules_time(path: Path, runs: int) -> tuple[float, float]:
     with open_journal(path, readonly=True) as store:
         history = load_history(store)
     build_summary(history)  # warm caches (catalog, CTCAE terms)
-    return alternate(lambda: build_summary(history), lambda: read_every_row(path), runs)
+    return alternate(
+        lambda: build_summary(history), lambda: rules_scaling.read_every_row(path), runs
+    )
 
 
 def pdf_time(path: Path, runs: int) -> float:

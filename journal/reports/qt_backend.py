@@ -967,12 +967,7 @@ def lay_out(doc: Document, page_size: str = "A4", *, to_thread=None) -> LaidOut:
     """Lay ``doc`` out in pages (any thread; no widgets). The charts are drawn and parsed
     here too, so painting a page later never waits. ``to_thread``: the Qt objects are
     handed to that thread (the UI thread) when made elsewhere."""
-    data = QByteArray()
-    buf = QBuffer(data)
-    buf.open(QIODevice.OpenModeFlag.WriteOnly)
-    writer = QPdfWriter(buf)
-    writer.setResolution(LAYOUT_DPI)
-    writer.setPageLayout(page_layout(page_size))
+    writer, buf, _data = _memory_writer(page_size)
     built = build_qtextdocument(doc, split=True)
     full, body = _prepare(writer)
     paged = layout_pages(built.qdoc, writer, body, in_steps=True)
@@ -1053,6 +1048,21 @@ def page_layout(page_size: str = "A4") -> QPageLayout:
     )
 
 
+def _memory_writer(
+    page_size: str, resolution: int = LAYOUT_DPI
+) -> tuple[QPdfWriter, QBuffer, QByteArray]:
+    """A PDF writer into memory on ``page_size`` paper: the PDF, the page counter and the
+    preview all lay out through the same kind of writer, so their pages agree. The
+    buffer and its bytes are returned too: they must outlive the writer."""
+    data = QByteArray()
+    buf = QBuffer(data)
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buf)
+    writer.setResolution(resolution)
+    writer.setPageLayout(page_layout(page_size))
+    return writer, buf, data
+
+
 def write_pdf(
     doc: Document,
     path: Path | str,
@@ -1075,12 +1085,7 @@ def write_pdf(
     # Drawn in memory, then written by the same temp-file + fsync + rename writer as
     # exports: a full disk or a missing folder is reported in one plain sentence
     # (QSaveFile only says "No space left on device").
-    data = QByteArray()
-    buf = QBuffer(data)
-    buf.open(QIODevice.OpenModeFlag.WriteOnly)
-    writer = QPdfWriter(buf)
-    writer.setResolution(resolution or LAYOUT_DPI)
-    writer.setPageLayout(page_layout(page_size))
+    writer, buf, data = _memory_writer(page_size, resolution or LAYOUT_DPI)
     writer.setTitle(doc.title)
     writer.setCreator("Treatment Journal")
     pages = paint_document(doc, writer, build_qtextdocument(doc, charts_by="process"))
@@ -1102,12 +1107,7 @@ def write_pdf(
 def count_pages(doc: Document, page_size: str = "A4") -> int:
     """Pages ``doc`` takes on ``page_size`` paper, laid out as :func:`write_pdf` would
     (used to fit the screening core on two pages). Charts are not drawn."""
-    data = QByteArray()
-    buf = QBuffer(data)
-    buf.open(QIODevice.OpenModeFlag.WriteOnly)
-    writer = QPdfWriter(buf)
-    writer.setResolution(LAYOUT_DPI)
-    writer.setPageLayout(page_layout(page_size))
+    writer, buf, _data = _memory_writer(page_size)
     for chart in doc.prefetch:
         if chart not in _PREFETCHED:
             _PREFETCHED[chart] = _chart_future(chart, "process")

@@ -79,3 +79,33 @@ def history(store):
         ),
     )
     return {"vrd": vrd.new_id, "dpd": dpd.new_id}
+
+
+@pytest.fixture
+def mrd_and_answers(store, history):
+    """An MRD test after induction and two health-history answers, typed loosely."""
+    actions.record_mrd(
+        store,
+        m.MrdResult(
+            date="2020-03",
+            result="negative",
+            method="next-generation flow",
+            sensitivity="10^-5",
+            sample="bone marrow",
+            regimen_id=history["vrd"],
+        ),
+    )
+    actions.record_health_answers(
+        store,
+        [
+            m.HealthHistory(
+                topic="another cancer",
+                answer="yes",
+                date="~2015",
+                resolved="2016",
+                detail="melanoma, removed",
+                treated=True,
+            ),
+            m.HealthHistory(topic="hepatitis B", answer="no", date="2024-01-10"),
+        ],
+    )

@@ -118,7 +118,6 @@ def test_an_empty_journal_gives_headers_only(store):
 
 def test_supportive_care_in_csv_and_fhir(store, history):
     from journal.interop.fhir_export import export_fhir
-    from journal.services import actions
     from journal.store import models as m
 
     actions.add_supportive_care(
@@ -145,36 +144,7 @@ def test_supportive_care_in_csv_and_fhir(store, history):
     assert "bone protection" in meds[0]["note"][0]["text"]
 
 
-def _mrd_and_health(store, history):
-    actions.record_mrd(
-        store,
-        m.MrdResult(
-            date="2020-03",
-            result="negative",
-            method="next-generation flow",
-            sensitivity="10^-5",
-            sample="bone marrow",
-            regimen_id=history["vrd"],
-        ),
-    )
-    actions.record_health_answers(
-        store,
-        [
-            m.HealthHistory(
-                topic="another cancer",
-                answer="yes",
-                date="~2015",
-                resolved="2016",
-                detail="melanoma, removed",
-                treated=True,
-            ),
-            m.HealthHistory(topic="hepatitis B", answer="no", date="2024-01-10"),
-        ],
-    )
-
-
-def test_mrd_and_health_history_have_their_sheets(store, history):
-    _mrd_and_health(store, history)
+def test_mrd_and_health_history_have_their_sheets(store, history, mrd_and_answers):
     files = read_zip(export_csv_zip(store))
     mrd = [dict(zip(files["mrd.csv"][0], r, strict=True)) for r in files["mrd.csv"][1:]]
     assert len(mrd) == 1

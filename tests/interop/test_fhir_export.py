@@ -229,31 +229,7 @@ def test_the_remission_status_can_be_corrected_and_says_so(store, history):
     )
 
 
-def test_mrd_tests_and_health_history_answers_are_observations(store, history):
-    actions.record_mrd(
-        store,
-        m.MrdResult(
-            date="2020-03",
-            result="negative",
-            method="next-generation flow",
-            sensitivity="10^-5",
-            sample="bone marrow",
-        ),
-    )
-    actions.record_health_answers(
-        store,
-        [
-            m.HealthHistory(
-                topic="another cancer",
-                answer="yes",
-                date="~2015",
-                resolved="2016",
-                detail="melanoma, removed",
-                treated=True,
-            ),
-            m.HealthHistory(topic="hepatitis B", answer="no", date="2024-01-10"),
-        ],
-    )
+def test_mrd_tests_and_health_history_answers_are_observations(store, history, mrd_and_answers):
     bundle = export_fhir(store, timestamp=TS)
     fhir_bundle.Bundle.model_validate(bundle)
     assert set(_references(bundle)) <= {e["fullUrl"] for e in bundle["entry"]}
