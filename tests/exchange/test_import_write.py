@@ -63,3 +63,99 @@ def test_a_new_journal_holds_exactly_the_file(demo_data, tmp_path):
         with s.engine.connect() as c:
             assert c.execute(m.Regimen.__table__.select()).first() is not None
     assert again == dumps(demo_data)
+
+
+def _schema(path) -> set[tuple]:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        return set(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+    finally:
+        conn.close()
+
+
+def test_every_check_of_a_journal_is_read_from_its_tables(tmp_path):
+    """The write turns SQLite's per-row CHECKs off and checks every row after: that is
+    only as strong as the reading of the rules, so it must find each one."""
+    import sqlite3
+
+    from sqlalchemy import CheckConstraint
+
+    create_journal(tmp_path / "j.sqlite", auto_backup=False).close()
+    conn = sqlite3.connect(tmp_path / "j.sqlite")
+    tables = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type='table'"))
+    conn.close()
+    seen = 0
+    for cls in m.RECORD_TABLES:
+        names = [name for name, _expr in exchange.table_checks(tables[cls.__tablename__])]
+        declared = [c for c in cls.__table__.constraints if isinstance(c, CheckConstraint)]
+        assert len(names) == len(declared) == tables[cls.__tablename__].count(" CHECK ")
+        assert all(n.startswith(f"ck_{cls.__tablename__}_") for n in names)
+        seen += len(names)
+    assert seen > 50
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "CREATE TABLE t (a INT, CHECK (a > 0) -- a comment\n)",
+        "CREATE TABLE t (a INT CHECK (a > 0 /* why */))",
+        "CREATE TABLE t (a INT, CONSTRAINT c CHECK (a IN ('(', ')')",  # never closed
+        "CREATE TABLE t (a INT, CHECK a > 0)",
+    ],
+)
+def test_a_rule_that_cannot_be_read_for_certain_keeps_the_checks_on(sql):
+    assert exchange.table_checks(sql) is None
+
+
+def test_rules_are_read_through_quotes_and_brackets():
+    sql = (
+        'CREATE TABLE "t" ("check" TEXT CHECK ("check" <> \')\'), b INT, '
+        "CONSTRAINT [odd name] CHECK (b IN (1, (2)) AND 'it''s' <> \"check\"))"
+    )
+    assert exchange.table_checks(sql) == [
+        ("CHECK at 38", "\"check\" <> ')'"),
+        ("odd name", "b IN (1, (2)) AND 'it''s' <> \"check\""),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("table", "field", "value", "rule"),
+    [
+        ("lab_results", "unit", "furlongs", "ck_labresult_known_unit"),
+        ("lab_results", "date", "May 2019", "ck_labresult_date_format"),
+        ("side_effects", "grade", 9, "ck_sideeffect_grade_range"),
+        ("regimens", "part_of_id", "self", "ck_regimen_not_part_of_itself"),  # written last
+    ],
+)
+def test_a_row_that_slipped_past_the_checks_breaks_the_tables_rules(
+    demo_data, tmp_path, monkeypatch, table, field, value, rule
+):
+    monkeypatch.setattr(exchange, "check_exchange", lambda data, progress=None: [])
+    d = copy.deepcopy(demo_data)
+    row = d["records"][table][-1]
+    row[field] = row["id"] if value == "self" else value
+    with create_journal(tmp_path / "j.sqlite", auto_backup=False) as s:
+        before = _schema(tmp_path / "j.sqlite")
+        with pytest.raises(ExchangeError, match=rf"nothing was written.*CHECK .*failed: {rule}"):
+            exchange.import_journal(s, d, new_file=True)
+        assert _empty(s)
+        assert _schema(tmp_path / "j.sqlite") == before  # its indexes are all back
+        with s.engine.connect() as c:
+            assert c.exec_driver_sql("PRAGMA ignore_check_constraints").scalar() == 0
+        monkeypatch.undo()
+        exchange.import_journal(s, demo_data)  # the same connection imports a good file
+        tb = m.LabResult.__table__
+        with s.engine.begin() as c, pytest.raises(Exception, match="CHECK constraint failed"):
+            c.execute(tb.update().values(unit="furlongs"))  # its rules are on again
+
+
+def test_an_imported_journal_has_the_schema_of_a_new_one(demo_data, tmp_path):
+    """Indexes are dropped for the write and made again from their own text."""
+    import_into_new_journal(demo_data, tmp_path / "new.sqlite")
+    create_journal(tmp_path / "fresh.sqlite", auto_backup=False).close()
+    assert _schema(tmp_path / "new.sqlite") == _schema(tmp_path / "fresh.sqlite")
+    assert any(
+        t == "index" and n == "ix_labresult_date" for t, n, *_ in _schema(tmp_path / "new.sqlite")
+    )
