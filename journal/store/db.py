@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import logging
 import os
 import sqlite3
@@ -340,12 +341,20 @@ def _backup_loop(ref: weakref.ref, stop: threading.Event) -> None:
         del store
 
 
-def _unsynced(path: Path, key: crypto.Key | None = None) -> sqlite3.Connection:
-    # Only for building a new file under its temporary name: it is fsynced once
-    # before the rename makes it visible, so per-statement syncs buy nothing.
-    conn = crypto.connect(path, key)
-    conn.execute("PRAGMA synchronous=OFF")
-    return conn
+@functools.cache
+def schema_statements() -> tuple[str, ...]:
+    """The statements ``SQLModel.metadata.create_all`` runs on a new file, in its order,
+    compiled once per process (compiling them is most of making a journal)."""
+    from sqlalchemy import create_mock_engine
+
+    out: list[str] = []
+
+    def collect(ddl, *_args, **_kw) -> None:
+        out.append(str(ddl.compile(dialect=mock.dialect)).strip())
+
+    mock = create_mock_engine("sqlite://", collect)
+    SQLModel.metadata.create_all(mock, checkfirst=False)
+    return tuple(out)
 
 
 def _now() -> str:
@@ -395,19 +404,11 @@ def create_journal(
         try:
             conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
             conn.execute("PRAGMA synchronous=OFF")
-            engine = create_engine(
-                "sqlite://", module=crypto.engine_module(key), creator=lambda: _unsynced(tmp, key)
-            )
-            try:
-                with engine.connect() as ddl:
-                    # A brand-new file: no table to look for first, and the whole schema
-                    # in one transaction instead of a commit per statement.
-                    ddl.exec_driver_sql("BEGIN")
-                    SQLModel.metadata.create_all(ddl, checkfirst=False)
-                    ddl.exec_driver_sql("COMMIT")
-            finally:
-                engine.dispose()
+            # A brand-new file: no table to look for first, and the whole schema in one
+            # transaction with its bookkeeping instead of a commit per statement.
             conn.execute("BEGIN")
+            for statement in schema_statements():
+                conn.execute(statement)
             migrate.stamp_head(conn)
             conn.execute(
                 "INSERT INTO journal_meta (id, created_at, created_with, last_opened_with) "

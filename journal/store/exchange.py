@@ -22,6 +22,7 @@ import datetime as dt
 import functools
 import json
 import operator
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeGuard, cast
@@ -922,69 +923,54 @@ def _write_rows(conn, rows, later, checks: dict[str, list[tuple[str, str]]] | No
 # -- the tables' own CHECK rules, read from their SQL -------------------------------------
 
 
-def _skip_quoted(sql: str, i: int) -> int:
-    """The index after the quoted name or text starting at ``sql[i]``."""
-    close = {"'": "'", '"': '"', "`": "`", "[": "]"}[sql[i]]
-    j = i + 1
-    while True:
-        j = sql.index(close, j) + 1
-        # '' inside text (and "" inside a name) is the quote itself
-        if close == "]" or j >= len(sql) or sql[j] != close:
-            return j
-        j += 1
+#: One token of SQL text: quoted text or name (a doubled quote inside is the quote
+#: itself), the start of a comment, a bare word, or any other character.
+_SQL_TOKEN = re.compile(
+    r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\]|--|/\*|[\w$]+|\S""", re.ASCII
+)
 
 
-def table_checks(sql: str) -> list[tuple[str, str]] | None:
+def _unreadable(token: str) -> bool:
+    # a comment, or a quote never closed (the token is the quote character alone)
+    return token in ("--", "/*") or (len(token) == 1 and token in "'\"`[")
+
+
+@functools.lru_cache(maxsize=256)
+def table_checks(sql: str) -> tuple[tuple[str, str], ...] | None:
     """(name, expression) of every CHECK in a ``CREATE TABLE`` text, in order (an
-    unnamed one is named after its table's SQL position); None if the text holds
-    something this reader does not follow (a comment), so no rule is missed."""
+    unnamed one is named by where it starts); None if the text holds something this
+    reader does not follow (a comment, an unclosed quote), so no rule is missed."""
     out: list[tuple[str, str]] = []
-    i, n = 0, len(sql)
-    words: list[str] = []  # the last two bare words, for "CONSTRAINT <name> CHECK"
-    try:
-        while i < n:
-            c = sql[i]
-            if c in "'\"`[":
-                j = _skip_quoted(sql, i)
-                words = [*words[-1:], sql[i + 1 : j - 1]]
-                i = j
-            elif sql.startswith(("--", "/*"), i):
+    tokens = _SQL_TOKEN.finditer(sql)
+    before: list[str] = []  # the two tokens before, for "CONSTRAINT <name> CHECK"
+    for t in tokens:
+        tok = t.group()
+        if _unreadable(tok):
+            return None
+        if tok.upper() != "CHECK":
+            before = [*before[-1:], tok]
+            continue
+        opening = next(tokens, None)
+        if opening is None or opening.group() != "(":
+            return None
+        depth = 1
+        for t2 in tokens:
+            tok2 = t2.group()
+            if _unreadable(tok2):
                 return None
-            elif c.isalnum() or c == "_":
-                j = i
-                while j < n and (sql[j].isalnum() or sql[j] in "_$"):
-                    j += 1
-                word = sql[i:j]
-                i = j
-                if word.upper() != "CHECK":
-                    words = [*words[-1:], word]
-                    continue
-                while i < n and sql[i].isspace():
-                    i += 1
-                if i >= n or sql[i] != "(":
-                    return None
-                depth, start = 0, i + 1
-                while True:
-                    ch = sql[i]
-                    if ch in "'\"`[":
-                        i = _skip_quoted(sql, i)
-                        continue
-                    if sql.startswith(("--", "/*"), i):
-                        return None
-                    depth += {"(": 1, ")": -1}.get(ch, 0)
-                    i += 1
-                    if depth == 0:
-                        break
-                named = len(words) == 2 and words[0].upper() == "CONSTRAINT"
-                out.append((words[1] if named else f"CHECK at {start}", sql[start : i - 1]))
-                words = []
-            else:
-                if not c.isspace():
-                    words = []
-                i += 1
-    except (ValueError, IndexError):  # an unclosed quote or bracket
-        return None
-    return out
+            depth += {"(": 1, ")": -1}.get(tok2, 0)
+            if depth == 0:
+                break
+        else:
+            return None  # never closed
+        expr = sql[opening.end() : t2.start()]
+        named = len(before) == 2 and before[0].upper() == "CONSTRAINT"
+        name = before[1] if named else f"CHECK at {opening.end()}"
+        if named and name[0] in '"`[':
+            name = name[1:-1]
+        out.append((name, expr))
+        before = []
+    return tuple(out)
 
 
 def _bulk_checks(conn) -> dict[str, list[tuple[str, str]]] | None:

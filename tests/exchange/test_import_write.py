@@ -114,10 +114,10 @@ def test_rules_are_read_through_quotes_and_brackets():
         'CREATE TABLE "t" ("check" TEXT CHECK ("check" <> \')\'), b INT, '
         "CONSTRAINT [odd name] CHECK (b IN (1, (2)) AND 'it''s' <> \"check\"))"
     )
-    assert exchange.table_checks(sql) == [
+    assert exchange.table_checks(sql) == (
         ("CHECK at 38", "\"check\" <> ')'"),
         ("odd name", "b IN (1, (2)) AND 'it''s' <> \"check\""),
-    ]
+    )
 
 
 @pytest.mark.parametrize(
