@@ -549,7 +549,7 @@ def check_exchange(data: Any, progress: Progress | None = None) -> list[str]:
                 unusable.add(cls)
                 continue
             rid = row.get("id")
-            if not _is_id(rid):
+            if (type(rid) is not int or not MIN_INT <= rid <= MAX_INT) and not _is_id(rid):
                 unusable.add(cls)
                 continue
             present[cls].add(rid)
@@ -576,6 +576,8 @@ def check_exchange(data: Any, progress: Progress | None = None) -> list[str]:
             (name, target, None if target in unusable else present.get(target, set()))
             for name, target in _links(cls)
         ]
+        if clean and not links:
+            continue  # every row passed the rules already, and none points anywhere
         for i, row in enumerate(rows):
             if not isinstance(row, dict) or (bad_rows and (key, i) in bad_rows):
                 continue
@@ -685,10 +687,11 @@ def _cycles(ids: dict[type[m.TableModel], dict[int | float, dict]]) -> list[tupl
     found = []
     for cls, rows in ids.items():
         key = EXCHANGE_NAMES[cls]
-        index = {rid: i for i, rid in enumerate(rows)}
+        index: dict = {}
         for col in cls.__table__.columns:
             if not any(fk.column.table is cls.__table__ for fk in col.foreign_keys):
                 continue
+            index = index or {rid: i for i, rid in enumerate(rows)}
             reported: set = set()
             for rid in rows:
                 chain, at = [rid], rows[rid].get(col.name)
