@@ -757,6 +757,15 @@ def insert_rows(conn, rows: Mapping[type[m.TableModel], Sequence[Mapping[str, An
         sql, names, static, factories = _insert_plan(cls)
         pick = operator.itemgetter(*names)
         n, known = len(names), frozenset(names)
+        if all(map(n.__eq__, map(len, items))):
+            # An export's rows give every field and no other: one pass in C.
+            try:
+                whole = list(map(pick, items))
+            except KeyError:  # a field left out, another in its place: row by row
+                pass
+            else:
+                conn.exec_driver_sql(sql, whole)
+                continue
         batch = []
         for r in items:
             if len(r) == n:  # every field given (an export's rows): no defaults needed

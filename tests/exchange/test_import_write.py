@@ -159,3 +159,26 @@ def test_an_imported_journal_has_the_schema_of_a_new_one(demo_data, tmp_path):
     assert any(
         t == "index" and n == "ix_labresult_date" for t, n, *_ in _schema(tmp_path / "new.sqlite")
     )
+
+
+def test_bulk_rows_get_defaults_and_unknown_fields_are_refused(tmp_path):
+    """insert_rows takes an export's full rows in one pass, and rows that leave fields
+    out (the demo, the synthetic journal) with the model's defaults; a field that is
+    no column is refused, even in a row of the full length."""
+    from sqlalchemy.exc import CompileError
+
+    full = {"id": 1, "date": "2020-01-02", "test": "hb", "value": 11.5, "text_value": None,
+            "unit": "g/dL", "context": "routine", "lln": None, "uln": None, "notes": None}  # fmt: skip
+    short = {"id": 2, "date": "2020-02-02", "test": "hb", "value": 12, "unit": "g/dL"}
+    swapped = {**{k: v for k, v in full.items() if k != "notes"}, "id": 3, "note": "x"}
+    with create_journal(tmp_path / "j.sqlite", auto_backup=False) as s:
+        with s.engine.begin() as c:
+            exchange.insert_rows(c, {m.LabResult: [full, short]})
+        got = export_journal(s)["records"]["lab_results"]
+        assert got[0] == full
+        assert got[1] == {**full, **short, "context": "none"}  # the model's default
+        with pytest.raises(CompileError, match="note"), s.engine.begin() as c:
+            exchange.insert_rows(c, {m.LabResult: [swapped]})
+        with pytest.raises(CompileError, match="note"), s.engine.begin() as c:
+            exchange.insert_rows(c, {m.LabResult: [{**full, "id": 4}, swapped]})
+        assert len(export_journal(s)["records"]["lab_results"]) == 2
