@@ -569,7 +569,7 @@ def check_exchange(data: Any, progress: Progress | None = None) -> list[str]:
             continue
         # Most rows pass the quick check; validate runs only on the others, for its
         # messages (see validation.row_checker).
-        quick = row_checker(cls, today)
+        quick = row_checker(cls, today, rows=len(rows))
         is_drug = cls is m.RegimenDrug
         # (field, ids it may point to); None: the target's ids cannot be told apart.
         links = [
@@ -644,7 +644,9 @@ def _clean_file(data: dict[str, Any], today: dt.date) -> bool:
         cls = _BY_KEY[key]
         if cls in SINGLE_ROW_TABLES and len(rows) > 1:
             return False
-        ok = row_checker(cls, today)
+        if not rows:
+            continue
+        ok = row_checker(cls, today, rows=len(rows))
         if cls is m.RegimenDrug:
             for row in rows:
                 if type(row) is not dict:

@@ -726,15 +726,28 @@ def _shape(table) -> tuple[tuple[str, int, bool, bool, int], ...]:
     return tuple(out)
 
 
-@functools.lru_cache(maxsize=64)
+#: From how many rows a table's check is written out as code: compiling it costs about
+#: what it saves on a few hundred rows.
+COMPILE_FROM = 300
+
+
 def row_checker(
-    model_class: type[m.TableModel], today: dt.date
+    model_class: type[m.TableModel], today: dt.date, *, rows: int = COMPILE_FROM
 ) -> Callable[[dict, dict | None], bool]:
     """``ok(row, parent_row)``: True only if the row is as the store writes it (an id, a
     value of the right kind in every field, no field the table lacks, none missing that
     must be given: what the exchange schema asks of a row) and ``validate(RowValues(
     model_class, row), parent=<model of parent_row>, today=today)`` finds nothing wrong.
-    ``parent_row`` is the regimen row of a drug (a plain dict, as in the file), else None."""
+    ``parent_row`` is the regimen row of a drug (a plain dict, as in the file), else None.
+    ``rows``: about how many rows it will check (fewer than COMPILE_FROM: the loop over
+    the columns, which decides the same, without compiling anything)."""
+    return _row_checker(model_class, today, rows >= COMPILE_FROM)
+
+
+@functools.lru_cache(maxsize=128)
+def _row_checker(
+    model_class: type[m.TableModel], today: dt.date, compiled: bool
+) -> Callable[[dict, dict | None], bool]:
     cls = model_class
     cols = _shape(cls.__table__)
     ncols = len(cols) + 1
@@ -818,6 +831,8 @@ def row_checker(
         except Exception:  # anything odd: validate decides, and explains
             return False
 
+    if not compiled:
+        return ok
     # The same decisions written out as code for this table, for the usual row that
     # gives every field (an export's rows): no loop over the columns, no lookups of
     # what each column is. Any other row goes to ``ok`` above.

@@ -170,6 +170,8 @@ def test_the_compiled_check_decides_as_the_generic_one(demo, rows, pools):
                     p = {**parent, field: value}
                     assert ok(row, p) == ok.generic(row, p), (key, row, p)
     assert tried > 5000
+    few = row_checker(m.LabResult, TODAY, rows=validation.COMPILE_FROM - 1)
+    assert not hasattr(few, "source")  # a small table: the loop, nothing compiled
     assert not row_checker(m.LabResult, TODAY)(None, None)
     assert not row_checker(m.LabResult, TODAY)(list(range(10)), None)
 
@@ -209,7 +211,7 @@ def test_problems_read_the_same_without_the_quick_check(demo, monkeypatch):
     rec["health_history"][0]["treated"] = True
     quick = exchange.check_exchange(doc)
     assert len(quick) >= 7, quick
-    monkeypatch.setattr(exchange, "row_checker", lambda cls, today: lambda row, parent: False)
+    monkeypatch.setattr(exchange, "row_checker", lambda cls, today, **_: lambda row, parent: False)
     assert exchange.check_exchange(doc) == quick
 
 
@@ -235,7 +237,7 @@ def _full_check(doc: dict, monkeypatch) -> list[str]:
     with monkeypatch.context() as mp:
         mp.setattr(exchange, "_clean_file", lambda data, today: False)
         mp.setattr(exchange, "schema_valid", lambda data: False)  # jsonschema itself
-        mp.setattr(exchange, "row_checker", lambda cls, today: lambda row, parent: False)
+        mp.setattr(exchange, "row_checker", lambda cls, today, **_: lambda row, parent: False)
         return exchange.check_exchange(doc)
 
 
