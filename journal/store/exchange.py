@@ -542,7 +542,14 @@ def check_exchange(data: Any, progress: Progress | None = None) -> list[str]:
             unusable.add(cls)
         if cls is None or not isinstance(rows, list):
             continue
-        seen: dict[int | float, dict] = {}
+        if clean:
+            # Every row is a group of fields with a whole-number id (the quick pass
+            # said so); only an id used twice needs the walk below, for its message.
+            seen: dict[int | float, dict] = {row["id"]: row for row in rows}
+            if len(seen) == len(rows):
+                present[cls], ids[cls] = set(seen), seen
+                continue
+        seen = {}
         present[cls] = set()
         for i, row in enumerate(rows):
             if not isinstance(row, dict):
@@ -576,8 +583,11 @@ def check_exchange(data: Any, progress: Progress | None = None) -> list[str]:
             (name, target, None if target in unusable else present.get(target, set()))
             for name, target in _links(cls)
         ]
-        if clean and not links:
-            continue  # every row passed the rules already, and none points anywhere
+        if clean and all(
+            targets is None or {row.get(name) for row in rows} <= targets | {None}
+            for name, _target, targets in links
+        ):
+            continue  # every row passed the rules already, and points where it may
         for i, row in enumerate(rows):
             if not isinstance(row, dict) or (bad_rows and (key, i) in bad_rows):
                 continue
