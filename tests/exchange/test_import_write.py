@@ -182,3 +182,39 @@ def test_bulk_rows_get_defaults_and_unknown_fields_are_refused(tmp_path):
         with pytest.raises(CompileError, match="note"), s.engine.begin() as c:
             exchange.insert_rows(c, {m.LabResult: [{**full, "id": 4}, swapped]})
         assert len(export_journal(s)["records"]["lab_results"]) == 2
+
+
+def _sealed_and_whole(path, key=None) -> bool:
+    from journal.store import backup, crypto
+
+    conn = crypto.connect(path, key)
+    try:
+        stored = backup._stored_seal(conn)
+        checked = conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        return bool(stored) and backup.seal_matches(stored, conn) is True and checked
+    finally:
+        conn.close()
+
+
+def test_a_new_journal_is_sealed_and_opens_for_writing(demo_data, tmp_path):
+    out = tmp_path / "new.sqlite"
+    import_into_new_journal(demo_data, out)
+    assert _sealed_and_whole(out)
+    with open_journal(out, auto_backup=False) as s:  # the full check of a writable open
+        assert dumps(export_journal(s, exported_at=FIXED)) == dumps(demo_data)
+    assert _sealed_and_whole(out)
+
+
+@pytest.mark.parametrize("new_file", [False, True])
+def test_an_encrypted_journal_imports_the_same(demo_data, tmp_path, new_file):
+    path = tmp_path / "secret.sqlite"
+    with create_journal(path, auto_backup=False, passphrase="correct horse") as s:
+        key = s.key
+        exchange.import_journal(s, demo_data, new_file=new_file)
+        assert _pragmas(s) == (1, 2)
+    assert not path.read_bytes().startswith(b"SQLite format 3\x00")
+    assert _sealed_and_whole(path, key)
+    with open_journal(path, auto_backup=False, passphrase="correct horse") as s:
+        assert dumps(export_journal(s, exported_at=FIXED)) == dumps(demo_data)
+        with s.engine.connect() as c:
+            assert c.exec_driver_sql("PRAGMA ignore_check_constraints").scalar() == 0
