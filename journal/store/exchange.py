@@ -901,7 +901,7 @@ def _write_import(store, rows, later, new_file: bool = False) -> None:
                 conn.invalidate()  # never back in the pool without its checks
 
 
-def _write_rows(conn, rows, later, checks: dict[str, list[tuple[str, str]]] | None) -> None:
+def _write_rows(conn, rows, later, checks: dict[str, tuple[tuple[str, str], ...]] | None) -> None:
     # Begun here, not by the driver: Python's sqlite3 begins only before an INSERT,
     # and the indexes dropped below must come back if anything fails.
     conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -997,10 +997,10 @@ def table_checks(sql: str) -> tuple[tuple[str, str], ...] | None:
     return tuple(out)
 
 
-def _bulk_checks(conn) -> dict[str, list[tuple[str, str]]] | None:
+def _bulk_checks(conn) -> dict[str, tuple[tuple[str, str], ...]] | None:
     """Table -> its CHECK rules, as the file declares them; None if any table's SQL
     cannot be read with certainty (its rules then stay on for every row)."""
-    found: dict[str, list[tuple[str, str]]] = {}
+    found: dict[str, tuple[tuple[str, str], ...]] = {}
     for name, sql in conn.exec_driver_sql(
         "SELECT name, sql FROM sqlite_master WHERE type='table' AND sql IS NOT NULL"
     ):
@@ -1012,7 +1012,7 @@ def _bulk_checks(conn) -> dict[str, list[tuple[str, str]]] | None:
     return found
 
 
-def _first_broken_check(conn, checks: dict[str, list[tuple[str, str]]]) -> str | None:
+def _first_broken_check(conn, checks: dict[str, tuple[tuple[str, str], ...]]) -> str | None:
     """The name of a CHECK that some row breaks, else None. A row breaks a CHECK
     when its expression is false (NULL passes), which is when NOT (it) is true."""
     for table, rules in checks.items():
