@@ -218,3 +218,24 @@ def test_an_encrypted_journal_imports_the_same(demo_data, tmp_path, new_file):
         assert dumps(export_journal(s, exported_at=FIXED)) == dumps(demo_data)
         with s.engine.connect() as c:
             assert c.exec_driver_sql("PRAGMA ignore_check_constraints").scalar() == 0
+
+
+def test_rules_that_cannot_be_read_stay_on_and_say_the_same(demo_data, tmp_path, monkeypatch):
+    """If a table's SQL cannot be read for certain, SQLite checks each row itself, and a
+    broken rule reads as it does when the rules are checked after the write."""
+    monkeypatch.setattr(exchange, "check_exchange", lambda data, progress=None: [])
+    d = copy.deepcopy(demo_data)
+    d["records"]["lab_results"][-1]["unit"] = "furlongs"
+    messages = []
+    for readable in (True, False):
+        if not readable:
+            monkeypatch.setattr(exchange, "table_checks", lambda sql: None)
+        with create_journal(tmp_path / f"{readable}.sqlite", auto_backup=False) as s:
+            with pytest.raises(ExchangeError) as e:
+                exchange.import_journal(s, d, new_file=True)
+            assert _empty(s)
+            with s.engine.connect() as c:
+                assert c.exec_driver_sql("PRAGMA ignore_check_constraints").scalar() == 0
+        messages.append(str(e.value))
+    assert messages[0] == messages[1]
+    assert "CHECK constraint failed: ck_labresult_known_unit" in messages[0]
