@@ -520,3 +520,33 @@ def test_a_zoom_frame_shows_the_same_pixels_as_a_full_render(drawn, data):
         full = np.asarray(fig.canvas.buffer_rgba())
         assert frame.shape == full.shape
         assert (frame == full).all() and (again == full).all(), (a, b)
+
+
+def test_hatched_spans_drawn_as_one_path_give_the_pixels_of_spans_drawn_one_by_one():
+    """Side-effect spans of one hatched look go to Agg as compound paths (the hatch tile
+    is rendered once per path): apart they look exactly as when drawn one by one."""
+    import numpy as np
+
+    from journal.charts.timeline import _rectangle_path, _SpanCollection
+
+    # 450 spans: more than one compound path, each small enough to be snapped to pixels.
+    spans = [_rectangle_path(i * 7.0 + 0.3, (i % 9) - 0.35, 4.1, 0.7) for i in range(450)]
+
+    def render(collection_type):
+        fig = Figure(figsize=(8, 3), dpi=72)
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        ax.set_xlim(0, 3200)
+        ax.set_ylim(9, -1)
+        coll = collection_type(
+            [], facecolor="#E69F00", hatch="..", edgecolor="#777777", linewidths=0.4
+        )
+        coll._paths = spans
+        ax.add_collection(coll, autolim=False)
+        fig.canvas.draw()
+        return coll, np.asarray(fig.canvas.buffer_rgba()).copy()
+
+    compound, image = render(_SpanCollection)
+    _, one_by_one = render(PatchCollection)
+    assert len(compound.get_paths()) == 450  # culling and tests still see one path a span
+    assert (image == one_by_one).all()
