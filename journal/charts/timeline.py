@@ -379,13 +379,17 @@ def draw_timeline(
         ax.tick_params(labelsize=fs)
         ax.grid(axis="x", color="#E6E6E6", lw=0.6, zorder=-1)
         ax.set_axisbelow(True)
+        # The y axis (lab values, their unit) does not move with the dates: drawn first,
+        # under all that does, a zoom frame can keep it in its still image (see
+        # draw_frame) and still show what a full render shows.
+        ax.yaxis.set_zorder(-2.0)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
     for ax in axes[:-1]:
         ax.tick_params(axis="x", labelbottom=False)
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    locator = _SharedDateLocator(minticks=4, maxticks=10)
     axes[-1].xaxis.set_major_locator(locator)
-    axes[-1].xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    axes[-1].xaxis.set_major_formatter(_SharedDateFormatter(locator))
     for ax in axes:
         # There is no x label to place: a fixed place spares measuring every tick label
         # again on each frame (matplotlib does it to move the label clear of them).
@@ -398,6 +402,33 @@ def draw_timeline(
     if options.show_legend:
         _legend(arts, fig, data, fs)
     return arts
+
+
+class _SharedDateLocator(mdates.AutoDateLocator):
+    """The panels share one date axis, and each asks for its ticks on every frame
+    (twice: once more to measure the spines): worked out once per shown range."""
+
+    _memo: tuple[tuple[float, float], np.ndarray] | None = None
+
+    def __call__(self):
+        key = tuple(self.axis.get_view_interval())
+        if self._memo is None or self._memo[0] != key:
+            self._memo = (key, np.asarray(super().__call__()))
+        return self._memo[1].copy()
+
+
+class _SharedDateFormatter(mdates.ConciseDateFormatter):
+    """The tick labels of :class:`_SharedDateLocator`'s ticks, written once per range."""
+
+    _memo: tuple[tuple[float, ...], list[str]] | None = None
+
+    def format_ticks(self, values):
+        # Only the last range is kept, so the offset line ("2024") this formatter holds
+        # from formatting it is still the right one.
+        key = tuple(values)
+        if self._memo is None or self._memo[0] != key:
+            self._memo = (key, list(super().format_ticks(values)))
+        return list(self._memo[1])
 
 
 def _install_culling(arts: TimelineArtists) -> None:
@@ -418,8 +449,10 @@ def _install_culling(arts: TimelineArtists) -> None:
                 items.append((patch, patch.get_x(), patch.get_x() + patch.get_width(), "artist"))
         for line in ax.lines:
             xs = line.get_xdata()
-            if line.get_transform() is ax.transData and 0 < len(xs) <= 2:
-                items.append((line, float(np.min(xs)), float(np.max(xs)), "artist"))
+            # Also the nadir and threshold steps of each line of therapy (70 on a long
+            # history): a line lies within its points' dates, whatever its length.
+            if line.get_transform() is ax.transData and len(xs) > 0:
+                items.append((line, float(np.nanmin(xs)), float(np.nanmax(xs)), "artist"))
         for text in ax.texts:
             if isinstance(text, Annotation) and text.xycoords == "data":
                 x = float(text.xy[0])  # an event's label follows its marker
@@ -1292,9 +1325,11 @@ def _place_legend(arts: TimelineArtists, fig: Figure, handles: list[Artist], fs:
 
 def _static_in_axes(ax: Axes, artist: Artist) -> bool:
     """True when ``artist`` of ``ax`` does not move when the x limits change."""
-    # Not the y axis: an x grid line at the panel's edge is drawn over its ticks.
     if artist in (ax.title, ax._left_title, ax._right_title):
         return True
+    if artist is ax.yaxis:  # when drawn under everything of its panel (see draw_timeline)
+        z = artist.get_zorder()
+        return all(z < a.get_zorder() for a in ax.get_children() if a not in (artist, ax.patch))
     if isinstance(artist, Annotation):
         return False
     if isinstance(artist, Rectangle):  # the shading of alternate lanes

@@ -505,10 +505,12 @@ def test_a_zoom_frame_shows_the_same_pixels_as_a_full_render(drawn, data):
     ranges = [
         (TODAY - dt.timedelta(days=365), TODAY),
         (lo + dt.timedelta(days=200), lo + dt.timedelta(days=900)),
+        # A year's first day at each edge: x grid lines on the lab panels' y axes.
+        (dt.date(TODAY.year - 2, 1, 1), dt.date(TODAY.year, 1, 1)),
         (lo, hi),
     ]
     for step, (a, b) in enumerate(ranges):
-        if step == 2:
+        if step == 3:
             fig.set_size_inches(10, fig.get_figheight())
             relayout(drawn)
         set_date_range(drawn, a, b)
