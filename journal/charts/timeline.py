@@ -1371,6 +1371,49 @@ def _frame_key(arts: TimelineArtists, renderer: Any) -> tuple:
     )
 
 
+class _StillImage:
+    """The rendered still parts, kept small. Cut into runs of 32 pixels along each
+    pixel row, nearly every run is one colour (white, or the grey of a lane's shading:
+    the names fill a few runs at the panels' left edge, titles and the legend a few
+    rows): such a run keeps one pixel. A 25-year chart 13 inches wide keeps about
+    2.5 MB instead of 17.5 MB, and is put back about as fast as copied back whole."""
+
+    RUN = 32
+
+    def __init__(self, renderer: Any):
+        px = self._pixels(renderer)
+        self.shape = px.shape
+        runs = self._runs(px)
+        self.fill = runs[:, :, 0].copy()
+        self.mixed_at = np.nonzero(~(runs == runs[:, :, :1]).all(axis=2))
+        self.mixed = runs[self.mixed_at]  # fancy indexing: a copy
+        self.tail = px[:, runs.shape[1] * self.RUN :].copy()  # columns short of a run
+
+    @staticmethod
+    def _pixels(renderer: Any) -> np.ndarray:
+        """The renderer's image, one 32-bit word a pixel (RGBA, rows top down)."""
+        rgba = np.asarray(renderer.buffer_rgba())
+        return rgba.view(np.uint32).reshape(rgba.shape[:2])
+
+    def _runs(self, px: np.ndarray) -> np.ndarray:
+        height, width = px.shape
+        n = width // self.RUN
+        return px[:, : n * self.RUN].reshape(height, n, self.RUN)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in (self.fill, *self.mixed_at, self.mixed, self.tail))
+
+    def restore(self, renderer: Any) -> None:
+        px = self._pixels(renderer)
+        if px.shape != self.shape:
+            raise ValueError("the still image was kept at another size")
+        runs = self._runs(px)
+        runs[...] = self.fill[:, :, None]
+        runs[self.mixed_at] = self.mixed
+        px[:, runs.shape[1] * self.RUN :] = self.tail
+
+
 def draw_frame(arts: TimelineArtists) -> None:
     """Render one frame on the figure's Agg canvas after the shown dates changed.
 
@@ -1398,10 +1441,10 @@ def draw_frame(arts: TimelineArtists) -> None:
         finally:
             for a, visible in was:
                 a.set_visible(visible)
-        cached = (key, canvas.copy_from_bbox(fig.bbox), moving)
+        cached = (key, _StillImage(renderer), moving)
         arts.__dict__["_frame_background"] = cached
     else:
-        canvas.restore_region(cached[1])
+        cached[1].restore(renderer)
     for _ax, group in cached[2]:
         for a in group:
             a.draw(renderer)

@@ -552,3 +552,24 @@ def test_hatched_spans_drawn_as_one_path_give_the_pixels_of_spans_drawn_one_by_o
     _, one_by_one = render(PatchCollection)
     assert len(compound.get_paths()) == 450  # culling and tests still see one path a span
     assert (image == one_by_one).all()
+
+
+def test_the_kept_still_image_is_small_and_puts_back_every_pixel(drawn):
+    """draw_frame keeps the still parts as runs of one colour where they are (most of
+    the chart) and whole pixels elsewhere: restored, not one pixel differs."""
+    import numpy as np
+
+    from journal.charts.timeline import _StillImage
+
+    fig = drawn.fig
+    fig.set_size_inches(11.3, fig.get_figheight())  # not a whole number of runs wide
+    FigureCanvasAgg(fig).draw()
+    renderer = fig.canvas.get_renderer()
+    rgba = np.asarray(renderer.buffer_rgba())
+    rgba[5:9, 3:40] = (10, 200, 30, 255)  # a mark across a run's edge
+    before = rgba.copy()
+    kept = _StillImage(renderer)
+    assert kept.nbytes < before.nbytes / 2  # a whole render, busier than the still parts
+    rgba[...] = 0
+    kept.restore(renderer)
+    assert (np.asarray(renderer.buffer_rgba()) == before).all()
