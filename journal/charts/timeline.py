@@ -436,52 +436,57 @@ def _install_culling(arts: TimelineArtists) -> None:
     drawing what lies outside them: a 25-year history zoomed to one year otherwise
     lays out every label and hatches every side-effect span of all 25 years on each
     frame. Hover and click use the marks, which keep everything."""
-    items: list[tuple[Any, float, float, str]] = []  # artist, x from, x to, kind
+    collections: list[tuple[PatchCollection, list, np.ndarray]] = []
+    artists: list[Artist] = []
+    spans: list[tuple[float, float, bool]] = []  # x from, x to, exactly within the view
     for ax in arts.axes:
         data_x = (ax.transData, ax.get_xaxis_transform())
         for coll in ax.collections:
             if isinstance(coll, PatchCollection):
                 paths = list(coll.get_paths())
-                ext = _x_extents(paths)
-                items.append(((coll, paths, ext), 0.0, 0.0, "collection"))
+                collections.append((coll, paths, _x_extents(paths)))
         for patch in ax.patches:
             if isinstance(patch, Rectangle) and patch.get_data_transform() is ax.transData:
-                items.append((patch, patch.get_x(), patch.get_x() + patch.get_width(), "artist"))
+                artists.append(patch)
+                spans.append((patch.get_x(), patch.get_x() + patch.get_width(), False))
         for line in ax.lines:
             xs = line.get_xdata()
             # Also the nadir and threshold steps of each line of therapy (70 on a long
             # history): a line lies within its points' dates, whatever its length.
             if line.get_transform() is ax.transData and len(xs) > 0:
-                items.append((line, float(np.nanmin(xs)), float(np.nanmax(xs)), "artist"))
+                artists.append(line)
+                spans.append((float(np.nanmin(xs)), float(np.nanmax(xs)), False))
         for text in ax.texts:
             if isinstance(text, Annotation) and text.xycoords == "data":
-                x = float(text.xy[0])  # an event's label follows its marker
+                # An event's label follows its marker, shown while the marker is in view.
+                x, exact = float(text.xy[0]), True
             elif text.get_transform() in data_x:
-                x = float(text.get_position()[0])
+                x, exact = float(text.get_position()[0]), False
             else:
                 continue  # row names sit at the panel's edge whatever the dates
-            items.append((text, x, x, "artist"))
-    shown = {id(a): a.get_visible() for a, _x0, _x1, kind in items if kind == "artist"}
+            artists.append(text)
+            spans.append((x, x, exact))
+    extents = np.array(spans, dtype=float).reshape(-1, 3)
+    x_from, x_to, exact = extents[:, 0], extents[:, 1], extents[:, 2] > 0
+    shown = np.array([a.get_visible() for a in artists], dtype=bool)
 
     def cull(ax: Axes) -> None:
         shown_lo, shown_hi = ax.get_xlim()
-        pad = (shown_hi - shown_lo) * 0.25  # a label anchored just outside may still reach in
-        lo, hi = shown_lo - pad, shown_hi + pad
+        # A label anchored just outside may still reach in.
+        pad = np.where(exact, 0.0, (shown_hi - shown_lo) * 0.25)
+        visible = shown & (x_to >= shown_lo - pad) & (x_from <= shown_hi + pad)
         # Spans are clipped to the panel: only a thick outline may reach in (hatching
         # each span is most of a zoomed frame, so none is drawn for nothing).
         edge = (shown_hi - shown_lo) * 0.01
-        for artist, x0, x1, kind in items:
-            if kind == "collection":
-                coll, paths, ext = artist
-                keep = (ext[:, 1] >= shown_lo - edge) & (ext[:, 0] <= shown_hi + edge)
-                # PatchCollection.set_paths wants patches and re-converts them; the
-                # already-converted paths are swapped in place instead.
-                coll._paths = [p for p, k in zip(paths, keep, strict=True) if k]
-                coll.stale = True
-            else:
-                visible = shown[id(artist)] and x1 >= lo and x0 <= hi
-                if artist.get_visible() != visible:  # most stay as they were: no stale marks
-                    artist.set_visible(visible)
+        for coll, paths, ext in collections:
+            keep = (ext[:, 1] >= shown_lo - edge) & (ext[:, 0] <= shown_hi + edge)
+            # PatchCollection.set_paths wants patches and re-converts them; the
+            # already-converted paths are swapped in place instead.
+            coll._paths = [p for p, k in zip(paths, keep, strict=True) if k]
+            coll.stale = True
+        now = np.array([a.get_visible() for a in artists], dtype=bool)
+        for i in np.flatnonzero(now != visible):  # most stay as they were: no stale marks
+            artists[i].set_visible(bool(visible[i]))
 
     arts.lanes_ax.callbacks.connect("xlim_changed", cull)
 
@@ -876,7 +881,8 @@ def _draw_lanes(
                 color="#222222",
                 zorder=7,
                 clip_on=False,  # may rise above the panel; hidden when its mark is out of view
-                annotation_clip=True,
+                # (by the culling below: matplotlib's own check costs a frame more)
+                annotation_clip=False,
             )
         )
 
