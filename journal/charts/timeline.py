@@ -1381,8 +1381,8 @@ class _StillImage:
     """The rendered still parts, kept small. Cut into runs of 32 pixels along each
     pixel row, nearly every run is one colour (white, or the grey of a lane's shading:
     the names fill a few runs at the panels' left edge, titles and the legend a few
-    rows): such a run keeps one pixel. A 25-year chart 13 inches wide keeps about
-    2.5 MB instead of 17.5 MB, and is put back about as fast as copied back whole."""
+    rows): such a run keeps one pixel. A 25-year chart 13 inches wide keeps 1.7 MB
+    instead of 17.5 MB, and is put back nearly as fast as copied back whole."""
 
     RUN = 32
 
