@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import matplotlib as mpl
 import matplotlib.dates as mdates
 import numpy as np
 from matplotlib.artist import Artist
@@ -26,7 +27,7 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
-from matplotlib.lines import Line2D
+from matplotlib.lines import TICKDOWN, Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.path import Path
 from matplotlib.text import Annotation, Text
@@ -377,8 +378,10 @@ def draw_timeline(
                 zorder=0,
             )
         ax.tick_params(labelsize=fs)
-        ax.grid(axis="x", color="#E6E6E6", lw=0.6, zorder=-1)
         ax.set_axisbelow(True)
+        # The date grid as one line a panel (see _DateTicks).
+        ax.grid(False, axis="x")
+        ax.add_artist(_DateTicks(ax, grid=True, color="#E6E6E6", lw=0.6))
         # The y axis (lab values, their unit) does not move with the dates: drawn first,
         # under all that does, a zoom frame can keep it in its still image (see
         # draw_frame) and still show what a full render shows.
@@ -387,6 +390,10 @@ def draw_timeline(
             ax.spines[side].set_visible(False)
     for ax in axes[:-1]:
         ax.tick_params(axis="x", labelbottom=False)
+        # Their tick marks as one line too. Not the bottom panel's: matplotlib places a
+        # panel's title differently when its axis has labels but no tick marks.
+        ax.tick_params(axis="x", bottom=False)
+        ax.add_artist(_DateTicks(ax, grid=False))
     locator = _SharedDateLocator(minticks=4, maxticks=10)
     axes[-1].xaxis.set_major_locator(locator)
     axes[-1].xaxis.set_major_formatter(_SharedDateFormatter(locator))
@@ -402,6 +409,44 @@ def draw_timeline(
     if options.show_legend:
         _legend(arts, fig, data, fs)
     return arts
+
+
+class _DateTicks(Line2D):
+    """A panel's date grid lines (``grid=True``) or its tick marks below it, as one
+    line through all the ticks in view. Matplotlib's axis draws two lines a tick, each
+    with its own transforms and drawing state: a fifth of a zoom frame for three
+    panels. The same pixels: the same style and place, one draw call."""
+
+    def __init__(self, ax: Axes, *, grid: bool, **style):
+        if grid:
+            transform = ax.get_xaxis_transform("grid")
+            style = dict(marker="", linestyle=mpl.rcParams["grid.linestyle"], **style)
+        else:
+            transform = ax.get_xaxis_transform("tick1")
+            colour = mpl.rcParams["xtick.color"]
+            style = dict(
+                color=colour,
+                linestyle="none",
+                marker=TICKDOWN,
+                markeredgecolor=colour,
+                markersize=mpl.rcParams["xtick.major.size"],
+                markeredgewidth=mpl.rcParams["xtick.major.width"],
+                clip_on=False,  # below the panel
+            )
+        super().__init__([], [], transform=transform, zorder=0.5, **style)
+        self._grid = grid
+
+    def draw(self, renderer) -> None:
+        ax = self.axes
+        lo, hi = sorted(ax.get_xlim())
+        tol = (hi - lo) * 1e-10  # as the axis itself decides which ticks are in view
+        locs = np.asarray(ax.xaxis.get_majorticklocs(), dtype=float)
+        locs = locs[(locs >= lo - tol) & (locs <= hi + tol)]
+        if self._grid:  # upright segments, apart
+            self.set_data(np.repeat(locs, 3), np.tile([0.0, 1.0, np.nan], len(locs)))
+        else:
+            self.set_data(locs, np.zeros_like(locs))
+        super().draw(renderer)
 
 
 class _SharedDateLocator(mdates.AutoDateLocator):
