@@ -17,7 +17,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from journal.domain.dates import PartialDate
+from journal.domain.dates import PartialDate, day_text
 from journal.domain.records import History, LabRec, labs_in_order
 from journal.domain.trace import APP_CONVENTION, IMWG_RESPONSE_2016, Source, Trace
 
@@ -471,7 +471,7 @@ def measurable_disease(
         else:
             verdict = "at or above" if st.measurable else "below"
             parts.append(
-                f"{PARAM_LABELS[p]} {fmt(st.value, unit)} on {st.date.day} {st.date:%b %Y} "
+                f"{PARAM_LABELS[p]} {fmt(st.value, unit)} on {day_text(st.date)} "
                 f"({verdict} the {fmt(st.threshold, unit)} threshold)"
             )
     if flc is not None:

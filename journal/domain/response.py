@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
-from journal.domain.dates import PartialDate
+from journal.domain.dates import PartialDate, day_text
 from journal.domain.events import ProgressionEvent, progression_events
 from journal.domain.measurable import (
     LOOKBACK_DAYS,
@@ -421,7 +421,7 @@ def _fall(baseline: float, value: float) -> float:
 
 
 def _d(x: dt.date) -> str:
-    return f"{x.day} {x:%b %Y}"
+    return day_text(x)
 
 
 # --------------------------------------------------------------------------- categories
