@@ -503,6 +503,34 @@ def measurable_disease(
     )
 
 
+def is_measurable(
+    history: History,
+    at: dt.date,
+    *,
+    variant: str,
+    lookback_days: int = LOOKBACK_DAYS,
+    series: MarkerSeries,
+) -> bool:
+    """``measurable_disease(...).measurable``, without the parameters and the explanation
+    (asked for every other rule variant at each line with nothing followed, where only
+    the yes/no is used). tests/domain/test_measurable.py compares the two."""
+    rule = get_variant(variant)
+    serum = latest_before(series.serum, at, lookback_days)
+    if serum is not None and ge(serum.value, rule.serum_threshold(heavy_chain_at(history, at))):
+        return True
+    urine = latest_before(series.urine, at, lookback_days)
+    if urine is not None and ge(urine.value, rule.urine_threshold):
+        return True
+    flc = latest_before(series.flc, at, lookback_days)
+    return bool(
+        rule.flc_allowed
+        and flc
+        and flc.involved is not None
+        and ge(flc.involved, rule.flc_threshold)
+        and ratio_abnormal(flc.ratio)
+    )
+
+
 def measurable_all_variants(
     history: History, at: PartialDate | dt.date, *, series: MarkerSeries | None = None
 ) -> dict[str, MeasurableStatus]:
@@ -526,6 +554,7 @@ __all__ = [
     "Reading",
     "get_variant",
     "heavy_chain_at",
+    "is_measurable",
     "latest_before",
     "marker_series",
     "measurable_all_variants",

@@ -52,6 +52,7 @@ from journal.domain.measurable import (
     fmt,
     ge,
     gt,
+    is_measurable,
     marker_series,
     measurable_all_variants,
     measurable_disease,
@@ -785,9 +786,9 @@ def _assess_line(
             name
             for name in MEASURABLE_VARIANTS
             if name != variant
-            and measurable_disease(
+            and is_measurable(
                 history, start, variant=name, lookback_days=lookback_days, series=series
-            ).measurable
+            )
         ]
         if others:
             explanation += " It would be measurable under: " + ", ".join(others) + "."
