@@ -21,6 +21,7 @@ from functools import cache
 from pathlib import Path
 
 from journal.domain.dates import PartialDate
+from journal.domain.frozen import direct_init
 from journal.domain.labs import LAB_TESTS
 from journal.domain.records import History, LabRec, SideEffectRec, labs_in_order
 from journal.domain.trace import Source, Trace
@@ -523,6 +524,7 @@ def kva_grade(
 
 
 # --------------------------------------------------------------------------- entered grades
+@direct_init
 @dataclass(frozen=True)
 class SideEffectView:
     """One entered side effect as screens, the summary and the PDF show it."""

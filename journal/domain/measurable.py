@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from journal.domain.dates import PartialDate, day_text
+from journal.domain.frozen import direct_init
 from journal.domain.records import History, LabRec, labs_in_order
 from journal.domain.trace import APP_CONVENTION, IMWG_RESPONSE_2016, Source, Trace
 
@@ -143,6 +144,7 @@ def get_variant(name: str) -> MeasurableVariant:
 
 
 # --------------------------------------------------------------------------- readings
+@direct_init
 @dataclass(frozen=True)
 class Reading:
     """One value of one parameter on one day, with the lab rows behind it."""
@@ -319,6 +321,7 @@ def ratio_abnormal(ratio: float | None) -> bool | None:
 
 
 # --------------------------------------------------------------------------- measurable
+@direct_init
 @dataclass(frozen=True)
 class ParameterStatus:
     parameter: str
@@ -341,6 +344,7 @@ class ParameterStatus:
         }
 
 
+@direct_init
 @dataclass(frozen=True)
 class MeasurableStatus:
     variant: str

@@ -41,6 +41,7 @@ from typing import Protocol, TypeVar
 
 from journal.domain.dates import PartialDate, day_text
 from journal.domain.events import ProgressionEvent, progression_events
+from journal.domain.frozen import direct_init
 from journal.domain.measurable import (
     LOOKBACK_DAYS,
     MEASURABLE_VARIANTS,
@@ -89,6 +90,7 @@ class NoLine:
 
 
 # --------------------------------------------------------------------------- results
+@direct_init
 @dataclass(frozen=True)
 class Assessment:
     date: dt.date
@@ -164,6 +166,7 @@ class RelapseFromCR:
         }
 
 
+@direct_init
 @dataclass(frozen=True)
 class NadirStep:
     """From ``date`` on, a reading at or above ``pd_threshold`` would meet PD (for charts)."""
@@ -182,6 +185,7 @@ class NadirStep:
         }
 
 
+@direct_init
 @dataclass(frozen=True)
 class BestResponse:
     category: str
@@ -202,6 +206,7 @@ class BestResponse:
         }
 
 
+@direct_init
 @dataclass(frozen=True)
 class LineResponse:
     line: int
