@@ -181,10 +181,20 @@ class MarkerSeries:
 
 
 def _light_chain_at(history: History, when: dt.date | None) -> str:
+    return _light_chain_from(_isotypes_in_order(history), history, when)
+
+
+def _isotypes_in_order(history: History) -> list:
+    return sorted(history.isotypes, key=lambda i: (i.date.sort_key(), i.ref))
+
+
+def _light_chain_from(isotypes: list, history: History, when: dt.date | None) -> str:
+    """:func:`_light_chain_at` with the isotypes already in order (sorted once, not for
+    every day with free light chains)."""
     chain = "unknown"
     if history.diagnosis is not None:
         chain = history.diagnosis.light_chain
-    for iso in sorted(history.isotypes, key=lambda i: (i.date.sort_key(), i.ref)):
+    for iso in isotypes:
         if (when is None or day(iso.date) <= when) and iso.light_chain in ("kappa", "lambda"):
             chain = iso.light_chain
     return chain
@@ -250,19 +260,20 @@ def marker_series(history: History) -> MarkerSeries:
     ratio_rows = by_test.get("flc_ratio", {})
     flc: list[Reading] = []
     ratios: list[Reading] = []
+    isotypes = _isotypes_in_order(history)
     for d in sorted(set(kappa) | set(lam) | set(ratio_rows)):
         k, la, rr = kappa.get(d), lam.get(d), ratio_rows.get(d)
         kv = k.value if k is not None else None
         lv = la.value if la is not None else None
         ratio = rr.value if rr is not None and rr.value is not None else None
-        refs = tuple(x.ref for x in (k, la, rr) if x is not None)
+        refs = tuple([x.ref for x in (k, la, rr) if x is not None])
         if ratio is None and kv is not None and lv:
             ratio = kv / lv
         if ratio is not None:
             ratios.append(Reading("ratio", d, ratio, refs))
         if kv is None or lv is None:
             continue
-        chain = _light_chain_at(history, d)
+        chain = _light_chain_from(isotypes, history, d)
         if chain not in ("kappa", "lambda"):
             if ratio is not None and gt(ratio, RATIO_HIGH):
                 chain = "kappa"

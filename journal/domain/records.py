@@ -319,7 +319,8 @@ def labs_in_order(labs: tuple[LabRec, ...]) -> tuple[LabRec, ...]:
 
 
 def _lab_order(lab: LabRec) -> tuple:
-    return (lab.date.sort_key(), lab.id)
+    date = lab.date  # date.sort_key(), inlined: this is the key of every sort of the labs
+    return ((date._derived or date._derive())[3], lab.id)
 
 
 _labs_by_test: tuple[tuple[LabRec, ...], dict[str, tuple[LabRec, ...]]] = ((), {})
