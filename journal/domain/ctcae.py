@@ -16,6 +16,7 @@ import functools
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -569,11 +570,51 @@ class SideEffectView:
 
 
 def side_effect_view(se: SideEffectRec, *, as_of: dt.date | None = None) -> SideEffectView:
+    return _view(se, as_of or dt.date.today(), {})
+
+
+def side_effect_views(
+    side_effects: Iterable[SideEffectRec], *, as_of: dt.date | None = None
+) -> tuple[SideEffectView, ...]:
+    """:func:`side_effect_view` of each, in the order given. What depends only on the
+    term, scale, grade and who graded it is worked out once per such combination: a long
+    history repeats a few dozen of them over thousands of side effects."""
+    when = as_of or dt.date.today()
+    memo: dict[tuple, tuple] = {}
+    return tuple(_view(se, when, memo) for se in side_effects)
+
+
+def _view(se: SideEffectRec, when: dt.date, memo: dict[tuple, tuple]) -> SideEffectView:
+    key = (se.term_id, se.term, se.scale, se.grade, se.grade_source)
+    known = memo.get(key)
+    if known is None:
+        known = memo[key] = _term_part(se)
+    name, term_id, plain_name, grade_plain, label, text, source, flags = known
+    return SideEffectView(
+        se.ref,
+        name,
+        term_id,
+        plain_name,
+        se.scale,
+        se.grade,
+        grade_plain,
+        se.grade_source,
+        label,
+        se.onset,
+        se.resolved,
+        se.resolved is None or se.resolved.earliest() > when,
+        se.serious,
+        se.drugs,
+        Trace("ctcae.entered", text, source, (se.ref,), flags=flags),
+        se.regimen_id,
+    )
+
+
+def _term_part(se: SideEffectRec) -> tuple:
+    """What a side effect's view takes from its term, scale, grade and grader alone."""
     cat = get_terms()
     term = cat.get(se.term_id) or cat.identify(se.term)
     gd = term.grade(se.scale, se.grade) if term and se.grade is not None else None
-    when = as_of or dt.date.today()
-    ongoing = se.resolved is None or se.resolved.earliest() > when
     if se.grade_source == GradeSource.PATIENT:
         label = PATIENT_LABEL
     elif se.grade_source == GradeSource.COMPUTED:
@@ -588,29 +629,15 @@ def side_effect_view(se: SideEffectRec, *, as_of: dt.date | None = None) -> Side
             text += f" {se.scale} grade {se.grade}: {gd.text}."
         elif term and se.scale not in term.versions:
             text += f" The catalog has no {se.scale} definition for this term."
-    return SideEffectView(
-        se.ref,
+    return (
         term.name_in(se.scale) if term else se.term,
         term.id if term else se.term_id,
         term.plain_name if term else None,
-        se.scale,
-        se.grade,
         gd.plain if gd else None,
-        se.grade_source,
         label,
-        se.onset,
-        se.resolved,
-        ongoing,
-        se.serious,
-        se.drugs,
-        Trace(
-            "ctcae.entered",
-            text,
-            SOURCES.get(se.scale, CTCAE_SOURCE),
-            (se.ref,),
-            flags=("patient-reported",) if se.grade_source == GradeSource.PATIENT else (),
-        ),
-        se.regimen_id,
+        text,
+        SOURCES.get(se.scale, CTCAE_SOURCE),
+        ("patient-reported",) if se.grade_source == GradeSource.PATIENT else (),
     )
 
 

@@ -24,7 +24,7 @@ from journal.domain.ctcae import (
     SideEffectView,
     lab_grade,
     lab_grades,
-    side_effect_view,
+    side_effect_views,
 )
 from journal.domain.dates import PartialDate
 from journal.domain.event_dates import CurrentResponse, current_response, procedure_date
@@ -270,9 +270,8 @@ def _build_summary(
     ledger = _ledger(h, lines, responses, when, rule_set)
     washouts = compute_washouts(h, as_of=when)
     staging = compute_staging(h, as_of=when)
-    side_effects = tuple(
-        side_effect_view(se, as_of=when)
-        for se in sorted(h.side_effects, key=lambda s: (s.onset.sort_key(), s.id))
+    side_effects = side_effect_views(
+        sorted(h.side_effects, key=lambda s: (s.onset.sort_key(), s.id)), as_of=when
     )
     grades = lab_grades(h, as_of=when, scale=ctcae_scale)
 
