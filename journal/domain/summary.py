@@ -40,7 +40,7 @@ from journal.domain.records import (
     LabRec,
     OverrideRec,
     SupportiveRec,
-    labs_in_order,
+    labs_of_test_in_order,
 )
 from journal.domain.response import ResponseResult, compute_responses
 from journal.domain.staging import Staging, compute_staging
@@ -277,9 +277,12 @@ def _build_summary(
 
     latest: dict[str, LabRec] = {}
     lab: LabRec | None
-    for lab in labs_in_order(h.labs):
-        if lab.value is not None or lab.text_value:
-            latest[lab.test] = lab
+    for test in KEY_LABS:
+        # The last result with a value or a text, by (date, id).
+        for lab in reversed(labs_of_test_in_order(h.labs, test)):
+            if lab.value is not None or lab.text_value:
+                latest[test] = lab
+                break
     latest_labs = []
     for test in KEY_LABS:
         lab = latest.get(test)
