@@ -11,6 +11,7 @@ confirmed by the care team" and never mixed silently with clinician grades.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 import json
@@ -24,7 +25,13 @@ from pathlib import Path
 from journal.domain.dates import PartialDate
 from journal.domain.frozen import direct_init
 from journal.domain.labs import LAB_TESTS
-from journal.domain.records import History, LabRec, SideEffectRec, labs_in_order
+from journal.domain.records import (
+    History,
+    LabRec,
+    SideEffectRec,
+    lab_day,
+    labs_of_test_in_order,
+)
 from journal.domain.trace import Source, Trace
 from journal.domain.vocab import GradeSource, GradingScale
 from journal.resources import resource_path
@@ -367,18 +374,30 @@ def lab_grades(
 ) -> tuple[GradeResult, ...]:
     """The grade of the latest value of every lab-graded term (grade 0 included)."""
     when = None if as_of is None else (as_of if isinstance(as_of, dt.date) else as_of.as_date())
-    latest: dict[str, LabRec] = {}
-    for lab in labs_in_order(history.labs):
-        if lab.value is None or (when is not None and lab.date.as_date() > when):
-            continue
-        latest[lab.test] = lab
+    latest: dict[str, LabRec | None] = {}
     out = []
     for t in get_terms().terms:
-        if t.lab and t.lab.test in latest:
-            res = lab_grade(latest[t.lab.test], scale)
+        if not t.lab:
+            continue
+        test = t.lab.test
+        if test not in latest:
+            latest[test] = _latest_value(history, test, when)
+        lab = latest[test]
+        if lab is not None:
+            res = lab_grade(lab, scale)
             if res is not None:
                 out.append(res)
     return tuple(out)
+
+
+def _latest_value(history: History, test: str, when: dt.date | None) -> LabRec | None:
+    """The last result of ``test`` with a value on or before ``when``, by (date, id)."""
+    rows = labs_of_test_in_order(history.labs, test)
+    end = len(rows) if when is None else bisect.bisect_right(rows, when, key=lab_day)
+    for i in range(end - 1, -1, -1):
+        if rows[i].value is not None:
+            return rows[i]
+    return None
 
 
 # --------------------------------------------------------------------------- ASTCT / KVA

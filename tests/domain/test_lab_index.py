@@ -119,3 +119,45 @@ def test_latest_egfr_and_staging_do_not_depend_on_the_order_of_the_labs(labs, wh
     h2 = History(person=person, labs=tuple(shuffled))
     at = when or dt.date(2024, 6, 1)
     assert compute_staging(h, as_of=at) == compute_staging(h2, as_of=at)
+
+
+_graded = st.lists(
+    st.tuples(
+        _dates,
+        st.sampled_from(["anc", "platelets", "hb", "creatinine", "lvef", "serum_ife"]),
+        st.one_of(st.none(), st.floats(0.1, 400.0)),
+        st.sampled_from([None, "positive", "negative"]),
+    ),
+    max_size=30,
+).map(
+    lambda rows: tuple(
+        LabRec(i + 1, d, test, value, text_value=text)
+        for i, (d, test, value, text) in enumerate(rows)
+    )
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_graded, _days)
+def test_lab_grades_and_asked_labs_match_reading_every_lab(labs, when):
+    from journal.domain.ctcae import get_terms, lab_grade, lab_grades
+    from journal.domain.exclusions import ASKED_LABS, asked_labs
+
+    h = History(labs=labs)
+    latest = {}
+    for lab in labs_in_order(labs):
+        if lab.value is not None and lab.date.as_date() <= when:
+            latest[lab.test] = lab
+    expected = [
+        lab_grade(latest[t.lab.test], "CTCAE v5.0")
+        for t in get_terms().terms
+        if t.lab and t.lab.test in latest
+    ]
+    assert lab_grades(h, as_of=when) == tuple(g for g in expected if g is not None)
+
+    seen = {}
+    for lab in labs_in_order(labs):
+        if lab.date.earliest() <= when and (lab.value is not None or lab.text_value):
+            seen[lab.test] = lab
+    got = {a.test: a.ref for a in asked_labs(h, when)}
+    assert got == {t: (seen[t].ref if t in seen else None) for t in ASKED_LABS}
