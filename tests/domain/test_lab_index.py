@@ -139,7 +139,13 @@ _graded = st.lists(
 
 @settings(max_examples=60, deadline=None)
 @given(_graded, _days)
-def test_lab_grades_and_asked_labs_match_reading_every_lab(labs, when):
+def test_lab_grades_and_asked_labs_match_reading_every_lab(labs, day):
+    # Also on the days of the results themselves: a result on the day counts.
+    for when in [day, *(lab_day(x) for x in labs[:4])]:
+        _grades_and_asked_as_reading_every_lab(labs, when)
+
+
+def _grades_and_asked_as_reading_every_lab(labs, when):
     from journal.domain.ctcae import get_terms, lab_grade, lab_grades
     from journal.domain.exclusions import ASKED_LABS, asked_labs
 
