@@ -12,7 +12,7 @@ Everything else (frozen, eq, hash, repr, ``dataclasses.replace``) is the datacla
 from __future__ import annotations
 
 import dataclasses
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -29,7 +29,7 @@ def direct_init(cls: type[T]) -> type[T]:
         raise TypeError(f"{cls.__name__}: direct_init is for frozen dataclasses")
     if "__slots__" in cls.__dict__ or hasattr(cls, "__post_init__"):
         raise TypeError(f"{cls.__name__}: direct_init does not handle slots or __post_init__")
-    fields = dataclasses.fields(cls)
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]  # a dataclass, checked above
     if len(fields) != len(cls.__dataclass_fields__) or any(not f.init for f in fields):  # type: ignore[attr-defined]
         raise TypeError(f"{cls.__name__}: direct_init needs every field in __init__")
 
@@ -38,7 +38,9 @@ def direct_init(cls: type[T]) -> type[T]:
     while local in names:
         local += "_"
     env: dict[str, object] = {"_NO_VALUE": _NO_VALUE}
-    positional, keyword, body = [], [], []
+    positional: list[str] = []
+    keyword: list[str] = []
+    body: list[str] = []
     for f in fields:
         name = f.name
         if f.default is not dataclasses.MISSING:
@@ -59,8 +61,8 @@ def direct_init(cls: type[T]) -> type[T]:
     signature = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
     source = f"def __init__({signature}):\n    {local} = self.__dict__\n" + "\n".join(body) + "\n"
     exec(source, env)  # built above from the field names alone
-    init = env["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"  # type: ignore[attr-defined]
-    init.__module__ = cls.__module__  # type: ignore[attr-defined]
-    cls.__init__ = init  # type: ignore[misc]
+    init: Any = env["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__module__ = cls.__module__
+    setattr(cls, "__init__", init)  # noqa: B010 - mypy refuses assigning a method
     return cls
