@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from journal.domain.dates import PartialDate, day_text
 from journal.domain.frozen import direct_init
-from journal.domain.records import History, LabRec, labs_in_order
+from journal.domain.records import History, LabRec, labs_of_test_in_order
 from journal.domain.trace import APP_CONVENTION, IMWG_RESPONSE_2016, Source, Trace
 
 # Normal serum kappa/lambda ratio (rules doc 3.1; DREAMM-8, isatuximab SC trial).
@@ -232,11 +232,12 @@ def marker_series(history: History) -> MarkerSeries:
     light chain of the isotype when known, otherwise the one the ratio points to.
     """
     by_test: dict[str, dict[dt.date, LabRec]] = {}
-    # By (date, id), not by test: only each test's own order matters here.
-    for lab in labs_in_order(history.labs):
-        if lab.test not in _MARKER_TESTS or (lab.value is None and lab.text_value is None):
-            continue
-        by_test.setdefault(lab.test, {})[lab.date.as_date()] = lab
+    # Each test's results by (date, id): the later of a day overwrites the earlier.
+    for test in _MARKER_TESTS:
+        rows = by_test[test] = {}
+        for lab in labs_of_test_in_order(history.labs, test):
+            if lab.value is not None or lab.text_value is not None:
+                rows[lab.date.as_date()] = lab
 
     def simple(test: str, param: str) -> tuple[Reading, ...]:
         rows = by_test.get(test, {})
