@@ -64,6 +64,10 @@ from journal.domain.trace import APP_CONVENTION, IMWG_RESPONSE_2016, Trace
 from journal.domain.vocab import ResponseCategory, response_rank
 
 UNITS = {"serum": "g/dL", "urine": "mg/24h", "flc": "mg/L", "bmpc": "%"}
+
+#: Category by its text (a member hashes and compares as its text, so a member finds
+#: itself too): ``RC(text)`` builds the lookup anew each time, thousands of times here.
+_RC: dict[str, ResponseCategory] = {c.value: c for c in ResponseCategory}
 RC = ResponseCategory
 
 
@@ -302,13 +306,13 @@ class ResponseResult:
         for lr in self.lines:
             if lr.best is not None and lr.best.ref and lr.best.ref.startswith("override:"):
                 when = lr.best.date or lr.start
-                out.append((PartialDate.from_date(when), RC(lr.best.category), lr.best.ref))
+                out.append((PartialDate.from_date(when), _RC[lr.best.category], lr.best.ref))
             for a in lr.assessments:
                 if a.confirmed and a.category != RC.PD:
-                    out.append((PartialDate.from_date(a.date), RC(a.category), a.ref))
+                    out.append((PartialDate.from_date(a.date), _RC[a.category], a.ref))
             for r in lr.clinician:
-                if r.category in RC.__members__.values() and r.category != RC.NE:
-                    out.append((r.date, RC(r.category), r.ref))
+                if r.category in _RC and r.category != RC.NE:
+                    out.append((r.date, _RC[r.category], r.ref))
         return out
 
     def ledger_progressions(self, history: History) -> list[ProgressionEvent]:
@@ -720,7 +724,8 @@ def _assess_line(
             changes = {
                 p: -_fall(base[p].value, cur[p].value) for p in followed if p in cur and p in base
             }
-            text = f"{RC(cat).value} on {_d(d)}: " + "; ".join(facts)
+            rc = _RC[cat]
+            text = f"{rc.value} on {_d(d)}: " + "; ".join(facts)
             if missing:
                 text += ". Not the next level up because it lacks: " + ", ".join(missing)
             refs = tuple(ref for r in cur.values() for ref in r.refs)
@@ -728,12 +733,12 @@ def _assess_line(
                 Assessment(
                     d,
                     number,
-                    RC(cat).value,
+                    rc.value,
                     False,
                     {p: r.value for p, r in cur.items()},
                     changes,
                     Trace(
-                        f"response.imwg2016.{RC(cat).name.lower()}",
+                        f"response.imwg2016.{rc.name.lower()}",
                         text + ".",
                         IMWG_RESPONSE_2016,
                         refs,
