@@ -12,11 +12,8 @@ person corrected carries ``overridden: true``.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
-import gc
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from journal.domain.ctcae import (
@@ -26,6 +23,7 @@ from journal.domain.ctcae import (
     lab_grades,
     side_effect_views,
 )
+from journal.domain.cycles import no_cycle_collection
 from journal.domain.dates import PartialDate
 from journal.domain.event_dates import CurrentResponse, current_response, procedure_date
 from journal.domain.exclusions import AskedLab, ExclusionFact, asked_labs, exclusion_facts
@@ -232,24 +230,8 @@ def build_summary(
 
     A date coarser than a day ("May 2024") means its last day: the summary as the
     journal stood at the end of that month."""
-    with _no_cycle_collection():
+    with no_cycle_collection():
         return _build_summary(history, as_of, rule_set, measurable_variant, ctcae_scale)
-
-
-@contextlib.contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """The rules make many short-lived objects, freed by reference counting as they go.
-    Python's cycle collector, run meanwhile every few hundred of them, also walks the
-    long-lived history again and again: on a 10x history that was a quarter of the time
-    and the one part growing faster than the history. Paused for the computation (it
-    makes no cycles to collect) and restored after, as it was."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 def _build_summary(
