@@ -34,7 +34,6 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import datetime as dt
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
@@ -906,13 +905,14 @@ def _pd_assessment(line: int, d: dt.date, prog: Progression, confirmed: bool) ->
 def _confirm(assessments: list[Assessment]) -> list[Assessment]:
     """An assessment is confirmed when a neighbouring one shows its level or better."""
     out = list(assessments)
+    # Each rank once (None for PD), not twice per neighbour.
+    ranks = [None if a.category == RC.PD else response_rank(a.category) for a in assessments]
     for i, a in enumerate(assessments):
-        if a.category == RC.PD:
+        rank = ranks[i]
+        if rank is None:
             continue
-        neighbours = assessments[max(0, i - 1) : i] + assessments[i + 1 : i + 2]
         if any(
-            o.category != RC.PD and response_rank(o.category) <= response_rank(a.category)
-            for o in neighbours
+            o is not None and o <= rank for o in ranks[max(0, i - 1) : i] + ranks[i + 1 : i + 2]
         ):
             out[i] = Assessment(a.date, a.line, a.category, True, a.values, a.changes, a.trace)
     return out
@@ -922,13 +922,14 @@ def _best(assessments: list[Assessment]) -> tuple[BestResponse | None, BestRespo
     non_pd = [a for a in assessments if a.category != RC.PD]
     if not non_pd:
         return None, None
-    single = min(non_pd, key=lambda a: (response_rank(a.category), a.date))
+    ranks = [response_rank(a.category) for a in non_pd]  # each once
+    single = min(zip(ranks, non_pd, strict=True), key=lambda ra: (ra[0], ra[1].date))[1]
     unconf = BestResponse(single.category, single.date, False, single.trace, single.ref)
     best_pair = None
-    for a, b in itertools.pairwise(non_pd):
-        level = max(response_rank(a.category), response_rank(b.category))
+    for i in range(len(non_pd) - 1):
+        level = max(ranks[i], ranks[i + 1])
         if best_pair is None or level < best_pair[0]:
-            best_pair = (level, a, b)
+            best_pair = (level, non_pd[i], non_pd[i + 1])
     if best_pair is None:
         return None, unconf
     level, a, b = best_pair
