@@ -213,10 +213,14 @@ def _asked(h: History, questions: tuple[Question, ...]) -> _Asked:
     side_effects = []
     if term_ids:
         terms = get_terms()
+        found: dict[tuple[str | None, str], str | None] = {}  # a few names, many records
         for se in h.side_effects:
-            term = terms.get(se.term_id) or terms.identify(se.term)
-            if term is not None and term.id in term_ids:
-                side_effects.append((se, term.id))
+            key = (se.term_id, se.term)
+            if key not in found:
+                term = terms.get(se.term_id) or terms.identify(se.term)
+                found[key] = term.id if term is not None and term.id in term_ids else None
+            if (term_id := found[key]) is not None:
+                side_effects.append((se, term_id))
     return _Asked(tuple(side_effects), tuple(lab for lab in h.labs if lab.test in tests))
 
 
