@@ -609,8 +609,9 @@ def _view(se: SideEffectRec, when: dt.date, memo: dict[tuple, tuple]) -> SideEff
     if known is None:
         known = memo[key] = _term_part(se)
     name, term_id, plain_name, grade_plain, label, text, source, flags = known
+    ref = se.ref
     return SideEffectView(
-        se.ref,
+        ref,
         name,
         term_id,
         plain_name,
@@ -624,7 +625,7 @@ def _view(se: SideEffectRec, when: dt.date, memo: dict[tuple, tuple]) -> SideEff
         se.resolved is None or se.resolved.earliest() > when,
         se.serious,
         se.drugs,
-        Trace("ctcae.entered", text, source, (se.ref,), flags=flags),
+        Trace("ctcae.entered", text, source, (ref,), flags=flags),
         se.regimen_id,
     )
 
