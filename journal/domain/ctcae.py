@@ -11,18 +11,27 @@ confirmed by the care team" and never mixed silently with clinician grades.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from journal.domain.dates import PartialDate
+from journal.domain.frozen import direct_init
 from journal.domain.labs import LAB_TESTS
-from journal.domain.records import History, LabRec, SideEffectRec, labs_in_order
+from journal.domain.records import (
+    History,
+    LabRec,
+    SideEffectRec,
+    lab_day,
+    labs_of_test_in_order,
+)
 from journal.domain.trace import Source, Trace
 from journal.domain.vocab import GradeSource, GradingScale
 from journal.resources import resource_path
@@ -365,18 +374,30 @@ def lab_grades(
 ) -> tuple[GradeResult, ...]:
     """The grade of the latest value of every lab-graded term (grade 0 included)."""
     when = None if as_of is None else (as_of if isinstance(as_of, dt.date) else as_of.as_date())
-    latest: dict[str, LabRec] = {}
-    for lab in labs_in_order(history.labs):
-        if lab.value is None or (when is not None and lab.date.as_date() > when):
-            continue
-        latest[lab.test] = lab
+    latest: dict[str, LabRec | None] = {}
     out = []
     for t in get_terms().terms:
-        if t.lab and t.lab.test in latest:
-            res = lab_grade(latest[t.lab.test], scale)
+        if not t.lab:
+            continue
+        test = t.lab.test
+        if test not in latest:
+            latest[test] = _latest_value(history, test, when)
+        lab = latest[test]
+        if lab is not None:
+            res = lab_grade(lab, scale)
             if res is not None:
                 out.append(res)
     return tuple(out)
+
+
+def _latest_value(history: History, test: str, when: dt.date | None) -> LabRec | None:
+    """The last result of ``test`` with a value on or before ``when``, by (date, id)."""
+    rows = labs_of_test_in_order(history.labs, test)
+    end = len(rows) if when is None else bisect.bisect_right(rows, when, key=lab_day)
+    for i in range(end - 1, -1, -1):
+        if rows[i].value is not None:
+            return rows[i]
+    return None
 
 
 # --------------------------------------------------------------------------- ASTCT / KVA
@@ -523,6 +544,7 @@ def kva_grade(
 
 
 # --------------------------------------------------------------------------- entered grades
+@direct_init
 @dataclass(frozen=True)
 class SideEffectView:
     """One entered side effect as screens, the summary and the PDF show it."""
@@ -567,11 +589,52 @@ class SideEffectView:
 
 
 def side_effect_view(se: SideEffectRec, *, as_of: dt.date | None = None) -> SideEffectView:
+    return _view(se, as_of or dt.date.today(), {})
+
+
+def side_effect_views(
+    side_effects: Iterable[SideEffectRec], *, as_of: dt.date | None = None
+) -> tuple[SideEffectView, ...]:
+    """:func:`side_effect_view` of each, in the order given. What depends only on the
+    term, scale, grade and who graded it is worked out once per such combination: a long
+    history repeats a few dozen of them over thousands of side effects."""
+    when = as_of or dt.date.today()
+    memo: dict[tuple, tuple] = {}
+    return tuple(_view(se, when, memo) for se in side_effects)
+
+
+def _view(se: SideEffectRec, when: dt.date, memo: dict[tuple, tuple]) -> SideEffectView:
+    key = (se.term_id, se.term, se.scale, se.grade, se.grade_source)
+    known = memo.get(key)
+    if known is None:
+        known = memo[key] = _term_part(se)
+    name, term_id, plain_name, grade_plain, label, text, source, flags = known
+    ref = se.ref
+    return SideEffectView(
+        ref,
+        name,
+        term_id,
+        plain_name,
+        se.scale,
+        se.grade,
+        grade_plain,
+        se.grade_source,
+        label,
+        se.onset,
+        se.resolved,
+        se.resolved is None or se.resolved.earliest() > when,
+        se.serious,
+        se.drugs,
+        Trace("ctcae.entered", text, source, (ref,), flags=flags),
+        se.regimen_id,
+    )
+
+
+def _term_part(se: SideEffectRec) -> tuple:
+    """What a side effect's view takes from its term, scale, grade and grader alone."""
     cat = get_terms()
     term = cat.get(se.term_id) or cat.identify(se.term)
     gd = term.grade(se.scale, se.grade) if term and se.grade is not None else None
-    when = as_of or dt.date.today()
-    ongoing = se.resolved is None or se.resolved.earliest() > when
     if se.grade_source == GradeSource.PATIENT:
         label = PATIENT_LABEL
     elif se.grade_source == GradeSource.COMPUTED:
@@ -586,29 +649,15 @@ def side_effect_view(se: SideEffectRec, *, as_of: dt.date | None = None) -> Side
             text += f" {se.scale} grade {se.grade}: {gd.text}."
         elif term and se.scale not in term.versions:
             text += f" The catalog has no {se.scale} definition for this term."
-    return SideEffectView(
-        se.ref,
+    return (
         term.name_in(se.scale) if term else se.term,
         term.id if term else se.term_id,
         term.plain_name if term else None,
-        se.scale,
-        se.grade,
         gd.plain if gd else None,
-        se.grade_source,
         label,
-        se.onset,
-        se.resolved,
-        ongoing,
-        se.serious,
-        se.drugs,
-        Trace(
-            "ctcae.entered",
-            text,
-            SOURCES.get(se.scale, CTCAE_SOURCE),
-            (se.ref,),
-            flags=("patient-reported",) if se.grade_source == GradeSource.PATIENT else (),
-        ),
-        se.regimen_id,
+        text,
+        SOURCES.get(se.scale, CTCAE_SOURCE),
+        ("patient-reported",) if se.grade_source == GradeSource.PATIENT else (),
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import functools
+import locale
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -269,9 +270,9 @@ class PartialDate:
         if self.season is not None:
             body = f"{self.season} {self.year}"
         elif self.day is not None and self.month is not None:
-            body = f"{self.day} {calendar.month_abbr[self.month]} {self.year}"
+            body = f"{self.day} {month_abbr(self.month)} {self.year}"
         elif self.month is not None:
-            body = f"{calendar.month_abbr[self.month]} {self.year}"
+            body = f"{month_abbr(self.month)} {self.year}"
         else:
             body = str(self.year)
         if self.qualifier is Qualifier.EXACT:
@@ -280,6 +281,31 @@ class PartialDate:
 
     def __str__(self) -> str:
         return self.display()
+
+
+_month_abbrs: tuple[str | None, tuple[str, ...]] = (None, ())
+
+
+def month_abbr(month: int) -> str:
+    """``calendar.month_abbr[month]``, what ``%b`` writes: "May". The twelve names are
+    looked up once per time locale (it is checked on every call, so a change of locale is
+    still followed). Each lookup formats a date with ``strftime``, which cost as much as
+    the rest of the date's text; a summary writes thousands of dates."""
+    global _month_abbrs
+    current = locale.setlocale(locale.LC_TIME)
+    if _month_abbrs[0] != current:
+        _month_abbrs = (current, tuple(calendar.month_abbr))
+    return _month_abbrs[1][month]
+
+
+def day_text(d: dt.date) -> str:
+    """``f"{d.day} {d:%b %Y}"``: "4 May 2019"."""
+    return f"{d.day} {month_abbr(d.month)} {d.year}"
+
+
+def day_text_padded(d: dt.date) -> str:
+    """``f"{d:%d %b %Y}"``: "04 May 2019"."""
+    return f"{d.day:02d} {month_abbr(d.month)} {d.year}"
 
 
 def _QUAL_PREFIX_REV(ch: str) -> Qualifier:  # noqa: N802 - tiny lookup helper

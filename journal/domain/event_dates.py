@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from journal.domain.dates import PartialDate
+from journal.domain.dates import PartialDate, day_text_padded
 from journal.domain.events import progression_events
 from journal.domain.records import History, ProcedureRec
 from journal.domain.trace import APP_CONVENTION, IMWG_RESPONSE_2016, Trace
@@ -168,7 +168,7 @@ def current_response(history: History, responses, when: dt.date) -> CurrentRespo
         text = "No response or progression is recorded or computable."
     else:
         text = (
-            f"The most recent response or progression known on {when:%d %b %Y} is "
+            f"The most recent response or progression known on {day_text_padded(when)} is "
             f"{latest.category} on {latest.date.display()} ({latest.source})."
         )
         if superseded_by is not None:

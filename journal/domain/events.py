@@ -139,10 +139,28 @@ class _SameEventIndex:
         return self.events[best] if best is not None else None
 
 
+_end_reason_events: tuple[tuple, tuple[ProgressionEvent, ...]] = ((), ())
+
+
 def end_reason_events(history: History) -> list[ProgressionEvent]:
-    """Every progression / non-response an end reason states, before de-duplication."""
+    """Every progression / non-response an end reason states, before de-duplication.
+
+    They come from the regimens alone; the last answer is kept, matched by the identity of
+    the (immutable) tuple of regimens: the lines, the responses and the ledger each ask
+    about the same history, five times per summary."""
+    global _end_reason_events
+    regimens = history.regimens
+    last_in, last_out = _end_reason_events
+    if regimens is not last_in:
+        last_out = tuple(_end_reason_events_of(regimens))
+        if type(regimens) is tuple:
+            _end_reason_events = (regimens, last_out)
+    return list(last_out)
+
+
+def _end_reason_events_of(regimens) -> list[ProgressionEvent]:
     out: list[ProgressionEvent] = []
-    for r in history.regimens:
+    for r in regimens:
         if r.end is not None and r.end_reason in PROGRESSION_END_REASONS:
             out.append(
                 ProgressionEvent(r.end, r.ref, ORIGIN_END_REASON, r.end_reason, r.id, r.name)

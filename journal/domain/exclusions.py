@@ -29,7 +29,7 @@ from journal.domain.catalog import get_catalog
 from journal.domain.ctcae import get_terms
 from journal.domain.dates import PartialDate
 from journal.domain.labs import LAB_TESTS
-from journal.domain.records import History, LabRec, SideEffectRec, labs_in_order
+from journal.domain.records import History, LabRec, SideEffectRec, labs_of_test_in_order
 from journal.domain.trace import APP_CONVENTION, Trace
 
 YES, NO, NOT_RECORDED = "yes", "no", "not_recorded"
@@ -213,10 +213,14 @@ def _asked(h: History, questions: tuple[Question, ...]) -> _Asked:
     side_effects = []
     if term_ids:
         terms = get_terms()
+        found: dict[tuple[str | None, str], str | None] = {}  # a few names, many records
         for se in h.side_effects:
-            term = terms.get(se.term_id) or terms.identify(se.term)
-            if term is not None and term.id in term_ids:
-                side_effects.append((se, term.id))
+            key = (se.term_id, se.term)
+            if key not in found:
+                term = terms.get(se.term_id) or terms.identify(se.term)
+                found[key] = term.id if term is not None and term.id in term_ids else None
+            if (term_id := found[key]) is not None:
+                side_effects.append((se, term_id))
     return _Asked(tuple(side_effects), tuple(lab for lab in h.labs if lab.test in tests))
 
 
@@ -434,15 +438,19 @@ class AskedLab:
 def asked_labs(history: History, as_of: dt.date) -> tuple[AskedLab, ...]:
     """Every commonly asked lab with its latest value's age, or "not_recorded": a missing
     or old value is said, not left out."""
-    latest = {}
-    lab: LabRec | None
-    for lab in labs_in_order(history.labs):
-        if lab.date.earliest() <= as_of and (lab.value is not None or lab.text_value):
-            latest[lab.test] = lab
     out = []
+    lab: LabRec | None
     for test in ASKED_LABS:
         name = LAB_TESTS[test].name
-        lab = latest.get(test)
+        # By (date, id): from the end, the first that counts is the latest.
+        lab = next(
+            (
+                x
+                for x in reversed(labs_of_test_in_order(history.labs, test))
+                if x.date.earliest() <= as_of and (x.value is not None or x.text_value)
+            ),
+            None,
+        )
         if lab is None:
             out.append(AskedLab(test, name, NOT_RECORDED, None, None, None))
             continue

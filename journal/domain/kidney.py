@@ -18,7 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from journal.domain.dates import PartialDate, Precision
-from journal.domain.records import History, LabRec, labs_of_test
+from journal.domain.records import History, LabRec, labs_of_test_in_order
 from journal.domain.trace import Source, Trace
 
 CKD_EPI_2021 = Source(
@@ -129,14 +129,9 @@ def egfr_from_creatinine(lab: LabRec, birth: PartialDate | None, sex: str) -> Eg
 
 def latest_egfr(history: History, as_of: dt.date | None = None) -> EgfrResult | None:
     """The eGFR from the latest creatinine on or before ``as_of`` (None: no creatinine)."""
-    labs = [
-        x
-        for x in labs_of_test(history.labs, "creatinine")
-        if x.test == "creatinine"
-        and x.value is not None
-        and (as_of is None or x.date.earliest() <= as_of)
-    ]
-    if not labs:
-        return None
-    lab = max(labs, key=lambda x: (x.date.sort_key(), x.id))
-    return egfr_from_creatinine(lab, history.person.birth_date, history.person.sex)
+    # By (date, id): from the end, the first that counts is the latest (the others were
+    # all read before, on a long history).
+    for lab in reversed(labs_of_test_in_order(history.labs, "creatinine")):
+        if lab.value is not None and (as_of is None or lab.date.earliest() <= as_of):
+            return egfr_from_creatinine(lab, history.person.birth_date, history.person.sex)
+    return None

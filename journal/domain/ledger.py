@@ -53,6 +53,7 @@ from journal.domain.events import (
     progression_events,
     replaced_end_reasons,
 )
+from journal.domain.frozen import direct_init
 from journal.domain.lines import LinesResult, catalog_drug, drug_key
 from journal.domain.records import History, OverrideRec
 from journal.domain.trace import APP_CONVENTION, IMWG_PANEL1_2011, Source, Trace
@@ -186,6 +187,7 @@ RULE_SETS: dict[str, RuleSet] = {
 
 
 # -- results -------------------------------------------------------------------------------
+@direct_init
 @dataclass(frozen=True)
 class Administration:
     """One stretch of a drug: a drug record of a regimen, or a procedure (CAR-T, SCT)."""
@@ -515,6 +517,7 @@ class CarTOutcome:
         }
 
 
+@direct_init
 @dataclass(frozen=True)
 class ProgressionUsed:
     """A progression (or non-response) the rules counted, and where it came from."""

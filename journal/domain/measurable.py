@@ -17,8 +17,9 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from journal.domain.dates import PartialDate
-from journal.domain.records import History, LabRec, labs_in_order
+from journal.domain.dates import PartialDate, day_text
+from journal.domain.frozen import direct_init
+from journal.domain.records import History, LabRec, labs_of_test_in_order
 from journal.domain.trace import APP_CONVENTION, IMWG_RESPONSE_2016, Source, Trace
 
 # Normal serum kappa/lambda ratio (rules doc 3.1; DREAMM-8, isatuximab SC trial).
@@ -143,6 +144,7 @@ def get_variant(name: str) -> MeasurableVariant:
 
 
 # --------------------------------------------------------------------------- readings
+@direct_init
 @dataclass(frozen=True)
 class Reading:
     """One value of one parameter on one day, with the lab rows behind it."""
@@ -179,10 +181,20 @@ class MarkerSeries:
 
 
 def _light_chain_at(history: History, when: dt.date | None) -> str:
+    return _light_chain_from(_isotypes_in_order(history), history, when)
+
+
+def _isotypes_in_order(history: History) -> list:
+    return sorted(history.isotypes, key=lambda i: (i.date.sort_key(), i.ref))
+
+
+def _light_chain_from(isotypes: list, history: History, when: dt.date | None) -> str:
+    """:func:`_light_chain_at` with the isotypes already in order (sorted once, not for
+    every day with free light chains)."""
     chain = "unknown"
     if history.diagnosis is not None:
         chain = history.diagnosis.light_chain
-    for iso in sorted(history.isotypes, key=lambda i: (i.date.sort_key(), i.ref)):
+    for iso in isotypes:
         if (when is None or day(iso.date) <= when) and iso.light_chain in ("kappa", "lambda"):
             chain = iso.light_chain
     return chain
@@ -220,11 +232,12 @@ def marker_series(history: History) -> MarkerSeries:
     light chain of the isotype when known, otherwise the one the ratio points to.
     """
     by_test: dict[str, dict[dt.date, LabRec]] = {}
-    # By (date, id), not by test: only each test's own order matters here.
-    for lab in labs_in_order(history.labs):
-        if lab.test not in _MARKER_TESTS or (lab.value is None and lab.text_value is None):
-            continue
-        by_test.setdefault(lab.test, {})[lab.date.as_date()] = lab
+    # Each test's results by (date, id): the later of a day overwrites the earlier.
+    for test in _MARKER_TESTS:
+        rows = by_test[test] = {}
+        for lab in labs_of_test_in_order(history.labs, test):
+            if lab.value is not None or lab.text_value is not None:
+                rows[lab.date.as_date()] = lab
 
     def simple(test: str, param: str) -> tuple[Reading, ...]:
         rows = by_test.get(test, {})
@@ -248,19 +261,20 @@ def marker_series(history: History) -> MarkerSeries:
     ratio_rows = by_test.get("flc_ratio", {})
     flc: list[Reading] = []
     ratios: list[Reading] = []
+    isotypes = _isotypes_in_order(history)
     for d in sorted(set(kappa) | set(lam) | set(ratio_rows)):
         k, la, rr = kappa.get(d), lam.get(d), ratio_rows.get(d)
         kv = k.value if k is not None else None
         lv = la.value if la is not None else None
         ratio = rr.value if rr is not None and rr.value is not None else None
-        refs = tuple(x.ref for x in (k, la, rr) if x is not None)
+        refs = tuple([x.ref for x in (k, la, rr) if x is not None])
         if ratio is None and kv is not None and lv:
             ratio = kv / lv
         if ratio is not None:
             ratios.append(Reading("ratio", d, ratio, refs))
         if kv is None or lv is None:
             continue
-        chain = _light_chain_at(history, d)
+        chain = _light_chain_from(isotypes, history, d)
         if chain not in ("kappa", "lambda"):
             if ratio is not None and gt(ratio, RATIO_HIGH):
                 chain = "kappa"
@@ -319,6 +333,7 @@ def ratio_abnormal(ratio: float | None) -> bool | None:
 
 
 # --------------------------------------------------------------------------- measurable
+@direct_init
 @dataclass(frozen=True)
 class ParameterStatus:
     parameter: str
@@ -341,6 +356,7 @@ class ParameterStatus:
         }
 
 
+@direct_init
 @dataclass(frozen=True)
 class MeasurableStatus:
     variant: str
@@ -471,7 +487,7 @@ def measurable_disease(
         else:
             verdict = "at or above" if st.measurable else "below"
             parts.append(
-                f"{PARAM_LABELS[p]} {fmt(st.value, unit)} on {st.date.day} {st.date:%b %Y} "
+                f"{PARAM_LABELS[p]} {fmt(st.value, unit)} on {day_text(st.date)} "
                 f"({verdict} the {fmt(st.threshold, unit)} threshold)"
             )
     if flc is not None:
@@ -503,6 +519,34 @@ def measurable_disease(
     )
 
 
+def is_measurable(
+    history: History,
+    at: dt.date,
+    *,
+    variant: str,
+    lookback_days: int = LOOKBACK_DAYS,
+    series: MarkerSeries,
+) -> bool:
+    """``measurable_disease(...).measurable``, without the parameters and the explanation
+    (asked for every other rule variant at each line with nothing followed, where only
+    the yes/no is used). tests/domain/test_measurable.py compares the two."""
+    rule = get_variant(variant)
+    serum = latest_before(series.serum, at, lookback_days)
+    if serum is not None and ge(serum.value, rule.serum_threshold(heavy_chain_at(history, at))):
+        return True
+    urine = latest_before(series.urine, at, lookback_days)
+    if urine is not None and ge(urine.value, rule.urine_threshold):
+        return True
+    flc = latest_before(series.flc, at, lookback_days)
+    return bool(
+        rule.flc_allowed
+        and flc
+        and flc.involved is not None
+        and ge(flc.involved, rule.flc_threshold)
+        and ratio_abnormal(flc.ratio)
+    )
+
+
 def measurable_all_variants(
     history: History, at: PartialDate | dt.date, *, series: MarkerSeries | None = None
 ) -> dict[str, MeasurableStatus]:
@@ -526,6 +570,7 @@ __all__ = [
     "Reading",
     "get_variant",
     "heavy_chain_at",
+    "is_measurable",
     "latest_before",
     "marker_series",
     "measurable_all_variants",

@@ -7,6 +7,7 @@ name the records it used. Lab values are already in canonical units.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from journal.domain.dates import PartialDate
@@ -319,7 +320,8 @@ def labs_in_order(labs: tuple[LabRec, ...]) -> tuple[LabRec, ...]:
 
 
 def _lab_order(lab: LabRec) -> tuple:
-    return (lab.date.sort_key(), lab.id)
+    date = lab.date  # date.sort_key(), inlined: this is the key of every sort of the labs
+    return ((date._derived or date._derive())[3], lab.id)
 
 
 _labs_by_test: tuple[tuple[LabRec, ...], dict[str, tuple[LabRec, ...]]] = ((), {})
@@ -339,3 +341,29 @@ def labs_of_test(labs: tuple[LabRec, ...], test: str) -> tuple[LabRec, ...]:
         if type(labs) is tuple:  # immutable: the answer can never go stale
             _labs_by_test = (labs, groups)
     return groups.get(test, ())
+
+
+_labs_by_test_in_order: tuple[tuple[LabRec, ...], dict[str, tuple[LabRec, ...]]] = ((), {})
+
+
+def labs_of_test_in_order(labs: tuple[LabRec, ...], test: str) -> tuple[LabRec, ...]:
+    """The labs of one test by (date, id), as :func:`labs_in_order` puts them; kept like
+    it. In this order the days (``date.as_date()``, the midpoint the sort key starts with)
+    never go down, so a rule after the last result before a day, or the results near one,
+    finds them by binary search instead of reading every result of a long history."""
+    global _labs_by_test_in_order
+    last_in, groups = _labs_by_test_in_order
+    if labs is not last_in:
+        grouping: dict[str, list[LabRec]] = {}
+        for lab in labs_in_order(labs):
+            grouping.setdefault(lab.test, []).append(lab)
+        groups = {t: tuple(rows) for t, rows in grouping.items()}
+        if type(labs) is tuple:  # immutable: the answer can never go stale
+            _labs_by_test_in_order = (labs, groups)
+    return groups.get(test, ())
+
+
+def lab_day(lab: LabRec) -> dt.date:
+    """The day a lab stands for (its date's midpoint): the key to binary-search
+    :func:`labs_of_test_in_order` with."""
+    return lab.date.as_date()

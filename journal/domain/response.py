@@ -34,13 +34,13 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import datetime as dt
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
-from journal.domain.dates import PartialDate
+from journal.domain.dates import PartialDate, day_text
 from journal.domain.events import ProgressionEvent, progression_events
+from journal.domain.frozen import direct_init
 from journal.domain.measurable import (
     LOOKBACK_DAYS,
     MEASURABLE_VARIANTS,
@@ -52,6 +52,7 @@ from journal.domain.measurable import (
     fmt,
     ge,
     gt,
+    is_measurable,
     marker_series,
     measurable_all_variants,
     measurable_disease,
@@ -62,6 +63,10 @@ from journal.domain.trace import APP_CONVENTION, IMWG_RESPONSE_2016, Trace
 from journal.domain.vocab import ResponseCategory, response_rank
 
 UNITS = {"serum": "g/dL", "urine": "mg/24h", "flc": "mg/L", "bmpc": "%"}
+
+#: Category by its text (a member hashes and compares as its text, so a member finds
+#: itself too): ``RC(text)`` builds the lookup anew each time, thousands of times here.
+_RC: dict[str, ResponseCategory] = {c.value: c for c in ResponseCategory}
 RC = ResponseCategory
 
 
@@ -88,6 +93,7 @@ class NoLine:
 
 
 # --------------------------------------------------------------------------- results
+@direct_init
 @dataclass(frozen=True)
 class Assessment:
     date: dt.date
@@ -163,6 +169,7 @@ class RelapseFromCR:
         }
 
 
+@direct_init
 @dataclass(frozen=True)
 class NadirStep:
     """From ``date`` on, a reading at or above ``pd_threshold`` would meet PD (for charts)."""
@@ -181,6 +188,7 @@ class NadirStep:
         }
 
 
+@direct_init
 @dataclass(frozen=True)
 class BestResponse:
     category: str
@@ -201,6 +209,7 @@ class BestResponse:
         }
 
 
+@direct_init
 @dataclass(frozen=True)
 class LineResponse:
     line: int
@@ -296,13 +305,13 @@ class ResponseResult:
         for lr in self.lines:
             if lr.best is not None and lr.best.ref and lr.best.ref.startswith("override:"):
                 when = lr.best.date or lr.start
-                out.append((PartialDate.from_date(when), RC(lr.best.category), lr.best.ref))
+                out.append((PartialDate.from_date(when), _RC[lr.best.category], lr.best.ref))
             for a in lr.assessments:
                 if a.confirmed and a.category != RC.PD:
-                    out.append((PartialDate.from_date(a.date), RC(a.category), a.ref))
+                    out.append((PartialDate.from_date(a.date), _RC[a.category], a.ref))
             for r in lr.clinician:
-                if r.category in RC.__members__.values() and r.category != RC.NE:
-                    out.append((r.date, RC(r.category), r.ref))
+                if r.category in _RC and r.category != RC.NE:
+                    out.append((r.date, _RC[r.category], r.ref))
         return out
 
     def ledger_progressions(self, history: History) -> list[ProgressionEvent]:
@@ -421,7 +430,7 @@ def _fall(baseline: float, value: float) -> float:
 
 
 def _d(x: dt.date) -> str:
-    return f"{x.day} {x:%b %Y}"
+    return day_text(x)
 
 
 # --------------------------------------------------------------------------- categories
@@ -714,7 +723,8 @@ def _assess_line(
             changes = {
                 p: -_fall(base[p].value, cur[p].value) for p in followed if p in cur and p in base
             }
-            text = f"{RC(cat).value} on {_d(d)}: " + "; ".join(facts)
+            rc = _RC[cat]
+            text = f"{rc.value} on {_d(d)}: " + "; ".join(facts)
             if missing:
                 text += ". Not the next level up because it lacks: " + ", ".join(missing)
             refs = tuple(ref for r in cur.values() for ref in r.refs)
@@ -722,12 +732,12 @@ def _assess_line(
                 Assessment(
                     d,
                     number,
-                    RC(cat).value,
+                    rc.value,
                     False,
                     {p: r.value for p, r in cur.items()},
                     changes,
                     Trace(
-                        f"response.imwg2016.{RC(cat).name.lower()}",
+                        f"response.imwg2016.{rc.name.lower()}",
                         text + ".",
                         IMWG_RESPONSE_2016,
                         refs,
@@ -785,9 +795,9 @@ def _assess_line(
             name
             for name in MEASURABLE_VARIANTS
             if name != variant
-            and measurable_disease(
+            and is_measurable(
                 history, start, variant=name, lookback_days=lookback_days, series=series
-            ).measurable
+            )
         ]
         if others:
             explanation += " It would be measurable under: " + ", ".join(others) + "."
@@ -895,13 +905,14 @@ def _pd_assessment(line: int, d: dt.date, prog: Progression, confirmed: bool) ->
 def _confirm(assessments: list[Assessment]) -> list[Assessment]:
     """An assessment is confirmed when a neighbouring one shows its level or better."""
     out = list(assessments)
+    # Each rank once (None for PD), not twice per neighbour.
+    ranks = [None if a.category == RC.PD else response_rank(a.category) for a in assessments]
     for i, a in enumerate(assessments):
-        if a.category == RC.PD:
+        rank = ranks[i]
+        if rank is None:
             continue
-        neighbours = assessments[max(0, i - 1) : i] + assessments[i + 1 : i + 2]
         if any(
-            o.category != RC.PD and response_rank(o.category) <= response_rank(a.category)
-            for o in neighbours
+            o is not None and o <= rank for o in ranks[max(0, i - 1) : i] + ranks[i + 1 : i + 2]
         ):
             out[i] = Assessment(a.date, a.line, a.category, True, a.values, a.changes, a.trace)
     return out
@@ -911,13 +922,14 @@ def _best(assessments: list[Assessment]) -> tuple[BestResponse | None, BestRespo
     non_pd = [a for a in assessments if a.category != RC.PD]
     if not non_pd:
         return None, None
-    single = min(non_pd, key=lambda a: (response_rank(a.category), a.date))
+    ranks = [response_rank(a.category) for a in non_pd]  # each once
+    single = min(zip(ranks, non_pd, strict=True), key=lambda ra: (ra[0], ra[1].date))[1]
     unconf = BestResponse(single.category, single.date, False, single.trace, single.ref)
     best_pair = None
-    for a, b in itertools.pairwise(non_pd):
-        level = max(response_rank(a.category), response_rank(b.category))
+    for i in range(len(non_pd) - 1):
+        level = max(ranks[i], ranks[i + 1])
         if best_pair is None or level < best_pair[0]:
-            best_pair = (level, a, b)
+            best_pair = (level, non_pd[i], non_pd[i + 1])
     if best_pair is None:
         return None, unconf
     level, a, b = best_pair

@@ -13,13 +13,15 @@ abnormalities found and each high-risk item that fired, never a bare yes/no.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from journal.domain.dates import PartialDate
 from journal.domain.numbers import fmt_number
-from journal.domain.records import CytogeneticRec, History, LabRec, labs_of_test
+from journal.domain.records import CytogeneticRec, History, LabRec, lab_day, labs_of_test_in_order
 from journal.domain.trace import APP_CONVENTION, Source, Trace
 
 ISS_SOURCE = Source("ISS (Greipp et al., JCO 2005)", "https://www.mdcalc.com/", "7.1")
@@ -354,15 +356,24 @@ def ims_high_risk(
 
 
 # --------------------------------------------------------------------------- from a history
-def _labs(history: History, test: str, when: dt.date) -> list[LabRec]:
-    return sorted(
-        (
-            x
-            for x in labs_of_test(history.labs, test)
-            if x.test == test and x.value is not None and x.date.as_date() <= when
-        ),
-        key=lambda x: (x.date.sort_key(), x.id),
-    )
+def _last(history: History, test: str, when: dt.date) -> LabRec | None:
+    """The last result of ``test`` with a value dated on or before ``when``, by (date, id)."""
+    rows = labs_of_test_in_order(history.labs, test)
+    for i in range(bisect.bisect_right(rows, when, key=lab_day) - 1, -1, -1):
+        if rows[i].value is not None:
+            return rows[i]
+    return None
+
+
+def _around(history: History, test: str, center: dt.date, window: int) -> Sequence[LabRec]:
+    """The results of ``test`` dated within ``window`` days of ``center`` (any value)."""
+    rows = labs_of_test_in_order(history.labs, test)
+    span = dt.timedelta(days=window)
+    return rows[
+        bisect.bisect_left(rows, center - span, key=lab_day) : bisect.bisect_right(
+            rows, center + span, key=lab_day
+        )
+    ]
 
 
 def _near(
@@ -370,11 +381,8 @@ def _near(
 ) -> LabRec | None:
     rows = [
         x
-        for x in labs_of_test(history.labs, test)
-        if x.test == test
-        and x.value is not None
-        and abs((x.date.as_date() - center).days) <= window
-        and (before is None or x.date.as_date() <= before)
+        for x in _around(history, test, center, window)
+        if x.value is not None and (before is None or x.date.as_date() <= before)
     ]
     return min(rows, key=lambda x: (abs((x.date.as_date() - center).days), x.id), default=None)
 
@@ -437,12 +445,12 @@ def compute_staging(history: History, *, as_of: PartialDate | dt.date | None = N
     s_r2 = r2iss(s_iss.stage, cyto_dx, ldh_high, refs + cyto_refs)
 
     # -- now
-    b2m_now = _labs(history, "b2m", when)
-    alb_now = _labs(history, "albumin", when)
+    b2m_last = _last(history, "b2m", when)
+    alb_last = _last(history, "albumin", when)
     cur = iss(
-        b2m_now[-1].value if b2m_now else None,
-        alb_now[-1].value if alb_now else None,
-        tuple(x.ref for x in (b2m_now[-1:] + alb_now[-1:])),
+        b2m_last.value if b2m_last else None,
+        alb_last.value if alb_last else None,
+        tuple(x.ref for x in (b2m_last, alb_last) if x is not None),
     )
     cur = StageResult(
         "ISS",
@@ -450,8 +458,8 @@ def compute_staging(history: History, *, as_of: PartialDate | dt.date | None = N
         Trace(
             "staging.iss.current",
             cur.trace.explanation
-            + (f" (β2M {b2m_now[-1].date.display()}" if b2m_now else "")
-            + (f", albumin {alb_now[-1].date.display()})" if alb_now else (")" if b2m_now else ""))
+            + (f" (β2M {b2m_last.date.display()}" if b2m_last else "")
+            + (f", albumin {alb_last.date.display()})" if alb_last else (")" if b2m_last else ""))
             + " ISS is validated at diagnosis, not at relapse.",
             ISS_SOURCE,
             cur.trace.records,
@@ -530,20 +538,19 @@ def _with_recorded(res: StageResult, recorded: str | None) -> StageResult:
 
 
 def _crcl(history: History, when: dt.date) -> ValueResult:
-    creat = _labs(history, "creatinine", when)
+    c = _last(history, "creatinine", when)
     p = history.person
     missing = []
-    if not creat:
+    if c is None:
         missing.append("a creatinine result")
     if p.birth_date is None:
         missing.append("date of birth")
-    c = creat[-1] if creat else None
     weight_src, weight = None, None
     if c is not None:
         wl = [
             w
-            for w in _labs(history, "weight", when)
-            if abs((w.date.as_date() - c.date.as_date()).days) <= WEIGHT_WINDOW_DAYS
+            for w in _around(history, "weight", c.date.as_date(), WEIGHT_WINDOW_DAYS)
+            if w.value is not None and w.date.as_date() <= when
         ]
         if wl:
             w = min(wl, key=lambda w: (abs((w.date.as_date() - c.date.as_date()).days), -w.id))
@@ -604,8 +611,8 @@ def _crcl(history: History, when: dt.date) -> ValueResult:
 
 
 def _ca(history: History, when: dt.date) -> ValueResult:
-    cas = _labs(history, "calcium", when)
-    if not cas:
+    ca = _last(history, "calcium", when)
+    if ca is None:
         return ValueResult(
             "corrected calcium",
             None,
@@ -617,7 +624,6 @@ def _ca(history: History, when: dt.date) -> ValueResult:
                 CA_SOURCE,
             ),
         )
-    ca = cas[-1]
     alb = _near(history, "albumin", ca.date.as_date(), ALBUMIN_PAIR_DAYS)
     # (_labs and _near keep only results with a value.)
     if alb is None or alb.date.as_date() > when or alb.value is None or ca.value is None:

@@ -12,11 +12,8 @@ person corrected carries ``overridden: true``.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
-import gc
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from journal.domain.ctcae import (
@@ -24,8 +21,9 @@ from journal.domain.ctcae import (
     SideEffectView,
     lab_grade,
     lab_grades,
-    side_effect_view,
+    side_effect_views,
 )
+from journal.domain.cycles import no_cycle_collection
 from journal.domain.dates import PartialDate
 from journal.domain.event_dates import CurrentResponse, current_response, procedure_date
 from journal.domain.exclusions import AskedLab, ExclusionFact, asked_labs, exclusion_facts
@@ -40,7 +38,7 @@ from journal.domain.records import (
     LabRec,
     OverrideRec,
     SupportiveRec,
-    labs_in_order,
+    labs_of_test_in_order,
 )
 from journal.domain.response import ResponseResult, compute_responses
 from journal.domain.staging import Staging, compute_staging
@@ -232,24 +230,8 @@ def build_summary(
 
     A date coarser than a day ("May 2024") means its last day: the summary as the
     journal stood at the end of that month."""
-    with _no_cycle_collection():
+    with no_cycle_collection():
         return _build_summary(history, as_of, rule_set, measurable_variant, ctcae_scale)
-
-
-@contextlib.contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """The rules make many short-lived objects, freed by reference counting as they go.
-    Python's cycle collector, run meanwhile every few hundred of them, also walks the
-    long-lived history again and again: on a 10x history that was a quarter of the time
-    and the one part growing faster than the history. Paused for the computation (it
-    makes no cycles to collect) and restored after, as it was."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 def _build_summary(
@@ -270,17 +252,19 @@ def _build_summary(
     ledger = _ledger(h, lines, responses, when, rule_set)
     washouts = compute_washouts(h, as_of=when)
     staging = compute_staging(h, as_of=when)
-    side_effects = tuple(
-        side_effect_view(se, as_of=when)
-        for se in sorted(h.side_effects, key=lambda s: (s.onset.sort_key(), s.id))
+    side_effects = side_effect_views(
+        sorted(h.side_effects, key=lambda s: (s.onset.sort_key(), s.id)), as_of=when
     )
     grades = lab_grades(h, as_of=when, scale=ctcae_scale)
 
     latest: dict[str, LabRec] = {}
     lab: LabRec | None
-    for lab in labs_in_order(h.labs):
-        if lab.value is not None or lab.text_value:
-            latest[lab.test] = lab
+    for test in KEY_LABS:
+        # The last result with a value or a text, by (date, id).
+        for lab in reversed(labs_of_test_in_order(h.labs, test)):
+            if lab.value is not None or lab.text_value:
+                latest[test] = lab
+                break
     latest_labs = []
     for test in KEY_LABS:
         lab = latest.get(test)

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from journal.domain.frozen import direct_init
 
+
+@direct_init
 @dataclass(frozen=True)
 class Source:
     short: str  # "IMWG 2015 (Rajkumar, Blood 2015;126:921)"
@@ -17,6 +20,7 @@ class Source:
     section: str | None = None  # section of ../shared/domain/myeloma-rules.md
 
 
+@direct_init
 @dataclass(frozen=True)
 class Trace:
     rule: str  # stable id, e.g. "lines.new_line.unplanned_addition"

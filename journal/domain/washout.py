@@ -26,7 +26,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from journal.domain.catalog import Drug, get_catalog
-from journal.domain.dates import PartialDate
+from journal.domain.dates import PartialDate, day_text_padded
 from journal.domain.event_dates import procedure_date_as_of
 from journal.domain.records import History, labs_in_order
 from journal.domain.trace import APP_CONVENTION, Source, Trace
@@ -200,7 +200,7 @@ def _item(key, label, kind, doses: list[_Dose], when: dt.date, source: Source) -
             names,
             Trace(
                 f"washout.{kind}",
-                f"{label}: still being taken on {when:%d %b %Y} "
+                f"{label}: still being taken on {day_text_padded(when)} "
                 f"({', '.join(sorted({d.name for d in ongoing}))}), so no washout has started.",
                 source,
                 refs,
@@ -226,7 +226,7 @@ def _dated_item(key, label, kind, last, when, names, refs, source, what) -> Wash
         names,
         Trace(
             f"washout.{kind}",
-            f"{label}: {what} {last.display()}, {days} days before {when:%d %b %Y}{span}.",
+            f"{label}: {what} {last.display()}, {days} days before {day_text_padded(when)}{span}.",
             source,
             refs,
             flags=("partial date",) if rng else (),
@@ -412,7 +412,7 @@ def supported_labs(
         elif lab.test in ("anc", "wbc"):
             for start, end, name, win, ref in gcsf:
                 if start <= d and (end is None or (d - end).days <= win):
-                    since = "ongoing" if end is None else f"last given {end:%d %b %Y}"
+                    since = "ongoing" if end is None else f"last given {day_text_padded(end)}"
                     reason = f"{name} ({since}; counts as support for {win} days)"
                     refs += (ref,)
                     break

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 
 from journal.domain import records as r
+from journal.domain.cycles import no_cycle_collection
 from journal.domain.dates import PartialDate
 from journal.domain.labs import LAB_TESTS
 from journal.store import models as m
@@ -75,6 +76,12 @@ def _drug_name(row: dict[str, Any]) -> str:
 
 def load_history(store) -> r.History:
     """One person's whole history, as the rules read it."""
+    # Tens of thousands of rows and records, no reference cycles: see domain.cycles.
+    with no_cycle_collection():
+        return _load_history(store)
+
+
+def _load_history(store) -> r.History:
     with store.engine.connect() as conn:
         data: _Rows = {cls: _rows(conn, cls) for cls in m.RECORD_TABLES}
     return r.History(

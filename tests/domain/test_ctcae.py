@@ -16,6 +16,7 @@ from journal.domain.ctcae import (
     lab_grades,
     load_terms,
     side_effect_view,
+    side_effect_views,
 )
 from journal.domain.dates import PartialDate
 from journal.domain.records import History, LabRec, SideEffectRec
@@ -230,3 +231,34 @@ def test_patient_provisional_grade():
     with pytest.raises(ValueError, match="instrumental"):
         patient_provisional_grade("fatigue", interference="a lot")
     assert patient_provisional_grade("febrile_neutropenia", interference="not at all") is None
+
+
+def test_side_effect_views_match_one_at_a_time():
+    # The batch shares what depends on term, scale, grade and grader: records that share
+    # those but differ in everything else must still come out as one at a time.
+    base = dict(term_id="peripheral_sensory_neuropathy", grade=2)
+    records = [
+        SideEffectRec(1, "Peripheral sensory neuropathy", D("2023-01-01"), **base),
+        SideEffectRec(
+            2, "Peripheral sensory neuropathy", D("2023-05-01"), resolved=D("2023-06"), **base
+        ),
+        SideEffectRec(3, "Peripheral sensory neuropathy", D("2024-02-01"), serious=True, **base),
+        SideEffectRec(4, "Peripheral sensory neuropathy", D("2024-02-01"), grade=2),
+        SideEffectRec(
+            5,
+            "Peripheral sensory neuropathy",
+            D("2024-02-01"),
+            **base,
+            grade_source="patient-reported",
+        ),
+        SideEffectRec(
+            6, "tingling", D("2024-02-01"), **base, scale=CTCAE_V6, drugs=("bortezomib",)
+        ),
+        SideEffectRec(7, "something new", D("2024-03-01"), grade=3, regimen_id=4),
+        SideEffectRec(8, "something new", D("2024-03-01")),
+    ]
+    when = D("2024-01-01").as_date()
+    batch = side_effect_views(records + records[:2], as_of=when)
+    assert batch == tuple(side_effect_view(r, as_of=when) for r in records + records[:2])
+    assert [v.ref for v in batch[:3]] == ["side_effect:1", "side_effect:2", "side_effect:3"]
+    assert [v.ongoing for v in batch[:3]] == [True, False, True]

@@ -118,3 +118,26 @@ def test_span_is_ordered(d):
 @given(dates, dates)
 def test_order_is_total_and_consistent(a, b):
     assert (a < b) + (b < a) + (a.sort_key() == b.sort_key()) == 1
+
+
+@given(st.dates())
+def test_day_texts_match_strftime(d):
+    from journal.domain.dates import day_text, day_text_padded
+
+    assert day_text(d) == f"{d.day} {d:%b %Y}"
+    assert day_text_padded(d) == f"{d:%d %b %Y}"
+
+
+def test_month_names_follow_a_change_of_time_locale(monkeypatch):
+    # The names are kept per locale: a different locale (Qt sets the user's at start)
+    # must not be answered with the names looked up under the first one.
+    import calendar
+    import locale
+
+    from journal.domain import dates
+
+    assert dates.month_abbr(5) == calendar.month_abbr[5]
+    monkeypatch.setattr(locale, "setlocale", lambda *_a: "xx_TEST")
+    monkeypatch.setattr(calendar, "month_abbr", ["", *(f"m{i}" for i in range(1, 13))])
+    assert dates.month_abbr(5) == "m5"
+    assert P(2019, 5, 14).display() == "14 m5 2019"

@@ -154,3 +154,19 @@ def test_summary_json_carries_the_end_reason_event(hb):
     assert evs[0]["origin"] == "end reason" and evs[0]["date"] == "2022-02"
     assert j["ledger"]["last_progression"]["date"] == "2022-02"
     assert j["ledger"]["disease_status"]["status"] == "relapsed and refractory"
+
+
+def test_kept_end_reason_events_follow_the_regimens_asked_about(hb):
+    # The last answer is kept per tuple of regimens: a caller changing the list it got,
+    # or asking about other regimens, must never see another history's events.
+    from journal.domain.events import end_reason_events
+
+    a = hb.hist(regimens=[hb.reg(1, "VRd", "Jan 2021", "Feb 2022", end_reason="progression")])
+    b = hb.hist(regimens=[hb.reg(2, "KRd", "Jan 2019", "Mar 2019", end_reason="relapse")])
+    first = end_reason_events(a)
+    assert [e.what for e in first] == ["VRd"]
+    first.clear()
+    assert [e.what for e in end_reason_events(a)] == ["VRd"]
+    assert [e.what for e in end_reason_events(b)] == ["KRd"]
+    assert [e.what for e in end_reason_events(a)] == ["VRd"]
+    assert end_reason_events(hb.hist(regimens=[])) == []

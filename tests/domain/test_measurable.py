@@ -6,6 +6,7 @@ from journal.domain.labs import to_canonical
 from journal.domain.measurable import (
     MEASURABLE_VARIANTS,
     get_variant,
+    is_measurable,
     marker_series,
     measurable_all_variants,
     measurable_disease,
@@ -150,3 +151,29 @@ def test_unit_conversion_never_changes_measurable_status(serum_g_dl, urine_mg):
     a = status(serum_g_dl, "g/dL", urine_mg, "mg/24h")
     assert a == status(serum_g_dl * 10, "g/L", urine_mg / 1000, "g/24h")
     assert a == status(serum_g_dl * 1000, "mg/dL", urine_mg, "mg/24h")
+
+
+_day = st.sampled_from(["2021-09-01", "2021-10-20", "2021-12-20", "2022-01-01", "2022-02-01"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(_day, st.sampled_from([0.0, 0.4, 0.5, 0.7, 1.0, 1.6])), max_size=3),
+    st.lists(st.tuples(_day, st.sampled_from([0, 150, 200, 450])), max_size=2),
+    st.lists(
+        st.tuples(_day, st.sampled_from([5.0, 90.0, 150.0, 400.0]), st.sampled_from([8.0, 30.0])),
+        max_size=2,
+    ),
+    st.sampled_from(["IgG", "IgA", "IgM", "IgD", "unknown"]),
+    st.sampled_from([30, 90, 365]),
+)
+def test_is_measurable_agrees_with_the_full_answer(sera, urines, flcs, heavy, lookback):
+    # The short answer asked for the other rule variants must be the full one's yes/no,
+    # for every variant, threshold, look-back and isotype.
+    labs = serum(sera) + urine(urines) + [x for d, k, la in flcs for x in flc(d, k, la)]
+    h = hist(labs, heavy=heavy, light="unknown")
+    series = marker_series(h)
+    for name in MEASURABLE_VARIANTS:
+        full = measurable_disease(h, AT, variant=name, lookback_days=lookback, series=series)
+        short = is_measurable(h, AT.as_date(), variant=name, lookback_days=lookback, series=series)
+        assert short == full.measurable, (name, full.trace.explanation)

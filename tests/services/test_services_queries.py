@@ -78,3 +78,17 @@ def test_list_dicts_matches_list_rows(store):
     dicts = queries.list_dicts(store, m.LabResult)
     assert [d["date"] for d in dicts] == ["2019-12", "2020-02-03"]
     assert dicts == [r.model_dump() for r in queries.list_rows(store, m.LabResult)]
+
+
+def test_load_history_leaves_the_cycle_collector_as_it_found_it(store):
+    import gc
+
+    actions.add_lab_results(
+        store, [m.LabResult(date="2020-06-01", test="m_protein", value=2.5, unit="g/dL")]
+    )
+    gc.enable()
+    try:
+        assert len(queries.load_history(store).labs) == 1
+        assert gc.isenabled()
+    finally:
+        gc.enable()

@@ -1,0 +1,68 @@
+"""A quicker ``__init__`` for the frozen dataclasses the rules make by the thousand.
+
+A frozen dataclass's generated ``__init__`` sets each field through
+``object.__setattr__`` (its own ``__setattr__`` refuses). For the results made many
+times per summary (traces, readings, side-effect views) that was about a tenth of the
+time of the rules. :func:`direct_init` gives such a class an ``__init__`` with the same
+parameters, defaults and order that writes the fields into the instance's ``__dict__``
+instead, which is what ``object.__setattr__`` ends up doing for a class without slots.
+Everything else (frozen, eq, hash, repr, ``dataclasses.replace``) is the dataclass's own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_NO_VALUE = object()  # stands for a default that a factory makes at each call
+
+
+def direct_init(cls: type[T]) -> type[T]:
+    """Replace the generated ``__init__`` of the frozen dataclass ``cls`` (see the module).
+
+    Only for the plain case: no ``__post_init__``, no init-only or ``init=False`` fields,
+    no slots. Anything else is refused at import, not silently half-handled."""
+    params = getattr(cls, "__dataclass_params__", None)
+    if params is None or not params.frozen or not params.init:
+        raise TypeError(f"{cls.__name__}: direct_init is for frozen dataclasses")
+    if "__slots__" in cls.__dict__ or hasattr(cls, "__post_init__"):
+        raise TypeError(f"{cls.__name__}: direct_init does not handle slots or __post_init__")
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]  # a dataclass, checked above
+    if len(fields) != len(cls.__dataclass_fields__) or any(not f.init for f in fields):  # type: ignore[attr-defined]
+        raise TypeError(f"{cls.__name__}: direct_init needs every field in __init__")
+
+    names = {f.name for f in fields}
+    local = "_fields"  # the instance dict's name in __init__, unlike any field's
+    while local in names:
+        local += "_"
+    env: dict[str, object] = {"_NO_VALUE": _NO_VALUE}
+    positional: list[str] = []
+    keyword: list[str] = []
+    body: list[str] = []
+    for f in fields:
+        name = f.name
+        if f.default is not dataclasses.MISSING:
+            env[f"_d_{name}"] = f.default
+            param = f"{name}=_d_{name}"
+            value = name
+        elif f.default_factory is not dataclasses.MISSING:
+            env[f"_f_{name}"] = f.default_factory
+            param = f"{name}=_NO_VALUE"
+            value = f"_f_{name}() if {name} is _NO_VALUE else {name}"
+        else:
+            param = name
+            value = name
+        (keyword if f.kw_only else positional).append(param)
+        body.append(f"    {local}[{name!r}] = {value}")
+    if names & (set(env) | {"self"}):  # a parameter would hide a default or its factory
+        raise TypeError(f"{cls.__name__}: direct_init needs other field names")
+    signature = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
+    source = f"def __init__({signature}):\n    {local} = self.__dict__\n" + "\n".join(body) + "\n"
+    exec(source, env)  # built above from the field names alone
+    init: Any = env["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__module__ = cls.__module__
+    setattr(cls, "__init__", init)  # noqa: B010 - mypy refuses assigning a method
+    return cls
