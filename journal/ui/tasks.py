@@ -100,10 +100,11 @@ class _UiCollector:
     #: A full collection is worth it once this many memory blocks were added since the
     #: last (a redrawn timeline leaves some 70,000 behind, freed only by a full pass).
     MIN_GROWTH = 50_000
-    #: ...and is made at once, quiet or not, beyond this many or beyond as many as there
-    #: were after the last (memory stays bounded; CPython's own rule waits for a quarter
-    #: more of the long-lived objects, without a quiet moment to catch up in).
-    MAX_GROWTH = 600_000
+    #: ...and is made at once, quiet or not, beyond this many blocks (or as many as
+    #: there were after the last): memory stays bounded. (CPython's own rule waits for
+    #: a quarter more long-lived objects, without a quiet moment to catch up in.) Some
+    #: fourteen redrawn timelines of a long history without a pause reach it.
+    MAX_GROWTH = 1_000_000
     #: Quiet: this long without a worker and with next to no new objects.
     QUIET_SECONDS = 1.0
 
