@@ -124,9 +124,12 @@ class _UiCollector:
             self.quiet = 0
         elif _GC_WORKERS[0]:
             self.quiet = 0
+            return
         else:
             self.quiet += 1
-        grown = sys.getallocatedblocks() - self.blocks
+            if self.quiet % self.quiet_ticks_needed:
+                return  # next to nothing new: asked again once a quiet second
+        grown = sys.getallocatedblocks() - self.blocks  # walks the arenas: not every tick
         if grown > max(self.MAX_GROWTH, self.blocks) or (
             self.quiet >= self.quiet_ticks_needed and grown > self.MIN_GROWTH
         ):
