@@ -218,3 +218,20 @@ def test_long_lived_objects_are_set_aside_until_the_journal_closes(qtbot, window
     assert gc.get_freeze_count() > 0  # the modules, the history, the pages
     unfreeze_long_lived()
     assert gc.get_freeze_count() == 0  # a closed journal's objects can be freed
+
+
+def test_the_window_sets_a_journals_objects_aside_once_its_facts_are_shown(
+    qtbot, settings, tmp_path, window_collection
+):
+    import gc
+
+    from journal.ui.app import build_window
+
+    w, controller = build_window(settings)
+    qtbot.addWidget(w)
+    controller.create_path(tmp_path / "j.sqlite", None)
+    qtbot.waitUntil(lambda: getattr(w.page(0), "ready", False), timeout=20000)
+    # After the chart modules are loaded in the background: then set aside.
+    qtbot.waitUntil(lambda: gc.get_freeze_count() > 0, timeout=20000)
+    w.set_context(None)  # the journal is closed: its objects can be freed again
+    assert gc.get_freeze_count() == 0
