@@ -26,7 +26,9 @@ CHILD = textwrap.dedent(
     import json, os, sys, time
     from PySide6.QtCore import QTimer
     from journal.ui.app import build_window, make_app
+    from journal.ui.tasks import collect_garbage_on_ui_thread_only
     app = make_app(["bench"])
+    collect_garbage_on_ui_thread_only()  # as journal.ui.app.main does
     window, _c = build_window(path=sys.argv[1])
     window.resize(1200, 800)
     window.show()
