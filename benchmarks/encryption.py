@@ -45,7 +45,9 @@ PROMPT_CHILD = textwrap.dedent(
                                                   os._exit(0)))
             return False
     from journal.ui.app import build_window, make_app
+    from journal.ui.tasks import collect_garbage_on_ui_thread_only
     app = make_app(["bench"])
+    collect_garbage_on_ui_thread_only()  # as journal.ui.app.main does
     probe = _Probe()
     app.installEventFilter(probe)
     window, _controller = build_window(path=sys.argv[1])

@@ -143,7 +143,9 @@ PEAK_WINDOW = HWM + textwrap.dedent(
     import sys, os, time
     from PySide6.QtCore import QTimer
     from journal.ui.app import build_window, make_app
+    from journal.ui.tasks import collect_garbage_on_ui_thread_only
     app = make_app(["bench"])
+    collect_garbage_on_ui_thread_only()  # as journal.ui.app.main does
     window, _c = build_window(path=sys.argv[1])
     window.show()
     start = time.monotonic()

@@ -42,7 +42,9 @@ PAINT_PROBE = textwrap.dedent(
 APP_CHILD = PAINT_PROBE + textwrap.dedent(
     """
     from journal.ui.app import build_window, make_app
+    from journal.ui.tasks import collect_garbage_on_ui_thread_only
     app = make_app(["bench"])
+    collect_garbage_on_ui_thread_only()  # as journal.ui.app.main does
     window, _controller = build_window(path=sys.argv[1])
     probe = _Probe()
     app.installEventFilter(probe)
@@ -56,7 +58,9 @@ APP_FACTS_CHILD = textwrap.dedent(
     import sys, time, os
     from PySide6.QtCore import QTimer
     from journal.ui.app import build_window, make_app
+    from journal.ui.tasks import collect_garbage_on_ui_thread_only
     app = make_app(["bench"])
+    collect_garbage_on_ui_thread_only()  # as journal.ui.app.main does
     window, _controller = build_window(path=sys.argv[1])
     window.show()
     def poll():
