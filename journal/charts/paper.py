@@ -52,9 +52,13 @@ from journal.charts.timeline import (
     BASE_FONT,
     TimelineArtists,
     TimelineOptions,
+    _margins,
     _num,
+    _row_room_pt,
+    _se_panel_rows,
     _text_width_in,
     draw_timeline,
+    side_effect_rows,
 )
 
 RECENT_YEARS = 6  # drawn to scale at the right
@@ -426,6 +430,18 @@ def draw_paper_timeline(
     collapsed = 0
     gap = days_per_pt * MERGE_GAP_PT
     planned = False
+    # Each drawing costs a good part of a second: the scale and the budget are worked
+    # out first from draw_timeline's own margin arithmetic; the drawing then checks them.
+    total_pt, row_pt, guess, se_named = _layout_guess(
+        fig, budget_side_effects(paper, named, gap, brk_p), options
+    )
+    if abs(guess / days_per_pt - 1.0) > 0.05:
+        days_per_pt, gap = guess, guess * MERGE_GAP_PT
+        if brk_p is not None:
+            paper = thin_labs(unthinned, brk_p, days_per_pt * LAB_MARKER_PT)
+    if row_pt * 0.95 < MIN_LANE_PT or not se_named:  # as the first drawing would find
+        planned = True
+        named, collapsed, se_row = _plan(total_pt, paper, detailed, named, gap, brk_p, options)
     attempts = 0
     while attempts < 12:
         attempts += 1
@@ -451,7 +467,10 @@ def draw_paper_timeline(
             # Each drawing costs half a second: work the budget out from the first one
             # (panel heights are shared in proportion), then check it by drawing.
             planned = True
-            named, collapsed, se_row = _plan(arts, paper, detailed, named, gap, brk_p, options)
+            total_pt = sum(ax.get_position().height for ax in arts.axes) * fig.get_figheight()
+            named, collapsed, se_row = _plan(
+                total_pt * 72.0, paper, detailed, named, gap, brk_p, options
+            )
             continue
         # Named side-effect rows need about 10 pt each: taller rows than on screen.
         want = max(0.8, SE_ROW_PT / max(row_pt, 1.0))
@@ -474,12 +493,44 @@ def draw_paper_timeline(
     return chart
 
 
-def _plan(arts, paper, detailed, named, gap, brk, options) -> tuple[int, int, float | None]:
+def _layout_guess(
+    fig: Figure, data: TimelineData, options: TimelineOptions
+) -> tuple[float, float, float, bool]:
+    """(height of all panels in points, of one lane row in points, paper days per point
+    of the time axis, whether the side effects get a named row each) that draw_timeline
+    will give ``data`` on ``fig``, worked out with its own arithmetic without drawing.
+    A wrong guess costs one more drawing (the drawing is checked), never another chart."""
+    fs = BASE_FONT
+    n_lane_rows = sum(1 + len(ln.rows) for ln in data.lanes) or 1
+    labs = list(data.labs) if options.show_labs else []
+    lab_rows = options.lab_panel_height * 2.0
+    se_rows, se_terms = side_effect_rows(data, options)
+    if se_terms is not None and options.show_side_effects:
+        room = _row_room_pt(fig, data, fs, labs, options, se_terms, n_lane_rows, lab_rows)
+        panel = _se_panel_rows(len(se_terms), se_terms, options.side_effect_row_height)
+        if room * panel / len(se_terms) < fs * 0.85 * 1.25:
+            se_rows, se_terms = side_effect_rows(data, options, named=False)
+    heights = [float(n_lane_rows)]
+    if options.show_side_effects and data.side_effects:
+        n_se_rows = (max(se_rows) + 1) if se_rows else 0
+        heights.append(_se_panel_rows(n_se_rows, se_terms, options.side_effect_row_height))
+    heights += [lab_rows] * len(labs)
+    m = _margins(fig, data, fs, labs, options, se_terms)
+    n = len(heights)
+    plot_in = fig.get_figheight() * (m["top"] - m["bottom"])
+    total_in = plot_in * n / (n + m["hspace"] * (n - 1))  # as a GridSpec shares it
+    row_pt = total_in * heights[0] / sum(heights) * 72.0 / (n_lane_rows + 0.6)
+    lo, hi = data.span()
+    pad = max(5.0, (_num(hi) - _num(lo)) * 0.02)
+    axes_pt = (m["right"] - m["left"]) * fig.get_figwidth() * 72.0
+    scale = (_num(hi) - _num(lo) + 2 * pad) / axes_pt
+    return total_in * 72.0, row_pt, scale, not data.side_effects or se_terms is not None
+
+
+def _plan(total_pt, paper, detailed, named, gap, brk, options) -> tuple[int, int, float | None]:
     """(named side-effect rows, lanes on one row, side-effect row height) expected to
-    give readable lane names, from the drawing just made: the panels share the plot
-    height in proportion to their rows."""
-    fig = arts.fig
-    total_pt = sum(ax.get_position().height for ax in arts.axes) * fig.get_figheight() * 72.0
+    give readable lane names when the panels have ``total_pt`` of height between them:
+    they share it in proportion to their rows."""
     lab_units = len(paper.labs) * options.lab_panel_height * 2.0 if options.show_labs else 0.0
 
     def fits(n_named: int, n_collapsed: int) -> tuple[bool, float | None]:
