@@ -338,20 +338,7 @@ def budget_side_effects(
     if not data.side_effects:
         return data
     today = data.today
-    rank: dict[str, tuple] = {}
-    for s in data.side_effects:
-        key = (s.end is None, s.grade or 0, s.end or today)
-        rank[s.label] = max(rank.get(s.label, key), key)
-    terms = sorted(rank, key=lambda t: rank[t], reverse=True)
-    # Everything named when it fits; else the band rows take the last two places.
-    fits = brk is None and len(terms) <= named_rows
-    named = terms if fits else terms[: max(0, named_rows - 2)]
-    row_of: dict[str, list[SideEffectSpan]] = {}
-    for s in data.side_effects:
-        in_named = s.label in named and (brk is None or (s.end or today) >= brk)
-        row_of.setdefault(s.label if in_named else _band(s.grade), []).append(s)
-    order = [t for t in named if t in row_of]
-    order += [b for b in ("Others, grade 1–2", "Others, grade 3+") if b in row_of]
+    order, row_of = _side_effect_rows(data, named_rows, brk)
     out: list[SideEffectSpan] = []
     for label in order:
         spans = row_of[label]
@@ -378,6 +365,28 @@ def budget_side_effects(
                 )
             )
     return replace(data, side_effects=tuple(out))
+
+
+def _side_effect_rows(
+    data: TimelineData, named_rows: int, brk: dt.date | None
+) -> tuple[list[str], dict[str, list[SideEffectSpan]]]:
+    """The rows of budget_side_effects, in order, and the spans on each (unmerged)."""
+    today = data.today
+    rank: dict[str, tuple] = {}
+    for s in data.side_effects:
+        key = (s.end is None, s.grade or 0, s.end or today)
+        rank[s.label] = max(rank.get(s.label, key), key)
+    terms = sorted(rank, key=lambda t: rank[t], reverse=True)
+    # Everything named when it fits; else the band rows take the last two places.
+    fits = brk is None and len(terms) <= named_rows
+    named = set(terms if fits else terms[: max(0, named_rows - 2)])
+    row_of: dict[str, list[SideEffectSpan]] = {}
+    for s in data.side_effects:
+        in_named = s.label in named and (brk is None or (s.end or today) >= brk)
+        row_of.setdefault(s.label if in_named else _band(s.grade), []).append(s)
+    order = [t for t in terms if t in named and t in row_of]
+    order += [b for b in ("Others, grade 1–2", "Others, grade 3+") if b in row_of]
+    return order, row_of
 
 
 # --------------------------------------------------------------------------- drawing
@@ -536,8 +545,8 @@ def _plan(total_pt, paper, detailed, named, gap, brk, options) -> tuple[int, int
     def fits(n_named: int, n_collapsed: int) -> tuple[bool, float | None]:
         data = _collapse_oldest(paper, detailed, n_collapsed)
         rows = sum(1 + len(ln.rows) for ln in data.lanes)
-        se = budget_side_effects(data, n_named, gap, brk)
-        n_se = len({s.label for s in se.side_effects})
+        # The rows only (merging spans changes no row): a fraction of budget_side_effects.
+        n_se = len(_side_effect_rows(data, n_named, brk)[0]) if data.side_effects else 0
         u = 0.8
         for _ in range(4):  # the row height depends on the share it gets itself
             ppu = total_pt / (rows + (max(1.2, n_se * u) if n_se else 0.0) + lab_units)
@@ -722,10 +731,12 @@ def drop_overlapping_labels(arts: TimelineArtists) -> list[str]:
     kept: list[Any] = []
     dropped: list[str] = []
     texts = [*arts.lane_labels, *arts.row_labels, *arts.side_effect_labels, *arts.event_labels]
+    # One renderer to measure them all (each text would make its own: 5 ms apiece).
+    renderer = arts.fig._get_renderer()
     for text in texts:
         if not text.get_visible() or not text.get_text().strip():
             continue
-        box = text.get_window_extent()
+        box = text.get_window_extent(renderer)
         if any(box.overlaps(k) for k in kept):
             text.set_visible(False)
             dropped.append(text.get_text())
