@@ -114,6 +114,8 @@ def _font(pt: float) -> QFont:
 
 
 def _inline_html(value: Inline | None) -> str:
+    if isinstance(value, str):  # most table cells: no spans to make
+        return html.escape(value).replace("\n", "<br/>")
     out = []
     for s in spans(value):
         t = html.escape(s.text).replace("\n", "<br/>")
