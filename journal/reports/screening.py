@@ -1511,7 +1511,12 @@ def fit_screening(inputs: ReportInputs, opts: ReportOptions, count_pages) -> Doc
     # layout saved; a wrong guess costs a try more, never another answer).
     lo, hi = 0, len(BUDGETS) - 1
     guess = next((i for i in range(hi) if _lines_guess(core(i)) <= CORE_LINES_GUESS), hi)
-    for probe in (guess, guess - 1 if fits(guess) else guess + 1):
+    if guess < hi:  # the guess, then its neighbour on the side the answer is
+        if fits(guess):
+            hi = guess
+            probe = guess - 1
+        else:
+            lo = probe = guess + 1
         if lo <= probe < hi:
             if fits(probe):
                 hi = probe
