@@ -12,12 +12,19 @@ Then the issue-16 figure: importing the exported file (read + parse + check +
 insert into a new journal) against its floor, reading and parsing the same file
 with json.loads alone, measured alternately (--pairs times) so both see the same
 load; target: ratio <= 3x. The one-off compile of the schema is printed apart.
+
+Last, where an import's time goes (--phases runs, medians; wall clock and CPU
+time, which a busy machine disturbs less): reading and parsing the file, checking
+it, making the empty journal, writing the rows (insert, indexes, the tables' CHECK
+rules, links, COMMIT), closing (the content seal), and syncing before the rename.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -25,8 +32,9 @@ from pathlib import Path
 
 from sqlalchemy import delete
 
+from journal.services import files
 from journal.services.queries import load_history
-from journal.store import exchange
+from journal.store import backup, db, exchange
 from journal.store import models as m
 from journal.store.db import create_journal
 from journal.store.exchange import (
@@ -53,6 +61,7 @@ def main() -> None:
     ap.add_argument("--labs", type=int, default=5000)
     ap.add_argument("--side-effects", type=int, default=1000)
     ap.add_argument("--pairs", type=int, default=5, help="alternate import / json.loads runs")
+    ap.add_argument("--phases", type=int, default=7, help="runs of the per-phase timing")
     a = ap.parse_args()
     exchange._fast_validator.cache_clear()
     t_compile, _ = timed(exchange._fast_validator)
@@ -116,6 +125,7 @@ def main() -> None:
             t, _ = timed(lambda target=target: import_journal(target, read_file(path)))
             imports.append(t)
             target.close()
+        per_phase = phases(path, Path(d), a.phases)
     total = sum(rows.values())
     print(
         f"synthetic journal: {a.years} years, {total} rows "
@@ -136,6 +146,71 @@ def main() -> None:
         f"ratio {t_imp / t_parse:.2f}x (target <= 3x); compiling the schema, once per "
         f"process and only for a file the quick pass does not clear: {t_compile * 1000:.0f} ms"
     )
+    print(f"where a new journal's import goes, median of {a.phases} runs (wall / CPU ms):")
+    for name, (wall, cpu) in per_phase.items():
+        print(f"  {name:45s} {wall * 1000:8.1f} {cpu * 1000:8.1f}")
+    (wall, cpu), (floor_wall, floor_cpu) = per_phase["total"], per_phase["floor"]
+    print(f"  {'ratio total / floor':45s} {wall / floor_wall:7.2f}x {cpu / floor_cpu:7.2f}x")
+    print(f"  (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+
+
+#: (module, function, phase) timed inside import_into_new_journal; the rest of the
+#: total is bookkeeping (the lock, connections, the rename).
+PHASES = (
+    (exchange, "read_file", "read + parse the file"),
+    (exchange, "check_exchange", "check (schema, rows, links)"),
+    (db, "create_journal", "make the empty journal"),
+    (exchange, "_write_import", "write (insert, indexes, CHECKs, COMMIT)"),
+    (db.JournalStore, "close", "close (content seal)"),
+    (backup, "_fsync_path", "sync before the rename"),
+)
+
+
+def phases(path: Path, folder: Path, runs: int) -> dict[str, tuple[float, float]]:
+    """Median (wall, CPU) seconds of each phase of import_into_new_journal, with the
+    total and its floor (read + json.loads) measured alternately."""
+    spent: dict[str, list[float]] = {}
+
+    def timed_phase(fn, name):
+        @functools.wraps(fn)
+        def run(*args, **kw):
+            t, c = time.perf_counter(), time.process_time()
+            try:
+                return fn(*args, **kw)
+            finally:
+                spent[name][-1] += time.perf_counter() - t
+                spent[name + " cpu"][-1] += time.process_time() - c
+
+        return run
+
+    saved = [(owner, fn_name, getattr(owner, fn_name)) for owner, fn_name, _ in PHASES]
+    for owner, fn_name, name in PHASES:
+        setattr(owner, fn_name, timed_phase(getattr(owner, fn_name), name))
+    totals: dict[str, list[float]] = {"total": [], "total cpu": [], "floor": [], "floor cpu": []}
+    try:
+        for run in range(runs + 1):
+            for _owner, _fn, name in PHASES:
+                spent.setdefault(name, []).append(0.0)
+                spent.setdefault(name + " cpu", []).append(0.0)
+            target = folder / f"phases{run}.sqlite"
+            t, c = time.perf_counter(), time.process_time()
+            files.import_into_new_journal(files.read_exchange_file(path), target)
+            totals["total"].append(time.perf_counter() - t)
+            totals["total cpu"].append(time.process_time() - c)
+            t, c = time.perf_counter(), time.process_time()
+            json.loads(path.read_text(encoding="utf-8"))
+            totals["floor"].append(time.perf_counter() - t)
+            totals["floor cpu"].append(time.process_time() - c)
+    finally:
+        for owner, fn_name, fn in saved:
+            setattr(owner, fn_name, fn)
+    out = {}
+    for name, vals in [*spent.items(), *totals.items()]:
+        if name.endswith(" cpu"):
+            continue
+        cpu = statistics.median((spent | totals)[name + " cpu"][1:])  # the first warms up
+        out[name] = (statistics.median(vals[1:]), cpu)
+    return out
 
 
 if __name__ == "__main__":

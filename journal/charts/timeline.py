@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import matplotlib as mpl
 import matplotlib.dates as mdates
 import numpy as np
 from matplotlib.artist import Artist
@@ -26,7 +27,7 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
-from matplotlib.lines import Line2D
+from matplotlib.lines import TICKDOWN, Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.path import Path
 from matplotlib.text import Annotation, Text
@@ -377,15 +378,25 @@ def draw_timeline(
                 zorder=0,
             )
         ax.tick_params(labelsize=fs)
-        ax.grid(axis="x", color="#E6E6E6", lw=0.6, zorder=-1)
         ax.set_axisbelow(True)
+        # The date grid as one line a panel (see _DateTicks).
+        ax.grid(False, axis="x")
+        ax.add_artist(_DateTicks(ax, grid=True, color="#E6E6E6", lw=0.6))
+        # The y axis (lab values, their unit) does not move with the dates: drawn first,
+        # under all that does, a zoom frame can keep it in its still image (see
+        # draw_frame) and still show what a full render shows.
+        ax.yaxis.set_zorder(-2.0)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
     for ax in axes[:-1]:
         ax.tick_params(axis="x", labelbottom=False)
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+        # Their tick marks as one line too. Not the bottom panel's: matplotlib places a
+        # panel's title differently when its axis has labels but no tick marks.
+        ax.tick_params(axis="x", bottom=False)
+        ax.add_artist(_DateTicks(ax, grid=False))
+    locator = _SharedDateLocator(minticks=4, maxticks=10)
     axes[-1].xaxis.set_major_locator(locator)
-    axes[-1].xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    axes[-1].xaxis.set_major_formatter(_SharedDateFormatter(locator))
     for ax in axes:
         # There is no x label to place: a fixed place spares measuring every tick label
         # again on each frame (matplotlib does it to move the label clear of them).
@@ -400,55 +411,127 @@ def draw_timeline(
     return arts
 
 
+class _DateTicks(Line2D):
+    """A panel's date grid lines (``grid=True``) or its tick marks below it, as one
+    line through all the ticks in view. Matplotlib's axis draws two lines a tick, each
+    with its own transforms and drawing state: a fifth of a zoom frame for three
+    panels. The same pixels: the same style and place, one draw call."""
+
+    def __init__(self, ax: Axes, *, grid: bool, **style):
+        if grid:
+            transform = ax.get_xaxis_transform("grid")
+            style = dict(marker="", linestyle=mpl.rcParams["grid.linestyle"], **style)
+        else:
+            transform = ax.get_xaxis_transform("tick1")
+            colour = mpl.rcParams["xtick.color"]
+            style = dict(
+                color=colour,
+                linestyle="none",
+                marker=TICKDOWN,
+                markeredgecolor=colour,
+                markersize=mpl.rcParams["xtick.major.size"],
+                markeredgewidth=mpl.rcParams["xtick.major.width"],
+                clip_on=False,  # below the panel
+            )
+        super().__init__([], [], transform=transform, zorder=0.5, **style)
+        self._grid = grid
+
+    def draw(self, renderer) -> None:
+        ax = self.axes
+        lo, hi = sorted(ax.get_xlim())
+        tol = (hi - lo) * 1e-10  # as the axis itself decides which ticks are in view
+        locs = np.asarray(ax.xaxis.get_majorticklocs(), dtype=float)
+        locs = locs[(locs >= lo - tol) & (locs <= hi + tol)]
+        if self._grid:  # upright segments, apart
+            self.set_data(np.repeat(locs, 3), np.tile([0.0, 1.0, np.nan], len(locs)))
+        else:
+            self.set_data(locs, np.zeros_like(locs))
+        super().draw(renderer)
+
+
+class _SharedDateLocator(mdates.AutoDateLocator):
+    """The panels share one date axis, and each asks for its ticks on every frame
+    (twice: once more to measure the spines): worked out once per shown range."""
+
+    _memo: tuple[tuple[float, float], np.ndarray] | None = None
+
+    def __call__(self):
+        key = tuple(self.axis.get_view_interval())
+        if self._memo is None or self._memo[0] != key:
+            self._memo = (key, np.asarray(super().__call__()))
+        return self._memo[1].copy()
+
+
+class _SharedDateFormatter(mdates.ConciseDateFormatter):
+    """The tick labels of :class:`_SharedDateLocator`'s ticks, written once per range."""
+
+    _memo: tuple[tuple[float, ...], list[str]] | None = None
+
+    def format_ticks(self, values):
+        # Only the last range is kept, so the offset line ("2024") this formatter holds
+        # from formatting it is still the right one.
+        key = tuple(values)
+        if self._memo is None or self._memo[0] != key:
+            self._memo = (key, list(super().format_ticks(values)))
+        return list(self._memo[1])
+
+
 def _install_culling(arts: TimelineArtists) -> None:
     """Whenever the shown dates change (zoom, pan, the view's buttons), leave out of the
     drawing what lies outside them: a 25-year history zoomed to one year otherwise
     lays out every label and hatches every side-effect span of all 25 years on each
     frame. Hover and click use the marks, which keep everything."""
-    items: list[tuple[Any, float, float, str]] = []  # artist, x from, x to, kind
+    collections: list[tuple[PatchCollection, list, np.ndarray]] = []
+    artists: list[Artist] = []
+    spans: list[tuple[float, float, bool]] = []  # x from, x to, exactly within the view
     for ax in arts.axes:
         data_x = (ax.transData, ax.get_xaxis_transform())
         for coll in ax.collections:
             if isinstance(coll, PatchCollection):
                 paths = list(coll.get_paths())
-                ext = _x_extents(paths)
-                items.append(((coll, paths, ext), 0.0, 0.0, "collection"))
+                collections.append((coll, paths, _x_extents(paths)))
         for patch in ax.patches:
             if isinstance(patch, Rectangle) and patch.get_data_transform() is ax.transData:
-                items.append((patch, patch.get_x(), patch.get_x() + patch.get_width(), "artist"))
+                artists.append(patch)
+                spans.append((patch.get_x(), patch.get_x() + patch.get_width(), False))
         for line in ax.lines:
             xs = line.get_xdata()
-            if line.get_transform() is ax.transData and 0 < len(xs) <= 2:
-                items.append((line, float(np.min(xs)), float(np.max(xs)), "artist"))
+            # Also the nadir and threshold steps of each line of therapy (70 on a long
+            # history): a line lies within its points' dates, whatever its length.
+            if line.get_transform() is ax.transData and len(xs) > 0:
+                artists.append(line)
+                spans.append((float(np.nanmin(xs)), float(np.nanmax(xs)), False))
         for text in ax.texts:
             if isinstance(text, Annotation) and text.xycoords == "data":
-                x = float(text.xy[0])  # an event's label follows its marker
+                # An event's label follows its marker, shown while the marker is in view.
+                x, exact = float(text.xy[0]), True
             elif text.get_transform() in data_x:
-                x = float(text.get_position()[0])
+                x, exact = float(text.get_position()[0]), False
             else:
                 continue  # row names sit at the panel's edge whatever the dates
-            items.append((text, x, x, "artist"))
-    shown = {id(a): a.get_visible() for a, _x0, _x1, kind in items if kind == "artist"}
+            artists.append(text)
+            spans.append((x, x, exact))
+    extents = np.array(spans, dtype=float).reshape(-1, 3)
+    x_from, x_to, exact = extents[:, 0], extents[:, 1], extents[:, 2] > 0
+    shown = np.array([a.get_visible() for a in artists], dtype=bool)
 
     def cull(ax: Axes) -> None:
         shown_lo, shown_hi = ax.get_xlim()
-        pad = (shown_hi - shown_lo) * 0.25  # a label anchored just outside may still reach in
-        lo, hi = shown_lo - pad, shown_hi + pad
+        # A label anchored just outside may still reach in.
+        pad = np.where(exact, 0.0, (shown_hi - shown_lo) * 0.25)
+        visible = shown & (x_to >= shown_lo - pad) & (x_from <= shown_hi + pad)
         # Spans are clipped to the panel: only a thick outline may reach in (hatching
         # each span is most of a zoomed frame, so none is drawn for nothing).
         edge = (shown_hi - shown_lo) * 0.01
-        for artist, x0, x1, kind in items:
-            if kind == "collection":
-                coll, paths, ext = artist
-                keep = (ext[:, 1] >= shown_lo - edge) & (ext[:, 0] <= shown_hi + edge)
-                # PatchCollection.set_paths wants patches and re-converts them; the
-                # already-converted paths are swapped in place instead.
-                coll._paths = [p for p, k in zip(paths, keep, strict=True) if k]
-                coll.stale = True
-            else:
-                visible = shown[id(artist)] and x1 >= lo and x0 <= hi
-                if artist.get_visible() != visible:  # most stay as they were: no stale marks
-                    artist.set_visible(visible)
+        for coll, paths, ext in collections:
+            keep = (ext[:, 1] >= shown_lo - edge) & (ext[:, 0] <= shown_hi + edge)
+            # PatchCollection.set_paths wants patches and re-converts them; the
+            # already-converted paths are swapped in place instead.
+            coll._paths = [p for p, k in zip(paths, keep, strict=True) if k]
+            coll.stale = True
+        now = np.array([a.get_visible() for a in artists], dtype=bool)
+        for i in np.flatnonzero(now != visible):  # most stay as they were: no stale marks
+            artists[i].set_visible(bool(visible[i]))
 
     arts.lanes_ax.callbacks.connect("xlim_changed", cull)
 
@@ -843,7 +926,8 @@ def _draw_lanes(
                 color="#222222",
                 zorder=7,
                 clip_on=False,  # may rise above the panel; hidden when its mark is out of view
-                annotation_clip=True,
+                # (by the culling below: matplotlib's own check costs a frame more)
+                annotation_clip=False,
             )
         )
 
@@ -889,6 +973,41 @@ def _draw_lanes(
     ax.spines["left"].set_visible(False)
 
 
+# Agg snaps a path's corners to the pixel grid only when it has at most 1024 vertices.
+_SPANS_PER_PATH = 200  # five vertices each
+
+
+class _SpanCollection(PatchCollection):
+    """Side-effect spans of one look, hatched ones drawn as a few compound paths.
+
+    Agg renders a hatch's pattern tile afresh for every path it fills (a tile of
+    some 150 dots for grade 2): about a millisecond a span, most of a zoom frame and
+    half a second of a 25-year chart. One path per 200 spans renders it once per
+    200. ``get_paths`` still gives one path per span (culling swaps that list).
+    """
+
+    _compound: tuple[list, list] | None = None
+
+    def draw(self, renderer) -> None:
+        spans = self._paths
+        if not self._hatch or len(spans) < 2:
+            super().draw(renderer)
+            return
+        if self._compound is None or self._compound[0] is not spans:
+            self._compound = (
+                spans,
+                [
+                    Path.make_compound_path(*spans[i : i + _SPANS_PER_PATH])
+                    for i in range(0, len(spans), _SPANS_PER_PATH)
+                ],
+            )
+        self._paths = self._compound[1]
+        try:
+            super().draw(renderer)
+        finally:
+            self._paths = spans
+
+
 def _draw_side_effects(arts, ax, data, rows, n_rows, terms, fs, today, xlim) -> None:
     # One PatchCollection per look (grade x serious): a 25-year journal has a
     # thousand spans, and one draw call per look keeps zoom and pan fluid.
@@ -904,7 +1023,7 @@ def _draw_side_effects(arts, ax, data, rows, n_rows, terms, fs, today, xlim) -> 
         )
     for (grade, serious), items in groups.items():
         face, hatch, _ = GRADE_STYLE[grade]
-        coll = PatchCollection(
+        coll = _SpanCollection(
             [],
             facecolor=face,
             hatch=hatch,
@@ -1257,9 +1376,11 @@ def _place_legend(arts: TimelineArtists, fig: Figure, handles: list[Artist], fs:
 
 def _static_in_axes(ax: Axes, artist: Artist) -> bool:
     """True when ``artist`` of ``ax`` does not move when the x limits change."""
-    # Not the y axis: an x grid line at the panel's edge is drawn over its ticks.
     if artist in (ax.title, ax._left_title, ax._right_title):
         return True
+    if artist is ax.yaxis:  # when drawn under everything of its panel (see draw_timeline)
+        z = artist.get_zorder()
+        return all(z < a.get_zorder() for a in ax.get_children() if a not in (artist, ax.patch))
     if isinstance(artist, Annotation):
         return False
     if isinstance(artist, Rectangle):  # the shading of alternate lanes
@@ -1301,6 +1422,49 @@ def _frame_key(arts: TimelineArtists, renderer: Any) -> tuple:
     )
 
 
+class _StillImage:
+    """The rendered still parts, kept small. Cut into runs of 32 pixels along each
+    pixel row, nearly every run is one colour (white, or the grey of a lane's shading:
+    the names fill a few runs at the panels' left edge, titles and the legend a few
+    rows): such a run keeps one pixel. A 25-year chart 13 inches wide keeps 1.7 MB
+    instead of 17.5 MB, and is put back nearly as fast as copied back whole."""
+
+    RUN = 32
+
+    def __init__(self, renderer: Any):
+        px = self._pixels(renderer)
+        self.shape = px.shape
+        runs = self._runs(px)
+        self.fill = runs[:, :, 0].copy()
+        self.mixed_at = np.nonzero(~(runs == runs[:, :, :1]).all(axis=2))
+        self.mixed = runs[self.mixed_at]  # fancy indexing: a copy
+        self.tail = px[:, runs.shape[1] * self.RUN :].copy()  # columns short of a run
+
+    @staticmethod
+    def _pixels(renderer: Any) -> np.ndarray:
+        """The renderer's image, one 32-bit word a pixel (RGBA, rows top down)."""
+        rgba = np.asarray(renderer.buffer_rgba())
+        return rgba.view(np.uint32).reshape(rgba.shape[:2])
+
+    def _runs(self, px: np.ndarray) -> np.ndarray:
+        height, width = px.shape
+        n = width // self.RUN
+        return px[:, : n * self.RUN].reshape(height, n, self.RUN)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in (self.fill, *self.mixed_at, self.mixed, self.tail))
+
+    def restore(self, renderer: Any) -> None:
+        px = self._pixels(renderer)
+        if px.shape != self.shape:
+            raise ValueError("the still image was kept at another size")
+        runs = self._runs(px)
+        runs[...] = self.fill[:, :, None]
+        runs[self.mixed_at] = self.mixed
+        px[:, runs.shape[1] * self.RUN :] = self.tail
+
+
 def draw_frame(arts: TimelineArtists) -> None:
     """Render one frame on the figure's Agg canvas after the shown dates changed.
 
@@ -1328,10 +1492,10 @@ def draw_frame(arts: TimelineArtists) -> None:
         finally:
             for a, visible in was:
                 a.set_visible(visible)
-        cached = (key, canvas.copy_from_bbox(fig.bbox), moving)
+        cached = (key, _StillImage(renderer), moving)
         arts.__dict__["_frame_background"] = cached
     else:
-        canvas.restore_region(cached[1])
+        cached[1].restore(renderer)
     for _ax, group in cached[2]:
         for a in group:
             a.draw(renderer)

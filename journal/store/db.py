@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import logging
 import os
 import sqlite3
@@ -114,6 +115,7 @@ class JournalStore:
         auto_backup: bool = True,
         passphrase: str | crypto.Key | None = None,
         _lock: JournalLock | None = None,
+        _created: bool = False,
     ):
         self.path = Path(path).expanduser().resolve()
         self.readonly = readonly
@@ -136,8 +138,13 @@ class JournalStore:
             if not readonly and self._lock is None:
                 self._lock = JournalLock(self.path).acquire()
             self.key = crypto.key_for(self.path, passphrase)
-            # Read-only: quick_check is enough (see verify_journal_file).
-            self.revision = _backup.verify_journal_file(self.path, key=self.key, quick=readonly)
+            if _created:
+                # Made a moment ago by create_journal, under the lock still held: an
+                # empty schema at the head, with nothing in it to check yet.
+                self.revision = migrate.head_revision()
+            else:
+                # Read-only: quick_check is enough (see verify_journal_file).
+                self.revision = _backup.verify_journal_file(self.path, key=self.key, quick=readonly)
             if not readonly and self.revision != migrate.head_revision():
                 self.revision = _upgrade(self.path, self.key)
             if not readonly:
@@ -340,12 +347,20 @@ def _backup_loop(ref: weakref.ref, stop: threading.Event) -> None:
         del store
 
 
-def _unsynced(path: Path, key: crypto.Key | None = None) -> sqlite3.Connection:
-    # Only for building a new file under its temporary name: it is fsynced once
-    # before the rename makes it visible, so per-statement syncs buy nothing.
-    conn = crypto.connect(path, key)
-    conn.execute("PRAGMA synchronous=OFF")
-    return conn
+@functools.cache
+def schema_statements() -> tuple[str, ...]:
+    """The statements ``SQLModel.metadata.create_all`` runs on a new file, in its order,
+    compiled once per process (compiling them is most of making a journal)."""
+    from sqlalchemy import create_mock_engine
+
+    out: list[str] = []
+
+    def collect(ddl, *_args, **_kw) -> None:
+        out.append(str(ddl.compile(dialect=mock.dialect)).strip())
+
+    mock = create_mock_engine("sqlite://", collect)
+    SQLModel.metadata.create_all(mock, checkfirst=False)
+    return tuple(out)
 
 
 def _now() -> str:
@@ -393,21 +408,17 @@ def create_journal(
         os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         conn = crypto.connect(tmp, key, isolation_level=None)
         try:
-            conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+            # Nobody sees this file before it is complete, synced and renamed (a crash
+            # leaves a temporary file that the next attempt removes), so it is written
+            # without syncs and without a rollback journal on disk.
             conn.execute("PRAGMA synchronous=OFF")
-            engine = create_engine(
-                "sqlite://", module=crypto.engine_module(key), creator=lambda: _unsynced(tmp, key)
-            )
-            try:
-                with engine.connect() as ddl:
-                    # A brand-new file: no table to look for first, and the whole schema
-                    # in one transaction instead of a commit per statement.
-                    ddl.exec_driver_sql("BEGIN")
-                    SQLModel.metadata.create_all(ddl, checkfirst=False)
-                    ddl.exec_driver_sql("COMMIT")
-            finally:
-                engine.dispose()
+            conn.execute("PRAGMA journal_mode=MEMORY")
+            # A brand-new file: no table to look for first, and the whole schema in one
+            # transaction with its bookkeeping instead of a commit per statement.
             conn.execute("BEGIN")
+            conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+            for statement in schema_statements():
+                conn.execute(statement)
             migrate.stamp_head(conn)
             conn.execute(
                 "INSERT INTO journal_meta (id, created_at, created_with, last_opened_with) "
@@ -422,7 +433,9 @@ def create_journal(
         os.replace(tmp, path)
         _backup._fsync_path(path.parent, directory=True)
         integrity.forget_acknowledged(path)  # a count left by an older journal of this name
-        return JournalStore(path, auto_backup=auto_backup, passphrase=key, _lock=lock)
+        return JournalStore(
+            path, auto_backup=auto_backup, passphrase=key, _lock=lock, _created=True
+        )
     except BaseException as e:
         lock.release()
         if isinstance(e, JournalError) or not isinstance(e, (OSError, *DB_ERRORS, SQLAlchemyError)):

@@ -726,15 +726,28 @@ def _shape(table) -> tuple[tuple[str, int, bool, bool, int], ...]:
     return tuple(out)
 
 
-@functools.lru_cache(maxsize=64)
+#: From how many rows a table's check is written out as code: compiling it costs about
+#: what it saves on a few hundred rows.
+COMPILE_FROM = 300
+
+
 def row_checker(
-    model_class: type[m.TableModel], today: dt.date
+    model_class: type[m.TableModel], today: dt.date, *, rows: int = COMPILE_FROM
 ) -> Callable[[dict, dict | None], bool]:
     """``ok(row, parent_row)``: True only if the row is as the store writes it (an id, a
     value of the right kind in every field, no field the table lacks, none missing that
     must be given: what the exchange schema asks of a row) and ``validate(RowValues(
     model_class, row), parent=<model of parent_row>, today=today)`` finds nothing wrong.
-    ``parent_row`` is the regimen row of a drug (a plain dict, as in the file), else None."""
+    ``parent_row`` is the regimen row of a drug (a plain dict, as in the file), else None.
+    ``rows``: about how many rows it will check (fewer than COMPILE_FROM: the loop over
+    the columns, which decides the same, without compiling anything)."""
+    return _row_checker(model_class, today, rows >= COMPILE_FROM)
+
+
+@functools.lru_cache(maxsize=128)
+def _row_checker(
+    model_class: type[m.TableModel], today: dt.date, compiled: bool
+) -> Callable[[dict, dict | None], bool]:
     cls = model_class
     cols = _shape(cls.__table__)
     ncols = len(cols) + 1
@@ -818,7 +831,83 @@ def row_checker(
         except Exception:  # anything odd: validate decides, and explains
             return False
 
-    return ok
+    if not compiled:
+        return ok
+    # The same decisions written out as code for this table, for the usual row that
+    # gives every field (an export's rows): no loop over the columns, no lookups of
+    # what each column is. Any other row goes to ``ok`` above.
+    names: dict[str, Any] = {
+        "generic": ok, "unstorable": _unstorable_text, "date_span": _date_span,
+        "specific": specific, "LIMIT": limit, "TODAY": today,
+        "LOWEST": lowest, "HIGHEST": highest, "BIGGEST": biggest,
+    }  # fmt: skip
+    code = [
+        "def full_row(row, parent=None):",
+        "    try:",
+        f"        if len(row) != {ncols}:",
+        "            return generic(row, parent)",
+        "        v = row['id']",
+        "        if type(v) is not int or not LOWEST <= v <= HIGHEST: return False",
+    ]
+    local = {name: f"c{i}" for i, (name, *_rest) in enumerate(cols)}
+    for name, kind, nullable, _must_give, most in cols:
+        code.append(f"        v = {local[name]} = row[{name!r}]")
+        pad = "        "
+        if nullable:
+            code.append("        if v is not None:")
+            pad += "    "
+        if kind == text_kind:
+            code.append(
+                f"{pad}if type(v) is not str or len(v) > {most} "
+                "or (not v.isascii() and unstorable(v)): return False"
+            )
+        elif kind == float_kind:
+            code.append(f"{pad}t = type(v)")
+            code.append(
+                f"{pad}if (t is not float and t is not int) or not -BIGGEST <= v <= BIGGEST: "
+                "return False"
+            )
+        elif kind == int_kind:
+            code.append(f"{pad}if type(v) is not int or not LOWEST <= v <= HIGHEST: return False")
+        else:
+            code.append(f"{pad}if type(v) is not bool: return False")
+    code.append("        spans = {}")
+    for f in date_fields:
+        code += [
+            f"        if {local[f]} is not None:",
+            f"            s = date_span({local[f]})",
+            "            if s is None or s[0] > LIMIT: return False",
+            f"            spans[{f!r}] = s",
+        ]
+    if born:
+        code.append(f"        s = spans.get({born!r})")
+        code.append("        if s and s[0] > TODAY: return False")
+    for start_f, end_f in order:
+        code.append(f"        s, e = spans.get({start_f!r}), spans.get({end_f!r})")
+        code.append("        if s and e and e[1] < s[0]: return False")
+    for i, (f, values) in enumerate(enums):
+        names[f"ENUM{i}"] = values
+        code.append(
+            f"        if {local[f]} is not None and {local[f]} not in ENUM{i}: return False"
+        )
+    for i, (f, lo, hi) in enumerate(ranges):
+        names[f"LO{i}"], names[f"HI{i}"] = lo, hi
+        v = local[f]
+        out = [f"{v} < LO{i}"] * (lo is not None) + [f"{v} > HI{i}"] * (hi is not None)
+        if out:
+            code.append(f"        if {v} is not None and ({' or '.join(out)}): return False")
+    for f in texts:
+        code.append(f"        if {local[f]} is None or not str({local[f]}).strip(): return False")
+    code.append(
+        "        return True" if specific is None else "        return specific(row, spans, parent)"
+    )
+    code += ["    except Exception:", "        return False"]
+    exec("\n".join(code), names)  # text made above from the tables alone
+    full_row = names["full_row"]
+    full_row.__doc__ = ok.__doc__
+    full_row.source = "\n".join(code)  # for a reader (and the tests)
+    full_row.generic = ok
+    return full_row
 
 
 def _regimen(r: m.Regimen, dates, errors, bad, parent) -> None:

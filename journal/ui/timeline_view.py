@@ -252,6 +252,7 @@ class TimelineView(QWidget):
         self._generation = 0  # of background drawings: an older one is dropped
         self._in_flight = False  # a background drawing is being made
         self._wanted: tuple | None = None  # (generation, dates) asked for meanwhile
+        self._render_when_shown: tuple | None = None  # (generation, dates) for showEvent
         self.rendering = False  # a drawing is being made in the background
         self._text_scale = self._current_text_scale()
 
@@ -492,6 +493,13 @@ class TimelineView(QWidget):
         self._generation += 1
         self.canvas.render_elsewhere = self._render_in_background
         self.rendering = True
+        if not self.isVisible():
+            # Not laid out yet (the page is being built): a drawing at today's guess of
+            # the size would be thrown away and made again once shown, and for a moment
+            # both would be in memory (some 16 MB each for 25 years).
+            self._render_when_shown = (self._generation, date_range)
+            return
+        self._render_when_shown = None
         if self._in_flight:  # one at a time: the latest wish starts when it is done
             self._wanted = (self._generation, date_range)
             return
@@ -607,6 +615,11 @@ class TimelineView(QWidget):
         super().changeEvent(event)
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        waiting, self._render_when_shown = self._render_when_shown, None
+        if waiting is not None:
+            # After this turn of the event loop: the scroll area has its size (and its
+            # scroll bar) by then, so the drawing is made once, at the size shown.
+            QTimer.singleShot(0, lambda: self._alive() and self._render_shown(*waiting))
         if self._stale:
             self._stale = False
             self.refresh(keep_range=True)
@@ -615,6 +628,12 @@ class TimelineView(QWidget):
             self._text_scale = self._current_text_scale()
             self._draw(shown_range(self.artists) if self.artists else None)
         super().showEvent(event)
+
+    def _render_shown(self, generation: int, date_range) -> None:
+        if generation == self._generation and self.isVisible():
+            self._render_in_background(date_range)
+        elif generation == self._generation:
+            self._render_when_shown = (generation, date_range)  # hidden again meanwhile
 
     @staticmethod
     def _describe(data: TimelineData) -> str:

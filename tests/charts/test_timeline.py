@@ -505,10 +505,12 @@ def test_a_zoom_frame_shows_the_same_pixels_as_a_full_render(drawn, data):
     ranges = [
         (TODAY - dt.timedelta(days=365), TODAY),
         (lo + dt.timedelta(days=200), lo + dt.timedelta(days=900)),
+        # A year's first day at each edge: x grid lines on the lab panels' y axes.
+        (dt.date(TODAY.year - 2, 1, 1), dt.date(TODAY.year, 1, 1)),
         (lo, hi),
     ]
     for step, (a, b) in enumerate(ranges):
-        if step == 2:
+        if step == 3:
             fig.set_size_inches(10, fig.get_figheight())
             relayout(drawn)
         set_date_range(drawn, a, b)
@@ -520,3 +522,54 @@ def test_a_zoom_frame_shows_the_same_pixels_as_a_full_render(drawn, data):
         full = np.asarray(fig.canvas.buffer_rgba())
         assert frame.shape == full.shape
         assert (frame == full).all() and (again == full).all(), (a, b)
+
+
+def test_hatched_spans_drawn_as_one_path_give_the_pixels_of_spans_drawn_one_by_one():
+    """Side-effect spans of one hatched look go to Agg as compound paths (the hatch tile
+    is rendered once per path): apart they look exactly as when drawn one by one."""
+    import numpy as np
+
+    from journal.charts.timeline import _rectangle_path, _SpanCollection
+
+    # 450 spans: more than one compound path, each small enough to be snapped to pixels.
+    spans = [_rectangle_path(i * 7.0 + 0.3, (i % 9) - 0.35, 4.1, 0.7) for i in range(450)]
+
+    def render(collection_type):
+        fig = Figure(figsize=(8, 3), dpi=72)
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        ax.set_xlim(0, 3200)
+        ax.set_ylim(9, -1)
+        coll = collection_type(
+            [], facecolor="#E69F00", hatch="..", edgecolor="#777777", linewidths=0.4
+        )
+        coll._paths = spans
+        ax.add_collection(coll, autolim=False)
+        fig.canvas.draw()
+        return coll, np.asarray(fig.canvas.buffer_rgba()).copy()
+
+    compound, image = render(_SpanCollection)
+    _, one_by_one = render(PatchCollection)
+    assert len(compound.get_paths()) == 450  # culling and tests still see one path a span
+    assert (image == one_by_one).all()
+
+
+def test_the_kept_still_image_is_small_and_puts_back_every_pixel(drawn):
+    """draw_frame keeps the still parts as runs of one colour where they are (most of
+    the chart) and whole pixels elsewhere: restored, not one pixel differs."""
+    import numpy as np
+
+    from journal.charts.timeline import _StillImage
+
+    fig = drawn.fig
+    fig.set_size_inches(11.3, fig.get_figheight())  # not a whole number of runs wide
+    FigureCanvasAgg(fig).draw()
+    renderer = fig.canvas.get_renderer()
+    rgba = np.asarray(renderer.buffer_rgba())
+    rgba[5:9, 3:40] = (10, 200, 30, 255)  # a mark across a run's edge
+    before = rgba.copy()
+    kept = _StillImage(renderer)
+    assert kept.nbytes < before.nbytes / 2  # a whole render, busier than the still parts
+    rgba[...] = 0
+    kept.restore(renderer)
+    assert (np.asarray(renderer.buffer_rgba()) == before).all()

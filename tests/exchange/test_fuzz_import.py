@@ -213,6 +213,8 @@ def test_one_hostile_field_is_refused_by_name_or_taken(base, target, data, value
             or err.startswith(json_path(path[:-1]) + ":")
             or err.startswith(json_path(path[:2]) + ":")
             or (changed_id and f"points to {path[1]} id " in err)
+            # a table given as another list (an empty one): its rows' children dangle
+            or (len(path) == 2 and f"points to {path[1]} id " in err)
             or (changed_id and f"used twice in {path[1]}" in err)
             for err in e.errors
         ), (path, e.errors[:3])

@@ -63,3 +63,179 @@ def test_a_new_journal_holds_exactly_the_file(demo_data, tmp_path):
         with s.engine.connect() as c:
             assert c.execute(m.Regimen.__table__.select()).first() is not None
     assert again == dumps(demo_data)
+
+
+def _schema(path) -> set[tuple]:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        return set(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+    finally:
+        conn.close()
+
+
+def test_every_check_of_a_journal_is_read_from_its_tables(tmp_path):
+    """The write turns SQLite's per-row CHECKs off and checks every row after: that is
+    only as strong as the reading of the rules, so it must find each one."""
+    import sqlite3
+
+    from sqlalchemy import CheckConstraint
+
+    create_journal(tmp_path / "j.sqlite", auto_backup=False).close()
+    conn = sqlite3.connect(tmp_path / "j.sqlite")
+    tables = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type='table'"))
+    conn.close()
+    seen = 0
+    for cls in m.RECORD_TABLES:
+        names = [name for name, _expr in exchange.table_checks(tables[cls.__tablename__])]
+        declared = [c for c in cls.__table__.constraints if isinstance(c, CheckConstraint)]
+        assert len(names) == len(declared) == tables[cls.__tablename__].count(" CHECK ")
+        assert all(n.startswith(f"ck_{cls.__tablename__}_") for n in names)
+        seen += len(names)
+    assert seen > 50
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "CREATE TABLE t (a INT, CHECK (a > 0) -- a comment\n)",
+        "CREATE TABLE t (a INT CHECK (a > 0 /* why */))",
+        "CREATE TABLE t (a INT, CONSTRAINT c CHECK (a IN ('(', ')')",  # never closed
+        "CREATE TABLE t (a INT, CHECK a > 0)",
+    ],
+)
+def test_a_rule_that_cannot_be_read_for_certain_keeps_the_checks_on(sql):
+    assert exchange.table_checks(sql) is None
+
+
+def test_rules_are_read_through_quotes_and_brackets():
+    sql = (
+        'CREATE TABLE "t" ("check" TEXT CHECK ("check" <> \')\'), b INT, '
+        "CONSTRAINT [odd name] CHECK (b IN (1, (2)) AND 'it''s' <> \"check\"))"
+    )
+    assert exchange.table_checks(sql) == (
+        ("CHECK at 38", "\"check\" <> ')'"),
+        ("odd name", "b IN (1, (2)) AND 'it''s' <> \"check\""),
+    )
+
+
+@pytest.mark.parametrize(
+    ("table", "field", "value", "rule"),
+    [
+        ("lab_results", "unit", "furlongs", "ck_labresult_known_unit"),
+        ("lab_results", "date", "May 2019", "ck_labresult_date_format"),
+        ("side_effects", "grade", 9, "ck_sideeffect_grade_range"),
+        ("regimens", "part_of_id", "self", "ck_regimen_not_part_of_itself"),  # written last
+    ],
+)
+def test_a_row_that_slipped_past_the_checks_breaks_the_tables_rules(
+    demo_data, tmp_path, monkeypatch, table, field, value, rule
+):
+    monkeypatch.setattr(exchange, "check_exchange", lambda data, progress=None: [])
+    d = copy.deepcopy(demo_data)
+    row = d["records"][table][-1]
+    row[field] = row["id"] if value == "self" else value
+    with create_journal(tmp_path / "j.sqlite", auto_backup=False) as s:
+        before = _schema(tmp_path / "j.sqlite")
+        with pytest.raises(ExchangeError, match=rf"nothing was written.*CHECK .*failed: {rule}"):
+            exchange.import_journal(s, d, new_file=True)
+        assert _empty(s)
+        assert _schema(tmp_path / "j.sqlite") == before  # its indexes are all back
+        with s.engine.connect() as c:
+            assert c.exec_driver_sql("PRAGMA ignore_check_constraints").scalar() == 0
+        monkeypatch.undo()
+        exchange.import_journal(s, demo_data)  # the same connection imports a good file
+        tb = m.LabResult.__table__
+        with s.engine.begin() as c, pytest.raises(Exception, match="CHECK constraint failed"):
+            c.execute(tb.update().values(unit="furlongs"))  # its rules are on again
+
+
+def test_an_imported_journal_has_the_schema_of_a_new_one(demo_data, tmp_path):
+    """Indexes are dropped for the write and made again from their own text."""
+    import_into_new_journal(demo_data, tmp_path / "new.sqlite")
+    create_journal(tmp_path / "fresh.sqlite", auto_backup=False).close()
+    assert _schema(tmp_path / "new.sqlite") == _schema(tmp_path / "fresh.sqlite")
+    assert any(
+        t == "index" and n == "ix_labresult_date" for t, n, *_ in _schema(tmp_path / "new.sqlite")
+    )
+
+
+def test_bulk_rows_get_defaults_and_unknown_fields_are_refused(tmp_path):
+    """insert_rows takes an export's full rows in one pass, and rows that leave fields
+    out (the demo, the synthetic journal) with the model's defaults; a field that is
+    no column is refused, even in a row of the full length."""
+    from sqlalchemy.exc import CompileError
+
+    full = {"id": 1, "date": "2020-01-02", "test": "hb", "value": 11.5, "text_value": None,
+            "unit": "g/dL", "context": "routine", "lln": None, "uln": None, "notes": None}  # fmt: skip
+    short = {"id": 2, "date": "2020-02-02", "test": "hb", "value": 12, "unit": "g/dL"}
+    swapped = {**{k: v for k, v in full.items() if k != "notes"}, "id": 3, "note": "x"}
+    with create_journal(tmp_path / "j.sqlite", auto_backup=False) as s:
+        with s.engine.begin() as c:
+            exchange.insert_rows(c, {m.LabResult: [full, short]})
+        got = export_journal(s)["records"]["lab_results"]
+        assert got[0] == full
+        assert got[1] == {**full, **short, "context": "none"}  # the model's default
+        with pytest.raises(CompileError, match="note"), s.engine.begin() as c:
+            exchange.insert_rows(c, {m.LabResult: [swapped]})
+        with pytest.raises(CompileError, match="note"), s.engine.begin() as c:
+            exchange.insert_rows(c, {m.LabResult: [{**full, "id": 4}, swapped]})
+        assert len(export_journal(s)["records"]["lab_results"]) == 2
+
+
+def _sealed_and_whole(path, key=None) -> bool:
+    from journal.store import backup, crypto
+
+    conn = crypto.connect(path, key)
+    try:
+        stored = backup._stored_seal(conn)
+        checked = conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        return bool(stored) and backup.seal_matches(stored, conn) is True and checked
+    finally:
+        conn.close()
+
+
+def test_a_new_journal_is_sealed_and_opens_for_writing(demo_data, tmp_path):
+    out = tmp_path / "new.sqlite"
+    import_into_new_journal(demo_data, out)
+    assert _sealed_and_whole(out)
+    with open_journal(out, auto_backup=False) as s:  # the full check of a writable open
+        assert dumps(export_journal(s, exported_at=FIXED)) == dumps(demo_data)
+    assert _sealed_and_whole(out)
+
+
+@pytest.mark.parametrize("new_file", [False, True])
+def test_an_encrypted_journal_imports_the_same(demo_data, tmp_path, new_file):
+    path = tmp_path / "secret.sqlite"
+    with create_journal(path, auto_backup=False, passphrase="correct horse") as s:
+        key = s.key
+        exchange.import_journal(s, demo_data, new_file=new_file)
+        assert _pragmas(s) == (1, 2)
+    assert not path.read_bytes().startswith(b"SQLite format 3\x00")
+    assert _sealed_and_whole(path, key)
+    with open_journal(path, auto_backup=False, passphrase="correct horse") as s:
+        assert dumps(export_journal(s, exported_at=FIXED)) == dumps(demo_data)
+        with s.engine.connect() as c:
+            assert c.exec_driver_sql("PRAGMA ignore_check_constraints").scalar() == 0
+
+
+def test_rules_that_cannot_be_read_stay_on_and_say_the_same(demo_data, tmp_path, monkeypatch):
+    """If a table's SQL cannot be read for certain, SQLite checks each row itself, and a
+    broken rule reads as it does when the rules are checked after the write."""
+    monkeypatch.setattr(exchange, "check_exchange", lambda data, progress=None: [])
+    d = copy.deepcopy(demo_data)
+    d["records"]["lab_results"][-1]["unit"] = "furlongs"
+    messages = []
+    for readable in (True, False):
+        if not readable:
+            monkeypatch.setattr(exchange, "table_checks", lambda sql: None)
+        with create_journal(tmp_path / f"{readable}.sqlite", auto_backup=False) as s:
+            with pytest.raises(ExchangeError) as e:
+                exchange.import_journal(s, d, new_file=True)
+            assert _empty(s)
+            with s.engine.connect() as c:
+                assert c.exec_driver_sql("PRAGMA ignore_check_constraints").scalar() == 0
+        messages.append(str(e.value))
+    assert messages[0] == messages[1]
+    assert "CHECK constraint failed: ck_labresult_known_unit" in messages[0]

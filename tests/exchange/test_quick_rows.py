@@ -149,6 +149,33 @@ def test_quick_never_passes_what_validate_refuses_one_change(demo, rows, pools):
                     _check(key, row, {**parent, field: value})
 
 
+def test_the_compiled_check_decides_as_the_generic_one(demo, rows, pools):
+    """A row that gives every field goes through code written out per table; it must
+    answer exactly as the loop over the columns does, hostile values and all."""
+    tried = 0
+    for key, table_rows in rows.items():
+        ok = row_checker(BY_KEY[key], TODAY)
+        assert "def full_row" in ok.source
+        for row in table_rows[:4]:
+            parent = _parent(demo, key, row)
+            for field in row:
+                for value in pools[key, field]:
+                    changed = {**row, field: value}
+                    assert ok(changed, parent) == ok.generic(changed, parent), (key, changed)
+                    tried += 1
+                renamed = {("x" if f == field else f): v for f, v in row.items()}
+                assert not ok(renamed, parent) and not ok.generic(renamed, parent)
+            for field in parent or ():
+                for value in pools["regimens", field]:
+                    p = {**parent, field: value}
+                    assert ok(row, p) == ok.generic(row, p), (key, row, p)
+    assert tried > 5000
+    few = row_checker(m.LabResult, TODAY, rows=validation.COMPILE_FROM - 1)
+    assert not hasattr(few, "source")  # a small table: the loop, nothing compiled
+    assert not row_checker(m.LabResult, TODAY)(None, None)
+    assert not row_checker(m.LabResult, TODAY)(list(range(10)), None)
+
+
 @settings(
     max_examples=1000,
     deadline=None,
@@ -184,7 +211,7 @@ def test_problems_read_the_same_without_the_quick_check(demo, monkeypatch):
     rec["health_history"][0]["treated"] = True
     quick = exchange.check_exchange(doc)
     assert len(quick) >= 7, quick
-    monkeypatch.setattr(exchange, "row_checker", lambda cls, today: lambda row, parent: False)
+    monkeypatch.setattr(exchange, "row_checker", lambda cls, today, **_: lambda row, parent: False)
     assert exchange.check_exchange(doc) == quick
 
 
@@ -210,7 +237,7 @@ def _full_check(doc: dict, monkeypatch) -> list[str]:
     with monkeypatch.context() as mp:
         mp.setattr(exchange, "_clean_file", lambda data, today: False)
         mp.setattr(exchange, "schema_valid", lambda data: False)  # jsonschema itself
-        mp.setattr(exchange, "row_checker", lambda cls, today: lambda row, parent: False)
+        mp.setattr(exchange, "row_checker", lambda cls, today, **_: lambda row, parent: False)
         return exchange.check_exchange(doc)
 
 

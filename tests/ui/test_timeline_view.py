@@ -452,3 +452,28 @@ def test_a_long_history_is_drawn_in_the_background_and_then_works_the_same(qtbot
     qtbot.waitUntil(lambda: not v.rendering, timeout=30000)
     assert v.figure is not figure
     assert made[-1]["date_range"] == v.shown_range()
+
+
+def test_a_long_history_built_hidden_is_drawn_once_at_the_size_shown(qtbot, monkeypatch):
+    """The page is built before it is laid out: the background drawing waits for the
+    real size instead of being made at a guess and made again (twice the time, and
+    both images in memory for a moment)."""
+    import journal.ui.timeline_view as tv
+
+    monkeypatch.setattr(tv, "BACKGROUND_MARKS", 1)
+    made = []
+    real = tv._render_figure
+    monkeypatch.setattr(tv, "_render_figure", lambda **job: (made.append(job), real(**job))[1])
+    v = TimelineView(FakeCtx())
+    qtbot.addWidget(v)
+    assert v.rendering and v.artists is None  # asked for, waiting to be shown
+    qtbot.wait(50)
+    assert made == []
+    v.resize(900, 700)
+    v.show()
+    qtbot.waitExposed(v)
+    qtbot.waitUntil(lambda: v.artists is not None and not v.rendering, timeout=30000)
+    qtbot.wait(50)
+    assert len(made) == 1
+    w, h = v.canvas.get_width_height(physical=True)
+    assert (w, h) == (v.canvas.width(), v.canvas.height())
