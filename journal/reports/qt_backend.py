@@ -384,8 +384,8 @@ def _hatch_in(box, tiles) -> dict[str, list[str]]:
 
 
 def vector_hatches(svg: bytes) -> bytes:
-    """Each hatch-pattern fill of a rectangle drawn as what it is: the rectangle in the
-    hatch's base colour, the hatch's own strokes (or dots) tiled as the pattern tiles
+    """Each hatch-pattern fill of a rectangle (or of a path of rectangles) drawn as what
+    it is: the rectangle in the hatch's base colour, the hatch's own strokes (or dots) tiled as the pattern tiles
     them and cut to the rectangle, and its outline on top.
 
     Why: QtSvg paints every pattern fill as a picture, which the PDF then carries as an
@@ -427,17 +427,23 @@ def vector_hatches(svg: bytes) -> bytes:
             d = _shifted(ref.get("d", ""), float(el.get("x", 0)), float(el.get("y", 0)))
         else:
             return 1
-        box = _rectangle(d) if _PATH_OK.fullmatch(d) else None
-        if box is None:
+        # One rectangle, or several in one path (draw_timeline batches hatched spans).
+        parts = re.split(r"(?=M)", d.strip()) if _PATH_OK.fullmatch(d) else []
+        boxes = [_rectangle(part) for part in parts if part.strip()]
+        if not boxes or None in boxes:
             return 1
         fill = copy.deepcopy(el)
         fill.set("style", _FILL_URL.sub(f"fill: {patterns[m[1]][0]}", style) + "; stroke: none")
         outline = copy.deepcopy(el)
         outline.set("style", _FILL_URL.sub("fill: none", style))
         outline.attrib.pop("id", None)
+        hatch: dict[str, list[str]] = {}
+        for box in boxes:
+            for s, ds in _hatch_in(box, patterns[m[1]]).items():
+                hatch.setdefault(s, []).extend(ds)
         strokes = [
-            ET.Element(f"{ns}path", {"class": "hatch"}, d=" ".join(parts), style=s)
-            for s, parts in _hatch_in(box, patterns[m[1]]).items()
+            ET.Element(f"{ns}path", {"class": "hatch"}, d=" ".join(ds), style=s)
+            for s, ds in hatch.items()
         ]
         parent[i : i + 1] = [fill, *strokes, outline]
         return 2 + len(strokes)

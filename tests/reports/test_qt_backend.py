@@ -159,12 +159,22 @@ def test_hatches_drawn_as_strokes_look_as_the_patterns_did_and_cost_less(qapp):
         ax = fig.add_subplot()
         ax.barh(range(4), [3, 1, 2, 4], left=[0.3, 1, 0, 0.5], hatch="xx", color="#882255")
         ax.barh([5], [2], hatch="..", color="#e69f00")
+        # Several spans in one path, as draw_timeline batches hatched side effects.
+        from matplotlib.patches import PathPatch
+        from matplotlib.path import Path
+
+        spans = [
+            Path([(a, y), (b, y), (b, y + 0.6), (a, y + 0.6), (a, y)], closed=True)
+            for a, b, y in ((0.2, 1.5, 6), (2.0, 3.8, 6), (0.5, 2.5, 7))
+        ]
+        ax.add_patch(PathPatch(Path.make_compound_path(*spans), fc="#882255", hatch="//"))
+        ax.set_ylim(-1, 8)
         ax.legend(handles=[Patch(facecolor="#d55e00", hatch="//", label="grade 3")])
 
     fig = Figure(figsize=(5, 3))
     draw(fig)
     svg = chart_svg(Chart(draw), fig)
-    assert svg.count(b"url(#h") >= 6
+    assert svg.count(b"url(#h") >= 7
     new = vector_hatches(svg)
     assert b"url(#h" not in new  # no shape is filled with a pattern any more
     a = _raster(svg)
