@@ -52,9 +52,13 @@ from journal.charts.timeline import (
     BASE_FONT,
     TimelineArtists,
     TimelineOptions,
+    _margins,
     _num,
+    _row_room_pt,
+    _se_panel_rows,
     _text_width_in,
     draw_timeline,
+    side_effect_rows,
 )
 
 RECENT_YEARS = 6  # drawn to scale at the right
@@ -334,20 +338,7 @@ def budget_side_effects(
     if not data.side_effects:
         return data
     today = data.today
-    rank: dict[str, tuple] = {}
-    for s in data.side_effects:
-        key = (s.end is None, s.grade or 0, s.end or today)
-        rank[s.label] = max(rank.get(s.label, key), key)
-    terms = sorted(rank, key=lambda t: rank[t], reverse=True)
-    # Everything named when it fits; else the band rows take the last two places.
-    fits = brk is None and len(terms) <= named_rows
-    named = terms if fits else terms[: max(0, named_rows - 2)]
-    row_of: dict[str, list[SideEffectSpan]] = {}
-    for s in data.side_effects:
-        in_named = s.label in named and (brk is None or (s.end or today) >= brk)
-        row_of.setdefault(s.label if in_named else _band(s.grade), []).append(s)
-    order = [t for t in named if t in row_of]
-    order += [b for b in ("Others, grade 1–2", "Others, grade 3+") if b in row_of]
+    order, row_of = _side_effect_rows(data, named_rows, brk)
     out: list[SideEffectSpan] = []
     for label in order:
         spans = row_of[label]
@@ -374,6 +365,28 @@ def budget_side_effects(
                 )
             )
     return replace(data, side_effects=tuple(out))
+
+
+def _side_effect_rows(
+    data: TimelineData, named_rows: int, brk: dt.date | None
+) -> tuple[list[str], dict[str, list[SideEffectSpan]]]:
+    """The rows of budget_side_effects, in order, and the spans on each (unmerged)."""
+    today = data.today
+    rank: dict[str, tuple] = {}
+    for s in data.side_effects:
+        key = (s.end is None, s.grade or 0, s.end or today)
+        rank[s.label] = max(rank.get(s.label, key), key)
+    terms = sorted(rank, key=lambda t: rank[t], reverse=True)
+    # Everything named when it fits; else the band rows take the last two places.
+    fits = brk is None and len(terms) <= named_rows
+    named = set(terms if fits else terms[: max(0, named_rows - 2)])
+    row_of: dict[str, list[SideEffectSpan]] = {}
+    for s in data.side_effects:
+        in_named = s.label in named and (brk is None or (s.end or today) >= brk)
+        row_of.setdefault(s.label if in_named else _band(s.grade), []).append(s)
+    order = [t for t in terms if t in named and t in row_of]
+    order += [b for b in ("Others, grade 1–2", "Others, grade 3+") if b in row_of]
+    return order, row_of
 
 
 # --------------------------------------------------------------------------- drawing
@@ -426,6 +439,18 @@ def draw_paper_timeline(
     collapsed = 0
     gap = days_per_pt * MERGE_GAP_PT
     planned = False
+    # Each drawing costs a good part of a second: the scale and the budget are worked
+    # out first from draw_timeline's own margin arithmetic; the drawing then checks them.
+    total_pt, row_pt, guess, se_named = _layout_guess(
+        fig, budget_side_effects(paper, named, gap, brk_p), options
+    )
+    if abs(guess / days_per_pt - 1.0) > 0.05:
+        days_per_pt, gap = guess, guess * MERGE_GAP_PT
+        if brk_p is not None:
+            paper = thin_labs(unthinned, brk_p, days_per_pt * LAB_MARKER_PT)
+    if row_pt * 0.95 < MIN_LANE_PT or not se_named:  # as the first drawing would find
+        planned = True
+        named, collapsed, se_row = _plan(total_pt, paper, detailed, named, gap, brk_p, options)
     attempts = 0
     while attempts < 12:
         attempts += 1
@@ -451,7 +476,10 @@ def draw_paper_timeline(
             # Each drawing costs half a second: work the budget out from the first one
             # (panel heights are shared in proportion), then check it by drawing.
             planned = True
-            named, collapsed, se_row = _plan(arts, paper, detailed, named, gap, brk_p, options)
+            total_pt = sum(ax.get_position().height for ax in arts.axes) * fig.get_figheight()
+            named, collapsed, se_row = _plan(
+                total_pt * 72.0, paper, detailed, named, gap, brk_p, options
+            )
             continue
         # Named side-effect rows need about 10 pt each: taller rows than on screen.
         want = max(0.8, SE_ROW_PT / max(row_pt, 1.0))
@@ -474,19 +502,51 @@ def draw_paper_timeline(
     return chart
 
 
-def _plan(arts, paper, detailed, named, gap, brk, options) -> tuple[int, int, float | None]:
+def _layout_guess(
+    fig: Figure, data: TimelineData, options: TimelineOptions
+) -> tuple[float, float, float, bool]:
+    """(height of all panels in points, of one lane row in points, paper days per point
+    of the time axis, whether the side effects get a named row each) that draw_timeline
+    will give ``data`` on ``fig``, worked out with its own arithmetic without drawing.
+    A wrong guess costs one more drawing (the drawing is checked), never another chart."""
+    fs = BASE_FONT
+    n_lane_rows = sum(1 + len(ln.rows) for ln in data.lanes) or 1
+    labs = list(data.labs) if options.show_labs else []
+    lab_rows = options.lab_panel_height * 2.0
+    se_rows, se_terms = side_effect_rows(data, options)
+    if se_terms is not None and options.show_side_effects:
+        room = _row_room_pt(fig, data, fs, labs, options, se_terms, n_lane_rows, lab_rows)
+        panel = _se_panel_rows(len(se_terms), se_terms, options.side_effect_row_height)
+        if room * panel / len(se_terms) < fs * 0.85 * 1.25:
+            se_rows, se_terms = side_effect_rows(data, options, named=False)
+    heights = [float(n_lane_rows)]
+    if options.show_side_effects and data.side_effects:
+        n_se_rows = (max(se_rows) + 1) if se_rows else 0
+        heights.append(_se_panel_rows(n_se_rows, se_terms, options.side_effect_row_height))
+    heights += [lab_rows] * len(labs)
+    m = _margins(fig, data, fs, labs, options, se_terms)
+    n = len(heights)
+    plot_in = fig.get_figheight() * (m["top"] - m["bottom"])
+    total_in = plot_in * n / (n + m["hspace"] * (n - 1))  # as a GridSpec shares it
+    row_pt = total_in * heights[0] / sum(heights) * 72.0 / (n_lane_rows + 0.6)
+    lo, hi = data.span()
+    pad = max(5.0, (_num(hi) - _num(lo)) * 0.02)
+    axes_pt = (m["right"] - m["left"]) * fig.get_figwidth() * 72.0
+    scale = (_num(hi) - _num(lo) + 2 * pad) / axes_pt
+    return total_in * 72.0, row_pt, scale, not data.side_effects or se_terms is not None
+
+
+def _plan(total_pt, paper, detailed, named, gap, brk, options) -> tuple[int, int, float | None]:
     """(named side-effect rows, lanes on one row, side-effect row height) expected to
-    give readable lane names, from the drawing just made: the panels share the plot
-    height in proportion to their rows."""
-    fig = arts.fig
-    total_pt = sum(ax.get_position().height for ax in arts.axes) * fig.get_figheight() * 72.0
+    give readable lane names when the panels have ``total_pt`` of height between them:
+    they share it in proportion to their rows."""
     lab_units = len(paper.labs) * options.lab_panel_height * 2.0 if options.show_labs else 0.0
 
     def fits(n_named: int, n_collapsed: int) -> tuple[bool, float | None]:
         data = _collapse_oldest(paper, detailed, n_collapsed)
         rows = sum(1 + len(ln.rows) for ln in data.lanes)
-        se = budget_side_effects(data, n_named, gap, brk)
-        n_se = len({s.label for s in se.side_effects})
+        # The rows only (merging spans changes no row): a fraction of budget_side_effects.
+        n_se = len(_side_effect_rows(data, n_named, brk)[0]) if data.side_effects else 0
         u = 0.8
         for _ in range(4):  # the row height depends on the share it gets itself
             ppu = total_pt / (rows + (max(1.2, n_se * u) if n_se else 0.0) + lab_units)
@@ -671,10 +731,12 @@ def drop_overlapping_labels(arts: TimelineArtists) -> list[str]:
     kept: list[Any] = []
     dropped: list[str] = []
     texts = [*arts.lane_labels, *arts.row_labels, *arts.side_effect_labels, *arts.event_labels]
+    # One renderer to measure them all (each text would make its own: 5 ms apiece).
+    renderer = arts.fig._get_renderer()
     for text in texts:
         if not text.get_visible() or not text.get_text().strip():
             continue
-        box = text.get_window_extent()
+        box = text.get_window_extent(renderer)
         if any(box.overlaps(k) for k in kept):
             text.set_visible(False)
             dropped.append(text.get_text())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 from journal.domain.dates import PartialDate
@@ -15,6 +16,13 @@ VERIFY = "patient-kept record: verify with medical records"
 def fmt_date(d: PartialDate | dt.date | None, empty: str = "—") -> str:
     if d is None:
         return empty
+    return _date_text(d)
+
+
+@functools.lru_cache(maxsize=4096)
+def _date_text(d: PartialDate | dt.date) -> str:
+    # Cached: a long history's lab table prints the same few thousand dates, and every
+    # month name is a strftime call (a tenth of a second for the 25-year appendix).
     if isinstance(d, PartialDate):
         return d.display()
     return f"{d.day} {d.strftime('%b')} {d.year}"

@@ -333,3 +333,26 @@ def test_the_shared_lane_names_exactly_the_lines_it_holds():
     data, _ = merge_earlier_lanes(TimelineData(lanes=tuple(many), today=AS_OF), dt.date(2021, 1, 1))
     assert data.lanes[0].label == "Lines 1–8"
     assert [r.label for r in data.lanes[0].rows] == ["lines 1, 3, 5 …", "lines 2, 4, 6 …"]
+
+
+@pytest.mark.parametrize("which", ["long_chart", "demo_chart"])
+def test_the_layout_is_worked_out_before_drawing_and_drawn_once(request, which):
+    """The scale and the budget come from draw_timeline's own margin arithmetic, so the
+    chart is drawn once (each drawing costs a good part of a second); the guess is
+    what the drawing then measures."""
+    from journal.charts.paper import _layout_guess
+
+    chart = request.getfixturevalue(which)
+    assert chart.attempts == 1
+    arts = chart.arts
+    fig = arts.fig
+    total_pt, row_pt, days_per_pt, named = _layout_guess(fig, chart.data, arts.options)
+    assert named == (arts.side_effect_terms is not None)
+    drawn_total = sum(ax.get_position().height for ax in arts.axes) * fig.get_figheight() * 72
+    x0, x1 = arts.lanes_ax.get_xlim()
+    drawn_scale = (x1 - x0) / (arts.lanes_ax.get_position().width * fig.get_figwidth() * 72)
+    assert total_pt == pytest.approx(drawn_total, rel=1e-6)
+    assert days_per_pt == pytest.approx(drawn_scale, rel=1e-6)
+    rows = sum(1 + len(ln.rows) for ln in chart.data.lanes)
+    lane_pt = arts.lanes_ax.get_position().height * fig.get_figheight() * 72 / (rows + 0.6)
+    assert row_pt == pytest.approx(lane_pt, rel=1e-6)

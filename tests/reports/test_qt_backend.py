@@ -108,14 +108,100 @@ def test_heavily_hatched_chart_stays_vector_and_light(qapp, tmp_path):
     assert kind == "svg"
     text = svg.decode()
     legend = text[text.index('id="legend_1"') :]
-    assert text.count("url(#h") == legend.count("url(#h") >= 1  # only the legend keeps hatches
+    # Only the legend keeps its hatch (drawn as strokes, see vector_hatches).
+    assert text.count('class="hatch"') == legend.count('class="hatch"') >= 1
+    assert "url(#h" not in text  # no pattern fill left for QtSvg to paint as a picture
     kind, svg = chart_bytes(Chart(lambda f: _hatched(f, 5)))
-    assert svg.decode().count("url(#h") >= 5  # light charts keep every hatch
+    # Light charts keep every hatch, drawn as strokes (see the next test).
+    assert svg.decode().count('class="hatch"') >= 5 + 1  # the bars' and the legend's
     out = tmp_path / "hatched.pdf"
     doc = Document("t").chart(lambda f: _hatched(f, 300), (7, 4))
     write_pdf(doc, out)
     assert out.stat().st_size < 400_000
     assert "Hatched chartlabel" in re.sub(r"\s+", " ", PdfReader(out).pages[0].extract_text())
+
+
+def _raster(svg: bytes):
+    from PySide6.QtCore import QByteArray, Qt
+    from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtSvg import QSvgRenderer
+
+    r = QSvgRenderer(QByteArray(svg))
+    size = r.defaultSize() * 3
+    img = QImage(size, QImage.Format.Format_RGB32)
+    img.fill(Qt.GlobalColor.white)
+    p = QPainter(img)
+    r.render(p)
+    p.end()
+    return img
+
+
+def test_hatches_drawn_as_strokes_look_as_the_patterns_did_and_cost_less(qapp):
+    """The hatch of every bar and legend patch is the pattern's own strokes and dots,
+    cut to the shape: the same picture as QtSvg's pattern fill, without the picture
+    per fill in the PDF."""
+    from matplotlib.figure import Figure
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QPainter
+    from PySide6.QtSvg import QSvgRenderer
+
+    from journal.reports.document import Chart
+    from journal.reports.qt_backend import (
+        _memory_writer,
+        chart_svg,
+        flatten_hatches,
+        vector_hatches,
+    )
+
+    def draw(fig):
+        from matplotlib.patches import Patch
+
+        ax = fig.add_subplot()
+        ax.barh(range(4), [3, 1, 2, 4], left=[0.3, 1, 0, 0.5], hatch="xx", color="#882255")
+        ax.barh([5], [2], hatch="..", color="#e69f00")
+        # Several spans in one path, as draw_timeline batches hatched side effects.
+        from matplotlib.patches import PathPatch
+        from matplotlib.path import Path
+
+        spans = [
+            Path([(a, y), (b, y), (b, y + 0.6), (a, y + 0.6), (a, y)], closed=True)
+            for a, b, y in ((0.2, 1.5, 6), (2.0, 3.8, 6), (0.5, 2.5, 7))
+        ]
+        ax.add_patch(PathPatch(Path.make_compound_path(*spans), fc="#882255", hatch="//"))
+        ax.set_ylim(-1, 8)
+        ax.legend(handles=[Patch(facecolor="#d55e00", hatch="//", label="grade 3")])
+
+    fig = Figure(figsize=(5, 3))
+    draw(fig)
+    svg = chart_svg(Chart(draw), fig)
+    assert svg.count(b"url(#h") >= 7
+    new = vector_hatches(svg)
+    assert b"url(#h" not in new  # no shape is filled with a pattern any more
+    a = _raster(svg)
+
+    def share_differing(other) -> float:
+        b = _raster(other)
+        differ = sum(
+            1
+            for y in range(0, a.height(), 2)
+            for x in range(0, a.width(), 2)
+            if abs(a.pixelColor(x, y).lightness() - b.pixelColor(x, y).lightness()) > 64
+        )
+        return differ / (a.width() * a.height() / 4)
+
+    # Only specks at the shapes' edges differ (a dot cut in half by the edge); without
+    # the strokes, a good part of every bar would.
+    assert share_differing(new) < 0.004
+    assert share_differing(flatten_hatches(svg)) > 0.02
+    sizes = []
+    for data in (svg, new):
+        writer, _buf, out = _memory_writer("A4")
+        painter = QPainter(writer)
+        QSvgRenderer(data).render(painter, QRectF(0, 0, 1500, 900))
+        painter.end()
+        del writer
+        sizes.append(out.size())
+    assert sizes[1] < sizes[0] / 2  # no picture per hatched shape
 
 
 def test_many_qt_calls_do_not_exhaust_none(tmp_path):

@@ -431,3 +431,31 @@ def test_without_name_is_the_old_deidentified(qapp, demo_path, tmp_path):
     text = render_text(fit_screening(inputs, o, count_pages))
     assert "Sam" not in text and "without name" in text
     assert re.search(rf"\d{{1,2}} ({MONTHS}) \d{{4}}", text)  # dates stay exact: not de-identified
+
+
+@pytest.mark.parametrize("which", ["demo", "synthetic"])
+def test_fitting_picks_the_first_budget_that_fits_in_few_layouts(
+    qapp, demo_mar24, synthetic_path, which
+):
+    """The fitting starts where a count of the text's lines puts the answer, and still
+    keeps the most detailed core that fits two pages: the one trying every budget in
+    order finds."""
+    from journal.reports.screening import BUDGETS, CORE_PAGES, _build, _Ctx, build_screening
+
+    inputs = demo_mar24 if which == "demo" else _inputs(synthetic_path, as_of=dt.date(2026, 3, 1))
+    o = ReportOptions(as_of=inputs.summary.as_of)
+    layouts = []
+
+    def counting(doc):
+        layouts.append(doc)
+        return count_pages(doc)
+
+    fitted = fit_screening(inputs, o, counting)
+    c = _Ctx(inputs, dataclasses.replace(o, appendix=False))
+    first = next(
+        (i for i, b in enumerate(BUDGETS) if count_pages(_build(c, b)) <= CORE_PAGES),
+        len(BUDGETS) - 1,
+    )
+    expected = render_text(build_screening(inputs, o, BUDGETS[first]), width=400)
+    assert render_text(fitted, width=400) == expected
+    assert len(layouts) <= 2  # a binary search alone takes three or four
