@@ -38,6 +38,7 @@ from journal.domain.records import (
     LabRec,
     OverrideRec,
     SupportiveRec,
+    labs_in_order,
     labs_of_test_in_order,
 )
 from journal.domain.response import ResponseResult, compute_responses
@@ -210,11 +211,26 @@ def history_as_of(history: History, when: dt.date) -> History:
         responses=tuple(x for x in history.responses if started(x.date)),
         progressions=tuple(x for x in history.progressions if started(x.date)),
         side_effects=tuple(cut(x, "resolved") for x in history.side_effects if started(x.onset)),
-        # Inline, not started(): a long history has tens of thousands of labs.
-        labs=tuple(x for x in history.labs if x.date is None or x.date.earliest() <= when),
+        labs=_labs_known_by(history.labs, when),
         ecog=tuple(x for x in history.ecog if started(x.date)),
         supportive=tuple(cut(x, "end") for x in history.supportive if started(x.start)),
     )
+
+
+def _labs_known_by(labs: tuple[LabRec, ...], when: dt.date) -> tuple[LabRec, ...]:
+    """The labs whose date begins on or before ``when``. The very tuple given when that is
+    all of them (the usual case: the summary as of today): the rules keep their sorted and
+    per-test views of a tuple by identity, so a copy would sort tens of thousands of labs
+    again, and picking them one by one was itself the largest step that grew faster than
+    the history (memory traffic over every result)."""
+    if not labs:
+        return labs
+    # Sorted by midpoint (kept per tuple; the rules ask for it anyway), and no date begins
+    # after its own midpoint: when the last midpoint is known by then, every lab is.
+    if labs_in_order(labs)[-1].date.as_date() <= when:
+        return labs
+    # Inline, not started(): a long history has tens of thousands of labs.
+    return tuple(x for x in labs if x.date.earliest() <= when)
 
 
 # --------------------------------------------------------------------------- build

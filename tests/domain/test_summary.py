@@ -137,6 +137,30 @@ def test_as_of_leaves_out_later_records(hb):
     assert next(r for r in cut.regimens if r.id == 2).end is None
 
 
+def test_as_of_keeps_the_labs_themselves_when_all_are_known(hb):
+    # The rules keep sorted and per-test views of the labs by identity: a cut that copies
+    # an unchanged tuple makes them sort every result again.
+    h = _history(hb)
+    assert history_as_of(h, hb.d("2030-01-01").as_date()).labs is h.labs
+    assert history_as_of(h, hb.d("2022-04-20").as_date()).labs is h.labs
+    cut = history_as_of(h, hb.d("2022-04-19").as_date())
+    assert [x.id for x in cut.labs] == [x.id for x in h.labs if x.id not in (50, 51)]
+
+
+def test_as_of_keeps_a_coarse_lab_date_that_begins_by_then(hb):
+    # "2022" begins on 1 Jan 2022 but sits mid-year among the sorted labs: it is known on
+    # 1 Mar 2022 even though its midpoint is later.
+    h = dataclasses.replace(
+        _history(hb), labs=(*_history(hb).labs, LabRec(60, hb.d("2022"), "hb", 10.0))
+    )
+    cut = history_as_of(h, hb.d("2022-03-01").as_date())
+    assert 60 in [x.id for x in cut.labs]
+    assert 50 not in [x.id for x in cut.labs]
+    assert history_as_of(h, hb.d("2021-12-31").as_date()).labs == tuple(
+        x for x in h.labs if x.id not in (6, 7, 50, 51, 60)
+    )
+
+
 def test_every_rule_called_once(hb, monkeypatch):
     calls = {}
 
