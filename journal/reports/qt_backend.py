@@ -502,6 +502,13 @@ def _chart_in_child(chart: Chart) -> Future:
         code = 1
         try:
             os.close(r)
+            # The child has a copy of every object of the parent (the whole history): a
+            # collection walks them all and, touching each, copies its memory page. It
+            # lives for one drawing and leaves by os._exit, so it never collects (25-year
+            # chart: 0.98 -> 0.77 s from fork to bytes).
+            import gc
+
+            gc.disable()
             kind, data = chart_bytes(chart)
             view = memoryview(kind.encode("ascii") + b"\n" + data)
             while view:

@@ -260,6 +260,30 @@ def test_chart_drawn_by_a_child_process_is_the_same_and_survives_a_failing_child
     assert b"Hatched chartlabel" in svg
 
 
+def test_the_chart_child_never_collects_garbage(qapp, monkeypatch):
+    """The forked child shares the parent's whole history; a collection there walks it
+    all and copies its pages. The child says whether its collector was on."""
+    import gc
+    import os
+
+    from journal.reports import qt_backend
+    from journal.reports.document import Chart
+
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    monkeypatch.setattr(qt_backend, "_may_fork", lambda: True)
+    parent = os.getpid()
+    monkeypatch.setattr(
+        qt_backend,
+        "chart_bytes",
+        lambda chart: ("svg", f"{os.getpid() != parent} {gc.isenabled()}".encode()),
+    )
+    assert gc.isenabled()
+    _kind, said = qt_backend._chart_future(Chart(lambda f: None), "process").result(timeout=60)
+    assert said == b"True False"
+    assert gc.isenabled()  # the parent's own collector is left as it was
+
+
 def test_preview_layout_has_the_pdfs_document_and_pages(qapp, long_doc):
     # The preview's document goes in by shorter Qt calls and is laid out in steps
     # (lay_out); it must be the very document and pages the PDF gets.
