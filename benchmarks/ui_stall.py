@@ -90,8 +90,10 @@ CHILD = textwrap.dedent(
                         else f"(no call) {prev[0]}->{event}")
                 long_calls.append((prev[1], now - prev[1], tid,
                     f"{what} at {Path(frame.f_code.co_filename).name}:{frame.f_lineno}"
-                    f" {frame.f_code.co_name}"))
-            _last[tid] = (event, time.perf_counter())
+                    f" {frame.f_code.co_name} (after {prev[2]})"))
+            _last[tid] = (event, time.perf_counter(),
+                          f"{Path(frame.f_code.co_filename).name}:{frame.f_lineno}"
+                          f" {frame.f_code.co_name}")
 
         from journal.ui import tasks as _tasks
         _run = _tasks._Runnable.run
