@@ -8,6 +8,13 @@ three times, pan twice, show the whole history, open the Summary (the report lai
 out and its preview painted). Printed per step and overall (target <= 100 ms).
 
 Run: ``.venv/bin/python benchmarks/ui_stall.py [--runs 3] [--journal FILE]``
+
+``TJ_STALL_TRACE=50`` (milliseconds): for each step whose longest gap is longer, print
+what every thread was doing around it (a watchdog thread samples the stacks every 2 ms
+whenever it gets Python's lock; a gap with no samples inside was one long call that
+held the lock: the samples on either side name it). With ``TJ_STALL_PROFILE=1`` also
+every C call (or stretch without a Python call) over 10 ms in that gap, on any thread
+(a profiler on every thread: the Python parts run several times slower).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from pathlib import Path
 CHILD = textwrap.dedent(
     """
     import json, os, sys, time
+    from pathlib import Path
     from PySide6.QtCore import QTimer
     from journal.ui.app import build_window, make_app
     from journal.ui.tasks import collect_garbage_on_ui_thread_only
@@ -50,11 +58,75 @@ CHILD = textwrap.dedent(
         app.processEvents()
         time.sleep(0.005)
     gaps = {}
+    worst = {}  # step -> (start, end) of its longest gap
     step = ["idle"]
+    samples = []
+    if os.environ.get("TJ_STALL_TRACE"):
+        import threading, traceback
+
+        def watchdog():  # what every thread was doing, every 2 ms (when it gets the lock)
+            me = threading.get_ident()
+            while True:
+                time.sleep(0.002)
+                now = time.perf_counter()
+                stacks = {
+                    tid: traceback.extract_stack(f)[-12:]
+                    for tid, f in sys._current_frames().items() if tid != me
+                }
+                samples.append((now, stacks))
+
+        threading.Thread(target=watchdog, daemon=True).start()
+
+        long_calls = []  # (start, seconds, thread, what): each C call, or stretch with
+        # no Python call or return, longer than 10 ms (Python's lock held throughout)
+
+        def prof(frame, event, arg, _last={}):
+            now = time.perf_counter()
+            tid = threading.get_ident()
+            prev = _last.get(tid)
+            if prev is not None and now - prev[1] > 0.010:
+                what = (getattr(arg, "__qualname__", repr(arg)[:60])
+                        if event in ("c_return", "c_exception") and prev[0] == "c_call"
+                        else f"(no call) {prev[0]}->{event}")
+                long_calls.append((prev[1], now - prev[1], tid,
+                    f"{what} at {Path(frame.f_code.co_filename).name}:{frame.f_lineno}"
+                    f" {frame.f_code.co_name} (after {prev[2]})"))
+            _last[tid] = (event, time.perf_counter(),
+                          f"{Path(frame.f_code.co_filename).name}:{frame.f_lineno}"
+                          f" {frame.f_code.co_name}")
+
+        from journal.ui import tasks as _tasks
+        _run = _tasks._Runnable.run
+
+        def run(self):
+            sys.setprofile(prof)
+            try:
+                _run(self)
+            finally:
+                sys.setprofile(None)
+
+        import gc
+        collections = []  # (start, seconds, generation) of each garbage collection
+        _gc_start = [0.0]
+
+        def on_gc(phase, info):
+            if phase == "start":
+                _gc_start[0] = time.perf_counter()
+            else:
+                collections.append((_gc_start[0], time.perf_counter() - _gc_start[0],
+                                    info["generation"]))
+
+        gc.callbacks.append(on_gc)
+        if os.environ.get("TJ_STALL_PROFILE"):  # slows Python down: for the C calls only
+            _tasks._Runnable.run = run
+            threading.setprofile(prof)
+            sys.setprofile(prof)
 
     def beat():
         now = time.perf_counter()
-        gaps[step[0]] = max(gaps.get(step[0], 0.0), now - last[0])
+        if now - last[0] > gaps.get(step[0], 0.0):
+            gaps[step[0]] = now - last[0]
+            worst[step[0]] = (last[0], now)
         last[0] = now
 
     timer = QTimer()
@@ -92,15 +164,58 @@ CHILD = textwrap.dedent(
     do("open the summary", lambda: window.go_to(8),
        lambda: getattr(window.page(8), "is_ready", False))
     gaps.pop("idle", None)
+    if samples:
+        ui = threading.main_thread().ident
+        for name, (a, b) in worst.items():
+            if name == "idle" or b - a < float(os.environ["TJ_STALL_TRACE"]) / 1000:
+                continue
+            print(f"=== {name}: gap {1000 * (b - a):.0f} ms", file=sys.stderr)
+            for t, d, g in collections:
+                if t < b and t + d > a and d > 0.002:
+                    print(f"  collection of generation {g} +{1000 * (t - a):.1f} ms"
+                          f" {1000 * d:.1f} ms", file=sys.stderr)
+            for t, d, tid, what in long_calls:
+                if t < b and t + d > a:
+                    who = "UI" if tid == ui else tid
+                    print(f"  long call [{who}] +{1000 * (t - a):.1f} ms {1000 * d:.1f} ms {what}",
+                          file=sys.stderr)
+            around = [s for s in samples if a - 0.004 <= s[0] <= b + 0.015]
+            for t, stacks in around:
+                print(f"--- sample at +{1000 * (t - a):.1f} ms", file=sys.stderr)
+                for tid, st in stacks.items():
+                    who = "UI" if tid == ui else tid
+                    frames = " < ".join(
+                        f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(st)
+                    )
+                    print(f"  [{who}] {frames}", file=sys.stderr)
     print("GAPS " + json.dumps(gaps), flush=True)
     os._exit(0)
     """
 )
 
 
+_WARMED: set[str] = set()
+
+
+def _warm_bytecode(journal: Path, env: dict) -> None:
+    """One untimed run first, which fills the children's bytecode cache, as an installed
+    copy has it (pip compiles on install). Without a cache (a development shell often
+    sets PYTHONDONTWRITEBYTECODE) every module the Summary loads is compiled from source
+    while it opens, each one call that holds Python's lock for up to a tenth of a second:
+    a stall no installed app has. (With ``PYTHONPYCACHEPREFIX`` the libraries' own
+    bytecode is looked for there too, so the whole first run compiles.)"""
+    prefix = env.get("PYTHONPYCACHEPREFIX")
+    if env.get("PYTHONDONTWRITEBYTECODE") or prefix in _WARMED:
+        return
+    _WARMED.add(prefix)
+    stall_gaps(journal, env)
+
+
 def stall_gaps(journal: Path, env: dict) -> dict[str, float]:
     """One fresh app: the longest gap (seconds) per step."""
     import json
+
+    _warm_bytecode(journal, env)
 
     out = subprocess.run(
         [sys.executable, "-c", CHILD, str(journal)],
@@ -109,6 +224,8 @@ def stall_gaps(journal: Path, env: dict) -> dict[str, float]:
         text=True,
         timeout=600,
     )
+    if env.get("TJ_STALL_TRACE"):
+        sys.stderr.write(out.stderr)
     for line in out.stdout.splitlines():
         if line.startswith("GAPS "):
             return json.loads(line[5:])
@@ -125,6 +242,8 @@ def main() -> int:
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     env["TREATMENT_JOURNAL_HOME"] = str(folder / "home")
     env["XDG_CONFIG_HOME"] = str(folder / "config")  # never the person's own settings
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # see _warm_bytecode
+    env["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
     journal = args.journal
     if journal is None:
         from journal.services.files import _build_then_move

@@ -63,6 +63,11 @@ def warm_up_pages(then: Callable[[], None] | None = None) -> None:
                 importlib.import_module(name)
             except ImportError:
                 log.warning("could not load %s ahead", name)
+        # The journal's table classes are set up on first use of the rarer ones (the
+        # Summary's notes and questions): a moment of work better done now.
+        from sqlalchemy.orm import configure_mappers
+
+        configure_mappers()
 
     run_task(
         None,

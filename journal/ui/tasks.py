@@ -92,7 +92,8 @@ class _UiCollector:
     - a full collection walks every old object (0.1-0.5 s on a long history, more on a
       busy machine), so it waits until the window has been quiet for a second (no
       worker, next to nothing allocated), and only when memory has grown since the
-      last one; unless memory grows far beyond that meanwhile;
+      last one; unless memory grows far beyond that meanwhile (checked only while no
+      worker runs);
     - it never walks what :func:`freeze_long_lived` set aside: the modules, the history
       and the pages built at start, which live as long as the journal is open.
     """
@@ -122,6 +123,12 @@ class _UiCollector:
         if gc.get_count()[0] > self.threshold[0]:
             gc.collect(1)
             self.quiet = 0
+            if _GC_WORKERS[0]:
+                # Not a full pass while a worker builds something (a summary, a chart):
+                # what it made is alive until it is done, so the pass would walk it for
+                # nothing, stopping the window a quarter of a second while a person
+                # waits for that very result. Checked again once the worker is done.
+                return
         elif _GC_WORKERS[0]:
             self.quiet = 0
             return

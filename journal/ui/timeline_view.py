@@ -223,6 +223,21 @@ def _render_figure(
     return fig, arts
 
 
+def _dispose(fig: Figure, arts: Any) -> None:
+    """Take apart a chart nobody shows any more (runs on a worker; nothing of Qt).
+
+    A matplotlib figure is a web of reference cycles (figure, axes, artists, their
+    transforms and callbacks all point at each other), so a replaced one is freed only by
+    a full garbage collection: some 20 MB and 70,000 memory blocks a redraw of a long
+    history, and that collection stops the window for 0.2-0.5 s. Emptied of their
+    attributes, its objects are freed at once by their reference counts instead."""
+    objects = fig.findobj(include_self=True)
+    for obj in objects:
+        obj.__dict__.clear()
+    if hasattr(arts, "__dict__"):
+        arts.__dict__.clear()
+
+
 def _group(*widgets: QWidget) -> QWidget:
     """Widgets that must stay on one row together (a label and its field)."""
     box = QWidget()
@@ -549,6 +564,7 @@ class TimelineView(QWidget):
             self._render_in_background()
             return
         fig, arts = result
+        old = (self.figure, self.artists)
         agg = fig.canvas  # the worker's plain Agg canvas holds the rendered image
         fig.set_canvas(self.canvas)
         self.canvas.figure = fig
@@ -561,6 +577,10 @@ class TimelineView(QWidget):
         self._sync_dates()
         self.rendering = False
         self.canvas.update()
+        if old[1] is not None and old[0] is not fig:
+            from journal.ui.tasks import run_task
+
+            run_task(None, "Freeing the old timeline", lambda _c: _dispose(*old), progress=False)
 
     def _render_failed(self, exc: BaseException) -> None:
         log.error("timeline could not be drawn: %s", type(exc).__name__)

@@ -201,3 +201,17 @@ def test_preview_paints_only_the_pages_in_view(demo_store, settings, qtbot):
     bar.setValue(bar.maximum())
     qtbot.waitUntil(lambda: count - 1 in v.preview.painted, timeout=5000)
     assert len(v.preview.painted) < count
+
+
+def test_pages_counted_in_short_calls_are_the_pages_of_the_pdf(view):
+    """The window fits the screening summary with count_pages_in_steps (short calls into
+    Qt, so the window answers meanwhile): the same pages as the PDF's own count."""
+    from journal.reports.qt_backend import count_pages
+    from journal.ui.summary_view import count_pages_in_steps
+
+    view.set_report("screening")
+    doc = view.document()
+    for size in ("A4", "Letter"):
+        counted = count_pages_in_steps(doc, size)
+        assert counted == count_pages(doc, size)
+        assert counted >= 1

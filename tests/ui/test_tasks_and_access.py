@@ -235,3 +235,38 @@ def test_the_window_sets_a_journals_objects_aside_once_its_facts_are_shown(
     qtbot.waitUntil(lambda: gc.get_freeze_count() > 0, timeout=20000)
     w.set_context(None)  # the journal is closed: its objects can be freed again
     assert gc.get_freeze_count() == 0
+
+
+def test_no_full_collection_is_forced_while_a_worker_builds(qtbot, window_collection, monkeypatch):
+    """Memory far beyond the last full pass forces one, but not in the middle of a
+    worker's job (what it made is alive until it is done): once the worker is done."""
+    import gc
+    import time
+
+    monkeypatch.setattr(window_collection, "MAX_GROWTH", 1000)
+    monkeypatch.setattr(window_collection, "blocks", 0)  # "grown" far beyond MAX_GROWTH
+    fulls = []
+
+    def note(phase, info):
+        if phase == "start" and info["generation"] == 2:
+            fulls.append(1)
+
+    gc.callbacks.append(note)
+    try:
+        gate = threading.Event()
+
+        def work(_c):
+            junk = []
+            while not gate.is_set():  # young objects: the UI thread's ticks collect them
+                junk.append([_Cycle() for _ in range(2000)])
+                time.sleep(0.005)
+            return len(junk)
+
+        run_task(None, "Working", work, progress=False)
+        qtbot.wait(300)
+        assert not fulls
+        gate.set()
+        qtbot.waitUntil(lambda: bool(fulls), timeout=5000)
+    finally:
+        gate.set()
+        gc.callbacks.remove(note)

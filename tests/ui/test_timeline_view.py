@@ -477,3 +477,40 @@ def test_a_long_history_built_hidden_is_drawn_once_at_the_size_shown(qtbot, monk
     assert len(made) == 1
     w, h = v.canvas.get_width_height(physical=True)
     assert (w, h) == (v.canvas.width(), v.canvas.height())
+
+
+def test_a_replaced_drawing_is_freed_without_a_full_garbage_collection(qtbot, monkeypatch):
+    """A matplotlib figure is a web of reference cycles; a redrawn timeline's old figure
+    is taken apart on a worker, so it goes at once instead of waiting (some 20 MB a
+    redraw of a long history) for a full collection that stops the window."""
+    import gc
+    import weakref
+
+    import journal.ui.timeline_view as tv
+
+    monkeypatch.setattr(tv, "BACKGROUND_MARKS", 1)
+    v = TimelineView(FakeCtx())
+    qtbot.addWidget(v)
+    v.resize(1000, 700)
+    v.show()
+    qtbot.waitExposed(v)
+    qtbot.waitUntil(lambda: v.artists is not None and not v.rendering, timeout=30000)
+    old = weakref.ref(v.figure)
+    old_axes = weakref.ref(v.artists.lanes_ax)
+    gc.disable()
+    try:
+        v._render_in_background()
+        qtbot.waitUntil(lambda: not v.rendering, timeout=30000)
+        assert v.figure is not old()
+        qtbot.waitUntil(lambda: old() is None and old_axes() is None, timeout=10000)
+    finally:
+        gc.enable()
+    # The new drawing still answers: hover and zoom work on it.
+    mark = first(v, "bar", "regimen:4")
+    qtbot.mouseMove(v.canvas, v.widget_pos(*centre_of(v, mark)))
+    qtbot.waitUntil(lambda: v.hover_mark is not None)
+    lo, hi = v.shown_range()
+    v.zoom_in()
+    qtbot.wait(50)
+    lo2, hi2 = v.shown_range()
+    assert (hi2 - lo2).days < (hi - lo).days
