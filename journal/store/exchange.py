@@ -569,6 +569,7 @@ def check_exchange(data: Any, progress: Progress | None = None) -> list[str]:
 
     # Field rules the schema cannot say (dates in order, units per test, grades per scale).
     progress(1, 4, "Checking each record")
+    dangling: dict[type[m.TableModel], list[tuple[str, str]]] = {}
     regimens = ids.get(m.Regimen, {})
     for key, rows in records.items():
         cls = _BY_KEY.get(key)
@@ -608,13 +609,24 @@ def check_exchange(data: Any, progress: Progress | None = None) -> list[str]:
                 if not _is_id(ref):
                     continue
                 if ref not in targets:
-                    errors.append(
+                    dangling.setdefault(target, []).append(
                         (
                             f"records.{key}[{i}].{name}",
                             f"points to {EXCHANGE_NAMES[target]} id {ref}, which is not in "
                             "the file; fix the id or add that record",
                         )
                     )
+    # A table lost from the file leaves every row pointing into it dangling (hundreds in
+    # a long journal): three show the pattern, a count says how many more.
+    for target, found in dangling.items():
+        errors += found[:3]
+        if len(found) > 3:
+            p, msg = errors[-1]
+            errors[-1] = (
+                p,
+                f"{msg} (and {len(found) - 3:,} more rows point to "
+                f"{EXCHANGE_NAMES[target]} that are not in the file)",
+            )
     if not errors:
         errors += _cycles(ids)
     return [f"{p}: {msg}" for p, msg in errors]

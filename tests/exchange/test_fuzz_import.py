@@ -254,6 +254,31 @@ def test_a_one_row_table_given_a_long_list_is_refused_in_four_lines(base, target
     assert _empty(target)
 
 
+def test_a_lost_table_names_three_dangling_rows_and_counts_the_rest(base, target):
+    # Found by the fuzz above: every row pointing into a table given as [] dangles, and a
+    # long journal has hundreds of them.
+    d = copy.deepcopy(base)
+    d["records"]["regimens"] = []
+    pointing = [
+        (key, i)
+        for key, rows in d["records"].items()
+        for i, row in enumerate(rows)
+        if isinstance(row, dict) and row.get("regimen_id") is not None
+    ]
+    assert len(pointing) > 3
+    with pytest.raises(ExchangeError) as caught:
+        exchange.import_journal(target, d)
+    errors = caught.value.errors
+    assert len(errors) == 3
+    assert [e.split(":")[0] for e in errors] == [
+        f"records.{k}[{i}].regimen_id" for k, i in pointing[:3]
+    ]
+    assert errors[2].endswith(
+        f"(and {len(pointing) - 3:,} more rows point to regimens that are not in the file)"
+    )
+    assert _empty(target)
+
+
 def test_fuzz_counts_reported(request):
     """Prints the fuzz counts for the report (runs after the fuzz in file order)."""
     if COUNTS["examples"]:
