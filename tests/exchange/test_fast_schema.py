@@ -6,6 +6,7 @@ import copy
 import json
 
 import jsonschema
+from exchange_places import mutation_places
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -95,22 +96,11 @@ VALUES = st.one_of(
 )
 
 
-def _places(data: dict) -> list[tuple]:
-    out: list[tuple] = [("format",), ("version",), ("records",), ("exported_at",), ("extra",)]
-    for key, rows in data["records"].items():
-        out.append(("records", key))
-        out.append(("records", f"{key}_x"))
-        for i, row in enumerate(rows):
-            out.append(("records", key, i))
-            out.extend(("records", key, i, f) for f in [*row, "unknown_field"])
-    return out
-
-
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), value=VALUES, drop=st.booleans())
 def test_both_validators_agree_on_one_changed_value(demo_data, data, value, drop):
     doc = copy.deepcopy(_small(demo_data))
-    path = data.draw(st.sampled_from(_places(doc)))
+    path = data.draw(st.sampled_from(mutation_places(doc)))
     at = doc
     for p in path[:-1]:
         at = at[p]

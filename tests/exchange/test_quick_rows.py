@@ -6,6 +6,7 @@ import copy
 import datetime as dt
 
 import pytest
+from exchange_places import mutation_places
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -222,17 +223,6 @@ def _small(data: dict) -> dict:
     return {**data, "records": {k: rows[:3] for k, rows in data["records"].items()}}
 
 
-def _places(data: dict) -> list[tuple]:
-    out: list[tuple] = [("format",), ("version",), ("records",), ("exported_at",), ("extra",)]
-    for key, rows in data["records"].items():
-        out.append(("records", key))
-        out.append(("records", f"{key}_x"))
-        for i, row in enumerate(rows):
-            out.append(("records", key, i))
-            out.extend(("records", key, i, f) for f in [*row, "unknown_field"])
-    return out
-
-
 def _full_check(doc: dict, monkeypatch) -> list[str]:
     with monkeypatch.context() as mp:
         mp.setattr(exchange, "_clean_file", lambda data, today: False)
@@ -253,7 +243,7 @@ def test_a_real_export_is_clean(demo):
 @given(data=st.data(), drop=st.booleans())
 def test_the_quick_passes_change_no_message(demo, pools, monkeypatch, data, drop):
     doc = copy.deepcopy(_small(demo))
-    places = _places(doc)
+    places = mutation_places(doc)
     for _ in range(data.draw(st.integers(min_value=1, max_value=2))):
         path = data.draw(st.sampled_from(places))
         at = doc
