@@ -37,7 +37,7 @@ from journal.reports import REPORT_KINDS, build_report
 from journal.reports.common import suggested_filename
 from journal.reports.document import Document
 from journal.reports.inputs import ReportInputs, ReportOptions, load_report_inputs
-from journal.reports.qt_backend import lay_out, paint_document, write_pdf
+from journal.reports.qt_backend import count_pages, lay_out, paint_document, write_pdf
 from journal.reports.text_backend import render_text
 from journal.ui.page_preview import PagePreview
 
@@ -57,30 +57,6 @@ def _qdate(d: dt.date) -> QDate:
 
 def _pydate(q: QDate) -> dt.date:
     return dt.date(q.year(), q.month(), q.day())
-
-
-def count_pages_in_steps(doc: Document, page_size: str = "A4") -> int:
-    """:func:`journal.reports.qt_backend.count_pages` in short calls into Qt, for a worker
-    of the window.
-
-    Fitting the screening summary to two pages lays its core out several times, and
-    PySide holds Python's lock for the whole of each call into Qt: one call pouring a long
-    history's core in, and one laying it out, each stopped the window for 0.1-0.25 s.
-    Poured in and laid out in parts (as :func:`~journal.reports.qt_backend.lay_out` does
-    for the preview) the same document breaks into the same pages (a test compares
-    them); the worker takes a little longer in all."""
-    from journal.reports import qt_backend as qb
-
-    writer, buf, _data = qb._memory_writer(page_size)
-    for chart in doc.prefetch:  # drawn meanwhile, as count_pages does
-        if chart not in qb._PREFETCHED:
-            qb._PREFETCHED[chart] = qb._chart_future(chart, "process")
-    built = qb.build_qtextdocument(doc, charts_by="none", split=True)
-    _full, body = qb._prepare(writer)
-    pages = len(qb.layout_pages(built.qdoc, writer, body, in_steps=True).pages)
-    del writer
-    buf.close()
-    return pages
 
 
 class SummaryView(QWidget):
@@ -353,7 +329,7 @@ class SummaryView(QWidget):
                 kind,
                 inputs,
                 opts,
-                count_pages=partial(count_pages_in_steps, page_size=opts.page_size),
+                count_pages=partial(count_pages, page_size=opts.page_size, in_steps=True),
             )
             period = None
             if kind == "visit" and not custom:

@@ -204,14 +204,13 @@ def test_preview_paints_only_the_pages_in_view(demo_store, settings, qtbot):
 
 
 def test_pages_counted_in_short_calls_are_the_pages_of_the_pdf(view):
-    """The window fits the screening summary with count_pages_in_steps (short calls into
-    Qt, so the window answers meanwhile): the same pages as the PDF's own count."""
+    """The window fits the screening summary with count_pages(in_steps=True) (short calls
+    into Qt, so the window answers meanwhile): the same pages as the PDF's own count."""
     from journal.reports.qt_backend import count_pages
-    from journal.ui.summary_view import count_pages_in_steps
 
     view.set_report("screening")
     doc = view.document()
     for size in ("A4", "Letter"):
-        counted = count_pages_in_steps(doc, size)
+        counted = count_pages(doc, size, in_steps=True)
         assert counted == count_pages(doc, size)
         assert counted >= 1
