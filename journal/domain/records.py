@@ -3,6 +3,9 @@
 Built from the store by :func:`journal.services.queries.load_history`, or by
 hand in tests. Every record keeps ``ref`` (``"regimen:3"``) so a result can
 name the records it used. Lab values are already in canonical units.
+
+The records have slots: a long history holds tens of thousands of them, and each pass of
+the rules reads them all; without an instance dict they take half the memory.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from dataclasses import dataclass, field
 from journal.domain.dates import PartialDate
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PersonRec:
     birth_date: PartialDate | None = None
     sex: str = "unknown"
@@ -22,7 +25,7 @@ class PersonRec:
     display_name: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DiagnosisRec:
     date: PartialDate | None = None
     heavy_chain: str = "unknown"
@@ -39,7 +42,7 @@ class DiagnosisRec:
     ref: str = "diagnosis:1"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IsotypeRec:
     date: PartialDate
     heavy_chain: str
@@ -47,7 +50,7 @@ class IsotypeRec:
     ref: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FeatureRec:
     flag: str
     date: PartialDate | None = None
@@ -56,7 +59,7 @@ class FeatureRec:
     ref: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CytogeneticRec:
     abnormality: str
     present: bool = True
@@ -68,7 +71,7 @@ class CytogeneticRec:
     ref: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DoseChangeRec:
     date: PartialDate
     dose: float | None = None
@@ -79,7 +82,7 @@ class DoseChangeRec:
     ref: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DrugRec:
     """One drug in a regimen. ``start``/``last_dose`` are already resolved: a drug
     without its own dates takes the regimen's; ``last_dose`` None = still taking."""
@@ -99,7 +102,7 @@ class DrugRec:
     ref: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RegimenRec:
     id: int
     name: str
@@ -124,7 +127,7 @@ class RegimenRec:
         return f"regimen:{self.id}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProcedureRec:
     id: int
     kind: str
@@ -143,7 +146,7 @@ class ProcedureRec:
         return f"procedure:{self.id}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ResponseRec:
     id: int
     date: PartialDate
@@ -159,7 +162,7 @@ class ResponseRec:
         return f"response:{self.id}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProgressionRec:
     id: int
     date: PartialDate
@@ -173,7 +176,7 @@ class ProgressionRec:
         return f"progression:{self.id}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SideEffectRec:
     id: int
     term: str
@@ -193,7 +196,7 @@ class SideEffectRec:
         return f"side_effect:{self.id}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LabRec:
     id: int
     date: PartialDate
@@ -209,7 +212,7 @@ class LabRec:
         return f"lab:{self.id}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EcogRec:
     id: int
     date: PartialDate
@@ -220,7 +223,7 @@ class EcogRec:
         return f"ecog:{self.id}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SupportiveRec:
     id: int
     name: str
@@ -234,7 +237,7 @@ class SupportiveRec:
         return f"supportive:{self.id}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MrdRec:
     """One MRD test. ``ref`` is ``mrd:N`` for an MRD record, ``response:N`` when the
     result was entered on a response (the older way)."""
@@ -248,7 +251,7 @@ class MrdRec:
     ref: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HealthRec:
     """An answer to a screening question: ``answer`` "yes" or "no" (a checked no)."""
 
@@ -265,7 +268,7 @@ class HealthRec:
         return f"health:{self.id}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OverrideRec:
     id: int
     rule: str

@@ -8,6 +8,7 @@ records named by refs ("regimen:3"). The list queries return model objects
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
 from typing import Any, TypeVar
 
@@ -68,6 +69,13 @@ def _sorted_by_date(objs: list, attr: str = "date") -> list:
         return (d.sort_key() if d is not None else (0, 0, 0), getattr(o, "id", 0) or 0)
 
     return sorted(objs, key=key)
+
+
+def _one(text: str | None) -> str | None:
+    # One string object per distinct word (a lab's test, a side effect's term): each row
+    # read brings its own copy, and tens of thousands of copies of a dozen words made the
+    # history a third larger, which slows every pass of the rules over it.
+    return None if text is None else sys.intern(text)
 
 
 def _drug_name(row: dict[str, Any]) -> str:
@@ -225,10 +233,10 @@ def _labs(data: _Rows) -> list[r.LabRec]:
             r.LabRec(
                 id=x["id"],
                 date=_date_of(x["date"]),
-                test=x["test"],
+                test=_one(x["test"]),
                 value=value,
                 text_value=x["text_value"],
-                context=x["context"],
+                context=_one(x["context"]),
                 lln=None if x["lln"] is None else x["lln"] * factor,
                 uln=None if x["uln"] is None else x["uln"] * factor,
             )
@@ -329,19 +337,19 @@ def _progressions(data: _Rows) -> list[r.ProgressionRec]:
 def _side_effects(data: _Rows) -> list[r.SideEffectRec]:
     se_drugs: dict[int, list[str]] = defaultdict(list)
     for sd in data[m.SideEffectDrug]:
-        se_drugs[sd["side_effect_id"]].append(sd["drug_id"] or _drug_name(sd))
+        se_drugs[sd["side_effect_id"]].append(_one(sd["drug_id"] or _drug_name(sd)))
     return [
         r.SideEffectRec(
             id=x["id"],
-            term=x["term"],
+            term=_one(x["term"]),
             onset=_date_of(x["onset"]),
-            term_id=x["term_id"],
-            scale=x["scale"],
+            term_id=_one(x["term_id"]),
+            scale=_one(x["scale"]),
             grade=x["grade"],
-            grade_source=x["grade_source"],
+            grade_source=_one(x["grade_source"]),
             resolved=_pd(x["resolved"]),
             serious=bool(x["serious"]),
-            action=x["action"],
+            action=_one(x["action"]),
             drugs=tuple(se_drugs.get(x["id"], ())),
             regimen_id=x["regimen_id"],
         )
