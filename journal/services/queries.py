@@ -71,10 +71,14 @@ def _sorted_by_date(objs: list, attr: str = "date") -> list:
     return sorted(objs, key=key)
 
 
-def _one(text: str | None) -> str | None:
+def _one(text: str) -> str:
     # One string object per distinct word (a lab's test, a side effect's term): each row
     # read brings its own copy, and tens of thousands of copies of a dozen words made the
     # history a third larger, which slows every pass of the rules over it.
+    return sys.intern(text)
+
+
+def _one_or_none(text: str | None) -> str | None:
     return None if text is None else sys.intern(text)
 
 
@@ -343,13 +347,13 @@ def _side_effects(data: _Rows) -> list[r.SideEffectRec]:
             id=x["id"],
             term=_one(x["term"]),
             onset=_date_of(x["onset"]),
-            term_id=_one(x["term_id"]),
+            term_id=_one_or_none(x["term_id"]),
             scale=_one(x["scale"]),
             grade=x["grade"],
             grade_source=_one(x["grade_source"]),
             resolved=_pd(x["resolved"]),
             serious=bool(x["serious"]),
-            action=_one(x["action"]),
+            action=_one_or_none(x["action"]),
             drugs=tuple(se_drugs.get(x["id"], ())),
             regimen_id=x["regimen_id"],
         )
