@@ -23,7 +23,7 @@ from functools import cache
 from pathlib import Path
 
 from journal.domain.dates import PartialDate
-from journal.domain.frozen import direct_init
+from journal.domain.frozen import slot_init
 from journal.domain.labs import LAB_TESTS
 from journal.domain.records import (
     History,
@@ -544,8 +544,8 @@ def kva_grade(
 
 
 # --------------------------------------------------------------------------- entered grades
-@direct_init
-@dataclass(frozen=True)
+@slot_init
+@dataclass(frozen=True, slots=True)
 class SideEffectView:
     """One entered side effect as screens, the summary and the PDF show it."""
 

@@ -53,7 +53,7 @@ from journal.domain.events import (
     progression_events,
     replaced_end_reasons,
 )
-from journal.domain.frozen import direct_init
+from journal.domain.frozen import slot_init
 from journal.domain.lines import LinesResult, catalog_drug, drug_key
 from journal.domain.records import History, OverrideRec
 from journal.domain.trace import APP_CONVENTION, IMWG_PANEL1_2011, Source, Trace
@@ -187,8 +187,8 @@ RULE_SETS: dict[str, RuleSet] = {
 
 
 # -- results -------------------------------------------------------------------------------
-@direct_init
-@dataclass(frozen=True)
+@slot_init
+@dataclass(frozen=True, slots=True)
 class Administration:
     """One stretch of a drug: a drug record of a regimen, or a procedure (CAR-T, SCT)."""
 
@@ -517,8 +517,8 @@ class CarTOutcome:
         }
 
 
-@direct_init
-@dataclass(frozen=True)
+@slot_init
+@dataclass(frozen=True, slots=True)
 class ProgressionUsed:
     """A progression (or non-response) the rules counted, and where it came from."""
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from journal.domain.dates import PartialDate, day_text
-from journal.domain.frozen import direct_init
+from journal.domain.frozen import slot_init
 from journal.domain.records import History, LabRec, labs_of_test_in_order
 from journal.domain.trace import APP_CONVENTION, IMWG_RESPONSE_2016, Source, Trace
 
@@ -144,8 +144,8 @@ def get_variant(name: str) -> MeasurableVariant:
 
 
 # --------------------------------------------------------------------------- readings
-@direct_init
-@dataclass(frozen=True)
+@slot_init
+@dataclass(frozen=True, slots=True)
 class Reading:
     """One value of one parameter on one day, with the lab rows behind it."""
 
@@ -333,8 +333,8 @@ def ratio_abnormal(ratio: float | None) -> bool | None:
 
 
 # --------------------------------------------------------------------------- measurable
-@direct_init
-@dataclass(frozen=True)
+@slot_init
+@dataclass(frozen=True, slots=True)
 class ParameterStatus:
     parameter: str
     value: float | None
@@ -356,8 +356,8 @@ class ParameterStatus:
         }
 
 
-@direct_init
-@dataclass(frozen=True)
+@slot_init
+@dataclass(frozen=True, slots=True)
 class MeasurableStatus:
     variant: str
     at: dt.date

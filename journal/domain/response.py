@@ -40,7 +40,7 @@ from typing import Protocol, TypeVar
 
 from journal.domain.dates import PartialDate, day_text
 from journal.domain.events import ProgressionEvent, progression_events
-from journal.domain.frozen import direct_init
+from journal.domain.frozen import slot_init
 from journal.domain.measurable import (
     LOOKBACK_DAYS,
     MEASURABLE_VARIANTS,
@@ -93,8 +93,8 @@ class NoLine:
 
 
 # --------------------------------------------------------------------------- results
-@direct_init
-@dataclass(frozen=True)
+@slot_init
+@dataclass(frozen=True, slots=True)
 class Assessment:
     date: dt.date
     line: int
@@ -169,8 +169,8 @@ class RelapseFromCR:
         }
 
 
-@direct_init
-@dataclass(frozen=True)
+@slot_init
+@dataclass(frozen=True, slots=True)
 class NadirStep:
     """From ``date`` on, a reading at or above ``pd_threshold`` would meet PD (for charts)."""
 
@@ -188,8 +188,8 @@ class NadirStep:
         }
 
 
-@direct_init
-@dataclass(frozen=True)
+@slot_init
+@dataclass(frozen=True, slots=True)
 class BestResponse:
     category: str
     date: dt.date | None
@@ -209,8 +209,8 @@ class BestResponse:
         }
 
 
-@direct_init
-@dataclass(frozen=True)
+@slot_init
+@dataclass(frozen=True, slots=True)
 class LineResponse:
     line: int
     start: dt.date

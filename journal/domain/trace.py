@@ -9,19 +9,19 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from journal.domain.frozen import direct_init
+from journal.domain.frozen import slot_init
 
 
-@direct_init
-@dataclass(frozen=True)
+@slot_init
+@dataclass(frozen=True, slots=True)
 class Source:
     short: str  # "IMWG 2015 (Rajkumar, Blood 2015;126:921)"
     url: str | None = None
     section: str | None = None  # section of ../shared/domain/myeloma-rules.md
 
 
-@direct_init
-@dataclass(frozen=True)
+@slot_init
+@dataclass(frozen=True, slots=True)
 class Trace:
     rule: str  # stable id, e.g. "lines.new_line.unplanned_addition"
     explanation: str  # one plain sentence with the concrete facts
