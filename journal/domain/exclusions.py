@@ -29,7 +29,13 @@ from journal.domain.catalog import get_catalog
 from journal.domain.ctcae import get_terms
 from journal.domain.dates import PartialDate
 from journal.domain.labs import LAB_TESTS
-from journal.domain.records import History, LabRec, SideEffectRec, labs_of_test_in_order
+from journal.domain.records import (
+    History,
+    LabRec,
+    SideEffectRec,
+    labs_of_test,
+    labs_of_test_in_order,
+)
 from journal.domain.trace import APP_CONVENTION, Trace
 
 YES, NO, NOT_RECORDED = "yes", "no", "not_recorded"
@@ -200,8 +206,10 @@ def _open(end: PartialDate | None, as_of: dt.date | None) -> bool:
 
 @dataclass(frozen=True)
 class _Asked:
-    """The side effects and labs some question reads, picked out once (in record order):
-    a long history has thousands of both, and every question walking them all was slow."""
+    """The side effects and labs some question reads, picked out once (side effects in
+    record order, labs test by test, each test's in record order; the evidence is sorted
+    by date and record after): a long history has thousands of both, and every question
+    walking them all was slow."""
 
     side_effects: tuple[tuple[SideEffectRec, str], ...]  # (record, CTCAE term id)
     labs: tuple[LabRec, ...]
@@ -221,7 +229,10 @@ def _asked(h: History, questions: tuple[Question, ...]) -> _Asked:
                 found[key] = term.id if term is not None and term.id in term_ids else None
             if (term_id := found[key]) is not None:
                 side_effects.append((se, term_id))
-    return _Asked(tuple(side_effects), tuple(lab for lab in h.labs if lab.test in tests))
+    # From the labs grouped by test (kept per tuple of labs): a question asks about a test
+    # or two, and a pass over every result of a long history was most of this.
+    labs = tuple(lab for test in sorted(tests) for lab in labs_of_test(h.labs, test))
+    return _Asked(tuple(side_effects), labs)
 
 
 def _evidence(
@@ -313,7 +324,7 @@ def _medicines(drug_class: str, h: History, as_of: dt.date | None) -> list[_Evid
 
 
 def _lvef_note(h: History, as_of: dt.date | None) -> tuple[str | None, str | None]:
-    lvefs = [x for x in h.labs if x.test == "lvef" and x.value is not None]
+    lvefs = [x for x in labs_of_test(h.labs, "lvef") if x.value is not None]
     lvefs = [x for x in lvefs if _known_by(x.date, as_of)]
     if not lvefs:
         return "No LVEF (heart pumping) measurement recorded.", None
