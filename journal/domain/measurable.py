@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -322,8 +323,7 @@ def latest_before(
     return found
 
 
-def _reading_date(r: Reading) -> dt.date:
-    return r.date
+_reading_date: Callable[[Reading], dt.date] = operator.attrgetter("date")  # in C: a search key
 
 
 def ratio_abnormal(ratio: float | None) -> bool | None:

@@ -34,7 +34,8 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+import operator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
@@ -397,15 +398,15 @@ def _latest(readings: Sequence[Reading], lo: dt.date, hi: dt.date) -> Reading | 
     return None
 
 
-def _reading_date(r: Reading) -> dt.date:
-    return r.date
+# The keys of the binary searches, in C (attrgetter, itemgetter): each search calls its key
+# a dozen times, and a Python function there was a tenth of the searches' time.
+_reading_date: Callable[[Reading], dt.date] = operator.attrgetter("date")
 
 
 _T = TypeVar("_T")
 
 
-def _row_date(row: tuple[dt.date, str, str]) -> dt.date:
-    return row[0]
+_row_date: Callable[[tuple[dt.date, str, str]], dt.date] = operator.itemgetter(0)
 
 
 def _latest_q(rows, lo: dt.date, hi: dt.date):
