@@ -306,11 +306,11 @@ def maybe_backup(
 SEAL_METHOD = "s2"
 
 
-def _as_repr(rows: list) -> bytes:
+def _as_repr(rows: object) -> bytes:
     return repr(rows).encode()
 
 
-def _as_marshal(rows: list) -> bytes:
+def _as_marshal(rows: object) -> bytes:
     # Format version 2 of marshal: no back-references (later versions mark objects
     # seen twice, which depends on object identity), floats as their 8 bytes; for
     # None, int, float, bytes, tuple and list it has not changed since Python 2.5
@@ -319,7 +319,7 @@ def _as_marshal(rows: list) -> bytes:
 
 
 #: How each known method writes the rows it hashes. "s1" (``repr`` of each batch)
-#: sealed every journal closed before 0.x; it is still checked. "s2" hashes the same
+#: sealed every journal closed by earlier versions; it is still checked. "s2" hashes the same
 #: values in the same batches, written out about seven times faster than ``repr``
 #: (floats exact in both).
 _SEAL_FORMS = {"s1": _as_repr, "s2": _as_marshal}
