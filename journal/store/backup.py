@@ -306,11 +306,11 @@ def maybe_backup(
 SEAL_METHOD = "s2"
 
 
-def _as_repr(rows: object) -> bytes:
+def _as_repr(rows: list | tuple) -> bytes:
     return repr(rows).encode()
 
 
-def _as_marshal(rows: object) -> bytes:
+def _as_marshal(rows: list | tuple) -> bytes:
     # Format version 2 of marshal: no back-references (later versions mark objects
     # seen twice, which depends on object identity), floats as their 8 bytes; for
     # None, int, float, bytes, tuple and list it has not changed since Python 2.5
