@@ -1178,10 +1178,29 @@ def lay_out(doc: Document, page_size: str = "A4", *, to_thread=None) -> LaidOut:
     for slot in built.charts:
         slot.load()
     if to_thread is not None:
+        _forget_font_engines(built.qdoc)
         for obj in (built.qdoc, writer, buf, *(s.renderer for s in built.charts)):
             if obj is not None:
                 obj.moveToThread(to_thread)
     return LaidOut(doc, built, paged, full, body, chart_rects, writer, buf)
+
+
+def _forget_font_engines(qdoc: QTextDocument) -> None:
+    """Make the text layouts of ``qdoc`` look their fonts up again when next used.
+
+    Each block's layout keeps a bare pointer to the last font engine it shaped with,
+    and that engine belongs to the font cache of the thread that laid it out. A pool
+    thread ends after 30 s idle and Qt frees its cache: the UI thread then painted the
+    preview with freed engines (a crash once a person had read for half a minute and
+    scrolled), or shared live ones with a worker laying out the next report. Setting
+    the layout's own font again empties that one-entry cache (the lines stay laid out),
+    so the painting thread shapes with engines from its own cache: the same fonts and
+    glyphs, drawn the same."""
+    block = qdoc.begin()
+    while block.isValid():
+        tl = block.layout()
+        tl.setFont(tl.font())
+        block = block.next()
 
 
 def _draw_slice(painter, lay, body, y, top, bottom) -> QRectF:

@@ -117,8 +117,9 @@ def _build_then_move(target: Path, fill: Callable[[Any], Any]) -> Any:
     remove_journal_files(tmp)
     _remove_stale_builds(target)
     # No automatic backups while it is being filled: a failed build must leave no backup
-    # folder named after the temporary file.
-    store = create_journal(tmp, auto_backup=False)
+    # folder named after the temporary file. Not synced when made: it is synced once,
+    # whole, before it gets its real name (below).
+    store = create_journal(tmp, auto_backup=False, sync=False)
     try:
         result = fill(store)
     except BaseException:
@@ -144,6 +145,11 @@ def _build_then_move(target: Path, fill: Callable[[Any], Any]) -> Any:
     except BaseException:
         remove_journal_files(tmp)
         raise
+    # The new name itself on disk. The file under it is complete and synced: if this
+    # fails, the journal is there all the same, and saying the import failed would
+    # be wrong.
+    with contextlib.suppress(OSError):
+        _fsync_path(target.parent, directory=True)
     return result
 
 

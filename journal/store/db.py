@@ -116,8 +116,12 @@ class JournalStore:
         passphrase: str | crypto.Key | None = None,
         _lock: JournalLock | None = None,
         _created: bool = False,
+        _unseen: bool = False,
     ):
         self.path = Path(path).expanduser().resolve()
+        #: A file nobody sees until its maker syncs and renames it (create_journal's
+        #: ``sync=False``): closing it need not wait for the disk.
+        self._unseen = _unseen
         self.readonly = readonly
         self.auto_backup = auto_backup and not readonly
         self.closed = False
@@ -155,6 +159,10 @@ class JournalStore:
                 self._monitor = crypto.connect(
                     self.path, self.key, isolation_level=None, check_same_thread=False, timeout=5
                 )
+                if self._unseen:
+                    # Its bookkeeping, its seal, and the checkpoint when this, the last
+                    # connection, closes: the maker syncs the whole file once, after.
+                    self._monitor.execute("PRAGMA synchronous=OFF")
                 lost = integrity.lost_changes(self._monitor, self.path)
                 if lost:
                     log.warning("journal older than its last acknowledged change count")
@@ -375,13 +383,21 @@ def _resolve(path: Path | str | None) -> Path:
 
 
 def create_journal(
-    path: Path | str | None = None, *, auto_backup: bool = True, passphrase: str | None = None
+    path: Path | str | None = None,
+    *,
+    auto_backup: bool = True,
+    passphrase: str | None = None,
+    sync: bool = True,
 ) -> JournalStore:
     """Make a new, empty journal (default location when ``path`` is None) and open it.
     With a ``passphrase`` the file is encrypted from its first byte (store/crypto.py).
 
     The file is built under a temporary name and renamed into place, so a crash
-    never leaves a half-made journal under the real name.
+    never leaves a half-made journal under the real name. ``sync=False`` leaves out
+    the two syncs of that rename, and those of its bookkeeping and seal, for a journal that
+    is itself a temporary file the caller fills, closes, syncs and renames before
+    anyone can see it (services.files): a crash then leaves only a temporary file,
+    which the next attempt removes.
     """
     path = _resolve(path)
     if path.is_dir():
@@ -429,12 +445,19 @@ def create_journal(
             conn.execute("PRAGMA journal_mode=WAL")  # persistent: stored in the header
         finally:
             conn.close()
-        _backup._fsync_path(tmp)
+        if sync:
+            _backup._fsync_path(tmp)
         os.replace(tmp, path)
-        _backup._fsync_path(path.parent, directory=True)
+        if sync:
+            _backup._fsync_path(path.parent, directory=True)
         integrity.forget_acknowledged(path)  # a count left by an older journal of this name
         return JournalStore(
-            path, auto_backup=auto_backup, passphrase=key, _lock=lock, _created=True
+            path,
+            auto_backup=auto_backup,
+            passphrase=key,
+            _lock=lock,
+            _created=True,
+            _unseen=not sync,
         )
     except BaseException as e:
         lock.release()

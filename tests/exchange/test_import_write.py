@@ -205,6 +205,37 @@ def test_a_new_journal_is_sealed_and_opens_for_writing(demo_data, tmp_path):
     assert _sealed_and_whole(out)
 
 
+def test_a_new_journal_is_synced_once_whole_before_it_gets_its_name(
+    demo_data, tmp_path, monkeypatch
+):
+    """The journal is built under a temporary name that nobody opens: it is not synced
+    while it is made and sealed, but whole, once, before the rename, and the folder
+    after it (so the new name itself is on disk)."""
+    from journal.store import backup
+
+    out = tmp_path / "new.sqlite"
+    synced = []
+    real = backup._fsync_path
+
+    def record(path, directory=False):
+        synced.append((path, directory, out.exists()))
+        real(path, directory)
+
+    monkeypatch.setattr(backup, "_fsync_path", record)
+    import_into_new_journal(demo_data, out)
+    assert [(d, named) for _p, d, named in synced] == [(False, False), (True, True)]
+    assert synced[0][0].parent == tmp_path and synced[0][0] != out  # the temporary file
+    assert synced[1][0] == tmp_path
+    assert _sealed_and_whole(out)
+    synced.clear()
+    for name, sync in (("plain.sqlite", True), ("unseen.sqlite", False)):
+        with create_journal(tmp_path / name, auto_backup=False, sync=sync) as s:
+            # FULL (2) for every journal but one its maker syncs itself
+            assert s._monitor.execute("PRAGMA synchronous").fetchone()[0] == (2 if sync else 0)
+            assert _pragmas(s) == (1, 2)
+    assert [d for _p, d, _named in synced] == [False, True]  # the journal made in place
+
+
 @pytest.mark.parametrize("new_file", [False, True])
 def test_an_encrypted_journal_imports_the_same(demo_data, tmp_path, new_file):
     path = tmp_path / "secret.sqlite"

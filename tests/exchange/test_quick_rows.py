@@ -248,11 +248,13 @@ def test_the_quick_passes_change_no_message(demo, pools, monkeypatch, data, drop
         path = data.draw(st.sampled_from(places))
         at = doc
         for p in path[:-1]:
-            at = at.get(p) if isinstance(at, dict) else at[p] if isinstance(at, list) else None
+            at = _step(at, p)
             if at is None:
                 break
-        if not isinstance(at, dict | list) or (isinstance(at, list) and path[-1] >= len(at)):
-            continue  # an earlier change took this place away
+        last = path[-1]
+        in_list = isinstance(at, list) and type(last) is int and 0 <= last < len(at)
+        if not (isinstance(at, dict) or in_list):
+            continue  # an earlier change took this place away (or put a shorter list there)
         if drop and isinstance(at, dict):
             at.pop(path[-1], None)  # a missing field (required or not)
             continue
@@ -267,6 +269,15 @@ def test_the_quick_passes_change_no_message(demo, pools, monkeypatch, data, drop
     if clean:  # it vouched for the schema and every row rule; not for links between rows
         between = ("which is not in", "circle", "is used twice")
         assert all(any(w in p for w in between) for p in problems), problems
+
+
+def _step(at, p):
+    """``at[p]`` if that place exists (a field of a group, an index of a list), else None."""
+    if isinstance(at, dict):
+        return at.get(p)
+    if isinstance(at, list) and type(p) is int and 0 <= p < len(at):
+        return at[p]
+    return None
 
 
 SMALL_HOSTILE = [v for v in HOSTILE if not (isinstance(v, str) and len(v) > 2000)] + [

@@ -5,6 +5,7 @@ import sqlite3
 
 import pytest
 
+from journal.store import backup
 from journal.store.backup import backup_file, list_backups
 from journal.store.db import DamagedJournalError, NotAJournalError, open_journal
 
@@ -139,7 +140,7 @@ def test_no_seal_while_open_or_after_a_crash(journal_path):
         assert seal is None  # a crash now leaves nothing stale to compare against
     conn = sqlite3.connect(journal_path)
     method, digest = conn.execute("SELECT content_seal FROM journal_meta").fetchone()[0].split(":")
-    assert (method, len(digest)) == ("s1", 64)
+    assert (method, len(digest)) == (backup.SEAL_METHOD, 64)
     conn.close()
 
 
@@ -154,9 +155,10 @@ def test_a_seal_made_another_way_is_not_judged(journal_path, stored):
         assert store.path == journal_path
 
 
-def test_a_wrong_seal_of_this_method_is_caught(journal_path):
+@pytest.mark.parametrize("method", ["s1", "s2"])  # the older method is still checked
+def test_a_wrong_seal_of_a_known_method_is_caught(journal_path, method):
     conn = sqlite3.connect(journal_path)
-    conn.execute("UPDATE journal_meta SET content_seal = ?", ("s1:" + "0" * 64,))
+    conn.execute("UPDATE journal_meta SET content_seal = ?", (f"{method}:" + "0" * 64,))
     conn.commit()
     conn.close()
     err = _assert_refused_untouched(journal_path)
