@@ -84,7 +84,7 @@ def load_summary(args):
 
     from journal.domain.summary import build_summary
     from journal.paths import default_journal_path
-    from journal.services.queries import load_history
+    from journal.services.history import load_history  # not queries: no models
     from journal.store.db import open_journal
 
     path = Path(args.file).expanduser() if args.file else default_journal_path()

@@ -57,7 +57,7 @@ from journal.errors import (
 )
 from journal.paths import data_dir, default_journal_path, ensure_private_dir
 from journal.store import backup as _backup
-from journal.store import crypto, integrity, meta, migrate, models  # noqa: F401 - register every table
+from journal.store import crypto, integrity, migrate  # not models: see schema_statements
 from journal.store.lock import JournalLock
 from journal.store.migrate import APPLICATION_ID
 
@@ -352,6 +352,11 @@ def schema_statements() -> tuple[str, ...]:
     """The statements ``SQLModel.metadata.create_all`` runs on a new file, in its order,
     compiled once per process (compiling them is most of making a journal)."""
     from sqlalchemy import create_mock_engine
+
+    # Imported here, not by this module: their SQLModel classes take about 0.15 s to
+    # build, and opening a journal needs only the names of their tables (columns.py).
+    # Whatever reads or writes records imports the models it uses.
+    from journal.store import meta, models  # noqa: F401 - every table registered
 
     out: list[str] = []
 

@@ -54,3 +54,41 @@ def test_summary_json_is_json_dumps_byte_for_byte(journal_file, indent):
     expected = json.dumps(obj, indent=2 if indent is None else indent, ensure_ascii=False)
     assert text == expected + "\n"
     assert "\n  " in text or indent == 0  # really indented, not one line
+
+
+def test_history_rows_are_what_sqlalchemy_reads(journal_file):
+    """services.history reads without the models; every value (and its type: booleans,
+    floats stored as whole numbers, NULLs) is what select(Model.__table__) gives."""
+    from sqlalchemy import select
+
+    from journal.services import history
+    from journal.store import models as m
+
+    with open_journal(journal_file, readonly=True) as store, store.engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        for cls in m.RECORD_TABLES:
+            tb = cls.__table__
+            result = conn.execute(select(tb).order_by(tb.c.id))
+            expected = [dict(row._mapping) for row in result]
+            got = history.read_rows(raw, tb.name)
+            assert got == expected, tb.name
+            typed = [[(k, type(v)) for k, v in row.items()] for row in got]
+            assert typed == [[(k, type(v)) for k, v in row.items()] for row in expected]
+
+
+def test_summary_json_builds_no_models_and_loads_no_alembic_qt_or_matplotlib(journal_file):
+    import subprocess
+    import sys
+
+    code = (
+        "import contextlib, io, sys\n"
+        "from journal.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main(['summary', '--json', {str(journal_file)!r}]) == 0\n"
+        "heavy = ('journal.store.models', 'journal.store.meta', 'alembic', 'PySide6',"
+        " 'matplotlib')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(heavy)))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"
