@@ -103,7 +103,12 @@ def load_summary(args):
 
 
 def cmd_summary(args) -> int:
-    problem = _check_names(args)
+    from journal.domain.cycles import no_cycle_collection
+
+    # The first imports of the rules (and below: the history, the summary, its text):
+    # objects by the hundred thousand and no reference cycles (see domain/cycles.py).
+    with no_cycle_collection():
+        problem = _check_names(args)
     if problem:
         return error(problem)
     if getattr(args, "pdf", None):
@@ -114,13 +119,15 @@ def cmd_summary(args) -> int:
     from journal.cli.json_text import IndentedJSON
     from journal.domain.summary import summary_to_json
 
-    try:
-        summary = load_summary(args)
-    except SystemExit as e:
-        return int(e.code or 1)
-    # What json.dump(indent=...) writes, byte for byte, at about the C encoder's speed,
-    # and in batches: one string of the whole (24 MB on a 10x journal) would double the
-    # peak memory, a write per piece cost a system call each when stdout is unbuffered.
-    IndentedJSON(args.indent).write_to(summary_to_json(summary), sys.stdout.write)
-    sys.stdout.write("\n")
+    with no_cycle_collection():
+        try:
+            summary = load_summary(args)
+        except SystemExit as e:
+            return int(e.code or 1)
+        # What json.dump(indent=...) writes, byte for byte, at about the C encoder's
+        # speed, and in batches: one string of the whole (24 MB on a 10x journal) would
+        # double the peak memory, a write per piece cost a system call each when stdout
+        # is unbuffered.
+        IndentedJSON(args.indent).write_to(summary_to_json(summary), sys.stdout.write)
+        sys.stdout.write("\n")
     return 0

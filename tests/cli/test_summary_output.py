@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import io
 import json
 
@@ -39,6 +40,7 @@ def _cli(*argv):
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         rc = main(list(argv))
     assert rc == 0, err.getvalue()
+    assert gc.isenabled()  # paused while it worked (speed), never left off
     return out.getvalue()
 
 
