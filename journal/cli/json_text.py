@@ -26,21 +26,22 @@ _CONTAINERS = (dict, list, tuple)
 BATCH = 8192
 
 
-#: Stands in for a child container in its parent's C-encoded text (see _encode).
+#: Stands in for a child container in its parent's C-encoded text (see _container).
 _MARK = "\x00\x01journal-json-child\x01\x00"
 _MARK_TEXT = encode_basestring(_MARK)
 
 
-def _encoder(item_separator: str) -> Callable[[Any], str]:
-    """json's C encoder with these separators, called as json.dumps calls it."""
+def _c_encoder(item_separator: str) -> Callable[[Any], list[str]]:
+    """json's C encoder with these separators, as json.dumps makes it; called on a
+    value it returns the pieces of its text."""
     encoder = json.JSONEncoder(ensure_ascii=False, separators=(item_separator, ": "))
     c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
     if c_make_encoder is None:  # a Python without the C accelerator: json's own way
-        return encoder.encode
+        return lambda o: [encoder.encode(o)]
     c_encode = c_make_encoder(
         None, encoder.default, encode_basestring, None, ": ", item_separator, False, False, True
     )
-    return lambda o: "".join(c_encode(o, 0))
+    return lambda o: c_encode(o, 0)
 
 
 class IndentedJSON:
@@ -50,7 +51,9 @@ class IndentedJSON:
     def __init__(self, indent: int = 2):
         self._unit = " " * indent
         self._scalar = json.JSONEncoder(ensure_ascii=False).encode
-        self._flat_by_depth: dict[int, Callable[[Any], str]] = {}
+        #: Per depth: the C encoder of a container there (its items one level deeper,
+        #: each on its own line), the line break before an item, and before the closing.
+        self._levels: list[tuple[Callable[[Any], list[str]], str, str]] = []
 
     def text(self, obj: Any) -> str:
         out: list[str] = []
@@ -58,39 +61,37 @@ class IndentedJSON:
         return "".join(out)
 
     def write_to(self, obj: Any, write: Callable[[str], Any]) -> None:
+        if not isinstance(obj, _CONTAINERS):
+            write(self._scalar(obj))  # json's own encoding
+            return
+        if not obj:
+            write("{}" if isinstance(obj, dict) else "[]")
+            return
         out: list[str] = []
 
         def flush() -> None:
             write("".join(out))
             out.clear()
 
-        self._encode(obj, 0, out, flush)
+        self._container(obj, 0, out, flush)
         flush()
 
-    def _flat(self, depth: int) -> Callable[[Any], str]:
-        # The items of a container at ``depth`` go on their own lines, one level deeper.
-        enc = self._flat_by_depth.get(depth)
-        if enc is None:
-            sep = ",\n" + self._unit * (depth + 1)
-            enc = _encoder(sep)
-            self._flat_by_depth[depth] = enc
-        return enc
+    def _level(self, depth: int) -> tuple[Callable[[Any], list[str]], str, str]:
+        while len(self._levels) <= depth:
+            d = len(self._levels)
+            inner = "\n" + self._unit * (d + 1)
+            self._levels.append((_c_encoder("," + inner), inner, "\n" + self._unit * d))
+        return self._levels[depth]
 
-    def _encode(self, obj: Any, depth: int, out: list[str], flush: Callable[[], None]) -> None:
-        if not isinstance(obj, _CONTAINERS):
-            out.append(self._scalar(obj))  # json's own encoding
-            return
-        if not obj:
-            out.append("{}" if isinstance(obj, dict) else "[]")
-            return
+    def _container(self, obj: Any, depth: int, out: list[str], flush: Callable[[], None]) -> None:
+        """Append the text of ``obj``, a non-empty dict, list or tuple at ``depth``."""
+        levels = self._levels
+        encode, inner, outer = levels[depth] if depth < len(levels) else self._level(depth)
         is_dict = isinstance(obj, dict)
         values = obj.values() if is_dict else obj
-        inner = "\n" + self._unit * (depth + 1)
-        outer = "\n" + self._unit * depth
         kids = [v for v in values if isinstance(v, _CONTAINERS) and v]
-        flat = self._flat(depth)
         if not kids:  # only scalars: one C call, its separators already break the lines
-            body = flat(obj)
+            body = "".join(encode(obj))
             out.append(body[0] + inner + body[1:-1] + outer + body[-1])
             return
         # One C call for this level too, each non-empty child container standing in as
@@ -98,22 +99,31 @@ class IndentedJSON:
         # itself could contain the mark's text (it ends in a quote and control characters,
         # but it is possible): then the count is off and the slow path below is exact.
         if is_dict:
-            body = flat(
-                {k: _MARK if isinstance(v, _CONTAINERS) and v else v for k, v in obj.items()}
-            )
+            sub: Any = {k: _MARK if isinstance(v, _CONTAINERS) and v else v for k, v in obj.items()}
         else:
-            body = flat([_MARK if isinstance(v, _CONTAINERS) and v else v for v in obj])
+            sub = [_MARK if isinstance(v, _CONTAINERS) and v else v for v in obj]
+        body = "".join(encode(sub))
         parts = body.split(_MARK_TEXT)
-        if len(parts) == len(kids) + 1:
-            out.append(body[0] + inner + parts[0][1:])
-            last = len(kids) - 1
-            for i, kid in enumerate(kids):
-                self._encode(kid, depth + 1, out, flush)
-                out.append(parts[i + 1] if i < last else parts[-1][:-1] + outer + body[-1])
-        else:
+        if len(parts) != len(kids) + 1:
             self._each(obj, is_dict, depth, inner, outer, out, flush)
+            return
+        parts[0] = body[0] + inner + parts[0][1:]
+        parts[-1] = parts[-1][:-1] + outer + body[-1]
+        append, container = out.append, self._container
+        append(parts[0])
+        for kid, part in zip(kids, parts[1:], strict=True):
+            container(kid, depth + 1, out, flush)
+            append(part)
         if len(out) >= BATCH:
             flush()
+
+    def _encode(self, obj: Any, depth: int, out: list[str], flush: Callable[[], None]) -> None:
+        if not isinstance(obj, _CONTAINERS):
+            out.append(self._scalar(obj))  # json's own encoding
+        elif not obj:
+            out.append("{}" if isinstance(obj, dict) else "[]")
+        else:
+            self._container(obj, depth, out, flush)
 
     def _each(self, obj, is_dict, depth, inner, outer, out, flush) -> None:
         """The same text, one item at a time."""
