@@ -52,9 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def command_names() -> set[str]:
-    with no_cycle_collection():  # imports of every command module: see main
-        parser = build_parser()
+def command_names(parser: argparse.ArgumentParser | None = None) -> set[str]:
+    """The command words of ``parser`` (default: a new build_parser())."""
+    if parser is None:
+        with no_cycle_collection():  # imports of every command module: see main
+            parser = build_parser()
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             return set(action.choices)
@@ -70,7 +72,11 @@ def _where(args) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, *, parser: argparse.ArgumentParser | None = None
+) -> int:
+    """Run one command; ``parser``: a build_parser() made already (``python -m journal``
+    makes one to tell a command from a file), else one is made here."""
     # Starting is mostly imports (SQLAlchemy, the commands), hundreds of thousands of
     # objects that live on; the cycle collector walked them again and again, about a
     # tenth of a `journal summary` process. Paused until the command starts (see
@@ -87,7 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from journal.logs import setup_logging
 
         setup_logging("command line")
-        parser = build_parser()
+        if parser is None:
+            parser = build_parser()
         args = parser.parse_args(argv)  # exits 2 on wrong usage
     if getattr(args, "func", None) is None:
         parser.print_help(sys.stderr)
