@@ -46,7 +46,10 @@ def _c_encoder(item_separator: str) -> Callable[[Any], list[str]]:
 
 class IndentedJSON:
     """``write_to(obj, write)`` writes the text of ``json.dumps(obj, indent=indent,
-    ensure_ascii=False)`` through ``write``, in batches; ``text(obj)`` returns it."""
+    ensure_ascii=False)`` through ``write``, in batches; ``text(obj)`` returns it.
+
+    Unlike json, no check for a container inside itself (a summary never holds one):
+    that would end in RecursionError, not json's ValueError."""
 
     def __init__(self, indent: int = 2):
         self._unit = " " * indent
