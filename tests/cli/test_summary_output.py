@@ -78,7 +78,7 @@ def test_history_rows_are_what_sqlalchemy_reads(journal_file):
             assert typed == [[(k, type(v)) for k, v in row.items()] for row in expected]
 
 
-def test_summary_json_builds_no_models_and_loads_no_alembic_qt_or_matplotlib(journal_file):
+def test_summary_json_loads_no_models_orm_pydantic_alembic_qt_or_matplotlib(journal_file):
     import subprocess
     import sys
 
@@ -88,7 +88,7 @@ def test_summary_json_builds_no_models_and_loads_no_alembic_qt_or_matplotlib(jou
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         f"    assert main(['summary', '--json', {str(journal_file)!r}]) == 0\n"
         "heavy = ('journal.store.models', 'journal.store.meta', 'alembic', 'PySide6',"
-        " 'matplotlib')\n"
+        " 'matplotlib', 'sqlmodel', 'pydantic', 'sqlalchemy.orm')\n"
         "print(sorted(m for m in sys.modules if m.startswith(heavy)))\n"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
