@@ -61,12 +61,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if first in ("-h", "--help", "--version"):
             return _cli(argv)
         if not first.startswith("-"):
-            from journal.cli import command_names
+            from journal.cli import build_parser, command_names
+            from journal.domain.cycles import no_cycle_collection
 
+            with no_cycle_collection():  # imports of every command module (see cli.main)
+                parser = build_parser()
             looks_like_file = Path(first).exists() or first.endswith((".sqlite", ".db"))
-            if first in command_names() or not looks_like_file:
-                # A command, or a typo that argparse will explain with the list of commands.
-                return _cli(argv)
+            if first in command_names(parser) or not looks_like_file:
+                # A command, or a typo that argparse will explain with the list of commands;
+                # the parser made for the question serves the command too.
+                return _cli(argv, parser)
     # Only `python -m journal [--demo] [FILE]` opens the window: anything else (an
     # unknown option, a second file) is a usage error (exit 2), never a window that
     # silently ignored what was asked.
@@ -76,10 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     return start_gui(argv)
 
 
-def _cli(argv: list[str]) -> int:
+def _cli(argv: list[str], parser=None) -> int:
     from journal.cli import main as cli_main
 
-    return cli_main(argv)
+    return cli_main(argv, parser=parser)
 
 
 if __name__ == "__main__":

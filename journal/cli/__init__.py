@@ -13,10 +13,9 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from journal import __version__
 from journal.cli.common import error, plain_error, reader_went_away
+from journal.domain.cycles import no_cycle_collection
 
 #: The command modules, in the order their commands are listed in --help.
 COMMAND_MODULES = (
@@ -53,8 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def command_names() -> set[str]:
-    parser = build_parser()
+def command_names(parser: argparse.ArgumentParser | None = None) -> set[str]:
+    """The command words of ``parser`` (default: a new build_parser())."""
+    if parser is None:
+        with no_cycle_collection():  # imports of every command module: see main
+            parser = build_parser()
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             return set(action.choices)
@@ -70,18 +72,30 @@ def _where(args) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    from journal.errors import DB_ERRORS, JournalError
+def main(
+    argv: Sequence[str] | None = None, *, parser: argparse.ArgumentParser | None = None
+) -> int:
+    """Run one command; ``parser``: a build_parser() made already (``python -m journal``
+    makes one to tell a command from a file), else one is made here."""
+    # Starting is mostly imports (SQLAlchemy, the commands), hundreds of thousands of
+    # objects that live on; the cycle collector walked them again and again, about a
+    # tenth of a `journal summary` process. Paused until the command starts (see
+    # domain/cycles.py: what was made then goes to the oldest generation).
+    with no_cycle_collection():
+        from sqlalchemy.exc import SQLAlchemyError
 
-    if argv is None:  # the `journal` script, not a test calling main([...])
-        from journal.paths import protect_new_files
+        from journal.errors import DB_ERRORS, JournalError
 
-        protect_new_files()
-    from journal.logs import setup_logging
+        if argv is None:  # the `journal` script, not a test calling main([...])
+            from journal.paths import protect_new_files
 
-    setup_logging("command line")
-    parser = build_parser()
-    args = parser.parse_args(argv)  # exits 2 on wrong usage
+            protect_new_files()
+        from journal.logs import setup_logging
+
+        setup_logging("command line")
+        if parser is None:
+            parser = build_parser()
+        args = parser.parse_args(argv)  # exits 2 on wrong usage
     if getattr(args, "func", None) is None:
         parser.print_help(sys.stderr)
         return 2

@@ -32,11 +32,11 @@ import sqlite3
 import threading
 import weakref
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import QueuePool
-from sqlmodel import Session, SQLModel
 
 import journal
 from journal.errors import (
@@ -57,7 +57,7 @@ from journal.errors import (
 )
 from journal.paths import data_dir, default_journal_path, ensure_private_dir
 from journal.store import backup as _backup
-from journal.store import crypto, integrity, meta, migrate, models  # noqa: F401 - register every table
+from journal.store import crypto, integrity, migrate  # not models: see schema_statements
 from journal.store.lock import JournalLock
 from journal.store.migrate import APPLICATION_ID
 
@@ -77,6 +77,9 @@ __all__ = [
     "open_journal",
     "open_or_create_journal",
 ]
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 log = logging.getLogger(__name__)
 
@@ -235,6 +238,10 @@ class JournalStore:
     # -- the public surface ------------------------------------------------------
 
     def session(self) -> Session:
+        # Imported here: SQLModel brings pydantic and the ORM (a third of a second at
+        # start), which opening a journal and reading it for the rules never need.
+        from sqlmodel import Session
+
         return Session(self.engine, expire_on_commit=False)
 
     @property
@@ -360,6 +367,12 @@ def schema_statements() -> tuple[str, ...]:
     """The statements ``SQLModel.metadata.create_all`` runs on a new file, in its order,
     compiled once per process (compiling them is most of making a journal)."""
     from sqlalchemy import create_mock_engine
+    from sqlmodel import SQLModel
+
+    # Imported here, not by this module: their SQLModel classes take about 0.15 s to
+    # build, and opening a journal needs only the names of their tables (columns.py).
+    # Whatever reads or writes records imports the models it uses.
+    from journal.store import meta, models  # noqa: F401 - every table registered
 
     out: list[str] = []
 

@@ -14,10 +14,8 @@ import os
 import sqlite3
 from pathlib import Path
 
-from sqlmodel import SQLModel
-
 from journal.errors import DB_ERRORS, JournalError
-from journal.store import crypto, meta, migrate, models  # noqa: F401 - every table registered
+from journal.store import columns, crypto, migrate
 
 
 def header_problems(header: bytes) -> list[str]:
@@ -52,13 +50,14 @@ def schema_problems(conn: sqlite3.Connection, revision: str | None) -> list[str]
     for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'"):
         have[name] = {r[1] for r in conn.execute(f'PRAGMA table_info("{name}")')}
     out = []
-    for table in SQLModel.metadata.sorted_tables:
-        if table.name not in have:
-            out.append(f"its table {table.name} is missing")
+    # The models' names (store/columns.py): every open runs this, building them would not pay.
+    for table, names in columns.TABLES.items():
+        if table not in have:
+            out.append(f"its table {table} is missing")
             continue
-        missing = [c.name for c in table.columns if c.name not in have[table.name]]
+        missing = [c for c in names if c not in have[table]]
         if missing:
-            out.append(f"its table {table.name} lacks the column(s) {', '.join(missing)}")
+            out.append(f"its table {table} lacks the column(s) {', '.join(missing)}")
     return out
 
 

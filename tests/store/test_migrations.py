@@ -240,6 +240,26 @@ def test_revision_chain_read_without_alembic_agrees_with_alembic():
     assert migrate.known_revisions() == alembic_order
 
 
+def test_revision_chain_reads_the_ways_a_migration_file_writes_its_revisions(tmp_path, monkeypatch):
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    files = {
+        "0001_a.py": 'revision = "0001"\ndown_revision = None\n',
+        # As script.py.mako writes them (repr: single quotes), and with annotations.
+        "0002_b.py": '"""Revision ID: 0002"""\nrevision = \'0002\'\ndown_revision = \'0001\'\n',
+        "0003_c.py": 'revision: str = "0003"  # note\ndown_revision: str | None = "0002"\n'
+        '\ndef upgrade():\n    revision = "not this one"\n',
+    }
+    for name, text in files.items():
+        (versions / name).write_text(text, encoding="utf-8")
+    monkeypatch.setattr(migrate, "MIGRATIONS_DIR", tmp_path)
+    migrate._chain.cache_clear()
+    try:
+        assert migrate._chain() == {"0001": None, "0002": "0001", "0003": "0002"}
+    finally:
+        migrate._chain.cache_clear()
+
+
 def test_a_plain_read_only_open_does_not_import_alembic(tmp_path):
     import subprocess
     import sys

@@ -6,7 +6,7 @@ import sqlite3
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
-from journal.store import crypto, migrate
+from journal.store import crypto, meta, migrate, models  # noqa: F401 - every table registered
 from journal.store.db import create_journal, open_journal, schema_statements
 
 
