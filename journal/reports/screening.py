@@ -1497,12 +1497,14 @@ def fit_screening(inputs: ReportInputs, opts: ReportOptions, count_pages) -> Doc
 
     def fits(i: int) -> bool:
         if i not in pages:
-            doc = core(i)
-            timeline = c.timeline() if opts.appendix and not opts.deidentified else None
-            if timeline is not None and not pages:
-                doc.prefetch.append(timeline[1])  # drawn while the core is fitted
-            pages[i] = count_pages(doc)
+            pages[i] = count_pages(core(i))
         return pages[i] <= CORE_PAGES
+
+    timeline = c.timeline() if opts.appendix and not opts.deidentified else None
+    if timeline is not None:
+        # The chart is the longest single job: the page counter starts drawing it
+        # (Document.prefetch) before any core is built, and the PDF finds it drawn.
+        count_pages(Document("", prefetch=[timeline[1]]))
 
     # Budgets hold less and less, so the pages never grow down the list: the answer is
     # the first budget that fits (the last is kept even if it overflows), found by a
