@@ -260,6 +260,39 @@ def test_chart_drawn_by_a_child_process_is_the_same_and_survives_a_failing_child
     assert b"Hatched chartlabel" in svg
 
 
+def test_a_chart_larger_than_a_pipe_comes_back_whole_from_the_child(qapp, monkeypatch):
+    """The child hands its drawing over in a memory file (a pipe holds 64 KB, and a child
+    waiting on a full pipe waits for the main thread's painting)."""
+    import os
+
+    from journal.reports import qt_backend
+    from journal.reports.document import Chart
+    from journal.reports.qt_backend import _chart_future, chart_bytes
+
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    monkeypatch.setattr(qt_backend, "_may_fork", lambda: True)
+
+    def many(fig):
+        ax = fig.add_subplot()
+        for k in range(300):
+            ax.plot(range(20), [(i * k) % 17 for i in range(20)], marker="o")
+
+    def not_here(chart):
+        raise AssertionError("drawn here, not by the child")
+
+    monkeypatch.setattr(qt_backend, "_on_thread", not_here)
+    chart = Chart(many)
+    kind, svg = _chart_future(chart, "process").result(timeout=60)
+    here = chart_bytes(chart)[1]
+    assert len(svg) > 500_000
+
+    def plain(b):  # without the moment drawn and the ids matplotlib makes from hashes
+        return re.sub(rb"[0-9a-f]{10}", b"", re.sub(rb"<dc:date>[^<]*</dc:date>", b"", b))
+
+    assert kind == "svg" and plain(svg) == plain(here)
+
+
 def test_the_chart_child_never_collects_garbage(qapp, monkeypatch):
     """The forked child shares the parent's whole history; a collection there walks it
     all and copies its pages. The child says whether its collector was on."""
