@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 import io
+import logging
 import re
 import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -61,6 +62,8 @@ from journal.reports.document import (
     Table,
     spans,
 )
+
+log = logging.getLogger(__name__)
 
 FONT_FAMILY = "DejaVu Sans"
 BASE_PT = 9.0  # body and every table: nothing a screener reads is under 9 pt on paper
@@ -491,12 +494,20 @@ def _chart_in_child(chart: Chart) -> Future:
     """
     import os
 
+    # The drawing goes into an anonymous memory file, not down the pipe: a pipe holds
+    # 64 KB, and a child with a full pipe waits for the chart thread to read it, which
+    # needs Python's lock, which the main thread holds while Qt paints (the 25-year
+    # chart's 300 KB then took twice as long). The pipe only tells when the child is gone.
+    try:
+        out = os.memfd_create("journal-chart", os.MFD_CLOEXEC)
+    except (AttributeError, OSError):
+        return _CHART_POOL.submit(chart_bytes, chart)
     r, w = os.pipe()
     try:
         pid = os.fork()
     except OSError:
-        os.close(r)
-        os.close(w)
+        for fd in (r, w, out):
+            os.close(fd)
         return _CHART_POOL.submit(chart_bytes, chart)
     if pid == 0:  # the child: draw, write, leave without running any clean-up
         code = 1
@@ -512,38 +523,39 @@ def _chart_in_child(chart: Chart) -> Future:
             kind, data = chart_bytes(chart)
             view = memoryview(kind.encode("ascii") + b"\n" + data)
             while view:
-                view = view[os.write(w, view) :]
+                view = view[os.write(out, view) :]
             code = 0
         finally:
             os._exit(code)
     os.close(w)
-    return _CHART_POOL.submit(_collect_child, pid, r, chart)
+    return _CHART_POOL.submit(_collect_child, pid, r, out, chart)
 
 
-def _collect_child(pid: int, fd: int, chart: Chart) -> tuple[str, bytes]:
+def _collect_child(pid: int, fd: int, out: int, chart: Chart) -> tuple[str, bytes]:
     import os
     import select
     import signal
     import time
 
-    chunks: list[bytes] = []
     deadline = time.monotonic() + _CHILD_TIMEOUT_S
     ok = False
+    data = b""
     try:
         while True:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([fd], [], [], left)[0]:
                 os.kill(pid, signal.SIGKILL)
                 break
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:
+            if not os.read(fd, 64):  # the pipe closed: the child has left
                 ok = True
                 break
-            chunks.append(chunk)
     finally:
         os.close(fd)
         _pid, status = os.waitpid(pid, 0)
-    data = b"".join(chunks)
+        if ok:
+            # (The child's writes moved the offset this file shares with it: read from 0.)
+            data = os.pread(out, os.fstat(out).st_size, 0)
+        os.close(out)
     if ok and os.waitstatus_to_exitcode(status) == 0 and b"\n" in data:
         kind, _, body = data.partition(b"\n")
         return kind.decode("ascii"), body
@@ -1040,6 +1052,10 @@ def layout_pages(
     Python's lock for the whole of a call, so one call laying out a long report stops
     the UI thread that long (a fifth of a second for the 25-year journal); in steps it
     waits at most for one table. Costs the worker more in all, so not for the PDF."""
+    # A document's layout, when first asked for, lays out its first part at once, for
+    # the screen; with no page size it waits for the device and width below (a layout
+    # thrown away: 15 ms for the 25-year summary).
+    qdoc.setPageSize(QSizeF(0, 0))
     lay = qdoc.documentLayout()
     lay.setPaintDevice(device)
     qdoc.setPageSize(QSizeF(body.width(), -1))  # one long page: Qt does not paginate
@@ -1084,25 +1100,92 @@ def _prepare(device: QPagedPaintDevice) -> tuple[QRectF, QRectF]:
     return full, body
 
 
-def paint_document(doc: Document, device: QPagedPaintDevice, built: Built | None = None) -> int:
-    """Paint every page of ``doc`` on ``device`` (PDF writer or printer). Returns pages."""
+def paint_document(
+    doc: Document,
+    device: QPagedPaintDevice,
+    built: Built | None = None,
+    *,
+    painted: list[int] | None = None,
+) -> int:
+    """Paint every page of ``doc`` on ``device`` (PDF writer or printer). Returns pages.
+
+    ``painted``: the device may take the pages out of order (a PDF whose page list
+    :func:`pages_in_order` puts in order afterwards). A page whose chart is still being
+    drawn then waits until every other page is painted, and the order the pages went in
+    is appended to ``painted``. Why: the chart of a long history is most of a second of
+    work on the other core; painting the pages after it meanwhile takes it off the
+    export's critical path (25-year journal: 26 pages of lab tables after the chart)."""
     built = built or build_qtextdocument(doc)
     _full, body = _prepare(device)
     qdoc = built.qdoc
     paged = layout_pages(qdoc, device, body)
     pages = len(paged.pages)
     chart_rects = [(_chart_rect(qdoc, s, device), s) for s in built.charts]
+    later: list[int] = []  # pages whose chart is not drawn yet
+    done = 0
+
+    def waits(i: int) -> bool:
+        page = paged.pages[i]
+        on_page = QRectF(0, page.top, body.width(), page.bottom - page.top)
+        return any(
+            s.renderer is None and s.image is None and not s.future.done()
+            for r, s in chart_rects
+            if r.intersects(on_page)
+        )
+
     painter = QPainter()
     if not painter.begin(device):
         raise OSError("could not start drawing on the output (printer or PDF file)")
     try:
         for i in range(pages):
-            if i:
+            if painted is not None and waits(i):
+                later.append(i)
+                continue
+            if done:
                 device.newPage()
             _paint_page(painter, doc, qdoc, paged, i, body, chart_rects, device.resolution())
+            done += 1
+            if painted is not None:
+                painted.append(i)
+        for i in later:  # every other page is out: now the charts are awaited
+            if done:
+                device.newPage()
+            _paint_page(painter, doc, qdoc, paged, i, body, chart_rects, device.resolution())
+            done += 1
+            painted.append(i)
     finally:
         painter.end()
     return pages
+
+
+# Qt's PDF writer lists the pages in one array in the order they were painted:
+# "/Type /Pages /Kids [ 10 0 R 26 0 R ... ] /Count 33".
+_PAGE_TREE = re.compile(rb"/Type\s*/Pages\s*/Kids\s*\[([\s\d0R]*)\]\s*/Count\s+(\d+)")
+_PAGE_REF = re.compile(rb"\d+\s+0\s+R")
+
+
+def pages_in_order(pdf: bytes, painted: list[int]) -> bytes | None:
+    """The PDF with its pages listed in reading order, when ``painted`` says in which
+    order they were painted (page ``painted[k]`` is the k-th painted). The page objects
+    stay where they are: only the references in the page list swap places, so the file
+    keeps its length and every offset of its cross-reference table holds. None when the
+    page list is not the plain kind Qt writes (then the pages are painted again)."""
+    found = list(_PAGE_TREE.finditer(pdf))
+    if len(found) != 1:
+        return None
+    m = found[0]
+    refs = list(_PAGE_REF.finditer(pdf, m.start(1), m.end(1)))
+    n = len(painted)
+    if int(m[2]) != n or len(refs) != n or sorted(painted) != list(range(n)):
+        return None
+    kids: list[bytes] = [b""] * n
+    for k, page in enumerate(painted):
+        kids[page] = refs[k][0]
+    out = bytearray(pdf)
+    # Right to left, so the positions still to replace do not move.
+    for ref, new in reversed(list(zip(refs, kids, strict=True))):
+        out[ref.start() : ref.end()] = new
+    return bytes(out) if len(out) == len(pdf) else None
 
 
 def _paint_page(painter, doc, qdoc, paged, i, body, chart_rects, res) -> None:
@@ -1285,6 +1368,18 @@ def _memory_writer(
     return writer, buf, data
 
 
+def _pdf_bytes(
+    doc: Document, built: Built, page_size: str, resolution: int, painted: list[int] | None
+) -> tuple[int, bytes]:
+    writer, buf, data = _memory_writer(page_size, resolution or LAYOUT_DPI)
+    writer.setTitle(doc.title)
+    writer.setCreator("Treatment Journal")
+    pages = paint_document(doc, writer, built, painted=painted)
+    del writer  # flushes the PDF trailer into the buffer
+    buf.close()
+    return pages, data.data()
+
+
 def write_pdf(
     doc: Document,
     path: Path | str,
@@ -1307,13 +1402,16 @@ def write_pdf(
     # Drawn in memory, then written by the same temp-file + fsync + rename writer as
     # exports: a full disk or a missing folder is reported in one plain sentence
     # (QSaveFile only says "No space left on device").
-    writer, buf, data = _memory_writer(page_size, resolution or LAYOUT_DPI)
-    writer.setTitle(doc.title)
-    writer.setCreator("Treatment Journal")
-    pages = paint_document(doc, writer, build_qtextdocument(doc, charts_by="process"))
-    del writer  # flushes the PDF trailer into the buffer
-    buf.close()
-    content = data.data()
+    built = build_qtextdocument(doc, charts_by="process")
+    painted: list[int] = []
+    pages, content = _pdf_bytes(doc, built, page_size, resolution, painted)
+    if painted != sorted(painted):
+        in_order = pages_in_order(content, painted)
+        if in_order is None:  # not the page list Qt writes: painted again, in order
+            log.warning("PDF pages painted again in order (unexpected page list)")
+            pages, content = _pdf_bytes(doc, built, page_size, resolution, None)
+        else:
+            content = in_order
     if doc.private:  # de-identified: the file's own dates cut to the year
         from journal.reports.deid import deidentify_pdf_bytes
 

@@ -163,19 +163,25 @@ class _Ctx:
         # fit_screening builds the core several times from one context: what every
         # build asks (scans of thousands of labs, the current response) is kept.
         self._latest: dict[tuple[str, ...], Any] = {}
+        self._labs_by_test: defaultdict[str, list[tuple[int, Any]]] | None = None
         self._response: list | None = None
         self._timeline: tuple[str, Chart] | None = None
 
     def latest_lab(self, tests: tuple[str, ...]):
         if tests not in self._latest:
+            if self._labs_by_test is None:  # one pass over the labs, not one per question
+                self._labs_by_test = defaultdict(list)
+                for i, lab in enumerate(self.h.labs):
+                    self._labs_by_test[lab.test].append((i, lab))
             found = [
-                lab
-                for lab in self.h.labs
-                if lab.test in tests
-                and (lab.value is not None or lab.text_value)
-                and lab.date.earliest() <= self.as_of
+                (i, lab)
+                for test in dict.fromkeys(tests)
+                for i, lab in self._labs_by_test.get(test, ())
+                if (lab.value is not None or lab.text_value) and lab.date.earliest() <= self.as_of
             ]
-            self._latest[tests] = max(found, key=lambda x: (x.date.sort_key(), x.id), default=None)
+            # Of equals, the first in the history (as a scan of every lab would keep).
+            best = max(found, key=lambda x: (x[1].date.sort_key(), x[1].id, -x[0]), default=None)
+            self._latest[tests] = best[1] if best is not None else None
         return self._latest[tests]
 
     def timeline(self) -> tuple[str, Chart] | None:
@@ -1497,12 +1503,14 @@ def fit_screening(inputs: ReportInputs, opts: ReportOptions, count_pages) -> Doc
 
     def fits(i: int) -> bool:
         if i not in pages:
-            doc = core(i)
-            timeline = c.timeline() if opts.appendix and not opts.deidentified else None
-            if timeline is not None and not pages:
-                doc.prefetch.append(timeline[1])  # drawn while the core is fitted
-            pages[i] = count_pages(doc)
+            pages[i] = count_pages(core(i))
         return pages[i] <= CORE_PAGES
+
+    timeline = c.timeline() if opts.appendix and not opts.deidentified else None
+    if timeline is not None:
+        # The chart is the longest single job: the page counter starts drawing it
+        # (Document.prefetch) before any core is built, and the PDF finds it drawn.
+        count_pages(Document("", prefetch=[timeline[1]]))
 
     # Budgets hold less and less, so the pages never grow down the list: the answer is
     # the first budget that fits (the last is kept even if it overflows), found by a

@@ -260,6 +260,39 @@ def test_chart_drawn_by_a_child_process_is_the_same_and_survives_a_failing_child
     assert b"Hatched chartlabel" in svg
 
 
+def test_a_chart_larger_than_a_pipe_comes_back_whole_from_the_child(qapp, monkeypatch):
+    """The child hands its drawing over in a memory file (a pipe holds 64 KB, and a child
+    waiting on a full pipe waits for the main thread's painting)."""
+    import os
+
+    from journal.reports import qt_backend
+    from journal.reports.document import Chart
+    from journal.reports.qt_backend import _chart_future, chart_bytes
+
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    monkeypatch.setattr(qt_backend, "_may_fork", lambda: True)
+
+    def many(fig):
+        ax = fig.add_subplot()
+        for k in range(300):
+            ax.plot(range(20), [(i * k) % 17 for i in range(20)], marker="o")
+
+    def not_here(chart):
+        raise AssertionError("drawn here, not by the child")
+
+    monkeypatch.setattr(qt_backend, "_on_thread", not_here)
+    chart = Chart(many)
+    kind, svg = _chart_future(chart, "process").result(timeout=60)
+    here = chart_bytes(chart)[1]
+    assert len(svg) > 500_000
+
+    def plain(b):  # without the moment drawn and the ids matplotlib makes from hashes
+        return re.sub(rb"[0-9a-f]{10}", b"", re.sub(rb"<dc:date>[^<]*</dc:date>", b"", b))
+
+    assert kind == "svg" and plain(svg) == plain(here)
+
+
 def test_the_chart_child_never_collects_garbage(qapp, monkeypatch):
     """The forked child shares the parent's whole history; a collection there walks it
     all and copies its pages. The child says whether its collector was on."""
@@ -330,3 +363,84 @@ def test_the_window_never_forks_for_a_chart(qapp, monkeypatch):
     monkeypatch.setattr(os, "fork", lambda: forks.append(1) or real_fork())
     kind, svg = _chart_future(Chart(lambda f: _hatched(f, 3)), "process").result(timeout=60)
     assert kind == "svg" and b"Hatched chartlabel" in svg and not forks
+
+
+class _DrawnWhenAwaited:
+    """A chart future that is not done until the PDF waits for it (then it draws): the
+    chart child still at work while every other page is painted, without timing."""
+
+    def __init__(self, chart):
+        from concurrent.futures import Future
+
+        self.chart, self.future = chart, Future()
+
+    def done(self) -> bool:
+        return self.future.done()
+
+    def result(self, timeout=None):
+        from journal.reports.qt_backend import chart_bytes
+
+        if not self.future.done():
+            self.future.set_result(chart_bytes(self.chart))
+        return self.future.result(timeout)
+
+
+def _pages(path) -> list[tuple[str, bytes]]:
+    reader = PdfReader(path)
+    return [
+        (re.sub(r"[ \t]+", " ", p.extract_text()), p.get_contents().get_data())
+        for p in reader.pages
+    ]
+
+
+def test_a_page_whose_chart_is_still_drawn_is_painted_last_and_read_in_its_place(
+    qapp, tmp_path, monkeypatch, long_doc
+):
+    """write_pdf paints the pages after the chart's page while the chart is drawn; the
+    PDF's page list then puts that page back in its place: the same pages as a PDF
+    painted in order, word for word and drawing for drawing."""
+    from journal.reports import qt_backend
+
+    in_order = tmp_path / "in-order.pdf"
+    write_pdf(long_doc, in_order)
+    painted = []
+    real = qt_backend.pages_in_order
+    monkeypatch.setattr(
+        qt_backend, "pages_in_order", lambda pdf, order: painted.extend(order) or real(pdf, order)
+    )
+    monkeypatch.setattr(qt_backend, "_chart_future", lambda chart, how: _DrawnWhenAwaited(chart))
+    deferred = tmp_path / "deferred.pdf"
+    pages = write_pdf(long_doc, deferred)
+    chart_page = next(i for i, (t, _) in enumerate(_pages(in_order)) if "chartlabel" in t)
+    assert chart_page < pages - 1  # pages follow the chart's: it really went last
+    assert painted[-1] == chart_page and sorted(painted) == list(range(pages))
+    assert _pages(deferred) == _pages(in_order)
+
+
+def test_pages_in_order_swaps_only_the_page_list():
+    from journal.reports.qt_backend import pages_in_order
+
+    pdf = (
+        b"%PDF-1.4\n4 0 obj\n<<\n/Type /Pages\n/Kids \n[\n10 0 R\n26 0 R\n131 0 R\n]\n"
+        b"/Count 3\n>>\nendobj\nxref\n"
+    )
+    fixed = pages_in_order(pdf, [0, 2, 1])  # page 2 (131 0 R) was painted second
+    assert fixed == pdf.replace(b"26 0 R\n131 0 R", b"131 0 R\n26 0 R")
+    assert len(fixed) == len(pdf)
+    assert pages_in_order(pdf, [0, 1]) is None  # not the pages this PDF holds
+    assert pages_in_order(pdf.replace(b"/Type /Pages", b"/Type /Pagez"), [0, 2, 1]) is None
+
+
+def test_a_page_list_not_understood_means_the_pages_are_painted_again_in_order(
+    qapp, tmp_path, monkeypatch, long_doc
+):
+    from journal.reports import qt_backend
+
+    in_order = tmp_path / "in-order.pdf"
+    write_pdf(long_doc, in_order)
+    monkeypatch.setattr(qt_backend, "pages_in_order", lambda pdf, order: None)
+    monkeypatch.setattr(qt_backend, "_chart_future", lambda chart, how: _DrawnWhenAwaited(chart))
+    again = tmp_path / "again.pdf"
+    write_pdf(long_doc, again)
+    # (A second painting numbers the fonts' glyphs and the pictures its own way.)
+    assert [t for t, _ in _pages(again)] == [t for t, _ in _pages(in_order)]

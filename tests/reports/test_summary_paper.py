@@ -447,7 +447,8 @@ def test_fitting_picks_the_first_budget_that_fits_in_few_layouts(
     layouts = []
 
     def counting(doc):
-        layouts.append(doc)
+        if doc.blocks:  # (the first call holds only the chart to start, see the next test)
+            layouts.append(doc)
         return count_pages(doc)
 
     fitted = fit_screening(inputs, o, counting)
@@ -459,3 +460,35 @@ def test_fitting_picks_the_first_budget_that_fits_in_few_layouts(
     expected = render_text(build_screening(inputs, o, BUDGETS[first]), width=400)
     assert render_text(fitted, width=400) == expected
     assert len(layouts) <= 2  # a binary search alone takes three or four
+
+
+def test_the_timeline_is_started_before_any_core_is_built_and_drawn_once(
+    qapp, demo_mar24, tmp_path, monkeypatch
+):
+    """The chart is the longest single job of the PDF: the fitting hands it to the page
+    counter (Document.prefetch) before it builds the first core, and the PDF paints
+    that drawing (no second one)."""
+    from journal.reports import qt_backend, screening
+
+    built, seen, started = [], [], []
+    real_build, real_future = screening._build, qt_backend._chart_future
+    monkeypatch.setattr(screening, "_build", lambda c, b: built.append(b) or real_build(c, b))
+
+    def future(chart, how):
+        if how != "none":
+            started.append(chart)
+        return real_future(chart, how)
+
+    monkeypatch.setattr(qt_backend, "_chart_future", future)
+
+    def counting(doc):
+        seen.append((len(built), list(doc.prefetch)))
+        return count_pages(doc)
+
+    doc = fit_screening(demo_mar24, ReportOptions(as_of=CAR_T_DAY), counting)
+    charts = [b for b in doc.blocks if isinstance(b, screening.Chart)]
+    assert len(charts) == 1
+    assert seen[0] == (0, charts)  # before any core: the chart the summary holds
+    assert all(not prefetch for _n, prefetch in seen[1:])
+    write_pdf(doc, tmp_path / "s.pdf")
+    assert started == charts  # drawn once, from the fitting's start
