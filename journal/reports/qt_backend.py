@@ -1040,9 +1040,6 @@ def layout_pages(
     Python's lock for the whole of a call, so one call laying out a long report stops
     the UI thread that long (a fifth of a second for the 25-year journal); in steps it
     waits at most for one table. Costs the worker more in all, so not for the PDF."""
-    # Qt lays a document out as its layout is made, for the screen: with no page size
-    # yet it waits (20 ms of Python's lock saved on a long report, laid out again anyway).
-    qdoc.setPageSize(QSizeF(0, 0))
     lay = qdoc.documentLayout()
     lay.setPaintDevice(device)
     qdoc.setPageSize(QSizeF(body.width(), -1))  # one long page: Qt does not paginate
