@@ -575,20 +575,6 @@ def _may_fork() -> bool:
     return app is None or not app.inherits("QApplication")
 
 
-class _DrawnWhenAsked:
-    """A chart drawn by the thread that first asks for its bytes (see :func:`lay_out`)."""
-
-    def __init__(self, chart: Chart):
-        self._chart: Chart | None = chart
-        self._result: tuple[str, bytes] | None = None
-
-    def result(self, timeout: float | None = None) -> tuple[str, bytes]:
-        if self._result is None:
-            self._result = chart_bytes(self._chart)
-            self._chart = None
-        return self._result
-
-
 def _chart_future(chart: Chart, how: str) -> Future:
     import os
     import sys
@@ -597,8 +583,6 @@ def _chart_future(chart: Chart, how: str) -> Future:
         future: Future = Future()
         future.cancel()
         return future
-    if how == "here":
-        return _DrawnWhenAsked(chart)  # type: ignore[return-value]
     # Never fork while the chart thread draws: a lock it holds would stay locked in
     # the child (which then times out and the chart is drawn here after all).
     if (
@@ -703,10 +687,8 @@ def build_qtextdocument(
     doc: Document, *, legend: bool = True, charts_by: str = "thread", split: bool = False
 ) -> Built:
     """The Qt text document of ``doc``. Charts are drawn meanwhile on the chart thread, or
-    with ``charts_by="process"`` in a forked child (see _chart_in_child), or with
-    ``charts_by="here"`` by the thread that first loads or paints them (see lay_out).
-    ``split``: the HTML goes in by several shorter calls (see layout_pages'
-    ``in_steps``)."""
+    with ``charts_by="process"`` in a forked child (see _chart_in_child). ``split``: the
+    HTML goes in by several shorter calls (see layout_pages' ``in_steps``)."""
     qdoc = QTextDocument()
     qdoc.setDefaultFont(_font(BASE_PT))
     qdoc.setDefaultStyleSheet(_CSS)
@@ -1189,12 +1171,7 @@ def lay_out(doc: Document, page_size: str = "A4", *, to_thread=None) -> LaidOut:
     here too, so painting a page later never waits. ``to_thread``: the Qt objects are
     handed to that thread (the UI thread) when made elsewhere."""
     writer, buf, _data = _memory_writer(page_size)
-    # The chart is drawn on this thread after the text, not on the chart thread
-    # meanwhile: both are mostly Python, so that gained little, and with two busy threads
-    # the UI thread (in Qt, wanting Python's lock for a timer or an event filter) kept
-    # losing the lock to one of them (benchmarks/ui_stall.py, quiet machine, "open the
-    # summary": median 77 and 152 ms with the chart thread, 53 ms without; noisy).
-    built = build_qtextdocument(doc, split=True, charts_by="here")
+    built = build_qtextdocument(doc, split=True)
     full, body = _prepare(writer)
     paged = layout_pages(built.qdoc, writer, body, in_steps=True)
     chart_rects = [(_chart_rect(built.qdoc, s, writer), s) for s in built.charts]
@@ -1340,8 +1317,7 @@ def count_pages(doc: Document, page_size: str = "A4", *, in_steps: bool = False)
     (as :func:`lay_out` does for the preview), the same document breaks into the same
     pages (a test compares them); the worker takes a little longer in all."""
     writer, buf, _data = _memory_writer(page_size)
-    # Not for the window (in_steps): its preview draws the chart after the text (lay_out).
-    for chart in doc.prefetch if not in_steps else ():
+    for chart in doc.prefetch:
         if chart not in _PREFETCHED:
             _PREFETCHED[chart] = _chart_future(chart, "process")
     built = build_qtextdocument(doc, charts_by="none", split=in_steps)
