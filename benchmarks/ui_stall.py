@@ -12,7 +12,8 @@ Run: ``.venv/bin/python benchmarks/ui_stall.py [--runs 3] [--journal FILE]``
 ``TJ_STALL_TRACE=50`` (milliseconds): for each step whose longest gap is longer, print
 what every thread was doing around it (a watchdog thread samples the stacks every 2 ms
 whenever it gets Python's lock; a gap with no samples inside was one long call that
-held the lock: the samples on either side name it). With ``TJ_STALL_PROFILE=1`` also
+held the lock: the samples on either side name it), and the CPU time each thread
+used in the gap (far less than the gap: the machine was busy elsewhere). With ``TJ_STALL_PROFILE=1`` also
 every C call (or stretch without a Python call) over 10 ms in that gap, on any thread
 (a profiler on every thread: the Python parts run several times slower).
 """
@@ -60,9 +61,10 @@ CHILD = textwrap.dedent(
     gaps = {}
     worst = {}  # step -> (start, end) of its longest gap
     step = ["idle"]
-    samples = []
+    samples = None
     if os.environ.get("TJ_STALL_TRACE"):
         import threading, traceback
+        samples = []
 
         def watchdog():  # what every thread was doing, every 2 ms (when it gets the lock)
             me = threading.get_ident()
@@ -122,12 +124,33 @@ CHILD = textwrap.dedent(
             threading.setprofile(prof)
             sys.setprofile(prof)
 
+    cpu_last = [None]
+    cpu_worst = {}  # step -> CPU ms per thread (and the process) in its longest gap
+
+    def cpus():
+        out = {"process": time.clock_gettime(time.CLOCK_PROCESS_CPUTIME_ID)}
+        for tid in sys._current_frames():
+            try:
+                out[tid] = time.clock_gettime(time.pthread_getcpuclockid(tid))
+            except (AttributeError, OSError):  # no per-thread clocks here
+                pass
+        return out
+
     def beat():
         now = time.perf_counter()
+        c = cpus() if samples is not None else None
         if now - last[0] > gaps.get(step[0], 0.0):
             gaps[step[0]] = now - last[0]
             worst[step[0]] = (last[0], now)
+            if c is not None and cpu_last[0] is not None:
+                ui = threading.main_thread().ident
+                prev = cpu_last[0]
+                cpu_worst[step[0]] = {
+                    ("UI" if k == ui else k): 1000 * (v - prev[k])
+                    for k, v in c.items() if k in prev and v - prev[k] >= 0.0005
+                }
         last[0] = now
+        cpu_last[0] = c
 
     timer = QTimer()
     timer.setInterval(10)
@@ -170,6 +193,12 @@ CHILD = textwrap.dedent(
             if name == "idle" or b - a < float(os.environ["TJ_STALL_TRACE"]) / 1000:
                 continue
             print(f"=== {name}: gap {1000 * (b - a):.0f} ms", file=sys.stderr)
+            # CPU time used in the gap: about the gap's length on a quiet machine; much
+            # less means the process waited for the CPU (other programs), not for itself.
+            # A thread made or ended within the gap is not counted.
+            used = ", ".join(f"{k if k in ('UI', 'process') else 'thread ' + str(k)[-4:]}"
+                             f" {v:.0f}" for k, v in cpu_worst.get(name, {}).items())
+            print(f"  CPU ms in the gap: {used}", file=sys.stderr)
             for t, d, g in collections:
                 if t < b and t + d > a and d > 0.002:
                     print(f"  collection of generation {g} +{1000 * (t - a):.1f} ms"
