@@ -395,9 +395,6 @@ class AppController:
 
 def make_app(argv: list[str]) -> QApplication:
     app = QApplication.instance() or QApplication(argv)
-    from journal.ui.tasks import favour_the_ui_thread
-
-    favour_the_ui_thread()
     app.setOrganizationName(ORG)
     app.setApplicationName(APP)
     app.setApplicationDisplayName(APP)

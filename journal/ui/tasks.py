@@ -11,7 +11,6 @@ discarded when the person pressed Cancel, so nothing is left half-written.
 from __future__ import annotations
 
 import gc
-import os
 import sys
 import threading
 from collections.abc import Callable
@@ -195,37 +194,6 @@ def unfreeze_long_lived() -> None:
         _UI_GC[0].unfreeze()
 
 
-#: How long a thread may hold Python's lock while another waits for it. Python's 5 ms
-#: default let the Summary's background work (two busy threads) win the lock over and
-#: over while the window waited: gaps of 140-190 ms on the 25-year journal, 55-90 ms
-#: with 1 ms (benchmarks/ui_stall.py). The background work takes no longer for it.
-UI_SWITCH_INTERVAL_S = 0.001
-
-#: Background threads yield the processor to the window's thread when both want it.
-BACKGROUND_NICE = 10
-
-
-def favour_the_ui_thread() -> None:
-    """In the window's process: the UI thread gets Python's lock back quickly."""
-    sys.setswitchinterval(min(sys.getswitchinterval(), UI_SWITCH_INTERVAL_S))
-
-
-_niced = threading.local()
-
-
-def lower_this_threads_priority() -> None:
-    """Background work runs at a lower priority than the window (Linux: per thread;
-    elsewhere nothing), so on a busy machine the window still answers."""
-    if getattr(_niced, "done", False) or not sys.platform.startswith("linux"):
-        return  # elsewhere the id would name a process, not this thread
-    _niced.done = True
-    try:
-        now = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), max(now, BACKGROUND_NICE))
-    except OSError:
-        pass
-
-
 class _Runnable(QRunnable):
     def __init__(self, fn: Callable[[TaskControl], Any], control: TaskControl, relay: _Relay):
         super().__init__()
@@ -233,7 +201,6 @@ class _Runnable(QRunnable):
         self.setAutoDelete(True)
 
     def run(self) -> None:
-        lower_this_threads_priority()
         _gc_pause()
         try:
             result = self.fn(self.control)

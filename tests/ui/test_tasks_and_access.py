@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
 import threading
 
 import pytest
@@ -19,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from journal.ui.editors import RecordEditor
 from journal.ui.kinds import KINDS
-from journal.ui.tasks import BACKGROUND_NICE, UI_SWITCH_INTERVAL_S, run_task
+from journal.ui.tasks import run_task
 
 
 def test_task_runs_off_the_ui_thread_and_reports(qtbot):
@@ -272,28 +270,3 @@ def test_no_full_collection_is_forced_while_a_worker_builds(qtbot, window_collec
     finally:
         gate.set()
         gc.callbacks.remove(note)
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread priority: Linux")
-def test_background_work_runs_below_the_windows_priority(qtbot):
-    ui_nice = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    seen: list[int] = []
-
-    def work(control):
-        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-
-    run_task(None, "Working", work, on_done=seen.append, progress=False)
-    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
-    assert seen == [max(ui_nice, BACKGROUND_NICE)]
-    # the window's own thread keeps its priority
-    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == ui_nice
-
-
-def test_the_window_gets_pythons_lock_back_within_a_millisecond(monkeypatch):
-    monkeypatch.setattr(sys, "getswitchinterval", lambda: 0.005)
-    got: list[float] = []
-    monkeypatch.setattr(sys, "setswitchinterval", got.append)
-    from journal.ui.app import make_app
-
-    make_app(["test"])
-    assert got == [UI_SWITCH_INTERVAL_S] and UI_SWITCH_INTERVAL_S <= 0.001
