@@ -88,3 +88,31 @@ def make_store(tmp_path):
 def store(make_store):
     """A fresh, empty journal (``journal.sqlite`` in the test's folder)."""
     return make_store()
+
+
+@pytest.fixture
+def run_scenario(tmp_path):
+    """Runs a Python script in a child process with this checkout's ``journal`` (Qt
+    offscreen), for scenarios whose failure is a crash that would take the test
+    worker down with it; returns the finished process."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import journal
+
+    root = str(Path(journal.__file__).resolve().parent.parent)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+
+    def run(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-X", "faulthandler", "-c", script, *args],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=240,
+        )
+
+    return run

@@ -9,13 +9,6 @@ the test instead of ending the test run.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-import journal
-
 SCENARIO = r"""
 from PySide6.QtCore import QThread
 from PySide6.QtGui import QGuiApplication, QImage, QPainter
@@ -56,17 +49,7 @@ print("painted", laid[0].page_count, "pages")
 """
 
 
-def test_pages_laid_out_on_an_ended_thread_still_paint(tmp_path):
-    root = str(Path(journal.__file__).resolve().parent.parent)
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-    done = subprocess.run(
-        [sys.executable, "-X", "faulthandler", "-c", SCENARIO],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
+def test_pages_laid_out_on_an_ended_thread_still_paint(run_scenario):
+    done = run_scenario(SCENARIO)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "painted" in done.stdout

@@ -12,15 +12,9 @@ and the test asserts that it ended cleanly.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-
-import journal
 
 SCENARIO = r"""
 import sys, time
@@ -71,18 +65,9 @@ store.close()
 
 
 @pytest.mark.slow  # a child process with the window's modules and the demo summary
-def test_preview_paints_after_its_layout_thread_ended(demo_master, tmp_path):
+def test_preview_paints_after_its_layout_thread_ended(demo_master, tmp_path, run_scenario):
     path = tmp_path / "demo.sqlite"
     shutil.copy(demo_master, path)
-    root = str(Path(journal.__file__).resolve().parent.parent)
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-    done = subprocess.run(
-        [sys.executable, "-X", "faulthandler", "-c", SCENARIO, str(path), str(tmp_path / "s.ini")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
+    done = run_scenario(SCENARIO, str(path), str(tmp_path / "s.ini"))
     assert done.returncode == 0, done.stderr[-3000:]
     assert "painted" in done.stdout
