@@ -207,14 +207,6 @@ def connect(database: Path | str, key: Key | None = None, **kwargs):
     wrong key fails here (``sqlcipher3.DatabaseError``, "file is not a database")
     rather than at the first query. A file that does not exist yet is created encrypted.
     """
-    if _other_librarys_file(database, key, uri=bool(kwargs.get("uri"))):
-        # What the library itself would answer, without letting it touch the file: it
-        # would first open the journal's "-wal" and "-shm" files, which the other
-        # library may have open in this process right now (a journal just encrypted
-        # or decrypted by another store of it), and the two libraries do not see each
-        # other's locks: each takes itself for the only user, truncates or deletes
-        # the "-shm" file under the other's memory map, and the process dies (SIGBUS).
-        raise (sqlite3 if key is None else sqlcipher).DatabaseError("file is not a database")
     if key is None:
         return sqlite3.connect(database, **kwargs)
     conn = sqlcipher.connect(str(database), **kwargs)
@@ -227,21 +219,6 @@ def connect(database: Path | str, key: Key | None = None, **kwargs):
         conn.close()
         raise
     return conn
-
-
-def _other_librarys_file(database: Path | str, key: Key | None, *, uri: bool) -> bool:
-    """True when ``database`` is an existing file of the other kind: plain SQLite while
-    ``key`` is given, or an encrypted file while it is None."""
-    name = str(database)
-    if uri:
-        from urllib.parse import unquote, urlsplit
-
-        name = unquote(urlsplit(name).path)
-    if name in ("", ":memory:"):
-        return False
-    if key is not None:
-        return is_plain_sqlite(name)
-    return looks_encrypted(name)
 
 
 def engine_module(key: Key | None):

@@ -160,15 +160,20 @@ def test_a_closed_store_never_opens_its_file_again(plain_path, monkeypatch):
 
 
 @pytest.mark.parametrize("direction", ["decrypted", "encrypted"])
-def test_the_old_key_never_opens_the_file_through_the_other_library(plain_path, direction):
+def test_a_store_closed_before_a_conversion_leaves_the_new_ones_files_alone(
+    plain_path, direction
+):
     from journal.services.history import load_history
+    from journal.store.db import JournalClosedError
 
     if direction == "decrypted":
         encrypt_journal(plain_path, PASS)
-        old_key, new_pass = crypto.unlock_key(plain_path, PASS), None
+        old, new_pass = open_journal(plain_path, passphrase=PASS, auto_backup=False), None
+        old.close()
         decrypt_journal(plain_path, PASS)
     else:
-        old_key, new_pass = None, PASS
+        old, new_pass = open_journal(plain_path, auto_backup=False), PASS
+        old.close()
         encrypt_journal(plain_path, PASS)
     # The journal as it is now, open with a write pending in its WAL...
     with open_journal(plain_path, passphrase=new_pass, auto_backup=False) as store:
@@ -176,9 +181,9 @@ def test_the_old_key_never_opens_the_file_through_the_other_library(plain_path, 
         regimens = len(load_history(store).regimens)
         before = _side_files(plain_path)
         assert {f"{plain_path.name}-wal", f"{plain_path.name}-shm"} <= set(before)
-        # ...while something still holding the key from before tries to read it.
-        error = crypto.sqlcipher.DatabaseError if old_key else crypto.sqlite3.DatabaseError
-        with pytest.raises(error, match="file is not a database"):
-            crypto.connect(plain_path, old_key)
-        assert _side_files(plain_path) == before  # its WAL and index left alone
+        # ...while a late task of the store from before (the other key, the other
+        # library) asks for the history: it would have deleted both files.
+        with pytest.raises(JournalClosedError):
+            load_history(old)
+        assert _side_files(plain_path) == before
         assert len(load_history(store).regimens) == regimens
