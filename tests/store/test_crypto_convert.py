@@ -160,9 +160,7 @@ def test_a_closed_store_never_opens_its_file_again(plain_path, monkeypatch):
 
 
 @pytest.mark.parametrize("direction", ["decrypted", "encrypted"])
-def test_a_store_closed_before_a_conversion_leaves_the_new_ones_files_alone(
-    plain_path, direction
-):
+def test_a_store_closed_before_a_conversion_leaves_the_new_ones_files_alone(plain_path, direction):
     from journal.services.history import load_history
     from journal.store.db import JournalClosedError
 
