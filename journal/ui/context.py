@@ -38,6 +38,10 @@ constructor argument and use:
 ``ctx.visit_range``
     ``(date, date)`` or ``None``: the period chosen on the Timeline for the visit
     summary.
+``ctx.closed``
+    True once the journal was closed (another opened, or it is being encrypted,
+    decrypted or re-keyed): no background load starts or reports any more, and the
+    store opens no connection (``journal.store.db.JournalClosedError``).
 """
 
 from __future__ import annotations
