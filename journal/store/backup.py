@@ -25,7 +25,7 @@ import shutil
 import sqlite3
 import tempfile
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -325,9 +325,9 @@ def _as_marshal(rows: list | tuple) -> bytes:
 _SEAL_FORMS = {"s1": _as_repr, "s2": _as_marshal}
 
 
-def sealed(conn: sqlite3.Connection, known: Mapping[str, Sequence[tuple]] | None = None) -> str:
-    """The seal as stored: ``<method>:<sha256 hex>``. ``known``: see content_seal."""
-    return f"{SEAL_METHOD}:{content_seal(conn, known=known)}"
+def sealed(conn: sqlite3.Connection) -> str:
+    """The seal as stored: ``<method>:<sha256 hex>``."""
+    return f"{SEAL_METHOD}:{content_seal(conn)}"
 
 
 def seal_matches(stored: str, conn: sqlite3.Connection) -> bool | None:
@@ -339,21 +339,13 @@ def seal_matches(stored: str, conn: sqlite3.Connection) -> bool | None:
     return digest == content_seal(conn, method)
 
 
-def content_seal(
-    conn: sqlite3.Connection,
-    method: str = SEAL_METHOD,
-    *,
-    known: Mapping[str, Sequence[tuple]] | None = None,
-) -> str:
+def content_seal(conn: sqlite3.Connection, method: str = SEAL_METHOD) -> str:
     """SHA-256 over the schema and every row of every table but ``journal_meta``.
 
     SQLite keeps no checksum of stored values, so a bit flipped inside a value
     passes every SQLite check. The store writes this seal on a clean close and
     compares it on the next open: any change made while the app was not running
     (disk error, another program) is caught. ``method``: one of ``_SEAL_FORMS``.
-    ``known``: table -> its rows exactly as this would read them (``rows_as_read``),
-    for tables whose content the caller has just written and nobody else could
-    change (a new journal built under a temporary name): they are not read back.
     """
     form = _SEAL_FORMS[method]
     h = hashlib.sha256()
@@ -370,84 +362,13 @@ def content_seal(
             if kind != b"table" or name == "journal_meta" or name.startswith("sqlite_"):
                 continue
             h.update(name.encode())
-            if known is not None and name in known:
-                rows = known[name]
-                for i in range(0, len(rows), SEAL_BATCH):
-                    h.update(form(rows[i : i + SEAL_BATCH]))
-                continue
             cur = conn.execute(f'SELECT * FROM "{name}" ORDER BY rowid')
             # Fixed batches: the digest depends on them, and the method names them.
-            while rows := cur.fetchmany(SEAL_BATCH):  # one call per batch: far fewer calls
+            while rows := cur.fetchmany(2000):  # one call per batch: far fewer calls
                 h.update(form(rows))
     finally:
         conn.text_factory = saved
     return h.hexdigest()
-
-
-#: Rows per hashed batch (part of every method's definition).
-SEAL_BATCH = 2000
-
-
-def column_affinity(declared: str) -> str:
-    """SQLite's affinity of a column declared as ``declared`` (its documented rules,
-    in their order: https://www.sqlite.org/datatype3.html#determination_of_column_affinity)."""
-    t = declared.upper()
-    if "INT" in t:
-        return "INTEGER"
-    if "CHAR" in t or "CLOB" in t or "TEXT" in t:
-        return "TEXT"
-    if "BLOB" in t or not t:
-        return "BLOB"
-    if "REAL" in t or "FLOA" in t or "DOUB" in t:
-        return "REAL"
-    return "NUMERIC"
-
-
-_NONE = type(None)
-
-
-def rows_as_read(affinities: Sequence[str], rows: Sequence[tuple]) -> list[tuple] | None:
-    """``rows`` (values as bound, in column order) as ``content_seal`` reads them back
-    from columns of these affinities: text as its UTF-8 bytes, a bool as its int, a
-    number in a REAL column as a float (-0.0 as 0.0: SQLite keeps no sign on a whole
-    REAL). None when any value is of a kind whose stored form is not this certain (text
-    in a number column, a float in an INTEGER one, NaN, text that is no UTF-8, ...):
-    the caller then reads the table back. Column by column, in C where it can: it
-    replaces reading a whole journal back when a new one is closed."""
-    if not rows:
-        return []
-    columns: list[Sequence] = []
-    for affinity, column in zip(affinities, zip(*rows, strict=True), strict=True):
-        kinds = set(map(type, column)) - {_NONE}
-        if not kinds:
-            columns.append(column)
-        elif affinity == "TEXT":
-            if kinds != {str}:
-                return None
-            try:
-                if None in column:
-                    columns.append([None if v is None else v.encode() for v in column])
-                else:
-                    columns.append(list(map(str.encode, column)))
-            except UnicodeEncodeError:  # a lone surrogate: stored as SQLite makes it
-                return None
-        elif affinity in ("INTEGER", "NUMERIC"):
-            if not kinds <= {int, bool}:
-                return None
-            if bool in kinds:
-                columns.append([None if v is None else int(v) for v in column])
-            else:
-                columns.append(column)
-        elif affinity == "REAL":
-            if not kinds <= {int, float}:
-                return None
-            if any(v != v for v in column if v is not None):  # NaN is stored as NULL
-                return None
-            # + 0.0 turns -0.0 into 0.0, and leaves any other float as it is.
-            columns.append([None if v is None else float(v) + 0.0 for v in column])
-        else:
-            return None
-    return list(zip(*columns, strict=True))
 
 
 def _stored_seal(conn: sqlite3.Connection) -> str | None:

@@ -135,9 +135,6 @@ class JournalStore:
         self.key: crypto.Key | None = None
         self._monitor_mutex = threading.Lock()
         self._baseline: int | None = None
-        #: (data_version, table -> rows as the seal reads them) of what an import just
-        #: wrote into this unseen journal: see note_written.
-        self._written: tuple[int | None, dict[str, list[tuple]]] | None = None
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
         #: A sentence when committed changes were lost with the WAL file (see
@@ -260,14 +257,6 @@ class JournalStore:
         with self._monitor_mutex:
             return self._monitor.execute("PRAGMA data_version").fetchone()[0]
 
-    def note_written(self, tables: dict[str, list[tuple]]) -> None:
-        """The whole content of ``tables``, just committed, as the seal reads it
-        (``backup.rows_as_read``), so closing need not read it back. Only for a journal
-        nobody else can see yet (built under a temporary name); any commit by another
-        connection after this (PRAGMA data_version) and the tables are read after all."""
-        if self._unseen and self._monitor is not None:
-            self._written = (self.data_version(), tables)
-
     def changed_since_backup(self) -> bool:
         if self._monitor is None:
             return False
@@ -303,13 +292,7 @@ class JournalStore:
         with self._monitor_mutex:
             m.execute("BEGIN IMMEDIATE")  # nobody may write between hashing and storing
             try:
-                known = None
-                if self._written is not None:
-                    version, tables = self._written
-                    self._written = None
-                    if m.execute("PRAGMA data_version").fetchone()[0] == version:
-                        known = tables  # nothing committed since they were written
-                seal = _backup.sealed(m, known)
+                seal = _backup.sealed(m)
                 m.execute("UPDATE journal_meta SET content_seal=? WHERE id=1", (seal,))
                 m.execute("COMMIT")
             except BaseException:

@@ -763,11 +763,7 @@ def _insert_plan(cls: type[m.TableModel]):
     return sql, names, static, tuple(factories)
 
 
-def insert_rows(
-    conn,
-    rows: Mapping[type[m.TableModel], Sequence[Mapping[str, Any]]],
-    written: dict[type[m.TableModel], Sequence[tuple]] | None = None,
-) -> None:
+def insert_rows(conn, rows: Mapping[type[m.TableModel], Sequence[Mapping[str, Any]]]) -> None:
     """Bulk inserts (plain tuples per table, 20 rows a statement: ``_insert_tuples``),
     parents first, on an open transaction.
 
@@ -778,7 +774,6 @@ def insert_rows(
     driver as they are, which is what Core does for these column types too (bools,
     numbers, text); a whole number given as 6.0 is stored as the integer 6 by SQLite
     itself (INTEGER affinity converts a lossless REAL), as the export tests check.
-    ``written``: gets each table's tuples as bound, in column order (for the seal).
     """
     for cls in m.RECORD_TABLES:
         items = rows.get(cls)
@@ -795,8 +790,6 @@ def insert_rows(
                 pass
             else:
                 _insert_tuples(conn, cls, whole)
-                if written is not None:
-                    written[cls] = whole
                 continue
         batch = []
         for r in items:
@@ -818,8 +811,6 @@ def insert_rows(
                     row[name] = make()
             batch.append(pick(row))
         _insert_tuples(conn, cls, batch)
-        if written is not None:
-            written[cls] = batch
 
 
 #: Rows per INSERT statement of a bulk load: one statement of 20 rows runs a fifth
@@ -936,7 +927,6 @@ def import_journal(
 
 
 def _write_import(store, rows, later, new_file: bool = False) -> None:
-    known: dict[str, list[tuple]] | None = {} if new_file else None
     with store.engine.connect() as conn:
         # Every reference was checked against the file's own ids (check_exchange) and
         # the journal is empty, so SQLite's lookup per written row only repeats that
@@ -959,7 +949,7 @@ def _write_import(store, rows, later, new_file: bool = False) -> None:
         conn.commit()
         try:
             with conn.begin():
-                _write_rows(conn, rows, later, checks, known)
+                _write_rows(conn, rows, later, checks)
         finally:
             try:
                 conn.exec_driver_sql("PRAGMA ignore_check_constraints=OFF")
@@ -968,19 +958,9 @@ def _write_import(store, rows, later, new_file: bool = False) -> None:
                 conn.commit()
             except SQLAlchemyError:
                 conn.invalidate()  # never back in the pool without its checks
-    if known:
-        store.note_written(known)
 
 
-def _write_rows(
-    conn,
-    rows,
-    later,
-    checks: dict[str, tuple[tuple[str, str], ...]] | None,
-    known: dict[str, list[tuple]] | None = None,
-) -> None:
-    """The import's one transaction. ``known``: gets, for the seal, each written table's
-    rows as it will read them back, where that is certain (see _as_read)."""
+def _write_rows(conn, rows, later, checks: dict[str, tuple[tuple[str, str], ...]] | None) -> None:
     # Begun here, not by the driver: Python's sqlite3 begins only before an INSERT,
     # and the indexes dropped below must come back if anything fails.
     conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -997,8 +977,7 @@ def _write_rows(
     ).fetchall()
     for name, _sql in indexes:
         conn.exec_driver_sql(f'DROP INDEX "{name}"')
-    written: dict[type[m.TableModel], Sequence[tuple]] | None = {} if known is not None else None
-    insert_rows(conn, rows, written)
+    insert_rows(conn, rows)
     for cls, col, links in later:
         if links:
             tb = cls.__table__
@@ -1022,38 +1001,6 @@ def _write_rows(
             f"The import failed and nothing was written: a record of {dangling[0]} points to "
             "a record that is not in the file. Check the file, or export the journal again."
         )
-    if written is not None and known is not None:
-        known.update(_as_read(conn, written, later))
-
-
-def _as_read(conn, written, later) -> dict[str, list[tuple]]:
-    """Table -> its rows as the content seal will read them back (rowid order, values
-    as stored), for each table in ``written`` where that is certain: a table of the
-    usual shape (its columns those bound, an INTEGER PRIMARY KEY id, so rowid order is
-    id order) whose every value ``backup.rows_as_read`` can vouch for. The others are
-    left out, and the seal reads them."""
-    from journal.store.backup import column_affinity, rows_as_read
-
-    links = {cls: (col, {link["_id"]: link["_v"] for link in found}) for cls, col, found in later}
-    out: dict[str, list[tuple]] = {}
-    for cls, tuples in written.items():
-        name = cls.__tablename__
-        info = conn.exec_driver_sql(f'PRAGMA table_info("{name}")').fetchall()
-        names = _insert_plan(cls)[1]
-        keys = [(col[1], col[2].upper()) for col in info if col[5]]
-        if tuple(col[1] for col in info) != names or keys != [("id", "INTEGER")]:
-            continue
-        ordered = sorted(tuples, key=operator.itemgetter(names.index("id")))
-        if cls in links:
-            col, values = links[cls]
-            at, rid = names.index(col), names.index("id")
-            ordered = [
-                (*t[:at], values[t[rid]], *t[at + 1 :]) if t[rid] in values else t for t in ordered
-            ]
-        rows = rows_as_read([column_affinity(col[2]) for col in info], ordered)
-        if rows is not None:
-            out[name] = rows
-    return out
 
 
 # -- the tables' own CHECK rules, read from their SQL -------------------------------------
