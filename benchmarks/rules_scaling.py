@@ -8,7 +8,10 @@ every row of the same file with ``sqlite3`` in the same process), and fits the g
 exponent k of t = c * n^k over the scales (k <= 1.1: linear, no quadratic step). The fit
 uses the least CPU time (``process_time``) of the runs at each scale: on a shared machine
 other processes stretch wall time unevenly between the scales, the fastest CPU time much
-less. Medians of wall and CPU time are printed beside it.
+less. Medians of wall and CPU time are printed beside it. A smaller scale gets more runs
+(``runs`` times the largest scale over its own, about the same time at each scale): with
+two or three runs of 40 ms at 1x, one unlucky run set the fastest time and swung the
+exponent between 1.03 and 1.15 on an idle machine.
 
 The journals are generated once (``python -m journal.synthetic``) and cached in the
 temporary folder under a name that changes with the generator and the schema, so later
@@ -128,7 +131,7 @@ def measure(scales=SCALES, runs: int = 3, out=print) -> tuple[float | None, list
     per-scale figures)."""
     per_scale = []
     for s in scales:
-        t = rules_times(journal_at(s), runs)
+        t = rules_times(journal_at(s), max(runs, math.ceil(runs * max(scales) / s)))
         per_scale.append(t)
         out(
             f"  {s:g}x: build_summary {t['rules'] * 1000:.0f} ms "
@@ -143,7 +146,9 @@ def measure(scales=SCALES, runs: int = 3, out=print) -> tuple[float | None, list
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="two runs per scale")
+    ap.add_argument(
+        "--quick", action="store_true", help="two runs at the largest scale (more at smaller ones)"
+    )
     ap.add_argument("--runs", type=int, default=None)
     ap.add_argument("--scales", default="1,3,10", help="comma-separated (default 1,3,10)")
     args = ap.parse_args(argv)

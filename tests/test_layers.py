@@ -80,6 +80,7 @@ LAYERS = {
     "journal.errors": 0,  # plain-words error classes, named by every layer
     "journal.fileio": 0,  # atomic file writing
     "journal.logs": 0,
+    "journal.pacing": 0,  # background threads letting the window have Python's lock
     "journal.domain": 1,
     "journal.trials": 2,  # registry records and criteria: pure, over the domain's Summary
     "journal.store": 3,

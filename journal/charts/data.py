@@ -25,6 +25,7 @@ from journal.domain.labs import LAB_TESTS
 from journal.domain.lines import Line, LinesResult
 from journal.domain.records import DrugRec, History, LabRec, RegimenRec
 from journal.domain.vocab import ProcedureKind
+from journal.pacing import breathe
 
 if TYPE_CHECKING:
     from journal.domain.ledger import Ledger
@@ -936,12 +937,18 @@ def timeline_data_from(
     lanes = _build_lanes(
         history, rules.lines.lines, max_drug_rows=max_drug_rows, label_chars=label_chars
     )
+    breathe()
     events = _events(history, rules, lanes, today)
+    breathe()
+    side_effects = tuple(_side_effects(history))
+    breathe()
+    labs = tuple(_lab_series(history, rules.responses, extra_labs))
+    breathe()
     return TimelineData(
         lanes=tuple(lanes),
         events=tuple(events),
-        side_effects=tuple(_side_effects(history)),
-        labs=tuple(_lab_series(history, rules.responses, extra_labs)),
+        side_effects=side_effects,
+        labs=labs,
         ref_lines=tuple(_ref_lines(rules.responses, today)),
         today=today,
         title=title,

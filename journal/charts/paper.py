@@ -60,6 +60,7 @@ from journal.charts.timeline import (
     draw_timeline,
     side_effect_rows,
 )
+from journal.pacing import breathe
 
 RECENT_YEARS = 6  # drawn to scale at the right
 RECENT_SHARE = 2 / 3  # of the time axis's width
@@ -454,6 +455,7 @@ def draw_paper_timeline(
     attempts = 0
     while attempts < 12:
         attempts += 1
+        breathe()  # drawn on a worker of the window: each try is tens of ms of Python
         drawn = _collapse_oldest(paper, detailed, collapsed)
         drawn = budget_side_effects(drawn, named, gap, brk_p)
         arts = draw_timeline(fig, drawn, options=replace(options, side_effect_row_height=se_row))

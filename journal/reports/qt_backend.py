@@ -49,6 +49,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtSvg import QSvgRenderer
 
+from journal.pacing import breathe
 from journal.reports.document import (
     COMPUTED,
     OVERRIDE,
@@ -755,6 +756,7 @@ def build_qtextdocument(
                 for lo, hi in zip([0, *starts], [*starts, len(chunk)], strict=True):
                     cursor.movePosition(QTextCursor.MoveOperation.End)
                     cursor.insertHtml("".join(chunk[lo:hi]))
+                    breathe()  # each call held Python's lock throughout: let the window in
             chunk.clear()
 
     for b in doc.blocks:
@@ -1065,6 +1067,7 @@ def layout_pages(
             n += 1
             if n % 10 == 0:
                 lay.blockBoundingRect(block)  # lays the document out up to this block
+                breathe()
             block = block.next()
     mm = device.resolution() / 25.4
     return paginate(qdoc, body.height(), _GAP_MM * mm)

@@ -23,6 +23,7 @@ from journal.domain.ledger import RULE_SETS
 from journal.domain.numbers import fmt_number
 from journal.domain.trace import Trace
 from journal.domain.vocab import ECOG_SCALE
+from journal.pacing import breathe
 from journal.reports import common
 from journal.reports.charts import paper_timeline_chart
 from journal.reports.deid import deidentify_document
@@ -1468,12 +1469,16 @@ def _build(c: _Ctx, budget: Budget) -> Document:
     _key_facts(doc, c, budget)
     doc.heading(2, "Diagnosis")
     _diagnosis(doc, c)
+    breathe()
     _lines_table(doc, c, budget)
     _ledger(doc, c)
+    breathe()
     _last_doses(doc, c, budget)
     _measurable(doc, c)
+    breathe()
     _side_effects(doc, c, budget)
     _labs(doc, c)
+    breathe()
     _exclusions(doc, c, budget)
     _supportive_and_overrides(doc, c)
     doc.core_end = len(doc.blocks)

@@ -65,6 +65,7 @@ __all__ = [
     "APPLICATION_ID",
     "BackupError",
     "DamagedJournalError",
+    "JournalClosedError",
     "JournalError",
     "JournalExistsError",
     "JournalLockedError",
@@ -106,6 +107,10 @@ def _make_private(path: Path) -> None:
                 os.chmod(p, 0o600)
 
 
+class JournalClosedError(JournalError):
+    """The store was closed: it opens no connection to its file any more."""
+
+
 class JournalStore:
     """An open journal. ``readonly=True`` takes no lock, never migrates and never writes
     (for a second look while the app has the journal open)."""
@@ -134,6 +139,7 @@ class JournalStore:
         #: The derived key of an encrypted journal (None: a plain file); see store/crypto.py.
         self.key: crypto.Key | None = None
         self._monitor_mutex = threading.Lock()
+        self._connect_mutex = threading.Lock()
         self._baseline: int | None = None
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
@@ -194,19 +200,36 @@ class JournalStore:
                 raise integrity.open_failed(e, self.path) from e
             raise
 
+    def _connect(self):
+        # A disposed engine quietly makes a new pool, so without this a task left over
+        # from a closed journal (a view's late reload) would open the file again, even
+        # while it is being encrypted, decrypted or re-keyed, or after another store
+        # reopened it: with the other key, through the other SQLite library, whose
+        # locks this one does not see. That library then takes itself for the only
+        # user of the "-shm" file, truncates it under this one's memory map, and the
+        # process dies (SIGBUS). Checked under the mutex close() sets ``closed`` with.
+        with self._connect_mutex:
+            if self.closed:
+                raise JournalClosedError(
+                    f"The journal {self.path} was closed; open it again to read it.", self.path
+                )
+            if self.readonly:
+                uri = self.path.as_uri() + "?mode=ro"
+                return crypto.connect(uri, self.key, uri=True, check_same_thread=False)
+            return crypto.connect(self.path, self.key, check_same_thread=False, timeout=5)
+
     def _make_engine(self):
         if self.readonly:
-            uri = self.path.as_uri() + "?mode=ro"
             return create_engine(
                 "sqlite://",
                 module=crypto.engine_module(self.key),
-                creator=lambda: crypto.connect(uri, self.key, uri=True, check_same_thread=False),
+                creator=self._connect,
                 poolclass=QueuePool,
             )
         engine = create_engine(
             "sqlite://",
             module=crypto.engine_module(self.key),
-            creator=lambda: crypto.connect(self.path, self.key, check_same_thread=False, timeout=5),
+            creator=self._connect,
             poolclass=QueuePool,
         )
         event.listen(engine, "connect", _pragmas)
@@ -268,7 +291,8 @@ class JournalStore:
     def close(self) -> None:
         if self.closed:
             return
-        self.closed = True
+        with self._connect_mutex:
+            self.closed = True
         self._stop.set()
         if self._ticker is not None and self._ticker is not threading.current_thread():
             self._ticker.join()

@@ -38,6 +38,10 @@ constructor argument and use:
 ``ctx.visit_range``
     ``(date, date)`` or ``None``: the period chosen on the Timeline for the visit
     summary.
+``ctx.closed``
+    True once the journal was closed (another opened, or it is being encrypted,
+    decrypted or re-keyed): no background load starts or reports any more, and the
+    store opens no connection (``journal.store.db.JournalClosedError``).
 """
 
 from __future__ import annotations
@@ -128,6 +132,8 @@ class JournalContext(QObject):
         self._history = None
         self._summary = None
         self._generation = 0  # bumped by every change; stale background results are dropped
+        #: Set by close(): the store is closed, and no background work starts or reports.
+        self.closed = False
         self._editor_opener: Callable[[str], bool] | None = None
         # Every committed write (an editor, undo/redo, an import in the background, a
         # trial answer) reaches the views one way: the services' change bus.
@@ -165,8 +171,14 @@ class JournalContext(QObject):
         """Work out history and summary off the UI thread (the first screen draws at once);
         ``on_ready()`` runs on the UI thread when ``summary()`` is cached. A result made
         stale by a change meanwhile is not cached."""
-        from journal.ui.tasks import run_task
+        from journal.ui.tasks import TaskControl, run_task
 
+        if self.closed:
+            # A view of a closed journal asking again (its previous load finished just
+            # after the close): the file may be being rewritten or reopened meanwhile.
+            control = TaskControl()
+            control.cancel()
+            return control
         generation = self._generation
         waiting = getattr(self, "_loading", None)
         if waiting is not None and waiting[0] == generation:
@@ -183,14 +195,18 @@ class JournalContext(QObject):
             return history, build_summary(history)
 
         def done(result) -> None:
+            self._loading = None
+            if self.closed:
+                return  # its views are going: a callback would only ask again
             if generation == self._generation:
                 self._history, self._summary = result
-            self._loading = None
             for ready, _failed in callbacks:
                 ready()
 
         def failed(exc: BaseException) -> None:
             self._loading = None
+            if self.closed:
+                return
             for _ready, on_failed in callbacks:
                 if on_failed is not None:
                     on_failed(exc)
@@ -245,6 +261,8 @@ class JournalContext(QObject):
             return None
 
     def notify(self, change: Any = None) -> None:
+        if self.closed:
+            return  # a write published just before the close: its views are going
         tables = getattr(change, "tables", None)
         # Trial records and answers are not part of the history: the facts stay valid.
         if not (tables and set(tables) <= _OUTSIDE_HISTORY):
@@ -266,6 +284,7 @@ class JournalContext(QObject):
         from PySide6.QtCore import QThreadPool
 
         self._generation += 1
+        self.closed = True
         self._unsubscribe()
         self.undo_stack.clear()
         # Background work (overview, export, backup) finishes before the file is closed.

@@ -197,6 +197,17 @@ BACKGROUND_MARKS = 1500
 # worker too (a frame of the whole 25-year history takes most of a second; one of a
 # year's 150 marks about 0.1 s).
 FRAME_MARKS = 250
+# A history with more records than this has its drawing data worked out on a worker
+# too: for the 25-year journal (some 6,500 records) that is 75 ms of Python, which on
+# the UI thread was most of the longest stop while the Timeline page opened.
+BACKGROUND_RECORDS = 2000
+
+
+def _records_in(history: Any) -> int:
+    return sum(
+        len(getattr(history, name, ()))
+        for name in ("regimens", "procedures", "responses", "progressions", "side_effects", "labs")
+    )
 
 
 def _marks_in(data: TimelineData) -> int:
@@ -265,6 +276,7 @@ class TimelineView(QWidget):
         self._stale = False
         self._frame_pending = False
         self._generation = 0  # of background drawings: an older one is dropped
+        self._data_generation = 0  # of drawing data worked out on a worker, likewise
         self._in_flight = False  # a background drawing is being made
         self._wanted: tuple | None = None  # (generation, dates) asked for meanwhile
         self._render_when_shown: tuple | None = None  # (generation, dates) for showEvent
@@ -444,19 +456,51 @@ class TimelineView(QWidget):
                 lambda _exc: self._alive() and self._draw_failed(),
             )
             return
+        self._data_generation += 1
+        generation = self._data_generation
         try:
             history = self.ctx.history()
             # The same Summary as every other view: when the rules fail, the chart says
             # so rather than drawing lines of therapy worked out some other way.
             results = self.ctx.summary()
-            self.data = timeline_data_from(history, results, extra_labs=extra)
-        except Exception:
-            # A chart must never take the window down; say so and keep the old drawing.
-            log.exception("timeline data could not be built")
-            self._draw_failed()
+        except Exception as exc:
+            self._data_failed(generation, exc)
             return
+        if _records_in(history) < BACKGROUND_RECORDS:
+            try:
+                data = timeline_data_from(history, results, extra_labs=extra)
+            except Exception as exc:
+                self._data_failed(generation, exc)
+                return
+            self._data_ready(generation, previous, data)
+            return
+        from journal.ui.tasks import run_task
+
+        # Until it comes the old drawing stays, and tests and benchmarks wait on this.
+        self.rendering = True
+        run_task(
+            None,
+            "Preparing the timeline",
+            lambda _control: timeline_data_from(history, results, extra_labs=extra),
+            on_done=lambda data: self._data_ready(generation, previous, data),
+            on_error=lambda exc: self._data_failed(generation, exc),
+            progress=False,
+        )
+
+    def _data_ready(self, generation: int, previous, data: TimelineData) -> None:
+        if generation != self._data_generation or not self._alive():
+            return  # the journal changed meanwhile: newer data is on its way
+        self.data = data
         self._text_scale = self._current_text_scale()
         self._draw(previous)
+
+    def _data_failed(self, generation: int, exc: BaseException) -> None:
+        if generation != self._data_generation or not self._alive():
+            return
+        # A chart must never take the window down; say so and keep the old drawing.
+        log.error("timeline data could not be built", exc_info=exc)
+        self.rendering = False
+        self._draw_failed()
 
     def _draw_failed(self) -> None:
         self.status.setText(

@@ -53,3 +53,35 @@ def test_pages_laid_out_on_an_ended_thread_still_paint(run_scenario):
     done = run_scenario(SCENARIO)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "painted" in done.stdout
+
+
+def test_a_long_report_laid_out_on_a_worker_pauses_between_its_qt_calls(
+    qapp, long_doc, monkeypatch
+):
+    """Each Qt call holds Python's lock throughout (PySide6): between them the worker
+    pauses now and then so the window gets the lock (journal.pacing)."""
+    import threading
+
+    from PySide6.QtCore import QThread
+
+    from journal import pacing
+    from journal.reports.document import Table
+    from journal.reports.qt_backend import lay_out
+
+    pauses: list[float] = []
+    monkeypatch.setattr(pacing, "EVERY_S", 0.0)  # pause at every chance, to count them
+    monkeypatch.setattr(pacing.time, "sleep", pauses.append)
+    ui = QThread.currentThread()
+    laid: list = []
+    worker = threading.Thread(target=lambda: laid.append(lay_out(long_doc, "A4", to_thread=ui)))
+    worker.start()
+    worker.join()
+    assert laid[0].page_count > 1
+    # Pouring in each table and laying out each ten blocks are separate calls, each
+    # followed by a chance to pause.
+    tables = sum(isinstance(b, Table) for b in long_doc.blocks)
+    assert tables > 0
+    assert len(pauses) > tables
+    pauses.clear()
+    lay_out(long_doc, "A4")  # on the main thread (the command line's): never a pause
+    assert pauses == []

@@ -127,3 +127,61 @@ def test_conversions_refuse_plainly(plain_path):
     encrypt_journal(plain_path, PASS)
     with pytest.raises(EncryptionError, match="already encrypted"):
         encrypt_journal(plain_path, NEW)
+
+
+# --------------------------------------------------------------------------- one library at a time
+#
+# Python's sqlite3 and SQLCipher are two SQLite libraries in one process: neither sees the
+# other's locks on a journal, so each may truncate or delete the "-wal"/"-shm" files the
+# other has open (a crash, "Bus error", when the other touches its memory map).
+
+
+def _side_files(path) -> list[str]:
+    return sorted(p.name for p in path.parent.iterdir() if p.name.startswith(f"{path.name}-"))
+
+
+def test_a_closed_store_never_opens_its_file_again(plain_path, monkeypatch):
+    from journal.services.history import load_history
+    from journal.store.db import JournalClosedError
+
+    store = open_journal(plain_path, auto_backup=False)
+    assert load_history(store).person.display_name == NAME
+    store.close()
+    encrypt_journal(plain_path, PASS)
+    opened = []
+    real = crypto.connect
+    monkeypatch.setattr(crypto, "connect", lambda *a, **k: opened.append(a) or real(*a, **k))
+    # A view's late reload of the journal as it was before: nothing touches the file.
+    with pytest.raises(JournalClosedError, match="was closed"):
+        load_history(store)
+    with pytest.raises(JournalClosedError), store.session() as s:
+        s.connection()
+    assert opened == []
+
+
+@pytest.mark.parametrize("direction", ["decrypted", "encrypted"])
+def test_a_store_closed_before_a_conversion_leaves_the_new_ones_files_alone(plain_path, direction):
+    from journal.services.history import load_history
+    from journal.store.db import JournalClosedError
+
+    if direction == "decrypted":
+        encrypt_journal(plain_path, PASS)
+        old, new_pass = open_journal(plain_path, passphrase=PASS, auto_backup=False), None
+        old.close()
+        decrypt_journal(plain_path, PASS)
+    else:
+        old, new_pass = open_journal(plain_path, auto_backup=False), PASS
+        old.close()
+        encrypt_journal(plain_path, PASS)
+    # The journal as it is now, open with a write pending in its WAL...
+    with open_journal(plain_path, passphrase=new_pass, auto_backup=False) as store:
+        _add_record(store, 1)
+        regimens = len(load_history(store).regimens)
+        before = _side_files(plain_path)
+        assert {f"{plain_path.name}-wal", f"{plain_path.name}-shm"} <= set(before)
+        # ...while a late task of the store from before (the other key, the other
+        # library) asks for the history: it would have deleted both files.
+        with pytest.raises(JournalClosedError):
+            load_history(old)
+        assert _side_files(plain_path) == before
+        assert len(load_history(store).regimens) == regimens

@@ -5,7 +5,7 @@ File > Encrypt / Change passphrase / Decrypt."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
 
 from journal.services import queries
@@ -265,3 +265,44 @@ def test_restore_asks_for_the_encrypted_backups_passphrase(window, qtbot, enc_pa
     assert w.ctx is not None and w.ctx.store.key is not None  # reopened with that key
     assert queries.person(w.ctx.store).display_name == NAME
     assert any(x.reason == "before-restore" for x in list_backups(enc_path))
+
+
+def test_no_background_load_reads_the_journal_as_it_was_before_a_change(
+    window, tmp_path, monkeypatch, qtbot
+):
+    """Encrypting, re-keying and decrypting close the journal while its Overview may still
+    be loading; the load that finishes after the close must not start another one of the
+    closed journal, which would read the file with the old key, next to the new one's
+    loads (through the other SQLite library: a crash, "Bus error")."""
+    from journal.services import history
+
+    monkeypatch.setattr("journal.ui.privacy.QMessageBox.information", lambda *a: None)
+    loads: list[bool] = []
+    real = history._load_history
+
+    def spy(store):
+        loads.append(store.closed)
+        return real(store)
+
+    monkeypatch.setattr(history, "_load_history", spy)
+    w, controller = window
+    path = tmp_path / "j.sqlite"
+    assert controller.create_path(path, NAME)
+    dlg = privacy.NewPassphraseDialog(path, w, consent_remove=True)
+    dlg.fields.first.setText(PASS)
+    dlg.fields.second.setText(PASS)
+    dlg._use()
+    # Each time the Overview's load is done when the next step closes the journal, and
+    # its result still on the way to the window (it has not drawn it yet).
+    pool = QThreadPool.globalInstance()
+    assert pool.waitForDone(20000)
+    assert privacy.encrypt_open_journal(w, dialog=dlg)
+    assert pool.waitForDone(20000)
+    assert privacy.change_open_passphrase(w, old=PASS, new="another long passphrase")
+    assert pool.waitForDone(20000)
+    assert privacy.decrypt_open_journal(w, passphrase="another long passphrase")
+    overview = w.page(0)
+    qtbot.waitUntil(lambda: overview.ready, timeout=20000)
+    qtbot.wait(200)  # the closed journals' late results, had they asked again
+    assert overview.ctx is w.ctx and overview.facts
+    assert loads == [False] * 4  # one per journal opened, none of a closed one

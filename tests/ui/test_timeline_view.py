@@ -514,3 +514,58 @@ def test_a_replaced_drawing_is_freed_without_a_full_garbage_collection(qtbot, mo
     qtbot.wait(50)
     lo2, hi2 = v.shown_range()
     assert (hi2 - lo2).days < (hi - lo).days
+
+
+def test_a_long_history_has_its_drawing_data_worked_out_off_the_ui_thread(qtbot, monkeypatch):
+    """Above BACKGROUND_RECORDS the drawing data (75 ms of Python for 25 years) is made
+    on a worker: the page opens at once, the same chart comes when it is ready, and data
+    made for a journal that changed meanwhile is dropped for the newer."""
+    import threading
+
+    import journal.ui.timeline_view as tv
+
+    made_on: list[threading.Thread] = []
+    real = tv.timeline_data_from
+
+    def spy(*args, **kwargs):
+        made_on.append(threading.current_thread())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tv, "timeline_data_from", spy)
+    monkeypatch.setattr(tv, "BACKGROUND_RECORDS", 1)
+    ctx = FakeCtx()
+    v = TimelineView(ctx)
+    qtbot.addWidget(v)
+    assert v.rendering and v.data is None  # asked for, not built here
+    v.resize(1200, 800)
+    v.show()
+    qtbot.waitExposed(v)
+    qtbot.waitUntil(lambda: v.artists is not None and not v.rendering, timeout=30000)
+    assert made_on and all(t is not threading.main_thread() for t in made_on)
+    assert first(v, "bar", "regimen:4") is not None  # the same marks as drawn in place
+    first_data = v.data
+
+    # Two refreshes in a row (two quick edits): only the newer data is drawn.
+    v.refresh()
+    stale_generation = v._data_generation
+    v.refresh()
+    qtbot.waitUntil(lambda: not v.rendering, timeout=30000)
+    qtbot.wait(50)
+    assert v._data_generation == stale_generation + 1
+    assert v.data is not first_data
+    v._data_ready(stale_generation, None, first_data)  # a late answer to the older one
+    assert v.data is not first_data
+
+
+def test_drawing_data_that_fails_on_the_worker_says_so_and_keeps_the_window(qtbot, monkeypatch):
+    import journal.ui.timeline_view as tv
+
+    monkeypatch.setattr(tv, "BACKGROUND_RECORDS", 1)
+    monkeypatch.setattr(
+        tv, "timeline_data_from", lambda *a, **k: (_ for _ in ()).throw(ValueError("bad"))
+    )
+    v = TimelineView(FakeCtx())
+    qtbot.addWidget(v)
+    qtbot.waitUntil(lambda: not v.rendering, timeout=30000)
+    assert "could not be drawn" in v.status.text()
+    assert "Nothing you saved is lost" in v.status.text()
