@@ -203,8 +203,8 @@ def main() -> None:
         f"{t_parse * 1000:.0f} ms, ratio {t_imp / t_parse:.2f}x (target <= 3x); compiling "
         f"the schema, once per process and only for a file the quick pass does not clear: "
         f"{t_compile * 1000:.0f} ms\n  driver floor (read + json.loads + a bare insert "
-        f"of the same rows into the same tables, 20 to a statement, nothing checked): {t_bare * 1000:.0f} ms, "
-        f"import / driver floor {t_imp / t_bare:.2f}x"
+        f"of the same rows into the same tables, 20 to a statement, nothing checked): "
+        f"{t_bare * 1000:.0f} ms, import / driver floor {t_imp / t_bare:.2f}x"
     )
     print(f"where a new journal's import goes, median of {a.phases} runs (wall / CPU ms):")
     for name, (wall, cpu) in per_phase.items():

@@ -50,10 +50,10 @@ def _bind_quickly(module) -> None:
     ``__adapt__`` on the driver's PrepareProtocol type, which raises and clears an
     AttributeError for every value: about 1 us per NULL or bool bound with Python's
     sqlite3 (3.11), 3 us with sqlcipher3: a third of a bulk insert (import, the demo
-    and synthetic journals; the 25-year journal's rows: 43 -> 29 ms). These adapters give the driver the value it would have bound
-    anyway (None -> NULL; a bool -> its int, as the int subclass it is), without the
-    exception. Process-wide, like every adapter; the values stored do not change
-    (tests/store/test_binding.py)."""
+    and synthetic journals; the 25-year journal's rows: 43 -> 29 ms). These adapters
+    give the driver the value it would have bound anyway (None -> NULL; a bool -> its
+    int, as the int subclass it is), without the exception. Process-wide, like every
+    adapter; the values stored do not change (tests/store/test_binding.py)."""
     module.register_adapter(type(None), _AS_NULL)
     module.register_adapter(bool, int)
 
