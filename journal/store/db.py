@@ -408,6 +408,30 @@ def schema_statements() -> tuple[str, ...]:
     return tuple(out)
 
 
+def _make_schema(conn) -> None:
+    """The schema of a new journal, at the newest revision, on an open transaction."""
+    conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+    for statement in schema_statements():
+        conn.execute(statement)
+    migrate.stamp_head(conn)
+
+
+@functools.cache
+def _empty_image() -> bytes | None:
+    """An empty journal's file image (the schema, application_id and user_version, no
+    rows), made once per process in memory; None where this SQLite cannot serialize."""
+    if not hasattr(sqlite3.Connection, "serialize"):
+        return None
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        conn.execute("BEGIN")
+        _make_schema(conn)
+        conn.execute("COMMIT")
+        return conn.serialize()
+    finally:
+        conn.close()
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
@@ -466,13 +490,22 @@ def create_journal(
             # without syncs and without a rollback journal on disk.
             conn.execute("PRAGMA synchronous=OFF")
             conn.execute("PRAGMA journal_mode=MEMORY")
-            # A brand-new file: no table to look for first, and the whole schema in one
-            # transaction with its bookkeeping instead of a commit per statement.
-            conn.execute("BEGIN")
-            conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
-            for statement in schema_statements():
-                conn.execute(statement)
-            migrate.stamp_head(conn)
+            image = _empty_image() if key is None else None
+            if image is not None:
+                # The empty schema, made once per process, copied page by page: about
+                # 3 ms less than running its statements again for every new journal.
+                src = sqlite3.connect(":memory:")
+                try:
+                    src.deserialize(image)
+                    src.backup(conn)
+                finally:
+                    src.close()
+                conn.execute("BEGIN")
+            else:
+                # A brand-new file: no table to look for first, and the whole schema in
+                # one transaction with its bookkeeping instead of a commit per statement.
+                conn.execute("BEGIN")
+                _make_schema(conn)
             conn.execute(
                 "INSERT INTO journal_meta (id, created_at, created_with, last_opened_with) "
                 "VALUES (1, ?, ?, ?)",

@@ -270,3 +270,82 @@ def test_rules_that_cannot_be_read_stay_on_and_say_the_same(demo_data, tmp_path,
         messages.append(str(e.value))
     assert messages[0] == messages[1]
     assert "CHECK constraint failed: ck_labresult_known_unit" in messages[0]
+
+
+def _labs(count: int, start: int = 1) -> list[dict]:
+    """Lab rows of every kind of value a bulk insert binds: text, whole and fractional
+    numbers, a whole number in a number field, NULL."""
+    return [
+        {"id": i, "date": f"2020-01-{1 + i % 28:02d}", "test": "hb",
+         "value": [11.5, 12, 9.25][i % 3], "text_value": None, "unit": "g/dL",
+         "context": "routine", "lln": 12.0 if i % 2 else None, "uln": None,
+         "notes": None if i % 4 else f"note {i} é"}
+        for i in range(start, start + count)
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "count",
+    [0, 1, exchange.ROWS_PER_STATEMENT - 1, exchange.ROWS_PER_STATEMENT,
+     exchange.ROWS_PER_STATEMENT + 1, 3 * exchange.ROWS_PER_STATEMENT + 7],
+)  # fmt: skip
+def test_bulk_rows_are_written_whole_at_every_chunk_boundary(tmp_path, count):
+    """insert_rows writes whole chunks as multi-row statements and the rest row by row:
+    every row comes back exactly, in order, whatever the count."""
+    rows = _labs(count)
+    with create_journal(tmp_path / "j.sqlite", auto_backup=False) as s:
+        with s.engine.begin() as c:
+            exchange.insert_rows(c, {m.LabResult: rows})
+        assert export_journal(s)["records"]["lab_results"] == rows
+
+
+@pytest.mark.parametrize("rules_readable", [True, False])
+@pytest.mark.parametrize(
+    "at", [0, exchange.ROWS_PER_STATEMENT // 2, exchange.ROWS_PER_STATEMENT, -1]
+)
+def test_a_bad_row_anywhere_in_a_chunk_says_the_same_and_writes_nothing(
+    tmp_path, monkeypatch, rules_readable, at
+):
+    """A row that breaks a table's rule, first in a chunk, in its middle, or in the rows
+    after the last whole chunk, gives the same one sentence, and nothing is written,
+    whether the rules run per row (a table's SQL that cannot be read) or after."""
+    monkeypatch.setattr(exchange, "check_exchange", lambda data, progress=None: [])
+    if not rules_readable:
+        monkeypatch.setattr(exchange, "table_checks", lambda sql: None)
+    labs = _labs(2 * exchange.ROWS_PER_STATEMENT + 3)
+    labs[at]["unit"] = "furlongs"
+    data = {
+        "format": exchange.FORMAT,
+        "version": exchange.VERSION,
+        "records": {"lab_results": labs},
+    }
+    with create_journal(tmp_path / "j.sqlite", auto_backup=False) as s:
+        with pytest.raises(ExchangeError) as e:
+            exchange.import_journal(s, data, new_file=True)
+        assert _empty(s)
+    assert str(e.value) == (
+        "The import failed and nothing was written (IntegrityError: CHECK constraint "
+        "failed: ck_labresult_known_unit)."
+    )
+
+
+def test_an_id_used_twice_inside_a_chunk_is_refused_in_one_sentence(tmp_path, monkeypatch):
+    """The driver's own refusal, from a multi-row statement, reads as from any other: a
+    plain sentence naming the rule, no values, and nothing written."""
+    monkeypatch.setattr(exchange, "check_exchange", lambda data, progress=None: [])
+    labs = _labs(exchange.ROWS_PER_STATEMENT)
+    labs[5]["id"] = labs[4]["id"]
+    data = {
+        "format": exchange.FORMAT,
+        "version": exchange.VERSION,
+        "records": {"lab_results": labs},
+    }
+    with create_journal(tmp_path / "j.sqlite", auto_backup=False) as s:
+        with pytest.raises(ExchangeError) as e:
+            exchange.import_journal(s, data)
+        assert _empty(s)
+    assert str(e.value) == (
+        "The import failed and nothing was written (IntegrityError: UNIQUE constraint "
+        "failed: labresult.id)."
+    )
+    assert "\n" not in str(e.value)
