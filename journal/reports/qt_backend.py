@@ -22,6 +22,7 @@ import html
 import io
 import logging
 import re
+import threading
 import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -581,11 +582,37 @@ def _may_fork() -> bool:
     """Only outside the window. The window runs matplotlib on other threads (the
     timeline is drawn on workers), and a lock one of them holds at the fork, such as
     Agg's renderer lock, would stay locked in the child: a PDF a minute late. The
-    command line has no such threads; the window's charts use the chart thread."""
+    command line has no such threads; the window's charts are drawn when asked for
+    (_DrawnWhenAsked)."""
     from PySide6.QtCore import QCoreApplication
 
     app = QCoreApplication.instance()
     return app is None or not app.inherits("QApplication")
+
+
+class _DrawnWhenAsked(Future):
+    """A chart drawn by the first thread that asks for it (``result``), in the window.
+
+    There a chart drawn on the chart thread beside the worker laying the report out
+    gained nothing: both are Python or PySide calls that hold Python's lock, so they only
+    take turns, and two busy threads kept the window from the lock for 120-190 ms at a
+    time (the window only gets it from a thread that pauses, journal.pacing, and with two
+    busy threads the other one took it). The worker draws it itself, pausing as it goes.
+    """
+
+    def __init__(self, chart: Chart):
+        super().__init__()
+        self._chart = chart
+        self._drawing = threading.Lock()
+
+    def result(self, timeout: float | None = None):
+        with self._drawing:  # two threads asking at once draw it once
+            if not self.done():
+                try:
+                    self.set_result(chart_bytes(self._chart))
+                except BaseException as exc:  # kept for result() to raise, as a pool does
+                    self.set_exception(exc)
+        return super().result(timeout)
 
 
 def _chart_future(chart: Chart, how: str) -> Future:
@@ -596,6 +623,8 @@ def _chart_future(chart: Chart, how: str) -> Future:
         future: Future = Future()
         future.cancel()
         return future
+    if not _may_fork():
+        return _DrawnWhenAsked(chart)
     # Never fork while the chart thread draws: a lock it holds would stay locked in
     # the child (which then times out and the chart is drawn here after all).
     if (

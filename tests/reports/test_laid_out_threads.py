@@ -85,3 +85,52 @@ def test_a_long_report_laid_out_on_a_worker_pauses_between_its_qt_calls(
     pauses.clear()
     lay_out(long_doc, "A4")  # on the main thread (the command line's): never a pause
     assert pauses == []
+
+
+def test_in_the_window_a_chart_is_drawn_by_the_worker_that_lays_the_report_out(qapp, monkeypatch):
+    """In the window a chart drawn on a thread of its own beside the layout worker only
+    took turns with it for Python's lock, and two busy threads kept the window waiting.
+    The worker that needs the chart draws it, once, even when several ask at once."""
+    import threading
+
+    from PySide6.QtCore import QThread
+    from PySide6.QtWidgets import QApplication
+
+    from journal.reports import qt_backend
+    from journal.reports.document import Document
+
+    assert isinstance(qapp, QApplication)  # the window's kind of application
+    drawn_on: list[str] = []
+    real = qt_backend.chart_bytes
+
+    def spy(chart):
+        drawn_on.append(threading.current_thread().name)
+        return real(chart)
+
+    monkeypatch.setattr(qt_backend, "chart_bytes", spy)
+    doc = Document(title="With a chart")
+    doc.paragraph("Before the chart.")
+    doc.chart(lambda fig: fig.add_subplot().plot([0, 1, 2], [1, 3, 2]), size=(6.0, 3.0))
+    doc.paragraph("After the chart.")
+    ui = QThread.currentThread()
+    laid: list = []
+    worker = threading.Thread(
+        name="layout-worker",
+        target=lambda: laid.append(qt_backend.lay_out(doc, "A4", to_thread=ui)),
+    )
+    worker.start()
+    worker.join()
+    assert drawn_on == ["layout-worker"]
+    assert laid[0].chart_rects and laid[0].chart_rects[0][1].renderer is not None
+
+    # Asked by two threads at once: drawn once, both get the same drawing.
+    drawn_on.clear()
+    chart = next(b for b in doc.blocks if type(b).__name__ == "Chart")
+    future = qt_backend._chart_future(chart, "thread")
+    got: list = []
+    askers = [threading.Thread(target=lambda: got.append(future.result())) for _ in range(2)]
+    for t in askers:
+        t.start()
+    for t in askers:
+        t.join()
+    assert len(drawn_on) == 1 and got[0] is got[1]
