@@ -39,7 +39,7 @@ __all__ = ["DB_ERRORS", "Key", "PassphraseNeededError", "WrongPassphraseError"]
 
 #: A callable in C that returns None for any one argument (a lambda would be a
 #: Python call per NULL, most of what the adapter saves).
-_AS_NULL: Callable[[object], None] = {}.get
+_AS_NULL: Callable[[object], None] = {}.get  # type: ignore[assignment]  # dict.get overloads
 
 
 def _bind_quickly(module) -> None:
