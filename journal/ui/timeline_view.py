@@ -32,7 +32,7 @@ import numpy as np
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
 from PySide6.QtCore import QDate, QEvent, QPoint, QRect, QSize, QStandardPaths, Qt, QTimer, Signal
-from PySide6.QtGui import QCursor, QKeySequence, QShortcut
+from PySide6.QtGui import QCursor, QKeySequence, QPainter, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
@@ -165,10 +165,17 @@ class _TimelineCanvas(FigureCanvasQTAgg):
     # Set by the view for a chart too big to render on the UI thread: called instead
     # of rendering (a resize), it renders a fresh figure in the background.
     render_elsewhere: Any = None
+    # Set by the view while a long history's drawing data is worked out on a worker.
+    awaiting_data = False
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
-        if self.artists is None and self.render_elsewhere is not None:
-            return  # the first drawing is on its way: no full-size image of nothing
+        if self.artists is None and (self.render_elsewhere is not None or self.awaiting_data):
+            # The first drawing is on its way: no full-size image of nothing, but the
+            # plain ground (left unpainted, the area showed black).
+            painter = QPainter(self)
+            painter.fillRect(event.rect(), self.palette().color(QPalette.ColorRole.Base))
+            painter.end()
+            return
         super().paintEvent(event)
 
     def draw(self) -> None:
@@ -201,6 +208,12 @@ FRAME_MARKS = 250
 # too: for the 25-year journal (some 6,500 records) that is 75 ms of Python, which on
 # the UI thread was most of the longest stop while the Timeline page opened.
 BACKGROUND_RECORDS = 2000
+
+
+_HINT = "Point at a mark to see what it is; click it to open the record."
+# Shown while a long history's first drawing is made in the background (a second or so
+# for 25 years), so an empty chart area does not look like an empty journal.
+_DRAWING = "Drawing the timeline of your history; it appears here in a moment."
 
 
 def _records_in(history: Any) -> int:
@@ -360,7 +373,7 @@ class TimelineView(QWidget):
             self.export_dialog,
         )
 
-        self.status = QLabel("Point at a mark to see what it is; click it to open the record.")
+        self.status = QLabel(_HINT)
         self.status.setAccessibleName("What the pointer is on")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
@@ -478,6 +491,8 @@ class TimelineView(QWidget):
 
         # Until it comes the old drawing stays, and tests and benchmarks wait on this.
         self.rendering = True
+        self.canvas.awaiting_data = True
+        self._say_drawing()
         run_task(
             None,
             "Preparing the timeline",
@@ -487,9 +502,14 @@ class TimelineView(QWidget):
             progress=False,
         )
 
+    def _say_drawing(self) -> None:
+        if self.artists is None:  # only before the first drawing: a redraw keeps the old
+            self.status.setText(_DRAWING)
+
     def _data_ready(self, generation: int, previous, data: TimelineData) -> None:
         if generation != self._data_generation or not self._alive():
             return  # the journal changed meanwhile: newer data is on its way
+        self.canvas.awaiting_data = False
         self.data = data
         self._text_scale = self._current_text_scale()
         self._draw(previous)
@@ -499,6 +519,7 @@ class TimelineView(QWidget):
             return
         # A chart must never take the window down; say so and keep the old drawing.
         log.error("timeline data could not be built", exc_info=exc)
+        self.canvas.awaiting_data = False
         self.rendering = False
         self._draw_failed()
 
@@ -532,6 +553,8 @@ class TimelineView(QWidget):
         self.canvas.artists = self.artists
         self.canvas.setAccessibleDescription(self._describe(data))
         self._sync_dates()
+        if self.status.text() == _DRAWING:
+            self.status.setText(_HINT)
         self.canvas.draw_idle()
 
     def _target_size(self) -> tuple[int, int]:
@@ -552,6 +575,7 @@ class TimelineView(QWidget):
         self._generation += 1
         self.canvas.render_elsewhere = self._render_in_background
         self.rendering = True
+        self._say_drawing()
         if not self.isVisible():
             # Not laid out yet (the page is being built): a drawing at today's guess of
             # the size would be thrown away and made again once shown, and for a moment
@@ -620,6 +644,8 @@ class TimelineView(QWidget):
         self.canvas.setAccessibleDescription(self._describe(arts.data))
         self._sync_dates()
         self.rendering = False
+        if self.status.text() == _DRAWING:
+            self.status.setText(_HINT)
         self.canvas.update()
         if old[1] is not None and old[0] is not fig:
             from journal.ui.tasks import run_task

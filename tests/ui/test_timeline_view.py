@@ -526,9 +526,11 @@ def test_a_long_history_has_its_drawing_data_worked_out_off_the_ui_thread(qtbot,
 
     made_on: list[threading.Thread] = []
     real = tv.timeline_data_from
+    go = threading.Event()
 
     def spy(*args, **kwargs):
         made_on.append(threading.current_thread())
+        go.wait(30)  # until the test has looked at the page meanwhile
         return real(*args, **kwargs)
 
     monkeypatch.setattr(tv, "timeline_data_from", spy)
@@ -537,11 +539,20 @@ def test_a_long_history_has_its_drawing_data_worked_out_off_the_ui_thread(qtbot,
     v = TimelineView(ctx)
     qtbot.addWidget(v)
     assert v.rendering and v.data is None  # asked for, not built here
+    assert "Drawing the timeline" in v.status.text()  # not an empty chart without a word
     v.resize(1200, 800)
     v.show()
     qtbot.waitExposed(v)
+    # Meanwhile the chart area is the plain ground, not an unpainted (black) hole.
+    from PySide6.QtGui import QPalette
+
+    middle = v.canvas.grab().toImage()
+    ground = v.canvas.palette().color(QPalette.ColorRole.Base)
+    assert middle.pixelColor(middle.width() // 2, middle.height() // 2) == ground
+    go.set()
     qtbot.waitUntil(lambda: v.artists is not None and not v.rendering, timeout=30000)
     assert made_on and all(t is not threading.main_thread() for t in made_on)
+    assert v.status.text().startswith("Point at a mark")  # the hint is back once drawn
     assert first(v, "bar", "regimen:4") is not None  # the same marks as drawn in place
     first_data = v.data
 
@@ -569,3 +580,36 @@ def test_drawing_data_that_fails_on_the_worker_says_so_and_keeps_the_window(qtbo
     qtbot.waitUntil(lambda: not v.rendering, timeout=30000)
     assert "could not be drawn" in v.status.text()
     assert "Nothing you saved is lost" in v.status.text()
+
+
+def test_while_a_long_historys_first_drawing_is_made_the_chart_area_is_plain_ground(
+    qtbot, monkeypatch
+):
+    """Left unpainted, the waiting chart area showed black (a screenshot of the 25-year
+    journal); it shows the palette's ground, and a word on what is coming."""
+    import threading
+
+    from PySide6.QtGui import QPalette
+
+    import journal.ui.timeline_view as tv
+
+    monkeypatch.setattr(tv, "BACKGROUND_MARKS", 1)
+    go = threading.Event()
+    real = tv._render_figure
+    monkeypatch.setattr(tv, "_render_figure", lambda **job: (go.wait(30), real(**job))[1])
+    v = TimelineView(FakeCtx())
+    qtbot.addWidget(v)
+    v.setStyleSheet("")  # the palette as the app sets it
+    pal = v.palette()
+    pal.setColor(QPalette.ColorRole.Base, Qt.GlobalColor.yellow)  # unlike white or black
+    v.canvas.setPalette(pal)
+    v.resize(1000, 700)
+    v.show()
+    qtbot.waitExposed(v)
+    qtbot.waitUntil(lambda: v._in_flight, timeout=10000)
+    img = v.canvas.grab().toImage()
+    assert img.pixelColor(img.width() // 2, img.height() // 2) == Qt.GlobalColor.yellow
+    assert "Drawing the timeline" in v.status.text()
+    go.set()
+    qtbot.waitUntil(lambda: v.artists is not None and not v.rendering, timeout=30000)
+    assert v.status.text().startswith("Point at a mark")
