@@ -31,7 +31,18 @@ from typing import Any
 import numpy as np
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
-from PySide6.QtCore import QDate, QEvent, QPoint, QRect, QSize, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QCoreApplication,
+    QDate,
+    QEvent,
+    QPoint,
+    QRect,
+    QSize,
+    QStandardPaths,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QCursor, QKeySequence, QPainter, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -592,6 +603,10 @@ class TimelineView(QWidget):
         from journal.ui.tasks import run_task
 
         self._in_flight = True
+        # The canvas's new height (set just before) shows the scroll bar only once the
+        # layout request is handled: measured before that, the drawing came out one bar
+        # too wide and was made again (two 25-year drawings in memory at once: +15 MB).
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
         w_px, h_px = self._target_size()
         ratio = self.canvas.device_pixel_ratio or 1.0
         dpi = self.figure.dpi

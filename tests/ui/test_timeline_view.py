@@ -613,3 +613,27 @@ def test_while_a_long_historys_first_drawing_is_made_the_chart_area_is_plain_gro
     go.set()
     qtbot.waitUntil(lambda: v.artists is not None and not v.rendering, timeout=30000)
     assert v.status.text().startswith("Point at a mark")
+
+
+def test_a_long_history_shown_before_its_data_is_ready_is_drawn_once(qtbot, monkeypatch):
+    """The data comes after the page is shown; the canvas then grows taller than the
+    view and the scroll bar appears. Measured before that, the drawing came out a bar too
+    wide and was made again: two drawings in memory at once (+15 MB for 25 years)."""
+    import journal.ui.timeline_view as tv
+
+    monkeypatch.setattr(tv, "BACKGROUND_RECORDS", 1)
+    monkeypatch.setattr(tv, "BACKGROUND_MARKS", 1)
+    made = []
+    real = tv._render_figure
+    monkeypatch.setattr(tv, "_render_figure", lambda **job: (made.append(job), real(**job))[1])
+    v = TimelineView(FakeCtx())
+    qtbot.addWidget(v)
+    v.resize(900, 260)  # shorter than the chart: it scrolls
+    v.show()
+    qtbot.waitExposed(v)
+    qtbot.waitUntil(lambda: v.artists is not None and not v.rendering, timeout=30000)
+    qtbot.wait(100)
+    assert v.scroll.verticalScrollBar().isVisible()
+    assert len(made) == 1
+    w, h = v.canvas.get_width_height(physical=True)
+    assert (w, h) == (v.canvas.width(), v.canvas.height())
