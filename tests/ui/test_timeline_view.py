@@ -46,6 +46,16 @@ class FakeCtx(QObject):
         return ref in self.known
 
 
+def renders_counted(monkeypatch) -> list[dict]:
+    """The jobs of every background drawing made from now on (each still drawn)."""
+    import journal.ui.timeline_view as tv
+
+    made: list[dict] = []
+    real = tv._render_figure
+    monkeypatch.setattr(tv, "_render_figure", lambda **job: (made.append(job), real(**job))[1])
+    return made
+
+
 @pytest.fixture
 def view(qtbot):
     ctx = FakeCtx()
@@ -435,9 +445,7 @@ def test_a_long_history_is_drawn_in_the_background_and_then_works_the_same(qtbot
 
     # Asked five times while one is being drawn (a window dragged wider): one drawing
     # now, one more for the latest wish, not six.
-    made = []
-    real = tv._render_figure
-    monkeypatch.setattr(tv, "_render_figure", lambda **job: (made.append(job), real(**job))[1])
+    made = renders_counted(monkeypatch)
     for _ in range(5):
         v._render_in_background()
     qtbot.waitUntil(lambda: not v.rendering, timeout=30000)
@@ -461,9 +469,7 @@ def test_a_long_history_built_hidden_is_drawn_once_at_the_size_shown(qtbot, monk
     import journal.ui.timeline_view as tv
 
     monkeypatch.setattr(tv, "BACKGROUND_MARKS", 1)
-    made = []
-    real = tv._render_figure
-    monkeypatch.setattr(tv, "_render_figure", lambda **job: (made.append(job), real(**job))[1])
+    made = renders_counted(monkeypatch)
     v = TimelineView(FakeCtx())
     qtbot.addWidget(v)
     assert v.rendering and v.artists is None  # asked for, waiting to be shown
@@ -623,9 +629,7 @@ def test_a_long_history_shown_before_its_data_is_ready_is_drawn_once(qtbot, monk
 
     monkeypatch.setattr(tv, "BACKGROUND_RECORDS", 1)
     monkeypatch.setattr(tv, "BACKGROUND_MARKS", 1)
-    made = []
-    real = tv._render_figure
-    monkeypatch.setattr(tv, "_render_figure", lambda **job: (made.append(job), real(**job))[1])
+    made = renders_counted(monkeypatch)
     v = TimelineView(FakeCtx())
     qtbot.addWidget(v)
     v.resize(900, 260)  # shorter than the chart: it scrolls
