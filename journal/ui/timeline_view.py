@@ -513,9 +513,15 @@ class TimelineView(QWidget):
             progress=False,
         )
 
+    def _period_widgets(self) -> tuple[QWidget, ...]:
+        return (self.from_edit, self.to_edit, self.show_period_button, self.use_button)
+
     def _say_drawing(self) -> None:
         if self.artists is None:  # only before the first drawing: a redraw keeps the old
             self.status.setText(_DRAWING)
+            # Until then the dates are a date edit's default (1 Jan 2000), not the chart's.
+            for w in self._period_widgets():
+                w.setEnabled(False)
 
     def _data_ready(self, generation: int, previous, data: TimelineData) -> None:
         if generation != self._data_generation or not self._alive():
@@ -767,6 +773,8 @@ class TimelineView(QWidget):
     def _sync_dates(self) -> None:
         if self.artists is None:
             return
+        for w in self._period_widgets():
+            w.setEnabled(True)
         lo, hi = self.shown_range()
         for edit, value in ((self.from_edit, lo), (self.to_edit, hi)):
             edit.blockSignals(True)

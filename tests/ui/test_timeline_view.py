@@ -616,9 +616,13 @@ def test_while_a_long_historys_first_drawing_is_made_the_chart_area_is_plain_gro
     img = v.canvas.grab().toImage()
     assert img.pixelColor(img.width() // 2, img.height() // 2) == Qt.GlobalColor.yellow
     assert "Drawing the timeline" in v.status.text()
+    # No dates to choose from yet (the date edits would read 1 Jan 2000).
+    assert not v.from_edit.isEnabled() and not v.use_button.isEnabled()
     go.set()
     qtbot.waitUntil(lambda: v.artists is not None and not v.rendering, timeout=30000)
     assert v.status.text().startswith("Point at a mark")
+    assert v.from_edit.isEnabled() and v.use_button.isEnabled()
+    assert v.from_edit.date().year() > 2000  # the chart's own dates
 
 
 def test_a_long_history_shown_before_its_data_is_ready_is_drawn_once(qtbot, monkeypatch):
