@@ -623,7 +623,7 @@ def _chart_future(chart: Chart, how: str) -> Future:
         future: Future = Future()
         future.cancel()
         return future
-    if not _may_fork():
+    if not _may_fork():  # the window: drawn by the thread that needs it
         return _DrawnWhenAsked(chart)
     # Never fork while the chart thread draws: a lock it holds would stay locked in
     # the child (which then times out and the chart is drawn here after all).
@@ -632,7 +632,6 @@ def _chart_future(chart: Chart, how: str) -> Future:
         and _THREAD_JOBS[0] == 0
         and hasattr(os, "fork")
         and sys.platform.startswith("linux")
-        and _may_fork()
     ):
         return _chart_in_child(chart)
     _THREAD_JOBS[0] += 1

@@ -284,6 +284,15 @@ def _labs(count: int, start: int = 1) -> list[dict]:
     ]  # fmt: skip
 
 
+def _lab_export(labs: list[dict]) -> dict:
+    """An export file holding only these lab rows."""
+    return {
+        "format": exchange.FORMAT,
+        "version": exchange.VERSION,
+        "records": {"lab_results": labs},
+    }
+
+
 @pytest.mark.parametrize(
     "count",
     [0, 1, exchange.ROWS_PER_STATEMENT - 1, exchange.ROWS_PER_STATEMENT,
@@ -314,11 +323,7 @@ def test_a_bad_row_anywhere_in_a_chunk_says_the_same_and_writes_nothing(
         monkeypatch.setattr(exchange, "table_checks", lambda sql: None)
     labs = _labs(2 * exchange.ROWS_PER_STATEMENT + 3)
     labs[at]["unit"] = "furlongs"
-    data = {
-        "format": exchange.FORMAT,
-        "version": exchange.VERSION,
-        "records": {"lab_results": labs},
-    }
+    data = _lab_export(labs)
     with create_journal(tmp_path / "j.sqlite", auto_backup=False) as s:
         with pytest.raises(ExchangeError) as e:
             exchange.import_journal(s, data, new_file=True)
@@ -335,11 +340,7 @@ def test_an_id_used_twice_inside_a_chunk_is_refused_in_one_sentence(tmp_path, mo
     monkeypatch.setattr(exchange, "check_exchange", lambda data, progress=None: [])
     labs = _labs(exchange.ROWS_PER_STATEMENT)
     labs[5]["id"] = labs[4]["id"]
-    data = {
-        "format": exchange.FORMAT,
-        "version": exchange.VERSION,
-        "records": {"lab_results": labs},
-    }
+    data = _lab_export(labs)
     with create_journal(tmp_path / "j.sqlite", auto_backup=False) as s:
         with pytest.raises(ExchangeError) as e:
             exchange.import_journal(s, data)

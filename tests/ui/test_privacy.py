@@ -167,15 +167,21 @@ def test_idle_lock_setting_default_off_and_locking(window, qtbot, enc_path, sett
     assert NAME not in text and PASS not in text
 
 
+def _passphrase_chosen(w, path):
+    """The new-passphrase dialog for ``path``, filled in twice with PASS and accepted."""
+    dlg = privacy.NewPassphraseDialog(path, w, consent_remove=True)
+    dlg.fields.first.setText(PASS)
+    dlg.fields.second.setText(PASS)
+    dlg._use()
+    return dlg
+
+
 def test_encrypt_change_and_decrypt_from_the_file_menu(window, tmp_path, monkeypatch):
     w, controller = window
     monkeypatch.setattr("journal.ui.privacy.QMessageBox.information", lambda *a: None)
     path = tmp_path / "j.sqlite"
     assert controller.create_path(path, NAME)
-    dlg = privacy.NewPassphraseDialog(path, w, consent_remove=True)
-    dlg.fields.first.setText(PASS)
-    dlg.fields.second.setText(PASS)
-    dlg._use()
+    dlg = _passphrase_chosen(w, path)
     assert privacy.encrypt_open_journal(w, dialog=dlg)
     assert w.ctx.store.key is not None
     assert not path.read_bytes().startswith(b"SQLite format 3")
@@ -288,10 +294,7 @@ def test_no_background_load_reads_the_journal_as_it_was_before_a_change(
     w, controller = window
     path = tmp_path / "j.sqlite"
     assert controller.create_path(path, NAME)
-    dlg = privacy.NewPassphraseDialog(path, w, consent_remove=True)
-    dlg.fields.first.setText(PASS)
-    dlg.fields.second.setText(PASS)
-    dlg._use()
+    dlg = _passphrase_chosen(w, path)
     # Each time the Overview's load is done when the next step closes the journal, and
     # its result still on the way to the window (it has not drawn it yet).
     pool = QThreadPool.globalInstance()
