@@ -39,17 +39,31 @@ from journal.ui.settings import Settings
 
 log = logging.getLogger(__name__)
 
-# (navigation text, builder name, what it shows)
 # The Timeline page needs matplotlib: most of a second of imports, loaded on a worker
 # once the Overview's facts are shown (not before: they would slow the facts), so
-# opening the Timeline later does not wait. The Summary's few more are loaded when it
-# is opened (ahead, they would cost some 25 MB for a page that may never be opened).
-WARM_UP_MODULES = ("journal.ui.timeline_view",)
+# opening the Timeline later does not wait.
+#: Loaded on a worker once the Overview's facts are shown, while the person reads them:
+#: the Timeline's and the Summary's modules, and the ones the Summary's first report
+#: loads (its builder, its paper chart, the SVG writer and reader its chart goes
+#: through). Loaded when the Summary was opened, they took 65 ms of the worker's time
+#: with Python's lock right while the window was opening it: the window's longest stall
+#: there went from 83 to 58 ms (benchmarks/ui_stall.py, 5 runs each), for 4 MB more at
+#: the peak (206 -> 210 MB, run_all's window peak; the page may never be opened).
+WARM_UP_MODULES = (
+    "journal.ui.timeline_view",
+    "journal.ui.summary_view",
+    "journal.reports.screening",
+    "journal.reports.charts",
+    "journal.charts.paper",
+    "matplotlib.backends.backend_svg",
+    "xml.etree.ElementTree",
+)
 _WARMED: list[bool] = []
 
 
 def warm_up_pages(then: Callable[[], None] | None = None) -> None:
-    """Load the chart pages' modules on a worker (once), then call ``then``."""
+    """Load the Timeline's and the Summary's modules on a worker (once), then call
+    ``then``."""
     if _WARMED:
         if then is not None:
             then()
@@ -79,6 +93,7 @@ def warm_up_pages(then: Callable[[], None] | None = None) -> None:
     )
 
 
+# (navigation text, builder name, what it shows)
 PAGES: list[tuple[str, str, str]] = [
     ("Overview", "overview", "The facts a doctor or trial team asks for, with their reasons"),
     ("Timeline", "timeline", "Treatments, results and side effects along time"),
