@@ -1260,6 +1260,9 @@ class LaidOut:
     chart_rects: list[tuple[QRectF, _ChartSlot]]
     device: QPdfWriter  # the layout measured with it; Qt keeps a raw pointer to it
     buffer: QBuffer
+    # The bytes behind the buffer: QBuffer keeps only a raw pointer to them, and Python
+    # holds no other reference (let go, the writer would write into freed memory).
+    data: QByteArray
 
     @property
     def page_count(self) -> int:
@@ -1284,7 +1287,7 @@ def lay_out(doc: Document, page_size: str = "A4", *, to_thread=None) -> LaidOut:
     """Lay ``doc`` out in pages (any thread; no widgets). The charts are drawn and parsed
     here too, so painting a page later never waits. ``to_thread``: the Qt objects are
     handed to that thread (the UI thread) when made elsewhere."""
-    writer, buf, _data = _memory_writer(page_size)
+    writer, buf, data = _memory_writer(page_size)
     built = build_qtextdocument(doc, split=True)
     full, body = _prepare(writer)
     paged = layout_pages(built.qdoc, writer, body, in_steps=True)
@@ -1296,7 +1299,7 @@ def lay_out(doc: Document, page_size: str = "A4", *, to_thread=None) -> LaidOut:
         for obj in (built.qdoc, writer, buf, *(s.renderer for s in built.charts)):
             if obj is not None:
                 obj.moveToThread(to_thread)
-    return LaidOut(doc, built, paged, full, body, chart_rects, writer, buf)
+    return LaidOut(doc, built, paged, full, body, chart_rects, writer, buf, data)
 
 
 def _forget_font_engines(qdoc: QTextDocument) -> None:

@@ -134,3 +134,21 @@ def test_in_the_window_a_chart_is_drawn_by_the_worker_that_lays_the_report_out(q
     for t in askers:
         t.join()
     assert len(drawn_on) == 1 and got[0] is got[1]
+
+
+def test_laid_out_pages_keep_the_bytes_their_writer_writes_into(qapp):
+    """QBuffer keeps a raw pointer to its bytes and Python no reference: the layout
+    keeps them, so its writer never writes into freed memory."""
+    import gc
+
+    from journal.reports.document import Document
+    from journal.reports.qt_backend import lay_out
+
+    doc = Document(title="Short report")
+    doc.paragraph("A few words.")
+    laid = lay_out(doc, "A4")
+    gc.collect()
+    before = laid.data.size()
+    assert laid.buffer.write(b"%written%") == len(b"%written%")
+    assert laid.data.size() == before + len(b"%written%")
+    assert bytes(laid.data).endswith(b"%written%")
