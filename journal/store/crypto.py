@@ -21,6 +21,7 @@ their old passphrase.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import math
 import os
 import sqlite3
@@ -210,6 +211,34 @@ def unlock_key(path: Path | str, passphrase: str, what: str = "journal") -> Key:
             slot.count += 1
             slot.last = _clock()
             raise wrong_passphrase(path, what)
+        slot.count = 0
+        return key
+
+
+def confirm_passphrase(path: Path | str, key: Key, passphrase: str) -> Key:
+    """``key``, the key an open journal at ``path`` was opened with, if ``passphrase``
+    is its passphrase (the lock page); WrongPassphraseError otherwise, with the same
+    growing waits as :func:`unlock_key`.
+
+    Nothing is read from the file: opening and closing it here would let go of the locks
+    SQLite holds on it for this process (POSIX locks belong to the process, and closing
+    any descriptor of a file drops them all), so another program's connection could
+    then tidy away the write-ahead log this process still has mapped.
+    """
+    path = Path(path)
+    slot = _slot(path)
+    with slot.lock:
+        wait = wait_before_next_try(path)
+        if wait > 0:
+            _sleep(wait)
+        try:
+            typed = derive(passphrase, key.salt)
+        except ValueError:
+            typed = None
+        if typed is None or not hmac.compare_digest(typed.raw, key.raw):
+            slot.count += 1
+            slot.last = _clock()
+            raise wrong_passphrase(path)
         slot.count = 0
         return key
 

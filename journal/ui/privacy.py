@@ -436,20 +436,20 @@ class Locker(QObject):
         if wait > 0:
             self.page.message.setText(f"Wait {wait:.0f} seconds, then try again.")
             return False
+        if not text:
+            self.page.message.setText("Type the passphrase first.")
+            return False
         try:
-            key = crypto.unlock_key(ctx.store.path, text) if text else None
+            # Against the key the journal is open with: the file is not touched (see
+            # confirm_passphrase), and a journal re-keyed meanwhile by another program
+            # is not unlocked by its new passphrase.
+            crypto.confirm_passphrase(ctx.store.path, ctx.store.key, text)
         except crypto.WrongPassphraseError:
             # No file name on the lock page: it may be seen by anyone passing by.
             self.page.message.setText(
                 "That passphrase does not open this journal. Check it (capital letters "
                 "count) and try again."
             )
-            return False
-        if key is None:
-            self.page.message.setText("Type the passphrase first.")
-            return False
-        if key.raw != ctx.store.key.raw:  # pragma: no cover - the file was re-keyed elsewhere
-            self.page.message.setText("That passphrase does not open this journal.")
             return False
         self._unlocked()
         return True

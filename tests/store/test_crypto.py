@@ -178,6 +178,25 @@ def test_repeated_failures_slow_down_but_never_lock_out(enc_path, _no_waiting, m
     assert crypto.delay_after(40) == crypto.MAX_DELAY
 
 
+def test_the_lock_page_check_counts_tries_as_opening_does(enc_path, _no_waiting, monkeypatch):
+    """confirm_passphrase: the open journal's key for its passphrase, nothing read
+    from the file, with the same waits after repeated wrong tries."""
+    key = crypto.unlock_key(enc_path, PASS)
+    now = [1000.0]
+    monkeypatch.setattr(crypto, "_clock", lambda: now[0])
+    monkeypatch.setattr(crypto, "read_salt", lambda _p: pytest.fail("the file was read"))
+    assert crypto.confirm_passphrase(enc_path, key, PASS) is key
+    for guess in ("guess", "", PASS + " "):
+        with pytest.raises(crypto.WrongPassphraseError):
+            crypto.confirm_passphrase(enc_path, key, guess)
+    with pytest.raises(crypto.WrongPassphraseError):
+        crypto.confirm_passphrase(enc_path, key, "again")
+    assert _no_waiting == [1.0, 2.0]  # two free tries, then 1 s, 2 s, as on opening
+    now[0] += 60
+    assert crypto.confirm_passphrase(enc_path, key, PASS) is key
+    assert crypto.wait_before_next_try(enc_path) == 0.0
+
+
 def test_a_plain_journal_ignores_a_passphrase(tmp_path):
     path = tmp_path / "plain.sqlite"
     create_journal(path, auto_backup=False).close()

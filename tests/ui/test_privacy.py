@@ -137,6 +137,32 @@ def test_lock_now_hides_everything_and_the_title_names_nothing(window, qtbot, en
     assert w.outer.currentWidget() is not w.locker.page
 
 
+def test_unlocking_reads_nothing_from_the_open_journal(window, qtbot, enc_path, monkeypatch):
+    """Opening and closing the journal's file while it is open would let go of the
+    locks SQLite holds on it for this process: the lock page checks the passphrase
+    against the key the journal is open with."""
+    w, controller = window
+    assert controller.open_path(enc_path, passphrase=PASS)
+    w.lock_action.trigger()
+    assert w.locker.locked
+
+    def touched(*_a, **_k):
+        raise AssertionError("the open journal's file was opened again")
+
+    monkeypatch.setattr(crypto, "read_salt", touched)
+    monkeypatch.setattr(crypto, "key_opens", touched)
+    monkeypatch.setattr(crypto, "connect", touched)
+    w.locker.page.field.setText("nope")
+    w.locker.page.unlock_button.click()
+    assert w.locker.locked
+    assert w.locker.page.message.text().startswith("That passphrase does not open this journal")
+    assert crypto._slot(enc_path).count == 1  # counted: repeated tries wait longer
+    w.locker.page.field.setText(PASS)
+    w.locker.page.unlock_button.click()
+    assert not w.locker.locked
+    assert crypto._slot(enc_path).count == 0
+
+
 def test_a_plain_journal_cannot_be_locked_and_says_why(window, tmp_path, monkeypatch):
     w, controller = window
     assert controller.create_path(tmp_path / "plain.sqlite", None)
