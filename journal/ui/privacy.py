@@ -18,7 +18,9 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QGuiApplication, QWindow
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -346,9 +348,17 @@ class Locker(QObject):
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self._idle)
-        # Watching every input event of the app costs a Python call per event, so the
-        # watch is on only while an encrypted journal is open and the idle lock is on.
+        # Input is watched where it enters: the window it is typed or clicked in (its
+        # QWindow gets every key, click, move and wheel turn before any widget), and each
+        # other window as it takes the focus (a dialog). A filter on the whole app saw
+        # every event of every object (each timer tick, paint, queued signal), each a
+        # call into Python that waits for Python's lock while a worker holds it: with it,
+        # the window's longest stall while opening the Summary was 76-114 ms, against
+        # 37-47 ms with none and 44-47 ms watching the windows (benchmarks/ui_stall.py,
+        # 5 runs each, twice). On only while an encrypted journal is open and the idle
+        # lock is on.
         self._watching = False
+        self._watched: list[QWindow] = []
         self.watch = QTimer(self)
         self.watch.setInterval(2000)
         self.watch.timeout.connect(self.sync_watch)
@@ -377,11 +387,27 @@ class Locker(QObject):
     def sync_watch(self) -> None:
         needed = self.can_lock() and self.minutes() > 0
         if needed and not self._watching:
-            QApplication.instance().installEventFilter(self)
+            QGuiApplication.instance().focusWindowChanged.connect(self._watch_window)
+            self._watch_window(self.window.windowHandle())
+            self._watch_window(QGuiApplication.focusWindow())
             self.timer.start()  # idle counts from when the journal was opened
         elif not needed and self._watching:
-            QApplication.instance().removeEventFilter(self)
+            QGuiApplication.instance().focusWindowChanged.disconnect(self._watch_window)
+            for w in self._watched:
+                if shiboken6.isValid(w):
+                    w.removeEventFilter(self)
+            self._watched.clear()
         self._watching = needed
+
+    def _watch_window(self, window: QWindow | None) -> None:
+        if not shiboken6.isValid(self):  # its window was closed; the app lives on
+            return
+        if window is None or any(w is window for w in self._watched):
+            return
+        # Windows closed since are let go (Qt dropped their filters with them).
+        self._watched = [w for w in self._watched if shiboken6.isValid(w)]
+        window.installEventFilter(self)
+        self._watched.append(window)
 
     # -- idle -----------------------------------------------------------------------
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override

@@ -163,6 +163,73 @@ def test_unlocking_reads_nothing_from_the_open_journal(window, qtbot, enc_path, 
     assert crypto._slot(enc_path).count == 0
 
 
+def test_idle_watch_sees_input_where_it_enters_not_every_event(
+    window, qtbot, enc_path, monkeypatch
+):
+    """Keys, clicks and moves restart the idle time in the main window and in a dialog;
+    the app's other events (timer ticks, paints, queued signals) never call the watch."""
+    from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, Qt
+    from PySide6.QtGui import QWindow
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QDialog, QLineEdit
+
+    w, controller = window
+    w.show()
+    qtbot.waitExposed(w)
+    assert controller.open_path(enc_path, passphrase=PASS)
+    w.locker.sync_watch()
+    assert w.locker._watching
+    try:
+        calls: list = []
+        real = privacy.Locker.eventFilter
+        monkeypatch.setattr(
+            privacy.Locker,
+            "eventFilter",
+            lambda self, obj, event: calls.append(obj) or real(self, obj, event),
+        )
+
+        # Exact, for the test: a coarse timer's time left moves by a few ms either way.
+        w.locker.timer.setTimerType(Qt.TimerType.PreciseTimer)
+
+        def restarted(do) -> bool:
+            w.locker.timer.start(60_000)
+            qtbot.wait(80)
+            before = w.locker.timer.remainingTime()
+            do()
+            return w.locker.timer.remainingTime() > before + 40
+
+        other = QObject()
+        for _ in range(20):
+            QCoreApplication.postEvent(other, QEvent(QEvent.Type.User))
+        QCoreApplication.processEvents()
+        # Only the windows' own events, never the app's others.
+        assert not any(c is other for c in calls)
+        assert all(isinstance(c, QWindow) for c in calls)
+        assert restarted(lambda: QTest.keyClick(w.windowHandle(), Qt.Key.Key_Shift))
+        assert restarted(lambda: QTest.mouseMove(w.windowHandle(), QPoint(40, 40)))
+        assert not restarted(lambda: qtbot.wait(10))  # no input: the time runs on
+
+        dialog = QDialog(w)
+        dialog.setWindowTitle("Another window")
+        edit = QLineEdit(dialog)
+        dialog.show()
+        dialog.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.focusWindow() is dialog.windowHandle(), timeout=3000)
+        edit.setFocus()
+        assert restarted(
+            lambda: [
+                QTest.keyClick(dialog.windowHandle(), k)
+                for k in (Qt.Key.Key_A, Qt.Key.Key_B, Qt.Key.Key_C)
+            ]
+        )
+        assert edit.text() == "abc"
+        dialog.close()
+    finally:
+        # Off before the patched filter is undone: nothing watched any more.
+        w.locker.set_minutes(0)
+    assert not w.locker._watching and w.locker._watched == []
+
+
 def test_a_plain_journal_cannot_be_locked_and_says_why(window, tmp_path, monkeypatch):
     w, controller = window
     assert controller.create_path(tmp_path / "plain.sqlite", None)
