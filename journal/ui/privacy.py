@@ -352,11 +352,10 @@ class Locker(QObject):
         # QWindow gets every key, click, move and wheel turn before any widget), and each
         # other window as it takes the focus (a dialog). A filter on the whole app saw
         # every event of every object (each timer tick, paint, queued signal), each a
-        # call into Python that waits for Python's lock while a worker holds it: with it,
-        # the window's longest stall while opening the Summary was 76-114 ms, against
-        # 37-47 ms with none and 44-47 ms watching the windows (benchmarks/ui_stall.py,
-        # 5 runs each, twice). On only while an encrypted journal is open and the idle
-        # lock is on.
+        # call into Python that waits for Python's lock while a worker holds it: on an
+        # encrypted 25-year journal the window's longest stall was 104 ms with it and is
+        # 56 ms watching the windows (benchmarks/ui_stall.py --encrypted, 5 runs each).
+        # On only while an encrypted journal is open and the idle lock is on.
         self._watching = False
         self._watched: list[QWindow] = []
         self.watch = QTimer(self)
