@@ -192,27 +192,36 @@ def wait_before_next_try(path: Path | str) -> float:
     return max(0.0, s.last + delay_after(s.count) - _clock())
 
 
-def unlock_key(path: Path | str, passphrase: str, what: str = "journal") -> Key:
-    """The key of the encrypted journal at ``path``, checked; WrongPassphraseError otherwise.
-
-    Repeated failures on the same file wait longer before each new try (in this process).
-    """
-    path = Path(path)
+def _counted_try(path: Path, what: str, attempt: Callable[[], Key | None]) -> Key:
+    """``attempt()``'s key, or WrongPassphraseError when it gives none. Repeated failures
+    on the same file wait longer before each new try (in this process)."""
     slot = _slot(path)
     with slot.lock:
         wait = wait_before_next_try(path)
         if wait > 0:
             _sleep(wait)
         try:
-            key = derive(passphrase, read_salt(path))
-        except ValueError:
+            key = attempt()
+        except ValueError:  # not a passphrase at all (empty)
             key = None
-        if key is None or not key_opens(path, key):
+        if key is None:
             slot.count += 1
             slot.last = _clock()
             raise wrong_passphrase(path, what)
         slot.count = 0
         return key
+
+
+def unlock_key(path: Path | str, passphrase: str, what: str = "journal") -> Key:
+    """The key of the encrypted journal at ``path``, checked; WrongPassphraseError otherwise,
+    after growing waits when tries fail again and again."""
+    path = Path(path)
+
+    def attempt() -> Key | None:
+        key = derive(passphrase, read_salt(path))
+        return key if key_opens(path, key) else None
+
+    return _counted_try(path, what, attempt)
 
 
 def confirm_passphrase(path: Path | str, key: Key, passphrase: str) -> Key:
@@ -225,22 +234,12 @@ def confirm_passphrase(path: Path | str, key: Key, passphrase: str) -> Key:
     any descriptor of a file drops them all), so another program's connection could
     then tidy away the write-ahead log this process still has mapped.
     """
-    path = Path(path)
-    slot = _slot(path)
-    with slot.lock:
-        wait = wait_before_next_try(path)
-        if wait > 0:
-            _sleep(wait)
-        try:
-            typed = derive(passphrase, key.salt)
-        except ValueError:
-            typed = None
-        if typed is None or not hmac.compare_digest(typed.raw, key.raw):
-            slot.count += 1
-            slot.last = _clock()
-            raise wrong_passphrase(path)
-        slot.count = 0
-        return key
+
+    def attempt() -> Key | None:
+        typed = derive(passphrase, key.salt)
+        return key if hmac.compare_digest(typed.raw, key.raw) else None
+
+    return _counted_try(Path(path), "journal", attempt)
 
 
 def key_opens(path: Path | str, key: Key) -> bool:
